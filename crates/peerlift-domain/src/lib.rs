@@ -1,0 +1,30 @@
+//! The peerlift domain: municipalities, schools, teachers, mentor profiles, diagnostics and the
+//! catalogues they refer to, with the validation rules every write must pass.
+//!
+//! This crate is pure: no I/O, no clocks, no protobuf. Callers pass "now" in, so the same input
+//! always gives the same output, and every layer above (store, API, matcher) shares one
+//! definition of what a valid record is.
+
+pub mod catalog;
+pub mod csvfmt;
+pub mod ids;
+pub mod model;
+pub mod validate;
+
+pub use catalog::{Catalog, CatalogEntry, CatalogKind};
+pub use model::*;
+pub use validate::{FieldViolation, Violations};
+
+/// The one error type of the domain crate.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DomainError {
+    /// One or more fields are invalid; each violation names its field.
+    #[error("invalid input: {0}")]
+    Invalid(Violations),
+}
+
+impl From<Violations> for DomainError {
+    fn from(v: Violations) -> Self {
+        DomainError::Invalid(v)
+    }
+}
