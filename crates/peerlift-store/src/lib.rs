@@ -1,1 +1,543 @@
+//! Persistence of the peerlift registry on sled.
+//!
+//! * One sled tree per record kind, plus index trees the store maintains itself (callers never
+//!   write an index, so an index can't disagree with its records).
+//! * Keys are ids joined by 0x00 (`municipality \0 id`), which ids can't contain, so a prefix
+//!   scan of `municipality \0` lists exactly one municipality in id order.
+//! * Values are `[encoding version byte] ++ postcard(record)`; see [`codec`].
+//! * A schema version in the `meta` tree is checked at open: a store written by a newer binary is
+//!   refused rather than misread.
+//! * Every write goes through [`Store::write`]: the caller reads and validates under the write
+//!   lock, fills a [`Batch`], and the batch is applied as one multi-tree sled transaction and
+//!   flushed before the call returns. A closure that fails writes nothing.
 
+pub mod backup;
+pub mod codec;
+mod keys;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use peerlift_domain::{CatalogEntry, Diagnostic, MentorProfile, Municipality, School, Teacher};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
+use sled::Transactional;
+
+pub use codec::Record;
+pub use keys::{key, prefix, split_key};
+
+/// The schema this binary reads and writes. Bump it (and add a migration in [`Store::open`])
+/// when a tree's layout or a record's meaning changes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+const SCHEMA_KEY: &[u8] = b"schema_version";
+
+/// The one error type of the store crate.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the store at {path} has schema version {found}, but this peerlift binary supports at most \
+         version {supported}; run a newer peerlift (or restore a backup made for this version)"
+    )]
+    SchemaTooNew {
+        path: String,
+        found: u32,
+        supported: u32,
+    },
+    #[error("the directory {path} holds data that is not a peerlift store (no schema version)")]
+    NotAStore { path: String },
+    #[error(
+        "the store at {path} is in use by another process (is a peerlift server running on it?)"
+    )]
+    Locked { path: String },
+    #[error("corrupt record in tree {tree}: {reason}")]
+    Corrupt { tree: &'static str, reason: String },
+    #[error("storage error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("backup line {line}: {reason}")]
+    Backup { line: usize, reason: String },
+    #[error("{0}")]
+    Restore(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The trees of the store. The discriminant is the position in the transaction slice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TreeId {
+    Municipalities = 0,
+    Catalog,
+    Schools,
+    Teachers,
+    MentorProfiles,
+    Diagnostics,
+    Idempotency,
+    /// Index: `muni \0 school \0 teacher` -> empty.
+    TeachersBySchool,
+    /// Index: `muni \0 teacher \0 date \0 diagnostic` -> empty.
+    DiagnosticsByTeacher,
+}
+
+impl TreeId {
+    pub const ALL: [TreeId; 9] = [
+        TreeId::Municipalities,
+        TreeId::Catalog,
+        TreeId::Schools,
+        TreeId::Teachers,
+        TreeId::MentorProfiles,
+        TreeId::Diagnostics,
+        TreeId::Idempotency,
+        TreeId::TeachersBySchool,
+        TreeId::DiagnosticsByTeacher,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TreeId::Municipalities => "municipalities",
+            TreeId::Catalog => "catalog",
+            TreeId::Schools => "schools",
+            TreeId::Teachers => "teachers",
+            TreeId::MentorProfiles => "mentor_profiles",
+            TreeId::Diagnostics => "diagnostics",
+            TreeId::Idempotency => "idempotency",
+            TreeId::TeachersBySchool => "idx_teachers_by_school",
+            TreeId::DiagnosticsByTeacher => "idx_diagnostics_by_teacher",
+        }
+    }
+}
+
+/// The remembered outcome of a write that carried a `request_id`, so a retry gets the same
+/// answer instead of a second write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyEntry {
+    pub municipality_id: String,
+    /// The RPC, e.g. `CreateSchool`: one request id may be reused across methods.
+    pub method: String,
+    pub request_id: String,
+    /// Hash of the request, to refuse a reused request id with different content.
+    pub fingerprint: u64,
+    pub create_time: jiff::Timestamp,
+    /// The encoded response (opaque to the store).
+    #[serde(with = "codec::hex_bytes")]
+    pub response: Vec<u8>,
+}
+
+/// One pending change of a [`Batch`].
+#[derive(Debug)]
+enum Op {
+    Put {
+        tree: TreeId,
+        key: Vec<u8>,
+        value: Vec<u8>,
+        index: Vec<(TreeId, Vec<u8>)>,
+        old_index: fn(&[u8]) -> Result<Vec<(TreeId, Vec<u8>)>>,
+    },
+    Delete {
+        tree: TreeId,
+        key: Vec<u8>,
+        old_index: fn(&[u8]) -> Result<Vec<(TreeId, Vec<u8>)>>,
+    },
+}
+
+/// Writes collected by a [`Store::write`] closure, applied together or not at all.
+#[derive(Debug, Default)]
+pub struct Batch {
+    ops: Vec<Op>,
+}
+
+impl Batch {
+    /// Inserts or replaces a record (indexes follow automatically).
+    pub fn put<R: Record>(&mut self, record: &R) -> Result<()> {
+        self.ops.push(Op::Put {
+            tree: R::TREE,
+            key: record.key(),
+            value: codec::encode(record)?,
+            index: record.index_keys(),
+            old_index: codec::index_of_encoded::<R>,
+        });
+        Ok(())
+    }
+
+    /// Removes the record with `key` (indexes follow automatically).
+    pub fn delete<R: Record>(&mut self, key: Vec<u8>) {
+        self.ops.push(Op::Delete {
+            tree: R::TREE,
+            key,
+            old_index: codec::index_of_encoded::<R>,
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ops.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+}
+
+/// The store: a sled database and its trees.
+#[derive(Debug)]
+pub struct Store {
+    db: sled::Db,
+    trees: Vec<sled::Tree>,
+    path: PathBuf,
+    write_lock: Mutex<()>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in directory `path` and checks its schema version.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        let db = open_db(&path, &shown)?;
+        let trees = TreeId::ALL
+            .iter()
+            .map(|t| db.open_tree(t.name()))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let meta = db.open_tree("meta")?;
+        match meta.get(SCHEMA_KEY)? {
+            Some(v) => {
+                let found =
+                    u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                        tree: "meta",
+                        reason: "schema version is not 4 bytes".into(),
+                    })?);
+                if found > SCHEMA_VERSION {
+                    return Err(StoreError::SchemaTooNew {
+                        path: shown,
+                        found,
+                        supported: SCHEMA_VERSION,
+                    });
+                }
+                // Older schemas would be migrated here; version 1 is the first.
+            }
+            None => {
+                if trees.iter().any(|t| !t.is_empty()) {
+                    return Err(StoreError::NotAStore { path: shown });
+                }
+                meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                db.flush()?;
+            }
+        }
+        tracing::debug!(path = %shown, schema = SCHEMA_VERSION, "store opened");
+        Ok(Store {
+            db,
+            trees,
+            path,
+            write_lock: Mutex::new(()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Forces a schema version into the store; for tests of the version check only.
+    #[doc(hidden)]
+    pub fn set_schema_version_for_test(&self, v: u32) -> Result<()> {
+        self.db
+            .open_tree("meta")?
+            .insert(SCHEMA_KEY, &v.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn tree(&self, t: TreeId) -> &sled::Tree {
+        &self.trees[t as usize]
+    }
+
+    /// Reads one record.
+    pub fn get<R: Record>(&self, key: &[u8]) -> Result<Option<R>> {
+        match self.tree(R::TREE).get(key)? {
+            Some(v) => Ok(Some(codec::decode(R::TREE, &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// True when a record with `key` exists, without decoding it.
+    pub fn contains<R: Record>(&self, key: &[u8]) -> Result<bool> {
+        Ok(self.tree(R::TREE).contains_key(key)?)
+    }
+
+    /// Records whose key starts with `prefix`, in key order, starting strictly after
+    /// `start_after` when given (the page token of list calls).
+    pub fn scan<'a, R: Record + 'a>(
+        &'a self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+    ) -> impl Iterator<Item = Result<R>> + 'a {
+        let iter = match start_after {
+            Some(after) => {
+                let mut start = after.to_vec();
+                start.push(0);
+                let end = keys::prefix_end(prefix);
+                match end {
+                    Some(end) => self.tree(R::TREE).range(start..end),
+                    None => self.tree(R::TREE).range(start..),
+                }
+            }
+            None => self.tree(R::TREE).scan_prefix(prefix),
+        };
+        let prefix = prefix.to_vec();
+        iter.take_while(move |kv| match kv {
+            Ok((k, _)) => k.starts_with(&prefix),
+            Err(_) => true,
+        })
+        .map(|kv| {
+            let (_, v) = kv?;
+            codec::decode::<R>(R::TREE, &v)
+        })
+    }
+
+    /// Keys of an index tree under `prefix`, in order.
+    pub fn scan_index<'a>(
+        &'a self,
+        index: TreeId,
+        prefix: &[u8],
+    ) -> impl Iterator<Item = Result<Vec<u8>>> + 'a {
+        self.tree(index)
+            .scan_prefix(prefix)
+            .map(|kv| Ok(kv?.0.to_vec()))
+    }
+
+    /// True when the index has any key under `prefix`.
+    pub fn index_has(&self, index: TreeId, prefix: &[u8]) -> Result<bool> {
+        Ok(self
+            .tree(index)
+            .scan_prefix(prefix)
+            .next()
+            .transpose()?
+            .is_some())
+    }
+
+    /// Number of entries in a tree.
+    pub fn count(&self, tree: TreeId) -> usize {
+        self.tree(tree).len()
+    }
+
+    /// Takes the write lock, which serialises all writers, so read-check-write in `f` sees no
+    /// concurrent change. Use [`Store::write`] unless several batches must be applied under one
+    /// lock (the bulk importer).
+    pub fn lock(&self) -> MutexGuard<'_, ()> {
+        // A poisoned lock only means another writer panicked before committing; the store itself
+        // is consistent (sled transactions are atomic), so carry on.
+        self.write_lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs `f` under the write lock; if it returns Ok, applies its batch atomically across trees
+    /// and flushes before returning, so an acknowledged write survives a crash.
+    pub fn write<T, E>(
+        &self,
+        f: impl FnOnce(&Store, &mut Batch) -> std::result::Result<T, E>,
+    ) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let _guard = self.lock();
+        let mut batch = Batch::default();
+        let out = f(self, &mut batch)?;
+        self.commit_locked(batch)?;
+        Ok(out)
+    }
+
+    /// Applies a batch; the caller must hold [`Store::lock`].
+    pub fn commit_locked(&self, batch: Batch) -> Result<()> {
+        if batch.ops.is_empty() {
+            return Ok(());
+        }
+        let result = self
+            .trees
+            .as_slice()
+            .transaction(|txs: &Vec<TransactionalTree>| {
+                for op in &batch.ops {
+                    apply(txs, op).map_err(ConflictableTransactionError::Abort)?;
+                }
+                Ok(())
+            });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e)),
+        }
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Flushes everything to disk (shutdown).
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Removes idempotency entries created before `cutoff`; returns how many.
+    pub fn prune_idempotency(&self, cutoff: jiff::Timestamp) -> Result<usize> {
+        let _guard = self.lock();
+        let mut batch = Batch::default();
+        for entry in self.scan::<IdempotencyEntry>(&[], None) {
+            let entry = entry?;
+            if entry.create_time < cutoff {
+                batch.delete::<IdempotencyEntry>(entry.key());
+            }
+        }
+        let n = batch.len();
+        self.commit_locked(batch)?;
+        Ok(n)
+    }
+}
+
+/// Opens the sled database, waiting briefly for a lock that this process itself may still hold:
+/// sled's background threads release a just-dropped database a moment after the drop returns.
+fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
+    let mut attempts = 0;
+    loop {
+        let opened = sled::Config::new()
+            .path(path)
+            .mode(sled::Mode::HighThroughput)
+            .open();
+        match opened {
+            Ok(db) => return Ok(db),
+            // sled reports a held lock as an I/O error whose text is the only marker.
+            Err(sled::Error::Io(ref io))
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("could not acquire lock") =>
+            {
+                attempts += 1;
+                if attempts >= 40 {
+                    return Err(StoreError::Locked {
+                        path: shown.to_string(),
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            Err(other) => return Err(StoreError::Sled(other)),
+        }
+    }
+}
+
+fn apply(txs: &[TransactionalTree], op: &Op) -> Result<()> {
+    let sled_err = |e: sled::transaction::UnabortableTransactionError| match e {
+        sled::transaction::UnabortableTransactionError::Storage(e) => StoreError::Sled(e),
+        sled::transaction::UnabortableTransactionError::Conflict => {
+            StoreError::Restore("transaction conflict".into())
+        }
+    };
+    match op {
+        Op::Put {
+            tree,
+            key,
+            value,
+            index,
+            old_index,
+        } => {
+            let old = txs[*tree as usize]
+                .insert(key.as_slice(), value.as_slice())
+                .map_err(sled_err)?;
+            if let Some(old) = old {
+                for (t, k) in old_index(&old)? {
+                    txs[t as usize].remove(k).map_err(sled_err)?;
+                }
+            }
+            for (t, k) in index {
+                txs[*t as usize]
+                    .insert(k.as_slice(), &[] as &[u8])
+                    .map_err(sled_err)?;
+            }
+        }
+        Op::Delete {
+            tree,
+            key,
+            old_index,
+        } => {
+            if let Some(old) = txs[*tree as usize]
+                .remove(key.as_slice())
+                .map_err(sled_err)?
+            {
+                for (t, k) in old_index(&old)? {
+                    txs[t as usize].remove(k).map_err(sled_err)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Record for Municipality {
+    const TREE: TreeId = TreeId::Municipalities;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.id])
+    }
+}
+
+impl Record for CatalogEntry {
+    const TREE: TreeId = TreeId::Catalog;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.key_id()])
+    }
+}
+
+impl Record for School {
+    const TREE: TreeId = TreeId::Schools;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for Teacher {
+    const TREE: TreeId = TreeId::Teachers;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+    fn index_keys(&self) -> Vec<(TreeId, Vec<u8>)> {
+        vec![(
+            TreeId::TeachersBySchool,
+            key(&[&self.municipality_id, &self.school_id, &self.id]),
+        )]
+    }
+}
+
+impl Record for MentorProfile {
+    const TREE: TreeId = TreeId::MentorProfiles;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.teacher_id])
+    }
+}
+
+impl Record for Diagnostic {
+    const TREE: TreeId = TreeId::Diagnostics;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+    fn index_keys(&self) -> Vec<(TreeId, Vec<u8>)> {
+        vec![(
+            TreeId::DiagnosticsByTeacher,
+            key(&[
+                &self.municipality_id,
+                &self.teacher_id,
+                &self.date.to_string(),
+                &self.id,
+            ]),
+        )]
+    }
+}
+
+impl Record for IdempotencyEntry {
+    const TREE: TreeId = TreeId::Idempotency;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.method, &self.request_id])
+    }
+}
+
+#[cfg(test)]
+mod tests;

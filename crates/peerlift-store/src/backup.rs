@@ -1,0 +1,261 @@
+//! Whole-store backup and restore in a line-oriented format (documented in README.md).
+//!
+//! ```text
+//! {"format":"peerlift-backup","format_version":1,"schema_version":1}
+//! {"kind":"municipality","record":{...}}
+//! {"kind":"school","record":{...}}
+//! ...
+//! {"kind":"end","record":{"records":1234}}
+//! ```
+//!
+//! One JSON object per line: a header, then every record of every tree (trees in a fixed order,
+//! records in key order), then an end line with the record count so a truncated file is
+//! detected. Index trees are not written: they are derived and rebuilt on restore. Records are
+//! written with all their bookkeeping (revisions, times), so restore -> backup reproduces the
+//! file byte for byte.
+//!
+//! Restore never touches the live directory until the whole file has been read into a fresh
+//! store beside it; only then is the directory swapped in, so a bad file changes nothing.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::{BufRead, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use peerlift_domain::{CatalogEntry, Diagnostic, MentorProfile, Municipality, School, Teacher};
+use serde::{Deserialize, Serialize};
+
+use crate::codec::Record;
+use crate::{Batch, IdempotencyEntry, Result, Store, StoreError, TreeId, SCHEMA_VERSION};
+
+pub const FORMAT: &str = "peerlift-backup";
+pub const FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct HeaderLine {
+    format: String,
+    format_version: u32,
+    schema_version: u32,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct EndRecord {
+    records: u64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "record", rename_all = "snake_case")]
+enum Line {
+    Municipality(Municipality),
+    CatalogEntry(CatalogEntry),
+    School(School),
+    Teacher(Teacher),
+    MentorProfile(MentorProfile),
+    Diagnostic(Diagnostic),
+    Idempotency(IdempotencyEntry),
+    End(EndRecord),
+}
+
+impl Store {
+    /// Writes the whole store to `w` in the backup format; returns the number of records.
+    pub fn export(&self, w: &mut impl Write) -> Result<u64> {
+        let header = HeaderLine {
+            format: FORMAT.into(),
+            format_version: FORMAT_VERSION,
+            schema_version: SCHEMA_VERSION,
+        };
+        write_json(w, &header)?;
+        let mut n = 0u64;
+        n += self.export_tree(w, Line::Municipality)?;
+        n += self.export_tree(w, Line::CatalogEntry)?;
+        n += self.export_tree(w, Line::School)?;
+        n += self.export_tree(w, Line::Teacher)?;
+        n += self.export_tree(w, Line::MentorProfile)?;
+        n += self.export_tree(w, Line::Diagnostic)?;
+        n += self.export_tree(w, Line::Idempotency)?;
+        write_json(w, &Line::End(EndRecord { records: n }))?;
+        Ok(n)
+    }
+
+    fn export_tree<R: Record>(&self, w: &mut impl Write, wrap: fn(R) -> Line) -> Result<u64> {
+        let mut n = 0;
+        for r in self.scan::<R>(&[], None) {
+            write_json(w, &wrap(r?))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    /// Writes a backup file atomically (a temporary file renamed into place).
+    pub fn backup_to_file(&self, path: &Path) -> Result<u64> {
+        let tmp = sibling(path, "partial");
+        let file = fs::File::create(&tmp)?;
+        let mut w = BufWriter::new(file);
+        let n = self.export(&mut w)?;
+        let file = w.into_inner().map_err(|e| StoreError::Io(e.into_error()))?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)?;
+        Ok(n)
+    }
+}
+
+fn write_json<T: Serialize>(w: &mut impl Write, value: &T) -> Result<()> {
+    serde_json::to_writer(&mut *w, value).map_err(|e| StoreError::Io(e.into()))?;
+    w.write_all(b"\n")?;
+    Ok(())
+}
+
+fn sibling(path: &Path, tag: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".{tag}-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreSummary {
+    pub records: u64,
+}
+
+/// Restores a backup read from `input` into the store directory `dir`.
+///
+/// `dir` must not exist or be empty unless `replace` is set; then the old store is replaced only
+/// after the new one has been completely written and flushed. Any error leaves `dir` as it was.
+pub fn restore(input: impl BufRead, dir: &Path, replace: bool) -> Result<RestoreSummary> {
+    let existing = dir.exists()
+        && fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true);
+    if existing && !replace {
+        return Err(StoreError::Restore(format!(
+            "{} already holds data; restore into a new directory, or pass --replace to replace it",
+            dir.display()
+        )));
+    }
+    let staging = sibling(dir, "restoring");
+    if staging.exists() {
+        fs::remove_dir_all(&staging)?;
+    }
+    let result = load_into(input, &staging);
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    if existing {
+        let old = sibling(dir, "replaced");
+        fs::rename(dir, &old)?;
+        if let Err(e) = fs::rename(&staging, dir) {
+            // Put the old store back so nothing is lost.
+            let _ = fs::rename(&old, dir);
+            return Err(e.into());
+        }
+        fs::remove_dir_all(&old)?;
+    } else {
+        if let Some(parent) = dir.parent() {
+            if !parent.as_os_str().is_empty() {
+                fs::create_dir_all(parent)?;
+            }
+        }
+        if dir.exists() {
+            fs::remove_dir(dir)?;
+        }
+        fs::rename(&staging, dir)?;
+    }
+    Ok(summary)
+}
+
+/// Batch size for restore writes: large enough to amortise transactions, small enough to keep
+/// memory flat on a national store.
+const RESTORE_BATCH: usize = 5_000;
+
+fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
+    let store = Store::open(staging)?;
+    let mut lines = input.lines().enumerate();
+    let bad = |line: usize, reason: String| StoreError::Backup { line, reason };
+    let (_, first) = lines
+        .next()
+        .ok_or_else(|| bad(1, "empty file, not a peerlift backup".into()))?;
+    let header: HeaderLine = serde_json::from_str(&first?)
+        .map_err(|e| bad(1, format!("not a peerlift backup header: {e}")))?;
+    if header.format != FORMAT {
+        return Err(bad(
+            1,
+            format!("format is '{}', expected '{FORMAT}'", header.format),
+        ));
+    }
+    if header.format_version > FORMAT_VERSION || header.schema_version > SCHEMA_VERSION {
+        return Err(bad(
+            1,
+            format!(
+                "backup has format version {} and schema version {}; this binary reads up to {} and {}",
+                header.format_version, header.schema_version, FORMAT_VERSION, SCHEMA_VERSION
+            ),
+        ));
+    }
+    let guard = store.lock();
+    let mut batch = Batch::default();
+    let mut pending = HashSet::new();
+    let mut count = 0u64;
+    let mut ended = None;
+    for (i, line) in lines {
+        let no = i + 1;
+        let line = line?;
+        if ended.is_some() {
+            return Err(bad(no, "data after the end line".into()));
+        }
+        let parsed: Line =
+            serde_json::from_str(&line).map_err(|e| bad(no, format!("unreadable record: {e}")))?;
+        match parsed {
+            Line::Municipality(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::CatalogEntry(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::School(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Teacher(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::MentorProfile(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Diagnostic(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::End(end) => {
+                ended = Some((no, end.records));
+                continue;
+            }
+        }
+        count += 1;
+        if batch.len() >= RESTORE_BATCH {
+            store.commit_locked(std::mem::take(&mut batch))?;
+            pending.clear();
+        }
+    }
+    store.commit_locked(batch)?;
+    drop(guard);
+    match ended {
+        None => Err(bad(0, "no end line: the backup is truncated".into())),
+        Some((no, n)) if n != count => Err(bad(
+            no,
+            format!("end line counts {n} records but the file has {count}"),
+        )),
+        Some(_) => {
+            store.flush()?;
+            Ok(RestoreSummary { records: count })
+        }
+    }
+}
+
+fn put<R: Record>(
+    store: &Store,
+    batch: &mut Batch,
+    pending: &mut HashSet<(TreeId, Vec<u8>)>,
+    r: &R,
+    line: usize,
+) -> Result<()> {
+    let key = r.key();
+    // A key may repeat within the uncommitted batch too; check both.
+    if store.contains::<R>(&key)? || !pending.insert((R::TREE, key.clone())) {
+        return Err(StoreError::Backup {
+            line,
+            reason: format!("duplicate record in {}", R::TREE.name()),
+        });
+    }
+    batch.put(r)
+}

@@ -1,0 +1,425 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use peerlift_domain::*;
+use proptest::collection::{btree_map, btree_set, vec};
+use proptest::prelude::*;
+
+use super::*;
+
+fn id() -> impl Strategy<Value = String> {
+    "[a-z0-9][a-z0-9._:-]{0,20}"
+}
+
+fn text() -> impl Strategy<Value = String> {
+    // Any Unicode, including Cyrillic and quotes: the encodings must not care.
+    ".{0,30}"
+}
+
+fn meta() -> impl Strategy<Value = Meta> {
+    (1u64..1_000_000, 0i64..4_000_000_000, 0i64..1_000_000_000).prop_map(|(rev, s, ns)| {
+        let t = Timestamp::new(s, ns as i32 % 1_000_000_000).unwrap();
+        Meta {
+            revision: rev,
+            create_time: t,
+            update_time: t,
+        }
+    })
+}
+
+fn date() -> impl Strategy<Value = Date> {
+    (1990i16..2100, 1i8..=12, 1i8..=28).prop_map(|(y, m, d)| Date::new(y, m, d).unwrap())
+}
+
+fn pick<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
+    proptest::sample::select(all)
+}
+
+fn municipality() -> impl Strategy<Value = Municipality> {
+    (id(), text(), text(), meta()).prop_map(|(id, name, region, meta)| Municipality {
+        id,
+        name,
+        region,
+        time_zone: "Europe/Moscow".into(),
+        meta,
+    })
+}
+
+fn school() -> impl Strategy<Value = School> {
+    (
+        (
+            id(),
+            id(),
+            text(),
+            pick(SchoolKind::ALL),
+            pick(SchoolStatus::ALL),
+        ),
+        (
+            btree_set(pick(SchoolFlag::ALL), 0..3),
+            btree_set(text(), 0..3),
+            text(),
+            proptest::option::of((-90.0f64..90.0, -180.0f64..180.0)),
+        ),
+        (
+            proptest::array::uniform10(pick(Significance::ALL)),
+            proptest::option::of(0u32..50),
+            vec((pick(SchoolStatus::ALL), date()), 0..4),
+            meta(),
+        ),
+    )
+        .prop_map(
+            |(
+                (m, id, name, kind, status),
+                (flags, tags, locality, loc),
+                (risk, cap, hist, meta),
+            )| School {
+                municipality_id: m,
+                id,
+                name,
+                kind,
+                status,
+                flags,
+                programme_tags: tags,
+                locality,
+                location: loc.map(|(lat, lon)| GeoPoint { lat, lon }),
+                risk_profile: RiskProfile(risk),
+                partner_capacity: cap,
+                status_history: hist
+                    .into_iter()
+                    .map(|(status, since)| StatusChange { status, since })
+                    .collect(),
+                meta,
+            },
+        )
+}
+
+fn teacher() -> impl Strategy<Value = Teacher> {
+    (
+        id(),
+        id(),
+        id(),
+        text(),
+        vec("[a-z_]{1,12}", 0..4),
+        any::<bool>(),
+        meta(),
+    )
+        .prop_map(
+            |(m, id, school_id, full_name, subjects, active, meta)| Teacher {
+                municipality_id: m,
+                id,
+                school_id,
+                full_name,
+                subjects,
+                active,
+                meta,
+            },
+        )
+}
+
+fn window() -> impl Strategy<Value = Window> {
+    (pick(Weekday::ALL), 0u16..1439, 1u16..1440).prop_map(|(weekday, a, b)| Window {
+        weekday,
+        start_minute: a,
+        end_minute: b,
+    })
+}
+
+fn mentor_profile() -> impl Strategy<Value = MentorProfile> {
+    (
+        id(),
+        id(),
+        vec("[a-z_]{1,12}", 0..4),
+        vec("[a-z_]{1,12}", 0..4),
+        0u32..40,
+        btree_set(pick(Mode::ALL), 0..3),
+        vec(window(), 0..5),
+        meta(),
+    )
+        .prop_map(
+            |(m, t, subjects, directions, capacity, modes, availability, meta)| MentorProfile {
+                municipality_id: m,
+                teacher_id: t,
+                subjects,
+                directions,
+                capacity,
+                modes,
+                availability,
+                meta,
+            },
+        )
+}
+
+fn diagnostic() -> impl Strategy<Value = Diagnostic> {
+    (
+        (id(), id(), id(), "[a-z_]{1,12}", date(), pick(Level::ALL)),
+        (
+            btree_map("[a-z_]{1,12}", 0.0f64..=1.0, 0..5),
+            text(),
+            meta(),
+        ),
+    )
+        .prop_map(
+            |((m, id, teacher_id, subject, date, level), (scores, source, meta))| Diagnostic {
+                municipality_id: m,
+                id,
+                teacher_id,
+                subject,
+                date,
+                level,
+                scores,
+                source,
+                meta,
+            },
+        )
+}
+
+fn catalog_entry() -> impl Strategy<Value = CatalogEntry> {
+    (
+        id(),
+        pick(&CatalogKind::ALL),
+        "[a-z_]{1,12}",
+        text(),
+        meta(),
+    )
+        .prop_map(|(m, kind, code, name, meta)| CatalogEntry {
+            municipality_id: m,
+            kind,
+            code,
+            name,
+            meta,
+        })
+}
+
+fn idempotency() -> impl Strategy<Value = IdempotencyEntry> {
+    (
+        id(),
+        "[A-Za-z]{1,20}",
+        id(),
+        any::<u64>(),
+        meta(),
+        vec(any::<u8>(), 0..64),
+    )
+        .prop_map(
+            |(m, method, request_id, fingerprint, meta, response)| IdempotencyEntry {
+                municipality_id: m,
+                method,
+                request_id,
+                fingerprint,
+                create_time: meta.create_time,
+                response,
+            },
+        )
+}
+
+fn roundtrip<R: Record + PartialEq>(r: &R) {
+    let bytes = codec::encode(r).unwrap();
+    assert_eq!(bytes[0], R::VERSION);
+    let back: R = codec::decode(R::TREE, &bytes).unwrap();
+    assert_eq!(&back, r);
+    // And through the backup's JSON.
+    let json = serde_json::to_string(r).unwrap();
+    let back: R = serde_json::from_str(&json).unwrap();
+    assert_eq!(&back, r);
+}
+
+proptest! {
+    #[test]
+    fn municipality_roundtrips(r in municipality()) { roundtrip(&r) }
+    #[test]
+    fn school_roundtrips(r in school()) { roundtrip(&r) }
+    #[test]
+    fn teacher_roundtrips(r in teacher()) { roundtrip(&r) }
+    #[test]
+    fn mentor_profile_roundtrips(r in mentor_profile()) { roundtrip(&r) }
+    #[test]
+    fn diagnostic_roundtrips(r in diagnostic()) { roundtrip(&r) }
+    #[test]
+    fn catalog_entry_roundtrips(r in catalog_entry()) { roundtrip(&r) }
+    #[test]
+    fn idempotency_roundtrips(r in idempotency()) { roundtrip(&r) }
+
+    #[test]
+    fn backup_restore_backup_is_identical(
+        schools in vec(school(), 0..6),
+        teachers in vec(teacher(), 0..6),
+        profiles in vec(mentor_profile(), 0..4),
+        diags in vec(diagnostic(), 0..6),
+        munis in vec(municipality(), 0..3),
+        cats in vec(catalog_entry(), 0..3),
+        idem in vec(idempotency(), 0..3),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("a")).unwrap();
+        store.write(|_, b| -> Result<()> {
+            for r in &schools { b.put(r)?; }
+            for r in &teachers { b.put(r)?; }
+            for r in &profiles { b.put(r)?; }
+            for r in &diags { b.put(r)?; }
+            for r in &munis { b.put(r)?; }
+            for r in &cats { b.put(r)?; }
+            for r in &idem { b.put(r)?; }
+            Ok(())
+        }).unwrap();
+        let mut first = Vec::new();
+        store.export(&mut first).unwrap();
+        let restored_dir = dir.path().join("b");
+        backup::restore(first.as_slice(), &restored_dir, false).unwrap();
+        let restored = Store::open(&restored_dir).unwrap();
+        let mut second = Vec::new();
+        restored.export(&mut second).unwrap();
+        prop_assert_eq!(String::from_utf8(first).unwrap(), String::from_utf8(second).unwrap());
+        // Derived indexes are rebuilt too.
+        prop_assert_eq!(restored.count(TreeId::TeachersBySchool), store.count(TreeId::TeachersBySchool));
+        prop_assert_eq!(restored.count(TreeId::DiagnosticsByTeacher), store.count(TreeId::DiagnosticsByTeacher));
+    }
+}
+
+fn sample_teacher(school: &str) -> Teacher {
+    Teacher {
+        municipality_id: "m".into(),
+        id: "t1".into(),
+        school_id: school.into(),
+        full_name: "Anna Petrova".into(),
+        subjects: vec!["mathematics".into()],
+        active: true,
+        meta: Meta::new(Timestamp::UNIX_EPOCH),
+    }
+}
+
+#[test]
+fn indexes_follow_updates_and_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.write(|_, b| b.put(&sample_teacher("s1"))).unwrap();
+    assert!(store
+        .index_has(TreeId::TeachersBySchool, &prefix(&["m", "s1"]))
+        .unwrap());
+    store.write(|_, b| b.put(&sample_teacher("s2"))).unwrap();
+    assert!(!store
+        .index_has(TreeId::TeachersBySchool, &prefix(&["m", "s1"]))
+        .unwrap());
+    assert!(store
+        .index_has(TreeId::TeachersBySchool, &prefix(&["m", "s2"]))
+        .unwrap());
+    store
+        .write(|_, b| -> Result<()> {
+            b.delete::<Teacher>(key(&["m", "t1"]));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(store.count(TreeId::TeachersBySchool), 0);
+    assert_eq!(store.count(TreeId::Teachers), 0);
+}
+
+#[test]
+fn a_failed_write_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let out: std::result::Result<(), StoreError> = store.write(|_, b| {
+        b.put(&sample_teacher("s1"))?;
+        Err(StoreError::Restore("validation failed".into()))
+    });
+    assert!(out.is_err());
+    assert_eq!(store.count(TreeId::Teachers), 0);
+    assert_eq!(store.count(TreeId::TeachersBySchool), 0);
+}
+
+#[test]
+fn paging_scan_resumes_after_the_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store
+        .write(|_, b| -> Result<()> {
+            for i in 0..25 {
+                let mut t = sample_teacher("s");
+                t.id = format!("t{i:02}");
+                b.put(&t)?;
+            }
+            let mut other = sample_teacher("s");
+            other.municipality_id = "m2".into();
+            b.put(&other)
+        })
+        .unwrap();
+    let mut seen = Vec::new();
+    let mut after: Option<Vec<u8>> = None;
+    loop {
+        let page: Vec<Teacher> = store
+            .scan::<Teacher>(&prefix(&["m"]), after.as_deref())
+            .take(10)
+            .collect::<Result<_>>()
+            .unwrap();
+        if page.is_empty() {
+            break;
+        }
+        after = Some(page.last().unwrap().key());
+        seen.extend(page.into_iter().map(|t| t.id));
+    }
+    let expected: Vec<String> = (0..25).map(|i| format!("t{i:02}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_newer_schema_is_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        store
+            .set_schema_version_for_test(SCHEMA_VERSION + 1)
+            .unwrap();
+    }
+    let err = Store::open(dir.path()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, StoreError::SchemaTooNew { .. }), "{msg}");
+    assert!(msg.contains("newer peerlift"), "{msg}");
+}
+
+#[test]
+fn a_second_open_of_a_live_store_says_it_is_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = Store::open(dir.path()).unwrap();
+    let err = Store::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+}
+
+#[test]
+fn restore_refuses_bad_files_and_leaves_the_target_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("src")).unwrap();
+    store.write(|_, b| b.put(&sample_teacher("s1"))).unwrap();
+    let mut good = Vec::new();
+    store.export(&mut good).unwrap();
+    let text = String::from_utf8(good).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+
+    let target = dir.path().join("dst");
+    // Truncated: no end line.
+    let truncated = lines[..lines.len() - 1].join("\n");
+    let err = backup::restore(truncated.as_bytes(), &target, false).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+    assert!(!target.exists());
+    // A corrupt record names its line.
+    let corrupt = format!(
+        "{}\n{{\"kind\":\"teacher\",\"record\":{{}}}}\n{}",
+        lines[0],
+        lines[lines.len() - 1]
+    );
+    let err = backup::restore(corrupt.as_bytes(), &target, false).unwrap_err();
+    assert!(err.to_string().starts_with("backup line 2"), "{err}");
+    // Existing data is not replaced without asking.
+    drop(store);
+    let err = backup::restore(text.as_bytes(), &dir.path().join("src"), false).unwrap_err();
+    assert!(err.to_string().contains("--replace"), "{err}");
+    let summary = backup::restore(text.as_bytes(), &dir.path().join("src"), true).unwrap();
+    assert_eq!(summary.records, 1);
+}
+
+#[test]
+fn unknown_record_versions_are_reported_not_guessed() {
+    let mut bytes = codec::encode(&sample_teacher("s1")).unwrap();
+    bytes[0] = 99;
+    let err = codec::decode::<Teacher>(TreeId::Teachers, &bytes).unwrap_err();
+    assert!(err.to_string().contains("version 99"), "{err}");
+    let _ = BTreeMap::<String, f64>::new();
+    let _ = BTreeSet::<u8>::new();
+}
