@@ -106,6 +106,7 @@ pub struct Header {
     index: BTreeMap<String, usize>,
     /// Diagnostics only: extra columns, read as competence-area scores.
     extra: Vec<(String, usize)>,
+    width: usize,
 }
 
 /// A problem with the header row, which makes the whole file unreadable.
@@ -124,7 +125,9 @@ impl Header {
         let mut index = BTreeMap::new();
         let mut extra = Vec::new();
         let mut errors = Vec::new();
+        let mut width = 0;
         for (i, raw) in names.into_iter().enumerate() {
+            width = i + 1;
             let name = raw
                 .trim()
                 .trim_start_matches('\u{feff}')
@@ -167,7 +170,12 @@ impl Header {
             }
         }
         if errors.is_empty() {
-            Ok(Header { kind, index, extra })
+            Ok(Header {
+                kind,
+                index,
+                extra,
+                width,
+            })
         } else {
             Err(errors)
         }
@@ -175,6 +183,11 @@ impl Header {
 
     pub fn kind(&self) -> FileKind {
         self.kind
+    }
+
+    /// Number of columns; a row may not have more cells than this.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     fn cell<'r>(&self, row: &'r [&'r str], col: &str) -> &'r str {

@@ -214,6 +214,7 @@ pub struct GeoPoint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RiskProfile(pub [Significance; 10]);
 
+#[allow(clippy::derivable_impls)] // the enum is macro-generated without a Default derive
 impl Default for Significance {
     fn default() -> Self {
         Significance::None

@@ -20,7 +20,7 @@ pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug {
     /// The record's key in its tree.
     fn key(&self) -> Vec<u8>;
     /// Index entries the record implies (the store maintains them).
-    fn index_keys(&self) -> Vec<(TreeId, Vec<u8>)> {
+    fn index_keys(&self) -> Vec<crate::IndexKey> {
         Vec::new()
     }
 }
@@ -66,7 +66,7 @@ pub fn decode<R: Record>(tree: TreeId, bytes: &[u8]) -> Result<R> {
 
 /// The index entries of an encoded record; lets a type-erased batch op clean up the indexes of
 /// the value it replaces.
-pub(crate) fn index_of_encoded<R: Record>(bytes: &[u8]) -> Result<Vec<(TreeId, Vec<u8>)>> {
+pub(crate) fn index_of_encoded<R: Record>(bytes: &[u8]) -> Result<Vec<crate::IndexKey>> {
     Ok(decode::<R>(R::TREE, bytes)?.index_keys())
 }
 

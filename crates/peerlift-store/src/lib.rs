@@ -124,6 +124,12 @@ pub struct IdempotencyEntry {
     pub response: Vec<u8>,
 }
 
+/// An index entry: the index tree and the key in it.
+pub type IndexKey = (TreeId, Vec<u8>);
+
+/// Decodes a stored value of some record type and lists its index entries.
+type IndexOf = fn(&[u8]) -> Result<Vec<IndexKey>>;
+
 /// One pending change of a [`Batch`].
 #[derive(Debug)]
 enum Op {
@@ -131,13 +137,13 @@ enum Op {
         tree: TreeId,
         key: Vec<u8>,
         value: Vec<u8>,
-        index: Vec<(TreeId, Vec<u8>)>,
-        old_index: fn(&[u8]) -> Result<Vec<(TreeId, Vec<u8>)>>,
+        index: Vec<IndexKey>,
+        old_index: IndexOf,
     },
     Delete {
         tree: TreeId,
         key: Vec<u8>,
-        old_index: fn(&[u8]) -> Result<Vec<(TreeId, Vec<u8>)>>,
+        old_index: IndexOf,
     },
 }
 
@@ -262,6 +268,32 @@ impl Store {
         Ok(self.tree(R::TREE).contains_key(key)?)
     }
 
+    /// The raw entries of `tree` under `prefix`, in key order, strictly after `start_after`.
+    fn range(
+        &self,
+        tree: TreeId,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+    ) -> impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>> {
+        let iter = match start_after {
+            Some(after) => {
+                // The smallest key greater than `after` is `after ++ [0]`.
+                let mut start = after.to_vec();
+                start.push(0);
+                match keys::prefix_end(prefix) {
+                    Some(end) => self.tree(tree).range(start..end),
+                    None => self.tree(tree).range(start..),
+                }
+            }
+            None => self.tree(tree).scan_prefix(prefix),
+        };
+        let prefix = prefix.to_vec();
+        iter.take_while(move |kv| match kv {
+            Ok((k, _)) => k.starts_with(&prefix),
+            Err(_) => true,
+        })
+    }
+
     /// Records whose key starts with `prefix`, in key order, starting strictly after
     /// `start_after` when given (the page token of list calls).
     pub fn scan<'a, R: Record + 'a>(
@@ -269,38 +301,26 @@ impl Store {
         prefix: &[u8],
         start_after: Option<&[u8]>,
     ) -> impl Iterator<Item = Result<R>> + 'a {
-        let iter = match start_after {
-            Some(after) => {
-                let mut start = after.to_vec();
-                start.push(0);
-                let end = keys::prefix_end(prefix);
-                match end {
-                    Some(end) => self.tree(R::TREE).range(start..end),
-                    None => self.tree(R::TREE).range(start..),
-                }
-            }
-            None => self.tree(R::TREE).scan_prefix(prefix),
-        };
-        let prefix = prefix.to_vec();
-        iter.take_while(move |kv| match kv {
-            Ok((k, _)) => k.starts_with(&prefix),
-            Err(_) => true,
-        })
-        .map(|kv| {
+        self.range(R::TREE, prefix, start_after).map(|kv| {
             let (_, v) = kv?;
             codec::decode::<R>(R::TREE, &v)
         })
     }
 
-    /// Keys of an index tree under `prefix`, in order.
+    /// Keys of an index tree under `prefix`, in order, strictly after `start_after`.
     pub fn scan_index<'a>(
         &'a self,
         index: TreeId,
         prefix: &[u8],
+        start_after: Option<&[u8]>,
     ) -> impl Iterator<Item = Result<Vec<u8>>> + 'a {
-        self.tree(index)
-            .scan_prefix(prefix)
+        self.range(index, prefix, start_after)
             .map(|kv| Ok(kv?.0.to_vec()))
+    }
+
+    /// A number never returned before by this store, for generated ids.
+    pub fn generate_id(&self) -> Result<u64> {
+        Ok(self.db.generate_id()?)
     }
 
     /// True when the index has any key under `prefix`.
@@ -496,7 +516,7 @@ impl Record for Teacher {
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])
     }
-    fn index_keys(&self) -> Vec<(TreeId, Vec<u8>)> {
+    fn index_keys(&self) -> Vec<IndexKey> {
         vec![(
             TreeId::TeachersBySchool,
             key(&[&self.municipality_id, &self.school_id, &self.id]),
@@ -518,7 +538,7 @@ impl Record for Diagnostic {
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])
     }
-    fn index_keys(&self) -> Vec<(TreeId, Vec<u8>)> {
+    fn index_keys(&self) -> Vec<IndexKey> {
         vec![(
             TreeId::DiagnosticsByTeacher,
             key(&[

@@ -1,0 +1,495 @@
+//! Explicit conversions between protobuf messages and domain records.
+//!
+//! `*_to_pb` cannot fail. `*_from_pb` checks what the wire allows but the domain type cannot
+//! express (unset enums, out-of-range numbers, unparsable dates) and then runs the domain's own
+//! validation, returning every violation with its path relative to the resource.
+//!
+//! Enums map by position: protobuf value `n` is the domain's `ALL[n - 1]`. Both sides list the
+//! variants in the same order, which the tests below check by name.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use peerlift_domain::{
+    Catalog, CatalogKind, Diagnostic, GeoPoint, Level, MentorProfile, Meta, Mode, Municipality,
+    RiskFactor, RiskProfile, School, SchoolFlag, SchoolKind, SchoolStatus, Significance, Teacher,
+    Violations, Weekday, Window,
+};
+
+use crate::pb;
+
+pub fn ts(t: Timestamp) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: t.as_second(),
+        nanos: t.subsec_nanosecond(),
+    }
+}
+
+/// Domain enum -> protobuf value.
+pub fn enum_to_pb<T: PartialEq>(all: &[T], x: &T) -> i32 {
+    all.iter()
+        .position(|y| y == x)
+        .map(|i| i as i32 + 1)
+        .unwrap_or(0)
+}
+
+/// Protobuf value -> domain enum; None for UNSPECIFIED and unknown values.
+pub fn enum_from_pb<T: Copy>(all: &[T], v: i32) -> Option<T> {
+    if v >= 1 {
+        all.get((v - 1) as usize).copied()
+    } else {
+        None
+    }
+}
+
+fn required_enum<T: Copy>(v: &mut Violations, field: &str, all: &[T], value: i32) -> Option<T> {
+    let out = enum_from_pb(all, value);
+    if out.is_none() {
+        if value == 0 {
+            v.add(field, "must be set");
+        } else {
+            v.add(field, format!("{value} is not a known value"));
+        }
+    }
+    out
+}
+
+/// Parses an ISO date; records a violation on failure.
+pub fn parse_date(v: &mut Violations, field: &str, s: &str) -> Option<Date> {
+    match s.parse::<Date>() {
+        Ok(d) => Some(d),
+        Err(_) => {
+            v.add(field, format!("'{s}' is not a date like 2023-09-01"));
+            None
+        }
+    }
+}
+
+/// A resource in a request may repeat the request's municipality, but not name another.
+fn check_municipality(v: &mut Violations, given: &str, scope: &str) {
+    if !given.is_empty() && given != scope {
+        v.add(
+            "municipality_id",
+            format!("is '{given}' but the request is for '{scope}'; leave it empty"),
+        );
+    }
+}
+
+fn placeholder_meta() -> Meta {
+    Meta::new(Timestamp::UNIX_EPOCH)
+}
+
+// ---- municipality ----
+
+pub fn municipality_to_pb(m: &Municipality) -> pb::Municipality {
+    pb::Municipality {
+        id: m.id.clone(),
+        name: m.name.clone(),
+        region: m.region.clone(),
+        time_zone: m.time_zone.clone(),
+        etag: m.meta.etag(),
+        create_time: Some(ts(m.meta.create_time)),
+        update_time: Some(ts(m.meta.update_time)),
+    }
+}
+
+pub fn municipality_from_pb(m: pb::Municipality) -> Result<Municipality, Violations> {
+    let out = Municipality {
+        id: m.id,
+        name: m.name,
+        region: m.region,
+        time_zone: if m.time_zone.is_empty() {
+            peerlift_domain::csvfmt::DEFAULT_TIME_ZONE.to_string()
+        } else {
+            m.time_zone
+        },
+        meta: placeholder_meta(),
+    };
+    let mut v = Violations::new();
+    if let Err(e) = out.validate() {
+        v.extend(e);
+    }
+    if v.is_empty() && jiff::tz::TimeZone::get(&out.time_zone).is_err() {
+        v.add(
+            "time_zone",
+            format!("'{}' is not a known IANA time zone", out.time_zone),
+        );
+    }
+    v.into_result()?;
+    Ok(out)
+}
+
+// ---- school ----
+
+pub fn school_to_pb(s: &School) -> pb::School {
+    pb::School {
+        municipality_id: s.municipality_id.clone(),
+        id: s.id.clone(),
+        name: s.name.clone(),
+        kind: enum_to_pb(SchoolKind::ALL, &s.kind),
+        status: enum_to_pb(SchoolStatus::ALL, &s.status),
+        flags: s
+            .flags
+            .iter()
+            .map(|f| enum_to_pb(SchoolFlag::ALL, f))
+            .collect(),
+        programme_tags: s.programme_tags.iter().cloned().collect(),
+        locality: s.locality.clone(),
+        location: s.location.map(|p| pb::GeoPoint {
+            lat: p.lat,
+            lon: p.lon,
+        }),
+        risk_profile: RiskFactor::ALL
+            .iter()
+            .zip(s.risk_profile.0.iter())
+            .map(|(f, sig)| pb::RiskFactorValue {
+                factor: enum_to_pb(RiskFactor::ALL, f),
+                significance: enum_to_pb(Significance::ALL, sig),
+            })
+            .collect(),
+        partner_capacity: s.partner_capacity,
+        status_history: s
+            .status_history
+            .iter()
+            .map(|h| pb::StatusChange {
+                status: enum_to_pb(SchoolStatus::ALL, &h.status),
+                since: h.since.to_string(),
+            })
+            .collect(),
+        status_since: String::new(),
+        etag: s.meta.etag(),
+        create_time: Some(ts(s.meta.create_time)),
+        update_time: Some(ts(s.meta.update_time)),
+    }
+}
+
+/// A school from a request, with the optional date its status took effect.
+pub fn school_from_pb(scope: &str, s: pb::School) -> Result<(School, Option<Date>), Violations> {
+    let mut v = Violations::new();
+    check_municipality(&mut v, &s.municipality_id, scope);
+    let kind = required_enum(&mut v, "kind", SchoolKind::ALL, s.kind);
+    let status = required_enum(&mut v, "status", SchoolStatus::ALL, s.status);
+    let mut flags = BTreeSet::new();
+    for (i, f) in s.flags.iter().enumerate() {
+        if let Some(f) = required_enum(&mut v, &format!("flags[{i}]"), SchoolFlag::ALL, *f) {
+            flags.insert(f);
+        }
+    }
+    let mut risk = RiskProfile::default();
+    let mut seen = BTreeSet::new();
+    for (i, r) in s.risk_profile.iter().enumerate() {
+        let field = format!("risk_profile[{i}]");
+        let factor = required_enum(&mut v, &format!("{field}.factor"), RiskFactor::ALL, r.factor);
+        let sig = required_enum(
+            &mut v,
+            &format!("{field}.significance"),
+            Significance::ALL,
+            r.significance,
+        );
+        if let (Some(f), Some(sig)) = (factor, sig) {
+            if !seen.insert(f) {
+                v.add(format!("{field}.factor"), format!("{} is listed twice", f.code()));
+            }
+            let idx = RiskFactor::ALL.iter().position(|x| *x == f).unwrap_or(0);
+            risk.0[idx] = sig;
+        }
+    }
+    let since = if s.status_since.is_empty() {
+        None
+    } else {
+        parse_date(&mut v, "status_since", &s.status_since)
+    };
+    let mut tags = BTreeSet::new();
+    for (i, t) in s.programme_tags.into_iter().enumerate() {
+        if !tags.insert(t.clone()) {
+            v.add(format!("programme_tags[{i}]"), format!("'{t}' is listed twice"));
+        }
+    }
+    let (Some(kind), Some(status)) = (kind, status) else {
+        return Err(v);
+    };
+    let school = School {
+        municipality_id: scope.to_string(),
+        id: s.id,
+        name: s.name,
+        kind,
+        status,
+        flags,
+        programme_tags: tags,
+        locality: s.locality,
+        location: s.location.map(|p| GeoPoint {
+            lat: p.lat,
+            lon: p.lon,
+        }),
+        risk_profile: risk,
+        partner_capacity: s.partner_capacity,
+        status_history: Vec::new(),
+        meta: placeholder_meta(),
+    };
+    if let Err(e) = school.validate() {
+        v.extend(e);
+    }
+    v.into_result()?;
+    Ok((school, since))
+}
+
+// ---- teacher ----
+
+pub fn teacher_to_pb(t: &Teacher) -> pb::Teacher {
+    pb::Teacher {
+        municipality_id: t.municipality_id.clone(),
+        id: t.id.clone(),
+        school_id: t.school_id.clone(),
+        full_name: t.full_name.clone(),
+        subjects: t.subjects.clone(),
+        active: Some(t.active),
+        etag: t.meta.etag(),
+        create_time: Some(ts(t.meta.create_time)),
+        update_time: Some(ts(t.meta.update_time)),
+    }
+}
+
+/// A teacher from a request; `active` is None when the request left it unset.
+pub fn teacher_from_pb(
+    scope: &str,
+    catalog: &Catalog,
+    t: pb::Teacher,
+) -> Result<(Teacher, Option<bool>), Violations> {
+    let mut v = Violations::new();
+    check_municipality(&mut v, &t.municipality_id, scope);
+    let teacher = Teacher {
+        municipality_id: scope.to_string(),
+        id: t.id,
+        school_id: t.school_id,
+        full_name: t.full_name,
+        subjects: t.subjects,
+        active: t.active.unwrap_or(true),
+        meta: placeholder_meta(),
+    };
+    if let Err(e) = teacher.validate(catalog) {
+        v.extend(e);
+    }
+    v.into_result()?;
+    Ok((teacher, t.active))
+}
+
+// ---- mentor profile ----
+
+pub fn mentor_profile_to_pb(p: &MentorProfile) -> pb::MentorProfile {
+    pb::MentorProfile {
+        municipality_id: p.municipality_id.clone(),
+        teacher_id: p.teacher_id.clone(),
+        subjects: p.subjects.clone(),
+        directions: p.directions.clone(),
+        capacity: p.capacity,
+        modes: p.modes.iter().map(|m| enum_to_pb(Mode::ALL, m)).collect(),
+        availability: p
+            .availability
+            .iter()
+            .map(|w| pb::AvailabilityWindow {
+                weekday: enum_to_pb(Weekday::ALL, &w.weekday),
+                start_minute: u32::from(w.start_minute),
+                end_minute: u32::from(w.end_minute),
+            })
+            .collect(),
+        etag: p.meta.etag(),
+        create_time: Some(ts(p.meta.create_time)),
+        update_time: Some(ts(p.meta.update_time)),
+    }
+}
+
+pub fn mentor_profile_from_pb(
+    scope: &str,
+    catalog: &Catalog,
+    p: pb::MentorProfile,
+) -> Result<MentorProfile, Violations> {
+    let mut v = Violations::new();
+    check_municipality(&mut v, &p.municipality_id, scope);
+    let mut modes = BTreeSet::new();
+    for (i, m) in p.modes.iter().enumerate() {
+        let field = format!("modes[{i}]");
+        if let Some(m) = required_enum(&mut v, &field, Mode::ALL, *m) {
+            if !modes.insert(m) {
+                v.add(field, format!("{} is listed twice", m.code()));
+            }
+        }
+    }
+    let mut availability = Vec::new();
+    for (i, w) in p.availability.iter().enumerate() {
+        let field = format!("availability[{i}]");
+        let day = required_enum(&mut v, &format!("{field}.weekday"), Weekday::ALL, w.weekday);
+        let minute = |v: &mut Violations, name: &str, x: u32| -> Option<u16> {
+            if x > 24 * 60 {
+                v.add(format!("{field}.{name}"), "must be a minute of the day, 0-1440");
+                None
+            } else {
+                u16::try_from(x).ok()
+            }
+        };
+        let start = minute(&mut v, "start_minute", w.start_minute);
+        let end = minute(&mut v, "end_minute", w.end_minute);
+        if let (Some(weekday), Some(start_minute), Some(end_minute)) = (day, start, end) {
+            availability.push(Window {
+                weekday,
+                start_minute,
+                end_minute,
+            });
+        }
+    }
+    if !v.is_empty() {
+        return Err(v);
+    }
+    let mut profile = MentorProfile {
+        municipality_id: scope.to_string(),
+        teacher_id: p.teacher_id,
+        subjects: p.subjects,
+        directions: p.directions,
+        capacity: p.capacity,
+        modes,
+        availability,
+        meta: placeholder_meta(),
+    };
+    if let Err(e) = profile.validate(catalog) {
+        v.extend(e);
+    }
+    profile.normalise();
+    v.into_result()?;
+    Ok(profile)
+}
+
+// ---- diagnostic ----
+
+pub fn diagnostic_to_pb(d: &Diagnostic) -> pb::Diagnostic {
+    pb::Diagnostic {
+        municipality_id: d.municipality_id.clone(),
+        id: d.id.clone(),
+        teacher_id: d.teacher_id.clone(),
+        subject: d.subject.clone(),
+        date: d.date.to_string(),
+        level: enum_to_pb(Level::ALL, &d.level),
+        scores: d.scores.clone(),
+        source: d.source.clone(),
+        etag: d.meta.etag(),
+        create_time: Some(ts(d.meta.create_time)),
+        update_time: Some(ts(d.meta.update_time)),
+    }
+}
+
+pub fn diagnostic_from_pb(
+    scope: &str,
+    catalog: &Catalog,
+    d: pb::Diagnostic,
+) -> Result<Diagnostic, Violations> {
+    let mut v = Violations::new();
+    check_municipality(&mut v, &d.municipality_id, scope);
+    let level = required_enum(&mut v, "level", Level::ALL, d.level);
+    let date = if d.date.is_empty() {
+        v.add("date", "must be set");
+        None
+    } else {
+        parse_date(&mut v, "date", &d.date)
+    };
+    let (Some(level), Some(date)) = (level, date) else {
+        return Err(v);
+    };
+    let id = if d.id.is_empty() {
+        Diagnostic::derived_id(&d.teacher_id, &d.subject, date)
+    } else {
+        d.id
+    };
+    let diag = Diagnostic {
+        municipality_id: scope.to_string(),
+        id,
+        teacher_id: d.teacher_id,
+        subject: d.subject,
+        date,
+        level,
+        scores: d.scores,
+        source: d.source,
+        meta: placeholder_meta(),
+    };
+    if let Err(e) = diag.validate(catalog) {
+        v.extend(e);
+    }
+    v.into_result()?;
+    Ok(diag)
+}
+
+pub fn catalog_kind_from_pb(v: i32) -> Option<CatalogKind> {
+    enum_from_pb(&CatalogKind::ALL, v)
+}
+
+pub fn catalog_kind_to_pb(k: CatalogKind) -> i32 {
+    enum_to_pb(&CatalogKind::ALL, &k)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `LowResults` -> `LOW_RESULTS`.
+    fn screaming(name: &str) -> String {
+        let mut out = String::new();
+        for (i, c) in name.chars().enumerate() {
+            if c.is_uppercase() && i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_uppercase());
+        }
+        out
+    }
+
+    fn same_order<T: std::fmt::Debug>(all: &[T], pb_name: impl Fn(i32) -> Option<String>) {
+        for (i, x) in all.iter().enumerate() {
+            let name = pb_name(i as i32 + 1).unwrap_or_default();
+            assert!(
+                name.ends_with(&screaming(&format!("{x:?}"))),
+                "{name} vs {x:?}"
+            );
+        }
+        assert!(pb_name(all.len() as i32 + 1).is_none(), "protobuf has more values");
+    }
+
+    #[test]
+    fn enums_map_by_name() {
+        let n = |s: &str| Some(s.to_string());
+        same_order(SchoolKind::ALL, |v| pb::SchoolKind::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(SchoolStatus::ALL, |v| pb::SchoolStatus::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(SchoolFlag::ALL, |v| pb::SchoolFlag::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(Significance::ALL, |v| pb::Significance::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(RiskFactor::ALL, |v| pb::RiskFactor::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(Level::ALL, |v| pb::Level::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(Mode::ALL, |v| pb::Mode::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(Weekday::ALL, |v| pb::Weekday::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(&CatalogKind::ALL, |v| pb::CatalogKind::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+    }
+
+    #[test]
+    fn unset_enums_are_named() {
+        let err = school_from_pb("m", pb::School { id: "s".into(), name: "S".into(), ..Default::default() }).unwrap_err();
+        let fields: Vec<_> = err.0.iter().map(|v| v.field.as_str()).collect();
+        assert_eq!(fields, ["kind", "status"]);
+    }
+
+    #[test]
+    fn school_roundtrips_through_pb() {
+        let (s, _) = school_from_pb(
+            "m",
+            pb::School {
+                id: "s1".into(),
+                name: "School".into(),
+                kind: 2,
+                status: 1,
+                flags: vec![1],
+                risk_profile: vec![pb::RiskFactorValue { factor: 6, significance: 4 }],
+                location: Some(pb::GeoPoint { lat: 59.9, lon: 31.0 }),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(s.risk_profile.get(RiskFactor::LowMotivation), Significance::High);
+        let (back, _) = school_from_pb("m", school_to_pb(&s)).unwrap();
+        assert!(back.same_content(&s));
+    }
+}

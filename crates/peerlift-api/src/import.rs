@@ -1,0 +1,508 @@
+//! The bulk importer: CSV files in, registry records out, every bad row reported.
+//!
+//! It runs on a blocking thread and holds the store's write lock for the whole import, so what
+//! it validated against is what it commits against. Rows are parsed by `peerlift_domain::csvfmt`
+//! (the same code the generators write with), checked against the store plus the rows already
+//! accepted in this import (a teacher may refer to a school three lines up), and compared with
+//! the stored record: equal content is "unchanged" and is not written, which is what makes a
+//! second import of the same files change nothing.
+//!
+//! Commit policy: a normal import commits in batches as it goes (a broken stream keeps the
+//! batches already committed, and re-running the import is harmless); `strict` collects
+//! everything and commits only if no row was rejected; `dry_run` never commits.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use peerlift_domain::csvfmt::{self, FileKind, Header};
+use peerlift_domain::{Catalog, Diagnostic, MentorProfile, Meta, Municipality, School, Teacher, Violations};
+use peerlift_store::{key, Batch, Record, Store};
+
+use crate::error::{ApiError, ApiResult};
+use crate::state;
+
+/// Most row errors kept in a report; the total is always counted.
+pub const MAX_REPORTED_ERRORS: usize = 1000;
+
+/// Writes per committed batch in a normal import.
+const BATCH_OPS: usize = 2_000;
+
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub municipality_id: String,
+    pub strict: bool,
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub rows: u64,
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+impl Counts {
+    fn add(&mut self, o: &Counts) {
+        self.rows += o.rows;
+        self.created += o.created;
+        self.updated += o.updated;
+        self.unchanged += o.unchanged;
+        self.rejected += o.rejected;
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    pub kind: FileKind,
+    pub file_name: String,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub file_name: String,
+    pub line: u64,
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    pub total: Counts,
+    pub errors: Vec<RowError>,
+    pub errors_total: u64,
+    pub committed: bool,
+}
+
+/// What happened to one accepted row.
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Records accepted in this import but not yet committed.
+#[derive(Default)]
+struct Overlay {
+    schools: HashMap<String, School>,
+    teachers: HashMap<String, Teacher>,
+    profiles: HashMap<String, MentorProfile>,
+    diagnostics: HashMap<String, Diagnostic>,
+}
+
+/// One import in progress. Create with [`Importer::new`] while holding the store lock.
+pub struct Importer<'s> {
+    store: &'s Store,
+    opts: ImportOptions,
+    now: Timestamp,
+    municipality: Option<Municipality>,
+    catalog: Catalog,
+    batch: Batch,
+    overlay: Overlay,
+    report: Report,
+    last_kind: Option<FileKind>,
+}
+
+impl std::fmt::Debug for Importer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Importer").field("opts", &self.opts).finish()
+    }
+}
+
+impl<'s> Importer<'s> {
+    pub fn new(store: &'s Store, opts: ImportOptions, now: Timestamp) -> ApiResult<Importer<'s>> {
+        crate::services::check_id("municipality_id", &opts.municipality_id)?;
+        let municipality = store.get::<Municipality>(&key(&[&opts.municipality_id]))?;
+        let catalog = state::catalog(store, &opts.municipality_id)?;
+        Ok(Importer {
+            store,
+            opts,
+            now,
+            municipality,
+            catalog,
+            batch: Batch::default(),
+            overlay: Overlay::default(),
+            report: Report::default(),
+            last_kind: None,
+        })
+    }
+
+    /// Imports one file. Row problems go to the report; an `Err` is fatal (order of files,
+    /// unknown municipality, storage, a broken stream) and ends the import.
+    pub fn import_file(&mut self, kind: FileKind, file_name: &str, input: impl Read) -> ApiResult<()> {
+        if let Some(last) = self.last_kind {
+            if kind < last {
+                return Err(ApiError::invalid(
+                    "chunk.kind",
+                    format!(
+                        "{} came after {}: send files in the order municipality, schools, teachers, mentor_profiles, diagnostics",
+                        kind.file_name(),
+                        last.file_name()
+                    ),
+                ));
+            }
+        }
+        self.last_kind = Some(kind);
+        if kind != FileKind::Municipality && self.municipality.is_none() {
+            return Err(ApiError::NotFound {
+                kind: "municipality",
+                id: self.opts.municipality_id.clone(),
+            });
+        }
+        let mut counts = Counts::default();
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input);
+        let mut header: Option<Result<Header, ()>> = None;
+        let mut seen: HashMap<String, u64> = HashMap::new();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            let line = reader.position().line();
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => match e.kind() {
+                    csv::ErrorKind::Io(_) => {
+                        return Err(ApiError::Cancelled(format!(
+                            "reading {file_name} failed at line {line}: {e}"
+                        )))
+                    }
+                    _ => {
+                        counts.rows += 1;
+                        counts.rejected += 1;
+                        self.error(file_name, line, "", format!("unreadable CSV: {e}"));
+                        continue;
+                    }
+                },
+            }
+            let line = record.position().map(|p| p.line()).unwrap_or(line);
+            let cells = match cells(&record) {
+                Ok(c) => c,
+                Err(col) => {
+                    if header.is_some() {
+                        counts.rows += 1;
+                        counts.rejected += 1;
+                    }
+                    self.error(file_name, line, &format!("#{}", col + 1), "not valid UTF-8".into());
+                    if header.is_none() {
+                        header = Some(Err(()));
+                    }
+                    continue;
+                }
+            };
+            let h = match &header {
+                None => {
+                    match Header::parse(kind, cells.iter().copied()) {
+                        Ok(h) => header = Some(Ok(h)),
+                        Err(errs) => {
+                            for e in errs {
+                                self.error(file_name, line, &e.column, e.reason);
+                            }
+                            header = Some(Err(()));
+                        }
+                    }
+                    continue;
+                }
+                Some(Err(())) => {
+                    // An unreadable header makes every row unreadable; count them.
+                    counts.rows += 1;
+                    counts.rejected += 1;
+                    continue;
+                }
+                Some(Ok(h)) => h.clone(),
+            };
+            counts.rows += 1;
+            if cells.len() > h.width() {
+                counts.rejected += 1;
+                self.error(
+                    file_name,
+                    line,
+                    "",
+                    format!("row has {} cells but the header has {}", cells.len(), h.width()),
+                );
+                continue;
+            }
+            if cells.iter().all(|c| c.trim().is_empty()) {
+                counts.rows -= 1;
+                continue;
+            }
+            match self.row(kind, &h, &cells, line, &mut seen) {
+                Ok(Outcome::Created) => counts.created += 1,
+                Ok(Outcome::Updated) => counts.updated += 1,
+                Ok(Outcome::Unchanged) => counts.unchanged += 1,
+                Err(RowFailure::Invalid(v)) => {
+                    counts.rejected += 1;
+                    for x in v.0 {
+                        self.error(file_name, line, &x.field, x.description);
+                    }
+                }
+                Err(RowFailure::Fatal(e)) => return Err(e),
+            }
+            if counts.rows % 10_000 == 0 {
+                tracing::info!(file = file_name, rows = counts.rows, "importing");
+            }
+            self.maybe_commit()?;
+        }
+        if header.is_none() {
+            self.error(file_name, 1, "", "the file is empty: a header row is required".into());
+        }
+        self.report.total.add(&counts);
+        self.report.files.push(FileReport {
+            kind,
+            file_name: file_name.to_string(),
+            counts,
+        });
+        Ok(())
+    }
+
+    /// Finishes: commits what is pending unless strict-with-errors or dry run.
+    pub fn finish(mut self) -> ApiResult<Report> {
+        let rejected = self.report.errors_total > 0;
+        if self.opts.dry_run || (self.opts.strict && rejected) {
+            self.report.committed = false;
+        } else {
+            self.store.commit_locked(std::mem::take(&mut self.batch))?;
+            self.report.committed = true;
+        }
+        Ok(self.report)
+    }
+
+    fn maybe_commit(&mut self) -> ApiResult<()> {
+        if self.opts.strict || self.opts.dry_run || self.batch.len() < BATCH_OPS {
+            return Ok(());
+        }
+        self.store.commit_locked(std::mem::take(&mut self.batch))?;
+        self.overlay = Overlay::default();
+        Ok(())
+    }
+
+    fn error(&mut self, file: &str, line: u64, field: &str, reason: String) {
+        self.report.errors_total += 1;
+        if self.report.errors.len() < MAX_REPORTED_ERRORS {
+            self.report.errors.push(RowError {
+                file_name: file.to_string(),
+                line,
+                field: field.to_string(),
+                reason,
+            });
+        }
+    }
+
+    fn today(&self) -> Date {
+        match &self.municipality {
+            Some(m) => state::today(m, self.now),
+            None => self.now.to_zoned(jiff::tz::TimeZone::UTC).date(),
+        }
+    }
+
+    fn row(
+        &mut self,
+        kind: FileKind,
+        h: &Header,
+        cells: &[&str],
+        line: u64,
+        seen: &mut HashMap<String, u64>,
+    ) -> Result<Outcome, RowFailure> {
+        let muni = self.opts.municipality_id.clone();
+        let mut once = |id: &str| -> Result<(), RowFailure> {
+            if let Some(first) = seen.get(id) {
+                let field = if kind == FileKind::MentorProfiles { "teacher_id" } else { "id" };
+                return Err(RowFailure::Invalid(Violations::single(
+                    field,
+                    format!("'{id}' already appeared at line {first} of this file"),
+                )));
+            }
+            seen.insert(id.to_string(), line);
+            Ok(())
+        };
+        match kind {
+            FileKind::Municipality => {
+                let mut m = csvfmt::parse_municipality(h, cells)?;
+                once(&m.id)?;
+                if m.id != muni {
+                    return Err(Violations::single(
+                        "id",
+                        format!("the import is for municipality '{muni}', this row is '{}'", m.id),
+                    )
+                    .into());
+                }
+                if jiff::tz::TimeZone::get(&m.time_zone).is_err() {
+                    return Err(Violations::single(
+                        "time_zone",
+                        format!("'{}' is not a known IANA time zone", m.time_zone),
+                    )
+                    .into());
+                }
+                let out = match &self.municipality {
+                    Some(cur) if cur.same_content(&m) => return Ok(Outcome::Unchanged),
+                    Some(cur) => {
+                        m.meta = cur.meta.next(self.now);
+                        Outcome::Updated
+                    }
+                    None => {
+                        m.meta = Meta::new(self.now);
+                        Outcome::Created
+                    }
+                };
+                self.batch.put(&m).map_err(fatal)?;
+                self.municipality = Some(m);
+                Ok(out)
+            }
+            FileKind::Schools => {
+                let row = csvfmt::parse_school(&muni, h, cells)?;
+                let mut s = row.school;
+                once(&s.id)?;
+                let cur = self.school(&s.id).map_err(RowFailure::Fatal)?;
+                s.record_status(cur.as_ref(), row.status_since.unwrap_or_else(|| self.today()));
+                let out = match &cur {
+                    Some(c) if c.same_content(&s) => return Ok(Outcome::Unchanged),
+                    Some(c) => {
+                        s.meta = c.meta.next(self.now);
+                        Outcome::Updated
+                    }
+                    None => {
+                        s.meta = Meta::new(self.now);
+                        Outcome::Created
+                    }
+                };
+                self.batch.put(&s).map_err(fatal)?;
+                self.overlay.schools.insert(s.id.clone(), s);
+                Ok(out)
+            }
+            FileKind::Teachers => {
+                let mut t = csvfmt::parse_teacher(&muni, &self.catalog, h, cells)?;
+                once(&t.id)?;
+                if self.school(&t.school_id).map_err(RowFailure::Fatal)?.is_none() {
+                    return Err(Violations::single(
+                        "school_id",
+                        format!("no school '{}' in municipality '{muni}'", t.school_id),
+                    )
+                    .into());
+                }
+                let cur = self.teacher(&t.id).map_err(RowFailure::Fatal)?;
+                let out = match &cur {
+                    Some(c) if c.same_content(&t) => return Ok(Outcome::Unchanged),
+                    Some(c) => {
+                        t.meta = c.meta.next(self.now);
+                        Outcome::Updated
+                    }
+                    None => {
+                        t.meta = Meta::new(self.now);
+                        Outcome::Created
+                    }
+                };
+                self.batch.put(&t).map_err(fatal)?;
+                self.overlay.teachers.insert(t.id.clone(), t);
+                Ok(out)
+            }
+            FileKind::MentorProfiles => {
+                let mut p = csvfmt::parse_mentor_profile(&muni, &self.catalog, h, cells)?;
+                once(&p.teacher_id)?;
+                self.require_teacher(&p.teacher_id)?;
+                let cur = match self.overlay.profiles.get(&p.teacher_id) {
+                    Some(x) => Some(x.clone()),
+                    None => self.store.get::<MentorProfile>(&p.key()).map_err(fatal)?,
+                };
+                let out = match &cur {
+                    Some(c) if c.same_content(&p) => return Ok(Outcome::Unchanged),
+                    Some(c) => {
+                        p.meta = c.meta.next(self.now);
+                        Outcome::Updated
+                    }
+                    None => {
+                        p.meta = Meta::new(self.now);
+                        Outcome::Created
+                    }
+                };
+                self.batch.put(&p).map_err(fatal)?;
+                self.overlay.profiles.insert(p.teacher_id.clone(), p);
+                Ok(out)
+            }
+            FileKind::Diagnostics => {
+                let mut d = csvfmt::parse_diagnostic(&muni, &self.catalog, h, cells)?;
+                once(&d.id)?;
+                self.require_teacher(&d.teacher_id)?;
+                let cur = match self.overlay.diagnostics.get(&d.id) {
+                    Some(x) => Some(x.clone()),
+                    None => self.store.get::<Diagnostic>(&d.key()).map_err(fatal)?,
+                };
+                let out = match &cur {
+                    Some(c) if c.same_content(&d) => return Ok(Outcome::Unchanged),
+                    Some(c) => {
+                        d.meta = c.meta.next(self.now);
+                        Outcome::Updated
+                    }
+                    None => {
+                        d.meta = Meta::new(self.now);
+                        Outcome::Created
+                    }
+                };
+                self.batch.put(&d).map_err(fatal)?;
+                self.overlay.diagnostics.insert(d.id.clone(), d);
+                Ok(out)
+            }
+        }
+    }
+
+    fn school(&self, id: &str) -> ApiResult<Option<School>> {
+        if let Some(s) = self.overlay.schools.get(id) {
+            return Ok(Some(s.clone()));
+        }
+        Ok(self.store.get::<School>(&key(&[&self.opts.municipality_id, id]))?)
+    }
+
+    fn teacher(&self, id: &str) -> ApiResult<Option<Teacher>> {
+        if let Some(t) = self.overlay.teachers.get(id) {
+            return Ok(Some(t.clone()));
+        }
+        Ok(self.store.get::<Teacher>(&key(&[&self.opts.municipality_id, id]))?)
+    }
+
+    fn require_teacher(&self, id: &str) -> Result<(), RowFailure> {
+        let exists = self.overlay.teachers.contains_key(id)
+            || self
+                .store
+                .contains::<Teacher>(&key(&[&self.opts.municipality_id, id]))
+                .map_err(fatal)?;
+        if exists {
+            Ok(())
+        } else {
+            Err(Violations::single(
+                "teacher_id",
+                format!("no teacher '{id}' in municipality '{}'", self.opts.municipality_id),
+            )
+            .into())
+        }
+    }
+}
+
+/// Why a row was not accepted.
+enum RowFailure {
+    Invalid(Violations),
+    Fatal(ApiError),
+}
+
+impl From<Violations> for RowFailure {
+    fn from(v: Violations) -> Self {
+        RowFailure::Invalid(v)
+    }
+}
+
+fn fatal(e: impl Into<ApiError>) -> RowFailure {
+    RowFailure::Fatal(e.into())
+}
+
+/// The cells of a record as text, or the index of the first cell that isn't UTF-8.
+fn cells(record: &csv::ByteRecord) -> Result<Vec<&str>, usize> {
+    record
+        .iter()
+        .enumerate()
+        .map(|(i, c)| std::str::from_utf8(c).map_err(|_| i))
+        .collect()
+}

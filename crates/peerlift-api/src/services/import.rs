@@ -1,0 +1,232 @@
+//! The client-streaming import RPC: chunks in, parsed as they arrive, report out.
+//!
+//! The async side forwards chunks through a small bounded channel to the importer on a blocking
+//! thread, which reads each file through [`FileReader`] as a plain `io::Read`. The bound means
+//! the server reads from the network only as fast as it imports, so a client's upload progress
+//! is the import's progress.
+
+use std::io::Read;
+
+use peerlift_domain::csvfmt::FileKind;
+use tokio::sync::mpsc;
+use tonic::{Request, Response, Status, Streaming};
+
+use crate::convert::enum_from_pb;
+use crate::error::{ApiError, ApiResult};
+use crate::import::{Counts, ImportOptions, Importer, Report};
+use crate::pb;
+use crate::pb::import_request::Item;
+use crate::pb::import_service_server::ImportService;
+use crate::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct ImportApi {
+    pub state: AppState,
+}
+
+/// Chunks queued between the network and the importer.
+const QUEUE: usize = 8;
+
+#[tonic::async_trait]
+impl ImportService for ImportApi {
+    async fn import(
+        &self,
+        req: Request<Streaming<pb::ImportRequest>>,
+    ) -> Result<Response<pb::ImportReport>, Status> {
+        let mut stream = req.into_inner();
+        let start = match stream.message().await? {
+            Some(pb::ImportRequest {
+                item: Some(Item::Start(s)),
+            }) => s,
+            _ => {
+                return Err(ApiError::invalid(
+                    "start",
+                    "the first message of an import must be an ImportStart",
+                )
+                .into())
+            }
+        };
+        let opts = ImportOptions {
+            municipality_id: start.municipality_id,
+            strict: start.strict,
+            dry_run: start.dry_run,
+        };
+        tracing::info!(municipality = %opts.municipality_id, strict = opts.strict, dry_run = opts.dry_run, "import started");
+        let (tx, rx) = mpsc::channel::<Result<pb::ImportChunk, ApiError>>(QUEUE);
+        let store = self.state.store.clone();
+        let now = (self.state.clock)();
+        let worker = tokio::task::spawn_blocking(move || {
+            let _guard = store.lock();
+            let mut importer = Importer::new(&store, opts, now)?;
+            let mut incoming = Incoming { rx, peeked: None };
+            while let Some((kind, name)) = incoming.peek_file()? {
+                let reader = FileReader {
+                    incoming: &mut incoming,
+                    kind: kind_pb(kind),
+                    name: name.clone(),
+                    buf: Vec::new(),
+                    pos: 0,
+                };
+                importer.import_file(kind, &name, reader)?;
+            }
+            importer.finish()
+        });
+        loop {
+            let msg = match stream.message().await {
+                Ok(Some(m)) => m,
+                Ok(None) => break,
+                Err(status) => {
+                    let _ = tx
+                        .send(Err(ApiError::Cancelled(format!(
+                            "the import stream broke: {}",
+                            status.message()
+                        ))))
+                        .await;
+                    break;
+                }
+            };
+            let item = match msg.item {
+                Some(Item::Chunk(c)) => Ok(c),
+                Some(Item::Start(_)) => Err(ApiError::invalid(
+                    "start",
+                    "an import has exactly one ImportStart, first",
+                )),
+                None => Err(ApiError::invalid("item", "must be set")),
+            };
+            let stop = item.is_err();
+            if tx.send(item).await.is_err() || stop {
+                // The importer stopped (it will say why), or the input is unusable.
+                break;
+            }
+        }
+        drop(tx);
+        let report = worker
+            .await
+            .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))??;
+        tracing::info!(
+            rows = report.total.rows,
+            created = report.total.created,
+            updated = report.total.updated,
+            unchanged = report.total.unchanged,
+            rejected = report.total.rejected,
+            committed = report.committed,
+            "import finished"
+        );
+        Ok(Response::new(report_to_pb(report)))
+    }
+}
+
+fn kind_pb(k: FileKind) -> i32 {
+    crate::convert::enum_to_pb(&FileKind::ALL, &k)
+}
+
+/// The receiving end, with one message of look-ahead to find where a file ends.
+struct Incoming {
+    rx: mpsc::Receiver<Result<pb::ImportChunk, ApiError>>,
+    peeked: Option<Result<pb::ImportChunk, ApiError>>,
+}
+
+impl Incoming {
+    fn peek(&mut self) -> Option<&Result<pb::ImportChunk, ApiError>> {
+        if self.peeked.is_none() {
+            self.peeked = self.rx.blocking_recv();
+        }
+        self.peeked.as_ref()
+    }
+
+    /// The kind and name of the next file, None at the end of the stream.
+    fn peek_file(&mut self) -> ApiResult<Option<(FileKind, String)>> {
+        match self.peek() {
+            None => Ok(None),
+            Some(Err(_)) => match self.peeked.take() {
+                Some(Err(e)) => Err(e),
+                _ => Ok(None),
+            },
+            Some(Ok(c)) => {
+                let kind = enum_from_pb(&FileKind::ALL, c.kind).ok_or_else(|| {
+                    ApiError::invalid("chunk.kind", "must be set to the kind of file")
+                })?;
+                if c.file_name.is_empty() || c.file_name.len() > 256 {
+                    return Err(ApiError::invalid(
+                        "chunk.file_name",
+                        "must be set (at most 256 characters)",
+                    ));
+                }
+                Ok(Some((kind, c.file_name.clone())))
+            }
+        }
+    }
+}
+
+/// One file of the stream as an `io::Read`: consecutive chunks with the same kind and name.
+/// A broken stream is an I/O error, never a silent end of file, so a half-sent last row is not
+/// imported as if it were whole.
+struct FileReader<'a> {
+    incoming: &'a mut Incoming,
+    kind: i32,
+    name: String,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for FileReader<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.pos < self.buf.len() {
+                let n = out.len().min(self.buf.len() - self.pos);
+                out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            match self.incoming.peek() {
+                Some(Ok(c)) if c.kind == self.kind && c.file_name == self.name => {
+                    if let Some(Ok(c)) = self.incoming.peeked.take() {
+                        self.buf = c.data;
+                        self.pos = 0;
+                    }
+                }
+                Some(Err(e)) => {
+                    return Err(std::io::Error::other(e.to_string()));
+                }
+                _ => return Ok(0),
+            }
+        }
+    }
+}
+
+fn counts_pb(c: &Counts) -> pb::ImportCounts {
+    pb::ImportCounts {
+        rows: c.rows,
+        created: c.created,
+        updated: c.updated,
+        unchanged: c.unchanged,
+        rejected: c.rejected,
+    }
+}
+
+fn report_to_pb(r: Report) -> pb::ImportReport {
+    pb::ImportReport {
+        files: r
+            .files
+            .iter()
+            .map(|f| pb::ImportFileReport {
+                kind: kind_pb(f.kind),
+                file_name: f.file_name.clone(),
+                counts: Some(counts_pb(&f.counts)),
+            })
+            .collect(),
+        total: Some(counts_pb(&r.total)),
+        errors: r
+            .errors
+            .into_iter()
+            .map(|e| pb::ImportRowError {
+                file_name: e.file_name,
+                line: e.line,
+                field: e.field,
+                reason: e.reason,
+            })
+            .collect(),
+        errors_total: r.errors_total,
+        committed: r.committed,
+    }
+}

@@ -1,0 +1,170 @@
+use peerlift_domain::{MentorProfile, Meta, Mode, Teacher, Violations};
+use peerlift_store::{key, prefix, Record, Store};
+use prost::Message;
+use tonic::{Request, Response, Status};
+
+use super::schools::optional_enum;
+use super::{check_id, required, under};
+use crate::convert::{mentor_profile_from_pb, mentor_profile_to_pb};
+use crate::error::{ApiError, ApiResult};
+use crate::pb;
+use crate::pb::mentor_profile_service_server::MentorProfileService;
+use crate::state::{self, check_etag, page, page_size, AppState};
+
+#[derive(Debug, Clone)]
+pub struct MentorProfileApi {
+    pub state: AppState,
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound {
+        kind: "mentor profile",
+        id: id.to_string(),
+    }
+}
+
+/// A profile belongs to an existing teacher of the same municipality.
+pub(crate) fn check_teacher(s: &Store, field: &str, municipality_id: &str, teacher_id: &str) -> ApiResult<()> {
+    if !s.contains::<Teacher>(&key(&[municipality_id, teacher_id]))? {
+        return Err(ApiError::Invalid(Violations::single(
+            field,
+            format!("no teacher '{teacher_id}' in municipality '{municipality_id}'"),
+        )));
+    }
+    Ok(())
+}
+
+#[tonic::async_trait]
+impl MentorProfileService for MentorProfileApi {
+    async fn create_mentor_profile(
+        &self,
+        req: Request<pb::CreateMentorProfileRequest>,
+    ) -> Result<Response<pb::MentorProfile>, Status> {
+        let r = req.into_inner();
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "CreateMentorProfile", &rid, bytes, move |s, b, now| {
+                let m = state::municipality(s, &r.municipality_id)?;
+                let catalog = state::catalog(s, &m.id)?;
+                let given = required("mentor_profile", r.mentor_profile)?;
+                let mut p = mentor_profile_from_pb(&m.id, &catalog, given)
+                    .map_err(under("mentor_profile"))?;
+                check_teacher(s, "mentor_profile.teacher_id", &m.id, &p.teacher_id)?;
+                if s.contains::<MentorProfile>(&p.key())? {
+                    return Err(ApiError::AlreadyExists {
+                        kind: "mentor profile",
+                        id: p.teacher_id,
+                    });
+                }
+                p.meta = Meta::new(now);
+                b.put(&p)?;
+                Ok(mentor_profile_to_pb(&p))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn get_mentor_profile(
+        &self,
+        req: Request<pb::GetMentorProfileRequest>,
+    ) -> Result<Response<pb::MentorProfile>, Status> {
+        let r = req.into_inner();
+        let p = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                check_id("teacher_id", &r.teacher_id)?;
+                s.get::<MentorProfile>(&key(&[&r.municipality_id, &r.teacher_id]))?
+                    .ok_or_else(|| not_found(&r.teacher_id))
+            })
+            .await?;
+        Ok(Response::new(mentor_profile_to_pb(&p)))
+    }
+
+    async fn list_mentor_profiles(
+        &self,
+        req: Request<pb::ListMentorProfilesRequest>,
+    ) -> Result<Response<pb::ListMentorProfilesResponse>, Status> {
+        let r = req.into_inner();
+        let size = page_size(r.page_size)?;
+        let mode = optional_enum("mode", Mode::ALL, r.mode)?;
+        let (items, next) = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                let p = prefix(&[&r.municipality_id]);
+                let after = state::decode_token(&r.page_token, 1, &p)?;
+                let iter = s
+                    .scan::<MentorProfile>(&p, after.as_deref())
+                    .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
+                page(iter, size, 1, |x: &MentorProfile| {
+                    (r.subject.is_empty() || x.subjects.contains(&r.subject))
+                        && (r.direction.is_empty() || x.directions.contains(&r.direction))
+                        && mode.is_none_or(|m| x.modes.contains(&m))
+                        && (!r.available_only || x.capacity > 0)
+                })
+            })
+            .await?;
+        Ok(Response::new(pb::ListMentorProfilesResponse {
+            mentor_profiles: items.iter().map(mentor_profile_to_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn update_mentor_profile(
+        &self,
+        req: Request<pb::UpdateMentorProfileRequest>,
+    ) -> Result<Response<pb::MentorProfile>, Status> {
+        let r = req.into_inner();
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "UpdateMentorProfile", &rid, bytes, move |s, b, now| {
+                let m = state::municipality(s, &r.municipality_id)?;
+                let catalog = state::catalog(s, &m.id)?;
+                let given = required("mentor_profile", r.mentor_profile)?;
+                let etag = given.etag.clone();
+                let mut p = mentor_profile_from_pb(&m.id, &catalog, given)
+                    .map_err(under("mentor_profile"))?;
+                let cur = s
+                    .get::<MentorProfile>(&p.key())?
+                    .ok_or_else(|| not_found(&p.teacher_id))?;
+                check_etag("mentor profile", &p.teacher_id, &etag, &cur.meta)?;
+                if p.same_content(&cur) {
+                    return Ok(mentor_profile_to_pb(&cur));
+                }
+                p.meta = cur.meta.next(now);
+                b.put(&p)?;
+                Ok(mentor_profile_to_pb(&p))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn delete_mentor_profile(
+        &self,
+        req: Request<pb::DeleteMentorProfileRequest>,
+    ) -> Result<Response<pb::DeleteMentorProfileResponse>, Status> {
+        let r = req.into_inner();
+        check_id("teacher_id", &r.teacher_id)?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "DeleteMentorProfile", &rid, bytes, move |s, b, _| {
+                state::municipality(s, &r.municipality_id)?;
+                let k = key(&[&r.municipality_id, &r.teacher_id]);
+                let cur = s
+                    .get::<MentorProfile>(&k)?
+                    .ok_or_else(|| not_found(&r.teacher_id))?;
+                check_etag("mentor profile", &cur.teacher_id, &r.etag, &cur.meta)?;
+                b.delete::<MentorProfile>(k);
+                Ok(pb::DeleteMentorProfileResponse {})
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+}

@@ -1,0 +1,38 @@
+//! tonic service implementations, one module per protobuf service.
+
+mod catalog;
+mod diagnostics;
+mod import;
+mod mentor_profiles;
+mod municipalities;
+mod schools;
+mod teachers;
+
+pub use catalog::CatalogApi;
+pub use diagnostics::DiagnosticApi;
+pub use import::ImportApi;
+pub use mentor_profiles::MentorProfileApi;
+pub use municipalities::MunicipalityApi;
+pub use schools::SchoolApi;
+pub use teachers::TeacherApi;
+
+use peerlift_domain::Violations;
+
+use crate::error::ApiError;
+
+/// Takes a required sub-message of a request or names it as missing.
+pub(crate) fn required<T>(field: &str, value: Option<T>) -> Result<T, ApiError> {
+    value.ok_or_else(|| ApiError::invalid(field, "must be set"))
+}
+
+/// Re-roots resource-relative violations under the request field.
+pub(crate) fn under(prefix: &'static str) -> impl Fn(Violations) -> ApiError {
+    move |v| ApiError::Invalid(v.prefixed(prefix))
+}
+
+/// Checks a path id given in a request field.
+pub(crate) fn check_id(field: &str, id: &str) -> Result<(), ApiError> {
+    let mut v = Violations::new();
+    peerlift_domain::ids::check_id(&mut v, field, id);
+    v.into_result().map_err(ApiError::Invalid)
+}

@@ -1,0 +1,137 @@
+use peerlift_domain::{CatalogEntry, Meta, Municipality, School};
+use peerlift_store::{key, prefix};
+use prost::Message;
+use tonic::{Request, Response, Status};
+
+use super::{check_id, required, under};
+use crate::convert::{municipality_from_pb, municipality_to_pb};
+use crate::error::ApiError;
+use crate::pb;
+use crate::pb::municipality_service_server::MunicipalityService;
+use crate::state::{self, check_etag, page, page_size, AppState};
+
+#[derive(Debug, Clone)]
+pub struct MunicipalityApi {
+    pub state: AppState,
+}
+
+#[tonic::async_trait]
+impl MunicipalityService for MunicipalityApi {
+    async fn create_municipality(
+        &self,
+        req: Request<pb::CreateMunicipalityRequest>,
+    ) -> Result<Response<pb::Municipality>, Status> {
+        let r = req.into_inner();
+        let bytes = r.encode_to_vec();
+        let rid = r.request_id.clone();
+        let out = self
+            .state
+            .write("", "CreateMunicipality", &rid, bytes, move |s, b, now| {
+                let mut m = required("municipality", r.municipality)?;
+                if m.id.is_empty() {
+                    m.id = format!("m-{}", s.generate_id()?);
+                }
+                let mut m = municipality_from_pb(m).map_err(under("municipality"))?;
+                if s.contains::<Municipality>(&key(&[&m.id]))? {
+                    return Err(ApiError::AlreadyExists {
+                        kind: "municipality",
+                        id: m.id,
+                    });
+                }
+                m.meta = Meta::new(now);
+                b.put(&m)?;
+                Ok(municipality_to_pb(&m))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn get_municipality(
+        &self,
+        req: Request<pb::GetMunicipalityRequest>,
+    ) -> Result<Response<pb::Municipality>, Status> {
+        let id = req.into_inner().municipality_id;
+        let m = self
+            .state
+            .read(move |s| state::municipality(s, &id))
+            .await?;
+        Ok(Response::new(municipality_to_pb(&m)))
+    }
+
+    async fn list_municipalities(
+        &self,
+        req: Request<pb::ListMunicipalitiesRequest>,
+    ) -> Result<Response<pb::ListMunicipalitiesResponse>, Status> {
+        let r = req.into_inner();
+        let size = page_size(r.page_size)?;
+        let after = state::decode_token(&r.page_token, 1, &[])?;
+        let (items, next) = self
+            .state
+            .read(move |s| {
+                let iter = s
+                    .scan::<Municipality>(&[], after.as_deref())
+                    .map(|m| m.map(|m| (key(&[&m.id]), m)).map_err(ApiError::from));
+                page(iter, size, 1, |m| r.region.is_empty() || m.region == r.region)
+            })
+            .await?;
+        Ok(Response::new(pb::ListMunicipalitiesResponse {
+            municipalities: items.iter().map(municipality_to_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn update_municipality(
+        &self,
+        req: Request<pb::UpdateMunicipalityRequest>,
+    ) -> Result<Response<pb::Municipality>, Status> {
+        let r = req.into_inner();
+        let bytes = r.encode_to_vec();
+        let rid = r.request_id.clone();
+        let out = self
+            .state
+            .write("", "UpdateMunicipality", &rid, bytes, move |s, b, now| {
+                let given = required("municipality", r.municipality)?;
+                let etag = given.etag.clone();
+                let mut m = municipality_from_pb(given).map_err(under("municipality"))?;
+                let cur = state::municipality(s, &m.id)?;
+                check_etag("municipality", &m.id, &etag, &cur.meta)?;
+                if m.same_content(&cur) {
+                    return Ok(municipality_to_pb(&cur));
+                }
+                m.meta = cur.meta.next(now);
+                b.put(&m)?;
+                Ok(municipality_to_pb(&m))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn delete_municipality(
+        &self,
+        req: Request<pb::DeleteMunicipalityRequest>,
+    ) -> Result<Response<pb::DeleteMunicipalityResponse>, Status> {
+        let r = req.into_inner();
+        check_id("municipality_id", &r.municipality_id)?;
+        let bytes = r.encode_to_vec();
+        let rid = r.request_id.clone();
+        let out = self
+            .state
+            .write("", "DeleteMunicipality", &rid, bytes, move |s, b, _| {
+                let cur = state::municipality(s, &r.municipality_id)?;
+                check_etag("municipality", &cur.id, &r.etag, &cur.meta)?;
+                let p = prefix(&[&cur.id]);
+                let schools = s.scan::<School>(&p, None).take(1).count();
+                let entries = s.scan::<CatalogEntry>(&p, None).take(1).count();
+                if schools + entries > 0 {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "municipality '{}' still has schools or catalogue entries; delete them first",
+                        cur.id
+                    )));
+                }
+                b.delete::<Municipality>(key(&[&cur.id]));
+                Ok(pb::DeleteMunicipalityResponse {})
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+}

@@ -1,0 +1,223 @@
+use peerlift_domain::{MentorProfile, Meta, School, Teacher, Violations};
+use peerlift_store::{key, prefix, Record, Store, TreeId};
+use prost::Message;
+use tonic::{Request, Response, Status};
+
+use super::{check_id, required, under};
+use crate::convert::{teacher_from_pb, teacher_to_pb};
+use crate::error::{ApiError, ApiResult};
+use crate::pb;
+use crate::pb::delete_teacher_response::Outcome;
+use crate::pb::teacher_service_server::TeacherService;
+use crate::state::{self, check_etag, page, page_size, AppState};
+
+#[derive(Debug, Clone)]
+pub struct TeacherApi {
+    pub state: AppState,
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound {
+        kind: "teacher",
+        id: id.to_string(),
+    }
+}
+
+/// The teacher's school must exist in the same municipality.
+fn check_school(s: &Store, t: &Teacher) -> ApiResult<()> {
+    if !s.contains::<School>(&key(&[&t.municipality_id, &t.school_id]))? {
+        return Err(ApiError::Invalid(Violations::single(
+            "teacher.school_id",
+            format!(
+                "no school '{}' in municipality '{}'",
+                t.school_id, t.municipality_id
+            ),
+        )));
+    }
+    Ok(())
+}
+
+/// A teacher has history when anything refers to them: then they are deactivated, not erased,
+/// so past diagnostics and mentoring keep their meaning.
+pub(crate) fn has_history(s: &Store, municipality_id: &str, teacher_id: &str) -> ApiResult<bool> {
+    Ok(
+        s.contains::<MentorProfile>(&key(&[municipality_id, teacher_id]))?
+            || s.index_has(
+                TreeId::DiagnosticsByTeacher,
+                &prefix(&[municipality_id, teacher_id]),
+            )?,
+    )
+}
+
+#[tonic::async_trait]
+impl TeacherService for TeacherApi {
+    async fn create_teacher(
+        &self,
+        req: Request<pb::CreateTeacherRequest>,
+    ) -> Result<Response<pb::Teacher>, Status> {
+        let r = req.into_inner();
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "CreateTeacher", &rid, bytes, move |s, b, now| {
+                let m = state::municipality(s, &r.municipality_id)?;
+                let catalog = state::catalog(s, &m.id)?;
+                let mut given = required("teacher", r.teacher)?;
+                if given.id.is_empty() {
+                    given.id = format!("teacher-{}", s.generate_id()?);
+                }
+                let (mut t, _) =
+                    teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
+                check_school(s, &t)?;
+                if s.contains::<Teacher>(&t.key())? {
+                    return Err(ApiError::AlreadyExists {
+                        kind: "teacher",
+                        id: t.id,
+                    });
+                }
+                t.meta = Meta::new(now);
+                b.put(&t)?;
+                Ok(teacher_to_pb(&t))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn get_teacher(
+        &self,
+        req: Request<pb::GetTeacherRequest>,
+    ) -> Result<Response<pb::Teacher>, Status> {
+        let r = req.into_inner();
+        let t = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                check_id("teacher_id", &r.teacher_id)?;
+                s.get::<Teacher>(&key(&[&r.municipality_id, &r.teacher_id]))?
+                    .ok_or_else(|| not_found(&r.teacher_id))
+            })
+            .await?;
+        Ok(Response::new(teacher_to_pb(&t)))
+    }
+
+    async fn list_teachers(
+        &self,
+        req: Request<pb::ListTeachersRequest>,
+    ) -> Result<Response<pb::ListTeachersResponse>, Status> {
+        let r = req.into_inner();
+        let size = page_size(r.page_size)?;
+        let (items, next) = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                let keep = |t: &Teacher| {
+                    (r.subject.is_empty() || t.subjects.contains(&r.subject))
+                        && r.active.is_none_or(|a| t.active == a)
+                };
+                if r.school_id.is_empty() {
+                    let p = prefix(&[&r.municipality_id]);
+                    let after = state::decode_token(&r.page_token, 1, &p)?;
+                    let iter = s
+                        .scan::<Teacher>(&p, after.as_deref())
+                        .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
+                    page(iter, size, 1, keep)
+                } else {
+                    // Walk the school index instead of every teacher of the municipality.
+                    let p = prefix(&[&r.municipality_id, &r.school_id]);
+                    let after = state::decode_token(&r.page_token, 2, &p)?;
+                    let muni = r.municipality_id.clone();
+                    let iter = s
+                        .scan_index(TreeId::TeachersBySchool, &p, after.as_deref())
+                        .filter_map(move |k| {
+                            let k = match k {
+                                Ok(k) => k,
+                                Err(e) => return Some(Err(ApiError::from(e))),
+                            };
+                            let id = peerlift_store::split_key(&k).pop().unwrap_or_default();
+                            match s.get::<Teacher>(&key(&[&muni, &id])) {
+                                Ok(Some(t)) => Some(Ok((k, t))),
+                                Ok(None) => None,
+                                Err(e) => Some(Err(e.into())),
+                            }
+                        });
+                    page(iter, size, 2, keep)
+                }
+            })
+            .await?;
+        Ok(Response::new(pb::ListTeachersResponse {
+            teachers: items.iter().map(teacher_to_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn update_teacher(
+        &self,
+        req: Request<pb::UpdateTeacherRequest>,
+    ) -> Result<Response<pb::Teacher>, Status> {
+        let r = req.into_inner();
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "UpdateTeacher", &rid, bytes, move |s, b, now| {
+                let m = state::municipality(s, &r.municipality_id)?;
+                let catalog = state::catalog(s, &m.id)?;
+                let given = required("teacher", r.teacher)?;
+                let etag = given.etag.clone();
+                let (mut t, active) =
+                    teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
+                let cur = s.get::<Teacher>(&t.key())?.ok_or_else(|| not_found(&t.id))?;
+                check_etag("teacher", &t.id, &etag, &cur.meta)?;
+                t.active = active.unwrap_or(cur.active);
+                if t.school_id != cur.school_id {
+                    check_school(s, &t)?;
+                }
+                if t.same_content(&cur) {
+                    return Ok(teacher_to_pb(&cur));
+                }
+                t.meta = cur.meta.next(now);
+                b.put(&t)?;
+                Ok(teacher_to_pb(&t))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn delete_teacher(
+        &self,
+        req: Request<pb::DeleteTeacherRequest>,
+    ) -> Result<Response<pb::DeleteTeacherResponse>, Status> {
+        let r = req.into_inner();
+        check_id("teacher_id", &r.teacher_id)?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "DeleteTeacher", &rid, bytes, move |s, b, now| {
+                state::municipality(s, &r.municipality_id)?;
+                let k = key(&[&r.municipality_id, &r.teacher_id]);
+                let cur = s.get::<Teacher>(&k)?.ok_or_else(|| not_found(&r.teacher_id))?;
+                check_etag("teacher", &cur.id, &r.etag, &cur.meta)?;
+                if has_history(s, &r.municipality_id, &r.teacher_id)? {
+                    let mut t = cur.clone();
+                    if t.active {
+                        t.active = false;
+                        t.meta = cur.meta.next(now);
+                        b.put(&t)?;
+                    }
+                    return Ok(pb::DeleteTeacherResponse {
+                        outcome: Outcome::Deactivated as i32,
+                        teacher: Some(teacher_to_pb(&t)),
+                    });
+                }
+                b.delete::<Teacher>(k);
+                Ok(pb::DeleteTeacherResponse {
+                    outcome: Outcome::Erased as i32,
+                    teacher: None,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+}

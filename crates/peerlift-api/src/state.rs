@@ -1,0 +1,258 @@
+//! Shared service state and the helpers every RPC goes through: blocking store access off the
+//! async threads, idempotent writes, paging, catalogue loading.
+
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use peerlift_domain::{Catalog, CatalogEntry, Municipality};
+use peerlift_store::{key, prefix, Batch, IdempotencyEntry, Store};
+use prost::Message;
+
+use crate::error::{ApiError, ApiResult};
+
+/// A source of "now"; tests may pin it.
+pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// State shared by all services.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub clock: Clock,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store.path())
+            .finish()
+    }
+}
+
+impl AppState {
+    pub fn new(store: Arc<Store>) -> AppState {
+        AppState {
+            store,
+            clock: Arc::new(Timestamp::now),
+        }
+    }
+
+    /// Runs a read on the blocking pool: sled may touch the disk.
+    pub async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> ApiResult<T> + Send + 'static,
+    ) -> ApiResult<T> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(|e| ApiError::Internal(format!("read task failed: {e}")))?
+    }
+
+    /// Runs a write under the store's write lock, on the blocking pool, idempotently.
+    ///
+    /// With a non-empty `request_id`, the first successful response is stored with the write in
+    /// the same transaction; a retry with the same id and the same request gets that response
+    /// back and writes nothing; the same id with a different request is INVALID_ARGUMENT.
+    /// `request` is the encoded request (its fingerprint); `f` gets the store (to read and
+    /// check), the batch (to fill) and "now".
+    pub async fn write<Resp>(
+        &self,
+        scope: &str,
+        method: &'static str,
+        request_id: &str,
+        request: Vec<u8>,
+        f: impl FnOnce(&Store, &mut Batch, Timestamp) -> ApiResult<Resp> + Send + 'static,
+    ) -> ApiResult<Resp>
+    where
+        Resp: Message + Default + 'static,
+    {
+        check_request_id(request_id)?;
+        let fingerprint = fingerprint(method, &request);
+        let store = self.store.clone();
+        let now = (self.clock)();
+        let scope = scope.to_string();
+        let request_id = request_id.to_string();
+        tokio::task::spawn_blocking(move || {
+            store.write(|s, batch| {
+                let idem_key = key(&[&scope, method, &request_id]);
+                if !request_id.is_empty() {
+                    if let Some(prev) = s.get::<IdempotencyEntry>(&idem_key)? {
+                        if prev.fingerprint != fingerprint {
+                            return Err(ApiError::invalid(
+                                "request_id",
+                                "was already used for a different request",
+                            ));
+                        }
+                        tracing::debug!(method, request_id = %request_id, "replayed idempotent write");
+                        return Resp::decode(prev.response.as_slice()).map_err(|e| {
+                            ApiError::Internal(format!("stored response unreadable: {e}"))
+                        });
+                    }
+                }
+                let resp = f(s, batch, now)?;
+                if !request_id.is_empty() {
+                    batch.put(&IdempotencyEntry {
+                        municipality_id: scope.clone(),
+                        method: method.to_string(),
+                        request_id: request_id.clone(),
+                        fingerprint,
+                        create_time: now,
+                        response: resp.encode_to_vec(),
+                    })?;
+                }
+                tracing::info!(method, municipality = %scope, writes = batch.len(), "write");
+                Ok(resp)
+            })
+        })
+        .await
+        .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?
+    }
+}
+
+fn check_request_id(id: &str) -> ApiResult<()> {
+    if id.len() > 128 || !id.chars().all(|c| c.is_ascii_graphic()) {
+        return Err(ApiError::invalid(
+            "request_id",
+            "must be at most 128 printable ASCII characters (a UUID is typical)",
+        ));
+    }
+    Ok(())
+}
+
+/// FNV-1a over the method and the encoded request: stable across runs and builds, which a
+/// stored fingerprint needs (std's hashers are randomly seeded).
+pub fn fingerprint(method: &str, bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in method.as_bytes().iter().chain([0u8].iter()).chain(bytes) {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Loads a municipality or fails with NOT_FOUND; every scoped call starts here.
+pub fn municipality(store: &Store, id: &str) -> ApiResult<Municipality> {
+    if id.is_empty() {
+        return Err(ApiError::invalid("municipality_id", "must be set"));
+    }
+    store
+        .get::<Municipality>(&key(&[id]))?
+        .ok_or_else(|| ApiError::NotFound {
+            kind: "municipality",
+            id: id.to_string(),
+        })
+}
+
+/// The catalogue in force for a municipality.
+pub fn catalog(store: &Store, municipality_id: &str) -> ApiResult<Catalog> {
+    let custom = store
+        .scan::<CatalogEntry>(&prefix(&[municipality_id]), None)
+        .map(|e| e.map(|e| (e.kind, e.code)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Catalog::with_custom(custom))
+}
+
+/// Today's date in the municipality's time zone (UTC if the zone is unknown here).
+pub fn today(m: &Municipality, now: Timestamp) -> Date {
+    let tz = jiff::tz::TimeZone::get(&m.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    now.to_zoned(tz).date()
+}
+
+/// Checks an optional etag against the current revision.
+pub fn check_etag(kind: &'static str, id: &str, given: &str, current: &peerlift_domain::Meta) -> ApiResult<()> {
+    if !given.is_empty() && given != current.etag() {
+        return Err(ApiError::StaleEtag {
+            kind,
+            id: id.to_string(),
+            given: given.to_string(),
+            current: current.etag(),
+        });
+    }
+    Ok(())
+}
+
+/// Page size: default 100, at most 1000.
+pub fn page_size(requested: i32) -> ApiResult<usize> {
+    match requested {
+        0 => Ok(100),
+        1..=1000 => Ok(requested as usize),
+        _ => Err(ApiError::invalid("page_size", "must be between 0 (default 100) and 1000")),
+    }
+}
+
+/// Page tokens are the hex of the last key a page walked, tagged by the walk, so the next
+/// page resumes right after it even when records were added or removed in between.
+pub fn encode_token(walk: u8, last_key: &[u8]) -> String {
+    let mut s = format!("{walk:02x}");
+    for b in last_key {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+/// Decodes a page token for `walk`; the key must lie under `expected_prefix`.
+pub fn decode_token(token: &str, walk: u8, expected_prefix: &[u8]) -> ApiResult<Option<Vec<u8>>> {
+    if token.is_empty() {
+        return Ok(None);
+    }
+    let bad = || ApiError::invalid("page_token", "is not a page token of this list call");
+    if token.len() % 2 != 0 || !token.is_ascii() {
+        return Err(bad());
+    }
+    let bytes = (0..token.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
+        .collect::<Result<Vec<u8>, _>>()
+        .map_err(|_| bad())?;
+    match bytes.split_first() {
+        Some((w, rest)) if *w == walk && rest.starts_with(expected_prefix) => Ok(Some(rest.to_vec())),
+        _ => Err(bad()),
+    }
+}
+
+/// Collects one page from a key-ordered iterator of (key, item), keeping items that pass the
+/// filter; returns the items and the next token (empty when there is no more).
+pub fn page<T>(
+    iter: impl Iterator<Item = ApiResult<(Vec<u8>, T)>>,
+    size: usize,
+    walk: u8,
+    keep: impl Fn(&T) -> bool,
+) -> ApiResult<(Vec<T>, String)> {
+    let mut out = Vec::with_capacity(size.min(1000));
+    let mut last_key = Vec::new();
+    for item in iter {
+        let (k, t) = item?;
+        if !keep(&t) {
+            continue;
+        }
+        if out.len() == size {
+            // One more match exists: there is a next page, starting after the last returned.
+            return Ok((out, encode_token(walk, &last_key)));
+        }
+        last_key = k;
+        out.push(t);
+    }
+    Ok((out, String::new()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_roundtrip_and_reject_foreign_prefixes() {
+        let t = encode_token(1, b"m\0t42");
+        assert_eq!(decode_token(&t, 1, b"m\0").unwrap(), Some(b"m\0t42".to_vec()));
+        assert!(decode_token(&t, 2, b"m\0").is_err());
+        assert!(decode_token(&t, 1, b"other\0").is_err());
+        assert!(decode_token("zz", 1, b"").is_err());
+    }
+
+    #[test]
+    fn fingerprints_are_stable() {
+        // The published FNV-1a 64 test vector for one zero byte: stored fingerprints must not
+        // change between builds.
+        assert_eq!(fingerprint("", b""), 0xaf63_bd4c_8601_b7df);
+        assert_ne!(fingerprint("A", b"x"), fingerprint("B", b"x"));
+    }
+}
