@@ -1,1 +1,432 @@
-fn main() {}
+//! `peerlift`: the server and its command-line client.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use peerlift::client::{self, ImportArgs};
+use peerlift::config::{Config, Layer, LogFormat};
+use peerlift::{gen, server};
+use peerlift_api::pb;
+use peerlift_domain::SchoolStatus;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "peerlift",
+    version,
+    about = "Peer-to-peer mentoring networks between schools: the gRPC service and its CLI",
+    after_help = "Start with `peerlift serve`, then `peerlift import examples/kirovsky`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the server is, for client commands.
+#[derive(Debug, Clone, Args)]
+struct Remote {
+    /// Server address.
+    #[arg(
+        long,
+        env = "PEERLIFT_ADDR",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
+    addr: String,
+}
+
+/// Which municipality a client command is about.
+#[derive(Debug, Clone, Args)]
+struct Scope {
+    /// Municipality id.
+    #[arg(short, long, env = "PEERLIFT_MUNICIPALITY")]
+    municipality: String,
+}
+
+/// Server configuration flags (override file and environment).
+#[derive(Debug, Clone, Args)]
+struct ServerFlags {
+    /// TOML configuration file.
+    #[arg(long, env = "PEERLIFT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Store directory [default: ./peerlift-data; env PEERLIFT_DATA_DIR].
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gRPC server (embedded store, health, reflection).
+    Serve {
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// Address to listen on [default: 127.0.0.1:50051; env PEERLIFT_LISTEN].
+        #[arg(long)]
+        listen: Option<std::net::SocketAddr>,
+        /// Log format [default: text; env PEERLIFT_LOG_FORMAT].
+        #[arg(long, value_enum)]
+        log_format: Option<LogFormat>,
+        /// Seconds in-flight calls may take after SIGINT/SIGTERM [default: 30].
+        #[arg(long)]
+        shutdown_grace_secs: Option<u64>,
+    },
+    /// Import CSV files (or directories of them) into a running server.
+    Import {
+        #[command(flatten)]
+        remote: Remote,
+        /// Municipality id [default: the id in municipality.csv].
+        #[arg(short, long, env = "PEERLIFT_MUNICIPALITY")]
+        municipality: Option<String>,
+        /// Write nothing if any row is bad.
+        #[arg(long)]
+        strict: bool,
+        /// Check and report, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Files (schools.csv, teachers.csv, mentor_profiles.csv, diagnostics.csv,
+        /// municipality.csv) or directories holding them.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Municipalities.
+    Municipalities {
+        #[command(subcommand)]
+        command: MunicipalityCommand,
+    },
+    /// Schools of a municipality.
+    Schools {
+        #[command(subcommand)]
+        command: SchoolCommand,
+    },
+    /// Teachers of a municipality.
+    Teachers {
+        #[command(subcommand)]
+        command: TeacherCommand,
+    },
+    /// The catalogue of subjects, competence areas and directions in force for a municipality.
+    Catalog {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+    },
+    /// Write the whole store to FILE (line format, see README). The server must be stopped.
+    Backup {
+        file: PathBuf,
+        #[command(flatten)]
+        flags: ServerFlags,
+    },
+    /// Restore a backup FILE into the store directory. The server must be stopped.
+    Restore {
+        file: PathBuf,
+        #[command(flatten)]
+        flags: ServerFlags,
+        /// Replace a store that already holds data.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Generate example data.
+    Gen {
+        #[command(subcommand)]
+        command: GenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum MunicipalityCommand {
+    /// List municipalities.
+    List {
+        #[command(flatten)]
+        remote: Remote,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SchoolCommand {
+    /// List schools with their active teacher counts.
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Only these statuses (low_results, at_risk, stable, leader).
+        #[arg(long, value_delimiter = ',')]
+        status: Vec<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TeacherCommand {
+    /// List teachers.
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Only teachers of this school.
+        #[arg(long)]
+        school: Option<String>,
+        /// Only teachers of this subject.
+        #[arg(long)]
+        subject: Option<String>,
+        /// Include inactive teachers.
+        #[arg(long)]
+        all: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// Show one teacher: school, subjects, mentor profile, diagnostics.
+    Show {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Teacher id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum GenCommand {
+    /// The Kirovsky district example (real schools and partnerships, generated staff).
+    Kirovsky {
+        /// Output directory.
+        #[arg(long, default_value = "examples/kirovsky")]
+        out: PathBuf,
+        /// Random seed.
+        #[arg(long, default_value_t = 2023)]
+        seed: u64,
+        /// Directory with kirovsky-district.json and labinsk-deficits.csv
+        /// [default: ../shared/fixtures beside the source tree].
+        #[arg(long)]
+        fixtures: Option<PathBuf>,
+    },
+}
+
+fn init_logging(format: LogFormat, default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn load_config(flags: &ServerFlags, extra: Layer) -> Result<Config, String> {
+    let layer = Layer {
+        data_dir: flags.data_dir.clone(),
+        ..extra
+    };
+    Config::load(flags.config.as_deref(), |k| std::env::var(k).ok(), layer)
+        .map_err(|e| e.to_string())
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Serve {
+            flags,
+            listen,
+            log_format,
+            shutdown_grace_secs,
+        } => {
+            let config = load_config(
+                &flags,
+                Layer {
+                    listen,
+                    log_format,
+                    shutdown_grace_secs,
+                    ..Layer::default()
+                },
+            )?;
+            init_logging(config.log_format, "info");
+            server::run(&config, server::shutdown_signal())
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            remote,
+            municipality,
+            strict,
+            dry_run,
+            paths,
+        } => {
+            init_logging(LogFormat::Text, "warn");
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            let report = client::import(
+                channel,
+                ImportArgs {
+                    municipality,
+                    strict,
+                    dry_run,
+                    paths,
+                },
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            let clean = client::print_report(&report, dry_run);
+            // 2: the import ran but rows were rejected (scripts can tell this from failure).
+            Ok(if clean {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(2)
+            })
+        }
+        Command::Municipalities {
+            command: MunicipalityCommand::List { remote },
+        } => {
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            client::municipalities_list(channel)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schools {
+            command:
+                SchoolCommand::List {
+                    remote,
+                    scope,
+                    status,
+                    limit,
+                },
+        } => {
+            let mut statuses = Vec::new();
+            for s in status {
+                let st = SchoolStatus::from_code(&s).ok_or_else(|| {
+                    format!("--status {s}: expected one of {}", SchoolStatus::codes())
+                })?;
+                statuses.push(peerlift_api::convert::enum_to_pb(SchoolStatus::ALL, &st));
+            }
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            client::schools_list(channel, scope.municipality, statuses, limit)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Teachers { command } => match command {
+            TeacherCommand::List {
+                remote,
+                scope,
+                school,
+                subject,
+                all,
+                limit,
+            } => {
+                let channel = client::connect(&remote.addr)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let req = pb::ListTeachersRequest {
+                    municipality_id: scope.municipality,
+                    school_id: school.unwrap_or_default(),
+                    subject: subject.unwrap_or_default(),
+                    active: if all { None } else { Some(true) },
+                    ..Default::default()
+                };
+                client::teachers_list(channel, req, limit)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(ExitCode::SUCCESS)
+            }
+            TeacherCommand::Show { remote, scope, id } => {
+                let channel = client::connect(&remote.addr)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                client::teachers_show(channel, scope.municipality, id)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+        Command::Catalog { remote, scope } => {
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            client::catalog_list(channel, scope.municipality)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { file, flags } => {
+            let config = load_config(&flags, Layer::default())?;
+            if !config.data_dir.exists() {
+                return Err(format!("no store at {}", config.data_dir.display()));
+            }
+            let store = peerlift_store::Store::open(&config.data_dir).map_err(|e| e.to_string())?;
+            let n = store.backup_to_file(&file).map_err(|e| e.to_string())?;
+            println!(
+                "backed up {n} records from {} to {}",
+                config.data_dir.display(),
+                file.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore {
+            file,
+            flags,
+            replace,
+        } => {
+            let config = load_config(&flags, Layer::default())?;
+            let f = std::fs::File::open(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let summary = peerlift_store::backup::restore(
+                std::io::BufReader::new(f),
+                &config.data_dir,
+                replace,
+            )
+            .map_err(|e| e.to_string())?;
+            println!(
+                "restored {} records into {}",
+                summary.records,
+                config.data_dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen {
+            command:
+                GenCommand::Kirovsky {
+                    out,
+                    seed,
+                    fixtures,
+                },
+        } => {
+            let fixtures = fixtures.unwrap_or_else(gen::default_fixtures_dir);
+            let data = gen::kirovsky(&fixtures, seed).map_err(|e| e.to_string())?;
+            gen::write_dataset(&data, &out).map_err(|e| e.to_string())?;
+            println!(
+                "wrote {}: {} schools, {} teachers, {} mentor profiles, {} diagnostics, {} partnerships",
+                out.display(),
+                data.schools.len(),
+                data.teachers.len(),
+                data.profiles.len(),
+                data.diagnostics.len(),
+                data.partnerships.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -180,7 +180,12 @@ pub fn school_from_pb(scope: &str, s: pb::School) -> Result<(School, Option<Date
     let mut seen = BTreeSet::new();
     for (i, r) in s.risk_profile.iter().enumerate() {
         let field = format!("risk_profile[{i}]");
-        let factor = required_enum(&mut v, &format!("{field}.factor"), RiskFactor::ALL, r.factor);
+        let factor = required_enum(
+            &mut v,
+            &format!("{field}.factor"),
+            RiskFactor::ALL,
+            r.factor,
+        );
         let sig = required_enum(
             &mut v,
             &format!("{field}.significance"),
@@ -189,7 +194,10 @@ pub fn school_from_pb(scope: &str, s: pb::School) -> Result<(School, Option<Date
         );
         if let (Some(f), Some(sig)) = (factor, sig) {
             if !seen.insert(f) {
-                v.add(format!("{field}.factor"), format!("{} is listed twice", f.code()));
+                v.add(
+                    format!("{field}.factor"),
+                    format!("{} is listed twice", f.code()),
+                );
             }
             let idx = RiskFactor::ALL.iter().position(|x| *x == f).unwrap_or(0);
             risk.0[idx] = sig;
@@ -203,7 +211,10 @@ pub fn school_from_pb(scope: &str, s: pb::School) -> Result<(School, Option<Date
     let mut tags = BTreeSet::new();
     for (i, t) in s.programme_tags.into_iter().enumerate() {
         if !tags.insert(t.clone()) {
-            v.add(format!("programme_tags[{i}]"), format!("'{t}' is listed twice"));
+            v.add(
+                format!("programme_tags[{i}]"),
+                format!("'{t}' is listed twice"),
+            );
         }
     }
     let (Some(kind), Some(status)) = (kind, status) else {
@@ -321,7 +332,10 @@ pub fn mentor_profile_from_pb(
         let day = required_enum(&mut v, &format!("{field}.weekday"), Weekday::ALL, w.weekday);
         let minute = |v: &mut Violations, name: &str, x: u32| -> Option<u16> {
             if x > 24 * 60 {
-                v.add(format!("{field}.{name}"), "must be a minute of the day, 0-1440");
+                v.add(
+                    format!("{field}.{name}"),
+                    "must be a minute of the day, 0-1440",
+                );
                 None
             } else {
                 u16::try_from(x).ok()
@@ -448,26 +462,69 @@ mod tests {
                 "{name} vs {x:?}"
             );
         }
-        assert!(pb_name(all.len() as i32 + 1).is_none(), "protobuf has more values");
+        assert!(
+            pb_name(all.len() as i32 + 1).is_none(),
+            "protobuf has more values"
+        );
     }
 
     #[test]
     fn enums_map_by_name() {
         let n = |s: &str| Some(s.to_string());
-        same_order(SchoolKind::ALL, |v| pb::SchoolKind::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(SchoolStatus::ALL, |v| pb::SchoolStatus::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(SchoolFlag::ALL, |v| pb::SchoolFlag::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(Significance::ALL, |v| pb::Significance::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(RiskFactor::ALL, |v| pb::RiskFactor::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(Level::ALL, |v| pb::Level::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(Mode::ALL, |v| pb::Mode::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(Weekday::ALL, |v| pb::Weekday::try_from(v).ok().and_then(|x| n(x.as_str_name())));
-        same_order(&CatalogKind::ALL, |v| pb::CatalogKind::try_from(v).ok().and_then(|x| n(x.as_str_name())));
+        same_order(SchoolKind::ALL, |v| {
+            pb::SchoolKind::try_from(v)
+                .ok()
+                .and_then(|x| n(x.as_str_name()))
+        });
+        same_order(SchoolStatus::ALL, |v| {
+            pb::SchoolStatus::try_from(v)
+                .ok()
+                .and_then(|x| n(x.as_str_name()))
+        });
+        same_order(SchoolFlag::ALL, |v| {
+            pb::SchoolFlag::try_from(v)
+                .ok()
+                .and_then(|x| n(x.as_str_name()))
+        });
+        same_order(Significance::ALL, |v| {
+            pb::Significance::try_from(v)
+                .ok()
+                .and_then(|x| n(x.as_str_name()))
+        });
+        same_order(RiskFactor::ALL, |v| {
+            pb::RiskFactor::try_from(v)
+                .ok()
+                .and_then(|x| n(x.as_str_name()))
+        });
+        same_order(Level::ALL, |v| {
+            pb::Level::try_from(v).ok().and_then(|x| n(x.as_str_name()))
+        });
+        same_order(Mode::ALL, |v| {
+            pb::Mode::try_from(v).ok().and_then(|x| n(x.as_str_name()))
+        });
+        same_order(Weekday::ALL, |v| {
+            pb::Weekday::try_from(v)
+                .ok()
+                .and_then(|x| n(x.as_str_name()))
+        });
+        same_order(&CatalogKind::ALL, |v| {
+            pb::CatalogKind::try_from(v)
+                .ok()
+                .and_then(|x| n(x.as_str_name()))
+        });
     }
 
     #[test]
     fn unset_enums_are_named() {
-        let err = school_from_pb("m", pb::School { id: "s".into(), name: "S".into(), ..Default::default() }).unwrap_err();
+        let err = school_from_pb(
+            "m",
+            pb::School {
+                id: "s".into(),
+                name: "S".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         let fields: Vec<_> = err.0.iter().map(|v| v.field.as_str()).collect();
         assert_eq!(fields, ["kind", "status"]);
     }
@@ -482,13 +539,22 @@ mod tests {
                 kind: 2,
                 status: 1,
                 flags: vec![1],
-                risk_profile: vec![pb::RiskFactorValue { factor: 6, significance: 4 }],
-                location: Some(pb::GeoPoint { lat: 59.9, lon: 31.0 }),
+                risk_profile: vec![pb::RiskFactorValue {
+                    factor: 6,
+                    significance: 4,
+                }],
+                location: Some(pb::GeoPoint {
+                    lat: 59.9,
+                    lon: 31.0,
+                }),
                 ..Default::default()
             },
         )
         .unwrap();
-        assert_eq!(s.risk_profile.get(RiskFactor::LowMotivation), Significance::High);
+        assert_eq!(
+            s.risk_profile.get(RiskFactor::LowMotivation),
+            Significance::High
+        );
         let (back, _) = school_from_pb("m", school_to_pb(&s)).unwrap();
         assert!(back.same_content(&s));
     }

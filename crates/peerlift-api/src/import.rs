@@ -17,7 +17,9 @@ use std::io::Read;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use peerlift_domain::csvfmt::{self, FileKind, Header};
-use peerlift_domain::{Catalog, Diagnostic, MentorProfile, Meta, Municipality, School, Teacher, Violations};
+use peerlift_domain::{
+    Catalog, Diagnostic, MentorProfile, Meta, Municipality, School, Teacher, Violations,
+};
 use peerlift_store::{key, Batch, Record, Store};
 
 use crate::error::{ApiError, ApiResult};
@@ -110,7 +112,9 @@ pub struct Importer<'s> {
 
 impl std::fmt::Debug for Importer<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Importer").field("opts", &self.opts).finish()
+        f.debug_struct("Importer")
+            .field("opts", &self.opts)
+            .finish()
     }
 }
 
@@ -134,7 +138,12 @@ impl<'s> Importer<'s> {
 
     /// Imports one file. Row problems go to the report; an `Err` is fatal (order of files,
     /// unknown municipality, storage, a broken stream) and ends the import.
-    pub fn import_file(&mut self, kind: FileKind, file_name: &str, input: impl Read) -> ApiResult<()> {
+    pub fn import_file(
+        &mut self,
+        kind: FileKind,
+        file_name: &str,
+        input: impl Read,
+    ) -> ApiResult<()> {
         if let Some(last) = self.last_kind {
             if kind < last {
                 return Err(ApiError::invalid(
@@ -189,7 +198,12 @@ impl<'s> Importer<'s> {
                         counts.rows += 1;
                         counts.rejected += 1;
                     }
-                    self.error(file_name, line, &format!("#{}", col + 1), "not valid UTF-8".into());
+                    self.error(
+                        file_name,
+                        line,
+                        &format!("#{}", col + 1),
+                        "not valid UTF-8".into(),
+                    );
                     if header.is_none() {
                         header = Some(Err(()));
                     }
@@ -224,7 +238,11 @@ impl<'s> Importer<'s> {
                     file_name,
                     line,
                     "",
-                    format!("row has {} cells but the header has {}", cells.len(), h.width()),
+                    format!(
+                        "row has {} cells but the header has {}",
+                        cells.len(),
+                        h.width()
+                    ),
                 );
                 continue;
             }
@@ -250,7 +268,12 @@ impl<'s> Importer<'s> {
             self.maybe_commit()?;
         }
         if header.is_none() {
-            self.error(file_name, 1, "", "the file is empty: a header row is required".into());
+            self.error(
+                file_name,
+                1,
+                "",
+                "the file is empty: a header row is required".into(),
+            );
         }
         self.report.total.add(&counts);
         self.report.files.push(FileReport {
@@ -312,7 +335,11 @@ impl<'s> Importer<'s> {
         let muni = self.opts.municipality_id.clone();
         let mut once = |id: &str| -> Result<(), RowFailure> {
             if let Some(first) = seen.get(id) {
-                let field = if kind == FileKind::MentorProfiles { "teacher_id" } else { "id" };
+                let field = if kind == FileKind::MentorProfiles {
+                    "teacher_id"
+                } else {
+                    "id"
+                };
                 return Err(RowFailure::Invalid(Violations::single(
                     field,
                     format!("'{id}' already appeared at line {first} of this file"),
@@ -328,7 +355,10 @@ impl<'s> Importer<'s> {
                 if m.id != muni {
                     return Err(Violations::single(
                         "id",
-                        format!("the import is for municipality '{muni}', this row is '{}'", m.id),
+                        format!(
+                            "the import is for municipality '{muni}', this row is '{}'",
+                            m.id
+                        ),
                     )
                     .into());
                 }
@@ -359,7 +389,10 @@ impl<'s> Importer<'s> {
                 let mut s = row.school;
                 once(&s.id)?;
                 let cur = self.school(&s.id).map_err(RowFailure::Fatal)?;
-                s.record_status(cur.as_ref(), row.status_since.unwrap_or_else(|| self.today()));
+                s.record_status(
+                    cur.as_ref(),
+                    row.status_since.unwrap_or_else(|| self.today()),
+                );
                 let out = match &cur {
                     Some(c) if c.same_content(&s) => return Ok(Outcome::Unchanged),
                     Some(c) => {
@@ -378,7 +411,11 @@ impl<'s> Importer<'s> {
             FileKind::Teachers => {
                 let mut t = csvfmt::parse_teacher(&muni, &self.catalog, h, cells)?;
                 once(&t.id)?;
-                if self.school(&t.school_id).map_err(RowFailure::Fatal)?.is_none() {
+                if self
+                    .school(&t.school_id)
+                    .map_err(RowFailure::Fatal)?
+                    .is_none()
+                {
                     return Err(Violations::single(
                         "school_id",
                         format!("no school '{}' in municipality '{muni}'", t.school_id),
@@ -454,14 +491,18 @@ impl<'s> Importer<'s> {
         if let Some(s) = self.overlay.schools.get(id) {
             return Ok(Some(s.clone()));
         }
-        Ok(self.store.get::<School>(&key(&[&self.opts.municipality_id, id]))?)
+        Ok(self
+            .store
+            .get::<School>(&key(&[&self.opts.municipality_id, id]))?)
     }
 
     fn teacher(&self, id: &str) -> ApiResult<Option<Teacher>> {
         if let Some(t) = self.overlay.teachers.get(id) {
             return Ok(Some(t.clone()));
         }
-        Ok(self.store.get::<Teacher>(&key(&[&self.opts.municipality_id, id]))?)
+        Ok(self
+            .store
+            .get::<Teacher>(&key(&[&self.opts.municipality_id, id]))?)
     }
 
     fn require_teacher(&self, id: &str) -> Result<(), RowFailure> {
@@ -475,7 +516,10 @@ impl<'s> Importer<'s> {
         } else {
             Err(Violations::single(
                 "teacher_id",
-                format!("no teacher '{id}' in municipality '{}'", self.opts.municipality_id),
+                format!(
+                    "no teacher '{id}' in municipality '{}'",
+                    self.opts.municipality_id
+                ),
             )
             .into())
         }

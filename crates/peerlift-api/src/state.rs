@@ -159,7 +159,12 @@ pub fn today(m: &Municipality, now: Timestamp) -> Date {
 }
 
 /// Checks an optional etag against the current revision.
-pub fn check_etag(kind: &'static str, id: &str, given: &str, current: &peerlift_domain::Meta) -> ApiResult<()> {
+pub fn check_etag(
+    kind: &'static str,
+    id: &str,
+    given: &str,
+    current: &peerlift_domain::Meta,
+) -> ApiResult<()> {
     if !given.is_empty() && given != current.etag() {
         return Err(ApiError::StaleEtag {
             kind,
@@ -176,7 +181,10 @@ pub fn page_size(requested: i32) -> ApiResult<usize> {
     match requested {
         0 => Ok(100),
         1..=1000 => Ok(requested as usize),
-        _ => Err(ApiError::invalid("page_size", "must be between 0 (default 100) and 1000")),
+        _ => Err(ApiError::invalid(
+            "page_size",
+            "must be between 0 (default 100) and 1000",
+        )),
     }
 }
 
@@ -205,7 +213,9 @@ pub fn decode_token(token: &str, walk: u8, expected_prefix: &[u8]) -> ApiResult<
         .collect::<Result<Vec<u8>, _>>()
         .map_err(|_| bad())?;
     match bytes.split_first() {
-        Some((w, rest)) if *w == walk && rest.starts_with(expected_prefix) => Ok(Some(rest.to_vec())),
+        Some((w, rest)) if *w == walk && rest.starts_with(expected_prefix) => {
+            Ok(Some(rest.to_vec()))
+        }
         _ => Err(bad()),
     }
 }
@@ -242,7 +252,10 @@ mod tests {
     #[test]
     fn tokens_roundtrip_and_reject_foreign_prefixes() {
         let t = encode_token(1, b"m\0t42");
-        assert_eq!(decode_token(&t, 1, b"m\0").unwrap(), Some(b"m\0t42".to_vec()));
+        assert_eq!(
+            decode_token(&t, 1, b"m\0").unwrap(),
+            Some(b"m\0t42".to_vec())
+        );
         assert!(decode_token(&t, 2, b"m\0").is_err());
         assert!(decode_token(&t, 1, b"other\0").is_err());
         assert!(decode_token("zz", 1, b"").is_err());

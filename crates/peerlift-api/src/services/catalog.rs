@@ -99,29 +99,35 @@ impl CatalogService for CatalogApi {
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "CreateCatalogEntry", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let given = required("entry", r.entry)?;
-                let kind = catalog_kind_from_pb(given.kind)
-                    .ok_or_else(|| ApiError::invalid("entry.kind", "must be set"))?;
-                let entry = CatalogEntry {
-                    municipality_id: m.id.clone(),
-                    kind,
-                    code: given.code,
-                    name: given.name,
-                    meta: Meta::new(now),
-                };
-                let builtin = kind.builtin().iter().any(|(c, _)| *c == entry.code);
-                if builtin || s.contains::<CatalogEntry>(&entry.key())? {
-                    return Err(ApiError::AlreadyExists {
-                        kind: "catalogue entry",
-                        id: entry.key_id(),
-                    });
-                }
-                entry.validate().map_err(under("entry"))?;
-                b.put(&entry)?;
-                Ok(entry_to_pb(kind, &entry.code, &entry.name, false))
-            })
+            .write(
+                &scope,
+                "CreateCatalogEntry",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let given = required("entry", r.entry)?;
+                    let kind = catalog_kind_from_pb(given.kind)
+                        .ok_or_else(|| ApiError::invalid("entry.kind", "must be set"))?;
+                    let entry = CatalogEntry {
+                        municipality_id: m.id.clone(),
+                        kind,
+                        code: given.code,
+                        name: given.name,
+                        meta: Meta::new(now),
+                    };
+                    let builtin = kind.builtin().iter().any(|(c, _)| *c == entry.code);
+                    if builtin || s.contains::<CatalogEntry>(&entry.key())? {
+                        return Err(ApiError::AlreadyExists {
+                            kind: "catalogue entry",
+                            id: entry.key_id(),
+                        });
+                    }
+                    entry.validate().map_err(under("entry"))?;
+                    b.put(&entry)?;
+                    Ok(entry_to_pb(kind, &entry.code, &entry.name, false))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }

@@ -158,7 +158,9 @@ impl DiagnosticService for DiagnosticApi {
                 let etag = given.etag.clone();
                 let mut d =
                     diagnostic_from_pb(&m.id, &catalog, given).map_err(under("diagnostic"))?;
-                let cur = s.get::<Diagnostic>(&d.key())?.ok_or_else(|| not_found(&d.id))?;
+                let cur = s
+                    .get::<Diagnostic>(&d.key())?
+                    .ok_or_else(|| not_found(&d.id))?;
                 check_etag("diagnostic", &d.id, &etag, &cur.meta)?;
                 if d.teacher_id != cur.teacher_id {
                     check_teacher(s, "diagnostic.teacher_id", &m.id, &d.teacher_id)?;

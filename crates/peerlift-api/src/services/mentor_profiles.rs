@@ -24,7 +24,12 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// A profile belongs to an existing teacher of the same municipality.
-pub(crate) fn check_teacher(s: &Store, field: &str, municipality_id: &str, teacher_id: &str) -> ApiResult<()> {
+pub(crate) fn check_teacher(
+    s: &Store,
+    field: &str,
+    municipality_id: &str,
+    teacher_id: &str,
+) -> ApiResult<()> {
     if !s.contains::<Teacher>(&key(&[municipality_id, teacher_id]))? {
         return Err(ApiError::Invalid(Violations::single(
             field,
@@ -45,23 +50,29 @@ impl MentorProfileService for MentorProfileApi {
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "CreateMentorProfile", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let catalog = state::catalog(s, &m.id)?;
-                let given = required("mentor_profile", r.mentor_profile)?;
-                let mut p = mentor_profile_from_pb(&m.id, &catalog, given)
-                    .map_err(under("mentor_profile"))?;
-                check_teacher(s, "mentor_profile.teacher_id", &m.id, &p.teacher_id)?;
-                if s.contains::<MentorProfile>(&p.key())? {
-                    return Err(ApiError::AlreadyExists {
-                        kind: "mentor profile",
-                        id: p.teacher_id,
-                    });
-                }
-                p.meta = Meta::new(now);
-                b.put(&p)?;
-                Ok(mentor_profile_to_pb(&p))
-            })
+            .write(
+                &scope,
+                "CreateMentorProfile",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    let given = required("mentor_profile", r.mentor_profile)?;
+                    let mut p = mentor_profile_from_pb(&m.id, &catalog, given)
+                        .map_err(under("mentor_profile"))?;
+                    check_teacher(s, "mentor_profile.teacher_id", &m.id, &p.teacher_id)?;
+                    if s.contains::<MentorProfile>(&p.key())? {
+                        return Err(ApiError::AlreadyExists {
+                            kind: "mentor profile",
+                            id: p.teacher_id,
+                        });
+                    }
+                    p.meta = Meta::new(now);
+                    b.put(&p)?;
+                    Ok(mentor_profile_to_pb(&p))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -122,24 +133,30 @@ impl MentorProfileService for MentorProfileApi {
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "UpdateMentorProfile", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let catalog = state::catalog(s, &m.id)?;
-                let given = required("mentor_profile", r.mentor_profile)?;
-                let etag = given.etag.clone();
-                let mut p = mentor_profile_from_pb(&m.id, &catalog, given)
-                    .map_err(under("mentor_profile"))?;
-                let cur = s
-                    .get::<MentorProfile>(&p.key())?
-                    .ok_or_else(|| not_found(&p.teacher_id))?;
-                check_etag("mentor profile", &p.teacher_id, &etag, &cur.meta)?;
-                if p.same_content(&cur) {
-                    return Ok(mentor_profile_to_pb(&cur));
-                }
-                p.meta = cur.meta.next(now);
-                b.put(&p)?;
-                Ok(mentor_profile_to_pb(&p))
-            })
+            .write(
+                &scope,
+                "UpdateMentorProfile",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    let given = required("mentor_profile", r.mentor_profile)?;
+                    let etag = given.etag.clone();
+                    let mut p = mentor_profile_from_pb(&m.id, &catalog, given)
+                        .map_err(under("mentor_profile"))?;
+                    let cur = s
+                        .get::<MentorProfile>(&p.key())?
+                        .ok_or_else(|| not_found(&p.teacher_id))?;
+                    check_etag("mentor profile", &p.teacher_id, &etag, &cur.meta)?;
+                    if p.same_content(&cur) {
+                        return Ok(mentor_profile_to_pb(&cur));
+                    }
+                    p.meta = cur.meta.next(now);
+                    b.put(&p)?;
+                    Ok(mentor_profile_to_pb(&p))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -154,16 +171,22 @@ impl MentorProfileService for MentorProfileApi {
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "DeleteMentorProfile", &rid, bytes, move |s, b, _| {
-                state::municipality(s, &r.municipality_id)?;
-                let k = key(&[&r.municipality_id, &r.teacher_id]);
-                let cur = s
-                    .get::<MentorProfile>(&k)?
-                    .ok_or_else(|| not_found(&r.teacher_id))?;
-                check_etag("mentor profile", &cur.teacher_id, &r.etag, &cur.meta)?;
-                b.delete::<MentorProfile>(k);
-                Ok(pb::DeleteMentorProfileResponse {})
-            })
+            .write(
+                &scope,
+                "DeleteMentorProfile",
+                &rid,
+                bytes,
+                move |s, b, _| {
+                    state::municipality(s, &r.municipality_id)?;
+                    let k = key(&[&r.municipality_id, &r.teacher_id]);
+                    let cur = s
+                        .get::<MentorProfile>(&k)?
+                        .ok_or_else(|| not_found(&r.teacher_id))?;
+                    check_etag("mentor profile", &cur.teacher_id, &r.etag, &cur.meta)?;
+                    b.delete::<MentorProfile>(k);
+                    Ok(pb::DeleteMentorProfileResponse {})
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }

@@ -71,7 +71,9 @@ impl MunicipalityService for MunicipalityApi {
                 let iter = s
                     .scan::<Municipality>(&[], after.as_deref())
                     .map(|m| m.map(|m| (key(&[&m.id]), m)).map_err(ApiError::from));
-                page(iter, size, 1, |m| r.region.is_empty() || m.region == r.region)
+                page(iter, size, 1, |m| {
+                    r.region.is_empty() || m.region == r.region
+                })
             })
             .await?;
         Ok(Response::new(pb::ListMunicipalitiesResponse {

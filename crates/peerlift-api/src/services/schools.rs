@@ -81,8 +81,9 @@ impl SchoolService for SchoolApi {
         let mut statuses = Vec::new();
         for (i, v) in r.statuses.iter().enumerate() {
             statuses.push(
-                enum_from_pb(SchoolStatus::ALL, *v)
-                    .ok_or_else(|| ApiError::invalid(format!("statuses[{i}]"), "is not a status"))?,
+                enum_from_pb(SchoolStatus::ALL, *v).ok_or_else(|| {
+                    ApiError::invalid(format!("statuses[{i}]"), "is not a status")
+                })?,
             );
         }
         let kind = optional_enum("kind", SchoolKind::ALL, r.kind)?;
@@ -101,7 +102,8 @@ impl SchoolService for SchoolApi {
                         && kind.is_none_or(|k| x.kind == k)
                         && flag.is_none_or(|f| x.flags.contains(&f))
                         && (r.locality.is_empty() || x.locality == r.locality)
-                        && (r.programme_tag.is_empty() || x.programme_tags.contains(&r.programme_tag))
+                        && (r.programme_tag.is_empty()
+                            || x.programme_tags.contains(&r.programme_tag))
                 })
             })
             .await?;
@@ -154,7 +156,9 @@ impl SchoolService for SchoolApi {
             .write(&scope, "DeleteSchool", &rid, bytes, move |s, b, _| {
                 state::municipality(s, &r.municipality_id)?;
                 let k = key(&[&r.municipality_id, &r.school_id]);
-                let cur = s.get::<School>(&k)?.ok_or_else(|| not_found(&r.school_id))?;
+                let cur = s
+                    .get::<School>(&k)?
+                    .ok_or_else(|| not_found(&r.school_id))?;
                 check_etag("school", &cur.id, &r.etag, &cur.meta)?;
                 let teachers = prefix(&[&r.municipality_id, &r.school_id]);
                 if s.index_has(TreeId::TeachersBySchool, &teachers)? {
@@ -172,7 +176,11 @@ impl SchoolService for SchoolApi {
 }
 
 /// A filter enum: UNSPECIFIED means "any".
-pub(crate) fn optional_enum<T: Copy>(field: &str, all: &[T], v: i32) -> Result<Option<T>, ApiError> {
+pub(crate) fn optional_enum<T: Copy>(
+    field: &str,
+    all: &[T],
+    v: i32,
+) -> Result<Option<T>, ApiError> {
     if v == 0 {
         return Ok(None);
     }
@@ -180,4 +188,3 @@ pub(crate) fn optional_enum<T: Copy>(field: &str, all: &[T], v: i32) -> Result<O
         .map(Some)
         .ok_or_else(|| ApiError::invalid(field, format!("{v} is not a known value")))
 }
-

@@ -167,7 +167,9 @@ impl TeacherService for TeacherApi {
                 let etag = given.etag.clone();
                 let (mut t, active) =
                     teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
-                let cur = s.get::<Teacher>(&t.key())?.ok_or_else(|| not_found(&t.id))?;
+                let cur = s
+                    .get::<Teacher>(&t.key())?
+                    .ok_or_else(|| not_found(&t.id))?;
                 check_etag("teacher", &t.id, &etag, &cur.meta)?;
                 t.active = active.unwrap_or(cur.active);
                 if t.school_id != cur.school_id {
@@ -197,7 +199,9 @@ impl TeacherService for TeacherApi {
             .write(&scope, "DeleteTeacher", &rid, bytes, move |s, b, now| {
                 state::municipality(s, &r.municipality_id)?;
                 let k = key(&[&r.municipality_id, &r.teacher_id]);
-                let cur = s.get::<Teacher>(&k)?.ok_or_else(|| not_found(&r.teacher_id))?;
+                let cur = s
+                    .get::<Teacher>(&k)?
+                    .ok_or_else(|| not_found(&r.teacher_id))?;
                 check_etag("teacher", &cur.id, &r.etag, &cur.meta)?;
                 if has_history(s, &r.municipality_id, &r.teacher_id)? {
                     let mut t = cur.clone();

@@ -1,0 +1,614 @@
+//! Client subcommands: talk to a running server over gRPC with the generated clients.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use peerlift_api::pb;
+use peerlift_api::pb::catalog_service_client::CatalogServiceClient;
+use peerlift_api::pb::diagnostic_service_client::DiagnosticServiceClient;
+use peerlift_api::pb::import_service_client::ImportServiceClient;
+use peerlift_api::pb::mentor_profile_service_client::MentorProfileServiceClient;
+use peerlift_api::pb::municipality_service_client::MunicipalityServiceClient;
+use peerlift_api::pb::school_service_client::SchoolServiceClient;
+use peerlift_api::pb::teacher_service_client::TeacherServiceClient;
+use peerlift_domain::csvfmt::FileKind;
+use tokio::io::AsyncReadExt;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::table::Table;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot reach the peerlift server at {addr}: {message} (is `peerlift serve` running? set --addr or PEERLIFT_ADDR)")]
+    Connect { addr: String, message: String },
+    #[error("{}", describe(.0))]
+    Rpc(#[from] tonic::Status),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// A status as a person reads it: the message, then each offending field.
+fn describe(s: &tonic::Status) -> String {
+    use tonic_types::StatusExt;
+    let mut out = format!("{:?}: {}", s.code(), s.message());
+    if let Some(br) = s.get_details_bad_request() {
+        for v in br.field_violations {
+            out.push_str(&format!("\n  {}: {}", v.field, v.description));
+        }
+    }
+    out
+}
+
+/// Size of an import chunk; small enough to keep progress smooth.
+const CHUNK: usize = 64 * 1024;
+
+pub async fn connect(addr: &str) -> Result<Channel, ClientError> {
+    let endpoint = Endpoint::from_shared(addr.to_string())
+        .map_err(|e| ClientError::Connect {
+            addr: addr.into(),
+            message: e.to_string(),
+        })?
+        .connect_timeout(Duration::from_secs(5));
+    endpoint.connect().await.map_err(|e| ClientError::Connect {
+        addr: addr.into(),
+        message: e.to_string(),
+    })
+}
+
+/// The files an import will send, in import order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPlan {
+    pub files: Vec<(FileKind, PathBuf)>,
+    /// Files found in a directory that are not import files.
+    pub skipped: Vec<PathBuf>,
+}
+
+/// Tells what a file holds from its name: `schools.csv`, `schools-2023.csv`, ...
+pub fn kind_of(path: &Path) -> Option<FileKind> {
+    let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+    if !name.ends_with(".csv") {
+        return None;
+    }
+    FileKind::ALL.into_iter().find(|k| {
+        let stem = k.file_name().trim_end_matches(".csv");
+        name.starts_with(stem)
+    })
+}
+
+/// Expands directories and orders files municipality, schools, teachers, profiles, diagnostics.
+pub fn plan(paths: &[PathBuf]) -> Result<ImportPlan, ClientError> {
+    let mut files = Vec::new();
+    let mut skipped = Vec::new();
+    for p in paths {
+        let io = |source| ClientError::Io {
+            path: p.display().to_string(),
+            source,
+        };
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(io)?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            entries.sort();
+            for e in entries {
+                match kind_of(&e) {
+                    Some(k) => files.push((k, e)),
+                    None => skipped.push(e),
+                }
+            }
+        } else if p.is_file() {
+            let k = kind_of(p).ok_or_else(|| {
+                ClientError::Usage(format!(
+                    "cannot tell what {} holds: name it municipality.csv, schools.csv, teachers.csv, mentor_profiles.csv or diagnostics.csv (a suffix like schools-2023.csv is fine)",
+                    p.display()
+                ))
+            })?;
+            files.push((k, p.clone()));
+        } else {
+            return Err(ClientError::Usage(format!(
+                "{} does not exist",
+                p.display()
+            )));
+        }
+    }
+    if files.is_empty() {
+        return Err(ClientError::Usage("no import files found".into()));
+    }
+    files.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+    Ok(ImportPlan { files, skipped })
+}
+
+/// The municipality id in a municipality.csv, for imports that don't name one.
+pub fn municipality_from_files(plan: &ImportPlan) -> Option<String> {
+    let (_, path) = plan
+        .files
+        .iter()
+        .find(|(k, _)| *k == FileKind::Municipality)?;
+    let mut r = csv::Reader::from_path(path).ok()?;
+    let idx = r
+        .headers()
+        .ok()?
+        .iter()
+        .position(|h| h.trim().eq_ignore_ascii_case("id"))?;
+    let rec = r.records().next()?.ok()?;
+    rec.get(idx).map(|s| s.trim().to_string())
+}
+
+/// Options of `peerlift import`.
+#[derive(Debug, Clone)]
+pub struct ImportArgs {
+    pub municipality: Option<String>,
+    pub strict: bool,
+    pub dry_run: bool,
+    pub paths: Vec<PathBuf>,
+}
+
+/// Streams the files to the server with a progress bar; returns the report.
+pub async fn import(channel: Channel, args: ImportArgs) -> Result<pb::ImportReport, ClientError> {
+    let plan = plan(&args.paths)?;
+    for s in &plan.skipped {
+        eprintln!("skipped {} (not an import file)", s.display());
+    }
+    let municipality = match args.municipality.or_else(|| municipality_from_files(&plan)) {
+        Some(m) => m,
+        None => {
+            return Err(ClientError::Usage(
+                "name the municipality: --municipality ID (or PEERLIFT_MUNICIPALITY), or include a municipality.csv".into(),
+            ))
+        }
+    };
+    let mut total = 0u64;
+    for (_, p) in &plan.files {
+        total += std::fs::metadata(p)
+            .map_err(|source| ClientError::Io {
+                path: p.display().to_string(),
+                source,
+            })?
+            .len();
+    }
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:20} [{bar:40}] {bytes}/{total_bytes} {eta}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let (tx, rx) = tokio::sync::mpsc::channel::<pb::ImportRequest>(4);
+    let start = pb::ImportRequest {
+        item: Some(pb::import_request::Item::Start(pb::ImportStart {
+            municipality_id: municipality.clone(),
+            strict: args.strict,
+            dry_run: args.dry_run,
+        })),
+    };
+    let files = plan.files.clone();
+    let bar_feed = bar.clone();
+    let feeder = tokio::spawn(async move {
+        if tx.send(start).await.is_err() {
+            return Ok(());
+        }
+        for (kind, path) in files {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            bar_feed.set_message(name.clone());
+            let mut f = tokio::fs::File::open(&path)
+                .await
+                .map_err(|source| ClientError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            loop {
+                let mut buf = vec![0u8; CHUNK];
+                let n = f.read(&mut buf).await.map_err(|source| ClientError::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                if n == 0 {
+                    break;
+                }
+                buf.truncate(n);
+                let msg = pb::ImportRequest {
+                    item: Some(pb::import_request::Item::Chunk(pb::ImportChunk {
+                        kind: peerlift_api::convert::enum_to_pb(&FileKind::ALL, &kind),
+                        file_name: name.clone(),
+                        data: buf,
+                    })),
+                };
+                if tx.send(msg).await.is_err() {
+                    // The server ended the call; its answer says why.
+                    return Ok(());
+                }
+                bar_feed.inc(n as u64);
+            }
+        }
+        bar_feed.set_message("server finishing");
+        Ok::<(), ClientError>(())
+    });
+    let mut client = ImportServiceClient::new(channel);
+    let result = client
+        .import(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await;
+    bar.finish_and_clear();
+    if let Ok(Err(e)) = feeder.await {
+        return Err(e);
+    }
+    Ok(result?.into_inner())
+}
+
+/// Prints an import report; returns true when every row was accepted.
+pub fn print_report(r: &pb::ImportReport, dry_run: bool) -> bool {
+    let mut t = Table::new(&[
+        "file",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+    ]);
+    let row = |name: &str, c: &pb::ImportCounts| {
+        vec![
+            name.to_string(),
+            c.rows.to_string(),
+            c.created.to_string(),
+            c.updated.to_string(),
+            c.unchanged.to_string(),
+            c.rejected.to_string(),
+        ]
+    };
+    for f in &r.files {
+        t.row(row(&f.file_name, &f.counts.clone().unwrap_or_default()));
+    }
+    let total = r.total.clone().unwrap_or_default();
+    t.row(row("total", &total));
+    print!("{}", t.render());
+    for e in &r.errors {
+        let field = if e.field.is_empty() {
+            String::new()
+        } else {
+            format!(" {}:", e.field)
+        };
+        println!("{}:{}:{} {}", e.file_name, e.line, field, e.reason);
+    }
+    if r.errors_total > r.errors.len() as u64 {
+        println!(
+            "... and {} more errors",
+            r.errors_total - r.errors.len() as u64
+        );
+    }
+    if dry_run {
+        println!("dry run: nothing was written");
+    } else if r.committed {
+        println!(
+            "written: {} created, {} updated, {} unchanged, {} rejected",
+            total.created, total.updated, total.unchanged, total.rejected
+        );
+    } else {
+        println!(
+            "nothing was written: --strict and {} rows were rejected",
+            total.rejected
+        );
+    }
+    r.errors_total == 0
+}
+
+/// Pages through a list call until the end or `limit` items.
+async fn collect_pages<T, F, Fut>(limit: usize, mut call: F) -> Result<Vec<T>, ClientError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (items, next) = call(token).await?;
+        out.extend(items);
+        if next.is_empty() || out.len() >= limit {
+            out.truncate(limit);
+            return Ok(out);
+        }
+        token = next;
+    }
+}
+
+pub async fn municipalities_list(channel: Channel) -> Result<(), ClientError> {
+    let mut c = MunicipalityServiceClient::new(channel);
+    let items = collect_pages(usize::MAX, |token| {
+        let mut c = c.clone();
+        async move {
+            let r = c
+                .list_municipalities(pb::ListMunicipalitiesRequest {
+                    page_size: 1000,
+                    page_token: token,
+                    region: String::new(),
+                })
+                .await?
+                .into_inner();
+            Ok((r.municipalities, r.next_page_token))
+        }
+    })
+    .await?;
+    let _ = &mut c;
+    let mut t = Table::new(&["id", "name", "region", "time zone"]);
+    for m in items {
+        t.row(vec![m.id, m.name, m.region, m.time_zone]);
+    }
+    print!("{}", t.render());
+    Ok(())
+}
+
+pub fn status_name(v: i32) -> String {
+    pb::SchoolStatus::try_from(v)
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("SCHOOL_STATUS_")
+                .to_string()
+        })
+        .unwrap_or_else(|_| v.to_string())
+}
+
+pub fn kind_name(v: i32) -> String {
+    pb::SchoolKind::try_from(v)
+        .map(|s| {
+            s.as_str_name()
+                .trim_start_matches("SCHOOL_KIND_")
+                .to_string()
+        })
+        .unwrap_or_else(|_| v.to_string())
+}
+
+pub async fn schools_list(
+    channel: Channel,
+    municipality: String,
+    statuses: Vec<i32>,
+    limit: usize,
+) -> Result<(), ClientError> {
+    let c = SchoolServiceClient::new(channel.clone());
+    let tc = TeacherServiceClient::new(channel);
+    let items = collect_pages(limit, |token| {
+        let mut c = c.clone();
+        let req = pb::ListSchoolsRequest {
+            municipality_id: municipality.clone(),
+            page_size: 1000,
+            page_token: token,
+            statuses: statuses.clone(),
+            ..Default::default()
+        };
+        async move {
+            let r = c.list_schools(req).await?.into_inner();
+            Ok((r.schools, r.next_page_token))
+        }
+    })
+    .await?;
+    let mut t = Table::new(&["id", "name", "kind", "status", "locality", "teachers"]);
+    for s in items {
+        let n = collect_pages(usize::MAX, |token| {
+            let mut tc = tc.clone();
+            let req = pb::ListTeachersRequest {
+                municipality_id: municipality.clone(),
+                page_size: 1000,
+                page_token: token,
+                school_id: s.id.clone(),
+                active: Some(true),
+                ..Default::default()
+            };
+            async move {
+                let r = tc.list_teachers(req).await?.into_inner();
+                Ok((r.teachers, r.next_page_token))
+            }
+        })
+        .await?
+        .len();
+        t.row(vec![
+            s.id,
+            s.name,
+            kind_name(s.kind),
+            status_name(s.status),
+            s.locality,
+            n.to_string(),
+        ]);
+    }
+    print!("{}", t.render());
+    Ok(())
+}
+
+pub async fn teachers_list(
+    channel: Channel,
+    req: pb::ListTeachersRequest,
+    limit: usize,
+) -> Result<(), ClientError> {
+    let c = TeacherServiceClient::new(channel);
+    let items = collect_pages(limit, |token| {
+        let mut c = c.clone();
+        let mut req = req.clone();
+        req.page_size = 1000;
+        req.page_token = token;
+        async move {
+            let r = c.list_teachers(req).await?.into_inner();
+            Ok((r.teachers, r.next_page_token))
+        }
+    })
+    .await?;
+    let mut t = Table::new(&["id", "full name", "school", "subjects", "active"]);
+    for x in items {
+        t.row(vec![
+            x.id,
+            x.full_name,
+            x.school_id,
+            x.subjects.join(", "),
+            if x.active.unwrap_or(true) {
+                "yes"
+            } else {
+                "no"
+            }
+            .into(),
+        ]);
+    }
+    print!("{}", t.render());
+    Ok(())
+}
+
+fn level_name(v: i32) -> String {
+    pb::Level::try_from(v)
+        .map(|s| s.as_str_name().trim_start_matches("LEVEL_").to_string())
+        .unwrap_or_else(|_| v.to_string())
+}
+
+fn minutes(m: u32) -> String {
+    format!("{:02}:{:02}", m / 60, m % 60)
+}
+
+pub async fn teachers_show(
+    channel: Channel,
+    municipality: String,
+    id: String,
+) -> Result<(), ClientError> {
+    let mut tc = TeacherServiceClient::new(channel.clone());
+    let t = tc
+        .get_teacher(pb::GetTeacherRequest {
+            municipality_id: municipality.clone(),
+            teacher_id: id.clone(),
+        })
+        .await?
+        .into_inner();
+    println!("{} ({})", t.full_name, t.id);
+    println!("  school:   {}", t.school_id);
+    println!("  subjects: {}", t.subjects.join(", "));
+    println!(
+        "  active:   {}",
+        if t.active.unwrap_or(true) {
+            "yes"
+        } else {
+            "no"
+        }
+    );
+    let mut mc = MentorProfileServiceClient::new(channel.clone());
+    match mc
+        .get_mentor_profile(pb::GetMentorProfileRequest {
+            municipality_id: municipality.clone(),
+            teacher_id: id.clone(),
+        })
+        .await
+    {
+        Ok(p) => {
+            let p = p.into_inner();
+            let modes: Vec<String> = p
+                .modes
+                .iter()
+                .map(|m| {
+                    pb::Mode::try_from(*m)
+                        .map(|m| {
+                            m.as_str_name()
+                                .trim_start_matches("MODE_")
+                                .to_ascii_lowercase()
+                        })
+                        .unwrap_or_default()
+                })
+                .collect();
+            let windows: Vec<String> = p
+                .availability
+                .iter()
+                .map(|w| {
+                    let day = pb::Weekday::try_from(w.weekday)
+                        .map(|d| {
+                            d.as_str_name()
+                                .trim_start_matches("WEEKDAY_")
+                                .to_ascii_lowercase()
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        "{day} {}-{}",
+                        minutes(w.start_minute),
+                        minutes(w.end_minute)
+                    )
+                })
+                .collect();
+            println!("  mentor:   capacity {}, {}", p.capacity, modes.join(" + "));
+            println!("            subjects {}", p.subjects.join(", "));
+            if !p.directions.is_empty() {
+                println!("            directions {}", p.directions.join(", "));
+            }
+            if !windows.is_empty() {
+                println!("            available {}", windows.join("; "));
+            }
+        }
+        Err(s) if s.code() == tonic::Code::NotFound => println!("  mentor:   no profile"),
+        Err(s) => return Err(s.into()),
+    }
+    let dc = DiagnosticServiceClient::new(channel);
+    let diags = collect_pages(usize::MAX, |token| {
+        let mut dc = dc.clone();
+        let req = pb::ListDiagnosticsRequest {
+            municipality_id: municipality.clone(),
+            teacher_id: id.clone(),
+            page_size: 1000,
+            page_token: token,
+            ..Default::default()
+        };
+        async move {
+            let r = dc.list_diagnostics(req).await?.into_inner();
+            Ok((r.diagnostics, r.next_page_token))
+        }
+    })
+    .await?;
+    if diags.is_empty() {
+        println!("  diagnostics: none");
+        return Ok(());
+    }
+    println!("  diagnostics:");
+    let mut t = Table::new(&["date", "subject", "level", "scores"]);
+    for d in diags {
+        let scores: Vec<String> = d
+            .scores
+            .iter()
+            .map(|(k, v)| format!("{k} {v:.2}"))
+            .collect();
+        t.row(vec![
+            d.date,
+            d.subject,
+            level_name(d.level),
+            scores.join(", "),
+        ]);
+    }
+    for line in t.render().lines() {
+        println!("    {line}");
+    }
+    Ok(())
+}
+
+/// Lists the catalogue (used by `peerlift catalog`).
+pub async fn catalog_list(channel: Channel, municipality: String) -> Result<(), ClientError> {
+    let mut c = CatalogServiceClient::new(channel);
+    let r = c
+        .list_catalog(pb::ListCatalogRequest {
+            municipality_id: municipality,
+            kind: 0,
+        })
+        .await?
+        .into_inner();
+    let mut t = Table::new(&["kind", "code", "name", "built in"]);
+    for e in r.entries {
+        let kind = pb::CatalogKind::try_from(e.kind)
+            .map(|k| {
+                k.as_str_name()
+                    .trim_start_matches("CATALOG_KIND_")
+                    .to_ascii_lowercase()
+            })
+            .unwrap_or_default();
+        t.row(vec![
+            kind,
+            e.code,
+            e.name,
+            if e.builtin { "yes" } else { "no" }.into(),
+        ]);
+    }
+    print!("{}", t.render());
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! Server configuration, layered: built-in defaults, then a TOML file, then `PEERLIFT_*`
+//! environment variables, then command-line flags; each layer overrides only what it sets.
+//!
+//! ```toml
+//! # peerlift.toml
+//! listen = "127.0.0.1:50051"
+//! data_dir = "./peerlift-data"
+//! log_format = "text"            # or "json"
+//! shutdown_grace_secs = 30
+//! idempotency_ttl_hours = 168
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub log_format: LogFormat,
+    /// How long in-flight calls may take to finish after a shutdown signal.
+    pub shutdown_grace_secs: u64,
+    /// How long a request id is remembered for idempotent retries.
+    pub idempotency_ttl_hours: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            data_dir: PathBuf::from("./peerlift-data"),
+            log_format: LogFormat::Text,
+            shutdown_grace_secs: 30,
+            idempotency_ttl_hours: 24 * 7,
+        }
+    }
+}
+
+/// One layer: every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layer {
+    pub listen: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub log_format: Option<LogFormat>,
+    pub shutdown_grace_secs: Option<u64>,
+    pub idempotency_ttl_hours: Option<u64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+}
+
+impl Config {
+    fn apply(&mut self, l: Layer) {
+        if let Some(v) = l.listen {
+            self.listen = v;
+        }
+        if let Some(v) = l.data_dir {
+            self.data_dir = v;
+        }
+        if let Some(v) = l.log_format {
+            self.log_format = v;
+        }
+        if let Some(v) = l.shutdown_grace_secs {
+            self.shutdown_grace_secs = v;
+        }
+        if let Some(v) = l.idempotency_ttl_hours {
+            self.idempotency_ttl_hours = v;
+        }
+    }
+
+    /// Builds the configuration from the layers. `env` is passed in (not read here) so tests
+    /// can give their own.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+        flags: Layer,
+    ) -> Result<Config, ConfigError> {
+        let mut c = Config::default();
+        if let Some(path) = file {
+            c.apply(Self::file_layer(path)?);
+        }
+        c.apply(Self::env_layer(env)?);
+        c.apply(flags);
+        Ok(c)
+    }
+
+    fn file_layer(path: &Path) -> Result<Layer, ConfigError> {
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: shown.clone(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+            path: shown,
+            message: e.to_string(),
+        })
+    }
+
+    fn env_layer(env: impl Fn(&str) -> Option<String>) -> Result<Layer, ConfigError> {
+        fn parse<T: std::str::FromStr>(
+            env: &impl Fn(&str) -> Option<String>,
+            name: &str,
+        ) -> Result<Option<T>, ConfigError>
+        where
+            T::Err: std::fmt::Display,
+        {
+            match env(name) {
+                None => Ok(None),
+                Some(v) if v.is_empty() => Ok(None),
+                Some(v) => v.parse().map(Some).map_err(|e: T::Err| ConfigError::Env {
+                    name: name.to_string(),
+                    message: format!("'{v}': {e}"),
+                }),
+            }
+        }
+        let log_format = match env("PEERLIFT_LOG_FORMAT").as_deref() {
+            None | Some("") => None,
+            Some("text") => Some(LogFormat::Text),
+            Some("json") => Some(LogFormat::Json),
+            Some(other) => {
+                return Err(ConfigError::Env {
+                    name: "PEERLIFT_LOG_FORMAT".into(),
+                    message: format!("'{other}': expected text or json"),
+                })
+            }
+        };
+        Ok(Layer {
+            listen: parse(&env, "PEERLIFT_LISTEN")?,
+            data_dir: parse(&env, "PEERLIFT_DATA_DIR")?,
+            log_format,
+            shutdown_grace_secs: parse(&env, "PEERLIFT_SHUTDOWN_GRACE_SECS")?,
+            idempotency_ttl_hours: parse(&env, "PEERLIFT_IDEMPOTENCY_TTL_HOURS")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_override_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("peerlift.toml");
+        std::fs::write(
+            &file,
+            "listen = \"0.0.0.0:6000\"\ndata_dir = \"/from/file\"\nshutdown_grace_secs = 5\n",
+        )
+        .unwrap();
+        let env = |k: &str| match k {
+            "PEERLIFT_DATA_DIR" => Some("/from/env".to_string()),
+            "PEERLIFT_LOG_FORMAT" => Some("json".to_string()),
+            _ => None,
+        };
+        let flags = Layer {
+            shutdown_grace_secs: Some(9),
+            ..Layer::default()
+        };
+        let c = Config::load(Some(&file), env, flags).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:6000".parse().unwrap()); // file
+        assert_eq!(c.data_dir, PathBuf::from("/from/env")); // env over file
+        assert_eq!(c.log_format, LogFormat::Json); // env
+        assert_eq!(c.shutdown_grace_secs, 9); // flag over file
+        assert_eq!(c.idempotency_ttl_hours, 168); // default
+    }
+
+    #[test]
+    fn bad_layers_say_where() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "listne = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file), |_| None, Layer::default()).unwrap_err();
+        assert!(err.to_string().contains("bad.toml"), "{err}");
+        assert!(err.to_string().contains("listne"), "{err}");
+        let env = |k: &str| (k == "PEERLIFT_LISTEN").then(|| "nowhere".to_string());
+        let err = Config::load(None, env, Layer::default()).unwrap_err();
+        assert!(err.to_string().contains("PEERLIFT_LISTEN"), "{err}");
+    }
+}

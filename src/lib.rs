@@ -1,0 +1,9 @@
+//! The `peerlift` binary's library: configuration, server wiring, the CLI's client commands
+//! and the example-data generator. `main.rs` only parses arguments and calls into here, so the
+//! end-to-end tests start the very same server.
+
+pub mod client;
+pub mod config;
+pub mod gen;
+pub mod server;
+pub mod table;

@@ -1,0 +1,222 @@
+//! Server wiring: the store, every service, health and reflection, graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use peerlift_api::pb;
+use peerlift_api::services::{
+    CatalogApi, DiagnosticApi, ImportApi, MentorProfileApi, MunicipalityApi, SchoolApi, TeacherApi,
+};
+use peerlift_api::AppState;
+use peerlift_store::Store;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+use crate::config::Config;
+
+/// Largest request message: a 16 MiB CSV chunk is far more than the CLI sends (64 KiB).
+const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The fully qualified names of the peerlift services (health reports each).
+pub const SERVICES: &[&str] = &[
+    "peerlift.v1.MunicipalityService",
+    "peerlift.v1.SchoolService",
+    "peerlift.v1.TeacherService",
+    "peerlift.v1.MentorProfileService",
+    "peerlift.v1.DiagnosticService",
+    "peerlift.v1.CatalogService",
+    "peerlift.v1.ImportService",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Store(#[from] peerlift_store::StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("reflection: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Opens the store and binds the configured address, then serves until `shutdown` resolves.
+pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> Result<(), ServeError> {
+    let store = Arc::new(Store::open(&config.data_dir)?);
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.listen.to_string(),
+            source,
+        })?;
+    serve(config, store, listener, shutdown).await
+}
+
+/// Serves on an already bound listener (tests bind 127.0.0.1:0) until `shutdown` resolves;
+/// then reports NOT_SERVING, lets in-flight calls finish (up to the grace period) and flushes
+/// the store.
+pub async fn serve(
+    config: &Config,
+    store: Arc<Store>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let ttl = jiff::SignedDuration::from_hours(config.idempotency_ttl_hours as i64);
+    let store_for_prune = store.clone();
+    let pruned = tokio::task::spawn_blocking(move || {
+        let cutoff = jiff::Timestamp::now()
+            .checked_sub(ttl)
+            .unwrap_or(jiff::Timestamp::MIN);
+        store_for_prune.prune_idempotency(cutoff)
+    })
+    .await
+    .map_err(|e| ServeError::Store(peerlift_store::StoreError::Restore(e.to_string())))??;
+
+    let state = AppState::new(store.clone());
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_service_status("", ServingStatus::Serving).await;
+    for s in SERVICES {
+        health.set_service_status(*s, ServingStatus::Serving).await;
+    }
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    macro_rules! svc {
+        ($server:ty, $api:expr) => {{
+            <$server>::new($api)
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES)
+        }};
+    }
+
+    let addr = listener.local_addr().ok();
+    tracing::info!(
+        listen = ?addr,
+        data_dir = %config.data_dir.display(),
+        pruned_request_ids = pruned,
+        "peerlift serving"
+    );
+
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let grace = Duration::from_secs(config.shutdown_grace_secs);
+    let health_for_stop = health.clone();
+    let router = Server::builder()
+        .add_service(health_service)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(svc!(
+            pb::municipality_service_server::MunicipalityServiceServer<MunicipalityApi>,
+            MunicipalityApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::school_service_server::SchoolServiceServer<SchoolApi>,
+            SchoolApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::teacher_service_server::TeacherServiceServer<TeacherApi>,
+            TeacherApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::mentor_profile_service_server::MentorProfileServiceServer<MentorProfileApi>,
+            MentorProfileApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::diagnostic_service_server::DiagnosticServiceServer<DiagnosticApi>,
+            DiagnosticApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::catalog_service_server::CatalogServiceServer<CatalogApi>,
+            CatalogApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::import_service_server::ImportServiceServer<ImportApi>,
+            ImportApi {
+                state: state.clone()
+            }
+        ));
+
+    let signal = async move {
+        shutdown.await;
+        tracing::info!("shutdown requested: health NOT_SERVING, finishing in-flight calls");
+        health_for_stop
+            .set_service_status("", ServingStatus::NotServing)
+            .await;
+        for s in SERVICES {
+            health_for_stop
+                .set_service_status(*s, ServingStatus::NotServing)
+                .await;
+        }
+        let _ = stop_tx.send(());
+    };
+    let serving = router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    tokio::pin!(serving);
+    // Serve until the graceful stop completes; if in-flight calls outlive the grace period
+    // after the signal, stop waiting for them.
+    let result = tokio::select! {
+        r = &mut serving => r,
+        _ = async {
+            let _ = stop_rx.await;
+            tokio::time::sleep(grace).await;
+        } => {
+            tracing::warn!(grace_secs = config.shutdown_grace_secs, "in-flight calls outlived the grace period");
+            Ok(())
+        }
+    };
+    let flushed = tokio::task::spawn_blocking(move || store.flush()).await;
+    match flushed {
+        Ok(Ok(())) => tracing::info!("store flushed; stopped"),
+        Ok(Err(e)) => tracing::error!(error = %e, "final flush failed"),
+        Err(e) => tracing::error!(error = %e, "final flush task failed"),
+    }
+    result?;
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
