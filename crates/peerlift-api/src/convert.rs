@@ -217,15 +217,14 @@ pub fn school_from_pb(scope: &str, s: pb::School) -> Result<(School, Option<Date
             );
         }
     }
-    let (Some(kind), Some(status)) = (kind, status) else {
-        return Err(v);
-    };
+    // Placeholders for unset enums let the rest be validated too: one round trip names every
+    // bad field. They never escape, since `v` already holds the enum's violation.
     let school = School {
         municipality_id: scope.to_string(),
         id: s.id,
         name: s.name,
-        kind,
-        status,
+        kind: kind.unwrap_or(SchoolKind::Other),
+        status: status.unwrap_or(SchoolStatus::Stable),
         flags,
         programme_tags: tags,
         locality: s.locality,
@@ -404,11 +403,10 @@ pub fn diagnostic_from_pb(
     } else {
         parse_date(&mut v, "date", &d.date)
     };
-    let (Some(level), Some(date)) = (level, date) else {
-        return Err(v);
-    };
+    // As for schools: placeholders so the other fields are checked in the same round trip.
+    let date_or_placeholder = date.unwrap_or(Date::constant(2000, 1, 1));
     let id = if d.id.is_empty() {
-        Diagnostic::derived_id(&d.teacher_id, &d.subject, date)
+        Diagnostic::derived_id(&d.teacher_id, &d.subject, date_or_placeholder)
     } else {
         d.id
     };
@@ -417,8 +415,8 @@ pub fn diagnostic_from_pb(
         id,
         teacher_id: d.teacher_id,
         subject: d.subject,
-        date,
-        level,
+        date: date_or_placeholder,
+        level: level.unwrap_or(Level::D),
         scores: d.scores,
         source: d.source,
         meta: placeholder_meta(),

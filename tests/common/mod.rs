@@ -1,0 +1,225 @@
+//! A real server on 127.0.0.1:0 with a temporary store, and generated clients to talk to it.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use peerlift::config::Config;
+use peerlift_api::pb;
+use peerlift_store::Store;
+use tokio::net::TcpListener;
+use tonic::transport::Channel;
+
+pub struct TestServer {
+    pub addr: String,
+    pub channel: Channel,
+    pub store: Arc<Store>,
+    pub dir: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server on a store in `dir` (created if missing).
+    pub async fn start_in(dir: &Path) -> TestServer {
+        let store = Arc::new(Store::open(dir).expect("open store"));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let config = Config {
+            data_dir: dir.to_path_buf(),
+            ..Config::default()
+        };
+        let s = store.clone();
+        let handle = tokio::spawn(async move {
+            peerlift::server::serve(&config, s, listener, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server failed");
+        });
+        let channel = tonic::transport::Endpoint::from_shared(addr.clone())
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("connect");
+        TestServer {
+            addr,
+            channel,
+            store,
+            dir: dir.to_path_buf(),
+            stop: Some(tx),
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops the server gracefully and waits until it has released the store.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.handle.take() {
+            h.await.expect("server task");
+        }
+    }
+
+    /// The whole store in backup form: equal snapshots mean nothing was written.
+    pub fn snapshot(&self) -> String {
+        let mut out = Vec::new();
+        self.store.export(&mut out).expect("export");
+        String::from_utf8(out).expect("utf8")
+    }
+
+    pub fn municipalities(
+        &self,
+    ) -> pb::municipality_service_client::MunicipalityServiceClient<Channel> {
+        pb::municipality_service_client::MunicipalityServiceClient::new(self.channel.clone())
+    }
+    pub fn schools(&self) -> pb::school_service_client::SchoolServiceClient<Channel> {
+        pb::school_service_client::SchoolServiceClient::new(self.channel.clone())
+    }
+    pub fn teachers(&self) -> pb::teacher_service_client::TeacherServiceClient<Channel> {
+        pb::teacher_service_client::TeacherServiceClient::new(self.channel.clone())
+    }
+    pub fn profiles(
+        &self,
+    ) -> pb::mentor_profile_service_client::MentorProfileServiceClient<Channel> {
+        pb::mentor_profile_service_client::MentorProfileServiceClient::new(self.channel.clone())
+    }
+    pub fn diagnostics(&self) -> pb::diagnostic_service_client::DiagnosticServiceClient<Channel> {
+        pb::diagnostic_service_client::DiagnosticServiceClient::new(self.channel.clone())
+    }
+    pub fn catalog(&self) -> pb::catalog_service_client::CatalogServiceClient<Channel> {
+        pb::catalog_service_client::CatalogServiceClient::new(self.channel.clone())
+    }
+    pub fn importer(&self) -> pb::import_service_client::ImportServiceClient<Channel> {
+        pb::import_service_client::ImportServiceClient::new(self.channel.clone())
+    }
+}
+
+/// Creates a municipality `id`.
+pub async fn municipality(s: &TestServer, id: &str) -> pb::Municipality {
+    s.municipalities()
+        .create_municipality(pb::CreateMunicipalityRequest {
+            municipality: Some(pb::Municipality {
+                id: id.into(),
+                name: format!("Municipality {id}"),
+                region: "Leningrad region".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create municipality")
+        .into_inner()
+}
+
+pub fn school_msg(id: &str, status: pb::SchoolStatus) -> pb::School {
+    pb::School {
+        id: id.into(),
+        name: format!("School {id}").trim().to_string(),
+        kind: pb::SchoolKind::Secondary as i32,
+        status: status as i32,
+        locality: "Kirovsk".into(),
+        ..Default::default()
+    }
+}
+
+pub async fn school(s: &TestServer, m: &str, id: &str, status: pb::SchoolStatus) -> pb::School {
+    s.schools()
+        .create_school(pb::CreateSchoolRequest {
+            municipality_id: m.into(),
+            school: Some(school_msg(id, status)),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create school")
+        .into_inner()
+}
+
+pub async fn teacher(
+    s: &TestServer,
+    m: &str,
+    school: &str,
+    id: &str,
+    subjects: &[&str],
+) -> pb::Teacher {
+    s.teachers()
+        .create_teacher(pb::CreateTeacherRequest {
+            municipality_id: m.into(),
+            teacher: Some(pb::Teacher {
+                id: id.into(),
+                school_id: school.into(),
+                full_name: format!("Teacher {id}"),
+                subjects: subjects.iter().map(|x| x.to_string()).collect(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create teacher")
+        .into_inner()
+}
+
+/// The field names of a status's BadRequest details.
+pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|b| b.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+/// Streams files (kind, name, bytes) through the import RPC in small chunks.
+pub async fn import_files(
+    s: &TestServer,
+    municipality: &str,
+    strict: bool,
+    dry_run: bool,
+    files: Vec<(pb::ImportFileKind, String, Vec<u8>)>,
+) -> Result<pb::ImportReport, tonic::Status> {
+    let mut msgs = vec![pb::ImportRequest {
+        item: Some(pb::import_request::Item::Start(pb::ImportStart {
+            municipality_id: municipality.into(),
+            strict,
+            dry_run,
+        })),
+    }];
+    for (kind, name, data) in files {
+        // Small chunks, so rows straddle chunk boundaries.
+        for chunk in data.chunks(777) {
+            msgs.push(pb::ImportRequest {
+                item: Some(pb::import_request::Item::Chunk(pb::ImportChunk {
+                    kind: kind as i32,
+                    file_name: name.clone(),
+                    data: chunk.to_vec(),
+                })),
+            });
+        }
+    }
+    s.importer()
+        .import(tokio_stream::iter(msgs))
+        .await
+        .map(|r| r.into_inner())
+}
+
+/// The example directory's files in import order.
+pub fn example_files() -> Vec<(pb::ImportFileKind, String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
+    [
+        (pb::ImportFileKind::Municipality, "municipality.csv"),
+        (pb::ImportFileKind::Schools, "schools.csv"),
+        (pb::ImportFileKind::Teachers, "teachers.csv"),
+        (pb::ImportFileKind::MentorProfiles, "mentor_profiles.csv"),
+        (pb::ImportFileKind::Diagnostics, "diagnostics.csv"),
+    ]
+    .into_iter()
+    .map(|(k, n)| {
+        (
+            k,
+            n.to_string(),
+            std::fs::read(dir.join(n)).expect("example file"),
+        )
+    })
+    .collect()
+}
