@@ -359,15 +359,14 @@ pub fn parse_school(
             ),
         }
     }
-    let (Some(kind), Some(status)) = (kind, status) else {
-        return Err(v);
-    };
+    // Placeholders for bad enums so every other column is checked too; `v` already holds the
+    // enum's violation, so the placeholder never leaves this function.
     let school = School {
         municipality_id: municipality_id.to_string(),
         id: h.cell(row, "id").to_string(),
         name: h.cell(row, "name").to_string(),
-        kind,
-        status,
+        kind: kind.unwrap_or(SchoolKind::Other),
+        status: status.unwrap_or(SchoolStatus::Stable),
         flags,
         programme_tags: list(h.cell(row, "programme_tags")).into_iter().collect(),
         locality: h.cell(row, "locality").to_string(),
@@ -545,9 +544,9 @@ pub fn parse_diagnostic(
             ),
         }
     }
-    let (Some(level), Some(date)) = (level, d) else {
-        return Err(v);
-    };
+    // Placeholders as for schools: check every column in one pass.
+    let level = level.unwrap_or(Level::D);
+    let date = d.unwrap_or(Date::constant(2000, 1, 1));
     let teacher_id = h.cell(row, "teacher_id").to_string();
     let subject = h.cell(row, "subject").to_string();
     let id = match h.cell(row, "id") {
