@@ -264,9 +264,9 @@ pub fn print_report(r: &pb::ImportReport, dry_run: bool) -> bool {
         ]
     };
     for f in &r.files {
-        t.row(row(&f.file_name, &f.counts.clone().unwrap_or_default()));
+        t.row(row(&f.file_name, &f.counts.unwrap_or_default()));
     }
-    let total = r.total.clone().unwrap_or_default();
+    let total = r.total.unwrap_or_default();
     t.row(row("total", &total));
     print!("{}", t.render());
     for e in &r.errors {

@@ -418,8 +418,8 @@ pub fn kirovsky(fixtures: &Path, seed: u64) -> Result<Dataset, GenError> {
     // exactly; primary-school teachers get the table's overall shares. Stronger schools get
     // fixed shares: leaders 0/5/35/60 %, stable 5/15/40/40 %.
     let overall = shares.iter().fold([0u32; 4], |mut acc, s| {
-        for i in 0..4 {
-            acc[i] += s.counts[i];
+        for (a, c) in acc.iter_mut().zip(s.counts) {
+            *a += c;
         }
         acc
     });

@@ -26,7 +26,7 @@ async fn the_example_imports_cleanly_and_a_second_import_changes_nothing() {
     assert!(report.committed);
     assert_eq!(report.errors_total, 0, "{:?}", report.errors);
     for (f, (_, name, bytes)) in report.files.iter().zip(&files) {
-        let c = f.counts.clone().unwrap();
+        let c = f.counts.unwrap();
         assert_eq!(&f.file_name, name);
         assert_eq!(
             (c.rows, c.created, c.rejected),
@@ -68,10 +68,10 @@ async fn the_example_imports_cleanly_and_a_second_import_changes_nothing() {
 }
 
 /// Files with known bad rows, and where each error must be reported.
-fn bad_files() -> (
-    Vec<(pb::ImportFileKind, String, Vec<u8>)>,
-    Vec<(&'static str, u64, &'static str)>,
-) {
+/// (file, line, column) of an expected row error.
+type Expected = Vec<(&'static str, u64, &'static str)>;
+
+fn bad_files() -> (Vec<ImportFile>, Expected) {
     let schools = concat!(
         "id,name,kind,status,lat,lon\n",                     // line 1
         "s1,\"School One, \"\"Leader\"\"\",sosh,leader,,\n", // 2 ok
@@ -167,7 +167,7 @@ async fn bad_rows_are_reported_with_file_line_and_field_and_good_rows_are_writte
         .files
         .iter()
         .map(|f| {
-            let c = f.counts.clone().unwrap();
+            let c = f.counts.unwrap();
             (c.rows, c.created, c.rejected)
         })
         .collect();

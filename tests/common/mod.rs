@@ -170,13 +170,16 @@ pub fn bad_fields(status: &tonic::Status) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// One file for the import RPC: kind, name, bytes.
+pub type ImportFile = (pb::ImportFileKind, String, Vec<u8>);
+
 /// Streams files (kind, name, bytes) through the import RPC in small chunks.
 pub async fn import_files(
     s: &TestServer,
     municipality: &str,
     strict: bool,
     dry_run: bool,
-    files: Vec<(pb::ImportFileKind, String, Vec<u8>)>,
+    files: Vec<ImportFile>,
 ) -> Result<pb::ImportReport, tonic::Status> {
     let mut msgs = vec![pb::ImportRequest {
         item: Some(pb::import_request::Item::Start(pb::ImportStart {
@@ -204,7 +207,7 @@ pub async fn import_files(
 }
 
 /// The example directory's files in import order.
-pub fn example_files() -> Vec<(pb::ImportFileKind, String, Vec<u8>)> {
+pub fn example_files() -> Vec<ImportFile> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
     [
         (pb::ImportFileKind::Municipality, "municipality.csv"),
