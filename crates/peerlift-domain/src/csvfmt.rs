@@ -736,7 +736,7 @@ mod tests {
         )
         .unwrap_err();
         let cols: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(cols, ["kind", "risk_low_motivation"]);
+        assert_eq!(cols, ["kind", "risk_low_motivation", "name", "lat"]);
         let err = parse_school("m", &h, &["s1", "", "sosh", "leader", "95", "30", ""]).unwrap_err();
         let cols: Vec<_> = err.0.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(cols, ["name", "lat"]);
