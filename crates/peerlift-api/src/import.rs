@@ -18,7 +18,7 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use peerlift_domain::csvfmt::{self, FileKind, Header};
 use peerlift_domain::{
-    Catalog, Diagnostic, MentorProfile, Meta, Municipality, School, Teacher, Violations,
+    stamp, Catalog, Change, Diagnostic, MentorProfile, Municipality, School, Teacher, Violations,
 };
 use peerlift_store::{key, Batch, Record, Store};
 
@@ -79,13 +79,6 @@ pub struct Report {
     pub errors: Vec<RowError>,
     pub errors_total: u64,
     pub committed: bool,
-}
-
-/// What happened to one accepted row.
-enum Outcome {
-    Created,
-    Updated,
-    Unchanged,
 }
 
 /// Records accepted in this import but not yet committed.
@@ -251,9 +244,9 @@ impl<'s> Importer<'s> {
                 continue;
             }
             match self.row(kind, &h, &cells, line, &mut seen) {
-                Ok(Outcome::Created) => counts.created += 1,
-                Ok(Outcome::Updated) => counts.updated += 1,
-                Ok(Outcome::Unchanged) => counts.unchanged += 1,
+                Ok(Change::Created) => counts.created += 1,
+                Ok(Change::Updated) => counts.updated += 1,
+                Ok(Change::Unchanged) => counts.unchanged += 1,
                 Err(RowFailure::Invalid(v)) => {
                     counts.rejected += 1;
                     for x in v.0 {
@@ -331,7 +324,7 @@ impl<'s> Importer<'s> {
         cells: &[&str],
         line: u64,
         seen: &mut HashMap<String, u64>,
-    ) -> Result<Outcome, RowFailure> {
+    ) -> Result<Change, RowFailure> {
         let muni = self.opts.municipality_id.clone();
         let mut once = |id: &str| -> Result<(), RowFailure> {
             if let Some(first) = seen.get(id) {
@@ -369,17 +362,10 @@ impl<'s> Importer<'s> {
                     )
                     .into());
                 }
-                let out = match &self.municipality {
-                    Some(cur) if cur.same_content(&m) => return Ok(Outcome::Unchanged),
-                    Some(cur) => {
-                        m.meta = cur.meta.next(self.now);
-                        Outcome::Updated
-                    }
-                    None => {
-                        m.meta = Meta::new(self.now);
-                        Outcome::Created
-                    }
-                };
+                let out = stamp(&mut m, self.municipality.as_ref(), self.now);
+                if out == Change::Unchanged {
+                    return Ok(out);
+                }
                 self.batch.put(&m).map_err(fatal)?;
                 self.municipality = Some(m);
                 Ok(out)
@@ -393,17 +379,10 @@ impl<'s> Importer<'s> {
                     cur.as_ref(),
                     row.status_since.unwrap_or_else(|| self.today()),
                 );
-                let out = match &cur {
-                    Some(c) if c.same_content(&s) => return Ok(Outcome::Unchanged),
-                    Some(c) => {
-                        s.meta = c.meta.next(self.now);
-                        Outcome::Updated
-                    }
-                    None => {
-                        s.meta = Meta::new(self.now);
-                        Outcome::Created
-                    }
-                };
+                let out = stamp(&mut s, cur.as_ref(), self.now);
+                if out == Change::Unchanged {
+                    return Ok(out);
+                }
                 self.batch.put(&s).map_err(fatal)?;
                 self.overlay.schools.insert(s.id.clone(), s);
                 Ok(out)
@@ -423,17 +402,10 @@ impl<'s> Importer<'s> {
                     .into());
                 }
                 let cur = self.teacher(&t.id).map_err(RowFailure::Fatal)?;
-                let out = match &cur {
-                    Some(c) if c.same_content(&t) => return Ok(Outcome::Unchanged),
-                    Some(c) => {
-                        t.meta = c.meta.next(self.now);
-                        Outcome::Updated
-                    }
-                    None => {
-                        t.meta = Meta::new(self.now);
-                        Outcome::Created
-                    }
-                };
+                let out = stamp(&mut t, cur.as_ref(), self.now);
+                if out == Change::Unchanged {
+                    return Ok(out);
+                }
                 self.batch.put(&t).map_err(fatal)?;
                 self.overlay.teachers.insert(t.id.clone(), t);
                 Ok(out)
@@ -446,17 +418,10 @@ impl<'s> Importer<'s> {
                     Some(x) => Some(x.clone()),
                     None => self.store.get::<MentorProfile>(&p.key()).map_err(fatal)?,
                 };
-                let out = match &cur {
-                    Some(c) if c.same_content(&p) => return Ok(Outcome::Unchanged),
-                    Some(c) => {
-                        p.meta = c.meta.next(self.now);
-                        Outcome::Updated
-                    }
-                    None => {
-                        p.meta = Meta::new(self.now);
-                        Outcome::Created
-                    }
-                };
+                let out = stamp(&mut p, cur.as_ref(), self.now);
+                if out == Change::Unchanged {
+                    return Ok(out);
+                }
                 self.batch.put(&p).map_err(fatal)?;
                 self.overlay.profiles.insert(p.teacher_id.clone(), p);
                 Ok(out)
@@ -469,17 +434,10 @@ impl<'s> Importer<'s> {
                     Some(x) => Some(x.clone()),
                     None => self.store.get::<Diagnostic>(&d.key()).map_err(fatal)?,
                 };
-                let out = match &cur {
-                    Some(c) if c.same_content(&d) => return Ok(Outcome::Unchanged),
-                    Some(c) => {
-                        d.meta = c.meta.next(self.now);
-                        Outcome::Updated
-                    }
-                    None => {
-                        d.meta = Meta::new(self.now);
-                        Outcome::Created
-                    }
-                };
+                let out = stamp(&mut d, cur.as_ref(), self.now);
+                if out == Change::Unchanged {
+                    return Ok(out);
+                }
                 self.batch.put(&d).map_err(fatal)?;
                 self.overlay.diagnostics.insert(d.id.clone(), d);
                 Ok(out)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use jiff::Timestamp;
 use peerlift_domain::{Catalog, CatalogEntry, Municipality};
-use peerlift_store::{key, prefix, Batch, IdempotencyEntry, Store};
+use peerlift_store::{key, prefix, Batch, IdempotencyEntry, Record, Store, TreeId};
 use prost::Message;
 
 use crate::error::{ApiError, ApiResult};
@@ -218,6 +218,31 @@ pub fn decode_token(token: &str, walk: u8, expected_prefix: &[u8]) -> ApiResult<
         }
         _ => Err(bad()),
     }
+}
+
+/// Walks an index whose keys end in a record id, yielding (index key, record) in index order:
+/// the input of [`page`] when a list filters by the index's leading component.
+pub fn index_walk<'a, R: Record + 'a>(
+    s: &'a Store,
+    index: TreeId,
+    prefix: &[u8],
+    after: Option<&[u8]>,
+    municipality_id: &'a str,
+) -> impl Iterator<Item = ApiResult<(Vec<u8>, R)>> + 'a {
+    s.scan_index(index, prefix, after).filter_map(move |k| {
+        let k = match k {
+            Ok(k) => k,
+            Err(e) => return Some(Err(ApiError::from(e))),
+        };
+        let id = peerlift_store::split_key(&k).pop().unwrap_or_default();
+        match s.get::<R>(&key(&[municipality_id, &id])) {
+            Ok(Some(r)) => Some(Ok((k, r))),
+            // The index and the records change in one transaction; a miss is a concurrent
+            // delete between the two reads, and the record is simply gone.
+            Ok(None) => None,
+            Err(e) => Some(Err(e.into())),
+        }
+    })
 }
 
 /// Collects one page from a key-ordered iterator of (key, item), keeping items that pass the

@@ -47,6 +47,61 @@ impl Meta {
     }
 }
 
+/// What writing a record over the stored one amounts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Created,
+    Updated,
+    /// Same content: nothing to write, and the revision (etag) stays.
+    Unchanged,
+}
+
+/// A record with bookkeeping and client-settable content.
+pub trait Versioned {
+    fn meta(&self) -> &Meta;
+    fn meta_mut(&mut self) -> &mut Meta;
+    /// Equal in everything a client sets (not meta, not service-maintained fields).
+    fn content_eq(&self, other: &Self) -> bool;
+}
+
+/// Stamps `new` as the successor of `current` (None: a new record): a new revision when the
+/// content differs, the current meta when it doesn't. Every write path goes through here, so
+/// "unchanged" means the same everywhere (API updates, imports).
+pub fn stamp<T: Versioned>(new: &mut T, current: Option<&T>, now: Timestamp) -> Change {
+    match current {
+        None => {
+            *new.meta_mut() = Meta::new(now);
+            Change::Created
+        }
+        Some(cur) if cur.content_eq(new) => {
+            *new.meta_mut() = cur.meta().clone();
+            Change::Unchanged
+        }
+        Some(cur) => {
+            *new.meta_mut() = cur.meta().next(now);
+            Change::Updated
+        }
+    }
+}
+
+macro_rules! versioned {
+    ($($t:ty),+) => {$(
+        impl Versioned for $t {
+            fn meta(&self) -> &Meta {
+                &self.meta
+            }
+            fn meta_mut(&mut self) -> &mut Meta {
+                &mut self.meta
+            }
+            fn content_eq(&self, other: &Self) -> bool {
+                self.same_content(other)
+            }
+        }
+    )+};
+}
+
+versioned!(Municipality, School, Teacher, MentorProfile, Diagnostic);
+
 /// Defines a closed enum with stable lowercase codes used in CSV, backups and messages.
 macro_rules! coded_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $code:literal),+ $(,)? }) => {

@@ -1,4 +1,4 @@
-use peerlift_domain::{Diagnostic, Level, Meta, Violations};
+use peerlift_domain::{stamp, Change, Diagnostic, Level, Meta, Violations};
 use peerlift_store::{key, prefix, Record, TreeId};
 use prost::Message;
 use tonic::{Request, Response, Status};
@@ -114,21 +114,13 @@ impl DiagnosticService for DiagnosticApi {
                     // One teacher's records, in date order, through the index.
                     let p = prefix(&[&r.municipality_id, &r.teacher_id]);
                     let after = state::decode_token(&r.page_token, 2, &p)?;
-                    let muni = r.municipality_id.clone();
-                    let iter = s
-                        .scan_index(TreeId::DiagnosticsByTeacher, &p, after.as_deref())
-                        .filter_map(move |k| {
-                            let k = match k {
-                                Ok(k) => k,
-                                Err(e) => return Some(Err(ApiError::from(e))),
-                            };
-                            let id = peerlift_store::split_key(&k).pop().unwrap_or_default();
-                            match s.get::<Diagnostic>(&key(&[&muni, &id])) {
-                                Ok(Some(d)) => Some(Ok((k, d))),
-                                Ok(None) => None,
-                                Err(e) => Some(Err(e.into())),
-                            }
-                        });
+                    let iter = state::index_walk::<Diagnostic>(
+                        s,
+                        TreeId::DiagnosticsByTeacher,
+                        &p,
+                        after.as_deref(),
+                        &r.municipality_id,
+                    );
                     page(iter, size, 2, keep)
                 }
             })
@@ -165,10 +157,9 @@ impl DiagnosticService for DiagnosticApi {
                 if d.teacher_id != cur.teacher_id {
                     check_teacher(s, "diagnostic.teacher_id", &m.id, &d.teacher_id)?;
                 }
-                if d.same_content(&cur) {
+                if stamp(&mut d, Some(&cur), now) == Change::Unchanged {
                     return Ok(diagnostic_to_pb(&cur));
                 }
-                d.meta = cur.meta.next(now);
                 b.put(&d)?;
                 Ok(diagnostic_to_pb(&d))
             })

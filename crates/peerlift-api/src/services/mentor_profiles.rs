@@ -1,4 +1,4 @@
-use peerlift_domain::{MentorProfile, Meta, Mode, Teacher, Violations};
+use peerlift_domain::{stamp, Change, MentorProfile, Meta, Mode, Teacher, Violations};
 use peerlift_store::{key, prefix, Record, Store};
 use prost::Message;
 use tonic::{Request, Response, Status};
@@ -149,10 +149,9 @@ impl MentorProfileService for MentorProfileApi {
                         .get::<MentorProfile>(&p.key())?
                         .ok_or_else(|| not_found(&p.teacher_id))?;
                     check_etag("mentor profile", &p.teacher_id, &etag, &cur.meta)?;
-                    if p.same_content(&cur) {
+                    if stamp(&mut p, Some(&cur), now) == Change::Unchanged {
                         return Ok(mentor_profile_to_pb(&cur));
                     }
-                    p.meta = cur.meta.next(now);
                     b.put(&p)?;
                     Ok(mentor_profile_to_pb(&p))
                 },

@@ -1,4 +1,4 @@
-use peerlift_domain::{CatalogEntry, Meta, Municipality, School};
+use peerlift_domain::{stamp, CatalogEntry, Change, Meta, Municipality, School};
 use peerlift_store::{key, prefix};
 use prost::Message;
 use tonic::{Request, Response, Status};
@@ -97,10 +97,9 @@ impl MunicipalityService for MunicipalityApi {
                 let mut m = municipality_from_pb(given).map_err(under("municipality"))?;
                 let cur = state::municipality(s, &m.id)?;
                 check_etag("municipality", &m.id, &etag, &cur.meta)?;
-                if m.same_content(&cur) {
+                if stamp(&mut m, Some(&cur), now) == Change::Unchanged {
                     return Ok(municipality_to_pb(&cur));
                 }
-                m.meta = cur.meta.next(now);
                 b.put(&m)?;
                 Ok(municipality_to_pb(&m))
             })

@@ -1,4 +1,4 @@
-use peerlift_domain::{Meta, School, SchoolFlag, SchoolKind, SchoolStatus};
+use peerlift_domain::{stamp, Change, Meta, School, SchoolFlag, SchoolKind, SchoolStatus};
 use peerlift_store::{key, prefix, Record, TreeId};
 use prost::Message;
 use tonic::{Request, Response, Status};
@@ -132,10 +132,9 @@ impl SchoolService for SchoolApi {
                     .ok_or_else(|| not_found(&school.id))?;
                 check_etag("school", &school.id, &etag, &cur.meta)?;
                 school.record_status(Some(&cur), since.unwrap_or_else(|| today(&m, now)));
-                if school.same_content(&cur) {
+                if stamp(&mut school, Some(&cur), now) == Change::Unchanged {
                     return Ok(school_to_pb(&cur));
                 }
-                school.meta = cur.meta.next(now);
                 b.put(&school)?;
                 Ok(school_to_pb(&school))
             })

@@ -1,4 +1,4 @@
-use peerlift_domain::{MentorProfile, Meta, School, Teacher, Violations};
+use peerlift_domain::{stamp, Change, MentorProfile, Meta, School, Teacher, Violations};
 use peerlift_store::{key, prefix, Record, Store, TreeId};
 use prost::Message;
 use tonic::{Request, Response, Status};
@@ -126,21 +126,13 @@ impl TeacherService for TeacherApi {
                     // Walk the school index instead of every teacher of the municipality.
                     let p = prefix(&[&r.municipality_id, &r.school_id]);
                     let after = state::decode_token(&r.page_token, 2, &p)?;
-                    let muni = r.municipality_id.clone();
-                    let iter = s
-                        .scan_index(TreeId::TeachersBySchool, &p, after.as_deref())
-                        .filter_map(move |k| {
-                            let k = match k {
-                                Ok(k) => k,
-                                Err(e) => return Some(Err(ApiError::from(e))),
-                            };
-                            let id = peerlift_store::split_key(&k).pop().unwrap_or_default();
-                            match s.get::<Teacher>(&key(&[&muni, &id])) {
-                                Ok(Some(t)) => Some(Ok((k, t))),
-                                Ok(None) => None,
-                                Err(e) => Some(Err(e.into())),
-                            }
-                        });
+                    let iter = state::index_walk::<Teacher>(
+                        s,
+                        TreeId::TeachersBySchool,
+                        &p,
+                        after.as_deref(),
+                        &r.municipality_id,
+                    );
                     page(iter, size, 2, keep)
                 }
             })
@@ -175,10 +167,9 @@ impl TeacherService for TeacherApi {
                 if t.school_id != cur.school_id {
                     check_school(s, &t)?;
                 }
-                if t.same_content(&cur) {
+                if stamp(&mut t, Some(&cur), now) == Change::Unchanged {
                     return Ok(teacher_to_pb(&cur));
                 }
-                t.meta = cur.meta.next(now);
                 b.put(&t)?;
                 Ok(teacher_to_pb(&t))
             })
