@@ -8,10 +8,12 @@
 pub mod catalog;
 pub mod csvfmt;
 pub mod ids;
+pub mod matching;
 pub mod model;
 pub mod validate;
 
 pub use catalog::{Catalog, CatalogEntry, CatalogKind};
+pub use matching::*;
 pub use model::*;
 pub use validate::{FieldViolation, Violations};
 

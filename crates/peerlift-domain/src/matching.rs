@@ -1,0 +1,345 @@
+//! Mentorships, vetoes and match runs: what matching reads and writes.
+//!
+//! The scoring model (every weight term and policy knob) lives here too, as data: a run stores
+//! the weights and policy it used, so a stored proposal can always say how it was scored.
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::check_id;
+use crate::model::{Level, Meta, Mode};
+use crate::validate::{text, Violations};
+
+/// The forms the matcher produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum MatchKind {
+    /// One mentor teacher, one mentee teacher, one subject.
+    TeacherPairs,
+    /// A low-result or at-risk school with a leader school (PAIRS mode).
+    SchoolPartnerships,
+}
+
+impl MatchKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            MatchKind::TeacherPairs => "teacher_pairs",
+            MatchKind::SchoolPartnerships => "school_partnerships",
+        }
+    }
+}
+
+/// Seed 003's two kinds of school partnership.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PartnershipType {
+    /// Exchange of resources while each school solves its own tasks.
+    Instrumental,
+    /// A common goal and joint use of resources.
+    Identical,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum MentorshipStatus {
+    Active,
+    Ended,
+}
+
+/// How a mentorship came to be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    /// Applied from an approved match run.
+    Run(String),
+    /// Created by hand, with the reason given.
+    Manual(String),
+}
+
+/// A mentoring relationship: a teacher pair or a school partnership.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Mentorship {
+    pub municipality_id: String,
+    pub id: String,
+    pub kind: MatchKind,
+    /// Teacher id (pairs) or school id (partnerships).
+    pub mentee_id: String,
+    /// Teacher id (pairs) or school id (partnerships).
+    pub mentor_id: String,
+    /// The subject of a teacher pair; empty for partnerships.
+    pub subject: String,
+    pub mode: Mode,
+    pub partnership_type: Option<PartnershipType>,
+    /// A locked mentorship survives every run: the matcher pre-assigns it.
+    pub locked: bool,
+    pub status: MentorshipStatus,
+    pub started_on: Date,
+    pub ended_on: Option<Date>,
+    pub end_reason: String,
+    pub origin: Origin,
+    /// The score it had when proposed (0 for manual ones).
+    pub score: i64,
+    pub meta: Meta,
+}
+
+impl Mentorship {
+    /// The identity of a pair for diffs: same mentee, subject and mentor is the same pair.
+    pub fn pair_key(&self) -> (String, String, String) {
+        (
+            self.mentee_id.clone(),
+            self.subject.clone(),
+            self.mentor_id.clone(),
+        )
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == MentorshipStatus::Active
+    }
+}
+
+/// A pair that must never be proposed again (any subject).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Veto {
+    pub municipality_id: String,
+    pub kind: MatchKind,
+    pub mentee_id: String,
+    pub mentor_id: String,
+    pub reason: String,
+    pub meta: Meta,
+}
+
+impl Veto {
+    pub fn validate(&self) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        check_id(&mut v, "mentee_id", &self.mentee_id);
+        check_id(&mut v, "mentor_id", &self.mentor_id);
+        text(&mut v, "reason", &self.reason, false, 500);
+        v.into_result()
+    }
+}
+
+/// Every term of an arc's score, in integer points. Defaults are documented in README.md
+/// ("How pairs are scored"); a run may override any of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Weights {
+    /// Severity of the mentee's deficit: level A.
+    pub severity_a: i64,
+    /// Level B.
+    pub severity_b: i64,
+    /// Level C (only when the policy includes C).
+    pub severity_c: i64,
+    /// The mentor's own level in the subject: D.
+    pub mentor_level_d: i64,
+    /// The mentor's own level in the subject: C.
+    pub mentor_level_c: i64,
+    /// Points per whole unit of competence-area score where the mentor is stronger than the
+    /// mentee, summed over areas (0.3 stronger in two areas at 400 = 240).
+    pub complementarity: i64,
+    /// The mentor's school is an active partner of the mentee's school.
+    pub partnership: i64,
+    /// The pair exists already (continuity).
+    pub continuity: i64,
+    /// The pair (or the schools) was asked for in the run's preferences.
+    pub preference: i64,
+    /// Mentor and mentee work at the same school (internal contour: no travel, shared context).
+    pub same_school: i64,
+    /// Points subtracted per kilometre between the schools of an in-person pair.
+    pub travel_per_km: i64,
+    /// Points subtracted from an online pair.
+    pub online_penalty: i64,
+    /// School partnerships: points for the fit of the leader's strengths to the school's needs
+    /// (sum over subjects of need share x strength share).
+    pub school_fit: i64,
+    /// School partnerships: status of the school in need: low results.
+    pub school_low_results: i64,
+    /// School partnerships: at risk.
+    pub school_at_risk: i64,
+    /// School partnerships: points per significance step of a risk factor (low 1, medium 2,
+    /// high 3), added for the school in need and subtracted for the leader.
+    pub school_risk: i64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            severity_a: 1000,
+            severity_b: 600,
+            severity_c: 250,
+            mentor_level_d: 200,
+            mentor_level_c: 80,
+            complementarity: 400,
+            partnership: 300,
+            continuity: 500,
+            preference: 400,
+            same_school: 100,
+            travel_per_km: 8,
+            online_penalty: 150,
+            school_fit: 1000,
+            school_low_results: 600,
+            school_at_risk: 300,
+            school_risk: 20,
+        }
+    }
+}
+
+/// Hard rules and candidate policy of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    /// Deficit levels that make a demand (A and B; C when asked).
+    pub levels: Vec<Level>,
+    /// In-person pairs only within this distance (km) between the schools; schools without
+    /// coordinates count as near when they share a locality.
+    pub travel_limit_km: u32,
+    /// Whether online pairs may be proposed at all.
+    pub allow_online: bool,
+    /// Whether a mentor may mentor a colleague of the same school (internal contour).
+    pub allow_same_school: bool,
+    /// Candidate pruning: the best this-many mentors per demand are kept (by score, ties by
+    /// id). A policy, not a proof: a documented bound on the problem size.
+    pub max_candidates: u32,
+    /// Partner capacity of a leader school that sets none.
+    pub default_partner_capacity: u32,
+    /// Preferred pairs (mentee, mentor): teacher ids for pairs, school ids for partnerships.
+    pub preferences: Vec<(String, String)>,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy {
+            levels: vec![Level::A, Level::B],
+            travel_limit_km: 40,
+            allow_online: true,
+            allow_same_school: true,
+            max_candidates: 40,
+            default_partner_capacity: 3,
+            preferences: Vec::new(),
+        }
+    }
+}
+
+/// Size of the problem a run solved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProblemSize {
+    pub demands: u64,
+    pub suppliers: u64,
+    pub arcs: u64,
+    /// Arcs dropped by the `max_candidates` policy.
+    pub pruned_arcs: u64,
+    /// Demands held by locked mentorships (not in the problem).
+    pub locked: u64,
+}
+
+/// One term of a score: its name and points.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Term {
+    pub name: String,
+    pub points: i64,
+}
+
+/// A proposed (or locked) pair with its explanation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProposedPair {
+    pub mentee_id: String,
+    pub mentee_school_id: String,
+    pub subject: String,
+    /// The mentee's level in the subject (teacher pairs).
+    pub level: Option<Level>,
+    pub mentor_id: String,
+    pub mentor_school_id: String,
+    pub mode: Mode,
+    pub score: i64,
+    pub terms: Vec<Term>,
+    pub locked: bool,
+    pub partnership_type: Option<PartnershipType>,
+    /// Why the partnership has its type (school partnerships).
+    pub type_reason: String,
+}
+
+/// Why a demand got no mentor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum UnmatchedReason {
+    /// No mentor passes the hard rules.
+    NoCandidate(String),
+    /// Every candidate went to demands that score more; the best few, with who took them.
+    Outbid(Vec<OutbidBy>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutbidBy {
+    pub mentor_id: String,
+    /// This demand's score with that mentor.
+    pub score: i64,
+    /// The mentees the mentor got instead (mentee id, subject, score).
+    pub taken_by: Vec<(String, String, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unmatched {
+    pub mentee_id: String,
+    pub subject: String,
+    pub level: Option<Level>,
+    pub reason: UnmatchedReason,
+}
+
+/// Demands and covered demands of one group (a level, a subject, a school).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoverageRow {
+    pub key: String,
+    pub demands: u64,
+    pub covered: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Coverage {
+    pub by_level: Vec<CoverageRow>,
+    pub by_subject: Vec<CoverageRow>,
+}
+
+/// An active mentorship the run would end, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ended {
+    pub mentorship_id: String,
+    pub mentee_id: String,
+    pub subject: String,
+    pub mentor_id: String,
+    pub reason: String,
+}
+
+/// The run against what is active.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Diff {
+    /// Active mentorships the run keeps.
+    pub kept: Vec<String>,
+    /// Indexes into the run's pairs that are new.
+    pub added: Vec<u32>,
+    pub ended: Vec<Ended>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum RunStatus {
+    Proposed,
+    Approved,
+    Rejected,
+}
+
+/// A stored match run: the proposal, how it was scored, and what it would change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchRun {
+    pub municipality_id: String,
+    pub id: String,
+    pub kind: MatchKind,
+    pub status: RunStatus,
+    /// The municipality's state generation the run was computed from; approval requires it
+    /// to be current.
+    pub generation: u64,
+    pub weights: Weights,
+    pub policy: Policy,
+    pub size: ProblemSize,
+    pub objective: i64,
+    pub coverage: Coverage,
+    pub pairs: Vec<ProposedPair>,
+    pub unmatched: Vec<Unmatched>,
+    pub diff: Diff,
+    /// Milliseconds the run took (snapshot, candidates, solve).
+    pub timings_ms: Vec<(String, u64)>,
+    pub decided_time: Option<Timestamp>,
+    pub decision_note: String,
+    pub meta: Meta,
+}

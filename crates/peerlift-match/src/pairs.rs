@@ -1,0 +1,633 @@
+//! Teacher pairs: demands, candidates, scores, the exact solve, explanations and the diff.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use peerlift_domain::{
+    Coverage, CoverageRow, Diff, Ended, Level, MatchKind, Mode, OutbidBy, Policy, ProblemSize,
+    ProposedPair, Term, Unmatched, UnmatchedReason, Weights,
+};
+
+use crate::graph::{distance_km, CompetenceGraph, Snapshot};
+use crate::problem::ExportProblem;
+use crate::solver::{self, Arc, Problem};
+use crate::{MatchError, MatchOutcome};
+
+/// One demand: a teacher's deficit in a subject.
+#[derive(Debug, Clone, Copy)]
+struct Demand {
+    teacher: u32,
+    subject: u32,
+    level: Level,
+}
+
+/// A scored candidate before solving.
+#[derive(Debug, Clone)]
+struct Candidate {
+    mentor: u32,
+    mode: Mode,
+    score: i64,
+    terms: Vec<Term>,
+}
+
+/// Why mentors of a subject were not candidates for a demand, counted.
+#[derive(Debug, Default)]
+struct Rejections(BTreeMap<&'static str, u32>);
+
+impl Rejections {
+    fn add(&mut self, why: &'static str) {
+        *self.0.entry(why).or_default() += 1;
+    }
+
+    fn describe(&self, subject: &str) -> String {
+        if self.0.is_empty() {
+            return format!("no mentor in scope offers {subject}");
+        }
+        let parts: Vec<String> = self.0.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        format!(
+            "mentors offering {subject} were excluded: {}",
+            parts.join(", ")
+        )
+    }
+}
+
+/// Level -> its severity weight.
+pub(crate) fn severity(w: &Weights, l: Level) -> i64 {
+    match l {
+        Level::A => w.severity_a,
+        Level::B => w.severity_b,
+        Level::C => w.severity_c,
+        Level::D => 0,
+    }
+}
+
+/// Runs teacher-pair matching on a snapshot.
+pub fn match_teacher_pairs(
+    snap: &Snapshot,
+    weights: &Weights,
+    policy: &Policy,
+) -> Result<MatchOutcome, MatchError> {
+    let mut timings = Vec::new();
+    let t0 = Instant::now();
+    let g = CompetenceGraph::build(snap);
+    timings.push(("snapshot".to_string(), t0.elapsed()));
+
+    let t1 = Instant::now();
+    let teachers = &snap.teachers;
+    let vetoed: HashSet<(String, String)> = snap
+        .vetoes
+        .iter()
+        .filter(|v| v.kind == MatchKind::TeacherPairs)
+        .map(|v| (v.mentee_id.clone(), v.mentor_id.clone()))
+        .collect();
+    let preferred: HashSet<(String, String)> = policy.preferences.iter().cloned().collect();
+    // Active pairs: continuity, and locked ones pre-assigned.
+    let mut existing: HashMap<(u32, u32, u32), usize> = HashMap::new();
+    let mut locked_load: HashMap<u32, u32> = HashMap::new();
+    let mut locked_demands: HashMap<(u32, u32), usize> = HashMap::new();
+    for (mi, m) in snap.mentorships.iter().enumerate() {
+        if !m.is_active() || m.kind != MatchKind::TeacherPairs {
+            continue;
+        }
+        let key = |id: &str| (m.municipality_id.clone(), id.to_string());
+        let (Some(&mentee), Some(&mentor), Some(subject)) = (
+            g.teacher_index.get(&key(&m.mentee_id)),
+            g.teacher_index.get(&key(&m.mentor_id)),
+            g.subject_id(&m.subject),
+        ) else {
+            continue;
+        };
+        existing.insert((mentee, subject, mentor), mi);
+        if m.locked {
+            *locked_load.entry(mentor).or_default() += 1;
+            locked_demands.insert((mentee, subject), mi);
+        }
+    }
+
+    // Demands, in teacher then subject order.
+    let mut demands = Vec::new();
+    let mut locked_pairs = Vec::new();
+    for (t, teacher) in teachers.iter().enumerate() {
+        if !teacher.active {
+            continue;
+        }
+        for (subject, level) in g.deficits(t as u32) {
+            if !policy.levels.contains(&level) {
+                continue;
+            }
+            let d = Demand {
+                teacher: t as u32,
+                subject,
+                level,
+            };
+            match locked_demands.get(&(t as u32, subject)) {
+                Some(mi) => locked_pairs.push((d, *mi)),
+                None => demands.push(d),
+            }
+        }
+    }
+
+    // Suppliers: mentors with a profile and capacity left after locked pairs.
+    let mut supplier_of: HashMap<u32, u32> = HashMap::new();
+    let mut suppliers: Vec<u32> = Vec::new();
+    let mut capacities: Vec<u32> = Vec::new();
+    for (t, teacher) in teachers.iter().enumerate() {
+        let Some(pi) = g.profile_of[t] else { continue };
+        if !teacher.active {
+            continue;
+        }
+        let cap = snap.profiles[pi as usize].capacity;
+        let left = cap.saturating_sub(locked_load.get(&(t as u32)).copied().unwrap_or(0));
+        if left == 0 {
+            continue;
+        }
+        supplier_of.insert(t as u32, suppliers.len() as u32);
+        suppliers.push(t as u32);
+        capacities.push(left);
+    }
+
+    // Candidates: walk deficit -> subject -> strong teachers; hard rules, then scores.
+    let mut strong_cache: HashMap<u32, Vec<(u32, Option<Level>, u32)>> = HashMap::new();
+    let mut candidates: Vec<Vec<Candidate>> = Vec::with_capacity(demands.len());
+    let mut no_candidate: Vec<Option<String>> = vec![None; demands.len()];
+    let mut pruned = 0u64;
+    for (di, d) in demands.iter().enumerate() {
+        let strong = strong_cache
+            .entry(d.subject)
+            .or_insert_with(|| g.strong_in(d.subject));
+        let mentee = &teachers[d.teacher as usize];
+        let mut rejected = Rejections::default();
+        let mut list = Vec::new();
+        for &(m, mentor_level, pi) in strong.iter() {
+            if m == d.teacher {
+                continue; // oneself: not even worth counting
+            }
+            let mentor = &teachers[m as usize];
+            if !mentor.active {
+                rejected.add("inactive");
+                continue;
+            }
+            if !supplier_of.contains_key(&m) {
+                rejected.add("without free capacity");
+                continue;
+            }
+            if vetoed.contains(&(mentee.id.clone(), mentor.id.clone())) {
+                rejected.add("vetoed");
+                continue;
+            }
+            let (Some(es), Some(ms)) = (
+                g.teacher_school[d.teacher as usize],
+                g.teacher_school[m as usize],
+            ) else {
+                rejected.add("without a known school");
+                continue;
+            };
+            let same_school = es == ms;
+            if same_school && !policy.allow_same_school {
+                rejected.add("at the same school (internal contour not allowed)");
+                continue;
+            }
+            let profile = &snap.profiles[pi as usize];
+            // Mode: in person within the travel limit, or online when both the policy and the
+            // mentor allow it; the better-scoring one when both are possible.
+            let km = school_distance(snap, es, ms);
+            let in_person = profile.modes.contains(&Mode::InPerson)
+                && (same_school || km.is_some_and(|k| k <= f64::from(policy.travel_limit_km)));
+            let online = policy.allow_online && profile.modes.contains(&Mode::Online);
+            if !in_person && !online {
+                rejected.add("too far for in-person work and not online");
+                continue;
+            }
+            let mut terms = vec![Term {
+                name: format!("severity ({})", d.level.letter()),
+                points: severity(weights, d.level),
+            }];
+            match mentor_level {
+                Some(Level::D) => terms.push(Term {
+                    name: "mentor level D".into(),
+                    points: weights.mentor_level_d,
+                }),
+                Some(Level::C) => terms.push(Term {
+                    name: "mentor level C".into(),
+                    points: weights.mentor_level_c,
+                }),
+                _ => {}
+            }
+            let comp = complementarity(&g, d.teacher, m);
+            if comp > 0.0 {
+                terms.push(Term {
+                    name: "complementarity".into(),
+                    points: (comp * weights.complementarity as f64).round() as i64,
+                });
+            }
+            if !same_school && g.partners(es).contains(&ms) {
+                terms.push(Term {
+                    name: "partner school".into(),
+                    points: weights.partnership,
+                });
+            }
+            if existing.contains_key(&(d.teacher, d.subject, m)) {
+                terms.push(Term {
+                    name: "continuity".into(),
+                    points: weights.continuity,
+                });
+            }
+            if preferred.contains(&(mentee.id.clone(), mentor.id.clone())) {
+                terms.push(Term {
+                    name: "preference".into(),
+                    points: weights.preference,
+                });
+            }
+            if same_school {
+                terms.push(Term {
+                    name: "same school".into(),
+                    points: weights.same_school,
+                });
+            }
+            let base: i64 = terms.iter().map(|t| t.points).sum();
+            let travel = km
+                .map(|k| (k * weights.travel_per_km as f64).round() as i64)
+                .unwrap_or(0);
+            // In person when possible and the travel costs no more than going online.
+            let (mode, extra) = if in_person && (!online || travel <= weights.online_penalty) {
+                (Mode::InPerson, -travel)
+            } else {
+                (Mode::Online, -weights.online_penalty)
+            };
+            if extra != 0 {
+                terms.push(Term {
+                    name: if mode == Mode::InPerson {
+                        format!("travel ({:.1} km)", km.unwrap_or(0.0))
+                    } else {
+                        "online".into()
+                    },
+                    points: extra,
+                });
+            }
+            list.push(Candidate {
+                mentor: m,
+                mode,
+                score: base + extra,
+                terms,
+            });
+        }
+        if list.is_empty() {
+            no_candidate[di] = Some(rejected.describe(&g.subjects[d.subject as usize]));
+        }
+        // The max_candidates policy: best scores first, ties by mentor index.
+        list.sort_by(|a, b| b.score.cmp(&a.score).then(a.mentor.cmp(&b.mentor)));
+        let keep = policy.max_candidates.max(1) as usize;
+        if list.len() > keep {
+            pruned += (list.len() - keep) as u64;
+            list.truncate(keep);
+        }
+        candidates.push(list);
+    }
+    timings.push(("candidates".to_string(), t1.elapsed()));
+
+    // The solver's problem: A-level demands get a bonus larger than any total of other
+    // weights, so covering one more A demand always beats any gain elsewhere.
+    let t2 = Instant::now();
+    let total_max: i64 = candidates
+        .iter()
+        .map(|c| c.iter().map(|x| x.score.max(0)).max().unwrap_or(0))
+        .sum();
+    let a_bonus = total_max + 1;
+    let mut arcs = Vec::new();
+    let mut arc_candidate = Vec::new();
+    for (di, list) in candidates.iter().enumerate() {
+        for (ci, c) in list.iter().enumerate() {
+            let bonus = if demands[di].level == Level::A {
+                a_bonus
+            } else {
+                0
+            };
+            arcs.push(Arc {
+                demand: di as u32,
+                supplier: supplier_of[&c.mentor],
+                weight: c.score + bonus,
+            });
+            arc_candidate.push((di, ci));
+        }
+    }
+    let problem = Problem {
+        demands: demands.len(),
+        capacities: capacities.clone(),
+        arcs,
+    };
+    let solution = solver::solve(&problem).map_err(MatchError::Solve)?;
+    timings.push(("solve".to_string(), t2.elapsed()));
+
+    // Explanations.
+    let t3 = Instant::now();
+    let school_id = |t: u32| -> String {
+        g.teacher_school[t as usize]
+            .map(|s| snap.schools[s as usize].id.clone())
+            .unwrap_or_default()
+    };
+    let mut pairs = Vec::new();
+    let mut assigned_to: HashMap<u32, Vec<(usize, i64)>> = HashMap::new();
+    for (di, a) in solution.assignment.iter().enumerate() {
+        if let Some(ai) = a {
+            let (_, ci) = arc_candidate[*ai];
+            let c = &candidates[di][ci];
+            assigned_to.entry(c.mentor).or_default().push((di, c.score));
+        }
+    }
+    for (d, mi) in &locked_pairs {
+        let m = &snap.mentorships[*mi];
+        let mentor = g
+            .teacher_index
+            .get(&(m.municipality_id.clone(), m.mentor_id.clone()))
+            .copied()
+            .unwrap_or(d.teacher);
+        pairs.push(ProposedPair {
+            mentee_id: teachers[d.teacher as usize].id.clone(),
+            mentee_school_id: school_id(d.teacher),
+            subject: g.subjects[d.subject as usize].clone(),
+            level: Some(d.level),
+            mentor_id: m.mentor_id.clone(),
+            mentor_school_id: school_id(mentor),
+            mode: m.mode,
+            score: m.score,
+            terms: vec![Term {
+                name: "locked".into(),
+                points: 0,
+            }],
+            locked: true,
+            partnership_type: None,
+            type_reason: String::new(),
+        });
+    }
+    let mut unmatched = Vec::new();
+    for (di, d) in demands.iter().enumerate() {
+        let mentee = &teachers[d.teacher as usize];
+        let subject = g.subjects[d.subject as usize].clone();
+        match solution.assignment[di] {
+            Some(ai) => {
+                let (_, ci) = arc_candidate[ai];
+                let c = &candidates[di][ci];
+                pairs.push(ProposedPair {
+                    mentee_id: mentee.id.clone(),
+                    mentee_school_id: school_id(d.teacher),
+                    subject,
+                    level: Some(d.level),
+                    mentor_id: teachers[c.mentor as usize].id.clone(),
+                    mentor_school_id: school_id(c.mentor),
+                    mode: c.mode,
+                    score: c.score,
+                    terms: c.terms.clone(),
+                    locked: false,
+                    partnership_type: None,
+                    type_reason: String::new(),
+                });
+            }
+            None => {
+                let reason = match &no_candidate[di] {
+                    Some(why) => UnmatchedReason::NoCandidate(why.clone()),
+                    None => UnmatchedReason::Outbid(
+                        candidates[di]
+                            .iter()
+                            .take(3)
+                            .map(|c| OutbidBy {
+                                mentor_id: teachers[c.mentor as usize].id.clone(),
+                                score: c.score,
+                                taken_by: assigned_to
+                                    .get(&c.mentor)
+                                    .map(|v| {
+                                        v.iter()
+                                            .map(|(odi, s)| {
+                                                let o = demands[*odi];
+                                                (
+                                                    teachers[o.teacher as usize].id.clone(),
+                                                    g.subjects[o.subject as usize].clone(),
+                                                    *s,
+                                                )
+                                            })
+                                            .collect()
+                                    })
+                                    .unwrap_or_default(),
+                            })
+                            .collect(),
+                    ),
+                };
+                unmatched.push(Unmatched {
+                    mentee_id: mentee.id.clone(),
+                    subject,
+                    level: Some(d.level),
+                    reason,
+                });
+            }
+        }
+    }
+    pairs.sort_by(|a, b| (&a.mentee_id, &a.subject).cmp(&(&b.mentee_id, &b.subject)));
+
+    // Coverage by level and subject (locked pairs count as covered).
+    let mut by_level: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let mut by_subject: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    let all = demands
+        .iter()
+        .enumerate()
+        .map(|(di, d)| (d, solution.assignment[di].is_some()))
+        .chain(locked_pairs.iter().map(|(d, _)| (d, true)));
+    for (d, covered) in all {
+        for (map, key) in [
+            (&mut by_level, d.level.letter().to_string()),
+            (&mut by_subject, g.subjects[d.subject as usize].clone()),
+        ] {
+            let e = map.entry(key).or_default();
+            e.0 += 1;
+            e.1 += u64::from(covered);
+        }
+    }
+    let rows = |m: BTreeMap<String, (u64, u64)>| {
+        m.into_iter()
+            .map(|(key, (demands, covered))| CoverageRow {
+                key,
+                demands,
+                covered,
+            })
+            .collect()
+    };
+    let coverage = Coverage {
+        by_level: rows(by_level),
+        by_subject: rows(by_subject),
+    };
+
+    // The diff against active pairs.
+    let proposed: HashMap<(String, String, String), usize> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
+                i,
+            )
+        })
+        .collect();
+    let mut diff = Diff::default();
+    let mut kept_pairs = HashSet::new();
+    let mut actives: Vec<&peerlift_domain::Mentorship> = snap
+        .mentorships
+        .iter()
+        .filter(|m| m.is_active() && m.kind == MatchKind::TeacherPairs)
+        .collect();
+    actives.sort_by(|a, b| a.id.cmp(&b.id));
+    let by_mentee: HashMap<(String, String), usize> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ((p.mentee_id.clone(), p.subject.clone()), i))
+        .collect();
+    for m in actives {
+        if let Some(i) = proposed.get(&m.pair_key()) {
+            diff.kept.push(m.id.clone());
+            kept_pairs.insert(*i);
+            continue;
+        }
+        let reason = end_reason(snap, &g, policy, &vetoed, m, &by_mentee, &pairs);
+        diff.ended.push(Ended {
+            mentorship_id: m.id.clone(),
+            mentee_id: m.mentee_id.clone(),
+            subject: m.subject.clone(),
+            mentor_id: m.mentor_id.clone(),
+            reason,
+        });
+    }
+    diff.added = (0..pairs.len())
+        .filter(|i| !kept_pairs.contains(i))
+        .map(|i| i as u32)
+        .collect();
+
+    let objective = pairs.iter().filter(|p| !p.locked).map(|p| p.score).sum();
+    let export = ExportProblem::new(
+        MatchKind::TeacherPairs,
+        demands
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}/{}",
+                    teachers[d.teacher as usize].id, g.subjects[d.subject as usize]
+                )
+            })
+            .collect(),
+        suppliers
+            .iter()
+            .map(|t| teachers[*t as usize].id.clone())
+            .collect(),
+        &problem,
+        &solution,
+    );
+    timings.push(("explain".to_string(), t3.elapsed()));
+    Ok(MatchOutcome {
+        kind: MatchKind::TeacherPairs,
+        size: ProblemSize {
+            demands: demands.len() as u64,
+            suppliers: suppliers.len() as u64,
+            arcs: problem.arcs.len() as u64,
+            pruned_arcs: pruned,
+            locked: locked_pairs.len() as u64,
+        },
+        objective,
+        coverage,
+        pairs,
+        unmatched,
+        diff,
+        export,
+        timings,
+        settled: solution.settled,
+    })
+}
+
+/// Kilometres between two schools: 0 for the same school or locality without coordinates,
+/// None when it cannot be told.
+pub(crate) fn school_distance(snap: &Snapshot, a: u32, b: u32) -> Option<f64> {
+    if a == b {
+        return Some(0.0);
+    }
+    let (sa, sb) = (&snap.schools[a as usize], &snap.schools[b as usize]);
+    match (sa.location, sb.location) {
+        (Some(p), Some(q)) => Some(distance_km((p.lat, p.lon), (q.lat, q.lon))),
+        _ if !sa.locality.is_empty() && sa.locality == sb.locality => Some(0.0),
+        _ => None,
+    }
+}
+
+/// Sum over competence areas of how much stronger the mentor is than the mentee (0..#areas).
+fn complementarity(g: &CompetenceGraph, mentee: u32, mentor: u32) -> f64 {
+    let (e, m) = (
+        &g.area_scores[mentee as usize],
+        &g.area_scores[mentor as usize],
+    );
+    if e.is_empty() || m.is_empty() {
+        return 0.0;
+    }
+    e.iter()
+        .zip(m)
+        .filter(|(a, b)| !a.is_nan() && !b.is_nan())
+        .map(|(a, b)| f64::from((b - a).max(0.0)))
+        .sum()
+}
+
+/// Why an active pair is not in the proposal.
+fn end_reason(
+    snap: &Snapshot,
+    g: &CompetenceGraph,
+    policy: &Policy,
+    vetoed: &HashSet<(String, String)>,
+    m: &peerlift_domain::Mentorship,
+    by_mentee: &HashMap<(String, String), usize>,
+    pairs: &[ProposedPair],
+) -> String {
+    let key = |id: &str| (m.municipality_id.clone(), id.to_string());
+    let mentee = g.teacher_index.get(&key(&m.mentee_id)).copied();
+    let mentor = g.teacher_index.get(&key(&m.mentor_id)).copied();
+    let (Some(mentee), Some(mentor)) = (mentee, mentor) else {
+        return "a teacher of the pair is no longer in the registry".into();
+    };
+    if !snap.teachers[mentee as usize].active {
+        return format!("mentee {} is no longer active", m.mentee_id);
+    }
+    if !snap.teachers[mentor as usize].active {
+        return format!("mentor {} is no longer active", m.mentor_id);
+    }
+    if let Some(sj) = g.subject_id(&m.subject) {
+        match g.latest.get(&(mentee, sj)) {
+            Some((level, date)) if !policy.levels.contains(level) => {
+                return format!(
+                    "deficit closed: level {} at the diagnostic of {date}",
+                    level.letter()
+                );
+            }
+            None => return format!("no diagnostic of {} for the mentee", m.subject),
+            _ => {}
+        }
+    }
+    if vetoed.contains(&(m.mentee_id.clone(), m.mentor_id.clone())) {
+        return "the pair was vetoed".into();
+    }
+    match g.profile_of[mentor as usize] {
+        None => return "the mentor has no mentor profile any more".into(),
+        Some(pi) => {
+            let p = &snap.profiles[pi as usize];
+            if p.capacity == 0 {
+                return "the mentor's capacity was cut to 0".into();
+            }
+            if !p.subjects.contains(&m.subject) {
+                return format!("the mentor no longer offers {}", m.subject);
+            }
+        }
+    }
+    match by_mentee.get(&(m.mentee_id.clone(), m.subject.clone())) {
+        Some(i) => {
+            let p = &pairs[*i];
+            format!(
+                "replaced: {} now goes to {} (score {}, beating the current pair with its continuity bonus)",
+                m.mentee_id, p.mentor_id, p.score
+            )
+        }
+        None => format!(
+            "outbid: {}'s capacity went to demands that score more",
+            m.mentor_id
+        ),
+    }
+}

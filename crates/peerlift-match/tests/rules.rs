@@ -1,0 +1,339 @@
+//! Behaviour of teacher-pair and school matching on small hand-built and random scopes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::Date;
+use jiff::Timestamp;
+use peerlift_domain::*;
+use peerlift_match::{run, Snapshot};
+use proptest::prelude::*;
+
+fn meta() -> Meta {
+    Meta::new(Timestamp::UNIX_EPOCH)
+}
+
+fn school(id: &str, status: SchoolStatus, lat: f64, lon: f64) -> School {
+    School {
+        municipality_id: "m".into(),
+        id: id.into(),
+        name: id.into(),
+        kind: SchoolKind::Secondary,
+        status,
+        flags: BTreeSet::new(),
+        programme_tags: BTreeSet::new(),
+        locality: id.into(),
+        location: Some(GeoPoint { lat, lon }),
+        risk_profile: RiskProfile::default(),
+        partner_capacity: None,
+        status_history: vec![],
+        meta: meta(),
+    }
+}
+
+fn teacher(id: &str, school: &str) -> Teacher {
+    Teacher {
+        municipality_id: "m".into(),
+        id: id.into(),
+        school_id: school.into(),
+        full_name: id.into(),
+        subjects: vec!["mathematics".into()],
+        active: true,
+        meta: meta(),
+    }
+}
+
+fn diag(teacher: &str, level: Level) -> Diagnostic {
+    Diagnostic {
+        municipality_id: "m".into(),
+        id: format!("{teacher}.mathematics"),
+        teacher_id: teacher.into(),
+        subject: "mathematics".into(),
+        date: Date::constant(2023, 1, 1),
+        level,
+        scores: BTreeMap::new(),
+        source: String::new(),
+        meta: meta(),
+    }
+}
+
+fn profile(teacher: &str, capacity: u32, modes: &[Mode]) -> MentorProfile {
+    MentorProfile {
+        municipality_id: "m".into(),
+        teacher_id: teacher.into(),
+        subjects: vec!["mathematics".into()],
+        directions: vec![],
+        capacity,
+        modes: modes.iter().copied().collect(),
+        availability: vec![],
+        meta: meta(),
+    }
+}
+
+fn pair(mentee: &str, mentor: &str, locked: bool) -> Mentorship {
+    Mentorship {
+        municipality_id: "m".into(),
+        id: format!("{mentee}-{mentor}"),
+        kind: MatchKind::TeacherPairs,
+        mentee_id: mentee.into(),
+        mentor_id: mentor.into(),
+        subject: "mathematics".into(),
+        mode: Mode::InPerson,
+        partnership_type: None,
+        locked,
+        status: MentorshipStatus::Active,
+        started_on: Date::constant(2022, 9, 1),
+        ended_on: None,
+        end_reason: String::new(),
+        origin: Origin::Manual("test".into()),
+        score: 0,
+        meta: meta(),
+    }
+}
+
+/// Two nearby schools and one 200 km away.
+fn base() -> Snapshot {
+    Snapshot {
+        schools: vec![
+            school("low", SchoolStatus::LowResults, 59.85, 31.38),
+            school("lead", SchoolStatus::Leader, 59.88, 31.40),
+            school("far", SchoolStatus::Leader, 61.5, 34.0),
+        ],
+        ..Snapshot::default()
+    }
+}
+
+#[test]
+fn hard_rules_hold_and_reasons_are_given() {
+    let mut s = base();
+    for (t, sc, l) in [
+        ("e1", "low", Level::A),
+        ("e2", "low", Level::B),
+        ("e3", "low", Level::B),
+        ("self", "low", Level::A),
+        ("m1", "lead", Level::D),
+        ("m2", "far", Level::D),
+        ("m3", "lead", Level::B),
+    ] {
+        s.teachers.push(teacher(t, sc));
+        s.diagnostics.push(diag(t, l));
+    }
+    s.profiles.push(profile("m1", 1, &[Mode::InPerson]));
+    s.profiles.push(profile("m2", 5, &[Mode::InPerson])); // too far, no online
+    s.profiles
+        .push(profile("m3", 5, &[Mode::InPerson, Mode::Online])); // deficient itself
+    s.profiles
+        .push(profile("self", 2, &[Mode::InPerson, Mode::Online])); // level A: no
+    let out = run(
+        MatchKind::TeacherPairs,
+        &s,
+        &Weights::default(),
+        &Policy::default(),
+    )
+    .unwrap();
+    // Only m1 is a candidate, with room for one: the A-level demand gets it.
+    assert_eq!(out.pairs.len(), 1);
+    assert_eq!(
+        (
+            out.pairs[0].mentee_id.as_str(),
+            out.pairs[0].mentor_id.as_str()
+        ),
+        ("e1", "m1")
+    );
+    let why: BTreeMap<&str, &UnmatchedReason> = out
+        .unmatched
+        .iter()
+        .map(|u| (u.mentee_id.as_str(), &u.reason))
+        .collect();
+    match why["e2"] {
+        UnmatchedReason::Outbid(by) => {
+            assert_eq!(by[0].mentor_id, "m1");
+            assert_eq!(by[0].taken_by[0].0, "e1");
+        }
+        other => panic!("{other:?}"),
+    }
+    match why["self"] {
+        UnmatchedReason::NoCandidate(text) => assert!(text.contains("too far"), "{text}"),
+        UnmatchedReason::Outbid(b) => assert_eq!(b[0].mentor_id, "m1"),
+    }
+    out.export.check().unwrap();
+}
+
+#[test]
+fn locks_are_kept_vetoes_excluded_and_the_diff_explained() {
+    let mut s = base();
+    for (t, sc, l) in [
+        ("e1", "low", Level::A),
+        ("e2", "low", Level::A),
+        ("e3", "low", Level::C), // deficit closed since the pair began
+        ("m1", "lead", Level::D),
+        ("m2", "lead", Level::D),
+    ] {
+        s.teachers.push(teacher(t, sc));
+        s.diagnostics.push(diag(t, l));
+    }
+    s.profiles.push(profile("m1", 2, &[Mode::InPerson]));
+    s.profiles.push(profile("m2", 1, &[Mode::InPerson]));
+    s.mentorships.push(pair("e1", "m2", true)); // locked: m2 is full
+    s.mentorships.push(pair("e3", "m1", false));
+    s.vetoes.push(Veto {
+        municipality_id: "m".into(),
+        kind: MatchKind::TeacherPairs,
+        mentee_id: "e2".into(),
+        mentor_id: "m1".into(),
+        reason: "conflict".into(),
+        meta: meta(),
+    });
+    let out = run(
+        MatchKind::TeacherPairs,
+        &s,
+        &Weights::default(),
+        &Policy::default(),
+    )
+    .unwrap();
+    let pairs: Vec<(&str, &str, bool)> = out
+        .pairs
+        .iter()
+        .map(|p| (p.mentee_id.as_str(), p.mentor_id.as_str(), p.locked))
+        .collect();
+    assert_eq!(pairs, [("e1", "m2", true)]);
+    assert_eq!(out.size.locked, 1);
+    assert_eq!(out.diff.kept, ["e1-m2"]);
+    assert_eq!(out.diff.ended.len(), 1);
+    assert!(
+        out.diff.ended[0].reason.contains("deficit closed"),
+        "{:?}",
+        out.diff.ended
+    );
+    let e2 = out.unmatched.iter().find(|u| u.mentee_id == "e2").unwrap();
+    match &e2.reason {
+        UnmatchedReason::NoCandidate(t) => assert!(t.contains("vetoed"), "{t}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn school_partnerships_follow_needs_capacity_and_type() {
+    let mut s = base();
+    s.schools
+        .push(school("low2", SchoolStatus::AtRisk, 59.851, 31.381));
+    s.schools[3].locality = "low".into(); // same locality as "low"
+    s.schools
+        .push(school("lead2", SchoolStatus::Leader, 59.851, 31.382));
+    s.schools[4].locality = "low".into();
+    s.schools[1].partner_capacity = Some(1);
+    for (t, sc, l) in [
+        ("a", "low", Level::A),
+        ("b", "low2", Level::B),
+        ("c", "lead", Level::D),
+        ("d", "lead2", Level::D),
+    ] {
+        s.teachers.push(teacher(t, sc));
+        s.diagnostics.push(diag(t, l));
+    }
+    let out = run(
+        MatchKind::SchoolPartnerships,
+        &s,
+        &Weights::default(),
+        &Policy::default(),
+    )
+    .unwrap();
+    assert_eq!(out.pairs.len(), 2);
+    for p in &out.pairs {
+        if p.mentor_id == "lead2" {
+            assert_eq!(
+                p.partnership_type,
+                Some(PartnershipType::Identical),
+                "{p:?}"
+            );
+        }
+        assert!(
+            p.mentor_id != "far",
+            "the far leader is never better: {p:?}"
+        );
+    }
+    out.export.check().unwrap();
+}
+
+/// Random small scopes: every pair keeps the hard rules; A-first: as many A demands covered
+/// as the capacities allow at all.
+fn scope() -> impl Strategy<Value = Snapshot> {
+    let teachers = proptest::collection::vec((0usize..3, 0usize..4, any::<bool>()), 2..10);
+    let profiles = proptest::collection::vec((0usize..10, 0u32..3, any::<bool>()), 0..6);
+    (teachers, profiles).prop_map(|(ts, ps)| {
+        let mut s = base();
+        let schools = ["low", "lead", "far"];
+        for (i, (sc, lvl, active)) in ts.iter().enumerate() {
+            let id = format!("t{i}");
+            let mut t = teacher(&id, schools[*sc]);
+            t.active = *active || i % 2 == 0;
+            s.teachers.push(t);
+            s.diagnostics.push(diag(&id, Level::ALL[*lvl]));
+        }
+        let mut seen = BTreeSet::new();
+        for (ti, cap, online) in ps {
+            let ti = ti % ts.len();
+            if seen.insert(ti) {
+                let modes: &[Mode] = if online {
+                    &[Mode::Online]
+                } else {
+                    &[Mode::InPerson]
+                };
+                s.profiles.push(profile(&format!("t{ti}"), cap, modes));
+            }
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    #[test]
+    fn pairs_keep_the_rules_and_cover_a_first(s in scope()) {
+        let out = run(MatchKind::TeacherPairs, &s, &Weights::default(), &Policy::default()).unwrap();
+        let t = |id: &str| s.teachers.iter().find(|t| t.id == id).unwrap();
+        let p = |id: &str| s.profiles.iter().find(|p| p.teacher_id == id);
+        let mut load: BTreeMap<&str, u32> = BTreeMap::new();
+        for pair in &out.pairs {
+            prop_assert_ne!(&pair.mentee_id, &pair.mentor_id);
+            prop_assert!(t(&pair.mentee_id).active && t(&pair.mentor_id).active);
+            let prof = p(&pair.mentor_id).unwrap();
+            prop_assert!(prof.modes.contains(&pair.mode));
+            let mentor_level = s.diagnostics.iter().find(|d| d.teacher_id == pair.mentor_id).unwrap().level;
+            prop_assert!(matches!(mentor_level, Level::C | Level::D));
+            prop_assert!(matches!(pair.level, Some(Level::A | Level::B)));
+            if pair.mode == Mode::InPerson {
+                prop_assert!(pair.mentor_school_id != "far" || pair.mentee_school_id == "far");
+            }
+            *load.entry(pair.mentor_id.as_str()).or_default() += 1;
+        }
+        for (m, l) in &load {
+            prop_assert!(*l <= p(m).unwrap().capacity);
+        }
+        out.export.check().unwrap();
+        // A-first: the covered A demands equal the maximum any assignment could cover, found by
+        // solving the A-only problem with unit weights.
+        let a_only: Vec<_> = out.export.arcs.iter().filter(|a| {
+            let mentee = a.demand.split('/').next().unwrap();
+            s.diagnostics.iter().any(|d| d.teacher_id == mentee && d.level == Level::A)
+        }).collect();
+        let ids: Vec<&str> = out.export.demands.iter().map(|d| d.id.as_str()).collect();
+        let sup: Vec<&str> = out.export.suppliers.iter().map(|d| d.id.as_str()).collect();
+        let problem = peerlift_match::solver::Problem {
+            demands: ids.len(),
+            capacities: out.export.suppliers.iter().map(|x| x.capacity).collect(),
+            arcs: a_only.iter().map(|a| peerlift_match::solver::Arc {
+                demand: ids.iter().position(|x| *x == a.demand).unwrap() as u32,
+                supplier: sup.iter().position(|x| *x == a.supplier).unwrap() as u32,
+                weight: 1,
+            }).collect(),
+        };
+        let best_a = peerlift_match::solver::solve(&problem).unwrap().objective as usize;
+        let covered_a = out.pairs.iter().filter(|p| p.level == Some(Level::A)).count();
+        prop_assert_eq!(covered_a, best_a);
+        // Same input, same output.
+        let again = run(MatchKind::TeacherPairs, &s, &Weights::default(), &Policy::default()).unwrap();
+        prop_assert_eq!(&again.pairs, &out.pairs);
+        prop_assert_eq!(&again.export, &out.export);
+    }
+}
