@@ -22,11 +22,16 @@ use std::fs;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use peerlift_domain::{CatalogEntry, Diagnostic, MentorProfile, Municipality, School, Teacher};
+use peerlift_domain::{
+    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, School, Teacher,
+    Veto,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::Record;
-use crate::{Batch, IdempotencyEntry, Result, Store, StoreError, TreeId, SCHEMA_VERSION};
+use crate::{
+    Batch, Generation, IdempotencyEntry, Result, Store, StoreError, TreeId, SCHEMA_VERSION,
+};
 
 pub const FORMAT: &str = "peerlift-backup";
 pub const FORMAT_VERSION: u32 = 1;
@@ -52,6 +57,10 @@ enum Line {
     Teacher(Teacher),
     MentorProfile(MentorProfile),
     Diagnostic(Diagnostic),
+    Mentorship(Mentorship),
+    Veto(Veto),
+    MatchRun(MatchRun),
+    Generation(Generation),
     Idempotency(IdempotencyEntry),
     End(EndRecord),
 }
@@ -72,6 +81,11 @@ impl Store {
         n += self.export_tree(w, Line::Teacher)?;
         n += self.export_tree(w, Line::MentorProfile)?;
         n += self.export_tree(w, Line::Diagnostic)?;
+        n += self.export_tree(w, Line::Mentorship)?;
+        n += self.export_tree(w, Line::Veto)?;
+        n += self.export_tree(w, Line::MatchRun)?;
+        // After every record that bumps generations, so restore ends with the saved values.
+        n += self.export_tree(w, Line::Generation)?;
         n += self.export_tree(w, Line::Idempotency)?;
         write_json(w, &Line::End(EndRecord { records: n }))?;
         Ok(n)
@@ -215,6 +229,10 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::Teacher(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::MentorProfile(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Diagnostic(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Mentorship(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Veto(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::MatchRun(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::End(end) => {
                 ended = Some((no, end.records));

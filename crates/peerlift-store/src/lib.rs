@@ -18,7 +18,10 @@ mod keys;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use peerlift_domain::{CatalogEntry, Diagnostic, MentorProfile, Municipality, School, Teacher};
+use peerlift_domain::{
+    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, School, Teacher,
+    Veto,
+};
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
 use sled::Transactional;
@@ -78,10 +81,16 @@ pub enum TreeId {
     TeachersBySchool,
     /// Index: `muni \0 teacher \0 date \0 diagnostic` -> empty.
     DiagnosticsByTeacher,
+    Mentorships,
+    Vetoes,
+    MatchRuns,
+    /// Per municipality: a counter bumped by every write to matching inputs (see
+    /// [`Generation`]).
+    Generations,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 9] = [
+    pub const ALL: [TreeId; 13] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -91,7 +100,24 @@ impl TreeId {
         TreeId::Idempotency,
         TreeId::TeachersBySchool,
         TreeId::DiagnosticsByTeacher,
+        TreeId::Mentorships,
+        TreeId::Vetoes,
+        TreeId::MatchRuns,
+        TreeId::Generations,
     ];
+
+    /// Trees whose writes change what a match run would see.
+    fn feeds_matching(self) -> bool {
+        matches!(
+            self,
+            TreeId::Schools
+                | TreeId::Teachers
+                | TreeId::MentorProfiles
+                | TreeId::Diagnostics
+                | TreeId::Mentorships
+                | TreeId::Vetoes
+        )
+    }
 
     pub fn name(self) -> &'static str {
         match self {
@@ -104,6 +130,10 @@ impl TreeId {
             TreeId::Idempotency => "idempotency",
             TreeId::TeachersBySchool => "idx_teachers_by_school",
             TreeId::DiagnosticsByTeacher => "idx_diagnostics_by_teacher",
+            TreeId::Mentorships => "mentorships",
+            TreeId::Vetoes => "vetoes",
+            TreeId::MatchRuns => "match_runs",
+            TreeId::Generations => "generations",
         }
     }
 }
@@ -122,6 +152,16 @@ pub struct IdempotencyEntry {
     /// The encoded response (opaque to the store).
     #[serde(with = "codec::hex_bytes")]
     pub response: Vec<u8>,
+}
+
+/// The state generation of a municipality: bumped in the same transaction as every write to
+/// its schools, teachers, profiles, diagnostics, mentorships or vetoes. A match run records the
+/// generation it read; approving it requires the generation to be unchanged, so a proposal
+/// computed from an older state is never applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Generation {
+    pub municipality_id: String,
+    pub value: u64,
 }
 
 /// An index entry: the index tree and the key in it.
@@ -151,14 +191,20 @@ enum Op {
 #[derive(Debug, Default)]
 pub struct Batch {
     ops: Vec<Op>,
+    /// Municipalities whose matching inputs this batch changes.
+    touched: std::collections::BTreeSet<String>,
+    /// Municipalities whose generation the batch sets itself (restore).
+    explicit_generation: std::collections::BTreeSet<String>,
 }
 
 impl Batch {
     /// Inserts or replaces a record (indexes follow automatically).
     pub fn put<R: Record>(&mut self, record: &R) -> Result<()> {
+        let key = record.key();
+        self.touch(R::TREE, &key);
         self.ops.push(Op::Put {
             tree: R::TREE,
-            key: record.key(),
+            key,
             value: codec::encode(record)?,
             index: record.index_keys(),
             old_index: codec::index_of_encoded::<R>,
@@ -168,11 +214,24 @@ impl Batch {
 
     /// Removes the record with `key` (indexes follow automatically).
     pub fn delete<R: Record>(&mut self, key: Vec<u8>) {
+        self.touch(R::TREE, &key);
         self.ops.push(Op::Delete {
             tree: R::TREE,
             key,
             old_index: codec::index_of_encoded::<R>,
         });
+    }
+
+    fn touch(&mut self, tree: TreeId, key: &[u8]) {
+        let muni = || {
+            let first = key.split(|b| *b == 0).next().unwrap_or_default();
+            String::from_utf8_lossy(first).into_owned()
+        };
+        if tree.feeds_matching() {
+            self.touched.insert(muni());
+        } else if tree == TreeId::Generations {
+            self.explicit_generation.insert(muni());
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -370,12 +429,21 @@ impl Store {
         if batch.ops.is_empty() {
             return Ok(());
         }
+        let bumps: Vec<&String> = batch
+            .touched
+            .iter()
+            .filter(|m| !batch.explicit_generation.contains(*m))
+            .collect();
         let result = self
             .trees
             .as_slice()
             .transaction(|txs: &Vec<TransactionalTree>| {
                 for op in &batch.ops {
                     apply(txs, op).map_err(ConflictableTransactionError::Abort)?;
+                }
+                for m in &bumps {
+                    bump_generation(&txs[TreeId::Generations as usize], m)
+                        .map_err(ConflictableTransactionError::Abort)?;
                 }
                 Ok(())
             });
@@ -392,6 +460,14 @@ impl Store {
     pub fn flush(&self) -> Result<()> {
         self.db.flush()?;
         Ok(())
+    }
+
+    /// The current state generation of a municipality (0 before any write).
+    pub fn generation(&self, municipality: &str) -> Result<u64> {
+        Ok(self
+            .get::<Generation>(&key(&[municipality]))?
+            .map(|g| g.value)
+            .unwrap_or(0))
     }
 
     /// Removes idempotency entries created before `cutoff`; returns how many.
@@ -439,13 +515,32 @@ fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
     }
 }
 
-fn apply(txs: &[TransactionalTree], op: &Op) -> Result<()> {
-    let sled_err = |e: sled::transaction::UnabortableTransactionError| match e {
+fn bump_generation(tx: &TransactionalTree, municipality: &str) -> Result<()> {
+    let k = key(&[municipality]);
+    let current = match tx.get(k.as_slice()).map_err(unabortable)? {
+        Some(v) => codec::decode::<Generation>(TreeId::Generations, &v)?.value,
+        None => 0,
+    };
+    let next = Generation {
+        municipality_id: municipality.to_string(),
+        value: current + 1,
+    };
+    tx.insert(k.as_slice(), codec::encode(&next)?)
+        .map_err(unabortable)?;
+    Ok(())
+}
+
+fn unabortable(e: sled::transaction::UnabortableTransactionError) -> StoreError {
+    match e {
         sled::transaction::UnabortableTransactionError::Storage(e) => StoreError::Sled(e),
         sled::transaction::UnabortableTransactionError::Conflict => {
             StoreError::Restore("transaction conflict".into())
         }
-    };
+    }
+}
+
+fn apply(txs: &[TransactionalTree], op: &Op) -> Result<()> {
+    let sled_err = unabortable;
     match op {
         Op::Put {
             tree,
@@ -548,6 +643,43 @@ impl Record for Diagnostic {
                 &self.id,
             ]),
         )]
+    }
+}
+
+impl Record for Mentorship {
+    const TREE: TreeId = TreeId::Mentorships;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for Veto {
+    const TREE: TreeId = TreeId::Vetoes;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[
+            &self.municipality_id,
+            self.kind.code(),
+            &self.mentee_id,
+            &self.mentor_id,
+        ])
+    }
+}
+
+impl Record for MatchRun {
+    const TREE: TreeId = TreeId::MatchRuns;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for Generation {
+    const TREE: TreeId = TreeId::Generations;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id])
     }
 }
 

@@ -411,7 +411,7 @@ fn restore_refuses_bad_files_and_leaves_the_target_alone() {
     let err = backup::restore(text.as_bytes(), &dir.path().join("src"), false).unwrap_err();
     assert!(err.to_string().contains("--replace"), "{err}");
     let summary = backup::restore(text.as_bytes(), &dir.path().join("src"), true).unwrap();
-    assert_eq!(summary.records, 1);
+    assert_eq!(summary.records, 2); // the teacher and its municipality's generation
 }
 
 #[test]
@@ -422,4 +422,31 @@ fn unknown_record_versions_are_reported_not_guessed() {
     assert!(err.to_string().contains("version 99"), "{err}");
     let _ = BTreeMap::<String, f64>::new();
     let _ = BTreeSet::<u8>::new();
+}
+
+#[test]
+fn writes_to_matching_inputs_bump_the_generation_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.generation("m").unwrap(), 0);
+    store.write(|_, b| b.put(&sample_teacher("s1"))).unwrap();
+    assert_eq!(store.generation("m").unwrap(), 1);
+    // Two records of one municipality in one batch: one step.
+    store
+        .write(|_, b| -> Result<()> {
+            let mut t = sample_teacher("s1");
+            t.id = "t2".into();
+            b.put(&t)?;
+            t.id = "t3".into();
+            b.put(&t)
+        })
+        .unwrap();
+    assert_eq!(store.generation("m").unwrap(), 2);
+    // A failed write bumps nothing; other municipalities are independent.
+    let _ = store.write(|_, b| -> Result<()> {
+        b.put(&sample_teacher("s9"))?;
+        Err(StoreError::Restore("no".into()))
+    });
+    assert_eq!(store.generation("m").unwrap(), 2);
+    assert_eq!(store.generation("other").unwrap(), 0);
 }
