@@ -51,6 +51,179 @@ impl Rejections {
     }
 }
 
+/// What candidate generation needs besides the graph.
+struct Ctx<'a> {
+    snap: &'a Snapshot,
+    g: &'a CompetenceGraph,
+    weights: &'a Weights,
+    policy: &'a Policy,
+    vetoed: HashSet<(String, String)>,
+    preferred: HashSet<(String, String)>,
+    /// Active pairs (mentee, subject, mentor) -> mentorship index.
+    existing: HashMap<(u32, u32, u32), usize>,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(
+        snap: &'a Snapshot,
+        g: &'a CompetenceGraph,
+        weights: &'a Weights,
+        policy: &'a Policy,
+    ) -> Ctx<'a> {
+        let vetoed = snap
+            .vetoes
+            .iter()
+            .filter(|v| v.kind == MatchKind::TeacherPairs)
+            .map(|v| (v.mentee_id.clone(), v.mentor_id.clone()))
+            .collect();
+        let preferred = policy.preferences.iter().cloned().collect();
+        let mut existing = HashMap::new();
+        for (mi, m) in snap.mentorships.iter().enumerate() {
+            if !m.is_active() || m.kind != MatchKind::TeacherPairs {
+                continue;
+            }
+            let key = |id: &str| (m.municipality_id.clone(), id.to_string());
+            if let (Some(&mentee), Some(&mentor), Some(subject)) = (
+                g.teacher_index.get(&key(&m.mentee_id)),
+                g.teacher_index.get(&key(&m.mentor_id)),
+                g.subject_id(&m.subject),
+            ) {
+                existing.insert((mentee, subject, mentor), mi);
+            }
+        }
+        Ctx {
+            snap,
+            g,
+            weights,
+            policy,
+            vetoed,
+            preferred,
+            existing,
+        }
+    }
+
+    /// The hard rules and the score of mentor `m` (profile `pi`, level in the subject
+    /// `mentor_level`) for demand `d`; Err names the rule that excludes the pair. Capacity is
+    /// the caller's concern.
+    fn evaluate(
+        &self,
+        d: &Demand,
+        m: u32,
+        mentor_level: Option<Level>,
+        pi: u32,
+    ) -> Result<Candidate, &'static str> {
+        let mentee = &self.snap.teachers[d.teacher as usize];
+        let mentor = &self.snap.teachers[m as usize];
+        if m == d.teacher {
+            return Err("the mentee themself");
+        }
+        if !mentor.active {
+            return Err("inactive");
+        }
+        if self
+            .vetoed
+            .contains(&(mentee.id.clone(), mentor.id.clone()))
+        {
+            return Err("vetoed");
+        }
+        let (Some(es), Some(ms)) = (
+            self.g.teacher_school[d.teacher as usize],
+            self.g.teacher_school[m as usize],
+        ) else {
+            return Err("without a known school");
+        };
+        let same_school = es == ms;
+        if same_school && !self.policy.allow_same_school {
+            return Err("at the same school (internal contour not allowed)");
+        }
+        let profile = &self.snap.profiles[pi as usize];
+        // Mode: in person within the travel limit, or online when both the policy and the
+        // mentor allow it; the better-scoring one when both are possible.
+        let km = school_distance(self.snap, es, ms);
+        let in_person = profile.modes.contains(&Mode::InPerson)
+            && (same_school || km.is_some_and(|k| k <= f64::from(self.policy.travel_limit_km)));
+        let online = self.policy.allow_online && profile.modes.contains(&Mode::Online);
+        if !in_person && !online {
+            return Err("too far for in-person work and not online");
+        }
+        let mut terms = vec![Term {
+            name: format!("severity ({})", d.level.letter()),
+            points: severity(self.weights, d.level),
+        }];
+        match mentor_level {
+            Some(Level::D) => terms.push(Term {
+                name: "mentor level D".into(),
+                points: self.weights.mentor_level_d,
+            }),
+            Some(Level::C) => terms.push(Term {
+                name: "mentor level C".into(),
+                points: self.weights.mentor_level_c,
+            }),
+            _ => {}
+        }
+        let comp = complementarity(self.g, d.teacher, m);
+        if comp > 0.0 {
+            terms.push(Term {
+                name: "complementarity".into(),
+                points: (comp * self.weights.complementarity as f64).round() as i64,
+            });
+        }
+        if !same_school && self.g.partners(es).contains(&ms) {
+            terms.push(Term {
+                name: "partner school".into(),
+                points: self.weights.partnership,
+            });
+        }
+        if self.existing.contains_key(&(d.teacher, d.subject, m)) {
+            terms.push(Term {
+                name: "continuity".into(),
+                points: self.weights.continuity,
+            });
+        }
+        if self
+            .preferred
+            .contains(&(mentee.id.clone(), mentor.id.clone()))
+        {
+            terms.push(Term {
+                name: "preference".into(),
+                points: self.weights.preference,
+            });
+        }
+        if same_school {
+            terms.push(Term {
+                name: "same school".into(),
+                points: self.weights.same_school,
+            });
+        }
+        let base: i64 = terms.iter().map(|t| t.points).sum();
+        let travel = km
+            .map(|k| (k * self.weights.travel_per_km as f64).round() as i64)
+            .unwrap_or(0);
+        // In person when possible and the travel costs no more than going online.
+        let (mode, extra) = if in_person && (!online || travel <= self.weights.online_penalty) {
+            (Mode::InPerson, -travel)
+        } else {
+            (Mode::Online, -self.weights.online_penalty)
+        };
+        if extra != 0 {
+            terms.push(Term {
+                name: if mode == Mode::InPerson {
+                    format!("travel ({:.1} km)", km.unwrap_or(0.0))
+                } else {
+                    "online".into()
+                },
+                points: extra,
+            });
+        }
+        Ok(Candidate {
+            mentor: m,
+            mode,
+            score: base + extra,
+            terms,
+        })
+    }
+}
+
 /// Level -> its severity weight.
 pub(crate) fn severity(w: &Weights, l: Level) -> i64 {
     match l {
@@ -74,15 +247,8 @@ pub fn match_teacher_pairs(
 
     let t1 = Instant::now();
     let teachers = &snap.teachers;
-    let vetoed: HashSet<(String, String)> = snap
-        .vetoes
-        .iter()
-        .filter(|v| v.kind == MatchKind::TeacherPairs)
-        .map(|v| (v.mentee_id.clone(), v.mentor_id.clone()))
-        .collect();
-    let preferred: HashSet<(String, String)> = policy.preferences.iter().cloned().collect();
-    // Active pairs: continuity, and locked ones pre-assigned.
-    let mut existing: HashMap<(u32, u32, u32), usize> = HashMap::new();
+    let ctx = Ctx::new(snap, &g, weights, policy);
+    // Locked pairs are pre-assigned and take their mentor's capacity.
     let mut locked_load: HashMap<u32, u32> = HashMap::new();
     let mut locked_demands: HashMap<(u32, u32), usize> = HashMap::new();
     for (mi, m) in snap.mentorships.iter().enumerate() {
@@ -97,7 +263,6 @@ pub fn match_teacher_pairs(
         ) else {
             continue;
         };
-        existing.insert((mentee, subject, mentor), mi);
         if m.locked {
             *locked_load.entry(mentor).or_default() += 1;
             locked_demands.insert((mentee, subject), mi);
@@ -155,121 +320,20 @@ pub fn match_teacher_pairs(
         let strong = strong_cache
             .entry(d.subject)
             .or_insert_with(|| g.strong_in(d.subject));
-        let mentee = &teachers[d.teacher as usize];
         let mut rejected = Rejections::default();
         let mut list = Vec::new();
         for &(m, mentor_level, pi) in strong.iter() {
             if m == d.teacher {
                 continue; // oneself: not even worth counting
             }
-            let mentor = &teachers[m as usize];
-            if !mentor.active {
-                rejected.add("inactive");
-                continue;
-            }
             if !supplier_of.contains_key(&m) {
                 rejected.add("without free capacity");
                 continue;
             }
-            if vetoed.contains(&(mentee.id.clone(), mentor.id.clone())) {
-                rejected.add("vetoed");
-                continue;
+            match ctx.evaluate(d, m, mentor_level, pi) {
+                Ok(c) => list.push(c),
+                Err(why) => rejected.add(why),
             }
-            let (Some(es), Some(ms)) = (
-                g.teacher_school[d.teacher as usize],
-                g.teacher_school[m as usize],
-            ) else {
-                rejected.add("without a known school");
-                continue;
-            };
-            let same_school = es == ms;
-            if same_school && !policy.allow_same_school {
-                rejected.add("at the same school (internal contour not allowed)");
-                continue;
-            }
-            let profile = &snap.profiles[pi as usize];
-            // Mode: in person within the travel limit, or online when both the policy and the
-            // mentor allow it; the better-scoring one when both are possible.
-            let km = school_distance(snap, es, ms);
-            let in_person = profile.modes.contains(&Mode::InPerson)
-                && (same_school || km.is_some_and(|k| k <= f64::from(policy.travel_limit_km)));
-            let online = policy.allow_online && profile.modes.contains(&Mode::Online);
-            if !in_person && !online {
-                rejected.add("too far for in-person work and not online");
-                continue;
-            }
-            let mut terms = vec![Term {
-                name: format!("severity ({})", d.level.letter()),
-                points: severity(weights, d.level),
-            }];
-            match mentor_level {
-                Some(Level::D) => terms.push(Term {
-                    name: "mentor level D".into(),
-                    points: weights.mentor_level_d,
-                }),
-                Some(Level::C) => terms.push(Term {
-                    name: "mentor level C".into(),
-                    points: weights.mentor_level_c,
-                }),
-                _ => {}
-            }
-            let comp = complementarity(&g, d.teacher, m);
-            if comp > 0.0 {
-                terms.push(Term {
-                    name: "complementarity".into(),
-                    points: (comp * weights.complementarity as f64).round() as i64,
-                });
-            }
-            if !same_school && g.partners(es).contains(&ms) {
-                terms.push(Term {
-                    name: "partner school".into(),
-                    points: weights.partnership,
-                });
-            }
-            if existing.contains_key(&(d.teacher, d.subject, m)) {
-                terms.push(Term {
-                    name: "continuity".into(),
-                    points: weights.continuity,
-                });
-            }
-            if preferred.contains(&(mentee.id.clone(), mentor.id.clone())) {
-                terms.push(Term {
-                    name: "preference".into(),
-                    points: weights.preference,
-                });
-            }
-            if same_school {
-                terms.push(Term {
-                    name: "same school".into(),
-                    points: weights.same_school,
-                });
-            }
-            let base: i64 = terms.iter().map(|t| t.points).sum();
-            let travel = km
-                .map(|k| (k * weights.travel_per_km as f64).round() as i64)
-                .unwrap_or(0);
-            // In person when possible and the travel costs no more than going online.
-            let (mode, extra) = if in_person && (!online || travel <= weights.online_penalty) {
-                (Mode::InPerson, -travel)
-            } else {
-                (Mode::Online, -weights.online_penalty)
-            };
-            if extra != 0 {
-                terms.push(Term {
-                    name: if mode == Mode::InPerson {
-                        format!("travel ({:.1} km)", km.unwrap_or(0.0))
-                    } else {
-                        "online".into()
-                    },
-                    points: extra,
-                });
-            }
-            list.push(Candidate {
-                mentor: m,
-                mode,
-                score: base + extra,
-                terms,
-            });
         }
         if list.is_empty() {
             no_candidate[di] = Some(rejected.describe(&g.subjects[d.subject as usize]));
@@ -484,7 +548,7 @@ pub fn match_teacher_pairs(
             kept_pairs.insert(*i);
             continue;
         }
-        let reason = end_reason(snap, &g, policy, &vetoed, m, &by_mentee, &pairs);
+        let reason = end_reason(snap, &g, policy, &ctx.vetoed, m, &by_mentee, &pairs);
         diff.ended.push(Ended {
             mentorship_id: m.id.clone(),
             mentee_id: m.mentee_id.clone(),
@@ -535,6 +599,91 @@ pub fn match_teacher_pairs(
         export,
         timings,
         settled: solution.settled,
+    })
+}
+
+/// Checks a hand-made teacher pair against the same hard rules the matcher applies, plus the
+/// mentor's capacity (active pairs must leave room); returns the pair with its scores.
+pub fn check_teacher_pair(
+    snap: &Snapshot,
+    weights: &Weights,
+    policy: &Policy,
+    municipality_id: &str,
+    mentee_id: &str,
+    subject: &str,
+    mentor_id: &str,
+) -> Result<ProposedPair, String> {
+    let g = CompetenceGraph::build(snap);
+    let ctx = Ctx::new(snap, &g, weights, policy);
+    let key = |id: &str| (municipality_id.to_string(), id.to_string());
+    let mentee = *g
+        .teacher_index
+        .get(&key(mentee_id))
+        .ok_or_else(|| format!("no teacher '{mentee_id}'"))?;
+    let mentor = *g
+        .teacher_index
+        .get(&key(mentor_id))
+        .ok_or_else(|| format!("no teacher '{mentor_id}'"))?;
+    if !snap.teachers[mentee as usize].active {
+        return Err(format!("mentee '{mentee_id}' is inactive"));
+    }
+    let sj = g
+        .subject_id(subject)
+        .ok_or_else(|| format!("no diagnostic of {subject} for '{mentee_id}'"))?;
+    let level = match g.latest.get(&(mentee, sj)) {
+        Some((l, _)) if policy.levels.contains(l) => *l,
+        Some((l, date)) => {
+            return Err(format!(
+                "'{mentee_id}' has no deficit to work on in {subject}: level {} at the diagnostic of {date}",
+                l.letter()
+            ))
+        }
+        None => return Err(format!("no diagnostic of {subject} for '{mentee_id}'")),
+    };
+    let (_, mentor_level, pi) = g
+        .strong_in(sj)
+        .into_iter()
+        .find(|(t, _, _)| *t == mentor)
+        .ok_or_else(|| {
+            format!("'{mentor_id}' does not offer {subject} as a mentor (no profile, not in its subjects, or deficient in it)")
+        })?;
+    let load = snap
+        .mentorships
+        .iter()
+        .filter(|m| m.is_active() && m.kind == MatchKind::TeacherPairs && m.mentor_id == mentor_id)
+        .count() as u32;
+    let capacity = snap.profiles[pi as usize].capacity;
+    if load >= capacity {
+        return Err(format!(
+            "'{mentor_id}' is at capacity: {load} active pairs of {capacity}"
+        ));
+    }
+    let d = Demand {
+        teacher: mentee,
+        subject: sj,
+        level,
+    };
+    let c = ctx
+        .evaluate(&d, mentor, mentor_level, pi)
+        .map_err(|why| format!("the pair breaks a hard rule: the mentor is {why}"))?;
+    let school = |t: u32| {
+        g.teacher_school[t as usize]
+            .map(|s| snap.schools[s as usize].id.clone())
+            .unwrap_or_default()
+    };
+    Ok(ProposedPair {
+        mentee_id: mentee_id.to_string(),
+        mentee_school_id: school(mentee),
+        subject: subject.to_string(),
+        level: Some(level),
+        mentor_id: mentor_id.to_string(),
+        mentor_school_id: school(mentor),
+        mode: c.mode,
+        score: c.score,
+        terms: c.terms,
+        locked: false,
+        partnership_type: None,
+        type_reason: String::new(),
     })
 }
 
