@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use peerlift_api::pb;
 use peerlift_api::services::{
-    CatalogApi, DiagnosticApi, ImportApi, MentorProfileApi, MunicipalityApi, SchoolApi, TeacherApi,
+    CatalogApi, DiagnosticApi, ImportApi, MatchingApi, MentorProfileApi, MentorshipApi,
+    MunicipalityApi, SchoolApi, TeacherApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -29,6 +30,8 @@ pub const SERVICES: &[&str] = &[
     "peerlift.v1.DiagnosticService",
     "peerlift.v1.CatalogService",
     "peerlift.v1.ImportService",
+    "peerlift.v1.MatchingService",
+    "peerlift.v1.MentorshipService",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +158,18 @@ pub async fn serve(
         .add_service(svc!(
             pb::import_service_server::ImportServiceServer<ImportApi>,
             ImportApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::matching_service_server::MatchingServiceServer<MatchingApi>,
+            MatchingApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::mentorship_service_server::MentorshipServiceServer<MentorshipApi>,
+            MentorshipApi {
                 state: state.clone()
             }
         ));

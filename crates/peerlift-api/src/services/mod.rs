@@ -3,7 +3,9 @@
 mod catalog;
 mod diagnostics;
 mod import;
+mod matching;
 mod mentor_profiles;
+mod mentorships;
 mod municipalities;
 mod schools;
 mod teachers;
@@ -11,6 +13,8 @@ mod teachers;
 pub use catalog::CatalogApi;
 pub use diagnostics::DiagnosticApi;
 pub use import::ImportApi;
+pub use matching::{compute_run, load_snapshot, MatchingApi};
+pub use mentorships::MentorshipApi;
 pub use mentor_profiles::MentorProfileApi;
 pub use municipalities::MunicipalityApi;
 pub use schools::SchoolApi;

@@ -1,0 +1,323 @@
+//! Protobuf <-> domain conversions for matching: weights, policy, runs, mentorships, vetoes.
+
+use peerlift_domain::{
+    Level, MatchKind, MatchRun, Mentorship, MentorshipStatus, Mode, Origin, PartnershipType,
+    Policy, ProposedPair, RunStatus, UnmatchedReason, Veto, Violations, Weights,
+};
+
+use crate::convert::{enum_from_pb, enum_to_pb, ts};
+use crate::pb;
+
+pub const MATCH_KINDS: [MatchKind; 2] = [MatchKind::TeacherPairs, MatchKind::SchoolPartnerships];
+const PARTNERSHIP_TYPES: [PartnershipType; 2] =
+    [PartnershipType::Instrumental, PartnershipType::Identical];
+const RUN_STATUSES: [RunStatus; 3] = [RunStatus::Proposed, RunStatus::Approved, RunStatus::Rejected];
+const MENTORSHIP_STATUSES: [MentorshipStatus; 2] =
+    [MentorshipStatus::Active, MentorshipStatus::Ended];
+
+pub fn kind_from_pb(v: i32) -> Option<MatchKind> {
+    enum_from_pb(&MATCH_KINDS, v)
+}
+
+pub fn kind_to_pb(k: MatchKind) -> i32 {
+    enum_to_pb(&MATCH_KINDS, &k)
+}
+
+pub fn run_status_from_pb(v: i32) -> Option<RunStatus> {
+    enum_from_pb(&RUN_STATUSES, v)
+}
+
+pub fn mentorship_status_from_pb(v: i32) -> Option<MentorshipStatus> {
+    enum_from_pb(&MENTORSHIP_STATUSES, v)
+}
+
+macro_rules! weights_fields {
+    ($m:ident) => {
+        $m!(
+            severity_a,
+            severity_b,
+            severity_c,
+            mentor_level_d,
+            mentor_level_c,
+            complementarity,
+            partnership,
+            continuity,
+            preference,
+            same_school,
+            travel_per_km,
+            online_penalty,
+            school_fit,
+            school_low_results,
+            school_at_risk,
+            school_risk
+        )
+    };
+}
+
+/// The defaults with the request's overrides; weights are bounded so sums cannot overflow.
+pub fn weights_from_pb(w: Option<pb::Weights>) -> Result<Weights, Violations> {
+    let mut out = Weights::default();
+    let mut v = Violations::new();
+    if let Some(w) = w {
+        macro_rules! take {
+            ($($f:ident),*) => {$(
+                if let Some(x) = w.$f {
+                    if !(-1_000_000..=1_000_000).contains(&x) {
+                        v.add(concat!("weights.", stringify!($f)), "must be between -1000000 and 1000000");
+                    }
+                    out.$f = x;
+                }
+            )*};
+        }
+        weights_fields!(take);
+    }
+    v.into_result()?;
+    Ok(out)
+}
+
+pub fn weights_to_pb(w: &Weights) -> pb::Weights {
+    macro_rules! give {
+        ($($f:ident),*) => {
+            pb::Weights { $($f: Some(w.$f)),* }
+        };
+    }
+    weights_fields!(give)
+}
+
+pub fn policy_from_pb(p: Option<pb::Policy>) -> Result<Policy, Violations> {
+    let mut out = Policy::default();
+    let mut v = Violations::new();
+    let Some(p) = p else { return Ok(out) };
+    if !p.levels.is_empty() {
+        let mut levels = Vec::new();
+        for (i, l) in p.levels.iter().enumerate() {
+            match enum_from_pb(Level::ALL, *l) {
+                Some(Level::D) => v.add(format!("policy.levels[{i}]"), "level D has no deficit to mentor"),
+                Some(l) if !levels.contains(&l) => levels.push(l),
+                Some(_) => {}
+                None => v.add(format!("policy.levels[{i}]"), "must be A, B or C"),
+            }
+        }
+        levels.sort();
+        out.levels = levels;
+    }
+    if let Some(x) = p.travel_limit_km {
+        if x > 2000 {
+            v.add("policy.travel_limit_km", "must be at most 2000");
+        }
+        out.travel_limit_km = x;
+    }
+    if let Some(x) = p.allow_online {
+        out.allow_online = x;
+    }
+    if let Some(x) = p.allow_same_school {
+        out.allow_same_school = x;
+    }
+    if let Some(x) = p.max_candidates {
+        if !(1..=10_000).contains(&x) {
+            v.add("policy.max_candidates", "must be between 1 and 10000");
+        }
+        out.max_candidates = x;
+    }
+    if let Some(x) = p.default_partner_capacity {
+        if x > peerlift_domain::MAX_PARTNER_CAPACITY {
+            v.add("policy.default_partner_capacity", "must be at most 50");
+        }
+        out.default_partner_capacity = x;
+    }
+    out.preferences = p
+        .preferences
+        .into_iter()
+        .map(|x| (x.mentee_id, x.mentor_id))
+        .collect();
+    v.into_result()?;
+    Ok(out)
+}
+
+pub fn policy_to_pb(p: &Policy) -> pb::Policy {
+    pb::Policy {
+        levels: p.levels.iter().map(|l| enum_to_pb(Level::ALL, l)).collect(),
+        travel_limit_km: Some(p.travel_limit_km),
+        allow_online: Some(p.allow_online),
+        allow_same_school: Some(p.allow_same_school),
+        max_candidates: Some(p.max_candidates),
+        default_partner_capacity: Some(p.default_partner_capacity),
+        preferences: p
+            .preferences
+            .iter()
+            .map(|(a, b)| pb::PreferredPair {
+                mentee_id: a.clone(),
+                mentor_id: b.clone(),
+            })
+            .collect(),
+    }
+}
+
+fn ptype(t: Option<PartnershipType>) -> i32 {
+    t.map(|t| enum_to_pb(&PARTNERSHIP_TYPES, &t)).unwrap_or(0)
+}
+
+pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
+    pb::ProposedPair {
+        mentee_id: p.mentee_id.clone(),
+        mentee_school_id: p.mentee_school_id.clone(),
+        subject: p.subject.clone(),
+        level: p.level.map(|l| enum_to_pb(Level::ALL, &l)).unwrap_or(0),
+        mentor_id: p.mentor_id.clone(),
+        mentor_school_id: p.mentor_school_id.clone(),
+        mode: enum_to_pb(Mode::ALL, &p.mode),
+        score: p.score,
+        terms: p
+            .terms
+            .iter()
+            .map(|t| pb::ScoreTerm {
+                name: t.name.clone(),
+                points: t.points,
+            })
+            .collect(),
+        locked: p.locked,
+        partnership_type: ptype(p.partnership_type),
+        type_reason: p.type_reason.clone(),
+    }
+}
+
+/// A run as the API shows it; `full` includes pairs and unmatched demands.
+pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool) -> pb::MatchRun {
+    let rows = |rows: &[peerlift_domain::CoverageRow]| {
+        rows.iter()
+            .map(|c| pb::CoverageRow {
+                key: c.key.clone(),
+                demands: c.demands,
+                covered: c.covered,
+            })
+            .collect()
+    };
+    pb::MatchRun {
+        municipality_id: r.municipality_id.clone(),
+        id: r.id.clone(),
+        kind: kind_to_pb(r.kind),
+        status: if dry_run {
+            pb::RunStatus::DryRun as i32
+        } else {
+            enum_to_pb(&RUN_STATUSES, &r.status)
+        },
+        generation: r.generation,
+        weights: Some(weights_to_pb(&r.weights)),
+        policy: Some(policy_to_pb(&r.policy)),
+        size: Some(pb::ProblemSize {
+            demands: r.size.demands,
+            suppliers: r.size.suppliers,
+            arcs: r.size.arcs,
+            pruned_arcs: r.size.pruned_arcs,
+            locked: r.size.locked,
+        }),
+        objective: r.objective,
+        coverage_by_level: rows(&r.coverage.by_level),
+        coverage_by_subject: rows(&r.coverage.by_subject),
+        pairs: if full {
+            r.pairs.iter().map(pair_to_pb).collect()
+        } else {
+            Vec::new()
+        },
+        unmatched: if full {
+            r.unmatched
+                .iter()
+                .map(|u| {
+                    let (why, by) = match &u.reason {
+                        UnmatchedReason::NoCandidate(w) => (w.clone(), Vec::new()),
+                        UnmatchedReason::Outbid(by) => (
+                            String::new(),
+                            by.iter()
+                                .map(|b| pb::OutbidBy {
+                                    mentor_id: b.mentor_id.clone(),
+                                    score: b.score,
+                                    taken_by: b
+                                        .taken_by
+                                        .iter()
+                                        .map(|(m, s, sc)| pb::TakenBy {
+                                            mentee_id: m.clone(),
+                                            subject: s.clone(),
+                                            score: *sc,
+                                        })
+                                        .collect(),
+                                })
+                                .collect(),
+                        ),
+                    };
+                    pb::UnmatchedDemand {
+                        mentee_id: u.mentee_id.clone(),
+                        subject: u.subject.clone(),
+                        level: u.level.map(|l| enum_to_pb(Level::ALL, &l)).unwrap_or(0),
+                        no_candidate_reason: why,
+                        outbid_by: by,
+                    }
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        diff: Some(pb::RunDiff {
+            kept: r.diff.kept.clone(),
+            added: r.diff.added.clone(),
+            ended: r
+                .diff
+                .ended
+                .iter()
+                .map(|e| pb::EndedMentorship {
+                    mentorship_id: e.mentorship_id.clone(),
+                    mentee_id: e.mentee_id.clone(),
+                    subject: e.subject.clone(),
+                    mentor_id: e.mentor_id.clone(),
+                    reason: e.reason.clone(),
+                })
+                .collect(),
+        }),
+        timings: r
+            .timings_ms
+            .iter()
+            .map(|(phase, ms)| pb::Timing {
+                phase: phase.clone(),
+                millis: *ms,
+            })
+            .collect(),
+        create_time: Some(ts(r.meta.create_time)),
+        decided_time: r.decided_time.map(ts),
+        decision_note: r.decision_note.clone(),
+    }
+}
+
+pub fn mentorship_to_pb(m: &Mentorship) -> pb::Mentorship {
+    pb::Mentorship {
+        municipality_id: m.municipality_id.clone(),
+        id: m.id.clone(),
+        kind: kind_to_pb(m.kind),
+        mentee_id: m.mentee_id.clone(),
+        mentor_id: m.mentor_id.clone(),
+        subject: m.subject.clone(),
+        mode: enum_to_pb(Mode::ALL, &m.mode),
+        partnership_type: ptype(m.partnership_type),
+        locked: m.locked,
+        status: enum_to_pb(&MENTORSHIP_STATUSES, &m.status),
+        started_on: m.started_on.to_string(),
+        ended_on: m.ended_on.map(|d| d.to_string()).unwrap_or_default(),
+        end_reason: m.end_reason.clone(),
+        origin: match &m.origin {
+            Origin::Run(id) => format!("run:{id}"),
+            Origin::Manual(why) => format!("manual: {why}"),
+        },
+        score: m.score,
+        etag: m.meta.etag(),
+        create_time: Some(ts(m.meta.create_time)),
+        update_time: Some(ts(m.meta.update_time)),
+    }
+}
+
+pub fn veto_to_pb(v: &Veto) -> pb::Veto {
+    pb::Veto {
+        kind: kind_to_pb(v.kind),
+        mentee_id: v.mentee_id.clone(),
+        mentor_id: v.mentor_id.clone(),
+        reason: v.reason.clone(),
+        create_time: Some(ts(v.meta.create_time)),
+    }
+}

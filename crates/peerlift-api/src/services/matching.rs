@@ -1,0 +1,350 @@
+//! Match runs: snapshot the scope, run the exact matcher off the async threads, store the
+//! proposal; approve applies its whole diff in one transaction.
+
+use peerlift_domain::{
+    Diagnostic, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus,
+    Meta, Origin, RunStatus, School, Teacher, Veto,
+};
+use peerlift_match::Snapshot;
+use peerlift_store::{key, prefix, Store};
+use prost::Message;
+use tonic::{Request, Response, Status};
+
+use super::check_id;
+use crate::convert_match::{
+    kind_from_pb, mentorship_to_pb, policy_from_pb, run_status_from_pb, run_to_pb,
+    weights_from_pb,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::pb;
+use crate::pb::matching_service_server::MatchingService;
+use crate::state::{self, page_size, today, AppState};
+
+#[derive(Debug, Clone)]
+pub struct MatchingApi {
+    pub state: AppState,
+}
+
+/// Reads everything a run of one municipality needs, and the generation it corresponds to.
+/// Reads don't take the write lock, so a write may slip in between; the generation is read
+/// before and after, and the read repeated until they agree.
+pub fn load_snapshot(s: &Store, municipality_id: &str) -> ApiResult<(Snapshot, u64)> {
+    let p = prefix(&[municipality_id]);
+    for _ in 0..5 {
+        let before = s.generation(municipality_id)?;
+        let snap = Snapshot {
+            schools: s.scan::<School>(&p, None).collect::<Result<_, _>>()?,
+            teachers: s.scan::<Teacher>(&p, None).collect::<Result<_, _>>()?,
+            profiles: s.scan::<MentorProfile>(&p, None).collect::<Result<_, _>>()?,
+            diagnostics: s.scan::<Diagnostic>(&p, None).collect::<Result<_, _>>()?,
+            mentorships: s
+                .scan::<Mentorship>(&p, None)
+                .filter(|m| m.as_ref().map(|m| m.is_active()).unwrap_or(true))
+                .collect::<Result<_, _>>()?,
+            vetoes: s.scan::<Veto>(&p, None).collect::<Result<_, _>>()?,
+        };
+        if s.generation(municipality_id)? == before {
+            return Ok((snap, before));
+        }
+    }
+    Err(ApiError::Internal(
+        "the municipality kept changing while it was read; try again".into(),
+    ))
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound {
+        kind: "match run",
+        id: id.to_string(),
+    }
+}
+
+/// Computes a run (no storing): the matcher on a snapshot, turned into a run record.
+pub fn compute_run(
+    s: &Store,
+    municipality_id: &str,
+    kind: MatchKind,
+    weights: peerlift_domain::Weights,
+    policy: peerlift_domain::Policy,
+    now: jiff::Timestamp,
+) -> ApiResult<(MatchRun, peerlift_match::ExportProblem)> {
+    let (snap, generation) = load_snapshot(s, municipality_id)?;
+    let out = peerlift_match::run(kind, &snap, &weights, &policy)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tracing::info!(
+        municipality = municipality_id,
+        kind = kind.code(),
+        demands = out.size.demands,
+        suppliers = out.size.suppliers,
+        arcs = out.size.arcs,
+        pairs = out.pairs.len(),
+        objective = out.objective,
+        "match run computed"
+    );
+    let run = MatchRun {
+        municipality_id: municipality_id.to_string(),
+        id: String::new(),
+        kind,
+        status: RunStatus::Proposed,
+        generation,
+        weights,
+        policy,
+        size: out.size,
+        objective: out.objective,
+        coverage: out.coverage,
+        pairs: out.pairs,
+        unmatched: out.unmatched,
+        diff: out.diff,
+        timings_ms: out
+            .timings
+            .iter()
+            .map(|(k, d)| (k.clone(), d.as_millis() as u64))
+            .collect(),
+        decided_time: None,
+        decision_note: String::new(),
+        meta: Meta::new(now),
+    };
+    Ok((run, out.export))
+}
+
+/// Run ids sort by creation: a zero-padded counter.
+pub fn new_run_id(s: &Store) -> ApiResult<String> {
+    Ok(format!("run-{:010}", s.generate_id()?))
+}
+
+#[tonic::async_trait]
+impl MatchingService for MatchingApi {
+    async fn run_matching(
+        &self,
+        req: Request<pb::RunMatchingRequest>,
+    ) -> Result<Response<pb::RunMatchingResponse>, Status> {
+        let r = req.into_inner();
+        let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        let weights = weights_from_pb(r.weights.clone()).map_err(ApiError::Invalid)?;
+        let policy = policy_from_pb(r.policy.clone()).map_err(ApiError::Invalid)?;
+        let muni = r.municipality_id.clone();
+        let now = (self.state.clock)();
+        let include = r.include_problem;
+        let (mut run, export) = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &muni)?;
+                compute_run(s, &muni, kind, weights, policy, now)
+            })
+            .await?;
+        let problem_json = if include {
+            serde_json::to_string(&export).map_err(|e| ApiError::Internal(e.to_string()))?
+        } else {
+            String::new()
+        };
+        if r.dry_run {
+            return Ok(Response::new(pb::RunMatchingResponse {
+                run: Some(run_to_pb(&run, true, true)),
+                problem_json,
+            }));
+        }
+        let bytes = r.encode_to_vec();
+        let out = self
+            .state
+            .write(&r.municipality_id, "RunMatching", &r.request_id, bytes, move |s, b, _| {
+                run.id = new_run_id(s)?;
+                b.put(&run)?;
+                Ok(pb::RunMatchingResponse {
+                    run: Some(run_to_pb(&run, true, false)),
+                    problem_json,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn get_match_run(
+        &self,
+        req: Request<pb::GetMatchRunRequest>,
+    ) -> Result<Response<pb::MatchRun>, Status> {
+        let r = req.into_inner();
+        let run = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                check_id("run_id", &r.run_id)?;
+                s.get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
+                    .ok_or_else(|| not_found(&r.run_id))
+            })
+            .await?;
+        Ok(Response::new(run_to_pb(&run, true, false)))
+    }
+
+    async fn list_match_runs(
+        &self,
+        req: Request<pb::ListMatchRunsRequest>,
+    ) -> Result<Response<pb::ListMatchRunsResponse>, Status> {
+        let r = req.into_inner();
+        let size = page_size(r.page_size)?;
+        let kind = match r.kind {
+            0 => None,
+            k => Some(kind_from_pb(k).ok_or_else(|| ApiError::invalid("kind", "unknown kind"))?),
+        };
+        let status = match r.status {
+            0 => None,
+            x => Some(
+                run_status_from_pb(x)
+                    .ok_or_else(|| ApiError::invalid("status", "not a stored run status"))?,
+            ),
+        };
+        let (runs, next) = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                // Newest first: runs are few (a handful a night), so read them all and page
+                // over the reversed list; the token is the last id shown.
+                let mut all: Vec<MatchRun> = s
+                    .scan::<MatchRun>(&prefix(&[&r.municipality_id]), None)
+                    .collect::<Result<_, _>>()?;
+                all.reverse();
+                let start = if r.page_token.is_empty() {
+                    0
+                } else {
+                    all.iter()
+                        .position(|x| x.id == r.page_token)
+                        .map(|i| i + 1)
+                        .ok_or_else(|| ApiError::invalid("page_token", "is not a page token of this list call"))?
+                };
+                let keep: Vec<MatchRun> = all[start..]
+                    .iter()
+                    .filter(|x| kind.is_none_or(|k| x.kind == k) && status.is_none_or(|st| x.status == st))
+                    .take(size + 1)
+                    .cloned()
+                    .collect();
+                let more = keep.len() > size;
+                let page: Vec<MatchRun> = keep.into_iter().take(size).collect();
+                let next = if more {
+                    page.last().map(|x| x.id.clone()).unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                Ok((page, next))
+            })
+            .await?;
+        Ok(Response::new(pb::ListMatchRunsResponse {
+            runs: runs.iter().map(|x| run_to_pb(x, false, false)).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn approve_match_run(
+        &self,
+        req: Request<pb::ApproveMatchRunRequest>,
+    ) -> Result<Response<pb::ApproveMatchRunResponse>, Status> {
+        let r = req.into_inner();
+        check_id("run_id", &r.run_id)?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "ApproveMatchRun", &rid, bytes, move |s, b, now| {
+                let m = state::municipality(s, &r.municipality_id)?;
+                let mut run = s
+                    .get::<MatchRun>(&key(&[&m.id, &r.run_id]))?
+                    .ok_or_else(|| not_found(&r.run_id))?;
+                if run.status != RunStatus::Proposed {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "run {} is {:?}, not a proposal: it cannot be approved",
+                        run.id, run.status
+                    )));
+                }
+                let current = s.generation(&m.id)?;
+                if current != run.generation {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "the registry changed since run {} was computed (state {} then, {} now): run the matching again",
+                        run.id, run.generation, current
+                    )));
+                }
+                let today = today(&m, now);
+                let mut ended = Vec::new();
+                for e in &run.diff.ended {
+                    let Some(mut ms) = s.get::<Mentorship>(&key(&[&m.id, &e.mentorship_id]))? else {
+                        continue;
+                    };
+                    ms.status = MentorshipStatus::Ended;
+                    ms.ended_on = Some(today);
+                    ms.end_reason = format!("run {}: {}", run.id, e.reason);
+                    ms.meta = ms.meta.next(now);
+                    b.put(&ms)?;
+                    ended.push(mentorship_to_pb(&ms));
+                }
+                let mut created = Vec::new();
+                for &i in &run.diff.added {
+                    let Some(p) = run.pairs.get(i as usize) else { continue };
+                    if p.locked {
+                        continue;
+                    }
+                    let ms = Mentorship {
+                        municipality_id: m.id.clone(),
+                        id: format!("ms-{:010}", s.generate_id()?),
+                        kind: run.kind,
+                        mentee_id: p.mentee_id.clone(),
+                        mentor_id: p.mentor_id.clone(),
+                        subject: p.subject.clone(),
+                        mode: p.mode,
+                        partnership_type: p.partnership_type,
+                        locked: false,
+                        status: MentorshipStatus::Active,
+                        started_on: today,
+                        ended_on: None,
+                        end_reason: String::new(),
+                        origin: Origin::Run(run.id.clone()),
+                        score: p.score,
+                        meta: Meta::new(now),
+                    };
+                    b.put(&ms)?;
+                    created.push(mentorship_to_pb(&ms));
+                }
+                run.status = RunStatus::Approved;
+                run.decided_time = Some(now);
+                run.decision_note = r.note.clone();
+                run.meta = run.meta.next(now);
+                b.put(&run)?;
+                tracing::info!(run = %run.id, created = created.len(), ended = ended.len(), "match run approved");
+                Ok(pb::ApproveMatchRunResponse {
+                    run: Some(run_to_pb(&run, false, false)),
+                    created,
+                    ended,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn reject_match_run(
+        &self,
+        req: Request<pb::RejectMatchRunRequest>,
+    ) -> Result<Response<pb::MatchRun>, Status> {
+        let r = req.into_inner();
+        check_id("run_id", &r.run_id)?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "RejectMatchRun", &rid, bytes, move |s, b, now| {
+                state::municipality(s, &r.municipality_id)?;
+                let mut run = s
+                    .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
+                    .ok_or_else(|| not_found(&r.run_id))?;
+                if run.status != RunStatus::Proposed {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "run {} is {:?}, not a proposal",
+                        run.id, run.status
+                    )));
+                }
+                run.status = RunStatus::Rejected;
+                run.decided_time = Some(now);
+                run.decision_note = r.note.clone();
+                run.meta = run.meta.next(now);
+                b.put(&run)?;
+                Ok(run_to_pb(&run, false, false))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+}

@@ -1,0 +1,351 @@
+//! Mentorships and vetoes: list, read, lock, end, veto, create by hand.
+
+use peerlift_domain::{
+    MatchKind, Mentorship, MentorshipStatus, Meta, Mode, Origin, School, SchoolStatus, Veto,
+    Violations,
+};
+use peerlift_store::{key, prefix, Record};
+use prost::Message;
+use tonic::{Request, Response, Status};
+
+use super::check_id;
+use super::matching::load_snapshot;
+use crate::convert_match::{kind_from_pb, mentorship_status_from_pb, mentorship_to_pb, veto_to_pb};
+use crate::error::ApiError;
+use crate::pb;
+use crate::pb::mentorship_service_server::MentorshipService;
+use crate::state::{self, check_etag, page, page_size, today, AppState};
+
+#[derive(Debug, Clone)]
+pub struct MentorshipApi {
+    pub state: AppState,
+}
+
+fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound {
+        kind: "mentorship",
+        id: id.to_string(),
+    }
+}
+
+impl MentorshipApi {
+    /// Loads, checks and rewrites one mentorship under the write lock.
+    async fn modify(
+        &self,
+        method: &'static str,
+        r: pb::LockMentorshipRequest,
+        change: impl FnOnce(&mut Mentorship) -> Result<(), ApiError> + Send + 'static,
+    ) -> Result<pb::Mentorship, ApiError> {
+        check_id("mentorship_id", &r.mentorship_id)?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        self.state
+            .write(&scope, method, &rid, bytes, move |s, b, now| {
+                state::municipality(s, &r.municipality_id)?;
+                let mut m = s
+                    .get::<Mentorship>(&key(&[&r.municipality_id, &r.mentorship_id]))?
+                    .ok_or_else(|| not_found(&r.mentorship_id))?;
+                check_etag("mentorship", &m.id, &r.etag, &m.meta)?;
+                let before = m.clone();
+                change(&mut m)?;
+                if m != before {
+                    m.meta = before.meta.next(now);
+                    b.put(&m)?;
+                }
+                Ok(mentorship_to_pb(&m))
+            })
+            .await
+    }
+}
+
+fn require_active(m: &Mentorship) -> Result<(), ApiError> {
+    if m.status != MentorshipStatus::Active {
+        return Err(ApiError::FailedPrecondition(format!(
+            "mentorship {} has ended",
+            m.id
+        )));
+    }
+    Ok(())
+}
+
+#[tonic::async_trait]
+impl MentorshipService for MentorshipApi {
+    async fn list_mentorships(
+        &self,
+        req: Request<pb::ListMentorshipsRequest>,
+    ) -> Result<Response<pb::ListMentorshipsResponse>, Status> {
+        let r = req.into_inner();
+        let size = page_size(r.page_size)?;
+        let kind = match r.kind {
+            0 => None,
+            k => Some(kind_from_pb(k).ok_or_else(|| ApiError::invalid("kind", "unknown kind"))?),
+        };
+        let status = match r.status {
+            0 => None,
+            x => Some(
+                mentorship_status_from_pb(x)
+                    .ok_or_else(|| ApiError::invalid("status", "unknown status"))?,
+            ),
+        };
+        let (items, next) = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                let p = prefix(&[&r.municipality_id]);
+                let after = state::decode_token(&r.page_token, 1, &p)?;
+                let iter = s
+                    .scan::<Mentorship>(&p, after.as_deref())
+                    .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
+                page(iter, size, 1, |m: &Mentorship| {
+                    kind.is_none_or(|k| m.kind == k)
+                        && status.is_none_or(|st| m.status == st)
+                        && (r.mentee_id.is_empty() || m.mentee_id == r.mentee_id)
+                        && (r.mentor_id.is_empty() || m.mentor_id == r.mentor_id)
+                        && r.locked.is_none_or(|l| m.locked == l)
+                })
+            })
+            .await?;
+        Ok(Response::new(pb::ListMentorshipsResponse {
+            mentorships: items.iter().map(mentorship_to_pb).collect(),
+            next_page_token: next,
+        }))
+    }
+
+    async fn get_mentorship(
+        &self,
+        req: Request<pb::GetMentorshipRequest>,
+    ) -> Result<Response<pb::Mentorship>, Status> {
+        let r = req.into_inner();
+        let m = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                check_id("mentorship_id", &r.mentorship_id)?;
+                s.get::<Mentorship>(&key(&[&r.municipality_id, &r.mentorship_id]))?
+                    .ok_or_else(|| not_found(&r.mentorship_id))
+            })
+            .await?;
+        Ok(Response::new(mentorship_to_pb(&m)))
+    }
+
+    async fn create_mentorship(
+        &self,
+        req: Request<pb::CreateMentorshipRequest>,
+    ) -> Result<Response<pb::Mentorship>, Status> {
+        let r = req.into_inner();
+        let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        let mut v = Violations::new();
+        peerlift_domain::ids::check_id(&mut v, "mentee_id", &r.mentee_id);
+        peerlift_domain::ids::check_id(&mut v, "mentor_id", &r.mentor_id);
+        if r.reason.trim().is_empty() {
+            v.add("reason", "say why the pair is made by hand");
+        }
+        if kind == MatchKind::TeacherPairs && r.subject.is_empty() {
+            v.add("subject", "a teacher pair needs the subject of the mentee's deficit");
+        }
+        v.into_result().map_err(ApiError::Invalid)?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "CreateMentorship", &rid, bytes, move |s, b, now| {
+                let m = state::municipality(s, &r.municipality_id)?;
+                let (snap, _) = load_snapshot(s, &m.id)?;
+                let (mode, score, ptype) = match kind {
+                    MatchKind::TeacherPairs => {
+                        let p = peerlift_match::pairs::check_teacher_pair(
+                            &snap,
+                            &Default::default(),
+                            &Default::default(),
+                            &m.id,
+                            &r.mentee_id,
+                            &r.subject,
+                            &r.mentor_id,
+                        )
+                        .map_err(ApiError::FailedPrecondition)?;
+                        if snap.mentorships.iter().any(|x| {
+                            x.kind == kind && x.mentee_id == r.mentee_id && x.subject == r.subject
+                        }) {
+                            return Err(ApiError::AlreadyExists {
+                                kind: "active mentorship for this mentee and subject",
+                                id: format!("{}/{}", r.mentee_id, r.subject),
+                            });
+                        }
+                        (p.mode, p.score, None)
+                    }
+                    MatchKind::SchoolPartnerships => {
+                        let school = |id: &str| s.get::<School>(&key(&[&m.id, id]));
+                        let mentee = school(&r.mentee_id)?
+                            .ok_or_else(|| ApiError::invalid("mentee_id", "no such school"))?;
+                        let mentor = school(&r.mentor_id)?
+                            .ok_or_else(|| ApiError::invalid("mentor_id", "no such school"))?;
+                        if mentee.id == mentor.id {
+                            return Err(ApiError::invalid("mentor_id", "a school cannot partner itself"));
+                        }
+                        if !matches!(mentee.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
+                            return Err(ApiError::FailedPrecondition(format!(
+                                "{} is {}, not a school in need",
+                                mentee.id,
+                                mentee.status.code()
+                            )));
+                        }
+                        if snap.vetoes.iter().any(|x| {
+                            x.kind == kind && x.mentee_id == mentee.id && x.mentor_id == mentor.id
+                        }) {
+                            return Err(ApiError::FailedPrecondition("the partnership is vetoed".into()));
+                        }
+                        let a = snap.schools.iter().position(|x| x.id == mentee.id).unwrap_or(0) as u32;
+                        let c = snap.schools.iter().position(|x| x.id == mentor.id).unwrap_or(0) as u32;
+                        let (t, _) = peerlift_match::schools::partnership_type(&snap, a, c);
+                        (Mode::InPerson, 0, Some(t))
+                    }
+                };
+                if snap.vetoes.iter().any(|x| {
+                    x.kind == kind && x.mentee_id == r.mentee_id && x.mentor_id == r.mentor_id
+                }) {
+                    return Err(ApiError::FailedPrecondition("the pair is vetoed".into()));
+                }
+                let ms = Mentorship {
+                    municipality_id: m.id.clone(),
+                    id: format!("ms-{:010}", s.generate_id()?),
+                    kind,
+                    mentee_id: r.mentee_id.clone(),
+                    mentor_id: r.mentor_id.clone(),
+                    subject: if kind == MatchKind::TeacherPairs { r.subject.clone() } else { String::new() },
+                    mode,
+                    partnership_type: ptype,
+                    locked: r.locked,
+                    status: MentorshipStatus::Active,
+                    started_on: today(&m, now),
+                    ended_on: None,
+                    end_reason: String::new(),
+                    origin: Origin::Manual(r.reason.trim().to_string()),
+                    score,
+                    meta: Meta::new(now),
+                };
+                b.put(&ms)?;
+                Ok(mentorship_to_pb(&ms))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn lock_mentorship(
+        &self,
+        req: Request<pb::LockMentorshipRequest>,
+    ) -> Result<Response<pb::Mentorship>, Status> {
+        let out = self
+            .modify("LockMentorship", req.into_inner(), |m| {
+                require_active(m)?;
+                m.locked = true;
+                Ok(())
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn unlock_mentorship(
+        &self,
+        req: Request<pb::LockMentorshipRequest>,
+    ) -> Result<Response<pb::Mentorship>, Status> {
+        let out = self
+            .modify("UnlockMentorship", req.into_inner(), |m| {
+                m.locked = false;
+                Ok(())
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn end_mentorship(
+        &self,
+        req: Request<pb::EndMentorshipRequest>,
+    ) -> Result<Response<pb::Mentorship>, Status> {
+        let r = req.into_inner();
+        if r.reason.trim().is_empty() {
+            return Err(ApiError::invalid("reason", "say why the mentorship ends").into());
+        }
+        let reason = r.reason.trim().to_string();
+        let state = self.state.clone();
+        let lock = pb::LockMentorshipRequest {
+            municipality_id: r.municipality_id.clone(),
+            mentorship_id: r.mentorship_id.clone(),
+            etag: r.etag.clone(),
+            request_id: r.request_id.clone(),
+        };
+        let now = (state.clock)();
+        let out = self
+            .modify("EndMentorship", lock, move |m| {
+                require_active(m)?;
+                m.status = MentorshipStatus::Ended;
+                m.locked = false;
+                m.ended_on = Some(now.to_zoned(jiff::tz::TimeZone::UTC).date());
+                m.end_reason = reason;
+                Ok(())
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn veto_pair(
+        &self,
+        req: Request<pb::VetoPairRequest>,
+    ) -> Result<Response<pb::VetoPairResponse>, Status> {
+        let r = req.into_inner();
+        let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&scope, "VetoPair", &rid, bytes, move |s, b, now| {
+                let m = state::municipality(s, &r.municipality_id)?;
+                let veto = Veto {
+                    municipality_id: m.id.clone(),
+                    kind,
+                    mentee_id: r.mentee_id.clone(),
+                    mentor_id: r.mentor_id.clone(),
+                    reason: r.reason.trim().to_string(),
+                    meta: Meta::new(now),
+                };
+                veto.validate().map_err(ApiError::Invalid)?;
+                b.put(&veto)?;
+                let mut ended = Vec::new();
+                for x in s.scan::<Mentorship>(&prefix(&[&m.id]), None) {
+                    let mut x = x?;
+                    if x.is_active() && x.kind == kind && x.mentee_id == veto.mentee_id && x.mentor_id == veto.mentor_id {
+                        x.status = MentorshipStatus::Ended;
+                        x.locked = false;
+                        x.ended_on = Some(today(&m, now));
+                        x.end_reason = format!("vetoed: {}", veto.reason);
+                        x.meta = x.meta.next(now);
+                        b.put(&x)?;
+                        ended.push(mentorship_to_pb(&x));
+                    }
+                }
+                Ok(pb::VetoPairResponse {
+                    veto: Some(veto_to_pb(&veto)),
+                    ended,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn list_vetoes(
+        &self,
+        req: Request<pb::ListVetoesRequest>,
+    ) -> Result<Response<pb::ListVetoesResponse>, Status> {
+        let r = req.into_inner();
+        let vetoes = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                Ok(s.scan::<Veto>(&prefix(&[&r.municipality_id]), None)
+                    .collect::<Result<Vec<_>, _>>()?)
+            })
+            .await?;
+        Ok(Response::new(pb::ListVetoesResponse {
+            vetoes: vetoes.iter().map(veto_to_pb).collect(),
+        }))
+    }
+}
