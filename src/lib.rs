@@ -5,5 +5,6 @@
 pub mod client;
 pub mod config;
 pub mod gen;
+pub mod match_cli;
 pub mod server;
 pub mod table;

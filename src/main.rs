@@ -125,6 +125,73 @@ enum Command {
         #[arg(long)]
         replace: bool,
     },
+    /// Compute a matching: a proposal (or a dry run) with every pair's score.
+    Match {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// What to match.
+        #[arg(long, value_enum, default_value = "pairs")]
+        kind: KindArg,
+        /// Compute and show, store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print each pair's score terms and why demands stay unmatched.
+        #[arg(long)]
+        explain: bool,
+        /// Write the exact problem solved to FILE as JSON (README: "Checking optimality").
+        #[arg(long, value_name = "FILE")]
+        export_problem: Option<PathBuf>,
+        /// Deficit levels that make a demand [default: a,b].
+        #[arg(long, value_delimiter = ',')]
+        levels: Vec<String>,
+        /// In-person pairs only within this many km [default: 40].
+        #[arg(long)]
+        travel_limit_km: Option<u32>,
+        /// No online pairs.
+        #[arg(long)]
+        no_online: bool,
+        /// Candidates kept per demand [default: 40].
+        #[arg(long)]
+        max_candidates: Option<u32>,
+    },
+    /// Approve a proposed run: apply its whole diff.
+    Approve {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        run_id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Reject a proposed run.
+    Reject {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        run_id: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// Match runs: list them, or show one.
+    Runs {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Show this run in full.
+        run_id: Option<String>,
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Mentorships: list, lock, unlock, end, veto.
+    Mentorships {
+        #[command(subcommand)]
+        command: MentorshipCommand,
+    },
     /// Generate example data.
     Gen {
         #[command(subcommand)]
@@ -187,6 +254,77 @@ enum TeacherCommand {
         scope: Scope,
         /// Teacher id.
         id: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum KindArg {
+    /// Teacher pairs.
+    Pairs,
+    /// School partnerships.
+    Schools,
+}
+
+impl KindArg {
+    fn pb(self) -> pb::MatchKind {
+        match self {
+            KindArg::Pairs => pb::MatchKind::TeacherPairs,
+            KindArg::Schools => pb::MatchKind::SchoolPartnerships,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum MentorshipCommand {
+    /// Active mentorships (--all: ended ones too).
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Lock a mentorship: every run keeps it.
+    Lock {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+    },
+    Unlock {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+    },
+    /// End a mentorship.
+    End {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Veto a pair: it is never proposed again.
+    Veto {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long)]
+        mentee: String,
+        #[arg(long)]
+        mentor: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// A school partnership rather than a teacher pair.
+        #[arg(long)]
+        schools: bool,
     },
 }
 
@@ -404,6 +542,150 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 summary.records,
                 config.data_dir.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Match {
+            remote,
+            scope,
+            kind,
+            dry_run,
+            explain,
+            export_problem,
+            levels,
+            travel_limit_km,
+            no_online,
+            max_candidates,
+        } => {
+            let mut lv = Vec::new();
+            for l in levels {
+                let level = peerlift_domain::Level::from_letter(&l.to_ascii_uppercase())
+                    .ok_or_else(|| format!("--levels {l}: expected a, b or c"))?;
+                lv.push(peerlift_api::convert::enum_to_pb(
+                    peerlift_domain::Level::ALL,
+                    &level,
+                ));
+            }
+            let args = peerlift::match_cli::MatchArgs {
+                municipality: scope.municipality,
+                kind: kind.pb(),
+                dry_run,
+                explain,
+                export_problem,
+                policy: pb::Policy {
+                    levels: lv,
+                    travel_limit_km,
+                    allow_online: if no_online { Some(false) } else { None },
+                    max_candidates,
+                    ..Default::default()
+                },
+                weights: pb::Weights::default(),
+            };
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            peerlift::match_cli::run(channel, args)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Approve {
+            remote,
+            scope,
+            run_id,
+            note,
+        } => {
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            peerlift::match_cli::approve(channel, scope.municipality, run_id, note)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reject {
+            remote,
+            scope,
+            run_id,
+            note,
+        } => {
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            peerlift::match_cli::reject(channel, scope.municipality, run_id, note)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Runs {
+            remote,
+            scope,
+            run_id,
+            explain,
+        } => {
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            match run_id {
+                Some(id) => {
+                    peerlift::match_cli::show_run(channel, scope.municipality, id, explain).await
+                }
+                None => peerlift::match_cli::runs(channel, scope.municipality).await,
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Mentorships { command } => {
+            use peerlift::match_cli as mc;
+            let result = match command {
+                MentorshipCommand::List { remote, scope, all } => {
+                    let ch = client::connect(&remote.addr)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    mc::mentorships(ch, scope.municipality, all).await
+                }
+                MentorshipCommand::Lock { remote, scope, id } => {
+                    let ch = client::connect(&remote.addr)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    mc::change_mentorship(ch, scope.municipality, id, "lock", String::new()).await
+                }
+                MentorshipCommand::Unlock { remote, scope, id } => {
+                    let ch = client::connect(&remote.addr)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    mc::change_mentorship(ch, scope.municipality, id, "unlock", String::new()).await
+                }
+                MentorshipCommand::End {
+                    remote,
+                    scope,
+                    id,
+                    reason,
+                } => {
+                    let ch = client::connect(&remote.addr)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    mc::change_mentorship(ch, scope.municipality, id, "end", reason).await
+                }
+                MentorshipCommand::Veto {
+                    remote,
+                    scope,
+                    mentee,
+                    mentor,
+                    reason,
+                    schools,
+                } => {
+                    let ch = client::connect(&remote.addr)
+                        .await
+                        .map_err(|e| e.to_string())?;
+                    let kind = if schools {
+                        pb::MatchKind::SchoolPartnerships
+                    } else {
+                        pb::MatchKind::TeacherPairs
+                    };
+                    mc::veto(ch, scope.municipality, kind, mentee, mentor, reason).await
+                }
+            };
+            result.map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen {

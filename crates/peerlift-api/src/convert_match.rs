@@ -11,7 +11,11 @@ use crate::pb;
 pub const MATCH_KINDS: [MatchKind; 2] = [MatchKind::TeacherPairs, MatchKind::SchoolPartnerships];
 const PARTNERSHIP_TYPES: [PartnershipType; 2] =
     [PartnershipType::Instrumental, PartnershipType::Identical];
-const RUN_STATUSES: [RunStatus; 3] = [RunStatus::Proposed, RunStatus::Approved, RunStatus::Rejected];
+const RUN_STATUSES: [RunStatus; 3] = [
+    RunStatus::Proposed,
+    RunStatus::Approved,
+    RunStatus::Rejected,
+];
 const MENTORSHIP_STATUSES: [MentorshipStatus; 2] =
     [MentorshipStatus::Active, MentorshipStatus::Ended];
 
@@ -92,7 +96,10 @@ pub fn policy_from_pb(p: Option<pb::Policy>) -> Result<Policy, Violations> {
         let mut levels = Vec::new();
         for (i, l) in p.levels.iter().enumerate() {
             match enum_from_pb(Level::ALL, *l) {
-                Some(Level::D) => v.add(format!("policy.levels[{i}]"), "level D has no deficit to mentor"),
+                Some(Level::D) => v.add(
+                    format!("policy.levels[{i}]"),
+                    "level D has no deficit to mentor",
+                ),
                 Some(l) if !levels.contains(&l) => levels.push(l),
                 Some(_) => {}
                 None => v.add(format!("policy.levels[{i}]"), "must be A, B or C"),

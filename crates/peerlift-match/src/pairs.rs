@@ -199,8 +199,9 @@ impl<'a> Ctx<'a> {
         let travel = km
             .map(|k| (k * self.weights.travel_per_km as f64).round() as i64)
             .unwrap_or(0);
-        // In person when possible and the travel costs no more than going online.
-        let (mode, extra) = if in_person && (!online || travel <= self.weights.online_penalty) {
+        // In person whenever the travel limit allows (visits to lessons are the core of
+        // mentoring); online otherwise.
+        let (mode, extra) = if in_person {
             (Mode::InPerson, -travel)
         } else {
             (Mode::Online, -self.weights.online_penalty)

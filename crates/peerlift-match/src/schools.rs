@@ -20,36 +20,28 @@ use crate::problem::ExportProblem;
 use crate::solver::{self, Arc, Problem};
 use crate::{MatchError, MatchOutcome};
 
-/// Two schools this close (km), or in one locality, share a territory: IDENTICAL partners.
-pub const IDENTICAL_WITHIN_KM: f64 = 5.0;
-
-/// Seed 003's rule: partners in one locality (or within 5 km) have a common territory, pupils
-/// and resources: IDENTICAL (a common goal, shared resources). Partners further apart exchange
-/// resources while each solves its own tasks: INSTRUMENTAL.
+/// Seed 003's rule: partners in one locality share a territory, pupils and resources:
+/// IDENTICAL (a common goal, shared resources; Otradnoe No3 with Otradnoe No2). Partners in
+/// different localities exchange resources while each solves its own tasks: INSTRUMENTAL.
 pub fn partnership_type(snap: &Snapshot, a: u32, b: u32) -> (PartnershipType, String) {
     let (sa, sb) = (&snap.schools[a as usize], &snap.schools[b as usize]);
-    let same_locality = !sa.locality.is_empty() && sa.locality == sb.locality;
-    let km = school_distance(snap, a, b);
-    if same_locality || km.is_some_and(|k| k <= IDENTICAL_WITHIN_KM) {
+    if !sa.locality.is_empty() && sa.locality == sb.locality {
         (
             PartnershipType::Identical,
             format!(
-                "identical: both in {} — a common territory, a common goal and shared resources",
-                if same_locality {
-                    sa.locality.as_str()
-                } else {
-                    "one area"
-                }
+                "identical: both in {}: a common territory, a common goal and shared resources",
+                sa.locality
             ),
         )
     } else {
+        let km = school_distance(snap, a, b);
         (
             PartnershipType::Instrumental,
             format!(
-                "instrumental: {} and {} are {} apart — an exchange of resources, each school solving its own tasks",
+                "instrumental: {} and {} are different localities ({} apart): an exchange of resources, each school solving its own tasks",
                 sa.locality,
                 sb.locality,
-                km.map(|k| format!("{k:.0} km")).unwrap_or_else(|| "far".into())
+                km.map(|k| format!("{k:.0} km")).unwrap_or_else(|| "distance unknown".into())
             ),
         )
     }
@@ -258,8 +250,8 @@ pub fn match_school_partnerships(
             let travel = km
                 .map(|k| (k * weights.travel_per_km as f64).round() as i64)
                 .unwrap_or(0);
-            let online_ok = policy.allow_online;
-            let mode = if in_person && (!online_ok || travel <= weights.online_penalty) {
+            // In person whenever the travel limit allows; online otherwise.
+            let mode = if in_person {
                 terms.push(Term {
                     name: format!("travel ({:.1} km)", km.unwrap_or(0.0)),
                     points: -travel,

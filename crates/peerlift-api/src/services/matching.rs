@@ -2,8 +2,8 @@
 //! proposal; approve applies its whole diff in one transaction.
 
 use peerlift_domain::{
-    Diagnostic, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus,
-    Meta, Origin, RunStatus, School, Teacher, Veto,
+    Diagnostic, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus, Meta, Origin,
+    RunStatus, School, Teacher, Veto,
 };
 use peerlift_match::Snapshot;
 use peerlift_store::{key, prefix, Store};
@@ -12,8 +12,7 @@ use tonic::{Request, Response, Status};
 
 use super::check_id;
 use crate::convert_match::{
-    kind_from_pb, mentorship_to_pb, policy_from_pb, run_status_from_pb, run_to_pb,
-    weights_from_pb,
+    kind_from_pb, mentorship_to_pb, policy_from_pb, run_status_from_pb, run_to_pb, weights_from_pb,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
@@ -35,7 +34,9 @@ pub fn load_snapshot(s: &Store, municipality_id: &str) -> ApiResult<(Snapshot, u
         let snap = Snapshot {
             schools: s.scan::<School>(&p, None).collect::<Result<_, _>>()?,
             teachers: s.scan::<Teacher>(&p, None).collect::<Result<_, _>>()?,
-            profiles: s.scan::<MentorProfile>(&p, None).collect::<Result<_, _>>()?,
+            profiles: s
+                .scan::<MentorProfile>(&p, None)
+                .collect::<Result<_, _>>()?,
             diagnostics: s.scan::<Diagnostic>(&p, None).collect::<Result<_, _>>()?,
             mentorships: s
                 .scan::<Mentorship>(&p, None)
@@ -120,7 +121,7 @@ impl MatchingService for MatchingApi {
     ) -> Result<Response<pb::RunMatchingResponse>, Status> {
         let r = req.into_inner();
         let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
-        let weights = weights_from_pb(r.weights.clone()).map_err(ApiError::Invalid)?;
+        let weights = weights_from_pb(r.weights).map_err(ApiError::Invalid)?;
         let policy = policy_from_pb(r.policy.clone()).map_err(ApiError::Invalid)?;
         let muni = r.municipality_id.clone();
         let now = (self.state.clock)();
@@ -146,14 +147,20 @@ impl MatchingService for MatchingApi {
         let bytes = r.encode_to_vec();
         let out = self
             .state
-            .write(&r.municipality_id, "RunMatching", &r.request_id, bytes, move |s, b, _| {
-                run.id = new_run_id(s)?;
-                b.put(&run)?;
-                Ok(pb::RunMatchingResponse {
-                    run: Some(run_to_pb(&run, true, false)),
-                    problem_json,
-                })
-            })
+            .write(
+                &r.municipality_id,
+                "RunMatching",
+                &r.request_id,
+                bytes,
+                move |s, b, _| {
+                    run.id = new_run_id(s)?;
+                    b.put(&run)?;
+                    Ok(pb::RunMatchingResponse {
+                        run: Some(run_to_pb(&run, true, false)),
+                        problem_json,
+                    })
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -208,11 +215,15 @@ impl MatchingService for MatchingApi {
                     all.iter()
                         .position(|x| x.id == r.page_token)
                         .map(|i| i + 1)
-                        .ok_or_else(|| ApiError::invalid("page_token", "is not a page token of this list call"))?
+                        .ok_or_else(|| {
+                            ApiError::invalid("page_token", "is not a page token of this list call")
+                        })?
                 };
                 let keep: Vec<MatchRun> = all[start..]
                     .iter()
-                    .filter(|x| kind.is_none_or(|k| x.kind == k) && status.is_none_or(|st| x.status == st))
+                    .filter(|x| {
+                        kind.is_none_or(|k| x.kind == k) && status.is_none_or(|st| x.status == st)
+                    })
                     .take(size + 1)
                     .cloned()
                     .collect();

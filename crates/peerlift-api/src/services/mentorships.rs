@@ -141,7 +141,10 @@ impl MentorshipService for MentorshipApi {
             v.add("reason", "say why the pair is made by hand");
         }
         if kind == MatchKind::TeacherPairs && r.subject.is_empty() {
-            v.add("subject", "a teacher pair needs the subject of the mentee's deficit");
+            v.add(
+                "subject",
+                "a teacher pair needs the subject of the mentee's deficit",
+            );
         }
         v.into_result().map_err(ApiError::Invalid)?;
         let bytes = r.encode_to_vec();
@@ -180,9 +183,15 @@ impl MentorshipService for MentorshipApi {
                         let mentor = school(&r.mentor_id)?
                             .ok_or_else(|| ApiError::invalid("mentor_id", "no such school"))?;
                         if mentee.id == mentor.id {
-                            return Err(ApiError::invalid("mentor_id", "a school cannot partner itself"));
+                            return Err(ApiError::invalid(
+                                "mentor_id",
+                                "a school cannot partner itself",
+                            ));
                         }
-                        if !matches!(mentee.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
+                        if !matches!(
+                            mentee.status,
+                            SchoolStatus::LowResults | SchoolStatus::AtRisk
+                        ) {
                             return Err(ApiError::FailedPrecondition(format!(
                                 "{} is {}, not a school in need",
                                 mentee.id,
@@ -192,10 +201,20 @@ impl MentorshipService for MentorshipApi {
                         if snap.vetoes.iter().any(|x| {
                             x.kind == kind && x.mentee_id == mentee.id && x.mentor_id == mentor.id
                         }) {
-                            return Err(ApiError::FailedPrecondition("the partnership is vetoed".into()));
+                            return Err(ApiError::FailedPrecondition(
+                                "the partnership is vetoed".into(),
+                            ));
                         }
-                        let a = snap.schools.iter().position(|x| x.id == mentee.id).unwrap_or(0) as u32;
-                        let c = snap.schools.iter().position(|x| x.id == mentor.id).unwrap_or(0) as u32;
+                        let a = snap
+                            .schools
+                            .iter()
+                            .position(|x| x.id == mentee.id)
+                            .unwrap_or(0) as u32;
+                        let c = snap
+                            .schools
+                            .iter()
+                            .position(|x| x.id == mentor.id)
+                            .unwrap_or(0) as u32;
                         let (t, _) = peerlift_match::schools::partnership_type(&snap, a, c);
                         (Mode::InPerson, 0, Some(t))
                     }
@@ -211,7 +230,11 @@ impl MentorshipService for MentorshipApi {
                     kind,
                     mentee_id: r.mentee_id.clone(),
                     mentor_id: r.mentor_id.clone(),
-                    subject: if kind == MatchKind::TeacherPairs { r.subject.clone() } else { String::new() },
+                    subject: if kind == MatchKind::TeacherPairs {
+                        r.subject.clone()
+                    } else {
+                        String::new()
+                    },
                     mode,
                     partnership_type: ptype,
                     locked: r.locked,
@@ -312,7 +335,11 @@ impl MentorshipService for MentorshipApi {
                 let mut ended = Vec::new();
                 for x in s.scan::<Mentorship>(&prefix(&[&m.id]), None) {
                     let mut x = x?;
-                    if x.is_active() && x.kind == kind && x.mentee_id == veto.mentee_id && x.mentor_id == veto.mentor_id {
+                    if x.is_active()
+                        && x.kind == kind
+                        && x.mentee_id == veto.mentee_id
+                        && x.mentor_id == veto.mentor_id
+                    {
                         x.status = MentorshipStatus::Ended;
                         x.locked = false;
                         x.ended_on = Some(today(&m, now));
