@@ -1,0 +1,381 @@
+//! End-to-end matching on the Kirovsky example: runs, approval, locks, vetoes, hand-made pairs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::*;
+use peerlift_api::pb;
+use peerlift_api::pb::matching_service_client::MatchingServiceClient;
+use peerlift_api::pb::mentorship_service_client::MentorshipServiceClient;
+use tonic::transport::Channel;
+use tonic::Code;
+
+fn matching(s: &TestServer) -> MatchingServiceClient<Channel> {
+    MatchingServiceClient::new(s.channel.clone())
+}
+
+fn mentorships(s: &TestServer) -> MentorshipServiceClient<Channel> {
+    MentorshipServiceClient::new(s.channel.clone())
+}
+
+async fn run(s: &TestServer, kind: pb::MatchKind, dry_run: bool) -> pb::RunMatchingResponse {
+    matching(s)
+        .run_matching(pb::RunMatchingRequest {
+            municipality_id: "kirovsky".into(),
+            kind: kind as i32,
+            dry_run,
+            include_problem: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn approve(
+    s: &TestServer,
+    run_id: &str,
+) -> Result<pb::ApproveMatchRunResponse, tonic::Status> {
+    matching(s)
+        .approve_match_run(pb::ApproveMatchRunRequest {
+            municipality_id: "kirovsky".into(),
+            run_id: run_id.into(),
+            note: "test".into(),
+            request_id: String::new(),
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+async fn active(s: &TestServer, kind: pb::MatchKind) -> Vec<pb::Mentorship> {
+    mentorships(s)
+        .list_mentorships(pb::ListMentorshipsRequest {
+            municipality_id: "kirovsky".into(),
+            page_size: 1000,
+            kind: kind as i32,
+            status: pb::MentorshipStatus::Active as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .mentorships
+}
+
+fn key(p: &pb::ProposedPair) -> (String, String, String) {
+    (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone())
+}
+
+#[tokio::test]
+async fn run_approve_lock_veto_and_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    let report = import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    assert!(report.committed);
+
+    // A dry run twice: the same proposal, nothing stored.
+    let a = run(&s, pb::MatchKind::TeacherPairs, true).await;
+    let b = run(&s, pb::MatchKind::TeacherPairs, true).await;
+    let (ra, rb) = (a.run.unwrap(), b.run.unwrap());
+    assert_eq!(ra.pairs, rb.pairs);
+    assert_eq!(a.problem_json, b.problem_json);
+    assert_eq!(ra.status, pb::RunStatus::DryRun as i32);
+    assert!(ra.id.is_empty());
+
+    // The exported problem: the exact shape, a feasible assignment, objective = its arcs.
+    let problem: serde_json::Value = serde_json::from_str(&a.problem_json).unwrap();
+    let keys: BTreeSet<&str> = problem
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        BTreeSet::from([
+            "kind",
+            "demands",
+            "suppliers",
+            "arcs",
+            "assignment",
+            "objective"
+        ])
+    );
+    assert_eq!(problem["kind"], "teacher_pairs");
+    let export: peerlift_match::ExportProblem = serde_json::from_str(&a.problem_json).unwrap();
+    export.check().unwrap();
+    assert_eq!(export.assignment.len(), ra.pairs.len());
+
+    // Stored proposal, approved: every pair becomes an active mentorship.
+    let first = run(&s, pb::MatchKind::TeacherPairs, false)
+        .await
+        .run
+        .unwrap();
+    assert!(first.id.starts_with("run-"));
+    assert!(!first.pairs.is_empty());
+    for p in &first.pairs {
+        let sum: i64 = p.terms.iter().map(|t| t.points).sum();
+        assert_eq!(sum, p.score, "{p:?}");
+        assert!(p.level == pb::Level::A as i32 || p.level == pb::Level::B as i32);
+    }
+    let approved = approve(&s, &first.id).await.unwrap();
+    assert_eq!(approved.created.len(), first.pairs.len());
+    let list = active(&s, pb::MatchKind::TeacherPairs).await;
+    assert_eq!(list.len(), first.pairs.len());
+    assert!(list.iter().all(|m| m.origin == format!("run:{}", first.id)));
+    // A second approval of the same run is refused.
+    let err = approve(&s, &first.id).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+
+    // Lock one pair, veto another.
+    let locked = list[0].clone();
+    let vetoed = list[1].clone();
+    mentorships(&s)
+        .lock_mentorship(pb::LockMentorshipRequest {
+            municipality_id: "kirovsky".into(),
+            mentorship_id: locked.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let v = mentorships(&s)
+        .veto_pair(pb::VetoPairRequest {
+            municipality_id: "kirovsky".into(),
+            kind: pb::MatchKind::TeacherPairs as i32,
+            mentee_id: vetoed.mentee_id.clone(),
+            mentor_id: vetoed.mentor_id.clone(),
+            reason: "they asked not to work together".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(v.ended.len(), 1);
+
+    let second = run(&s, pb::MatchKind::TeacherPairs, false)
+        .await
+        .run
+        .unwrap();
+    let lock_pair = second
+        .pairs
+        .iter()
+        .find(|p| p.mentee_id == locked.mentee_id && p.subject == locked.subject)
+        .unwrap();
+    assert!(lock_pair.locked);
+    assert_eq!(lock_pair.mentor_id, locked.mentor_id);
+    assert!(second
+        .pairs
+        .iter()
+        .all(|p| !(p.mentee_id == vetoed.mentee_id && p.mentor_id == vetoed.mentor_id)));
+    let diff = second.diff.clone().unwrap();
+    assert!(diff.kept.contains(&locked.id));
+    // Everything the first run created is still there unless the diff ends it with a reason.
+    assert!(diff.ended.iter().all(|e| !e.reason.is_empty()));
+    let approved = approve(&s, &second.id).await.unwrap();
+    let now: BTreeSet<(String, String, String)> = active(&s, pb::MatchKind::TeacherPairs)
+        .await
+        .iter()
+        .map(|m| (m.mentee_id.clone(), m.subject.clone(), m.mentor_id.clone()))
+        .collect();
+    let proposed: BTreeSet<_> = second.pairs.iter().map(key).collect();
+    assert_eq!(
+        now, proposed,
+        "after approval the active pairs are the run's pairs"
+    );
+    assert_eq!(approved.ended.len(), diff.ended.len());
+
+    // A run older than the current state is refused.
+    let stale = run(&s, pb::MatchKind::TeacherPairs, false)
+        .await
+        .run
+        .unwrap();
+    mentorships(&s)
+        .unlock_mentorship(pb::LockMentorshipRequest {
+            municipality_id: "kirovsky".into(),
+            mentorship_id: locked.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let err = approve(&s, &stale.id).await.unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    assert!(err.message().contains("changed"), "{}", err.message());
+
+    // Runs are listed newest first, without their pairs.
+    let runs = matching(&s)
+        .list_match_runs(pb::ListMatchRunsRequest {
+            municipality_id: "kirovsky".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .runs;
+    let ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [stale.id.as_str(), second.id.as_str(), first.id.as_str()]
+    );
+    assert!(runs.iter().all(|r| r.pairs.is_empty()));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn school_partnerships_run_and_approve() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let r = run(&s, pb::MatchKind::SchoolPartnerships, false).await;
+    let run = r.run.unwrap();
+    // Every low-result and at-risk school of the example gets a leader (3 leaders x 3 places).
+    let schools: BTreeSet<&str> = run.pairs.iter().map(|p| p.mentee_id.as_str()).collect();
+    assert_eq!(
+        schools,
+        BTreeSet::from([
+            "nazia-sosh",
+            "otradnoe-sosh-3",
+            "putilovo-oosh",
+            "shum-sosh",
+            "sinyavino-sosh",
+            "sukhovo-oosh"
+        ])
+    );
+    let leaders = ["shlisselburg-sosh-1", "kirovsk-sosh-2", "priladozhsky-sosh"];
+    for p in &run.pairs {
+        assert!(leaders.contains(&p.mentor_id.as_str()), "{p:?}");
+        assert_ne!(p.partnership_type, 0);
+        assert!(!p.type_reason.is_empty());
+    }
+    for l in leaders {
+        assert!(run.pairs.iter().filter(|p| p.mentor_id == l).count() <= 3);
+    }
+    let export: peerlift_match::ExportProblem = serde_json::from_str(&r.problem_json).unwrap();
+    assert_eq!(export.kind, "school_partnerships");
+    export.check().unwrap();
+    approve(&s, &run.id).await.unwrap();
+    assert_eq!(active(&s, pb::MatchKind::SchoolPartnerships).await.len(), 6);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn hand_made_pairs_follow_the_hard_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let proposal = run(&s, pb::MatchKind::TeacherPairs, true)
+        .await
+        .run
+        .unwrap();
+    let p = &proposal.pairs[0];
+    let create =
+        |mentee: &str, subject: &str, mentor: &str, reason: &str| pb::CreateMentorshipRequest {
+            municipality_id: "kirovsky".into(),
+            kind: pb::MatchKind::TeacherPairs as i32,
+            mentee_id: mentee.into(),
+            mentor_id: mentor.into(),
+            subject: subject.into(),
+            reason: reason.into(),
+            locked: false,
+            request_id: String::new(),
+        };
+    let before = s.snapshot();
+    // Without a reason: invalid. As their own mentor, or with a mentor who does not offer the
+    // subject: refused by the hard rules. Nothing written.
+    let err = mentorships(&s)
+        .create_mentorship(create(&p.mentee_id, &p.subject, &p.mentor_id, ""))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), ["reason"]);
+    let err = mentorships(&s)
+        .create_mentorship(create(&p.mentee_id, &p.subject, &p.mentee_id, "why not"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    assert_eq!(s.snapshot(), before);
+    let ok = mentorships(&s)
+        .create_mentorship(create(
+            &p.mentee_id,
+            &p.subject,
+            &p.mentor_id,
+            "the school asked for them",
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(ok.origin, "manual: the school asked for them");
+    assert_eq!(ok.score, p.score);
+    s.stop().await;
+}
+
+/// `peerlift match --export-problem`, `peerlift approve` and `peerlift mentorships list`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_runs_explains_exports_and_approves() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let bin = env!("CARGO_BIN_EXE_peerlift");
+    let out_file = dir.path().join("problem.json");
+    let cli = |args: Vec<String>| {
+        let addr = s.addr.clone();
+        async move {
+            let out = tokio::process::Command::new(bin)
+                .args(&args)
+                .env("PEERLIFT_ADDR", addr)
+                .env("PEERLIFT_MUNICIPALITY", "kirovsky")
+                .output()
+                .await
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{args:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    };
+    let out = cli(vec![
+        "match".into(),
+        "--explain".into(),
+        "--export-problem".into(),
+        out_file.display().to_string(),
+    ])
+    .await;
+    for needle in [
+        "mentee",
+        "subject",
+        "level",
+        "mentor",
+        "school",
+        "score",
+        "coverage: A",
+        "severity (A) +1000",
+    ] {
+        assert!(out.contains(needle), "{needle} missing:\n{out}");
+    }
+    let export: peerlift_match::ExportProblem =
+        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
+    export.check().unwrap();
+    let run_id = out
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("run ")
+                .and_then(|r| r.split_whitespace().next())
+        })
+        .unwrap()
+        .to_string();
+    let out = cli(vec!["approve".into(), run_id.clone()]).await;
+    assert!(out.contains(&format!("approved {run_id}")), "{out}");
+    let out = cli(vec!["mentorships".into(), "list".into()]).await;
+    assert_eq!(out.lines().count(), 2 + export.assignment.len(), "{out}");
+    s.stop().await;
+}
