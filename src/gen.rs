@@ -645,19 +645,21 @@ pub fn write_dataset(d: &Dataset, dir: &Path) -> Result<(), GenError> {
             .map(|x| write::diagnostic(x, &areas))
             .collect(),
     )?;
-    write_csv(
-        dir,
-        "partnerships.csv",
-        vec![
-            "mentee_school_id".into(),
-            "leader_school_id".into(),
-            "type".into(),
-        ],
-        d.partnerships
-            .iter()
-            .map(|(a, b, c)| vec![a.clone(), b.clone(), c.to_ascii_lowercase()])
-            .collect(),
-    )?;
+    if !d.partnerships.is_empty() {
+        write_csv(
+            dir,
+            "partnerships.csv",
+            vec![
+                "mentee_school_id".into(),
+                "leader_school_id".into(),
+                "type".into(),
+            ],
+            d.partnerships
+                .iter()
+                .map(|(a, b, c)| vec![a.clone(), b.clone(), c.to_ascii_lowercase()])
+                .collect(),
+        )?;
+    }
     Ok(())
 }
 

@@ -2,9 +2,11 @@
 //! and the example-data generator. `main.rs` only parses arguments and calls into here, so the
 //! end-to-end tests start the very same server.
 
+pub mod bench;
 pub mod client;
 pub mod config;
 pub mod gen;
 pub mod match_cli;
 pub mod server;
+pub mod synth;
 pub mod table;

@@ -192,6 +192,20 @@ enum Command {
         #[command(subcommand)]
         command: MentorshipCommand,
     },
+    /// Benchmark the matcher at municipality, region and nation scale (figures as Markdown).
+    Bench {
+        /// Which size; `all` runs each in its own process (separate peak memory).
+        #[arg(long, default_value = "all")]
+        size: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Regions solved at once.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Print the table header.
+        #[arg(long)]
+        header: bool,
+    },
     /// Generate example data.
     Gen {
         #[command(subcommand)]
@@ -330,6 +344,18 @@ enum MentorshipCommand {
 
 #[derive(Debug, Subcommand)]
 enum GenCommand {
+    /// Synthetic data at scale (municipality, region or nation), one directory of import
+    /// CSVs per municipality.
+    Synthetic {
+        #[arg(value_enum)]
+        size: peerlift::synth::Scale,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// The Kirovsky district example (real schools and partnerships, generated staff).
     Kirovsky {
         /// Output directory.
@@ -686,6 +712,65 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 }
             };
             result.map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench {
+            size,
+            seed,
+            threads,
+            header,
+        } => {
+            use peerlift::synth::Scale;
+            if size == "all" {
+                let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+                for (i, s) in ["municipality", "region", "nation"].iter().enumerate() {
+                    let mut cmd = std::process::Command::new(&exe);
+                    cmd.args([
+                        "bench",
+                        "--size",
+                        s,
+                        "--seed",
+                        &seed.to_string(),
+                        "--threads",
+                        &threads.to_string(),
+                    ]);
+                    if i == 0 {
+                        cmd.arg("--header");
+                    }
+                    let status = cmd.status().map_err(|e| e.to_string())?;
+                    if !status.success() {
+                        return Err(format!("bench --size {s} failed"));
+                    }
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let scale = match size.as_str() {
+                "municipality" => Scale::Municipality,
+                "region" => Scale::Region,
+                "nation" => Scale::Nation,
+                other => {
+                    return Err(format!(
+                        "--size {other}: expected municipality, region, nation or all"
+                    ))
+                }
+            };
+            let (f, wall) = peerlift::bench::run(scale, seed, threads)?;
+            peerlift::bench::print(scale, &f, wall, header);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Gen {
+            command: GenCommand::Synthetic { size, out, seed },
+        } => {
+            let (munis, teachers) = peerlift::synth::write(size, seed, &out, |done, total| {
+                if done % 10 == 0 || done == total {
+                    eprintln!("{done}/{total} municipalities");
+                }
+            })
+            .map_err(|e| e.to_string())?;
+            println!(
+                "wrote {munis} municipalities, {teachers} teachers under {}",
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen {

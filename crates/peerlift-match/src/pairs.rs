@@ -27,23 +27,89 @@ struct Candidate {
     mentor: u32,
     mode: Mode,
     score: i64,
-    terms: Vec<Term>,
+    parts: Parts,
+}
+
+/// The score's terms as numbers: candidate generation scores millions of arcs, so the named
+/// breakdown is only built for the pairs that are shown.
+#[derive(Debug, Clone, Copy, Default)]
+struct Parts {
+    level: Option<Level>,
+    severity: i64,
+    mentor_level: Option<(Level, i64)>,
+    complementarity: i64,
+    partnership: i64,
+    continuity: i64,
+    preference: i64,
+    same_school: i64,
+    /// (km, points) of an in-person pair.
+    travel: Option<(f64, i64)>,
+    online: i64,
+}
+
+impl Parts {
+    fn sum(&self) -> i64 {
+        self.severity
+            + self.mentor_level.map(|x| x.1).unwrap_or(0)
+            + self.complementarity
+            + self.partnership
+            + self.continuity
+            + self.preference
+            + self.same_school
+            + self.travel.map(|x| x.1).unwrap_or(0)
+            + self.online
+    }
+
+    fn terms(&self) -> Vec<Term> {
+        let mut t = Vec::new();
+        let mut add = |name: String, points: i64| {
+            if points != 0 {
+                t.push(Term { name, points });
+            }
+        };
+        add(
+            format!(
+                "severity ({})",
+                self.level.map(Level::letter).unwrap_or("?")
+            ),
+            self.severity,
+        );
+        if let Some((l, p)) = self.mentor_level {
+            add(format!("mentor level {}", l.letter()), p);
+        }
+        add("complementarity".into(), self.complementarity);
+        add("partner school".into(), self.partnership);
+        add("continuity".into(), self.continuity);
+        add("preference".into(), self.preference);
+        add("same school".into(), self.same_school);
+        if let Some((km, p)) = self.travel {
+            add(format!("travel ({km:.1} km)"), p);
+        }
+        add("online".into(), self.online);
+        t
+    }
 }
 
 /// Why mentors of a subject were not candidates for a demand, counted.
 #[derive(Debug, Default)]
-struct Rejections(BTreeMap<&'static str, u32>);
+struct Rejections(Vec<(&'static str, u32)>);
 
 impl Rejections {
     fn add(&mut self, why: &'static str) {
-        *self.0.entry(why).or_default() += 1;
+        // A handful of distinct reasons: a linear scan beats a map here.
+        match self.0.iter_mut().find(|(k, _)| *k == why) {
+            Some((_, n)) => *n += 1,
+            None => self.0.push((why, 1)),
+        }
     }
 
     fn describe(&self, subject: &str) -> String {
         if self.0.is_empty() {
             return format!("no mentor in scope offers {subject}");
         }
-        let parts: Vec<String> = self.0.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let mut sorted = self.0.clone();
+        sorted.sort();
+        let parts: Vec<String> = sorted.iter().map(|(k, n)| format!("{n} {k}")).collect();
         format!(
             "mentors offering {subject} were excluded: {}",
             parts.join(", ")
@@ -57,8 +123,17 @@ struct Ctx<'a> {
     g: &'a CompetenceGraph,
     weights: &'a Weights,
     policy: &'a Policy,
-    vetoed: HashSet<(String, String)>,
-    preferred: HashSet<(String, String)>,
+    /// (mentee, mentor) teacher indexes.
+    vetoed: HashSet<(u32, u32)>,
+    preferred: HashSet<(u32, u32)>,
+    /// Schools in an active partnership, both directions.
+    partner_schools: HashSet<(u32, u32)>,
+    /// Vetoes by id, for explaining ended pairs.
+    vetoed_ids: HashSet<(String, String)>,
+    /// Per school: (lat, lon) in radians and cos(lat), for fast distances.
+    geo: Vec<Option<(f64, f64, f64)>>,
+    /// Per profile: (in person, online).
+    modes: Vec<(bool, bool)>,
     /// Active pairs (mentee, subject, mentor) -> mentorship index.
     existing: HashMap<(u32, u32, u32), usize>,
 }
@@ -70,13 +145,49 @@ impl<'a> Ctx<'a> {
         weights: &'a Weights,
         policy: &'a Policy,
     ) -> Ctx<'a> {
-        let vetoed = snap
+        let tkey = |m: &str, id: &str| {
+            g.teacher_index
+                .get(&(m.to_string(), id.to_string()))
+                .copied()
+        };
+        let vetoed_ids: HashSet<(String, String)> = snap
             .vetoes
             .iter()
             .filter(|v| v.kind == MatchKind::TeacherPairs)
             .map(|v| (v.mentee_id.clone(), v.mentor_id.clone()))
             .collect();
-        let preferred = policy.preferences.iter().cloned().collect();
+        let vetoed = snap
+            .vetoes
+            .iter()
+            .filter(|v| v.kind == MatchKind::TeacherPairs)
+            .filter_map(|v| {
+                Some((
+                    tkey(&v.municipality_id, &v.mentee_id)?,
+                    tkey(&v.municipality_id, &v.mentor_id)?,
+                ))
+            })
+            .collect();
+        // Preferences name teachers by id; in a region the same id may exist in several
+        // municipalities, and every such pair is preferred.
+        let mut by_id: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, t) in snap.teachers.iter().enumerate() {
+            by_id.entry(t.id.as_str()).or_default().push(i as u32);
+        }
+        let mut preferred = HashSet::new();
+        for (a, b) in &policy.preferences {
+            for x in by_id.get(a.as_str()).into_iter().flatten() {
+                for y in by_id.get(b.as_str()).into_iter().flatten() {
+                    preferred.insert((*x, *y));
+                }
+            }
+        }
+        let mut partner_schools = HashSet::new();
+        for s in 0..g.school_node.len() as u32 {
+            for p in g.partners(s) {
+                partner_schools.insert((s, p));
+                partner_schools.insert((p, s));
+            }
+        }
         let mut existing = HashMap::new();
         for (mi, m) in snap.mentorships.iter().enumerate() {
             if !m.is_active() || m.kind != MatchKind::TeacherPairs {
@@ -98,7 +209,50 @@ impl<'a> Ctx<'a> {
             policy,
             vetoed,
             preferred,
+            partner_schools,
+            vetoed_ids,
+            geo: snap
+                .schools
+                .iter()
+                .map(|x| {
+                    x.location.map(|p| {
+                        let lat = p.lat.to_radians();
+                        (lat, p.lon.to_radians(), lat.cos())
+                    })
+                })
+                .collect(),
+            modes: snap
+                .profiles
+                .iter()
+                .map(|p| {
+                    (
+                        p.modes.contains(&Mode::InPerson),
+                        p.modes.contains(&Mode::Online),
+                    )
+                })
+                .collect(),
             existing,
+        }
+    }
+
+    /// Kilometres between two schools when they are within the travel limit (same school or
+    /// locality without coordinates: 0), None when further or unknown. A latitude check first:
+    /// most pairs of a region are far apart, and that needs no trigonometry.
+    fn distance_within_limit(&self, a: u32, b: u32) -> Option<f64> {
+        let limit = f64::from(self.policy.travel_limit_km);
+        match (self.geo[a as usize], self.geo[b as usize]) {
+            _ if a == b => Some(0.0),
+            (Some((la1, lo1, c1)), Some((la2, lo2, c2))) => {
+                // One degree of latitude is at least 110.5 km: a cheap lower bound.
+                if (la1 - la2).abs().to_degrees() * 110.5 > limit {
+                    return None;
+                }
+                let h =
+                    ((la2 - la1) / 2.0).sin().powi(2) + c1 * c2 * ((lo2 - lo1) / 2.0).sin().powi(2);
+                let km = 2.0 * 6371.0 * h.sqrt().asin();
+                (km <= limit).then_some(km)
+            }
+            _ => school_distance(self.snap, a, b).filter(|k| *k <= limit),
         }
     }
 
@@ -112,7 +266,6 @@ impl<'a> Ctx<'a> {
         mentor_level: Option<Level>,
         pi: u32,
     ) -> Result<Candidate, &'static str> {
-        let mentee = &self.snap.teachers[d.teacher as usize];
         let mentor = &self.snap.teachers[m as usize];
         if m == d.teacher {
             return Err("the mentee themself");
@@ -120,10 +273,7 @@ impl<'a> Ctx<'a> {
         if !mentor.active {
             return Err("inactive");
         }
-        if self
-            .vetoed
-            .contains(&(mentee.id.clone(), mentor.id.clone()))
-        {
+        if !self.vetoed.is_empty() && self.vetoed.contains(&(d.teacher, m)) {
             return Err("vetoed");
         }
         let (Some(es), Some(ms)) = (
@@ -136,91 +286,60 @@ impl<'a> Ctx<'a> {
         if same_school && !self.policy.allow_same_school {
             return Err("at the same school (internal contour not allowed)");
         }
-        let profile = &self.snap.profiles[pi as usize];
-        // Mode: in person within the travel limit, or online when both the policy and the
-        // mentor allow it; the better-scoring one when both are possible.
-        let km = school_distance(self.snap, es, ms);
-        let in_person = profile.modes.contains(&Mode::InPerson)
-            && (same_school || km.is_some_and(|k| k <= f64::from(self.policy.travel_limit_km)));
-        let online = self.policy.allow_online && profile.modes.contains(&Mode::Online);
+        let (offers_in_person, offers_online) = self.modes[pi as usize];
+        let km = if offers_in_person {
+            self.distance_within_limit(es, ms)
+        } else {
+            None
+        };
+        let in_person = offers_in_person && km.is_some();
+        let online = self.policy.allow_online && offers_online;
         if !in_person && !online {
             return Err("too far for in-person work and not online");
         }
-        let mut terms = vec![Term {
-            name: format!("severity ({})", d.level.letter()),
-            points: severity(self.weights, d.level),
-        }];
-        match mentor_level {
-            Some(Level::D) => terms.push(Term {
-                name: "mentor level D".into(),
-                points: self.weights.mentor_level_d,
-            }),
-            Some(Level::C) => terms.push(Term {
-                name: "mentor level C".into(),
-                points: self.weights.mentor_level_c,
-            }),
-            _ => {}
-        }
-        let comp = complementarity(self.g, d.teacher, m);
-        if comp > 0.0 {
-            terms.push(Term {
-                name: "complementarity".into(),
-                points: (comp * self.weights.complementarity as f64).round() as i64,
-            });
-        }
-        if !same_school && self.g.partners(es).contains(&ms) {
-            terms.push(Term {
-                name: "partner school".into(),
-                points: self.weights.partnership,
-            });
-        }
-        if self.existing.contains_key(&(d.teacher, d.subject, m)) {
-            terms.push(Term {
-                name: "continuity".into(),
-                points: self.weights.continuity,
-            });
-        }
-        if self
-            .preferred
-            .contains(&(mentee.id.clone(), mentor.id.clone()))
+        let w = self.weights;
+        let mut parts = Parts {
+            level: Some(d.level),
+            severity: severity(w, d.level),
+            mentor_level: match mentor_level {
+                Some(Level::D) => Some((Level::D, w.mentor_level_d)),
+                Some(Level::C) => Some((Level::C, w.mentor_level_c)),
+                _ => None,
+            },
+            complementarity: (complementarity(self.g, d.teacher, m) * w.complementarity as f64)
+                .round() as i64,
+            ..Parts::default()
+        };
+        if !same_school
+            && !self.partner_schools.is_empty()
+            && self.partner_schools.contains(&(es, ms))
         {
-            terms.push(Term {
-                name: "preference".into(),
-                points: self.weights.preference,
-            });
+            parts.partnership = w.partnership;
+        }
+        if !self.existing.is_empty() && self.existing.contains_key(&(d.teacher, d.subject, m)) {
+            parts.continuity = w.continuity;
+        }
+        if !self.preferred.is_empty() && self.preferred.contains(&(d.teacher, m)) {
+            parts.preference = w.preference;
         }
         if same_school {
-            terms.push(Term {
-                name: "same school".into(),
-                points: self.weights.same_school,
-            });
+            parts.same_school = w.same_school;
         }
-        let base: i64 = terms.iter().map(|t| t.points).sum();
-        let travel = km
-            .map(|k| (k * self.weights.travel_per_km as f64).round() as i64)
-            .unwrap_or(0);
         // In person whenever the travel limit allows (visits to lessons are the core of
         // mentoring); online otherwise.
-        let (mode, extra) = if in_person {
-            (Mode::InPerson, -travel)
+        let mode = if in_person {
+            let k = km.unwrap_or(0.0);
+            parts.travel = Some((k, -((k * w.travel_per_km as f64).round() as i64)));
+            Mode::InPerson
         } else {
-            (Mode::Online, -self.weights.online_penalty)
+            parts.online = -w.online_penalty;
+            Mode::Online
         };
-        if extra != 0 {
-            terms.push(Term {
-                name: if mode == Mode::InPerson {
-                    format!("travel ({:.1} km)", km.unwrap_or(0.0))
-                } else {
-                    "online".into()
-                },
-                points: extra,
-            });
-        }
         Ok(Candidate {
             mentor: m,
             mode,
-            score: base + extra,
-            terms,
+            score: parts.sum(),
+            parts,
         })
     }
 }
@@ -317,12 +436,14 @@ pub fn match_teacher_pairs(
     let mut candidates: Vec<Vec<Candidate>> = Vec::with_capacity(demands.len());
     let mut no_candidate: Vec<Option<String>> = vec![None; demands.len()];
     let mut pruned = 0u64;
+    let mut scratch: Vec<Candidate> = Vec::new();
     for (di, d) in demands.iter().enumerate() {
         let strong = strong_cache
             .entry(d.subject)
             .or_insert_with(|| g.strong_in(d.subject));
         let mut rejected = Rejections::default();
-        let mut list = Vec::new();
+        scratch.clear();
+        let list = &mut scratch;
         for &(m, mentor_level, pi) in strong.iter() {
             if m == d.teacher {
                 continue; // oneself: not even worth counting
@@ -339,14 +460,19 @@ pub fn match_teacher_pairs(
         if list.is_empty() {
             no_candidate[di] = Some(rejected.describe(&g.subjects[d.subject as usize]));
         }
-        // The max_candidates policy: best scores first, ties by mentor index.
-        list.sort_by(|a, b| b.score.cmp(&a.score).then(a.mentor.cmp(&b.mentor)));
+        // The max_candidates policy: best scores first, ties by mentor index (a total order,
+        // so the kept set does not depend on the selection algorithm).
+        let order =
+            |a: &Candidate, b: &Candidate| b.score.cmp(&a.score).then(a.mentor.cmp(&b.mentor));
         let keep = policy.max_candidates.max(1) as usize;
         if list.len() > keep {
+            list.select_nth_unstable_by(keep - 1, order);
             pruned += (list.len() - keep) as u64;
             list.truncate(keep);
         }
-        candidates.push(list);
+        list.sort_by(order);
+        // A fresh, exactly sized vector: the scratch keeps its capacity for the next demand.
+        candidates.push(list.to_vec());
     }
     timings.push(("candidates".to_string(), t1.elapsed()));
 
@@ -441,7 +567,7 @@ pub fn match_teacher_pairs(
                     mentor_school_id: school_id(c.mentor),
                     mode: c.mode,
                     score: c.score,
-                    terms: c.terms.clone(),
+                    terms: c.parts.terms(),
                     locked: false,
                     partnership_type: None,
                     type_reason: String::new(),
@@ -549,7 +675,7 @@ pub fn match_teacher_pairs(
             kept_pairs.insert(*i);
             continue;
         }
-        let reason = end_reason(snap, &g, policy, &ctx.vetoed, m, &by_mentee, &pairs);
+        let reason = end_reason(snap, &g, policy, &ctx.vetoed_ids, m, &by_mentee, &pairs);
         diff.ended.push(Ended {
             mentorship_id: m.id.clone(),
             mentee_id: m.mentee_id.clone(),
@@ -681,7 +807,7 @@ pub fn check_teacher_pair(
         mentor_school_id: school(mentor),
         mode: c.mode,
         score: c.score,
-        terms: c.terms,
+        terms: c.parts.terms(),
         locked: false,
         partnership_type: None,
         type_reason: String::new(),
