@@ -7,6 +7,7 @@ pub mod client;
 pub mod config;
 pub mod gen;
 pub mod match_cli;
+pub mod network_cli;
 pub mod server;
 pub mod synth;
 pub mod table;

@@ -187,6 +187,19 @@ enum Command {
         #[arg(long)]
         explain: bool,
     },
+    /// The active network: statistics, or the graph as DOT, GraphML or JSON.
+    Network {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Write the graph in this format (default: print the statistics).
+        #[arg(long, value_enum)]
+        format: Option<peerlift::network_cli::Format>,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Mentorships: list, lock, unlock, end, veto.
     Mentorships {
         #[command(subcommand)]
@@ -771,6 +784,36 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 "wrote {munis} municipalities, {teachers} teachers under {}",
                 out.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Network {
+            remote,
+            scope,
+            format,
+            out,
+        } => {
+            use peerlift::network_cli::{self as nc, Format};
+            let channel = client::connect(&remote.addr)
+                .await
+                .map_err(|e| e.to_string())?;
+            let net = nc::fetch(channel, scope.municipality)
+                .await
+                .map_err(|e| e.to_string())?;
+            let text = match format {
+                None => {
+                    nc::print_stats(&net);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                Some(Format::Dot) => nc::dot(&net),
+                Some(Format::Graphml) => nc::graphml(&net),
+                Some(Format::Json) => nc::json(&net),
+            };
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?
+                }
+                None => print!("{text}"),
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen {

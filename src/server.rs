@@ -7,7 +7,7 @@ use std::time::Duration;
 use peerlift_api::pb;
 use peerlift_api::services::{
     CatalogApi, DiagnosticApi, ImportApi, MatchingApi, MentorProfileApi, MentorshipApi,
-    MunicipalityApi, SchoolApi, TeacherApi,
+    MunicipalityApi, NetworkApi, SchoolApi, TeacherApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -32,6 +32,7 @@ pub const SERVICES: &[&str] = &[
     "peerlift.v1.ImportService",
     "peerlift.v1.MatchingService",
     "peerlift.v1.MentorshipService",
+    "peerlift.v1.NetworkService",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -170,6 +171,12 @@ pub async fn serve(
         .add_service(svc!(
             pb::mentorship_service_server::MentorshipServiceServer<MentorshipApi>,
             MentorshipApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::network_service_server::NetworkServiceServer<NetworkApi>,
+            NetworkApi {
                 state: state.clone()
             }
         ));

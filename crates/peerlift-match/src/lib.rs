@@ -6,6 +6,7 @@
 //! unmatched demand, with the diff against the active mentorships.
 
 pub mod graph;
+pub mod network;
 pub mod pairs;
 pub mod problem;
 pub mod schools;

@@ -7,6 +7,7 @@ mod matching;
 mod mentor_profiles;
 mod mentorships;
 mod municipalities;
+mod network;
 mod schools;
 mod teachers;
 
@@ -17,6 +18,7 @@ pub use matching::{compute_run, load_snapshot, MatchingApi};
 pub use mentor_profiles::MentorProfileApi;
 pub use mentorships::MentorshipApi;
 pub use municipalities::MunicipalityApi;
+pub use network::NetworkApi;
 pub use schools::SchoolApi;
 pub use teachers::TeacherApi;
 

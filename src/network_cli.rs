@@ -1,0 +1,314 @@
+//! `peerlift network`: the active network as statistics, DOT, GraphML or JSON.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use peerlift_api::pb;
+use peerlift_api::pb::network_service_client::NetworkServiceClient;
+use tonic::transport::Channel;
+
+use crate::client::ClientError;
+use crate::table::Table;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Dot,
+    Graphml,
+    Json,
+}
+
+pub async fn fetch(channel: Channel, municipality: String) -> Result<pb::Network, ClientError> {
+    let mut c = NetworkServiceClient::new(channel);
+    Ok(c.get_network(pb::GetNetworkRequest {
+        municipality_id: municipality,
+    })
+    .await?
+    .into_inner())
+}
+
+fn status_name(v: i32) -> &'static str {
+    match pb::SchoolStatus::try_from(v) {
+        Ok(pb::SchoolStatus::LowResults) => "low results",
+        Ok(pb::SchoolStatus::AtRisk) => "at risk",
+        Ok(pb::SchoolStatus::Stable) => "stable",
+        Ok(pb::SchoolStatus::Leader) => "leader",
+        _ => "unknown",
+    }
+}
+
+fn status_colour(v: i32) -> &'static str {
+    match pb::SchoolStatus::try_from(v) {
+        Ok(pb::SchoolStatus::LowResults) => "#f4a6a6",
+        Ok(pb::SchoolStatus::AtRisk) => "#f9d49b",
+        Ok(pb::SchoolStatus::Leader) => "#a8d5a2",
+        _ => "#dde6f0",
+    }
+}
+
+fn ptype(v: i32) -> &'static str {
+    match pb::PartnershipType::try_from(v) {
+        Ok(pb::PartnershipType::Identical) => "identical",
+        Ok(pb::PartnershipType::Instrumental) => "instrumental",
+        _ => "",
+    }
+}
+
+/// DOT and GraphML ids and labels must not break the syntax: escape quotes and backslashes.
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A school-level picture: schools coloured by status, partnerships as bold edges, teacher
+/// pairs between two schools as one dashed edge with the count and subjects.
+pub fn dot(n: &pb::Network) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "graph \"{}\" {{", esc(&n.municipality_id));
+    let _ = writeln!(
+        out,
+        "  graph [label=\"{}: mentoring network\\nred: low results, orange: at risk, green: leader, blue: stable; bold: school partnership, dashed: teacher pairs\", labelloc=t, fontsize=16, fontname=\"Helvetica\", layout=neato, overlap=false, sep=\"+14\", splines=true];",
+        esc(&n.municipality_id)
+    );
+    let _ = writeln!(
+        out,
+        "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];"
+    );
+    let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];");
+    for s in &n.schools {
+        let cover = if s.ab_deficits > 0 {
+            format!(
+                "\\nA/B deficits mentored: {}/{}",
+                s.ab_covered, s.ab_deficits
+            )
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "  \"{}\" [label=\"{}\\n{} · {} teachers{}\", fillcolor=\"{}\"];",
+            esc(&s.id),
+            esc(&s.name),
+            status_name(s.status),
+            s.teachers,
+            cover,
+            status_colour(s.status)
+        );
+    }
+    let school_of: BTreeMap<&str, &str> = n
+        .teachers
+        .iter()
+        .map(|t| (t.id.as_str(), t.school_id.as_str()))
+        .collect();
+    let mut pairs: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for m in &n.mentorships {
+        if m.kind == pb::MatchKind::SchoolPartnerships as i32 {
+            let _ = writeln!(
+                out,
+                "  \"{}\" -- \"{}\" [penwidth=3, color=\"{}\", label=\"{} partnership\"];",
+                esc(&m.mentor_id),
+                esc(&m.mentee_id),
+                if ptype(m.partnership_type) == "identical" {
+                    "#6a3d9a"
+                } else {
+                    "#1f4e79"
+                },
+                ptype(m.partnership_type)
+            );
+        } else if let (Some(a), Some(b)) = (
+            school_of.get(m.mentor_id.as_str()),
+            school_of.get(m.mentee_id.as_str()),
+        ) {
+            pairs
+                .entry((a.to_string(), b.to_string()))
+                .or_default()
+                .push(m.subject.clone());
+        }
+    }
+    for ((a, b), subjects) in pairs {
+        let mut uniq = subjects.clone();
+        uniq.sort();
+        uniq.dedup();
+        let label = format!(
+            "{} teacher pair{}: {}",
+            subjects.len(),
+            if subjects.len() == 1 { "" } else { "s" },
+            uniq.join(", ")
+        );
+        if a == b {
+            // Pairs inside one school: a note on the school rather than a loop.
+            let _ = writeln!(
+                out,
+                "  \"{}\" [xlabel=\"internal: {}\"];",
+                esc(&a),
+                esc(&label)
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  \"{}\" -- \"{}\" [style=dashed, color=\"#555555\", label=\"{}\"];",
+                esc(&a),
+                esc(&b),
+                esc(&label)
+            );
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Teacher-level GraphML: schools and the teachers in pairs as nodes; works-at, pair and
+/// partnership edges, with attributes.
+pub fn graphml(n: &pb::Network) -> String {
+    let mut out = String::new();
+    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n");
+    for (id, on, ty) in [
+        ("kind", "node", "string"),
+        ("name", "node", "string"),
+        ("status", "node", "string"),
+        ("locality", "node", "string"),
+        ("teachers", "node", "int"),
+        ("ab_deficits", "node", "int"),
+        ("ab_covered", "node", "int"),
+        ("form", "edge", "string"),
+        ("subject", "edge", "string"),
+        ("mode", "edge", "string"),
+        ("type", "edge", "string"),
+        ("locked", "edge", "boolean"),
+    ] {
+        let _ = writeln!(
+            out,
+            "  <key id=\"{id}\" for=\"{on}\" attr.name=\"{id}\" attr.type=\"{ty}\"/>"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  <graph id=\"{}\" edgedefault=\"directed\">",
+        xml(&n.municipality_id)
+    );
+    for s in &n.schools {
+        let _ = writeln!(
+            out,
+            "    <node id=\"school:{}\"><data key=\"kind\">school</data><data key=\"name\">{}</data><data key=\"status\">{}</data><data key=\"locality\">{}</data><data key=\"teachers\">{}</data><data key=\"ab_deficits\">{}</data><data key=\"ab_covered\">{}</data></node>",
+            xml(&s.id), xml(&s.name), status_name(s.status), xml(&s.locality), s.teachers, s.ab_deficits, s.ab_covered
+        );
+    }
+    for t in &n.teachers {
+        let _ = writeln!(
+            out,
+            "    <node id=\"teacher:{}\"><data key=\"kind\">teacher</data><data key=\"name\">{}</data></node>",
+            xml(&t.id),
+            xml(&t.full_name)
+        );
+        let _ = writeln!(
+            out,
+            "    <edge source=\"teacher:{}\" target=\"school:{}\"><data key=\"form\">works_at</data></edge>",
+            xml(&t.id),
+            xml(&t.school_id)
+        );
+    }
+    for m in &n.mentorships {
+        let (prefix, form) = if m.kind == pb::MatchKind::SchoolPartnerships as i32 {
+            ("school", "partnership")
+        } else {
+            ("teacher", "teacher_pair")
+        };
+        let mode = if m.mode == pb::Mode::Online as i32 {
+            "online"
+        } else {
+            "in_person"
+        };
+        let _ = writeln!(
+            out,
+            "    <edge id=\"{}\" source=\"{prefix}:{}\" target=\"{prefix}:{}\"><data key=\"form\">{form}</data><data key=\"subject\">{}</data><data key=\"mode\">{mode}</data><data key=\"type\">{}</data><data key=\"locked\">{}</data></edge>",
+            xml(&m.id), xml(&m.mentor_id), xml(&m.mentee_id), xml(&m.subject), ptype(m.partnership_type), m.locked
+        );
+    }
+    out.push_str("  </graph>\n</graphml>\n");
+    out
+}
+
+pub fn json(n: &pb::Network) -> String {
+    let stats = n.stats.clone().unwrap_or_default();
+    let v = serde_json::json!({
+        "municipality_id": n.municipality_id,
+        "schools": n.schools.iter().map(|s| serde_json::json!({
+            "id": s.id, "name": s.name, "status": status_name(s.status), "locality": s.locality,
+            "location": s.location.map(|p| serde_json::json!({"lat": p.lat, "lon": p.lon})),
+            "teachers": s.teachers, "ab_deficits": s.ab_deficits, "ab_covered": s.ab_covered,
+        })).collect::<Vec<_>>(),
+        "teachers": n.teachers.iter().map(|t| serde_json::json!({
+            "id": t.id, "school_id": t.school_id, "full_name": t.full_name, "subjects": t.subjects,
+        })).collect::<Vec<_>>(),
+        "mentorships": n.mentorships.iter().map(|m| serde_json::json!({
+            "id": m.id,
+            "form": if m.kind == pb::MatchKind::SchoolPartnerships as i32 { "partnership" } else { "teacher_pair" },
+            "mentee_id": m.mentee_id, "mentor_id": m.mentor_id, "subject": m.subject,
+            "mode": if m.mode == pb::Mode::Online as i32 { "online" } else { "in_person" },
+            "type": ptype(m.partnership_type), "locked": m.locked, "started_on": m.started_on,
+        })).collect::<Vec<_>>(),
+        "stats": {
+            "schools_in_need": stats.schools_in_need,
+            "schools_in_need_with_partner": stats.schools_in_need_with_partner,
+            "ab_deficits": stats.ab_deficits,
+            "ab_covered": stats.ab_covered,
+            "leaders": stats.leaders.iter().map(|l| serde_json::json!({
+                "school_id": l.school_id, "partners": l.partners, "capacity": l.capacity,
+                "mentoring_pairs": l.mentoring_pairs,
+            })).collect::<Vec<_>>(),
+            "isolated_schools": stats.isolated_schools,
+            "component_sizes": stats.component_sizes,
+        }
+    });
+    let mut s = serde_json::to_string_pretty(&v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The statistics as text.
+pub fn print_stats(n: &pb::Network) {
+    let s = n.stats.clone().unwrap_or_default();
+    let pct = |a: u64, b: u64| (a * 100).checked_div(b).unwrap_or(0);
+    println!(
+        "schools in need with a partner: {}/{} ({}%)",
+        s.schools_in_need_with_partner,
+        s.schools_in_need,
+        pct(
+            u64::from(s.schools_in_need_with_partner),
+            u64::from(s.schools_in_need)
+        )
+    );
+    println!(
+        "A/B deficits with a mentor: {}/{} ({}%)",
+        s.ab_covered,
+        s.ab_deficits,
+        pct(s.ab_covered, s.ab_deficits)
+    );
+    let mut t = Table::new(&["leader", "partners", "capacity", "teacher pairs mentored"]);
+    for l in &s.leaders {
+        t.row(vec![
+            l.school_id.clone(),
+            l.partners.to_string(),
+            l.capacity.to_string(),
+            l.mentoring_pairs.to_string(),
+        ]);
+    }
+    print!("{}", t.render());
+    if s.isolated_schools.is_empty() {
+        println!("isolated schools: none");
+    } else {
+        println!("isolated schools: {}", s.isolated_schools.join(", "));
+    }
+    let sizes: Vec<String> = s.component_sizes.iter().map(|x| x.to_string()).collect();
+    println!(
+        "components: {} (sizes {})",
+        s.component_sizes.len(),
+        sizes.join(", ")
+    );
+}
