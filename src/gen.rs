@@ -372,6 +372,7 @@ pub fn kirovsky(fixtures: &Path, seed: u64) -> Result<Dataset, GenError> {
             location: Some(GeoPoint { lat, lon }),
             risk_profile: risk,
             partner_capacity: None,
+            platforms: Default::default(),
             status_history: Vec::new(),
             meta: epoch.clone(),
         };

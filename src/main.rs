@@ -288,8 +288,10 @@ enum TeacherCommand {
 enum KindArg {
     /// Teacher pairs.
     Pairs,
-    /// School partnerships.
+    /// School partnerships (PAIRS mode).
     Schools,
+    /// Distributed networks: a leader per school and subject (DISTRIBUTED mode).
+    Directions,
 }
 
 impl KindArg {
@@ -297,6 +299,7 @@ impl KindArg {
         match self {
             KindArg::Pairs => pb::MatchKind::TeacherPairs,
             KindArg::Schools => pb::MatchKind::SchoolPartnerships,
+            KindArg::Directions => pb::MatchKind::SchoolDirections,
         }
     }
 }

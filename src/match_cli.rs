@@ -92,7 +92,7 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
             "mentee", "subject", "level", "mentor", "school", "mode", "score", "",
         ])
     } else {
-        Table::new(&["school", "leader", "type", "mode", "score", ""])
+        Table::new(&["school", "subject", "leader", "type", "mode", "score", ""])
     };
     for p in &run.pairs {
         let flag = if p.locked { "locked" } else { "" }.to_string();
@@ -110,6 +110,7 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
         } else {
             t.row(vec![
                 p.mentee_id.clone(),
+                p.subject.clone(),
                 p.mentor_id.clone(),
                 ptype(p.partnership_type),
                 mode(p.mode),

@@ -107,10 +107,15 @@ pub fn dot(n: &pb::Network) -> String {
         .collect();
     let mut pairs: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for m in &n.mentorships {
-        if m.kind == pb::MatchKind::SchoolPartnerships as i32 {
+        if m.kind != pb::MatchKind::TeacherPairs as i32 {
+            let what = if m.subject.is_empty() {
+                format!("{} partnership", ptype(m.partnership_type))
+            } else {
+                format!("{} partnership: {}", ptype(m.partnership_type), m.subject)
+            };
             let _ = writeln!(
                 out,
-                "  \"{}\" -- \"{}\" [penwidth=3, color=\"{}\", label=\"{} partnership\"];",
+                "  \"{}\" -- \"{}\" [penwidth=3, color=\"{}\", label=\"{}\"];",
                 esc(&m.mentor_id),
                 esc(&m.mentee_id),
                 if ptype(m.partnership_type) == "identical" {
@@ -118,7 +123,7 @@ pub fn dot(n: &pb::Network) -> String {
                 } else {
                     "#1f4e79"
                 },
-                ptype(m.partnership_type)
+                esc(&what)
             );
         } else if let (Some(a), Some(b)) = (
             school_of.get(m.mentor_id.as_str()),
@@ -214,7 +219,9 @@ pub fn graphml(n: &pb::Network) -> String {
         );
     }
     for m in &n.mentorships {
-        let (prefix, form) = if m.kind == pb::MatchKind::SchoolPartnerships as i32 {
+        let (prefix, form) = if m.kind == pb::MatchKind::SchoolDirections as i32 {
+            ("school", "direction_partnership")
+        } else if m.kind == pb::MatchKind::SchoolPartnerships as i32 {
             ("school", "partnership")
         } else {
             ("teacher", "teacher_pair")
@@ -248,7 +255,7 @@ pub fn json(n: &pb::Network) -> String {
         })).collect::<Vec<_>>(),
         "mentorships": n.mentorships.iter().map(|m| serde_json::json!({
             "id": m.id,
-            "form": if m.kind == pb::MatchKind::SchoolPartnerships as i32 { "partnership" } else { "teacher_pair" },
+            "form": match pb::MatchKind::try_from(m.kind) { Ok(pb::MatchKind::SchoolPartnerships) => "partnership", Ok(pb::MatchKind::SchoolDirections) => "direction_partnership", _ => "teacher_pair" },
             "mentee_id": m.mentee_id, "mentor_id": m.mentor_id, "subject": m.subject,
             "mode": if m.mode == pb::Mode::Online as i32 { "online" } else { "in_person" },
             "type": ptype(m.partnership_type), "locked": m.locked, "started_on": m.started_on,

@@ -211,6 +211,7 @@ pub fn municipality(scale: Scale, seed: u64, r: usize, m: usize) -> Dataset {
             }),
             risk_profile: risk,
             partner_capacity: None,
+            platforms: Default::default(),
             status_history: Vec::new(),
             meta: epoch.clone(),
         };

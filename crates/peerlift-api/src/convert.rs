@@ -149,6 +149,7 @@ pub fn school_to_pb(s: &School) -> pb::School {
             })
             .collect(),
         partner_capacity: s.partner_capacity,
+        platforms: s.platforms.clone().into_iter().collect(),
         status_history: s
             .status_history
             .iter()
@@ -234,6 +235,7 @@ pub fn school_from_pb(scope: &str, s: pb::School) -> Result<(School, Option<Date
         }),
         risk_profile: risk,
         partner_capacity: s.partner_capacity,
+        platforms: s.platforms.into_iter().collect(),
         status_history: Vec::new(),
         meta: placeholder_meta(),
     };

@@ -8,7 +8,11 @@ use peerlift_domain::{
 use crate::convert::{enum_from_pb, enum_to_pb, ts};
 use crate::pb;
 
-pub const MATCH_KINDS: [MatchKind; 2] = [MatchKind::TeacherPairs, MatchKind::SchoolPartnerships];
+pub const MATCH_KINDS: [MatchKind; 3] = [
+    MatchKind::TeacherPairs,
+    MatchKind::SchoolPartnerships,
+    MatchKind::SchoolDirections,
+];
 const PARTNERSHIP_TYPES: [PartnershipType; 2] =
     [PartnershipType::Instrumental, PartnershipType::Identical];
 const RUN_STATUSES: [RunStatus; 3] = [
@@ -53,7 +57,8 @@ macro_rules! weights_fields {
             school_fit,
             school_low_results,
             school_at_risk,
-            school_risk
+            school_risk,
+            direction_need
         )
     };
 }
@@ -126,6 +131,24 @@ pub fn policy_from_pb(p: Option<pb::Policy>) -> Result<Policy, Violations> {
         }
         out.max_candidates = x;
     }
+    if let Some(x) = p.platform_min_strength_pct {
+        if x > 100 {
+            v.add(
+                "policy.platform_min_strength_pct",
+                "must be a percentage, 0-100",
+            );
+        }
+        out.platform_min_strength_pct = x;
+    }
+    if let Some(x) = p.default_platform_capacity {
+        if !(1..=peerlift_domain::MAX_PARTNER_CAPACITY).contains(&x) {
+            v.add(
+                "policy.default_platform_capacity",
+                "must be between 1 and 50",
+            );
+        }
+        out.default_platform_capacity = x;
+    }
     if let Some(x) = p.default_partner_capacity {
         if x > peerlift_domain::MAX_PARTNER_CAPACITY {
             v.add("policy.default_partner_capacity", "must be at most 50");
@@ -149,6 +172,8 @@ pub fn policy_to_pb(p: &Policy) -> pb::Policy {
         allow_same_school: Some(p.allow_same_school),
         max_candidates: Some(p.max_candidates),
         default_partner_capacity: Some(p.default_partner_capacity),
+        platform_min_strength_pct: Some(p.platform_min_strength_pct),
+        default_platform_capacity: Some(p.default_platform_capacity),
         preferences: p
             .preferences
             .iter()

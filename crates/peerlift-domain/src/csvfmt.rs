@@ -63,6 +63,7 @@ impl FileKind {
                 "flags",
                 "programme_tags",
                 "partner_capacity",
+                "platforms",
             ],
             FileKind::Teachers => &["id", "school_id", "full_name", "subjects", "active"],
             FileKind::MentorProfiles => &[
@@ -344,6 +345,21 @@ pub fn parse_school(
         "" => None,
         s => number::<u32>(&mut v, "partner_capacity", s, "a whole number"),
     };
+    let mut platforms = BTreeMap::new();
+    for item in list(h.cell(row, "platforms")) {
+        match item
+            .split_once(':')
+            .map(|(s, c)| (s.trim(), c.trim().parse::<u32>()))
+        {
+            Some((s, Ok(c))) if !s.is_empty() => {
+                platforms.insert(s.to_string(), c);
+            }
+            _ => v.add(
+                "platforms",
+                format!("'{item}' is not subject:capacity, like mathematics:2"),
+            ),
+        }
+    }
     let mut risk = RiskProfile::default();
     for (i, f) in RiskFactor::ALL.iter().enumerate() {
         let col = risk_column(*f);
@@ -373,6 +389,7 @@ pub fn parse_school(
         location,
         risk_profile: risk,
         partner_capacity,
+        platforms,
         status_history: Vec::new(),
         meta: zero_meta(),
     };
@@ -395,6 +412,7 @@ fn rename_location(v: Violations) -> Violations {
                     "location.lat" => "lat".into(),
                     "location.lon" => "lon".into(),
                     f if f.starts_with("programme_tags[") => "programme_tags".into(),
+                    f if f.starts_with("platforms[") => "platforms".into(),
                     f if f.starts_with("subjects[") => "subjects".into(),
                     f if f.starts_with("directions[") => "directions".into(),
                     f if f.starts_with("availability[") => "availability".into(),
@@ -620,6 +638,11 @@ pub mod write {
             s.partner_capacity
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
+            s.platforms
+                .iter()
+                .map(|(k, c)| format!("{k}:{c}"))
+                .collect::<Vec<_>>()
+                .join(";"),
         ];
         row.extend(s.risk_profile.0.iter().map(|x| match x {
             Significance::None => String::new(),

@@ -18,6 +18,9 @@ pub enum MatchKind {
     TeacherPairs,
     /// A low-result or at-risk school with a leader school (PAIRS mode).
     SchoolPartnerships,
+    /// DISTRIBUTED mode: one leader per (school, subject), so a school may have several
+    /// specialised partners; leaders have a capacity per subject (internship platforms).
+    SchoolDirections,
 }
 
 impl MatchKind {
@@ -25,7 +28,16 @@ impl MatchKind {
         match self {
             MatchKind::TeacherPairs => "teacher_pairs",
             MatchKind::SchoolPartnerships => "school_partnerships",
+            MatchKind::SchoolDirections => "school_directions",
         }
+    }
+
+    /// Kinds whose mentors and mentees are schools.
+    pub fn is_schools(self) -> bool {
+        matches!(
+            self,
+            MatchKind::SchoolPartnerships | MatchKind::SchoolDirections
+        )
     }
 }
 
@@ -154,6 +166,9 @@ pub struct Weights {
     /// School partnerships: points per significance step of a risk factor (low 1, medium 2,
     /// high 3), added for the school in need and subtracted for the leader.
     pub school_risk: i64,
+    /// Distributed networks: points per teacher of the school with an A/B deficit in the
+    /// subject (at most 10 counted).
+    pub direction_need: i64,
 }
 
 impl Default for Weights {
@@ -175,6 +190,7 @@ impl Default for Weights {
             school_low_results: 600,
             school_at_risk: 300,
             school_risk: 20,
+            direction_need: 150,
         }
     }
 }
@@ -196,6 +212,11 @@ pub struct Policy {
     pub max_candidates: u32,
     /// Partner capacity of a leader school that sets none.
     pub default_partner_capacity: u32,
+    /// Distributed networks: a leader without listed platforms offers every subject where at
+    /// least this share (percent) of its diagnosed teachers are at level D...
+    pub platform_min_strength_pct: u32,
+    /// ...with this capacity per subject.
+    pub default_platform_capacity: u32,
     /// Preferred pairs (mentee, mentor): teacher ids for pairs, school ids for partnerships.
     pub preferences: Vec<(String, String)>,
 }
@@ -209,6 +230,8 @@ impl Default for Policy {
             allow_same_school: true,
             max_candidates: 40,
             default_partner_capacity: 3,
+            platform_min_strength_pct: 50,
+            default_platform_capacity: 2,
             preferences: Vec::new(),
         }
     }

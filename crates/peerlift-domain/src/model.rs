@@ -348,6 +348,9 @@ pub struct School {
     pub risk_profile: RiskProfile,
     /// How many partner schools a leader school can take on; `None` means the matcher default.
     pub partner_capacity: Option<u32>,
+    /// A leader's internship platforms (seed 002): subject code -> how many schools it takes
+    /// in that subject. Empty: derived from its teachers' levels by the run's policy.
+    pub platforms: BTreeMap<String, u32>,
     /// Maintained by the service: a new entry whenever `status` changes, oldest first.
     pub status_history: Vec<StatusChange>,
     pub meta: Meta,
@@ -374,6 +377,16 @@ impl School {
             }
             if !(p.lon.is_finite() && (-180.0..=180.0).contains(&p.lon)) {
                 v.add("location.lon", "must be a longitude between -180 and 180");
+            }
+        }
+        for (code, cap) in &self.platforms {
+            let field = format!("platforms[{code}]");
+            crate::ids::check_code(&mut v, &field, code);
+            if *cap == 0 || *cap > MAX_PARTNER_CAPACITY {
+                v.add(
+                    field,
+                    format!("capacity must be between 1 and {MAX_PARTNER_CAPACITY}"),
+                );
             }
         }
         if let Some(c) = self.partner_capacity {
@@ -422,6 +435,7 @@ impl School {
             && self.location == other.location
             && self.risk_profile == other.risk_profile
             && self.partner_capacity == other.partner_capacity
+            && self.platforms == other.platforms
     }
 }
 
@@ -709,6 +723,7 @@ mod tests {
             }),
             risk_profile: RiskProfile::default(),
             partner_capacity: None,
+            platforms: BTreeMap::new(),
             status_history: vec![],
             meta: Meta::new(now()),
         }

@@ -223,7 +223,7 @@ impl CompetenceGraph {
                         );
                     }
                 }
-                MatchKind::SchoolPartnerships => {
+                MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
                     if let (Some(a), Some(b)) = (
                         school_index.get(&key(&m.mentor_id)),
                         school_index.get(&key(&m.mentee_id)),

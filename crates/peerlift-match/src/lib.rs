@@ -5,6 +5,7 @@
 //! rules, solves the maximum-weight b-matching exactly, and explains every pair and every
 //! unmatched demand, with the diff against the active mentorships.
 
+pub mod directions;
 pub mod graph;
 pub mod network;
 pub mod pairs;
@@ -55,5 +56,6 @@ pub fn run(
     match kind {
         MatchKind::TeacherPairs => pairs::match_teacher_pairs(snap, weights, policy),
         MatchKind::SchoolPartnerships => schools::match_school_partnerships(snap, weights, policy),
+        MatchKind::SchoolDirections => directions::match_school_directions(snap, weights, policy),
     }
 }

@@ -89,7 +89,7 @@ pub fn analyse(
                     uf.union(es as usize, rs as usize);
                 }
             }
-            MatchKind::SchoolPartnerships => {
+            MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
                 let (Some(a), Some(b)) = (
                     school_of(&m.municipality_id, &m.mentee_id),
                     school_of(&m.municipality_id, &m.mentor_id),

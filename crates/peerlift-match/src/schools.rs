@@ -47,7 +47,7 @@ pub fn partnership_type(snap: &Snapshot, a: u32, b: u32) -> (PartnershipType, St
     }
 }
 
-fn significance_points(s: Significance) -> i64 {
+pub(crate) fn significance_points(s: Significance) -> i64 {
     match s {
         Significance::None => 0,
         Significance::Low => 1,
@@ -56,18 +56,15 @@ fn significance_points(s: Significance) -> i64 {
     }
 }
 
-/// Runs school-partnership matching on a snapshot.
-pub fn match_school_partnerships(
-    snap: &Snapshot,
-    weights: &Weights,
-    policy: &Policy,
-) -> Result<MatchOutcome, MatchError> {
-    let mut timings = Vec::new();
-    let t0 = Instant::now();
-    let g = CompetenceGraph::build(snap);
-    timings.push(("snapshot".to_string(), t0.elapsed()));
+/// Per school and subject: teachers with an A/B deficit, teachers at D, teachers diagnosed
+/// (active teachers, latest diagnostics).
+pub(crate) struct SubjectCounts {
+    pub deficits: Vec<Vec<u32>>,
+    pub strong: Vec<Vec<u32>>,
+    pub diagnosed: Vec<Vec<u32>>,
+}
 
-    let t1 = Instant::now();
+pub(crate) fn subject_counts(snap: &Snapshot, g: &CompetenceGraph) -> SubjectCounts {
     let ns = snap.schools.len();
     let nsub = g.subjects.len();
     // Per school: A/B deficit counts, D counts and diagnosed counts per subject.
@@ -93,6 +90,31 @@ pub fn match_school_partnerships(
             Level::C => {}
         }
     }
+    SubjectCounts {
+        deficits,
+        strong,
+        diagnosed,
+    }
+}
+
+/// Runs school-partnership matching on a snapshot.
+pub fn match_school_partnerships(
+    snap: &Snapshot,
+    weights: &Weights,
+    policy: &Policy,
+) -> Result<MatchOutcome, MatchError> {
+    let mut timings = Vec::new();
+    let t0 = Instant::now();
+    let g = CompetenceGraph::build(snap);
+    timings.push(("snapshot".to_string(), t0.elapsed()));
+
+    let t1 = Instant::now();
+    let nsub = g.subjects.len();
+    let SubjectCounts {
+        deficits,
+        strong,
+        diagnosed,
+    } = subject_counts(snap, &g);
 
     let vetoed: HashSet<(String, String)> = snap
         .vetoes

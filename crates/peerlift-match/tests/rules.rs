@@ -26,6 +26,7 @@ fn school(id: &str, status: SchoolStatus, lat: f64, lon: f64) -> School {
         location: Some(GeoPoint { lat, lon }),
         risk_profile: RiskProfile::default(),
         partner_capacity: None,
+        platforms: BTreeMap::new(),
         status_history: vec![],
         meta: meta(),
     }
@@ -335,5 +336,89 @@ proptest! {
         let again = run(MatchKind::TeacherPairs, &s, &Weights::default(), &Policy::default()).unwrap();
         prop_assert_eq!(&again.pairs, &out.pairs);
         prop_assert_eq!(&again.export, &out.export);
+    }
+}
+
+#[test]
+fn distributed_networks_give_a_school_specialised_partners_within_platform_capacity() {
+    let mut s = base();
+    s.schools
+        .push(school("lead2", SchoolStatus::Leader, 59.87, 31.39));
+    s.schools
+        .push(school("low2", SchoolStatus::LowResults, 59.86, 31.37));
+    // "lead" is strong in mathematics, "lead2" in Russian: "low" needs both.
+    s.schools[1].platforms = [("mathematics".to_string(), 1)].into();
+    s.schools[3].platforms = [("russian".to_string(), 1)].into();
+    let mut add = |t: &str, sc: &str, subject: &str, level: Level| {
+        let mut x = teacher(t, sc);
+        x.subjects = vec![subject.into()];
+        s.teachers.push(x);
+        let mut d = diag(t, level);
+        d.subject = subject.into();
+        d.id = format!("{t}.{subject}");
+        s.diagnostics.push(d);
+    };
+    add("m-low", "low", "mathematics", Level::A);
+    add("r-low", "low", "russian", Level::B);
+    add("m-low2", "low2", "mathematics", Level::B);
+    add("m-lead", "lead", "mathematics", Level::D);
+    add("r-lead2", "lead2", "russian", Level::D);
+    add("r-lead", "lead", "russian", Level::C);
+    let out = run(
+        MatchKind::SchoolDirections,
+        &s,
+        &Weights::default(),
+        &Policy::default(),
+    )
+    .unwrap();
+    let got: BTreeSet<(&str, &str, &str)> = out
+        .pairs
+        .iter()
+        .map(|p| {
+            (
+                p.mentee_id.as_str(),
+                p.subject.as_str(),
+                p.mentor_id.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        got.contains(&("low", "mathematics", "lead"))
+            || got.contains(&("low2", "mathematics", "lead"))
+    );
+    assert!(got.contains(&("low", "russian", "lead2")), "{got:?}");
+    // One mathematics place at "lead": one of the two schools has it, the other is outbid.
+    let maths_at_lead = got
+        .iter()
+        .filter(|(_, sj, l)| *sj == "mathematics" && *l == "lead")
+        .count();
+    assert_eq!(maths_at_lead, 1);
+    assert_eq!(out.unmatched.len(), 1);
+    assert!(matches!(
+        out.unmatched[0].reason,
+        UnmatchedReason::Outbid(_)
+    ));
+    out.export.check().unwrap();
+    assert_eq!(out.export.kind, "school_directions");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+    #[test]
+    fn platform_capacity_is_never_exceeded(s in scope(), cap in 1u32..3) {
+        let mut s = s;
+        for school in s.schools.iter_mut() {
+            if school.status == SchoolStatus::Leader {
+                school.platforms = [("mathematics".to_string(), cap)].into();
+            }
+        }
+        let out = run(MatchKind::SchoolDirections, &s, &Weights::default(), &Policy::default()).unwrap();
+        let mut load: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+        for p in &out.pairs {
+            *load.entry((p.mentor_id.as_str(), p.subject.as_str())).or_default() += 1;
+            prop_assert!(p.mentor_id == "lead" || p.mentor_id == "far");
+        }
+        prop_assert!(load.values().all(|n| *n <= cap));
+        out.export.check().unwrap();
     }
 }

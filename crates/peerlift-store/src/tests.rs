@@ -66,13 +66,14 @@ fn school() -> impl Strategy<Value = School> {
             proptest::option::of(0u32..50),
             vec((pick(SchoolStatus::ALL), date()), 0..4),
             meta(),
+            btree_map("[a-z_]{1,12}", 1u32..10, 0..3),
         ),
     )
         .prop_map(
             |(
                 (m, id, name, kind, status),
                 (flags, tags, locality, loc),
-                (risk, cap, hist, meta),
+                (risk, cap, hist, meta, platforms),
             )| School {
                 municipality_id: m,
                 id,
@@ -85,6 +86,7 @@ fn school() -> impl Strategy<Value = School> {
                 location: loc.map(|(lat, lon)| GeoPoint { lat, lon }),
                 risk_profile: RiskProfile(risk),
                 partner_capacity: cap,
+                platforms,
                 status_history: hist
                     .into_iter()
                     .map(|(status, since)| StatusChange { status, since })

@@ -140,10 +140,10 @@ impl MentorshipService for MentorshipApi {
         if r.reason.trim().is_empty() {
             v.add("reason", "say why the pair is made by hand");
         }
-        if kind == MatchKind::TeacherPairs && r.subject.is_empty() {
+        if kind != MatchKind::SchoolPartnerships && r.subject.is_empty() {
             v.add(
                 "subject",
-                "a teacher pair needs the subject of the mentee's deficit",
+                "teacher pairs and distributed partnerships need the subject",
             );
         }
         v.into_result().map_err(ApiError::Invalid)?;
@@ -176,7 +176,7 @@ impl MentorshipService for MentorshipApi {
                         }
                         (p.mode, p.score, None)
                     }
-                    MatchKind::SchoolPartnerships => {
+                    MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
                         let school = |id: &str| s.get::<School>(&key(&[&m.id, id]));
                         let mentee = school(&r.mentee_id)?
                             .ok_or_else(|| ApiError::invalid("mentee_id", "no such school"))?;
@@ -230,10 +230,10 @@ impl MentorshipService for MentorshipApi {
                     kind,
                     mentee_id: r.mentee_id.clone(),
                     mentor_id: r.mentor_id.clone(),
-                    subject: if kind == MatchKind::TeacherPairs {
-                        r.subject.clone()
-                    } else {
+                    subject: if kind == MatchKind::SchoolPartnerships {
                         String::new()
+                    } else {
+                        r.subject.clone()
                     },
                     mode,
                     partnership_type: ptype,
