@@ -292,6 +292,10 @@ enum KindArg {
     Schools,
     /// Distributed networks: a leader per school and subject (DISTRIBUTED mode).
     Directions,
+    /// Teacher groups: one mentor, mentees of one subject with similar deficits.
+    TeacherGroups,
+    /// School groups (GROUPS mode): a leader with several schools of similar needs.
+    SchoolGroups,
 }
 
 impl KindArg {
@@ -300,6 +304,8 @@ impl KindArg {
             KindArg::Pairs => pb::MatchKind::TeacherPairs,
             KindArg::Schools => pb::MatchKind::SchoolPartnerships,
             KindArg::Directions => pb::MatchKind::SchoolDirections,
+            KindArg::TeacherGroups => pb::MatchKind::TeacherGroups,
+            KindArg::SchoolGroups => pb::MatchKind::SchoolGroups,
         }
     }
 }

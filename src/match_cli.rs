@@ -87,9 +87,15 @@ pub async fn run(channel: Channel, a: MatchArgs) -> Result<(), ClientError> {
 /// Prints a run: the pairs table, coverage, unmatched demands and the diff.
 pub fn print_run(run: &pb::MatchRun, explain: bool) {
     let teacher_pairs = run.kind == pb::MatchKind::TeacherPairs as i32;
+    let groups = run.kind == pb::MatchKind::TeacherGroups as i32
+        || run.kind == pb::MatchKind::SchoolGroups as i32;
     let mut t = if teacher_pairs {
         Table::new(&[
             "mentee", "subject", "level", "mentor", "school", "mode", "score", "",
+        ])
+    } else if groups {
+        Table::new(&[
+            "group", "subject", "members", "cohesion", "mentor", "mode", "score", "",
         ])
     } else {
         Table::new(&["school", "subject", "leader", "type", "mode", "score", ""])
@@ -103,6 +109,17 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
                 level(p.level),
                 p.mentor_id.clone(),
                 p.mentor_school_id.clone(),
+                mode(p.mode),
+                p.score.to_string(),
+                flag,
+            ]);
+        } else if groups {
+            t.row(vec![
+                p.mentee_id.clone(),
+                p.subject.clone(),
+                p.members.len().to_string(),
+                p.cohesion_pct.map(|c| format!("{c}%")).unwrap_or_default(),
+                p.mentor_id.clone(),
                 mode(p.mode),
                 p.score.to_string(),
                 flag,
@@ -134,6 +151,9 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
                 format!("{} ({}) <- {}", p.mentee_id, p.subject, p.mentor_id)
             };
             println!("{what}: {} = {}", terms.join(", "), p.score);
+            if !p.members.is_empty() {
+                println!("    members: {}", p.members.join(", "));
+            }
             if !p.type_reason.is_empty() {
                 println!("    {}", p.type_reason);
             }

@@ -1,18 +1,21 @@
 //! Protobuf <-> domain conversions for matching: weights, policy, runs, mentorships, vetoes.
 
 use peerlift_domain::{
-    Level, MatchKind, MatchRun, Mentorship, MentorshipStatus, Mode, Origin, PartnershipType,
-    Policy, ProposedPair, RunStatus, UnmatchedReason, Veto, Violations, Weights,
+    GroupCapacity, Level, MatchKind, MatchRun, Mentorship, MentorshipStatus, Mode, Origin,
+    PartnershipType, Policy, ProposedPair, RunStatus, UnmatchedReason, Veto, Violations, Weights,
 };
 
 use crate::convert::{enum_from_pb, enum_to_pb, ts};
 use crate::pb;
 
-pub const MATCH_KINDS: [MatchKind; 3] = [
+pub const MATCH_KINDS: [MatchKind; 5] = [
     MatchKind::TeacherPairs,
     MatchKind::SchoolPartnerships,
     MatchKind::SchoolDirections,
+    MatchKind::TeacherGroups,
+    MatchKind::SchoolGroups,
 ];
+const GROUP_CAPACITIES: [GroupCapacity; 2] = [GroupCapacity::Groups, GroupCapacity::Seats];
 const PARTNERSHIP_TYPES: [PartnershipType; 2] =
     [PartnershipType::Instrumental, PartnershipType::Identical];
 const RUN_STATUSES: [RunStatus; 3] = [
@@ -149,6 +152,25 @@ pub fn policy_from_pb(p: Option<pb::Policy>) -> Result<Policy, Violations> {
         }
         out.default_platform_capacity = x;
     }
+    if let Some(x) = p.group_min_size {
+        out.group_min_size = x;
+    }
+    if let Some(x) = p.group_max_size {
+        out.group_max_size = x;
+    }
+    if out.group_min_size < 1 || out.group_max_size > 50 || out.group_min_size > out.group_max_size
+    {
+        v.add(
+            "policy.group_max_size",
+            "group sizes must satisfy 1 <= min <= max <= 50",
+        );
+    }
+    if p.group_capacity != 0 {
+        match enum_from_pb(&GROUP_CAPACITIES, p.group_capacity) {
+            Some(c) => out.group_capacity = c,
+            None => v.add("policy.group_capacity", "unknown value"),
+        }
+    }
     if let Some(x) = p.default_partner_capacity {
         if x > peerlift_domain::MAX_PARTNER_CAPACITY {
             v.add("policy.default_partner_capacity", "must be at most 50");
@@ -174,6 +196,9 @@ pub fn policy_to_pb(p: &Policy) -> pb::Policy {
         default_partner_capacity: Some(p.default_partner_capacity),
         platform_min_strength_pct: Some(p.platform_min_strength_pct),
         default_platform_capacity: Some(p.default_platform_capacity),
+        group_min_size: Some(p.group_min_size),
+        group_max_size: Some(p.group_max_size),
+        group_capacity: enum_to_pb(&GROUP_CAPACITIES, &p.group_capacity),
         preferences: p
             .preferences
             .iter()
@@ -210,6 +235,8 @@ pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
         locked: p.locked,
         partnership_type: ptype(p.partnership_type),
         type_reason: p.type_reason.clone(),
+        members: p.members.clone(),
+        cohesion_pct: p.cohesion_pct,
     }
 }
 
@@ -338,6 +365,7 @@ pub fn mentorship_to_pb(m: &Mentorship) -> pb::Mentorship {
             Origin::Manual(why) => format!("manual: {why}"),
         },
         score: m.score,
+        members: m.members.clone(),
         etag: m.meta.etag(),
         create_time: Some(ts(m.meta.create_time)),
         update_time: Some(ts(m.meta.update_time)),

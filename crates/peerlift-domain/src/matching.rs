@@ -21,6 +21,10 @@ pub enum MatchKind {
     /// DISTRIBUTED mode: one leader per (school, subject), so a school may have several
     /// specialised partners; leaders have a capacity per subject (internship platforms).
     SchoolDirections,
+    /// One mentor teacher with a group of mentees of one subject with similar deficits.
+    TeacherGroups,
+    /// GROUPS mode: a leader school with several schools of similar needs.
+    SchoolGroups,
 }
 
 impl MatchKind {
@@ -29,6 +33,8 @@ impl MatchKind {
             MatchKind::TeacherPairs => "teacher_pairs",
             MatchKind::SchoolPartnerships => "school_partnerships",
             MatchKind::SchoolDirections => "school_directions",
+            MatchKind::TeacherGroups => "teacher_groups",
+            MatchKind::SchoolGroups => "school_groups",
         }
     }
 
@@ -36,7 +42,7 @@ impl MatchKind {
     pub fn is_schools(self) -> bool {
         matches!(
             self,
-            MatchKind::SchoolPartnerships | MatchKind::SchoolDirections
+            MatchKind::SchoolPartnerships | MatchKind::SchoolDirections | MatchKind::SchoolGroups
         )
     }
 }
@@ -88,6 +94,8 @@ pub struct Mentorship {
     pub origin: Origin,
     /// The score it had when proposed (0 for manual ones).
     pub score: i64,
+    /// Groups: the mentee teachers or schools (then `mentee_id` is the group's label).
+    pub members: Vec<String>,
     pub meta: Meta,
 }
 
@@ -99,6 +107,15 @@ impl Mentorship {
             self.subject.clone(),
             self.mentor_id.clone(),
         )
+    }
+
+    /// The mentee ids: the members of a group, or the one mentee.
+    pub fn mentees(&self) -> Vec<&str> {
+        if self.members.is_empty() {
+            vec![self.mentee_id.as_str()]
+        } else {
+            self.members.iter().map(String::as_str).collect()
+        }
     }
 
     pub fn is_active(&self) -> bool {
@@ -219,6 +236,21 @@ pub struct Policy {
     pub default_platform_capacity: u32,
     /// Preferred pairs (mentee, mentor): teacher ids for pairs, school ids for partnerships.
     pub preferences: Vec<(String, String)>,
+    /// Groups: size bounds (teacher groups; school groups are bounded by the leader's
+    /// partner capacity).
+    pub group_min_size: u32,
+    pub group_max_size: u32,
+    /// Teacher groups: what a mentor's capacity counts.
+    pub group_capacity: GroupCapacity,
+}
+
+/// What a mentor's capacity counts when mentoring groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupCapacity {
+    /// Capacity is a number of groups (any size within the bounds).
+    Groups,
+    /// Capacity is a number of seats: the mentor takes one group of at most that many members.
+    Seats,
 }
 
 impl Default for Policy {
@@ -233,6 +265,9 @@ impl Default for Policy {
             platform_min_strength_pct: 50,
             default_platform_capacity: 2,
             preferences: Vec::new(),
+            group_min_size: 3,
+            group_max_size: 8,
+            group_capacity: GroupCapacity::Groups,
         }
     }
 }
@@ -273,6 +308,10 @@ pub struct ProposedPair {
     pub partnership_type: Option<PartnershipType>,
     /// Why the partnership has its type (school partnerships).
     pub type_reason: String,
+    /// Groups: the members (teachers or schools); `mentee_id` is the group's label.
+    pub members: Vec<String>,
+    /// Groups: how alike the members' deficit profiles are, 0-100.
+    pub cohesion_pct: Option<u32>,
 }
 
 /// Why a demand got no mentor.

@@ -295,6 +295,8 @@ pub fn match_school_directions(
             locked: true,
             partnership_type: Some(m.partnership_type.unwrap_or(ty)),
             type_reason: why,
+            members: Vec::new(),
+            cohesion_pct: None,
         });
     }
     let mut taken: HashMap<u32, Vec<(usize, i64)>> = HashMap::new();
@@ -324,6 +326,8 @@ pub fn match_school_directions(
                     locked: false,
                     partnership_type: Some(ty),
                     type_reason: why,
+                    members: Vec::new(),
+                    cohesion_pct: None,
                 });
             }
             None => unmatched.push(Unmatched {

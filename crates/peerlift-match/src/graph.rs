@@ -210,11 +210,12 @@ impl CompetenceGraph {
                 continue;
             }
             let key = |id: &str| (m.municipality_id.clone(), id.to_string());
-            match m.kind {
-                MatchKind::TeacherPairs => {
+            let teachers = matches!(m.kind, MatchKind::TeacherPairs | MatchKind::TeacherGroups);
+            for mentee in m.mentees() {
+                if teachers {
                     if let (Some(a), Some(b)) = (
                         teacher_index.get(&key(&m.mentor_id)),
-                        teacher_index.get(&key(&m.mentee_id)),
+                        teacher_index.get(&key(mentee)),
                     ) {
                         graph.add_edge(
                             teacher_node[*a as usize],
@@ -222,18 +223,15 @@ impl CompetenceGraph {
                             Edge::Mentorship(mi as u32),
                         );
                     }
-                }
-                MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
-                    if let (Some(a), Some(b)) = (
-                        school_index.get(&key(&m.mentor_id)),
-                        school_index.get(&key(&m.mentee_id)),
-                    ) {
-                        graph.add_edge(
-                            school_node[*a as usize],
-                            school_node[*b as usize],
-                            Edge::Partnership(mi as u32),
-                        );
-                    }
+                } else if let (Some(a), Some(b)) = (
+                    school_index.get(&key(&m.mentor_id)),
+                    school_index.get(&key(mentee)),
+                ) {
+                    graph.add_edge(
+                        school_node[*a as usize],
+                        school_node[*b as usize],
+                        Edge::Partnership(mi as u32),
+                    );
                 }
             }
         }

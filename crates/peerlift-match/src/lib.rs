@@ -7,6 +7,7 @@
 
 pub mod directions;
 pub mod graph;
+pub mod groups;
 pub mod network;
 pub mod pairs;
 pub mod problem;
@@ -57,5 +58,7 @@ pub fn run(
         MatchKind::TeacherPairs => pairs::match_teacher_pairs(snap, weights, policy),
         MatchKind::SchoolPartnerships => schools::match_school_partnerships(snap, weights, policy),
         MatchKind::SchoolDirections => directions::match_school_directions(snap, weights, policy),
+        MatchKind::TeacherGroups => groups::match_teacher_groups(snap, weights, policy),
+        MatchKind::SchoolGroups => groups::match_school_groups(snap, weights, policy),
     }
 }

@@ -70,10 +70,11 @@ pub fn analyse(
     let mut has_mentee = vec![false; n];
     let mut uf = UnionFind::<usize>::new(n);
     for m in snap.mentorships.iter().filter(|m| m.is_active()) {
-        match m.kind {
-            MatchKind::TeacherPairs => {
+        let teachers = matches!(m.kind, MatchKind::TeacherPairs | MatchKind::TeacherGroups);
+        for mentee in m.mentees() {
+            if teachers {
                 let (Some(e), Some(r)) = (
-                    teacher_of(&m.municipality_id, &m.mentee_id),
+                    teacher_of(&m.municipality_id, mentee),
                     teacher_of(&m.municipality_id, &m.mentor_id),
                 ) else {
                     continue;
@@ -88,10 +89,9 @@ pub fn analyse(
                     pairs_led[rs as usize] += 1;
                     uf.union(es as usize, rs as usize);
                 }
-            }
-            MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
+            } else {
                 let (Some(a), Some(b)) = (
-                    school_of(&m.municipality_id, &m.mentee_id),
+                    school_of(&m.municipality_id, mentee),
                     school_of(&m.municipality_id, &m.mentor_id),
                 ) else {
                     continue;

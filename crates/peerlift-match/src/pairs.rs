@@ -15,40 +15,40 @@ use crate::{MatchError, MatchOutcome};
 
 /// One demand: a teacher's deficit in a subject.
 #[derive(Debug, Clone, Copy)]
-struct Demand {
-    teacher: u32,
-    subject: u32,
-    level: Level,
+pub(crate) struct Demand {
+    pub(crate) teacher: u32,
+    pub(crate) subject: u32,
+    pub(crate) level: Level,
 }
 
 /// A scored candidate before solving.
 #[derive(Debug, Clone)]
-struct Candidate {
-    mentor: u32,
-    mode: Mode,
-    score: i64,
-    parts: Parts,
+pub(crate) struct Candidate {
+    pub(crate) mentor: u32,
+    pub(crate) mode: Mode,
+    pub(crate) score: i64,
+    pub(crate) parts: Parts,
 }
 
 /// The score's terms as numbers: candidate generation scores millions of arcs, so the named
 /// breakdown is only built for the pairs that are shown.
 #[derive(Debug, Clone, Copy, Default)]
-struct Parts {
-    level: Option<Level>,
-    severity: i64,
-    mentor_level: Option<(Level, i64)>,
-    complementarity: i64,
-    partnership: i64,
-    continuity: i64,
-    preference: i64,
-    same_school: i64,
+pub(crate) struct Parts {
+    pub(crate) level: Option<Level>,
+    pub(crate) severity: i64,
+    pub(crate) mentor_level: Option<(Level, i64)>,
+    pub(crate) complementarity: i64,
+    pub(crate) partnership: i64,
+    pub(crate) continuity: i64,
+    pub(crate) preference: i64,
+    pub(crate) same_school: i64,
     /// (km, points) of an in-person pair.
-    travel: Option<(f64, i64)>,
-    online: i64,
+    pub(crate) travel: Option<(f64, i64)>,
+    pub(crate) online: i64,
 }
 
 impl Parts {
-    fn sum(&self) -> i64 {
+    pub(crate) fn sum(&self) -> i64 {
         self.severity
             + self.mentor_level.map(|x| x.1).unwrap_or(0)
             + self.complementarity
@@ -60,7 +60,7 @@ impl Parts {
             + self.online
     }
 
-    fn terms(&self) -> Vec<Term> {
+    pub(crate) fn terms(&self) -> Vec<Term> {
         let mut t = Vec::new();
         let mut add = |name: String, points: i64| {
             if points != 0 {
@@ -118,7 +118,7 @@ impl Rejections {
 }
 
 /// What candidate generation needs besides the graph.
-struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     snap: &'a Snapshot,
     g: &'a CompetenceGraph,
     weights: &'a Weights,
@@ -139,7 +139,7 @@ struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(
+    pub(crate) fn new(
         snap: &'a Snapshot,
         g: &'a CompetenceGraph,
         weights: &'a Weights,
@@ -238,7 +238,7 @@ impl<'a> Ctx<'a> {
     /// Kilometres between two schools when they are within the travel limit (same school or
     /// locality without coordinates: 0), None when further or unknown. A latitude check first:
     /// most pairs of a region are far apart, and that needs no trigonometry.
-    fn distance_within_limit(&self, a: u32, b: u32) -> Option<f64> {
+    pub(crate) fn distance_within_limit(&self, a: u32, b: u32) -> Option<f64> {
         let limit = f64::from(self.policy.travel_limit_km);
         match (self.geo[a as usize], self.geo[b as usize]) {
             _ if a == b => Some(0.0),
@@ -259,7 +259,7 @@ impl<'a> Ctx<'a> {
     /// The hard rules and the score of mentor `m` (profile `pi`, level in the subject
     /// `mentor_level`) for demand `d`; Err names the rule that excludes the pair. Capacity is
     /// the caller's concern.
-    fn evaluate(
+    pub(crate) fn evaluate(
         &self,
         d: &Demand,
         m: u32,
@@ -548,6 +548,8 @@ pub fn match_teacher_pairs(
             locked: true,
             partnership_type: None,
             type_reason: String::new(),
+            members: Vec::new(),
+            cohesion_pct: None,
         });
     }
     let mut unmatched = Vec::new();
@@ -571,6 +573,8 @@ pub fn match_teacher_pairs(
                     locked: false,
                     partnership_type: None,
                     type_reason: String::new(),
+                    members: Vec::new(),
+                    cohesion_pct: None,
                 });
             }
             None => {
@@ -811,6 +815,8 @@ pub fn check_teacher_pair(
         locked: false,
         partnership_type: None,
         type_reason: String::new(),
+        members: Vec::new(),
+        cohesion_pct: None,
     })
 }
 

@@ -362,6 +362,8 @@ pub fn match_school_partnerships(
             locked: true,
             partnership_type: Some(m.partnership_type.unwrap_or(ty)),
             type_reason: why,
+            members: Vec::new(),
+            cohesion_pct: None,
         });
     }
     let mut taken: HashMap<u32, Vec<(u32, i64)>> = HashMap::new();
@@ -393,6 +395,8 @@ pub fn match_school_partnerships(
                     locked: false,
                     partnership_type: Some(ty),
                     type_reason: why,
+                    members: Vec::new(),
+                    cohesion_pct: None,
                 });
             }
             None => unmatched.push(Unmatched {

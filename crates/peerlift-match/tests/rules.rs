@@ -88,6 +88,7 @@ fn pair(mentee: &str, mentor: &str, locked: bool) -> Mentorship {
         end_reason: String::new(),
         origin: Origin::Manual("test".into()),
         score: 0,
+        members: vec![],
         meta: meta(),
     }
 }

@@ -306,6 +306,7 @@ impl MatchingService for MatchingApi {
                         end_reason: String::new(),
                         origin: Origin::Run(run.id.clone()),
                         score: p.score,
+                        members: p.members.clone(),
                         meta: Meta::new(now),
                     };
                     b.put(&ms)?;

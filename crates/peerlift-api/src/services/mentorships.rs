@@ -134,6 +134,13 @@ impl MentorshipService for MentorshipApi {
     ) -> Result<Response<pb::Mentorship>, Status> {
         let r = req.into_inner();
         let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        if matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups) {
+            return Err(ApiError::invalid(
+                "kind",
+                "groups are formed by match runs; create pairs or partnerships by hand",
+            )
+            .into());
+        }
         let mut v = Violations::new();
         peerlift_domain::ids::check_id(&mut v, "mentee_id", &r.mentee_id);
         peerlift_domain::ids::check_id(&mut v, "mentor_id", &r.mentor_id);
@@ -175,6 +182,9 @@ impl MentorshipService for MentorshipApi {
                             });
                         }
                         (p.mode, p.score, None)
+                    }
+                    MatchKind::TeacherGroups | MatchKind::SchoolGroups => {
+                        return Err(ApiError::invalid("kind", "groups are formed by match runs"));
                     }
                     MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
                         let school = |id: &str| s.get::<School>(&key(&[&m.id, id]));
@@ -244,6 +254,7 @@ impl MentorshipService for MentorshipApi {
                     end_reason: String::new(),
                     origin: Origin::Manual(r.reason.trim().to_string()),
                     score,
+                    members: Vec::new(),
                     meta: Meta::new(now),
                 };
                 b.put(&ms)?;
