@@ -33,6 +33,9 @@ pub struct Figures {
     pub partnerships: Duration,
     pub partnership_pairs: u64,
     pub settled: u64,
+    pub groups: Duration,
+    pub groups_formed: u64,
+    pub directions: Duration,
 }
 
 impl Figures {
@@ -54,6 +57,9 @@ impl Figures {
         self.partnerships += o.partnerships;
         self.partnership_pairs += o.partnership_pairs;
         self.settled += o.settled;
+        self.groups += o.groups;
+        self.groups_formed += o.groups_formed;
+        self.directions += o.directions;
     }
 }
 
@@ -106,6 +112,25 @@ fn one(scale: Scale, seed: u64, r: usize) -> Result<Figures, String> {
     .map_err(|e| e.to_string())?;
     f.partnerships = t1.elapsed();
     f.partnership_pairs = schools.pairs.len() as u64;
+    let t2 = Instant::now();
+    let groups = peerlift_match::run(
+        MatchKind::TeacherGroups,
+        &snap,
+        &Weights::default(),
+        &Policy::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    f.groups = t2.elapsed();
+    f.groups_formed = groups.size.demands;
+    let t3 = Instant::now();
+    peerlift_match::run(
+        MatchKind::SchoolDirections,
+        &snap,
+        &Weights::default(),
+        &Policy::default(),
+    )
+    .map_err(|e| e.to_string())?;
+    f.directions = t3.elapsed();
     Ok(f)
 }
 
@@ -176,12 +201,12 @@ fn ms(d: Duration) -> String {
 /// Prints one size's figures as a Markdown table row (with a header when asked).
 pub fn print(scale: Scale, f: &Figures, wall: Duration, header: bool) {
     if header {
-        println!("| size | schools | teachers | demands | mentors | arcs (pruned) | pairs | A covered | generate ms | graph ms | candidates ms | solve ms | explain ms | pairs run ms | partnerships ms | wall ms | peak MiB |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("| size | schools | teachers | demands | mentors | arcs (pruned) | pairs | A covered | generate ms | graph ms | candidates ms | solve ms | explain ms | pairs run ms | partnerships ms | teacher groups ms (groups) | directions ms | wall ms | peak MiB |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
     let run = f.graph + f.candidates + f.solve + f.explain;
     println!(
-        "| {} | {} | {} | {} | {} | {} ({}) | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {} | {} | {} ({}) | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} |",
         scale.name(),
         f.schools,
         f.teachers,
@@ -199,7 +224,33 @@ pub fn print(scale: Scale, f: &Figures, wall: Duration, header: bool) {
         ms(f.explain),
         ms(run),
         ms(f.partnerships),
+        ms(f.groups),
+        f.groups_formed,
+        ms(f.directions),
         ms(wall),
         peak_mib()
     );
+}
+
+/// Grouping quality against the exhaustive best on small random instances (sizes 3-5):
+/// returns (instances, mean ratio, worst ratio).
+pub fn grouping_quality(seed: u64, instances: usize) -> (usize, f64, f64) {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (mut sum, mut worst, mut n_done) = (0.0, 1.0f64, 0usize);
+    for _ in 0..instances {
+        let n = rng.random_range(6..=9);
+        let f: Vec<Vec<f64>> = (0..n)
+            .map(|_| (0..9).map(|_| rng.random_range(0.0..1.0)).collect())
+            .collect();
+        let (groups, _) = peerlift_match::groups::form_groups(&f, 3, 5);
+        let Some(best) = peerlift_match::groups::best_quality(&f, 3, 5) else {
+            continue;
+        };
+        let ratio = peerlift_match::groups::quality(&f, &groups) / best;
+        sum += ratio;
+        worst = worst.min(ratio);
+        n_done += 1;
+    }
+    (n_done, sum / n_done.max(1) as f64, worst)
 }

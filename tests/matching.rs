@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use peerlift_api::pb;
@@ -377,5 +377,62 @@ async fn the_cli_runs_explains_exports_and_approves() {
     assert!(out.contains(&format!("approved {run_id}")), "{out}");
     let out = cli(vec!["mentorships".into(), "list".into()]).await;
     assert_eq!(out.lines().count(), 2 + export.assignment.len(), "{out}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn groups_and_distributed_networks_run_and_approve() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+
+    // Teacher groups: sizes within the default 3-8, each mentee in one group.
+    let r = run(&s, pb::MatchKind::TeacherGroups, false).await;
+    let groups = r.run.unwrap();
+    assert!(!groups.pairs.is_empty());
+    let mut seen = BTreeSet::new();
+    for p in &groups.pairs {
+        assert!((3..=8).contains(&p.members.len()), "{p:?}");
+        assert!(p.cohesion_pct.is_some());
+        for m in &p.members {
+            assert!(seen.insert((m.clone(), p.subject.clone())), "{m} twice");
+        }
+    }
+    let export: peerlift_match::ExportProblem = serde_json::from_str(&r.problem_json).unwrap();
+    assert_eq!(export.kind, "teacher_groups");
+    export.check().unwrap();
+    approve(&s, &groups.id).await.unwrap();
+    let active_groups = active(&s, pb::MatchKind::TeacherGroups).await;
+    assert_eq!(active_groups.len(), groups.pairs.len());
+    assert!(active_groups.iter().all(|m| m.members.len() >= 3));
+
+    // Distributed network: a partner per (school, subject), platform capacity respected.
+    let r = run(&s, pb::MatchKind::SchoolDirections, false).await;
+    let dist = r.run.unwrap();
+    let mut per_platform: BTreeMap<(String, String), u32> = BTreeMap::new();
+    let mut partners_of: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for p in &dist.pairs {
+        assert!(!p.subject.is_empty());
+        *per_platform
+            .entry((p.mentor_id.clone(), p.subject.clone()))
+            .or_default() += 1;
+        partners_of
+            .entry(p.mentee_id.clone())
+            .or_default()
+            .insert(p.mentor_id.clone());
+    }
+    // The example's leaders list no platforms: the default is 2 places per subject.
+    assert!(per_platform.values().all(|n| *n <= 2), "{per_platform:?}");
+    assert!(
+        partners_of.values().any(|l| l.len() >= 2),
+        "some school gets several specialised partners"
+    );
+    approve(&s, &dist.id).await.unwrap();
+    assert_eq!(
+        active(&s, pb::MatchKind::SchoolDirections).await.len(),
+        dist.pairs.len()
+    );
     s.stop().await;
 }
