@@ -398,6 +398,7 @@ pub fn kirovsky(fixtures: &Path, seed: u64) -> Result<Dataset, GenError> {
                 full_name: full_name(&mut rng),
                 subjects,
                 active: true,
+                accepts_online: true,
                 meta: epoch.clone(),
             });
         }

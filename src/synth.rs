@@ -339,6 +339,8 @@ pub fn municipality(scale: Scale, seed: u64, r: usize, m: usize) -> Dataset {
                 full_name: format!("Teacher {t} of {}", school.id),
                 subjects,
                 active: true,
+                // Most teachers accept a video call with a mentor from elsewhere.
+                accepts_online: rng.random_bool(0.85),
                 meta: epoch.clone(),
             });
         }

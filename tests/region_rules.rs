@@ -31,6 +31,7 @@ fn every_pair_of_a_generated_region_keeps_the_hard_rules() {
         .map(|d| ((d.teacher_id.as_str(), d.subject.as_str()), d.level))
         .collect();
     let mut load: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut cross = 0;
     for p in &out.pairs {
         let (mentee, mentor) = (teacher[p.mentee_id.as_str()], teacher[p.mentor_id.as_str()]);
         assert_ne!(mentee.id, mentor.id);
@@ -43,7 +44,18 @@ fn every_pair_of_a_generated_region_keeps_the_hard_rules() {
         assert!(prof.modes.contains(&p.mode), "{p:?}");
         let mentor_level = level.get(&(p.mentor_id.as_str(), p.subject.as_str()));
         assert!(!matches!(mentor_level, Some(Level::A | Level::B)), "{p:?}");
+        // A region run: across municipalities only online, and online only where both
+        // sides accept it.
+        if mentee.municipality_id != mentor.municipality_id {
+            cross += 1;
+            assert_eq!(p.mode, Mode::Online, "{p:?}");
+        }
+        if p.mode == Mode::Online {
+            assert!(mentee.accepts_online, "{p:?}");
+            assert!(prof.modes.contains(&Mode::Online), "{p:?}");
+        }
         if p.mode == Mode::InPerson {
+            assert_eq!(mentee.municipality_id, mentor.municipality_id);
             let (a, b) = (
                 school[mentee.school_id.as_str()],
                 school[mentor.school_id.as_str()],
@@ -62,6 +74,11 @@ fn every_pair_of_a_generated_region_keeps_the_hard_rules() {
     for (m, l) in load {
         assert!(l <= profile[m].capacity, "{m} has {l}");
     }
+    assert!(
+        cross > 0,
+        "a region run pairs across municipalities (online)"
+    );
+    assert!(snap.teachers.iter().any(|t| !t.accepts_online));
     // Every unmatched demand says why.
     assert!(out.unmatched.iter().all(|u| match &u.reason {
         peerlift_domain::UnmatchedReason::NoCandidate(w) => !w.is_empty(),

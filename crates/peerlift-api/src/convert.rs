@@ -256,18 +256,26 @@ pub fn teacher_to_pb(t: &Teacher) -> pb::Teacher {
         full_name: t.full_name.clone(),
         subjects: t.subjects.clone(),
         active: Some(t.active),
+        accepts_online: Some(t.accepts_online),
         etag: t.meta.etag(),
         create_time: Some(ts(t.meta.create_time)),
         update_time: Some(ts(t.meta.update_time)),
     }
 }
 
-/// A teacher from a request; `active` is None when the request left it unset.
+/// Optional booleans of a teacher request: None where the request left them unset.
+#[derive(Debug, Clone, Copy)]
+pub struct TeacherFlags {
+    pub active: Option<bool>,
+    pub accepts_online: Option<bool>,
+}
+
+/// A teacher from a request, with which optional flags it set.
 pub fn teacher_from_pb(
     scope: &str,
     catalog: &Catalog,
     t: pb::Teacher,
-) -> Result<(Teacher, Option<bool>), Violations> {
+) -> Result<(Teacher, TeacherFlags), Violations> {
     let mut v = Violations::new();
     check_municipality(&mut v, &t.municipality_id, scope);
     let teacher = Teacher {
@@ -277,13 +285,20 @@ pub fn teacher_from_pb(
         full_name: t.full_name,
         subjects: t.subjects,
         active: t.active.unwrap_or(true),
+        accepts_online: t.accepts_online.unwrap_or(true),
         meta: placeholder_meta(),
     };
     if let Err(e) = teacher.validate(catalog) {
         v.extend(e);
     }
     v.into_result()?;
-    Ok((teacher, t.active))
+    Ok((
+        teacher,
+        TeacherFlags {
+            active: t.active,
+            accepts_online: t.accepts_online,
+        },
+    ))
 }
 
 // ---- mentor profile ----

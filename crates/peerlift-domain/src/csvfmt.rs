@@ -65,7 +65,14 @@ impl FileKind {
                 "partner_capacity",
                 "platforms",
             ],
-            FileKind::Teachers => &["id", "school_id", "full_name", "subjects", "active"],
+            FileKind::Teachers => &[
+                "id",
+                "school_id",
+                "full_name",
+                "subjects",
+                "active",
+                "accepts_online",
+            ],
             FileKind::MentorProfiles => &[
                 "teacher_id",
                 "subjects",
@@ -449,6 +456,12 @@ pub fn parse_teacher(
 ) -> Result<Teacher, Violations> {
     let mut v = Violations::new();
     let active = boolean(&mut v, "active", h.cell(row, "active"), true);
+    let accepts_online = boolean(
+        &mut v,
+        "accepts_online",
+        h.cell(row, "accepts_online"),
+        true,
+    );
     let t = Teacher {
         municipality_id: municipality_id.to_string(),
         id: h.cell(row, "id").to_string(),
@@ -456,6 +469,7 @@ pub fn parse_teacher(
         full_name: h.cell(row, "full_name").to_string(),
         subjects: list(h.cell(row, "subjects")),
         active,
+        accepts_online,
         meta: zero_meta(),
     };
     if let Err(e) = t.validate(catalog) {
@@ -662,6 +676,7 @@ pub mod write {
             t.full_name.clone(),
             t.subjects.join(";"),
             t.active.to_string(),
+            t.accepts_online.to_string(),
         ]
     }
 

@@ -450,6 +450,9 @@ pub struct Teacher {
     pub subjects: Vec<String>,
     /// Inactive teachers keep their history but take no part in matching.
     pub active: bool,
+    /// Whether the teacher, as a mentee, accepts online mentoring (video calls with a mentor
+    /// from elsewhere); a region's cross-municipality pairs are online only.
+    pub accepts_online: bool,
     pub meta: Meta,
 }
 
@@ -476,6 +479,7 @@ impl Teacher {
             && self.full_name == other.full_name
             && self.subjects == other.subjects
             && self.active == other.active
+            && self.accepts_online == other.accepts_online
     }
 }
 

@@ -159,7 +159,9 @@ pub fn match_school_directions(
                 continue;
             }
             let km = school_distance(snap, s, l);
-            let in_person = km.is_some_and(|k| k <= f64::from(policy.travel_limit_km));
+            // Across municipalities (a region's run) partnerships are online only.
+            let in_person = school.municipality_id == leader.municipality_id
+                && km.is_some_and(|k| k <= f64::from(policy.travel_limit_km));
             if !in_person && !policy.allow_online {
                 excluded += 1;
                 continue;

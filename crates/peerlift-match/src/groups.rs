@@ -323,9 +323,13 @@ pub fn match_teacher_groups(
             f
         })
         .collect();
+    // In-person groups meet in one locality of one municipality.
     let locality = |d: &Demand| -> String {
         g.teacher_school[d.teacher as usize]
-            .map(|s| snap.schools[s as usize].locality.clone())
+            .map(|s| {
+                let x = &snap.schools[s as usize];
+                format!("{}/{}", x.municipality_id, x.locality)
+            })
             .unwrap_or_default()
     };
     let (min, max) = (
@@ -362,6 +366,11 @@ pub fn match_teacher_groups(
             rest.extend(left.iter().map(|&x| place[x]));
         }
         if policy.allow_online {
+            // Mentees who don't accept online work stay out of online groups.
+            let (rest, refuse): (Vec<usize>, Vec<usize>) = rest
+                .into_iter()
+                .partition(|&i| teachers[demands[i].teacher as usize].accepts_online);
+            ungrouped.extend(refuse);
             let f: Vec<Vec<f64>> = rest.iter().map(|&i| features[i].clone()).collect();
             let (gs, left) = form_groups(&f, min, max);
             for grp in gs {
@@ -455,6 +464,9 @@ pub fn match_teacher_groups(
                             continue 'mentor;
                         };
                         if !profile.modes.contains(&Mode::InPerson) {
+                            continue 'mentor;
+                        }
+                        if ctx.school_muni[es as usize] != ctx.school_muni[ms as usize] {
                             continue 'mentor;
                         }
                         let Some(km) = ctx.distance_within_limit(es, ms) else {
@@ -898,7 +910,9 @@ pub fn match_school_groups(
                 score += member.iter().map(|t| t.points).sum::<i64>();
                 add_terms(&mut terms, member);
                 let km = school_distance(snap, s, l);
-                if !km.is_some_and(|k| k <= f64::from(policy.travel_limit_km)) {
+                if school.municipality_id != leader.municipality_id
+                    || !km.is_some_and(|k| k <= f64::from(policy.travel_limit_km))
+                {
                     all_near = false;
                 }
             }

@@ -134,6 +134,8 @@ pub(crate) struct Ctx<'a> {
     geo: Vec<Option<(f64, f64, f64)>>,
     /// Per profile: (in person, online).
     modes: Vec<(bool, bool)>,
+    /// Per school: its municipality, interned (cross-municipality pairs are online only).
+    pub(crate) school_muni: Vec<u32>,
     /// Active pairs (mentee, subject, mentor) -> mentorship index.
     existing: HashMap<(u32, u32, u32), usize>,
 }
@@ -221,6 +223,16 @@ impl<'a> Ctx<'a> {
                     })
                 })
                 .collect(),
+            school_muni: {
+                let mut ids: HashMap<&str, u32> = HashMap::new();
+                snap.schools
+                    .iter()
+                    .map(|x| {
+                        let n = ids.len() as u32;
+                        *ids.entry(x.municipality_id.as_str()).or_insert(n)
+                    })
+                    .collect()
+            },
             modes: snap
                 .profiles
                 .iter()
@@ -287,15 +299,23 @@ impl<'a> Ctx<'a> {
             return Err("at the same school (internal contour not allowed)");
         }
         let (offers_in_person, offers_online) = self.modes[pi as usize];
-        let km = if offers_in_person {
+        // Across municipalities (a region's run) pairs are online only.
+        let same_municipality = self.school_muni[es as usize] == self.school_muni[ms as usize];
+        let km = if offers_in_person && same_municipality {
             self.distance_within_limit(es, ms)
         } else {
             None
         };
         let in_person = offers_in_person && km.is_some();
-        let online = self.policy.allow_online && offers_online;
+        let online = self.policy.allow_online
+            && offers_online
+            && self.snap.teachers[d.teacher as usize].accepts_online;
         if !in_person && !online {
-            return Err("too far for in-person work and not online");
+            return Err(if same_municipality {
+                "too far for in-person work, and online not possible for this pair"
+            } else {
+                "in another municipality (online only), and online not possible for this pair"
+            });
         }
         let w = self.weights;
         let mut parts = Parts {

@@ -202,7 +202,9 @@ pub fn match_school_partnerships(
                 continue;
             }
             let km = school_distance(snap, d, l);
-            let in_person = km.is_some_and(|k| k <= f64::from(policy.travel_limit_km));
+            // Across municipalities (a region's run) partnerships are online only.
+            let in_person = school.municipality_id == leader.municipality_id
+                && km.is_some_and(|k| k <= f64::from(policy.travel_limit_km));
             if !in_person && !policy.allow_online {
                 *reasons
                     .entry("too far for in-person work and online not allowed")

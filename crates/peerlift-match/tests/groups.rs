@@ -115,6 +115,7 @@ fn scope(levels: Vec<usize>, scores: Vec<f64>, mentor_caps: Vec<u32>) -> Snapsho
             full_name: id.clone(),
             subjects: vec!["mathematics".into()],
             active: true,
+            accepts_online: true,
             meta: meta(),
         });
         s.diagnostics.push(Diagnostic {

@@ -40,6 +40,7 @@ fn teacher(id: &str, school: &str) -> Teacher {
         full_name: id.into(),
         subjects: vec!["mathematics".into()],
         active: true,
+        accepts_online: true,
         meta: meta(),
     }
 }

@@ -114,6 +114,7 @@ fn teacher() -> impl Strategy<Value = Teacher> {
                 full_name,
                 subjects,
                 active,
+                accepts_online: !active,
                 meta,
             },
         )
@@ -285,6 +286,7 @@ fn sample_teacher(school: &str) -> Teacher {
         full_name: "Anna Petrova".into(),
         subjects: vec!["mathematics".into()],
         active: true,
+        accepts_online: true,
         meta: Meta::new(Timestamp::UNIX_EPOCH),
     }
 }

@@ -157,13 +157,14 @@ impl TeacherService for TeacherApi {
                 let catalog = state::catalog(s, &m.id)?;
                 let given = required("teacher", r.teacher)?;
                 let etag = given.etag.clone();
-                let (mut t, active) =
+                let (mut t, flags) =
                     teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
                 let cur = s
                     .get::<Teacher>(&t.key())?
                     .ok_or_else(|| not_found(&t.id))?;
                 check_etag("teacher", &t.id, &etag, &cur.meta)?;
-                t.active = active.unwrap_or(cur.active);
+                t.active = flags.active.unwrap_or(cur.active);
+                t.accepts_online = flags.accepts_online.unwrap_or(cur.accepts_online);
                 if t.school_id != cur.school_id {
                     check_school(s, &t)?;
                 }
