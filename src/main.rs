@@ -129,8 +129,13 @@ enum Command {
     Match {
         #[command(flatten)]
         remote: Remote,
-        #[command(flatten)]
-        scope: Scope,
+        /// Municipality id.
+        #[arg(short, long, env = "PEERLIFT_MUNICIPALITY")]
+        municipality: Option<String>,
+        /// Instead of a municipality: every municipality of this region (pairs across
+        /// municipalities online only); approve the run with `-m region:NAME`.
+        #[arg(long)]
+        region: Option<String>,
         /// What to match.
         #[arg(long, value_enum, default_value = "pairs")]
         kind: KindArg,
@@ -597,7 +602,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Match {
             remote,
-            scope,
+            municipality,
+            region,
             kind,
             dry_run,
             explain,
@@ -616,8 +622,17 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     &level,
                 ));
             }
+            let (municipality, region) = match (municipality, region) {
+                (_, Some(r)) => (String::new(), r),
+                (Some(m), None) => (m, String::new()),
+                (None, None) => return Err(
+                    "name the scope: -m MUNICIPALITY (or PEERLIFT_MUNICIPALITY) or --region NAME"
+                        .into(),
+                ),
+            };
             let args = peerlift::match_cli::MatchArgs {
-                municipality: scope.municipality,
+                municipality,
+                region,
                 kind: kind.pb(),
                 dry_run,
                 explain,

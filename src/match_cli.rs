@@ -14,6 +14,8 @@ use crate::table::Table;
 #[derive(Debug, Clone, Default)]
 pub struct MatchArgs {
     pub municipality: String,
+    /// A region's run when set (then `municipality` is empty).
+    pub region: String,
     pub kind: pb::MatchKind,
     pub dry_run: bool,
     pub explain: bool,
@@ -61,6 +63,7 @@ pub async fn run(channel: Channel, a: MatchArgs) -> Result<(), ClientError> {
     let r = c
         .run_matching(pb::RunMatchingRequest {
             municipality_id: a.municipality.clone(),
+            region: a.region.clone(),
             kind: a.kind as i32,
             weights: Some(a.weights),
             policy: Some(a.policy.clone()),

@@ -436,3 +436,97 @@ async fn groups_and_distributed_networks_run_and_approve() {
     );
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_region_run_pairs_across_municipalities_online_and_approves_into_each() {
+    use peerlift::synth::{self, Scale};
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    // Two municipalities of a generated region, imported as an office would.
+    let mut ids = Vec::new();
+    for m in 0..2 {
+        let data = synth::municipality(Scale::Region, 5, 0, m);
+        let out = dir.path().join(format!("m{m}"));
+        peerlift::gen::write_dataset(&data, &out).unwrap();
+        let files: Vec<ImportFile> = [
+            (pb::ImportFileKind::Municipality, "municipality.csv"),
+            (pb::ImportFileKind::Schools, "schools.csv"),
+            (pb::ImportFileKind::Teachers, "teachers.csv"),
+            (pb::ImportFileKind::MentorProfiles, "mentor_profiles.csv"),
+            (pb::ImportFileKind::Diagnostics, "diagnostics.csv"),
+        ]
+        .into_iter()
+        .map(|(k, n)| (k, n.to_string(), std::fs::read(out.join(n)).unwrap()))
+        .collect();
+        let report = import_files(&s, &data.municipality.id, true, false, files)
+            .await
+            .unwrap();
+        assert!(report.committed, "{:?}", report.errors);
+        ids.push(data.municipality.id.clone());
+    }
+    let mut c = matching(&s);
+    let run = c
+        .run_matching(pb::RunMatchingRequest {
+            region: "region-00".into(),
+            kind: pb::MatchKind::TeacherPairs as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    assert_eq!(run.municipality_id, "region:region-00");
+    let muni_of = |t: &str| {
+        ids.iter()
+            .find(|m| t.starts_with(m.as_str()))
+            .unwrap()
+            .clone()
+    };
+    let mut cross = 0;
+    for p in &run.pairs {
+        assert_eq!(p.municipality_id, muni_of(&p.mentee_id));
+        if muni_of(&p.mentee_id) != muni_of(&p.mentor_id) {
+            cross += 1;
+            assert_eq!(p.mode, pb::Mode::Online as i32, "{p:?}");
+        }
+    }
+    assert!(cross > 0, "some pairs cross the municipalities");
+    let approved = c
+        .approve_match_run(pb::ApproveMatchRunRequest {
+            municipality_id: "region:region-00".into(),
+            run_id: run.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(approved.created.len(), run.pairs.len());
+    // Each mentorship lives in its mentee's municipality.
+    let mut total = 0;
+    for m in &ids {
+        let list = mentorships(&s)
+            .list_mentorships(pb::ListMentorshipsRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .mentorships;
+        assert!(list.iter().all(|x| x.mentee_id.starts_with(m.as_str())));
+        total += list.len();
+    }
+    assert_eq!(total, run.pairs.len());
+    let err = c
+        .approve_match_run(pb::ApproveMatchRunRequest {
+            municipality_id: "region:region-00".into(),
+            run_id: run.id,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition);
+    s.stop().await;
+}

@@ -216,6 +216,7 @@ fn ptype(t: Option<PartnershipType>) -> i32 {
 
 pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
     pb::ProposedPair {
+        municipality_id: p.municipality_id.clone(),
         mentee_id: p.mentee_id.clone(),
         mentee_school_id: p.mentee_school_id.clone(),
         subject: p.subject.clone(),
@@ -323,6 +324,7 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool) -> pb::MatchRun {
                 .ended
                 .iter()
                 .map(|e| pb::EndedMentorship {
+                    municipality_id: e.municipality_id.clone(),
                     mentorship_id: e.mentorship_id.clone(),
                     mentee_id: e.mentee_id.clone(),
                     subject: e.subject.clone(),

@@ -294,6 +294,8 @@ pub struct Term {
 /// A proposed (or locked) pair with its explanation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProposedPair {
+    /// The mentee's municipality (a region's run spans several).
+    pub municipality_id: String,
     pub mentee_id: String,
     pub mentee_school_id: String,
     pub subject: String,
@@ -357,6 +359,8 @@ pub struct Coverage {
 /// An active mentorship the run would end, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ended {
+    /// The mentorship's municipality.
+    pub municipality_id: String,
     pub mentorship_id: String,
     pub mentee_id: String,
     pub subject: String,
@@ -389,8 +393,11 @@ pub struct MatchRun {
     pub kind: MatchKind,
     pub status: RunStatus,
     /// The municipality's state generation the run was computed from; approval requires it
-    /// to be current.
+    /// to be current. A region's run: the sum over its municipalities.
     pub generation: u64,
+    /// Every municipality of the scope with its generation at the snapshot (one for a
+    /// municipality's run); approval requires each to be current.
+    pub generations: Vec<(String, u64)>,
     pub weights: Weights,
     pub policy: Policy,
     pub size: ProblemSize,

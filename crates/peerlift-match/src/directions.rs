@@ -282,6 +282,7 @@ pub fn match_school_directions(
             .unwrap_or(*s);
         let (ty, why) = partnership_type(snap, *s, leader);
         pairs.push(ProposedPair {
+            municipality_id: m.municipality_id.clone(),
             mentee_id: id(*s),
             mentee_school_id: id(*s),
             subject: subject(*sj),
@@ -316,6 +317,7 @@ pub fn match_school_directions(
                 let (l, _) = platforms[c.platform as usize];
                 let (ty, why) = partnership_type(snap, s, l);
                 pairs.push(ProposedPair {
+                    municipality_id: snap.schools[s as usize].municipality_id.clone(),
                     mentee_id: id(s),
                     mentee_school_id: id(s),
                     subject: subject(sj),
@@ -442,6 +444,7 @@ pub fn match_school_directions(
             ),
         };
         diff.ended.push(Ended {
+            municipality_id: m.municipality_id.clone(),
             mentorship_id: m.id.clone(),
             mentee_id: m.mentee_id.clone(),
             subject: m.subject.clone(),

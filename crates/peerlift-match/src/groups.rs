@@ -544,6 +544,7 @@ pub fn match_teacher_groups(
     let mut pairs = Vec::new();
     for m in &locked_groups {
         pairs.push(ProposedPair {
+            municipality_id: m.municipality_id.clone(),
             mentee_id: m.mentee_id.clone(),
             mentee_school_id: String::new(),
             subject: m.subject.clone(),
@@ -603,6 +604,9 @@ pub fn match_teacher_groups(
                     },
                 );
                 pairs.push(ProposedPair {
+                    municipality_id: teachers[demands[grp.members[0]].teacher as usize]
+                        .municipality_id
+                        .clone(),
                     mentee_id: grp.label.clone(),
                     mentee_school_id: school_id(demands[grp.members[0]].teacher),
                     subject: g.subjects[grp.subject as usize].clone(),
@@ -772,6 +776,7 @@ fn group_diff(snap: &Snapshot, kind: MatchKind, pairs: &[ProposedPair]) -> Diff 
             continue;
         }
         diff.ended.push(Ended {
+            municipality_id: m.municipality_id.clone(),
             mentorship_id: m.id.clone(),
             mentee_id: m.mentee_id.clone(),
             subject: m.subject.clone(),
@@ -1035,6 +1040,7 @@ pub fn match_school_groups(
                     },
                 );
                 pairs.push(ProposedPair {
+                    municipality_id: snap.schools[schools[grp[0]] as usize].municipality_id.clone(),
                     mentee_id: labels[gi].clone(),
                     mentee_school_id: String::new(),
                     subject: String::new(),

@@ -553,6 +553,7 @@ pub fn match_teacher_pairs(
             .copied()
             .unwrap_or(d.teacher);
         pairs.push(ProposedPair {
+            municipality_id: m.municipality_id.clone(),
             mentee_id: teachers[d.teacher as usize].id.clone(),
             mentee_school_id: school_id(d.teacher),
             subject: g.subjects[d.subject as usize].clone(),
@@ -581,6 +582,7 @@ pub fn match_teacher_pairs(
                 let (_, ci) = arc_candidate[ai];
                 let c = &candidates[di][ci];
                 pairs.push(ProposedPair {
+                    municipality_id: mentee.municipality_id.clone(),
                     mentee_id: mentee.id.clone(),
                     mentee_school_id: school_id(d.teacher),
                     subject,
@@ -701,6 +703,7 @@ pub fn match_teacher_pairs(
         }
         let reason = end_reason(snap, &g, policy, &ctx.vetoed_ids, m, &by_mentee, &pairs);
         diff.ended.push(Ended {
+            municipality_id: m.municipality_id.clone(),
             mentorship_id: m.id.clone(),
             mentee_id: m.mentee_id.clone(),
             subject: m.subject.clone(),
@@ -823,6 +826,7 @@ pub fn check_teacher_pair(
             .unwrap_or_default()
     };
     Ok(ProposedPair {
+        municipality_id: municipality_id.to_string(),
         mentee_id: mentee_id.to_string(),
         mentee_school_id: school(mentee),
         subject: subject.to_string(),

@@ -349,6 +349,7 @@ pub fn match_school_partnerships(
             .unwrap_or(*s);
         let (ty, why) = partnership_type(snap, *s, leader);
         pairs.push(ProposedPair {
+            municipality_id: m.municipality_id.clone(),
             mentee_id: id(*s),
             mentee_school_id: id(*s),
             subject: String::new(),
@@ -385,6 +386,7 @@ pub fn match_school_partnerships(
                 let c = &candidates[di][arc_candidate[ai]];
                 let (ty, why) = partnership_type(snap, d, c.leader);
                 pairs.push(ProposedPair {
+                    municipality_id: snap.schools[d as usize].municipality_id.clone(),
                     mentee_id: id(d),
                     mentee_school_id: id(d),
                     subject: String::new(),
@@ -519,6 +521,7 @@ pub fn match_school_partnerships(
             _ => "a school of the partnership is no longer in the registry".into(),
         };
         diff.ended.push(Ended {
+            municipality_id: m.municipality_id.clone(),
             mentorship_id: m.id.clone(),
             mentee_id: m.mentee_id.clone(),
             subject: String::new(),

@@ -2,8 +2,8 @@
 //! proposal; approve applies its whole diff in one transaction.
 
 use peerlift_domain::{
-    Diagnostic, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus, Meta, Origin,
-    RunStatus, School, Teacher, Veto,
+    Diagnostic, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus, Meta,
+    Municipality, Origin, RunStatus, School, Teacher, Veto,
 };
 use peerlift_match::Snapshot;
 use peerlift_store::{key, prefix, Store};
@@ -53,6 +53,51 @@ pub fn load_snapshot(s: &Store, municipality_id: &str) -> ApiResult<(Snapshot, u
     ))
 }
 
+/// The prefix of a region's scope: `region:<region name>` stands for every municipality of
+/// that region in match-run calls.
+pub const REGION_SCOPE: &str = "region:";
+
+/// The municipalities a scope covers: one municipality, or every municipality of a region.
+pub fn scope_municipalities(s: &Store, scope: &str) -> ApiResult<Vec<String>> {
+    match scope.strip_prefix(REGION_SCOPE) {
+        Some(region) => {
+            let ids: Vec<String> = s
+                .scan::<Municipality>(&[], None)
+                .filter_map(|m| match m {
+                    Ok(m) if m.region == region => Some(Ok(m.id)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<Result<_, _>>()?;
+            if ids.is_empty() {
+                return Err(ApiError::NotFound {
+                    kind: "region",
+                    id: region.to_string(),
+                });
+            }
+            Ok(ids)
+        }
+        None => Ok(vec![state::municipality(s, scope)?.id]),
+    }
+}
+
+/// Reads a whole scope: the union of its municipalities' snapshots, with each generation.
+pub fn load_scope(s: &Store, scope: &str) -> ApiResult<(Snapshot, Vec<(String, u64)>)> {
+    let mut all = Snapshot::default();
+    let mut gens = Vec::new();
+    for m in scope_municipalities(s, scope)? {
+        let (snap, g) = load_snapshot(s, &m)?;
+        all.schools.extend(snap.schools);
+        all.teachers.extend(snap.teachers);
+        all.profiles.extend(snap.profiles);
+        all.diagnostics.extend(snap.diagnostics);
+        all.mentorships.extend(snap.mentorships);
+        all.vetoes.extend(snap.vetoes);
+        gens.push((m, g));
+    }
+    Ok((all, gens))
+}
+
 fn not_found(id: &str) -> ApiError {
     ApiError::NotFound {
         kind: "match run",
@@ -69,7 +114,8 @@ pub fn compute_run(
     policy: peerlift_domain::Policy,
     now: jiff::Timestamp,
 ) -> ApiResult<(MatchRun, peerlift_match::ExportProblem)> {
-    let (snap, generation) = load_snapshot(s, municipality_id)?;
+    let (snap, generations) = load_scope(s, municipality_id)?;
+    let generation = generations.iter().map(|(_, g)| g).sum();
     let out = peerlift_match::run(kind, &snap, &weights, &policy)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     tracing::info!(
@@ -88,6 +134,7 @@ pub fn compute_run(
         kind,
         status: RunStatus::Proposed,
         generation,
+        generations,
         weights,
         policy,
         size: out.size,
@@ -121,17 +168,27 @@ impl MatchingService for MatchingApi {
     ) -> Result<Response<pb::RunMatchingResponse>, Status> {
         let r = req.into_inner();
         let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        // A region's run: every municipality of the region in one snapshot; pairs across
+        // municipalities are online only (the matcher's rule).
+        let scope = match (r.region.is_empty(), r.municipality_id.is_empty()) {
+            (true, _) => r.municipality_id.clone(),
+            (false, true) => format!("{REGION_SCOPE}{}", r.region),
+            (false, false) => {
+                return Err(ApiError::invalid(
+                    "region",
+                    "name a municipality or a region, not both",
+                )
+                .into())
+            }
+        };
         let weights = weights_from_pb(r.weights).map_err(ApiError::Invalid)?;
         let policy = policy_from_pb(r.policy.clone()).map_err(ApiError::Invalid)?;
-        let muni = r.municipality_id.clone();
+        let muni = scope.clone();
         let now = (self.state.clock)();
         let include = r.include_problem;
         let (mut run, export) = self
             .state
-            .read(move |s| {
-                state::municipality(s, &muni)?;
-                compute_run(s, &muni, kind, weights, policy, now)
-            })
+            .read(move |s| compute_run(s, &muni, kind, weights, policy, now))
             .await?;
         let problem_json = if include {
             serde_json::to_string(&export).map_err(|e| ApiError::Internal(e.to_string()))?
@@ -148,7 +205,7 @@ impl MatchingService for MatchingApi {
         let out = self
             .state
             .write(
-                &r.municipality_id,
+                &scope,
                 "RunMatching",
                 &r.request_id,
                 bytes,
@@ -173,7 +230,7 @@ impl MatchingService for MatchingApi {
         let run = self
             .state
             .read(move |s| {
-                state::municipality(s, &r.municipality_id)?;
+                scope_municipalities(s, &r.municipality_id)?;
                 check_id("run_id", &r.run_id)?;
                 s.get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
                     .ok_or_else(|| not_found(&r.run_id))
@@ -202,7 +259,7 @@ impl MatchingService for MatchingApi {
         let (runs, next) = self
             .state
             .read(move |s| {
-                state::municipality(s, &r.municipality_id)?;
+                scope_municipalities(s, &r.municipality_id)?;
                 // Newest first: runs are few (a handful a night), so read them all and page
                 // over the reversed list; the token is the last id shown.
                 let mut all: Vec<MatchRun> = s
@@ -254,9 +311,9 @@ impl MatchingService for MatchingApi {
         let out = self
             .state
             .write(&scope, "ApproveMatchRun", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
+                scope_municipalities(s, &r.municipality_id)?;
                 let mut run = s
-                    .get::<MatchRun>(&key(&[&m.id, &r.run_id]))?
+                    .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
                     .ok_or_else(|| not_found(&r.run_id))?;
                 if run.status != RunStatus::Proposed {
                     return Err(ApiError::FailedPrecondition(format!(
@@ -264,21 +321,34 @@ impl MatchingService for MatchingApi {
                         run.id, run.status
                     )));
                 }
-                let current = s.generation(&m.id)?;
-                if current != run.generation {
-                    return Err(ApiError::FailedPrecondition(format!(
-                        "the registry changed since run {} was computed (state {} then, {} now): run the matching again",
-                        run.id, run.generation, current
-                    )));
+                for (muni, then) in &run.generations {
+                    let current = s.generation(muni)?;
+                    if current != *then {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "the registry of {muni} changed since run {} was computed (state {then} then, {current} now): run the matching again",
+                            run.id
+                        )));
+                    }
                 }
-                let today = today(&m, now);
+                // Dates are the mentee municipality's "today".
+                let mut days: std::collections::HashMap<String, jiff::civil::Date> =
+                    std::collections::HashMap::new();
+                let mut today_in = |muni: &str| -> ApiResult<jiff::civil::Date> {
+                    if let Some(d) = days.get(muni) {
+                        return Ok(*d);
+                    }
+                    let m = state::municipality(s, muni)?;
+                    let d = today(&m, now);
+                    days.insert(muni.to_string(), d);
+                    Ok(d)
+                };
                 let mut ended = Vec::new();
                 for e in &run.diff.ended {
-                    let Some(mut ms) = s.get::<Mentorship>(&key(&[&m.id, &e.mentorship_id]))? else {
+                    let Some(mut ms) = s.get::<Mentorship>(&key(&[&e.municipality_id, &e.mentorship_id]))? else {
                         continue;
                     };
                     ms.status = MentorshipStatus::Ended;
-                    ms.ended_on = Some(today);
+                    ms.ended_on = Some(today_in(&e.municipality_id)?);
                     ms.end_reason = format!("run {}: {}", run.id, e.reason);
                     ms.meta = ms.meta.next(now);
                     b.put(&ms)?;
@@ -290,8 +360,13 @@ impl MatchingService for MatchingApi {
                     if p.locked {
                         continue;
                     }
+                    let muni = if p.municipality_id.is_empty() {
+                        r.municipality_id.clone()
+                    } else {
+                        p.municipality_id.clone()
+                    };
                     let ms = Mentorship {
-                        municipality_id: m.id.clone(),
+                        municipality_id: muni.clone(),
                         id: format!("ms-{:010}", s.generate_id()?),
                         kind: run.kind,
                         mentee_id: p.mentee_id.clone(),
@@ -301,7 +376,7 @@ impl MatchingService for MatchingApi {
                         partnership_type: p.partnership_type,
                         locked: false,
                         status: MentorshipStatus::Active,
-                        started_on: today,
+                        started_on: today_in(&muni)?,
                         ended_on: None,
                         end_reason: String::new(),
                         origin: Origin::Run(run.id.clone()),
@@ -339,7 +414,7 @@ impl MatchingService for MatchingApi {
         let out = self
             .state
             .write(&scope, "RejectMatchRun", &rid, bytes, move |s, b, now| {
-                state::municipality(s, &r.municipality_id)?;
+                scope_municipalities(s, &r.municipality_id)?;
                 let mut run = s
                     .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
                     .ok_or_else(|| not_found(&r.run_id))?;
