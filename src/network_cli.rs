@@ -65,6 +65,15 @@ fn xml(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The mentees of a mentorship: a group's members, or the one mentee.
+fn mentees(m: &pb::Mentorship) -> Vec<&str> {
+    if m.members.is_empty() {
+        vec![m.mentee_id.as_str()]
+    } else {
+        m.members.iter().map(String::as_str).collect()
+    }
+}
+
 /// A school-level picture: schools coloured by status, partnerships as bold edges, teacher
 /// pairs between two schools as one dashed edge with the count and subjects.
 pub fn dot(n: &pb::Network) -> String {
@@ -72,7 +81,7 @@ pub fn dot(n: &pb::Network) -> String {
     let _ = writeln!(out, "graph \"{}\" {{", esc(&n.municipality_id));
     let _ = writeln!(
         out,
-        "  graph [label=\"{}: mentoring network\\nred: low results, orange: at risk, green: leader, blue: stable; bold: school partnership, dashed: teacher pairs\", labelloc=t, fontsize=16, fontname=\"Helvetica\", layout=neato, overlap=false, sep=\"+14\", splines=true];",
+        "  graph [label=\"{}: mentoring network\\nred: low results, orange: at risk, green: leader, blue: stable; bold: school partnership, dashed: teachers mentored (pairs and groups)\", labelloc=t, fontsize=16, fontname=\"Helvetica\", layout=neato, overlap=false, sep=\"+14\", splines=true];",
         esc(&n.municipality_id)
     );
     let _ = writeln!(
@@ -107,32 +116,46 @@ pub fn dot(n: &pb::Network) -> String {
         .collect();
     let mut pairs: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for m in &n.mentorships {
-        if m.kind != pb::MatchKind::TeacherPairs as i32 {
-            let what = if m.subject.is_empty() {
-                format!("{} partnership", ptype(m.partnership_type))
+        let teachers = m.kind == pb::MatchKind::TeacherPairs as i32
+            || m.kind == pb::MatchKind::TeacherGroups as i32;
+        if !teachers {
+            let form = if m.kind == pb::MatchKind::SchoolGroups as i32 {
+                "group partnership"
             } else {
-                format!("{} partnership: {}", ptype(m.partnership_type), m.subject)
+                "partnership"
             };
-            let _ = writeln!(
-                out,
-                "  \"{}\" -- \"{}\" [penwidth=3, color=\"{}\", label=\"{}\"];",
-                esc(&m.mentor_id),
-                esc(&m.mentee_id),
-                if ptype(m.partnership_type) == "identical" {
-                    "#6a3d9a"
-                } else {
-                    "#1f4e79"
-                },
-                esc(&what)
-            );
-        } else if let (Some(a), Some(b)) = (
-            school_of.get(m.mentor_id.as_str()),
-            school_of.get(m.mentee_id.as_str()),
-        ) {
-            pairs
-                .entry((a.to_string(), b.to_string()))
-                .or_default()
-                .push(m.subject.clone());
+            let what = if m.subject.is_empty() {
+                format!("{} {form}", ptype(m.partnership_type))
+            } else {
+                format!("{} {form}: {}", ptype(m.partnership_type), m.subject)
+            };
+            for mentee in mentees(m) {
+                let _ = writeln!(
+                    out,
+                    "  \"{}\" -- \"{}\" [penwidth=3, color=\"{}\", label=\"{}\"];",
+                    esc(&m.mentor_id),
+                    esc(mentee),
+                    if ptype(m.partnership_type) == "identical" {
+                        "#6a3d9a"
+                    } else {
+                        "#1f4e79"
+                    },
+                    esc(&what)
+                );
+            }
+        } else {
+            // Teacher pairs and groups: one edge per pair of schools, counting the mentees.
+            let Some(a) = school_of.get(m.mentor_id.as_str()) else {
+                continue;
+            };
+            for mentee in mentees(m) {
+                if let Some(b) = school_of.get(mentee) {
+                    pairs
+                        .entry((a.to_string(), b.to_string()))
+                        .or_default()
+                        .push(m.subject.clone());
+                }
+            }
         }
     }
     for ((a, b), subjects) in pairs {
@@ -140,7 +163,7 @@ pub fn dot(n: &pb::Network) -> String {
         uniq.sort();
         uniq.dedup();
         let label = format!(
-            "{} teacher pair{}: {}",
+            "{} mentee{}: {}",
             subjects.len(),
             if subjects.len() == 1 { "" } else { "s" },
             uniq.join(", ")
@@ -219,23 +242,30 @@ pub fn graphml(n: &pb::Network) -> String {
         );
     }
     for m in &n.mentorships {
-        let (prefix, form) = if m.kind == pb::MatchKind::SchoolDirections as i32 {
-            ("school", "direction_partnership")
-        } else if m.kind == pb::MatchKind::SchoolPartnerships as i32 {
-            ("school", "partnership")
-        } else {
-            ("teacher", "teacher_pair")
+        let (prefix, form) = match pb::MatchKind::try_from(m.kind) {
+            Ok(pb::MatchKind::SchoolDirections) => ("school", "direction_partnership"),
+            Ok(pb::MatchKind::SchoolPartnerships) => ("school", "partnership"),
+            Ok(pb::MatchKind::SchoolGroups) => ("school", "school_group"),
+            Ok(pb::MatchKind::TeacherGroups) => ("teacher", "teacher_group"),
+            _ => ("teacher", "teacher_pair"),
         };
         let mode = if m.mode == pb::Mode::Online as i32 {
             "online"
         } else {
             "in_person"
         };
-        let _ = writeln!(
-            out,
-            "    <edge id=\"{}\" source=\"{prefix}:{}\" target=\"{prefix}:{}\"><data key=\"form\">{form}</data><data key=\"subject\">{}</data><data key=\"mode\">{mode}</data><data key=\"type\">{}</data><data key=\"locked\">{}</data></edge>",
-            xml(&m.id), xml(&m.mentor_id), xml(&m.mentee_id), xml(&m.subject), ptype(m.partnership_type), m.locked
-        );
+        for (k, mentee) in mentees(m).into_iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "    <edge id=\"{}#{k}\" source=\"{prefix}:{}\" target=\"{prefix}:{}\"><data key=\"form\">{form}</data><data key=\"subject\">{}</data><data key=\"mode\">{mode}</data><data key=\"type\">{}</data><data key=\"locked\">{}</data></edge>",
+                xml(&m.id),
+                xml(&m.mentor_id),
+                xml(mentee),
+                xml(&m.subject),
+                ptype(m.partnership_type),
+                m.locked
+            );
+        }
     }
     out.push_str("  </graph>\n</graphml>\n");
     out
@@ -259,6 +289,7 @@ pub fn json(n: &pb::Network) -> String {
             "mentee_id": m.mentee_id, "mentor_id": m.mentor_id, "subject": m.subject,
             "mode": if m.mode == pb::Mode::Online as i32 { "online" } else { "in_person" },
             "type": ptype(m.partnership_type), "locked": m.locked, "started_on": m.started_on,
+            "members": m.members,
         })).collect::<Vec<_>>(),
         "stats": {
             "schools_in_need": stats.schools_in_need,

@@ -434,6 +434,48 @@ async fn groups_and_distributed_networks_run_and_approve() {
         active(&s, pb::MatchKind::SchoolDirections).await.len(),
         dist.pairs.len()
     );
+
+    // School groups: leaders with several schools of similar needs.
+    let sg = run(&s, pb::MatchKind::SchoolGroups, false)
+        .await
+        .run
+        .unwrap();
+    assert!(!sg.pairs.is_empty());
+    for p in &sg.pairs {
+        assert!((2..=3).contains(&p.members.len()), "{p:?}");
+        assert!(!p.type_reason.is_empty());
+    }
+    approve(&s, &sg.id).await.unwrap();
+
+    // The network shows all of it; group members count as mentored; the picture renders.
+    let net = peerlift::network_cli::fetch(s.channel.clone(), "kirovsky".into())
+        .await
+        .unwrap();
+    let stats = net.stats.clone().unwrap();
+    let grouped: usize = groups.pairs.iter().map(|p| p.members.len()).sum();
+    assert_eq!(stats.ab_covered as usize, grouped);
+    assert_eq!(stats.isolated_schools.len(), 0);
+    let dot = peerlift::network_cli::dot(&net);
+    let mut child = std::process::Command::new("dot")
+        .arg("-Tsvg")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("Graphviz `dot` is needed (apt-get install graphviz)");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(dot.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     s.stop().await;
 }
 

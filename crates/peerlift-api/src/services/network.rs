@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 use peerlift_domain::{MatchKind, Mentorship, SchoolStatus};
 use tonic::{Request, Response, Status};
 
-use super::matching::load_snapshot;
+use super::matching::load_scope;
 use crate::convert::enum_to_pb;
 use crate::convert_match::mentorship_to_pb;
 use crate::pb;
 use crate::pb::network_service_server::NetworkService;
-use crate::state::{self, AppState};
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct NetworkApi {
@@ -27,8 +27,8 @@ impl NetworkService for NetworkApi {
         let net = self
             .state
             .read(move |s| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let (snap, _) = load_snapshot(s, &m.id)?;
+                // A municipality, or "region:<name>" for every municipality of a region.
+                let (snap, _) = load_scope(s, &r.municipality_id)?;
                 let (figures, stats) = peerlift_match::network::analyse(
                     &snap,
                     peerlift_domain::Policy::default().default_partner_capacity,
@@ -36,11 +36,17 @@ impl NetworkService for NetworkApi {
                 let active: Vec<&Mentorship> = snap.mentorships.iter().collect();
                 let in_pairs: BTreeSet<&str> = active
                     .iter()
-                    .filter(|x| x.kind == MatchKind::TeacherPairs)
-                    .flat_map(|x| [x.mentee_id.as_str(), x.mentor_id.as_str()])
+                    .filter(|x| {
+                        matches!(x.kind, MatchKind::TeacherPairs | MatchKind::TeacherGroups)
+                    })
+                    .flat_map(|x| {
+                        let mut v = x.mentees();
+                        v.push(x.mentor_id.as_str());
+                        v
+                    })
                     .collect();
                 Ok(pb::Network {
-                    municipality_id: m.id.clone(),
+                    municipality_id: r.municipality_id.clone(),
                     schools: snap
                         .schools
                         .iter()
