@@ -12,10 +12,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, CoverageRow, Diff, Ended, MatchKind, Mode, OutbidBy, Policy, ProblemSize,
-    ProposedPair, SchoolStatus, Term, Unmatched, UnmatchedReason, Weights,
+    Coverage, MatchKind, Mode, OutbidBy, Policy, ProblemSize, ProposedPair, SchoolStatus, Term,
+    Unmatched, UnmatchedReason, Weights,
 };
 
+use crate::explain::{coverage_rows, diff_against};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::school_distance;
 use crate::problem::ExportProblem;
@@ -387,50 +388,24 @@ pub fn match_school_directions(
             e.1 += u64::from(covered);
         }
     }
-    let rows = |m: BTreeMap<String, (u64, u64)>| {
-        m.into_iter()
-            .map(|(key, (demands, covered))| CoverageRow {
-                key,
-                demands,
-                covered,
-            })
-            .collect()
-    };
     let coverage = Coverage {
-        by_level: rows(by_status),
-        by_subject: rows(by_subject_cov),
+        by_level: coverage_rows(by_status),
+        by_subject: coverage_rows(by_subject_cov),
     };
 
-    let proposed: HashMap<(String, String, String), usize> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            (
-                (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
-                i,
-            )
-        })
-        .collect();
     let by_demand: HashMap<(String, String), usize> = pairs
         .iter()
         .enumerate()
         .map(|(i, p)| ((p.mentee_id.clone(), p.subject.clone()), i))
         .collect();
-    let mut diff = Diff::default();
-    let mut kept = HashSet::new();
-    let mut actives: Vec<&peerlift_domain::Mentorship> = snap
-        .mentorships
-        .iter()
-        .filter(|m| m.is_active() && m.kind == MatchKind::SchoolDirections)
-        .collect();
-    actives.sort_by(|a, b| a.id.cmp(&b.id));
-    for m in actives {
-        if let Some(i) = proposed.get(&m.pair_key()) {
-            diff.kept.push(m.id.clone());
-            kept.insert(*i);
-            continue;
-        }
-        let reason = match by_demand.get(&(m.mentee_id.clone(), m.subject.clone())) {
+    let diff = diff_against(
+        snap,
+        MatchKind::SchoolDirections,
+        &pairs,
+        |p| (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
+        |m| m.pair_key(),
+        |m| {
+            match by_demand.get(&(m.mentee_id.clone(), m.subject.clone())) {
             Some(i) => format!(
                 "replaced: {} in {} now with {} (score {})",
                 m.mentee_id, m.subject, pairs[*i].mentor_id, pairs[*i].score
@@ -442,20 +417,9 @@ pub fn match_school_directions(
                 "no longer a demand or outbid: {} in {} has no A/B teachers left, or {}'s platform went to schools that score more",
                 m.mentee_id, m.subject, m.mentor_id
             ),
-        };
-        diff.ended.push(Ended {
-            municipality_id: m.municipality_id.clone(),
-            mentorship_id: m.id.clone(),
-            mentee_id: m.mentee_id.clone(),
-            subject: m.subject.clone(),
-            mentor_id: m.mentor_id.clone(),
-            reason,
-        });
-    }
-    diff.added = (0..pairs.len())
-        .filter(|i| !kept.contains(i))
-        .map(|i| i as u32)
-        .collect();
+        }
+        },
+    );
 
     let export = ExportProblem::new(
         MatchKind::SchoolDirections,

@@ -16,11 +16,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, CoverageRow, Diff, Ended, GroupCapacity, Level, MatchKind, Mode, OutbidBy,
-    PartnershipType, Policy, ProblemSize, ProposedPair, SchoolStatus, Term, Unmatched,
-    UnmatchedReason, Weights,
+    Coverage, CoverageRow, Diff, GroupCapacity, Level, MatchKind, Mode, OutbidBy, PartnershipType,
+    Policy, ProblemSize, ProposedPair, SchoolStatus, Term, Unmatched, UnmatchedReason, Weights,
 };
 
+use crate::explain::{coverage_rows, diff_against};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::{school_distance, Ctx, Demand};
 use crate::problem::ExportProblem;
@@ -708,18 +708,9 @@ pub fn match_teacher_groups(
             e.1 += u64::from(covered[i]);
         }
     }
-    let rows = |m: BTreeMap<String, (u64, u64)>| {
-        m.into_iter()
-            .map(|(key, (demands, covered))| CoverageRow {
-                key,
-                demands,
-                covered,
-            })
-            .collect()
-    };
     let coverage = Coverage {
-        by_level: rows(by_level),
-        by_subject: rows(by_subject_cov),
+        by_level: coverage_rows(by_level),
+        by_subject: coverage_rows(by_subject_cov),
     };
     let diff = group_diff(snap, MatchKind::TeacherGroups, &pairs);
     let export = ExportProblem::new(
@@ -756,41 +747,17 @@ pub fn match_teacher_groups(
 /// The diff of a group run against the active groups of `kind`: a group is kept when the same
 /// members (the label) have the same mentor.
 fn group_diff(snap: &Snapshot, kind: MatchKind, pairs: &[ProposedPair]) -> Diff {
-    let proposed: HashMap<(String, String), usize> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| ((p.mentee_id.clone(), p.mentor_id.clone()), i))
-        .collect();
-    let mut diff = Diff::default();
-    let mut kept = HashSet::new();
-    let mut actives: Vec<&peerlift_domain::Mentorship> = snap
-        .mentorships
-        .iter()
-        .filter(|m| m.is_active() && m.kind == kind)
-        .collect();
-    actives.sort_by(|a, b| a.id.cmp(&b.id));
-    for m in actives {
-        if let Some(i) = proposed.get(&(m.mentee_id.clone(), m.mentor_id.clone())) {
-            diff.kept.push(m.id.clone());
-            kept.insert(*i);
-            continue;
-        }
-        diff.ended.push(Ended {
-            municipality_id: m.municipality_id.clone(),
-            mentorship_id: m.id.clone(),
-            mentee_id: m.mentee_id.clone(),
-            subject: m.subject.clone(),
-            mentor_id: m.mentor_id.clone(),
-            reason:
-                "regrouped: the members' deficits changed, or a better mentor or grouping was found"
-                    .into(),
-        });
-    }
-    diff.added = (0..pairs.len())
-        .filter(|i| !kept.contains(i))
-        .map(|i| i as u32)
-        .collect();
-    diff
+    diff_against(
+        snap,
+        kind,
+        pairs,
+        |p| (p.mentee_id.clone(), p.mentor_id.clone()),
+        |m| (m.mentee_id.clone(), m.mentor_id.clone()),
+        |_| {
+            "regrouped: the members' deficits changed, or a better mentor or grouping was found"
+                .into()
+        },
+    )
 }
 
 /// Runs school-group matching (GROUPS mode): schools in need grouped by similar needs, each

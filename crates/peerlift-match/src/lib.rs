@@ -6,6 +6,7 @@
 //! unmatched demand, with the diff against the active mentorships.
 
 pub mod directions;
+mod explain;
 pub mod graph;
 pub mod groups;
 pub mod network;

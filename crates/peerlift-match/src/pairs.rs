@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, CoverageRow, Diff, Ended, Level, MatchKind, Mode, OutbidBy, Policy, ProblemSize,
-    ProposedPair, Term, Unmatched, UnmatchedReason, Weights,
+    Coverage, Level, MatchKind, Mode, OutbidBy, Policy, ProblemSize, ProposedPair, Term, Unmatched,
+    UnmatchedReason, Weights,
 };
 
+use crate::explain::{coverage_rows, diff_against};
 use crate::graph::{distance_km, CompetenceGraph, Snapshot};
 use crate::problem::ExportProblem;
 use crate::solver::{self, Arc, Problem};
@@ -657,64 +658,25 @@ pub fn match_teacher_pairs(
             e.1 += u64::from(covered);
         }
     }
-    let rows = |m: BTreeMap<String, (u64, u64)>| {
-        m.into_iter()
-            .map(|(key, (demands, covered))| CoverageRow {
-                key,
-                demands,
-                covered,
-            })
-            .collect()
-    };
     let coverage = Coverage {
-        by_level: rows(by_level),
-        by_subject: rows(by_subject),
+        by_level: coverage_rows(by_level),
+        by_subject: coverage_rows(by_subject),
     };
 
     // The diff against active pairs.
-    let proposed: HashMap<(String, String, String), usize> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            (
-                (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
-                i,
-            )
-        })
-        .collect();
-    let mut diff = Diff::default();
-    let mut kept_pairs = HashSet::new();
-    let mut actives: Vec<&peerlift_domain::Mentorship> = snap
-        .mentorships
-        .iter()
-        .filter(|m| m.is_active() && m.kind == MatchKind::TeacherPairs)
-        .collect();
-    actives.sort_by(|a, b| a.id.cmp(&b.id));
     let by_mentee: HashMap<(String, String), usize> = pairs
         .iter()
         .enumerate()
         .map(|(i, p)| ((p.mentee_id.clone(), p.subject.clone()), i))
         .collect();
-    for m in actives {
-        if let Some(i) = proposed.get(&m.pair_key()) {
-            diff.kept.push(m.id.clone());
-            kept_pairs.insert(*i);
-            continue;
-        }
-        let reason = end_reason(snap, &g, policy, &ctx.vetoed_ids, m, &by_mentee, &pairs);
-        diff.ended.push(Ended {
-            municipality_id: m.municipality_id.clone(),
-            mentorship_id: m.id.clone(),
-            mentee_id: m.mentee_id.clone(),
-            subject: m.subject.clone(),
-            mentor_id: m.mentor_id.clone(),
-            reason,
-        });
-    }
-    diff.added = (0..pairs.len())
-        .filter(|i| !kept_pairs.contains(i))
-        .map(|i| i as u32)
-        .collect();
+    let diff = diff_against(
+        snap,
+        MatchKind::TeacherPairs,
+        &pairs,
+        |p| (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
+        |m| m.pair_key(),
+        |m| end_reason(snap, &g, policy, &ctx.vetoed_ids, m, &by_mentee, &pairs),
+    );
 
     let objective = pairs.iter().filter(|p| !p.locked).map(|p| p.score).sum();
     let export = ExportProblem::new(

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, CoverageRow, Diff, Ended, Level, MatchKind, Mode, OutbidBy, PartnershipType, Policy,
-    ProblemSize, ProposedPair, SchoolStatus, Significance, Term, Unmatched, UnmatchedReason,
-    Weights,
+    Coverage, CoverageRow, Level, MatchKind, Mode, OutbidBy, PartnershipType, Policy, ProblemSize,
+    ProposedPair, SchoolStatus, Significance, Term, Unmatched, UnmatchedReason, Weights,
 };
 
+use crate::explain::{coverage_rows, diff_against};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::school_distance;
 use crate::problem::ExportProblem;
@@ -449,90 +449,60 @@ pub fn match_school_partnerships(
         e.1 += 1;
     }
     let coverage = Coverage {
-        by_level: by_status
-            .into_iter()
-            .map(|(key, (demands, covered))| CoverageRow {
-                key,
-                demands,
-                covered,
-            })
-            .collect(),
+        by_level: coverage_rows(by_status),
         by_subject: Vec::new(),
     };
 
     // Diff against active partnerships.
-    let proposed: HashMap<(String, String), usize> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| ((p.mentee_id.clone(), p.mentor_id.clone()), i))
-        .collect();
     let by_mentee: HashMap<String, usize> = pairs
         .iter()
         .enumerate()
         .map(|(i, p)| (p.mentee_id.clone(), i))
         .collect();
-    let mut diff = Diff::default();
-    let mut kept = HashSet::new();
-    let mut actives: Vec<&peerlift_domain::Mentorship> = snap
-        .mentorships
-        .iter()
-        .filter(|m| m.is_active() && m.kind == MatchKind::SchoolPartnerships)
-        .collect();
-    actives.sort_by(|a, b| a.id.cmp(&b.id));
-    for m in actives {
-        if let Some(i) = proposed.get(&(m.mentee_id.clone(), m.mentor_id.clone())) {
-            diff.kept.push(m.id.clone());
-            kept.insert(*i);
-            continue;
-        }
-        let key = |x: &str| (m.municipality_id.clone(), x.to_string());
-        let reason = match (
-            g.school_index.get(&key(&m.mentee_id)),
-            g.school_index.get(&key(&m.mentor_id)),
-        ) {
-            (Some(a), Some(b)) => {
-                let (sa, sb) = (&snap.schools[*a as usize], &snap.schools[*b as usize]);
-                if !matches!(sa.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
-                    format!(
-                        "{} left the low-result list (now {})",
-                        sa.id,
-                        sa.status.code()
-                    )
-                } else if sb.status != SchoolStatus::Leader {
-                    format!(
-                        "{} is no longer a leader school (now {})",
-                        sb.id,
-                        sb.status.code()
-                    )
-                } else if vetoed.contains(&(sa.id.clone(), sb.id.clone())) {
-                    "the partnership was vetoed".into()
-                } else if let Some(i) = by_mentee.get(&sa.id) {
-                    format!(
-                        "replaced: {} now partners {} (score {})",
-                        sa.id, pairs[*i].mentor_id, pairs[*i].score
-                    )
-                } else {
-                    format!(
-                        "outbid: {}'s capacity went to schools that score more",
-                        sb.id
-                    )
+    let diff = diff_against(
+        snap,
+        MatchKind::SchoolPartnerships,
+        &pairs,
+        |p| (p.mentee_id.clone(), p.mentor_id.clone()),
+        |m| (m.mentee_id.clone(), m.mentor_id.clone()),
+        |m| {
+            let key = |x: &str| (m.municipality_id.clone(), x.to_string());
+            match (
+                g.school_index.get(&key(&m.mentee_id)),
+                g.school_index.get(&key(&m.mentor_id)),
+            ) {
+                (Some(a), Some(b)) => {
+                    let (sa, sb) = (&snap.schools[*a as usize], &snap.schools[*b as usize]);
+                    if !matches!(sa.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
+                        format!(
+                            "{} left the low-result list (now {})",
+                            sa.id,
+                            sa.status.code()
+                        )
+                    } else if sb.status != SchoolStatus::Leader {
+                        format!(
+                            "{} is no longer a leader school (now {})",
+                            sb.id,
+                            sb.status.code()
+                        )
+                    } else if vetoed.contains(&(sa.id.clone(), sb.id.clone())) {
+                        "the partnership was vetoed".into()
+                    } else if let Some(i) = by_mentee.get(&sa.id) {
+                        format!(
+                            "replaced: {} now partners {} (score {})",
+                            sa.id, pairs[*i].mentor_id, pairs[*i].score
+                        )
+                    } else {
+                        format!(
+                            "outbid: {}'s capacity went to schools that score more",
+                            sb.id
+                        )
+                    }
                 }
+                _ => "a school of the partnership is no longer in the registry".into(),
             }
-            _ => "a school of the partnership is no longer in the registry".into(),
-        };
-        diff.ended.push(Ended {
-            municipality_id: m.municipality_id.clone(),
-            mentorship_id: m.id.clone(),
-            mentee_id: m.mentee_id.clone(),
-            subject: String::new(),
-            mentor_id: m.mentor_id.clone(),
-            reason,
-        });
-    }
-    diff.added = (0..pairs.len())
-        .filter(|i| !kept.contains(i))
-        .map(|i| i as u32)
-        .collect();
+        },
+    );
 
     let export = ExportProblem::new(
         MatchKind::SchoolPartnerships,

@@ -1,0 +1,66 @@
+//! Pieces every kind of run explains the same way: coverage rows and the diff against what is
+//! active.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::Hash;
+
+use peerlift_domain::{CoverageRow, Diff, Ended, MatchKind, Mentorship, ProposedPair};
+
+use crate::graph::Snapshot;
+
+/// Coverage rows from (demands, covered) counts by key, in key order.
+pub(crate) fn coverage_rows(m: BTreeMap<String, (u64, u64)>) -> Vec<CoverageRow> {
+    m.into_iter()
+        .map(|(key, (demands, covered))| CoverageRow {
+            key,
+            demands,
+            covered,
+        })
+        .collect()
+}
+
+/// The proposal against the active mentorships of `kind`: an active one whose key matches a
+/// proposed pair is kept, every other ends with the reason `reason` gives, and the proposed
+/// pairs not kept are added. Active mentorships are visited in id order.
+pub(crate) fn diff_against<K: Eq + Hash>(
+    snap: &Snapshot,
+    kind: MatchKind,
+    pairs: &[ProposedPair],
+    pair_key: impl Fn(&ProposedPair) -> K,
+    active_key: impl Fn(&Mentorship) -> K,
+    mut reason: impl FnMut(&Mentorship) -> String,
+) -> Diff {
+    let proposed: HashMap<K, usize> = pairs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (pair_key(p), i))
+        .collect();
+    let mut actives: Vec<&Mentorship> = snap
+        .mentorships
+        .iter()
+        .filter(|m| m.is_active() && m.kind == kind)
+        .collect();
+    actives.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut diff = Diff::default();
+    let mut kept = HashSet::new();
+    for m in actives {
+        if let Some(i) = proposed.get(&active_key(m)) {
+            diff.kept.push(m.id.clone());
+            kept.insert(*i);
+            continue;
+        }
+        diff.ended.push(Ended {
+            municipality_id: m.municipality_id.clone(),
+            mentorship_id: m.id.clone(),
+            mentee_id: m.mentee_id.clone(),
+            subject: m.subject.clone(),
+            mentor_id: m.mentor_id.clone(),
+            reason: reason(m),
+        });
+    }
+    diff.added = (0..pairs.len())
+        .filter(|i| !kept.contains(i))
+        .map(|i| i as u32)
+        .collect();
+    diff
+}
