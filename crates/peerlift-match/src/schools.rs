@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, CoverageRow, Level, MatchKind, Mode, OutbidBy, PartnershipType, Policy, ProblemSize,
-    ProposedPair, SchoolStatus, Significance, Term, Unmatched, UnmatchedReason, Weights,
+    Coverage, Level, MatchKind, Mode, OutbidBy, PartnershipType, Policy, ProblemSize, ProposedPair,
+    SchoolStatus, Significance, Term, Unmatched, UnmatchedReason, Weights,
 };
 
 use crate::explain::{coverage_rows, diff_against};
