@@ -572,3 +572,44 @@ async fn a_region_run_pairs_across_municipalities_online_and_approves_into_each(
     assert_eq!(err.code(), Code::FailedPrecondition);
     s.stop().await;
 }
+
+#[tokio::test]
+async fn a_retried_run_with_its_request_id_is_answered_without_a_second_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let req = pb::RunMatchingRequest {
+        municipality_id: "kirovsky".into(),
+        kind: pb::MatchKind::SchoolPartnerships as i32,
+        request_id: "nightly-2026-11-23".into(),
+        ..Default::default()
+    };
+    let a = matching(&s)
+        .run_matching(req.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    let b = matching(&s)
+        .run_matching(req.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(a.run.clone().unwrap().id, b.run.unwrap().id);
+    let runs = matching(&s)
+        .list_match_runs(pb::ListMatchRunsRequest {
+            municipality_id: "kirovsky".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .runs;
+    assert_eq!(runs.len(), 1);
+    let mut other = req;
+    other.kind = pb::MatchKind::TeacherPairs as i32;
+    let err = matching(&s).run_matching(other).await.unwrap_err();
+    assert_eq!(bad_fields(&err), ["request_id"]);
+    s.stop().await;
+}

@@ -109,6 +109,37 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// The stored answer of an earlier identical write with this request id, if any, so an
+    /// expensive call (a match run) can answer a retry without recomputing. A request id
+    /// reused for a different request is INVALID_ARGUMENT, as in [`AppState::write`].
+    pub async fn replay<Resp: Message + Default + 'static>(
+        &self,
+        scope: &str,
+        method: &'static str,
+        request_id: &str,
+        request: &[u8],
+    ) -> ApiResult<Option<Resp>> {
+        if request_id.is_empty() {
+            return Ok(None);
+        }
+        check_request_id(request_id)?;
+        let fp = fingerprint(method, request);
+        let k = key(&[scope, method, request_id]);
+        self.read(move |s| match s.get::<IdempotencyEntry>(&k)? {
+            None => Ok(None),
+            Some(prev) if prev.fingerprint != fp => Err(ApiError::invalid(
+                "request_id",
+                "was already used for a different request",
+            )),
+            Some(prev) => Resp::decode(prev.response.as_slice())
+                .map(Some)
+                .map_err(|e| ApiError::Internal(format!("stored response unreadable: {e}"))),
+        })
+        .await
+    }
+}
+
 fn check_request_id(id: &str) -> ApiResult<()> {
     if id.len() > 128 || !id.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ApiError::invalid(

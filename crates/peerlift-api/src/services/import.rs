@@ -27,6 +27,9 @@ pub struct ImportApi {
 /// Chunks queued between the network and the importer.
 const QUEUE: usize = 8;
 
+/// Longest silence accepted from an import stream.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
 #[tonic::async_trait]
 impl ImportService for ImportApi {
     async fn import(
@@ -72,7 +75,21 @@ impl ImportService for ImportApi {
             importer.finish()
         });
         loop {
-            let msg = match stream.message().await {
+            // The importer holds the store's write lock: a client that stops sending must not
+            // hold every other writer up, so a silent stream is cut after IDLE.
+            let next = match tokio::time::timeout(IDLE, stream.message()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    let _ = tx
+                        .send(Err(ApiError::Cancelled(format!(
+                            "the import stream sent nothing for {} s; nothing more was imported",
+                            IDLE.as_secs()
+                        ))))
+                        .await;
+                    break;
+                }
+            };
+            let msg = match next {
                 Ok(Some(m)) => m,
                 Ok(None) => break,
                 Err(status) => {

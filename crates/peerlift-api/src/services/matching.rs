@@ -183,6 +183,16 @@ impl MatchingService for MatchingApi {
         };
         let weights = weights_from_pb(r.weights).map_err(ApiError::Invalid)?;
         let policy = policy_from_pb(r.policy.clone()).map_err(ApiError::Invalid)?;
+        if !r.dry_run {
+            let bytes = r.encode_to_vec();
+            if let Some(done) = self
+                .state
+                .replay::<pb::RunMatchingResponse>(&scope, "RunMatching", &r.request_id, &bytes)
+                .await?
+            {
+                return Ok(Response::new(done));
+            }
+        }
         let muni = scope.clone();
         let now = (self.state.clock)();
         let include = r.include_problem;

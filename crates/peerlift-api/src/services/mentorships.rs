@@ -308,12 +308,16 @@ impl MentorshipService for MentorshipApi {
             request_id: r.request_id.clone(),
         };
         let now = (state.clock)();
+        let muni = r.municipality_id.clone();
+        let today_there = state
+            .read(move |s| Ok(today(&crate::state::municipality(s, &muni)?, now)))
+            .await?;
         let out = self
             .modify("EndMentorship", lock, move |m| {
                 require_active(m)?;
                 m.status = MentorshipStatus::Ended;
                 m.locked = false;
-                m.ended_on = Some(now.to_zoned(jiff::tz::TimeZone::UTC).date());
+                m.ended_on = Some(today_there);
                 m.end_reason = reason;
                 Ok(())
             })
