@@ -1,0 +1,452 @@
+//! Session scheduling (the core of the sessions capability): place the sessions each active
+//! mentorship is due over a horizon of weeks, inside weekly availability windows, never
+//! double-booking a mentor or a mentee, leaving travel time between schools for in-person
+//! sessions of one mentor, skipping non-working days, and saying why a session could not be
+//! placed.
+//!
+//! Pure and deterministic: requests are handled in id order, days in date order, start times
+//! in 15-minute steps, the first feasible slot wins.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::{Date, DateTime, Time};
+use jiff::ToSpan;
+use peerlift_domain::{Mode, Weekday, Window};
+
+/// Start times are tried on this grid (minutes).
+pub const STEP_MINUTES: u16 = 15;
+
+/// One mentorship's due sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub mentorship_id: String,
+    pub mentor: String,
+    pub mentees: Vec<String>,
+    pub mode: Mode,
+    /// Where an in-person session happens (usually the mentee's school, for lesson visits).
+    pub school: Option<String>,
+    pub duration_minutes: u16,
+    /// Sessions per due week.
+    pub per_week: u16,
+    /// Due every this many weeks (1: weekly).
+    pub every_weeks: u16,
+}
+
+/// A session already in the calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Busy {
+    pub people: Vec<String>,
+    pub start: DateTime,
+    pub end: DateTime,
+    pub mode: Mode,
+    pub school: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub start: Date,
+    pub weeks: u16,
+    pub non_working: BTreeSet<Date>,
+    /// Weekly windows of each person; a person without windows follows `default_windows`.
+    pub windows: BTreeMap<String, Vec<Window>>,
+    /// The municipality's methodical day(s): when people without their own windows are free.
+    pub default_windows: Vec<Window>,
+    pub requests: Vec<Request>,
+    pub busy: Vec<Busy>,
+    /// Travel minutes between two schools (symmetric); missing pairs count as 0.
+    pub travel: BTreeMap<(String, String), u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placed {
+    pub mentorship_id: String,
+    pub start: DateTime,
+    pub end: DateTime,
+    pub mode: Mode,
+    pub school: Option<String>,
+    pub people: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unplaced {
+    pub mentorship_id: String,
+    /// The Monday of the week the session was due.
+    pub week: Date,
+    pub reason: String,
+}
+
+fn weekday_of(d: Date) -> Weekday {
+    match d.weekday() {
+        jiff::civil::Weekday::Monday => Weekday::Monday,
+        jiff::civil::Weekday::Tuesday => Weekday::Tuesday,
+        jiff::civil::Weekday::Wednesday => Weekday::Wednesday,
+        jiff::civil::Weekday::Thursday => Weekday::Thursday,
+        jiff::civil::Weekday::Friday => Weekday::Friday,
+        jiff::civil::Weekday::Saturday => Weekday::Saturday,
+        jiff::civil::Weekday::Sunday => Weekday::Sunday,
+    }
+}
+
+fn at(d: Date, minute: u16) -> DateTime {
+    let t = Time::new((minute / 60) as i8, (minute % 60) as i8, 0, 0).unwrap_or(Time::midnight());
+    d.to_datetime(t)
+}
+
+/// Minutes between two schools.
+fn travel(input: &Input, a: &Option<String>, b: &Option<String>) -> i64 {
+    match (a, b) {
+        (Some(a), Some(b)) if a != b => {
+            let k = if a < b {
+                (a.clone(), b.clone())
+            } else {
+                (b.clone(), a.clone())
+            };
+            i64::from(input.travel.get(&k).copied().unwrap_or(0))
+        }
+        _ => 0,
+    }
+}
+
+/// The windows a person is free in on a weekday.
+fn windows_of<'a>(input: &'a Input, person: &str, day: Weekday) -> Vec<&'a Window> {
+    input
+        .windows
+        .get(person)
+        .filter(|w| !w.is_empty())
+        .unwrap_or(&input.default_windows)
+        .iter()
+        .filter(|w| w.weekday == day)
+        .collect()
+}
+
+/// Places every request's sessions over the horizon.
+pub fn propose(input: &Input) -> (Vec<Placed>, Vec<Unplaced>) {
+    let mut calendar: Vec<Busy> = input.busy.clone();
+    let mut placed = Vec::new();
+    let mut unplaced = Vec::new();
+    let mut requests: Vec<&Request> = input.requests.iter().collect();
+    requests.sort_by(|a, b| a.mentorship_id.cmp(&b.mentorship_id));
+    // Weeks start on the Monday of the start date's week; days before `start` are skipped.
+    let first_monday = input
+        .start
+        .checked_sub((input.start.weekday().to_monday_zero_offset() as i64).days())
+        .unwrap_or(input.start);
+    for w in 0..input.weeks {
+        let Ok(monday) = first_monday.checked_add((i64::from(w) * 7).days()) else {
+            break;
+        };
+        for r in &requests {
+            if r.every_weeks == 0 || w % r.every_weeks != 0 {
+                continue;
+            }
+            let mut people = vec![r.mentor.clone()];
+            people.extend(r.mentees.iter().cloned());
+            for _ in 0..r.per_week.max(1) {
+                match place_one(input, &calendar, r, &people, monday) {
+                    Ok(p) => {
+                        calendar.push(Busy {
+                            people: p.people.clone(),
+                            start: p.start,
+                            end: p.end,
+                            mode: p.mode,
+                            school: p.school.clone(),
+                        });
+                        placed.push(p);
+                    }
+                    Err(reason) => unplaced.push(Unplaced {
+                        mentorship_id: r.mentorship_id.clone(),
+                        week: monday,
+                        reason,
+                    }),
+                }
+            }
+        }
+    }
+    (placed, unplaced)
+}
+
+fn place_one(
+    input: &Input,
+    calendar: &[Busy],
+    r: &Request,
+    people: &[String],
+    monday: Date,
+) -> Result<Placed, String> {
+    let mut saw_working_day = false;
+    let mut saw_common_window = false;
+    let mut blocked_by_travel = false;
+    for offset in 0..7i64 {
+        let Ok(day) = monday.checked_add(offset.days()) else {
+            continue;
+        };
+        if day < input.start || input.non_working.contains(&day) {
+            continue;
+        }
+        saw_working_day = true;
+        let wd = weekday_of(day);
+        // The slots free for everyone: intersect the mentor's windows with each mentee's.
+        let mut common: Vec<(u16, u16)> = windows_of(input, &r.mentor, wd)
+            .iter()
+            .map(|w| (w.start_minute, w.end_minute))
+            .collect();
+        for m in &r.mentees {
+            let theirs: Vec<(u16, u16)> = windows_of(input, m, wd)
+                .iter()
+                .map(|w| (w.start_minute, w.end_minute))
+                .collect();
+            let mut next = Vec::new();
+            for (a, b) in &common {
+                for (c, d) in &theirs {
+                    let (s, e) = ((*a).max(*c), (*b).min(*d));
+                    if s < e {
+                        next.push((s, e));
+                    }
+                }
+            }
+            common = next;
+        }
+        common.sort_unstable();
+        for (ws, we) in common {
+            if we - ws < r.duration_minutes {
+                continue;
+            }
+            saw_common_window = true;
+            let mut t = ws;
+            while t + r.duration_minutes <= we {
+                let (start, end) = (at(day, t), at(day, t + r.duration_minutes));
+                match conflict(input, calendar, r, people, start, end) {
+                    None => {
+                        return Ok(Placed {
+                            mentorship_id: r.mentorship_id.clone(),
+                            start,
+                            end,
+                            mode: r.mode,
+                            school: r.school.clone(),
+                            people: people.to_vec(),
+                        })
+                    }
+                    Some(true) => blocked_by_travel = true,
+                    Some(false) => {}
+                }
+                t += STEP_MINUTES;
+            }
+        }
+    }
+    Err(if !saw_working_day {
+        "no working day in the week".into()
+    } else if !saw_common_window {
+        format!(
+            "no common availability window of {} minutes for {}",
+            r.duration_minutes,
+            people.join(", ")
+        )
+    } else if blocked_by_travel {
+        "every common slot is taken, or too close to the mentor's session at another school (travel time)".into()
+    } else {
+        "every common slot is taken by other sessions of the participants".into()
+    })
+}
+
+/// Whether the slot clashes: None = free; Some(true) = only travel time is short; Some(false)
+/// = someone is booked. Anyone attending two in-person sessions at different schools on one
+/// day needs the travel time between them.
+fn conflict(
+    input: &Input,
+    calendar: &[Busy],
+    r: &Request,
+    people: &[String],
+    start: DateTime,
+    end: DateTime,
+) -> Option<bool> {
+    let mut travel_only = false;
+    for b in calendar {
+        if !b.people.iter().any(|p| people.contains(p)) {
+            continue;
+        }
+        if b.start < end && start < b.end {
+            return Some(false);
+        }
+        if r.mode == Mode::InPerson && b.mode == Mode::InPerson && b.start.date() == start.date() {
+            let gap = travel(input, &b.school, &r.school);
+            let apart = if b.end <= start {
+                (start - b.end).get_minutes()
+            } else {
+                (b.start - end).get_minutes()
+            };
+            if apart < gap {
+                travel_only = true;
+            }
+        }
+    }
+    if travel_only {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn thursday() -> Window {
+        Window {
+            weekday: Weekday::Thursday,
+            start_minute: 14 * 60,
+            end_minute: 17 * 60,
+        }
+    }
+
+    #[test]
+    fn a_weekly_visit_lands_on_the_methodical_day_and_skips_holidays() {
+        let start = Date::constant(2026, 11, 23); // a Monday
+        let input = Input {
+            start,
+            weeks: 3,
+            non_working: [Date::constant(2026, 12, 3)].into(), // the second Thursday
+            default_windows: vec![thursday()],
+            requests: vec![Request {
+                mentorship_id: "ms-1".into(),
+                mentor: "m".into(),
+                mentees: vec!["e".into()],
+                mode: Mode::InPerson,
+                school: Some("s".into()),
+                duration_minutes: 45,
+                per_week: 1,
+                every_weeks: 1,
+            }],
+            ..Input::default()
+        };
+        let (placed, unplaced) = propose(&input);
+        let days: Vec<Date> = placed.iter().map(|p| p.start.date()).collect();
+        assert_eq!(
+            days,
+            [Date::constant(2026, 11, 26), Date::constant(2026, 12, 10)]
+        );
+        assert_eq!(unplaced.len(), 1);
+        assert_eq!(unplaced[0].week, Date::constant(2026, 11, 30));
+        assert!(
+            unplaced[0].reason.contains("no common availability"),
+            "{unplaced:?}"
+        );
+    }
+
+    /// Random districts: schools, people with windows, pairs and groups.
+    fn district() -> impl Strategy<Value = Input> {
+        let windows = proptest::collection::vec((0usize..7, 8u16..18, 1u16..4), 1..4);
+        let requests = proptest::collection::vec(
+            (
+                0usize..5,
+                proptest::collection::vec(5usize..12, 1..3),
+                any::<bool>(),
+                0usize..4,
+                30u16..120,
+                1u16..3,
+            ),
+            1..10,
+        );
+        let holidays = proptest::collection::btree_set(0i64..28, 0..5);
+        (
+            proptest::collection::vec(windows, 12),
+            requests,
+            holidays,
+            proptest::collection::vec(0u16..90, 6),
+        )
+            .prop_map(|(wins, reqs, holidays, travel)| {
+                let start = Date::constant(2026, 11, 23);
+                let mut input = Input {
+                    start,
+                    weeks: 4,
+                    non_working: holidays
+                        .into_iter()
+                        .filter_map(|d| start.checked_add(d.days()).ok())
+                        .collect(),
+                    default_windows: vec![thursday()],
+                    ..Input::default()
+                };
+                for (p, ws) in wins.iter().enumerate() {
+                    let mut list: Vec<Window> = ws
+                        .iter()
+                        .map(|(d, h, len)| Window {
+                            weekday: Weekday::ALL[*d],
+                            start_minute: h * 60,
+                            end_minute: (h + len) * 60,
+                        })
+                        .collect();
+                    list.sort();
+                    list.dedup_by(|a, b| a.weekday == b.weekday);
+                    if p % 3 != 0 {
+                        input.windows.insert(format!("p{p}"), list);
+                    }
+                }
+                let schools = ["a", "b", "c", "d"];
+                let mut k = 0;
+                for i in 0..4 {
+                    for j in i + 1..4 {
+                        input
+                            .travel
+                            .insert((schools[i].to_string(), schools[j].to_string()), travel[k]);
+                        k += 1;
+                    }
+                }
+                for (i, (mentor, mentees, online, school, dur, per_week)) in
+                    reqs.into_iter().enumerate()
+                {
+                    input.requests.push(Request {
+                        mentorship_id: format!("ms-{i:02}"),
+                        mentor: format!("p{mentor}"),
+                        mentees: mentees.iter().map(|m| format!("p{m}")).collect(),
+                        mode: if online { Mode::Online } else { Mode::InPerson },
+                        school: (!online).then(|| schools[school].to_string()),
+                        duration_minutes: dur,
+                        per_week,
+                        every_weeks: 1 + (i as u16 % 2),
+                    });
+                }
+                input
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn schedules_never_double_book_and_keep_windows_holidays_and_travel(input in district()) {
+            let (placed, unplaced) = propose(&input);
+            for (i, p) in placed.iter().enumerate() {
+                // Availability and working days.
+                prop_assert!(!input.non_working.contains(&p.start.date()));
+                prop_assert!(p.start.date() >= input.start);
+                let wd = weekday_of(p.start.date());
+                let (s, e) = (
+                    (p.start.hour() as u16) * 60 + p.start.minute() as u16,
+                    (p.end.hour() as u16) * 60 + p.end.minute() as u16,
+                );
+                for person in &p.people {
+                    let inside = windows_of(&input, person, wd)
+                        .iter()
+                        .any(|w| w.start_minute <= s && e <= w.end_minute);
+                    prop_assert!(inside, "{person} outside their windows: {p:?}");
+                }
+                for q in &placed[i + 1..] {
+                    let shared = p.people.iter().any(|x| q.people.contains(x));
+                    if shared {
+                        prop_assert!(q.end <= p.start || p.end <= q.start, "double booking {p:?} {q:?}");
+                    }
+                    // Travel between in-person sessions at different schools on one day.
+                    if shared && p.mode == Mode::InPerson && q.mode == Mode::InPerson
+                        && p.start.date() == q.start.date()
+                    {
+                        let gap = travel(&input, &p.school, &q.school);
+                        let apart = if p.end <= q.start { (q.start - p.end).get_minutes() } else { (p.start - q.end).get_minutes() };
+                        prop_assert!(apart >= gap, "travel {gap} min, apart {apart}: {p:?} {q:?}");
+                    }
+                }
+            }
+            for u in &unplaced {
+                prop_assert!(!u.reason.is_empty());
+            }
+            prop_assert_eq!(propose(&input), (placed, unplaced));
+        }
+    }
+}
