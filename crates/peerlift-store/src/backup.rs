@@ -211,7 +211,7 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
         ));
     }
     let guard = store.lock();
-    let mut batch = Batch::default();
+    let mut batch = Batch::without_generation_bumps();
     let mut pending = HashSet::new();
     let mut count = 0u64;
     let mut ended = None;
@@ -242,7 +242,10 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
         }
         count += 1;
         if batch.len() >= RESTORE_BATCH {
-            store.commit_locked(std::mem::take(&mut batch))?;
+            store.commit_locked(std::mem::replace(
+                &mut batch,
+                Batch::without_generation_bumps(),
+            ))?;
             pending.clear();
         }
     }

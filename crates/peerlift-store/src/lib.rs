@@ -195,6 +195,8 @@ pub struct Batch {
     touched: std::collections::BTreeSet<String>,
     /// Municipalities whose generation the batch sets itself (restore).
     explicit_generation: std::collections::BTreeSet<String>,
+    /// Restore writes the saved generations itself: no automatic bumps at all.
+    no_bumps: bool,
 }
 
 impl Batch {
@@ -220,6 +222,20 @@ impl Batch {
             key,
             old_index: codec::index_of_encoded::<R>,
         });
+    }
+
+    /// A batch that never bumps generations (restore, which writes the saved ones).
+    pub fn without_generation_bumps() -> Batch {
+        Batch {
+            no_bumps: true,
+            ..Batch::default()
+        }
+    }
+
+    /// Marks a municipality's matching inputs as changed by this batch even when no record of
+    /// its own is written (a cross-municipality mentorship changes its mentor's municipality).
+    pub fn touch_municipality(&mut self, municipality: &str) {
+        self.touched.insert(municipality.to_string());
     }
 
     fn touch(&mut self, tree: TreeId, key: &[u8]) {
@@ -432,18 +448,17 @@ impl Store {
         let bumps: Vec<&String> = batch
             .touched
             .iter()
-            .filter(|m| !batch.explicit_generation.contains(*m))
+            .filter(|m| !batch.no_bumps && !batch.explicit_generation.contains(*m))
             .collect();
         let result = self
             .trees
             .as_slice()
             .transaction(|txs: &Vec<TransactionalTree>| {
                 for op in &batch.ops {
-                    apply(txs, op).map_err(ConflictableTransactionError::Abort)?;
+                    apply(txs, op)?;
                 }
                 for m in &bumps {
-                    bump_generation(&txs[TreeId::Generations as usize], m)
-                        .map_err(ConflictableTransactionError::Abort)?;
+                    bump_generation(&txs[TreeId::Generations as usize], m)?;
                 }
                 Ok(())
             });
@@ -515,32 +530,33 @@ fn open_db(path: &Path, shown: &str) -> Result<sled::Db> {
     }
 }
 
-fn bump_generation(tx: &TransactionalTree, municipality: &str) -> Result<()> {
+/// Inside a transaction: sled's own errors stay sled's (a conflict is retried by sled, storage
+/// errors surface), ours abort the transaction.
+type TxResult = std::result::Result<(), ConflictableTransactionError<StoreError>>;
+
+fn ours(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+fn bump_generation(tx: &TransactionalTree, municipality: &str) -> TxResult {
     let k = key(&[municipality]);
-    let current = match tx.get(k.as_slice()).map_err(unabortable)? {
-        Some(v) => codec::decode::<Generation>(TreeId::Generations, &v)?.value,
+    let current = match tx.get(k.as_slice())? {
+        Some(v) => {
+            codec::decode::<Generation>(TreeId::Generations, &v)
+                .map_err(ours)?
+                .value
+        }
         None => 0,
     };
     let next = Generation {
         municipality_id: municipality.to_string(),
         value: current + 1,
     };
-    tx.insert(k.as_slice(), codec::encode(&next)?)
-        .map_err(unabortable)?;
+    tx.insert(k.as_slice(), codec::encode(&next).map_err(ours)?)?;
     Ok(())
 }
 
-fn unabortable(e: sled::transaction::UnabortableTransactionError) -> StoreError {
-    match e {
-        sled::transaction::UnabortableTransactionError::Storage(e) => StoreError::Sled(e),
-        sled::transaction::UnabortableTransactionError::Conflict => {
-            StoreError::Restore("transaction conflict".into())
-        }
-    }
-}
-
-fn apply(txs: &[TransactionalTree], op: &Op) -> Result<()> {
-    let sled_err = unabortable;
+fn apply(txs: &[TransactionalTree], op: &Op) -> TxResult {
     match op {
         Op::Put {
             tree,
@@ -549,18 +565,14 @@ fn apply(txs: &[TransactionalTree], op: &Op) -> Result<()> {
             index,
             old_index,
         } => {
-            let old = txs[*tree as usize]
-                .insert(key.as_slice(), value.as_slice())
-                .map_err(sled_err)?;
+            let old = txs[*tree as usize].insert(key.as_slice(), value.as_slice())?;
             if let Some(old) = old {
-                for (t, k) in old_index(&old)? {
-                    txs[t as usize].remove(k).map_err(sled_err)?;
+                for (t, k) in old_index(&old).map_err(ours)? {
+                    txs[t as usize].remove(k)?;
                 }
             }
             for (t, k) in index {
-                txs[*t as usize]
-                    .insert(k.as_slice(), &[] as &[u8])
-                    .map_err(sled_err)?;
+                txs[*t as usize].insert(k.as_slice(), &[] as &[u8])?;
             }
         }
         Op::Delete {
@@ -568,12 +580,9 @@ fn apply(txs: &[TransactionalTree], op: &Op) -> Result<()> {
             key,
             old_index,
         } => {
-            if let Some(old) = txs[*tree as usize]
-                .remove(key.as_slice())
-                .map_err(sled_err)?
-            {
-                for (t, k) in old_index(&old)? {
-                    txs[t as usize].remove(k).map_err(sled_err)?;
+            if let Some(old) = txs[*tree as usize].remove(key.as_slice())? {
+                for (t, k) in old_index(&old).map_err(ours)? {
+                    txs[t as usize].remove(k)?;
                 }
             }
         }
