@@ -491,3 +491,58 @@ async fn the_cli_imports_the_example_and_lists_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach the peerlift server"));
     s.stop().await;
 }
+
+/// A strict import whose call is cancelled half way writes nothing, even though the rows it
+/// had received were valid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_strict_import_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    municipality(&s, "m").await;
+    let (tx, rx) = tokio::sync::mpsc::channel::<pb::ImportRequest>(4);
+    let mut client = s.importer();
+    let call = tokio::spawn(async move {
+        client
+            .import(tokio_stream::wrappers::ReceiverStream::new(rx))
+            .await
+    });
+    tx.send(pb::ImportRequest {
+        item: Some(pb::import_request::Item::Start(pb::ImportStart {
+            municipality_id: "m".into(),
+            strict: true,
+            dry_run: false,
+        })),
+    })
+    .await
+    .unwrap();
+    tx.send(pb::ImportRequest {
+        item: Some(pb::import_request::Item::Chunk(pb::ImportChunk {
+            kind: pb::ImportFileKind::Schools as i32,
+            file_name: "schools.csv".into(),
+            // Whole valid rows: were the end of the call taken for the end of the file, a
+            // strict import would commit them.
+            data: b"id,name,kind,status\ns1,School One,sosh,leader\n".to_vec(),
+        })),
+    })
+    .await
+    .unwrap();
+    // The client gives up: the call is cancelled, the stream never ends cleanly.
+    call.abort();
+    let _ = call.await;
+    drop(tx);
+    // A write waits for the store's write lock, which the import held: once it is through,
+    // the import is over.
+    municipality(&s, "after").await;
+    let schools = s
+        .schools()
+        .list_schools(pb::ListSchoolsRequest {
+            municipality_id: "m".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .schools;
+    assert!(schools.is_empty(), "{schools:?}");
+    s.stop().await;
+}

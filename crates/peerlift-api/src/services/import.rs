@@ -55,7 +55,7 @@ impl ImportService for ImportApi {
             dry_run: start.dry_run,
         };
         tracing::info!(municipality = %opts.municipality_id, strict = opts.strict, dry_run = opts.dry_run, "import started");
-        let (tx, rx) = mpsc::channel::<Result<pb::ImportChunk, ApiError>>(QUEUE);
+        let (tx, rx) = mpsc::channel::<Feed>(QUEUE);
         let store = self.state.store.clone();
         let now = (self.state.clock)();
         let worker = tokio::task::spawn_blocking(move || {
@@ -81,7 +81,7 @@ impl ImportService for ImportApi {
                 Ok(next) => next,
                 Err(_) => {
                     let _ = tx
-                        .send(Err(ApiError::Cancelled(format!(
+                        .send(Feed::Fail(ApiError::Cancelled(format!(
                             "the import stream sent nothing for {} s; nothing more was imported",
                             IDLE.as_secs()
                         ))))
@@ -91,10 +91,14 @@ impl ImportService for ImportApi {
             };
             let msg = match next {
                 Ok(Some(m)) => m,
-                Ok(None) => break,
+                Ok(None) => {
+                    // Only a clean end of stream lets the importer finish and commit.
+                    let _ = tx.send(Feed::End).await;
+                    break;
+                }
                 Err(status) => {
                     let _ = tx
-                        .send(Err(ApiError::Cancelled(format!(
+                        .send(Feed::Fail(ApiError::Cancelled(format!(
                             "the import stream broke: {}",
                             status.message()
                         ))))
@@ -103,14 +107,14 @@ impl ImportService for ImportApi {
                 }
             };
             let item = match msg.item {
-                Some(Item::Chunk(c)) => Ok(c),
-                Some(Item::Start(_)) => Err(ApiError::invalid(
+                Some(Item::Chunk(c)) => Feed::Chunk(c),
+                Some(Item::Start(_)) => Feed::Fail(ApiError::invalid(
                     "start",
                     "an import has exactly one ImportStart, first",
                 )),
-                None => Err(ApiError::invalid("item", "must be set")),
+                None => Feed::Fail(ApiError::invalid("item", "must be set")),
             };
-            let stop = item.is_err();
+            let stop = matches!(item, Feed::Fail(_));
             if tx.send(item).await.is_err() || stop {
                 // The importer stopped (it will say why), or the input is unusable.
                 break;
@@ -137,29 +141,43 @@ fn kind_pb(k: FileKind) -> i32 {
     crate::convert::enum_to_pb(&FileKind::ALL, &k)
 }
 
-/// The receiving end, with one message of look-ahead to find where a file ends.
+/// What the network side hands the importer.
+enum Feed {
+    Chunk(pb::ImportChunk),
+    /// The client closed the stream cleanly: the import may finish.
+    End,
+    Fail(ApiError),
+}
+
+/// The receiving end, with one message of look-ahead to find where a file ends. A channel
+/// that closes without [`Feed::End`] means the call was dropped (client gone, deadline), and
+/// is a failure, never an end of file, so a half-sent import is not committed.
 struct Incoming {
-    rx: mpsc::Receiver<Result<pb::ImportChunk, ApiError>>,
-    peeked: Option<Result<pb::ImportChunk, ApiError>>,
+    rx: mpsc::Receiver<Feed>,
+    peeked: Option<Feed>,
 }
 
 impl Incoming {
-    fn peek(&mut self) -> Option<&Result<pb::ImportChunk, ApiError>> {
+    fn peek(&mut self) -> &Feed {
         if self.peeked.is_none() {
-            self.peeked = self.rx.blocking_recv();
+            self.peeked = Some(self.rx.blocking_recv().unwrap_or_else(|| {
+                Feed::Fail(ApiError::Cancelled(
+                    "the import call ended before the client finished sending".into(),
+                ))
+            }));
         }
-        self.peeked.as_ref()
+        self.peeked.get_or_insert(Feed::End)
     }
 
-    /// The kind and name of the next file, None at the end of the stream.
+    /// The kind and name of the next file, None at the clean end of the stream.
     fn peek_file(&mut self) -> ApiResult<Option<(FileKind, String)>> {
         match self.peek() {
-            None => Ok(None),
-            Some(Err(_)) => match self.peeked.take() {
-                Some(Err(e)) => Err(e),
+            Feed::End => Ok(None),
+            Feed::Fail(_) => match self.peeked.take() {
+                Some(Feed::Fail(e)) => Err(e),
                 _ => Ok(None),
             },
-            Some(Ok(c)) => {
+            Feed::Chunk(c) => {
                 let kind = enum_from_pb(&FileKind::ALL, c.kind).ok_or_else(|| {
                     ApiError::invalid("chunk.kind", "must be set to the kind of file")
                 })?;
@@ -195,16 +213,15 @@ impl Read for FileReader<'_> {
                 self.pos += n;
                 return Ok(n);
             }
+            let (kind, name) = (self.kind, self.name.clone());
             match self.incoming.peek() {
-                Some(Ok(c)) if c.kind == self.kind && c.file_name == self.name => {
-                    if let Some(Ok(c)) = self.incoming.peeked.take() {
+                Feed::Chunk(c) if c.kind == kind && c.file_name == name => {
+                    if let Some(Feed::Chunk(c)) = self.incoming.peeked.take() {
                         self.buf = c.data;
                         self.pos = 0;
                     }
                 }
-                Some(Err(e)) => {
-                    return Err(std::io::Error::other(e.to_string()));
-                }
+                Feed::Fail(e) => return Err(std::io::Error::other(e.to_string())),
                 _ => return Ok(0),
             }
         }
