@@ -561,6 +561,22 @@ async fn a_region_run_pairs_across_municipalities_online_and_approves_into_each(
         total += list.len();
     }
     assert_eq!(total, run.pairs.len());
+    // The next region run sees every pair, across municipalities too: all kept, none ended.
+    let again = c
+        .run_matching(pb::RunMatchingRequest {
+            region: "region-00".into(),
+            kind: pb::MatchKind::TeacherPairs as i32,
+            dry_run: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    let diff = again.diff.unwrap();
+    assert!(diff.ended.is_empty(), "{:?}", diff.ended.first());
+    assert_eq!(diff.kept.len(), run.pairs.len());
     let err = c
         .approve_match_run(pb::ApproveMatchRunRequest {
             municipality_id: "region:region-00".into(),

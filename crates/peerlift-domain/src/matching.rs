@@ -81,6 +81,8 @@ pub struct Mentorship {
     pub mentee_id: String,
     /// Teacher id (pairs) or school id (partnerships).
     pub mentor_id: String,
+    /// The mentor's municipality when it is not the mentee's (a region's run); empty otherwise.
+    pub mentor_municipality_id: String,
     /// The subject of a teacher pair; empty for partnerships.
     pub subject: String,
     pub mode: Mode,
@@ -107,6 +109,16 @@ impl Mentorship {
             self.subject.clone(),
             self.mentor_id.clone(),
         )
+    }
+
+    /// The mentor's identity across municipalities: (municipality, id).
+    pub fn mentor_key(&self) -> (String, String) {
+        let muni = if self.mentor_municipality_id.is_empty() {
+            &self.municipality_id
+        } else {
+            &self.mentor_municipality_id
+        };
+        (muni.clone(), self.mentor_id.clone())
     }
 
     /// The mentee ids: the members of a group, or the one mentee.

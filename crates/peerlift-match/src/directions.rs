@@ -61,7 +61,7 @@ pub fn match_school_directions(
         let key = |x: &str| (m.municipality_id.clone(), x.to_string());
         let (Some(&a), Some(&b), Some(sj)) = (
             g.school_index.get(&key(&m.mentee_id)),
-            g.school_index.get(&key(&m.mentor_id)),
+            g.school_index.get(&m.mentor_key()),
             g.subject_id(&m.subject),
         ) else {
             continue;
@@ -276,11 +276,7 @@ pub fn match_school_directions(
     let mut pairs = Vec::new();
     for ((s, sj), mi) in &locked_demands {
         let m = &snap.mentorships[*mi];
-        let leader = g
-            .school_index
-            .get(&(m.municipality_id.clone(), m.mentor_id.clone()))
-            .copied()
-            .unwrap_or(*s);
+        let leader = g.school_index.get(&m.mentor_key()).copied().unwrap_or(*s);
         let (ty, why) = partnership_type(snap, *s, leader);
         pairs.push(ProposedPair {
             municipality_id: m.municipality_id.clone(),

@@ -214,7 +214,7 @@ impl CompetenceGraph {
             for mentee in m.mentees() {
                 if teachers {
                     if let (Some(a), Some(b)) = (
-                        teacher_index.get(&key(&m.mentor_id)),
+                        teacher_index.get(&m.mentor_key()),
                         teacher_index.get(&key(mentee)),
                     ) {
                         graph.add_edge(
@@ -224,7 +224,7 @@ impl CompetenceGraph {
                         );
                     }
                 } else if let (Some(a), Some(b)) = (
-                    school_index.get(&key(&m.mentor_id)),
+                    school_index.get(&m.mentor_key()),
                     school_index.get(&key(mentee)),
                 ) {
                     graph.add_edge(

@@ -290,7 +290,7 @@ pub fn match_teacher_groups(
                 locked_members.insert((t, sj));
             }
         }
-        if let Some(&mentor) = g.teacher_index.get(&key(&m.mentor_id)) {
+        if let Some(&mentor) = g.teacher_index.get(&m.mentor_key()) {
             *locked_load.entry(mentor).or_default() += 1;
         }
         locked_groups.push(m);

@@ -75,7 +75,7 @@ pub fn analyse(
             if teachers {
                 let (Some(e), Some(r)) = (
                     teacher_of(&m.municipality_id, mentee),
-                    teacher_of(&m.municipality_id, &m.mentor_id),
+                    teacher_of(&m.mentor_key().0, &m.mentor_id),
                 ) else {
                     continue;
                 };
@@ -92,7 +92,7 @@ pub fn analyse(
             } else {
                 let (Some(a), Some(b)) = (
                     school_of(&m.municipality_id, mentee),
-                    school_of(&m.municipality_id, &m.mentor_id),
+                    school_of(&m.mentor_key().0, &m.mentor_id),
                 ) else {
                     continue;
                 };

@@ -199,7 +199,7 @@ impl<'a> Ctx<'a> {
             let key = |id: &str| (m.municipality_id.clone(), id.to_string());
             if let (Some(&mentee), Some(&mentor), Some(subject)) = (
                 g.teacher_index.get(&key(&m.mentee_id)),
-                g.teacher_index.get(&key(&m.mentor_id)),
+                g.teacher_index.get(&m.mentor_key()),
                 g.subject_id(&m.subject),
             ) {
                 existing.insert((mentee, subject, mentor), mi);
@@ -399,7 +399,7 @@ pub fn match_teacher_pairs(
         let key = |id: &str| (m.municipality_id.clone(), id.to_string());
         let (Some(&mentee), Some(&mentor), Some(subject)) = (
             g.teacher_index.get(&key(&m.mentee_id)),
-            g.teacher_index.get(&key(&m.mentor_id)),
+            g.teacher_index.get(&m.mentor_key()),
             g.subject_id(&m.subject),
         ) else {
             continue;
@@ -550,7 +550,7 @@ pub fn match_teacher_pairs(
         let m = &snap.mentorships[*mi];
         let mentor = g
             .teacher_index
-            .get(&(m.municipality_id.clone(), m.mentor_id.clone()))
+            .get(&m.mentor_key())
             .copied()
             .unwrap_or(d.teacher);
         pairs.push(ProposedPair {
@@ -848,7 +848,7 @@ fn end_reason(
 ) -> String {
     let key = |id: &str| (m.municipality_id.clone(), id.to_string());
     let mentee = g.teacher_index.get(&key(&m.mentee_id)).copied();
-    let mentor = g.teacher_index.get(&key(&m.mentor_id)).copied();
+    let mentor = g.teacher_index.get(&m.mentor_key()).copied();
     let (Some(mentee), Some(mentor)) = (mentee, mentor) else {
         return "a teacher of the pair is no longer in the registry".into();
     };

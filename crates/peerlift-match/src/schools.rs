@@ -133,7 +133,7 @@ pub fn match_school_partnerships(
         let key = |id: &str| (m.municipality_id.clone(), id.to_string());
         let (Some(&a), Some(&b)) = (
             g.school_index.get(&key(&m.mentee_id)),
-            g.school_index.get(&key(&m.mentor_id)),
+            g.school_index.get(&m.mentor_key()),
         ) else {
             continue;
         };
@@ -342,11 +342,7 @@ pub fn match_school_partnerships(
     let mut pairs = Vec::new();
     for (s, mi) in &locked_schools {
         let m = &snap.mentorships[*mi];
-        let leader = g
-            .school_index
-            .get(&(m.municipality_id.clone(), m.mentor_id.clone()))
-            .copied()
-            .unwrap_or(*s);
+        let leader = g.school_index.get(&m.mentor_key()).copied().unwrap_or(*s);
         let (ty, why) = partnership_type(snap, *s, leader);
         pairs.push(ProposedPair {
             municipality_id: m.municipality_id.clone(),
@@ -469,7 +465,7 @@ pub fn match_school_partnerships(
             let key = |x: &str| (m.municipality_id.clone(), x.to_string());
             match (
                 g.school_index.get(&key(&m.mentee_id)),
-                g.school_index.get(&key(&m.mentor_id)),
+                g.school_index.get(&m.mentor_key()),
             ) {
                 (Some(a), Some(b)) => {
                     let (sa, sb) = (&snap.schools[*a as usize], &snap.schools[*b as usize]);

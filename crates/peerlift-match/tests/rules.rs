@@ -79,6 +79,7 @@ fn pair(mentee: &str, mentor: &str, locked: bool) -> Mentorship {
         kind: MatchKind::TeacherPairs,
         mentee_id: mentee.into(),
         mentor_id: mentor.into(),
+        mentor_municipality_id: String::new(),
         subject: "mathematics".into(),
         mode: Mode::InPerson,
         partnership_type: None,

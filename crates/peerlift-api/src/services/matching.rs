@@ -81,6 +81,25 @@ pub fn scope_municipalities(s: &Store, scope: &str) -> ApiResult<Vec<String>> {
     }
 }
 
+/// The municipality of the scope a teacher or school id belongs to, preferring `first` (the
+/// mentee's): ids are unique within a municipality only.
+fn region_home<R: peerlift_store::Record>(
+    s: &Store,
+    scope: &[String],
+    first: &str,
+    id: &str,
+) -> ApiResult<String> {
+    if s.contains::<R>(&key(&[first, id]))? {
+        return Ok(first.to_string());
+    }
+    for m in scope {
+        if s.contains::<R>(&key(&[m, id]))? {
+            return Ok(m.clone());
+        }
+    }
+    Ok(first.to_string())
+}
+
 /// Reads a whole scope: the union of its municipalities' snapshots, with each generation.
 pub fn load_scope(s: &Store, scope: &str) -> ApiResult<(Snapshot, Vec<(String, u64)>)> {
     let mut all = Snapshot::default();
@@ -321,7 +340,7 @@ impl MatchingService for MatchingApi {
         let out = self
             .state
             .write(&scope, "ApproveMatchRun", &rid, bytes, move |s, b, now| {
-                scope_municipalities(s, &r.municipality_id)?;
+                let scope_list = scope_municipalities(s, &r.municipality_id)?;
                 let mut run = s
                     .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
                     .ok_or_else(|| not_found(&r.run_id))?;
@@ -375,12 +394,27 @@ impl MatchingService for MatchingApi {
                     } else {
                         p.municipality_id.clone()
                     };
+                    // In a region's run the mentor may work in another municipality: record
+                    // it, and advance that municipality's state too (its mentor's load changed).
+                    let mentor_muni = if run.kind.is_schools() {
+                        region_home::<School>(s, &scope_list, &muni, &p.mentor_id)?
+                    } else {
+                        region_home::<Teacher>(s, &scope_list, &muni, &p.mentor_id)?
+                    };
+                    if mentor_muni != muni {
+                        b.touch_municipality(&mentor_muni);
+                    }
                     let ms = Mentorship {
                         municipality_id: muni.clone(),
                         id: format!("ms-{:010}", s.generate_id()?),
                         kind: run.kind,
                         mentee_id: p.mentee_id.clone(),
                         mentor_id: p.mentor_id.clone(),
+                        mentor_municipality_id: if mentor_muni == muni {
+                            String::new()
+                        } else {
+                            mentor_muni.clone()
+                        },
                         subject: p.subject.clone(),
                         mode: p.mode,
                         partnership_type: p.partnership_type,

@@ -240,6 +240,7 @@ impl MentorshipService for MentorshipApi {
                     kind,
                     mentee_id: r.mentee_id.clone(),
                     mentor_id: r.mentor_id.clone(),
+                    mentor_municipality_id: String::new(),
                     subject: if kind == MatchKind::SchoolPartnerships {
                         String::new()
                     } else {
