@@ -401,6 +401,13 @@ enum GenCommand {
     },
 }
 
+/// Connects to the server a client command names.
+async fn connect(remote: &Remote) -> Result<tonic::transport::Channel, String> {
+    client::connect(&remote.addr)
+        .await
+        .map_err(|e| e.to_string())
+}
+
 fn init_logging(format: LogFormat, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
@@ -466,9 +473,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             paths,
         } => {
             init_logging(LogFormat::Text, "warn");
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             let report = client::import(
                 channel,
                 ImportArgs {
@@ -491,9 +496,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Municipalities {
             command: MunicipalityCommand::List { remote },
         } => {
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             client::municipalities_list(channel)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -515,9 +518,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 })?;
                 statuses.push(peerlift_api::convert::enum_to_pb(SchoolStatus::ALL, &st));
             }
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             client::schools_list(channel, scope.municipality, statuses, limit)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -532,9 +533,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 all,
                 limit,
             } => {
-                let channel = client::connect(&remote.addr)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let channel = connect(&remote).await?;
                 let req = pb::ListTeachersRequest {
                     municipality_id: scope.municipality,
                     school_id: school.unwrap_or_default(),
@@ -548,9 +547,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 Ok(ExitCode::SUCCESS)
             }
             TeacherCommand::Show { remote, scope, id } => {
-                let channel = client::connect(&remote.addr)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let channel = connect(&remote).await?;
                 client::teachers_show(channel, scope.municipality, id)
                     .await
                     .map_err(|e| e.to_string())?;
@@ -558,9 +555,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             }
         },
         Command::Catalog { remote, scope } => {
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             client::catalog_list(channel, scope.municipality)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -646,9 +641,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 },
                 weights: pb::Weights::default(),
             };
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             peerlift::match_cli::run(channel, args)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -660,9 +653,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             run_id,
             note,
         } => {
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             peerlift::match_cli::approve(channel, scope.municipality, run_id, note)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -674,9 +665,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             run_id,
             note,
         } => {
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             peerlift::match_cli::reject(channel, scope.municipality, run_id, note)
                 .await
                 .map_err(|e| e.to_string())?;
@@ -688,9 +677,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             run_id,
             explain,
         } => {
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             match run_id {
                 Some(id) => {
                     peerlift::match_cli::show_run(channel, scope.municipality, id, explain).await
@@ -704,21 +691,15 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             use peerlift::match_cli as mc;
             let result = match command {
                 MentorshipCommand::List { remote, scope, all } => {
-                    let ch = client::connect(&remote.addr)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let ch = connect(&remote).await?;
                     mc::mentorships(ch, scope.municipality, all).await
                 }
                 MentorshipCommand::Lock { remote, scope, id } => {
-                    let ch = client::connect(&remote.addr)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let ch = connect(&remote).await?;
                     mc::change_mentorship(ch, scope.municipality, id, "lock", String::new()).await
                 }
                 MentorshipCommand::Unlock { remote, scope, id } => {
-                    let ch = client::connect(&remote.addr)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let ch = connect(&remote).await?;
                     mc::change_mentorship(ch, scope.municipality, id, "unlock", String::new()).await
                 }
                 MentorshipCommand::End {
@@ -727,9 +708,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     id,
                     reason,
                 } => {
-                    let ch = client::connect(&remote.addr)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let ch = connect(&remote).await?;
                     mc::change_mentorship(ch, scope.municipality, id, "end", reason).await
                 }
                 MentorshipCommand::Veto {
@@ -740,9 +719,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     reason,
                     schools,
                 } => {
-                    let ch = client::connect(&remote.addr)
-                        .await
-                        .map_err(|e| e.to_string())?;
+                    let ch = connect(&remote).await?;
                     let kind = if schools {
                         pb::MatchKind::SchoolPartnerships
                     } else {
@@ -828,9 +805,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             out,
         } => {
             use peerlift::network_cli::{self as nc, Format};
-            let channel = client::connect(&remote.addr)
-                .await
-                .map_err(|e| e.to_string())?;
+            let channel = connect(&remote).await?;
             let net = nc::fetch(channel, scope.municipality)
                 .await
                 .map_err(|e| e.to_string())?;
