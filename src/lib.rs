@@ -6,6 +6,7 @@ pub mod bench;
 pub mod client;
 pub mod config;
 pub mod gen;
+pub mod ics;
 pub mod match_cli;
 pub mod network_cli;
 pub mod server;
