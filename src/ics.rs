@@ -52,9 +52,8 @@ fn fold(line: &str, out: &mut String) {
 }
 
 fn utc(dt: DateTime, tz: &TimeZone) -> String {
-    let ts: Timestamp = tz
-        .to_timestamp(dt)
-        .unwrap_or_else(|_| Timestamp::UNIX_EPOCH);
+    // Only datetimes outside jiff's range (years beyond ±9999) fail: not a schedule's.
+    let ts: Timestamp = tz.to_timestamp(dt).unwrap_or(Timestamp::UNIX_EPOCH);
     ts.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
