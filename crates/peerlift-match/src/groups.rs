@@ -20,12 +20,12 @@ use peerlift_domain::{
     Policy, ProblemSize, ProposedPair, SchoolStatus, Term, Unmatched, UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against};
+use crate::explain::{coverage_rows, diff_against, keep_best, solve_lists};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::{school_distance, Ctx, Demand};
 use crate::problem::ExportProblem;
 use crate::schools::{significance_points, subject_counts};
-use crate::solver::{self, Arc, Problem};
+
 use crate::{MatchError, MatchOutcome};
 
 /// Mean absolute difference of two profiles (each coordinate in 0..1), so 0..1.
@@ -504,35 +504,18 @@ pub fn match_teacher_groups(
                 terms,
             });
         }
-        list.sort_by(|a, b| b.score.cmp(&a.score).then(a.mentor.cmp(&b.mentor)));
-        let keep = policy.max_candidates.max(1) as usize;
-        if list.len() > keep {
-            pruned += (list.len() - keep) as u64;
-            list.truncate(keep);
-        }
+        pruned += keep_best(&mut list, policy.max_candidates, |c| (c.score, c.mentor));
         candidates.push(list);
     }
     timings.push(("candidates".to_string(), t1.elapsed()));
 
     let t2 = Instant::now();
-    let mut arcs = Vec::new();
-    let mut arc_candidate = Vec::new();
-    for (gi, list) in candidates.iter().enumerate() {
-        for (ci, c) in list.iter().enumerate() {
-            arcs.push(Arc {
-                demand: gi as u32,
-                supplier: supplier_of[&c.mentor],
-                weight: c.score,
-            });
-            arc_candidate.push(ci);
-        }
-    }
-    let problem = Problem {
-        demands: groups.len(),
+    let (problem, solution, arc_candidate) = solve_lists(
+        &candidates,
         capacities,
-        arcs,
-    };
-    let solution = solver::solve(&problem).map_err(MatchError::Solve)?;
+        |c| supplier_of[&c.mentor],
+        |_, c| c.score,
+    )?;
     timings.push(("solve".to_string(), t2.elapsed()));
 
     let t3 = Instant::now();
@@ -947,26 +930,13 @@ pub fn match_school_groups(
     }
     timings.push(("candidates".to_string(), t1.elapsed()));
     let t2 = Instant::now();
-    let mut arcs = Vec::new();
-    let mut arc_candidate = Vec::new();
-    for (gi, list) in candidates.iter().enumerate() {
-        for (ci, c) in list.iter().enumerate() {
-            let li = leaders.iter().position(|x| *x == c.mentor).unwrap_or(0);
-            arcs.push(Arc {
-                demand: gi as u32,
-                supplier: li as u32,
-                weight: c.score,
-            });
-            arc_candidate.push(ci);
-        }
-    }
     // Each leader hosts one group (its capacity bounds the group's size).
-    let problem = Problem {
-        demands: formed.len(),
-        capacities: vec![1; leaders.len()],
-        arcs,
-    };
-    let solution = solver::solve(&problem).map_err(MatchError::Solve)?;
+    let (problem, solution, arc_candidate) = solve_lists(
+        &candidates,
+        vec![1; leaders.len()],
+        |c| leaders.iter().position(|x| *x == c.mentor).unwrap_or(0) as u32,
+        |_, c| c.score,
+    )?;
     timings.push(("solve".to_string(), t2.elapsed()));
     let t3 = Instant::now();
     let id = |s: u32| snap.schools[s as usize].id.clone();

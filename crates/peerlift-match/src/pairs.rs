@@ -8,10 +8,10 @@ use peerlift_domain::{
     UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against};
+use crate::explain::{coverage_rows, diff_against, keep_best, solve_lists};
 use crate::graph::{distance_km, CompetenceGraph, Snapshot};
 use crate::problem::ExportProblem;
-use crate::solver::{self, Arc, Problem};
+
 use crate::{MatchError, MatchOutcome};
 
 /// One demand: a teacher's deficit in a subject.
@@ -481,17 +481,7 @@ pub fn match_teacher_pairs(
         if list.is_empty() {
             no_candidate[di] = Some(rejected.describe(&g.subjects[d.subject as usize]));
         }
-        // The max_candidates policy: best scores first, ties by mentor index (a total order,
-        // so the kept set does not depend on the selection algorithm).
-        let order =
-            |a: &Candidate, b: &Candidate| b.score.cmp(&a.score).then(a.mentor.cmp(&b.mentor));
-        let keep = policy.max_candidates.max(1) as usize;
-        if list.len() > keep {
-            list.select_nth_unstable_by(keep - 1, order);
-            pruned += (list.len() - keep) as u64;
-            list.truncate(keep);
-        }
-        list.sort_by(order);
+        pruned += keep_best(list, policy.max_candidates, |c| (c.score, c.mentor));
         // A fresh, exactly sized vector: the scratch keeps its capacity for the next demand.
         candidates.push(list.to_vec());
     }
@@ -505,29 +495,19 @@ pub fn match_teacher_pairs(
         .map(|c| c.iter().map(|x| x.score.max(0)).max().unwrap_or(0))
         .sum();
     let a_bonus = total_max + 1;
-    let mut arcs = Vec::new();
-    let mut arc_candidate = Vec::new();
-    for (di, list) in candidates.iter().enumerate() {
-        for (ci, c) in list.iter().enumerate() {
-            let bonus = if demands[di].level == Level::A {
-                a_bonus
-            } else {
-                0
-            };
-            arcs.push(Arc {
-                demand: di as u32,
-                supplier: supplier_of[&c.mentor],
-                weight: c.score + bonus,
-            });
-            arc_candidate.push((di, ci));
-        }
-    }
-    let problem = Problem {
-        demands: demands.len(),
-        capacities: capacities.clone(),
-        arcs,
-    };
-    let solution = solver::solve(&problem).map_err(MatchError::Solve)?;
+    let (problem, solution, arc_candidate) = solve_lists(
+        &candidates,
+        capacities.clone(),
+        |c| supplier_of[&c.mentor],
+        |di, c| {
+            c.score
+                + if demands[di].level == Level::A {
+                    a_bonus
+                } else {
+                    0
+                }
+        },
+    )?;
     timings.push(("solve".to_string(), t2.elapsed()));
 
     // Explanations.
@@ -541,7 +521,7 @@ pub fn match_teacher_pairs(
     let mut assigned_to: HashMap<u32, Vec<(usize, i64)>> = HashMap::new();
     for (di, a) in solution.assignment.iter().enumerate() {
         if let Some(ai) = a {
-            let (_, ci) = arc_candidate[*ai];
+            let ci = arc_candidate[*ai];
             let c = &candidates[di][ci];
             assigned_to.entry(c.mentor).or_default().push((di, c.score));
         }
@@ -580,7 +560,7 @@ pub fn match_teacher_pairs(
         let subject = g.subjects[d.subject as usize].clone();
         match solution.assignment[di] {
             Some(ai) => {
-                let (_, ci) = arc_candidate[ai];
+                let ci = arc_candidate[ai];
                 let c = &candidates[di][ci];
                 pairs.push(ProposedPair {
                     municipality_id: mentee.municipality_id.clone(),

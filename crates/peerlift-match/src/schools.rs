@@ -13,11 +13,11 @@ use peerlift_domain::{
     SchoolStatus, Significance, Term, Unmatched, UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against};
+use crate::explain::{coverage_rows, diff_against, keep_best, solve_lists};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::school_distance;
 use crate::problem::ExportProblem;
-use crate::solver::{self, Arc, Problem};
+
 use crate::{MatchError, MatchOutcome};
 
 /// Seed 003's rule: partners in one locality share a territory, pupils and resources:
@@ -306,35 +306,18 @@ pub fn match_school_partnerships(
             };
             no_candidate[di] = Some(why);
         }
-        list.sort_by(|a, b| b.score.cmp(&a.score).then(a.leader.cmp(&b.leader)));
-        let keep = policy.max_candidates.max(1) as usize;
-        if list.len() > keep {
-            pruned += (list.len() - keep) as u64;
-            list.truncate(keep);
-        }
+        pruned += keep_best(&mut list, policy.max_candidates, |c| (c.score, c.leader));
         candidates.push(list);
     }
     timings.push(("candidates".to_string(), t1.elapsed()));
 
     let t2 = Instant::now();
-    let mut arcs = Vec::new();
-    let mut arc_candidate = Vec::new();
-    for (di, list) in candidates.iter().enumerate() {
-        for (ci, c) in list.iter().enumerate() {
-            arcs.push(Arc {
-                demand: di as u32,
-                supplier: supplier_of[&c.leader],
-                weight: c.score,
-            });
-            arc_candidate.push(ci);
-        }
-    }
-    let problem = Problem {
-        demands: demands.len(),
+    let (problem, solution, arc_candidate) = solve_lists(
+        &candidates,
         capacities,
-        arcs,
-    };
-    let solution = solver::solve(&problem).map_err(MatchError::Solve)?;
+        |c| supplier_of[&c.leader],
+        |_, c| c.score,
+    )?;
     timings.push(("solve".to_string(), t2.elapsed()));
 
     let t3 = Instant::now();
