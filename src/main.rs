@@ -170,6 +170,9 @@ enum Command {
         run_id: String,
         #[arg(long, default_value = "")]
         note: String,
+        /// The date the pairs start (default today), e.g. 2022-11-01 for pairs working since.
+        #[arg(long, default_value = "")]
+        effective_date: String,
     },
     /// Reject a proposed run.
     Reject {
@@ -652,9 +655,10 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             scope,
             run_id,
             note,
+            effective_date,
         } => {
             let channel = connect(&remote).await?;
-            peerlift::match_cli::approve(channel, scope.municipality, run_id, note)
+            peerlift::match_cli::approve(channel, scope.municipality, run_id, note, effective_date)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)

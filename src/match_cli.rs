@@ -248,6 +248,7 @@ pub async fn approve(
     municipality: String,
     run_id: String,
     note: String,
+    effective_date: String,
 ) -> Result<(), ClientError> {
     let mut c = MatchingServiceClient::new(channel);
     let r = c
@@ -256,6 +257,7 @@ pub async fn approve(
             run_id: run_id.clone(),
             note,
             request_id: format!("approve-{run_id}"),
+            effective_date,
         })
         .await?
         .into_inner();

@@ -10,11 +10,15 @@ pub mod csvfmt;
 pub mod ids;
 pub mod matching;
 pub mod model;
+pub mod progress;
+pub mod report;
+pub mod sessions;
 pub mod validate;
 
 pub use catalog::{Catalog, CatalogEntry, CatalogKind};
 pub use matching::*;
 pub use model::*;
+pub use sessions::*;
 pub use validate::{FieldViolation, Violations};
 
 /// The one error type of the domain crate.

@@ -132,6 +132,7 @@ macro_rules! coded_enum {
         }
     };
 }
+pub(crate) use coded_enum;
 
 coded_enum!(
     /// School kind (ООШ, СОШ, gymnasium, lyceum, kindergarten, ...).

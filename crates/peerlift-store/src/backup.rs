@@ -23,8 +23,8 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use peerlift_domain::{
-    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, School, Teacher,
-    Veto,
+    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, ScheduleProposal,
+    ScheduleSettings, School, Session, Teacher, Veto,
 };
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +61,9 @@ enum Line {
     Mentorship(Mentorship),
     Veto(Veto),
     MatchRun(MatchRun),
+    ScheduleSettings(ScheduleSettings),
+    Session(Session),
+    ScheduleProposal(ScheduleProposal),
     Generation(Generation),
     Idempotency(IdempotencyEntry),
     End(EndRecord),
@@ -85,6 +88,9 @@ impl Store {
         n += self.export_tree(w, Line::Mentorship)?;
         n += self.export_tree(w, Line::Veto)?;
         n += self.export_tree(w, Line::MatchRun)?;
+        n += self.export_tree(w, Line::ScheduleSettings)?;
+        n += self.export_tree(w, Line::Session)?;
+        n += self.export_tree(w, Line::ScheduleProposal)?;
         // After every record that bumps generations, so restore ends with the saved values.
         n += self.export_tree(w, Line::Generation)?;
         n += self.export_tree(w, Line::Idempotency)?;
@@ -233,6 +239,9 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::Mentorship(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Veto(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::MatchRun(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::ScheduleSettings(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Session(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::ScheduleProposal(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::End(end) => {

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use peerlift_domain::{
-    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, School, Teacher,
-    Veto,
+    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, ScheduleProposal,
+    ScheduleSettings, School, Session, Teacher, Veto,
 };
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
@@ -87,10 +87,21 @@ pub enum TreeId {
     /// Per municipality: a counter bumped by every write to matching inputs (see
     /// [`Generation`]).
     Generations,
+    Sessions,
+    /// Index: `muni \0 mentorship \0 start \0 session` -> empty.
+    SessionsByMentorship,
+    /// Index: `muni \0 participant \0 start \0 session` (mentor and mentees) -> empty.
+    SessionsByParticipant,
+    /// Index: `muni \0 school \0 start \0 session` -> empty.
+    SessionsBySchool,
+    /// Index: `muni \0 start \0 session` -> empty.
+    SessionsByStart,
+    ScheduleSettings,
+    ScheduleProposals,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 13] = [
+    pub const ALL: [TreeId; 20] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -104,6 +115,13 @@ impl TreeId {
         TreeId::Vetoes,
         TreeId::MatchRuns,
         TreeId::Generations,
+        TreeId::Sessions,
+        TreeId::SessionsByMentorship,
+        TreeId::SessionsByParticipant,
+        TreeId::SessionsBySchool,
+        TreeId::SessionsByStart,
+        TreeId::ScheduleSettings,
+        TreeId::ScheduleProposals,
     ];
 
     /// Trees whose writes change what a match run would see.
@@ -134,6 +152,13 @@ impl TreeId {
             TreeId::Vetoes => "vetoes",
             TreeId::MatchRuns => "match_runs",
             TreeId::Generations => "generations",
+            TreeId::Sessions => "sessions",
+            TreeId::SessionsByMentorship => "idx_sessions_by_mentorship",
+            TreeId::SessionsByParticipant => "idx_sessions_by_participant",
+            TreeId::SessionsBySchool => "idx_sessions_by_school",
+            TreeId::SessionsByStart => "idx_sessions_by_start",
+            TreeId::ScheduleSettings => "schedule_settings",
+            TreeId::ScheduleProposals => "schedule_proposals",
         }
     }
 }
@@ -678,6 +703,53 @@ impl Record for Veto {
 
 impl Record for MatchRun {
     const TREE: TreeId = TreeId::MatchRuns;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for Session {
+    const TREE: TreeId = TreeId::Sessions;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+    fn index_keys(&self) -> Vec<IndexKey> {
+        let (m, start, id) = (&self.municipality_id, self.start_key(), &self.id);
+        let mut out = vec![
+            (
+                TreeId::SessionsByMentorship,
+                key(&[m, &self.mentorship_id, &start, id]),
+            ),
+            (TreeId::SessionsByStart, key(&[m, &start, id])),
+        ];
+        let mut people: Vec<&str> = self.participants();
+        people.sort_unstable();
+        people.dedup();
+        for p in people {
+            out.push((TreeId::SessionsByParticipant, key(&[m, p, &start, id])));
+        }
+        let mut schools: Vec<&String> = self.schools.iter().collect();
+        schools.sort_unstable();
+        schools.dedup();
+        for s in schools {
+            out.push((TreeId::SessionsBySchool, key(&[m, s, &start, id])));
+        }
+        out
+    }
+}
+
+impl Record for ScheduleSettings {
+    const TREE: TreeId = TreeId::ScheduleSettings;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id])
+    }
+}
+
+impl Record for ScheduleProposal {
+    const TREE: TreeId = TreeId::ScheduleProposals;
     const VERSION: u8 = 1;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])

@@ -215,6 +215,71 @@ fn idempotency() -> impl Strategy<Value = IdempotencyEntry> {
         )
 }
 
+fn session() -> impl Strategy<Value = Session> {
+    (
+        (
+            id(),
+            id(),
+            id(),
+            pick(SessionKind::ALL),
+            date(),
+            0i8..23,
+            0i8..59,
+        ),
+        (
+            1u16..480,
+            pick(Mode::ALL),
+            id(),
+            text(),
+            id(),
+            vec(id(), 0..4),
+        ),
+        (
+            vec(id(), 0..3),
+            vec(text(), 0..2),
+            pick(SessionStatus::ALL),
+            proptest::option::of((0u8..=5, vec((text(), any::<bool>()), 0..3), text())),
+            meta(),
+        ),
+    )
+        .prop_map(
+            |(
+                (m, id, ms, kind, day, h, min),
+                (duration_minutes, mode, school_id, place, mentor_id, mentee_ids),
+                (schools, materials, status, feedback, meta),
+            )| Session {
+                municipality_id: m,
+                id,
+                mentorship_id: ms,
+                kind,
+                start: day.at(h, min, 0, 0),
+                duration_minutes,
+                mode,
+                school_id,
+                place,
+                attended: mentee_ids.iter().take(1).cloned().collect(),
+                mentor_id,
+                mentee_ids,
+                schools,
+                topics: vec!["mathematics".into()],
+                materials,
+                status,
+                feedback: feedback.map(|(rating, items, note)| Feedback {
+                    rating,
+                    checklist: items
+                        .into_iter()
+                        .map(|(item, done)| ChecklistItem { item, done })
+                        .collect(),
+                    mentee_comment: note.clone(),
+                    mentor_notes: note,
+                }),
+                status_reason: String::new(),
+                proposal_id: String::new(),
+                meta,
+            },
+        )
+}
+
 fn roundtrip<R: Record + PartialEq>(r: &R) {
     let bytes = codec::encode(r).unwrap();
     assert_eq!(bytes[0], R::VERSION);
@@ -241,6 +306,8 @@ proptest! {
     fn catalog_entry_roundtrips(r in catalog_entry()) { roundtrip(&r) }
     #[test]
     fn idempotency_roundtrips(r in idempotency()) { roundtrip(&r) }
+    #[test]
+    fn session_roundtrips(r in session()) { roundtrip(&r) }
 
     #[test]
     fn backup_restore_backup_is_identical(
@@ -251,6 +318,7 @@ proptest! {
         munis in vec(municipality(), 0..3),
         cats in vec(catalog_entry(), 0..3),
         idem in vec(idempotency(), 0..3),
+        sessions in vec(session(), 0..4),
     ) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path().join("a")).unwrap();
@@ -262,6 +330,7 @@ proptest! {
             for r in &munis { b.put(r)?; }
             for r in &cats { b.put(r)?; }
             for r in &idem { b.put(r)?; }
+            for r in &sessions { b.put(r)?; }
             Ok(())
         }).unwrap();
         let mut first = Vec::new();
@@ -275,6 +344,9 @@ proptest! {
         // Derived indexes are rebuilt too.
         prop_assert_eq!(restored.count(TreeId::TeachersBySchool), store.count(TreeId::TeachersBySchool));
         prop_assert_eq!(restored.count(TreeId::DiagnosticsByTeacher), store.count(TreeId::DiagnosticsByTeacher));
+        for t in [TreeId::SessionsByMentorship, TreeId::SessionsByParticipant, TreeId::SessionsBySchool, TreeId::SessionsByStart] {
+            prop_assert_eq!(restored.count(t), store.count(t));
+        }
     }
 }
 

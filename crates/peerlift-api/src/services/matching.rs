@@ -335,6 +335,12 @@ impl MatchingService for MatchingApi {
     ) -> Result<Response<pb::ApproveMatchRunResponse>, Status> {
         let r = req.into_inner();
         check_id("run_id", &r.run_id)?;
+        let effective = match r.effective_date.as_str() {
+            "" => None,
+            d => Some(d.parse::<jiff::civil::Date>().map_err(|_| {
+                ApiError::invalid("effective_date", "must be a date such as 2022-11-01")
+            })?),
+        };
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
@@ -363,6 +369,9 @@ impl MatchingService for MatchingApi {
                 let mut days: std::collections::HashMap<String, jiff::civil::Date> =
                     std::collections::HashMap::new();
                 let mut today_in = |muni: &str| -> ApiResult<jiff::civil::Date> {
+                    if let Some(d) = effective {
+                        return Ok(d);
+                    }
                     if let Some(d) = days.get(muni) {
                         return Ok(*d);
                     }
