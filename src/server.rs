@@ -7,7 +7,7 @@ use std::time::Duration;
 use peerlift_api::pb;
 use peerlift_api::services::{
     CatalogApi, DiagnosticApi, ImportApi, MatchingApi, MentorProfileApi, MentorshipApi,
-    MunicipalityApi, NetworkApi, SchoolApi, TeacherApi,
+    MunicipalityApi, NetworkApi, ReportApi, SchoolApi, SessionApi, TeacherApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -33,6 +33,8 @@ pub const SERVICES: &[&str] = &[
     "peerlift.v1.MatchingService",
     "peerlift.v1.MentorshipService",
     "peerlift.v1.NetworkService",
+    "peerlift.v1.SessionService",
+    "peerlift.v1.ReportService",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +179,18 @@ pub async fn serve(
         .add_service(svc!(
             pb::network_service_server::NetworkServiceServer<NetworkApi>,
             NetworkApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::session_service_server::SessionServiceServer<SessionApi>,
+            SessionApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::report_service_server::ReportServiceServer<ReportApi>,
+            ReportApi {
                 state: state.clone()
             }
         ));

@@ -43,7 +43,7 @@ pub fn enum_from_pb<T: Copy>(all: &[T], v: i32) -> Option<T> {
     }
 }
 
-fn required_enum<T: Copy>(v: &mut Violations, field: &str, all: &[T], value: i32) -> Option<T> {
+pub fn required_enum<T: Copy>(v: &mut Violations, field: &str, all: &[T], value: i32) -> Option<T> {
     let out = enum_from_pb(all, value);
     if out.is_none() {
         if value == 0 {
@@ -303,6 +303,48 @@ pub fn teacher_from_pb(
 
 // ---- mentor profile ----
 
+pub fn window_to_pb(w: &Window) -> pb::AvailabilityWindow {
+    pb::AvailabilityWindow {
+        weekday: enum_to_pb(Weekday::ALL, &w.weekday),
+        start_minute: u32::from(w.start_minute),
+        end_minute: u32::from(w.end_minute),
+    }
+}
+
+/// Weekly windows from the wire; each bad one is named (`availability[2].weekday`).
+pub fn windows_from_pb(
+    v: &mut Violations,
+    name: &str,
+    list: &[pb::AvailabilityWindow],
+) -> Vec<Window> {
+    let mut out = Vec::new();
+    for (i, w) in list.iter().enumerate() {
+        let field = format!("{name}[{i}]");
+        let day = required_enum(v, &format!("{field}.weekday"), Weekday::ALL, w.weekday);
+        let minute = |v: &mut Violations, part: &str, x: u32| -> Option<u16> {
+            if x > 24 * 60 {
+                v.add(
+                    format!("{field}.{part}"),
+                    "must be a minute of the day, 0-1440",
+                );
+                None
+            } else {
+                u16::try_from(x).ok()
+            }
+        };
+        let start = minute(v, "start_minute", w.start_minute);
+        let end = minute(v, "end_minute", w.end_minute);
+        if let (Some(weekday), Some(start_minute), Some(end_minute)) = (day, start, end) {
+            out.push(Window {
+                weekday,
+                start_minute,
+                end_minute,
+            });
+        }
+    }
+    out
+}
+
 pub fn mentor_profile_to_pb(p: &MentorProfile) -> pb::MentorProfile {
     pb::MentorProfile {
         municipality_id: p.municipality_id.clone(),
@@ -311,15 +353,7 @@ pub fn mentor_profile_to_pb(p: &MentorProfile) -> pb::MentorProfile {
         directions: p.directions.clone(),
         capacity: p.capacity,
         modes: p.modes.iter().map(|m| enum_to_pb(Mode::ALL, m)).collect(),
-        availability: p
-            .availability
-            .iter()
-            .map(|w| pb::AvailabilityWindow {
-                weekday: enum_to_pb(Weekday::ALL, &w.weekday),
-                start_minute: u32::from(w.start_minute),
-                end_minute: u32::from(w.end_minute),
-            })
-            .collect(),
+        availability: p.availability.iter().map(window_to_pb).collect(),
         etag: p.meta.etag(),
         create_time: Some(ts(p.meta.create_time)),
         update_time: Some(ts(p.meta.update_time)),
@@ -342,31 +376,7 @@ pub fn mentor_profile_from_pb(
             }
         }
     }
-    let mut availability = Vec::new();
-    for (i, w) in p.availability.iter().enumerate() {
-        let field = format!("availability[{i}]");
-        let day = required_enum(&mut v, &format!("{field}.weekday"), Weekday::ALL, w.weekday);
-        let minute = |v: &mut Violations, name: &str, x: u32| -> Option<u16> {
-            if x > 24 * 60 {
-                v.add(
-                    format!("{field}.{name}"),
-                    "must be a minute of the day, 0-1440",
-                );
-                None
-            } else {
-                u16::try_from(x).ok()
-            }
-        };
-        let start = minute(&mut v, "start_minute", w.start_minute);
-        let end = minute(&mut v, "end_minute", w.end_minute);
-        if let (Some(weekday), Some(start_minute), Some(end_minute)) = (day, start, end) {
-            availability.push(Window {
-                weekday,
-                start_minute,
-                end_minute,
-            });
-        }
-    }
+    let availability = windows_from_pb(&mut v, "availability", &p.availability);
     if !v.is_empty() {
         return Err(v);
     }

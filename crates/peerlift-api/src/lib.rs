@@ -3,6 +3,7 @@
 
 pub mod convert;
 pub mod convert_match;
+pub mod convert_sessions;
 pub mod error;
 pub mod import;
 pub mod services;

@@ -47,10 +47,13 @@ pub struct Input {
     pub start: Date,
     pub weeks: u16,
     pub non_working: BTreeSet<Date>,
-    /// Weekly windows of each person; a person without windows follows `default_windows`.
+    /// Weekly windows of each person, on top of `default_windows`.
     pub windows: BTreeMap<String, Vec<Window>>,
-    /// The municipality's methodical day(s): when people without their own windows are free.
+    /// The municipality's methodical day(s): when everyone is free for mentoring work.
     pub default_windows: Vec<Window>,
+    /// Sessions a mentorship already has in a week (keyed by the week's Monday): they count
+    /// towards what is due, so proposing twice does not double a mentorship's sessions.
+    pub already: BTreeMap<(String, Date), u16>,
     pub requests: Vec<Request>,
     pub busy: Vec<Busy>,
     /// Travel minutes between two schools (symmetric); missing pairs count as 0.
@@ -107,16 +110,20 @@ fn travel(input: &Input, a: &Option<String>, b: &Option<String>) -> i64 {
     }
 }
 
-/// The windows a person is free in on a weekday.
-fn windows_of<'a>(input: &'a Input, person: &str, day: Weekday) -> Vec<&'a Window> {
+/// The windows a person is free in on a weekday: the methodical day and their own windows.
+pub fn windows_of<'a>(input: &'a Input, person: &str, day: Weekday) -> Vec<&'a Window> {
     input
-        .windows
-        .get(person)
-        .filter(|w| !w.is_empty())
-        .unwrap_or(&input.default_windows)
+        .default_windows
         .iter()
+        .chain(input.windows.get(person).into_iter().flatten())
         .filter(|w| w.weekday == day)
         .collect()
+}
+
+/// The Monday of a date's week.
+pub fn monday_of(d: Date) -> Date {
+    d.checked_sub((d.weekday().to_monday_zero_offset() as i64).days())
+        .unwrap_or(d)
 }
 
 /// Places every request's sessions over the horizon.
@@ -127,10 +134,7 @@ pub fn propose(input: &Input) -> (Vec<Placed>, Vec<Unplaced>) {
     let mut requests: Vec<&Request> = input.requests.iter().collect();
     requests.sort_by(|a, b| a.mentorship_id.cmp(&b.mentorship_id));
     // Weeks start on the Monday of the start date's week; days before `start` are skipped.
-    let first_monday = input
-        .start
-        .checked_sub((input.start.weekday().to_monday_zero_offset() as i64).days())
-        .unwrap_or(input.start);
+    let first_monday = monday_of(input.start);
     for w in 0..input.weeks {
         let Ok(monday) = first_monday.checked_add((i64::from(w) * 7).days()) else {
             break;
@@ -141,9 +145,19 @@ pub fn propose(input: &Input) -> (Vec<Placed>, Vec<Unplaced>) {
             }
             let mut people = vec![r.mentor.clone()];
             people.extend(r.mentees.iter().cloned());
-            for _ in 0..r.per_week.max(1) {
-                match place_one(input, &calendar, r, &people, monday) {
+            let have = input
+                .already
+                .get(&(r.mentorship_id.clone(), monday))
+                .copied()
+                .unwrap_or(0);
+            let mut days_used: Vec<Date> = Vec::new();
+            for _ in have..r.per_week.max(1) {
+                // Several sessions a week go to different days when the windows allow.
+                let attempt = place_one(input, &calendar, r, &people, monday, &days_used)
+                    .or_else(|_| place_one(input, &calendar, r, &people, monday, &[]));
+                match attempt {
                     Ok(p) => {
+                        days_used.push(p.start.date());
                         calendar.push(Busy {
                             people: p.people.clone(),
                             start: p.start,
@@ -171,6 +185,7 @@ fn place_one(
     r: &Request,
     people: &[String],
     monday: Date,
+    avoid_days: &[Date],
 ) -> Result<Placed, String> {
     let mut saw_working_day = false;
     let mut saw_common_window = false;
@@ -183,6 +198,9 @@ fn place_one(
             continue;
         }
         saw_working_day = true;
+        if avoid_days.contains(&day) {
+            continue;
+        }
         let wd = weekday_of(day);
         // The slots free for everyone: intersect the mentor's windows with each mentee's.
         let mut common: Vec<(u16, u16)> = windows_of(input, &r.mentor, wd)
@@ -258,6 +276,25 @@ fn conflict(
     start: DateTime,
     end: DateTime,
 ) -> Option<bool> {
+    clash(
+        input,
+        calendar,
+        &Busy {
+            people: people.to_vec(),
+            start,
+            end,
+            mode: r.mode,
+            school: r.school.clone(),
+        },
+    )
+}
+
+/// Whether `candidate` clashes with the calendar (None: it fits; Some(true): only the travel
+/// time to a neighbouring in-person session is short; Some(false): someone is booked). Only
+/// `input.travel` is read, so accepting a stored proposal can re-check it against the sessions
+/// created since.
+pub fn clash(input: &Input, calendar: &[Busy], candidate: &Busy) -> Option<bool> {
+    let (people, start, end) = (&candidate.people, candidate.start, candidate.end);
     let mut travel_only = false;
     for b in calendar {
         if !b.people.iter().any(|p| people.contains(p)) {
@@ -266,8 +303,11 @@ fn conflict(
         if b.start < end && start < b.end {
             return Some(false);
         }
-        if r.mode == Mode::InPerson && b.mode == Mode::InPerson && b.start.date() == start.date() {
-            let gap = travel(input, &b.school, &r.school);
+        if candidate.mode == Mode::InPerson
+            && b.mode == Mode::InPerson
+            && b.start.date() == start.date()
+        {
+            let gap = travel(input, &b.school, &candidate.school);
             let apart = if b.end <= start {
                 (start - b.end).get_minutes()
             } else {
@@ -329,6 +369,44 @@ mod tests {
         assert!(
             unplaced[0].reason.contains("no common availability"),
             "{unplaced:?}"
+        );
+    }
+
+    #[test]
+    fn twice_a_week_uses_two_days_and_counts_sessions_already_planned() {
+        let start = Date::constant(2026, 11, 23);
+        let tuesday = Window {
+            weekday: Weekday::Tuesday,
+            ..thursday()
+        };
+        let mut input = Input {
+            start,
+            weeks: 2,
+            default_windows: vec![tuesday, thursday()],
+            requests: vec![Request {
+                mentorship_id: "ms-1".into(),
+                mentor: "m".into(),
+                mentees: vec!["e".into()],
+                mode: Mode::Online,
+                school: None,
+                duration_minutes: 60,
+                per_week: 2,
+                every_weeks: 1,
+            }],
+            ..Input::default()
+        };
+        input.already.insert(("ms-1".into(), start), 1);
+        let (placed, unplaced) = propose(&input);
+        assert!(unplaced.is_empty());
+        let days: Vec<Date> = placed.iter().map(|p| p.start.date()).collect();
+        // Week one had one already: one more; week two: Tuesday and Thursday.
+        assert_eq!(
+            days,
+            [
+                Date::constant(2026, 11, 24),
+                Date::constant(2026, 12, 1),
+                Date::constant(2026, 12, 3)
+            ]
         );
     }
 

@@ -8,7 +8,9 @@ mod mentor_profiles;
 mod mentorships;
 mod municipalities;
 mod network;
+mod reports;
 mod schools;
+mod sessions;
 mod teachers;
 
 pub use catalog::CatalogApi;
@@ -19,7 +21,9 @@ pub use mentor_profiles::MentorProfileApi;
 pub use mentorships::MentorshipApi;
 pub use municipalities::MunicipalityApi;
 pub use network::NetworkApi;
+pub use reports::ReportApi;
 pub use schools::SchoolApi;
+pub use sessions::{load_settings, SessionApi};
 pub use teachers::TeacherApi;
 
 use peerlift_domain::Violations;

@@ -1,0 +1,382 @@
+//! Progress and reports: computed from the registry on request (see
+//! `peerlift_domain::progress` and `peerlift_domain::report`).
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use peerlift_domain::progress::{self, History, World};
+use peerlift_domain::report::{self, CoverageRow};
+use peerlift_domain::{
+    Diagnostic, Level, MentorProfile, Mentorship, School, SchoolStatus, Session, Teacher,
+    Violations,
+};
+use peerlift_store::{key, prefix, Record, Store};
+use tonic::{Request, Response, Status};
+
+use super::check_id;
+use crate::convert::{enum_to_pb, parse_date};
+use crate::convert_sessions::{
+    change_to_pb, counts_to_pb, coverage_row_to_pb, load_row_to_pb, mentorship_progress_to_pb,
+    progress_row_to_pb, status_change_to_pb, summary_to_pb,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::pb;
+use crate::pb::report_service_server::ReportService;
+use crate::state::{self, AppState};
+
+#[derive(Debug, Clone)]
+pub struct ReportApi {
+    pub state: AppState,
+}
+
+/// Every record of one kind of a municipality.
+fn all<R: Record>(s: &Store, muni: &str) -> ApiResult<Vec<R>> {
+    s.scan::<R>(&prefix(&[muni]), None)
+        .map(|x| x.map_err(ApiError::from))
+        .collect()
+}
+
+/// The registry of a municipality, loaded once per report.
+struct Registry {
+    schools: Vec<School>,
+    teachers: Vec<Teacher>,
+    diagnostics: Vec<Diagnostic>,
+    mentorships: Vec<Mentorship>,
+}
+
+impl Registry {
+    fn load(s: &Store, muni: &str) -> ApiResult<Registry> {
+        state::municipality(s, muni)?;
+        Ok(Registry {
+            schools: all(s, muni)?,
+            teachers: all(s, muni)?,
+            diagnostics: all(s, muni)?,
+            mentorships: all(s, muni)?,
+        })
+    }
+
+    fn world(&self) -> World<'_> {
+        World::new(&self.diagnostics, &self.schools, &self.teachers)
+    }
+}
+
+fn date_range(r: &pb::ReportRequest) -> ApiResult<(Option<Date>, Option<Date>)> {
+    let mut v = Violations::new();
+    let from = (!r.from.is_empty())
+        .then(|| parse_date(&mut v, "from", &r.from))
+        .flatten();
+    let to = (!r.to.is_empty())
+        .then(|| parse_date(&mut v, "to", &r.to))
+        .flatten();
+    v.into_result().map_err(ApiError::Invalid)?;
+    Ok((from, to))
+}
+
+fn in_range(s: &Session, from: Option<Date>, to: Option<Date>) -> bool {
+    let d = s.start.date();
+    from.is_none_or(|f| d >= f) && to.is_none_or(|t| d < t)
+}
+
+fn add_row(total: &mut CoverageRow, r: &CoverageRow) {
+    total.demands_a += r.demands_a;
+    total.demands_b += r.demands_b;
+    total.covered_a += r.covered_a;
+    total.covered_b += r.covered_b;
+}
+
+#[tonic::async_trait]
+impl ReportService for ReportApi {
+    async fn get_teacher_progress(
+        &self,
+        req: Request<pb::GetTeacherProgressRequest>,
+    ) -> Result<Response<pb::TeacherProgress>, Status> {
+        let r = req.into_inner();
+        check_id("teacher_id", &r.teacher_id)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let muni = r.municipality_id.as_str();
+                state::municipality(s, muni)?;
+                if !s.contains::<Teacher>(&key(&[muni, &r.teacher_id]))? {
+                    return Err(ApiError::NotFound {
+                        kind: "teacher",
+                        id: r.teacher_id.clone(),
+                    });
+                }
+                let mut diags = Vec::new();
+                for k in s.scan_index(
+                    peerlift_store::TreeId::DiagnosticsByTeacher,
+                    &prefix(&[muni, &r.teacher_id]),
+                    None,
+                ) {
+                    let id = peerlift_store::split_key(&k?).pop().unwrap_or_default();
+                    if let Some(d) = s.get::<Diagnostic>(&key(&[muni, &id]))? {
+                        diags.push(d);
+                    }
+                }
+                let h = History::new(&diags);
+                let subjects = h
+                    .subjects_of(&r.teacher_id)
+                    .into_iter()
+                    .map(|subject| pb::SubjectProgress {
+                        subject: subject.to_string(),
+                        rounds: h
+                            .rounds(&r.teacher_id, subject)
+                            .iter()
+                            .map(|d| pb::DiagnosticRound {
+                                date: d.date.to_string(),
+                                level: enum_to_pb(Level::ALL, &d.level),
+                                scores: d.scores.clone().into_iter().collect(),
+                            })
+                            .collect(),
+                        last_change: h
+                            .last_change(&r.teacher_id, subject)
+                            .map(|c| change_to_pb(&c)),
+                    })
+                    .collect();
+                Ok(pb::TeacherProgress {
+                    teacher_id: r.teacher_id.clone(),
+                    subjects,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn get_mentorship_progress(
+        &self,
+        req: Request<pb::GetMentorshipProgressRequest>,
+    ) -> Result<Response<pb::MentorshipProgress>, Status> {
+        let r = req.into_inner();
+        check_id("mentorship_id", &r.mentorship_id)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let m = reg
+                    .mentorships
+                    .iter()
+                    .find(|m| m.id == r.mentorship_id)
+                    .ok_or_else(|| ApiError::NotFound {
+                        kind: "mentorship",
+                        id: r.mentorship_id.clone(),
+                    })?;
+                let p = progress::mentorship_progress(m, &reg.world());
+                Ok(mentorship_progress_to_pb(&p))
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn get_mentor_progress(
+        &self,
+        req: Request<pb::GetMentorProgressRequest>,
+    ) -> Result<Response<pb::MentorProgress>, Status> {
+        let r = req.into_inner();
+        check_id("mentor_id", &r.mentor_id)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let known = reg.teachers.iter().any(|t| t.id == r.mentor_id)
+                    || reg.schools.iter().any(|x| x.id == r.mentor_id);
+                if !known {
+                    return Err(ApiError::NotFound {
+                        kind: "mentor",
+                        id: r.mentor_id.clone(),
+                    });
+                }
+                let w = reg.world();
+                let list: Vec<_> = reg
+                    .mentorships
+                    .iter()
+                    .filter(|m| m.mentor_id == r.mentor_id && m.mentor_municipality_id.is_empty())
+                    .map(|m| progress::mentorship_progress(m, &w))
+                    .collect();
+                Ok(pb::MentorProgress {
+                    mentor_id: r.mentor_id.clone(),
+                    summary: Some(summary_to_pb(&progress::mentor_summary(&list))),
+                    mentorships: list.iter().map(mentorship_progress_to_pb).collect(),
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn get_school_progress(
+        &self,
+        req: Request<pb::GetSchoolProgressRequest>,
+    ) -> Result<Response<pb::SchoolProgress>, Status> {
+        let r = req.into_inner();
+        check_id("school_id", &r.school_id)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let school = reg
+                    .schools
+                    .iter()
+                    .find(|x| x.id == r.school_id)
+                    .ok_or_else(|| ApiError::NotFound {
+                        kind: "school",
+                        id: r.school_id.clone(),
+                    })?;
+                let p = progress::school_progress(school, &reg.world());
+                Ok(pb::SchoolProgress {
+                    school_id: p.school_id.clone(),
+                    changes: p.changes.iter().map(change_to_pb).collect(),
+                    summary: Some(summary_to_pb(&p.summary)),
+                    status: enum_to_pb(SchoolStatus::ALL, &school.status),
+                    status_history: school
+                        .status_history
+                        .iter()
+                        .map(status_change_to_pb)
+                        .collect(),
+                    left_low_results: p.left_low_results,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn coverage_report(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::CoverageReportResponse>, Status> {
+        let r = req.into_inner();
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let h = History::new(&reg.diagnostics);
+                let rows = report::coverage(&reg.teachers, &h, &reg.mentorships);
+                let mut by_subject: BTreeMap<&str, CoverageRow> = BTreeMap::new();
+                let mut total = CoverageRow::default();
+                for row in &rows {
+                    let e = by_subject
+                        .entry(row.subject.as_str())
+                        .or_insert_with(|| CoverageRow {
+                            subject: row.subject.clone(),
+                            ..CoverageRow::default()
+                        });
+                    add_row(e, row);
+                    add_row(&mut total, row);
+                }
+                Ok(pb::CoverageReportResponse {
+                    rows: rows.iter().map(coverage_row_to_pb).collect(),
+                    by_subject: by_subject.values().map(coverage_row_to_pb).collect(),
+                    total: Some(coverage_row_to_pb(&total)),
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn mentor_load_report(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::MentorLoadReportResponse>, Status> {
+        let r = req.into_inner();
+        let (from, to) = date_range(&r)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let profiles: Vec<MentorProfile> = all(s, &r.municipality_id)?;
+                let sessions: Vec<Session> = all::<Session>(s, &r.municipality_id)?
+                    .into_iter()
+                    .filter(|x| in_range(x, from, to))
+                    .collect();
+                let rows =
+                    report::mentor_load(&reg.teachers, &profiles, &reg.mentorships, &sessions);
+                Ok(pb::MentorLoadReportResponse {
+                    rows: rows.iter().map(load_row_to_pb).collect(),
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn sessions_report(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::SessionsReportResponse>, Status> {
+        let r = req.into_inner();
+        let (from, to) = date_range(&r)?;
+        let out = self
+            .state
+            .read(move |s| {
+                state::municipality(s, &r.municipality_id)?;
+                let sessions: Vec<Session> = all(s, &r.municipality_id)?;
+                let rep = report::sessions_report(&sessions, from, to);
+                let rows = |list: &[(String, report::SessionCounts)]| {
+                    list.iter()
+                        .map(|(k, c)| pb::SessionCountRow {
+                            key: k.clone(),
+                            counts: Some(counts_to_pb(c)),
+                        })
+                        .collect()
+                };
+                Ok(pb::SessionsReportResponse {
+                    by_mentorship: rows(&rep.by_mentorship),
+                    by_school: rows(&rep.by_school),
+                    total: Some(counts_to_pb(&rep.total)),
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn progress_report(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::ProgressReportResponse>, Status> {
+        let r = req.into_inner();
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let h = History::new(&reg.diagnostics);
+                let rows = report::progress_report(&h, &reg.mentorships);
+                Ok(pb::ProgressReportResponse {
+                    rows: rows.iter().map(progress_row_to_pb).collect(),
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn outcomes_report(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::OutcomesReportResponse>, Status> {
+        let r = req.into_inner();
+        let (from, to) = date_range(&r)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let sessions: Vec<Session> = all::<Session>(s, &r.municipality_id)?
+                    .into_iter()
+                    .filter(|x| in_range(x, from, to))
+                    .collect();
+                let h = History::new(&reg.diagnostics);
+                let o =
+                    report::outcomes(&reg.schools, &reg.teachers, &h, &reg.mentorships, &sessions);
+                Ok(pb::OutcomesReportResponse {
+                    schools_low_results_ever: o.schools_low_results_ever,
+                    schools_low_results_now: o.schools_low_results_now,
+                    schools_left_low_results: o.schools_left_low_results,
+                    deficits_rediagnosed: o.deficits_rediagnosed,
+                    deficits_closed: o.deficits_closed,
+                    sessions: Some(counts_to_pb(&o.sessions)),
+                    teachers_active: o.teachers_active,
+                    teachers_participating: o.teachers_participating,
+                    teachers_with_deficit: o.teachers_with_deficit,
+                    teachers_with_deficit_mentored: o.teachers_with_deficit_mentored,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+}
