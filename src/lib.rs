@@ -10,5 +10,7 @@ pub mod ics;
 pub mod match_cli;
 pub mod network_cli;
 pub mod server;
+pub mod sessions_cli;
+pub mod svg;
 pub mod synth;
 pub mod table;

@@ -213,6 +213,66 @@ enum Command {
         #[command(subcommand)]
         command: MentorshipCommand,
     },
+    /// Sessions of a teacher, a school or a mentorship (table, or iCalendar with --ics);
+    /// propose and accept schedules; scheduling settings.
+    #[command(args_conflicts_with_subcommands = true)]
+    Schedule {
+        #[command(subcommand)]
+        command: Option<ScheduleCommand>,
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Option<Scope>,
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// Write iCalendar (RFC 5545) instead of a table.
+        #[arg(long)]
+        ics: bool,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Sessions: create one by hand, record it as held or missed, cancel it.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionCommand,
+    },
+    /// Progress since re-diagnosis of a mentorship, a mentor, a school or a teacher.
+    Progress {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long, group = "of")]
+        mentorship: Option<String>,
+        #[arg(long, group = "of")]
+        mentor: Option<String>,
+        #[arg(long, group = "of")]
+        school: Option<String>,
+        #[arg(long, group = "of")]
+        teacher: Option<String>,
+    },
+    /// Reports: coverage, load, sessions, progress, outcomes (table; --csv; --svg FILE).
+    Report {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(value_enum)]
+        kind: peerlift::sessions_cli::ReportKind,
+        /// CSV on standard output instead of a table.
+        #[arg(long)]
+        csv: bool,
+        /// Also write a chart to FILE (SVG).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+        /// Sessions from this date (sessions, load, outcomes).
+        #[arg(long, default_value = "")]
+        from: String,
+        /// Sessions before this date.
+        #[arg(long, default_value = "")]
+        to: String,
+    },
     /// Benchmark the matcher at municipality, region and nation scale (figures as Markdown).
     Bench {
         /// Which size; `all` runs each in its own process (separate peak memory).
@@ -372,6 +432,130 @@ enum MentorshipCommand {
         /// A school partnership rather than a teacher pair.
         #[arg(long)]
         schools: bool,
+    },
+}
+
+/// Which sessions a schedule shows.
+#[derive(Debug, Clone, Args)]
+struct FilterArgs {
+    /// A teacher's sessions (as mentor or mentee).
+    #[arg(long)]
+    teacher: Option<String>,
+    /// A school's sessions.
+    #[arg(long)]
+    school: Option<String>,
+    /// A mentorship's sessions.
+    #[arg(long)]
+    mentorship: Option<String>,
+    /// From this date (inclusive).
+    #[arg(long)]
+    from: Option<String>,
+    /// Before this date.
+    #[arg(long)]
+    to: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ScheduleCommand {
+    /// Propose the sessions every active mentorship is due over the next weeks.
+    Propose {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// First day (default today).
+        #[arg(long, default_value = "")]
+        from: String,
+        #[arg(long, default_value_t = 6)]
+        weeks: u32,
+        /// Only mentorships of this school.
+        #[arg(long, default_value = "")]
+        school: String,
+    },
+    /// Accept a proposal: every item, or the ones listed.
+    Accept {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        proposal: String,
+        #[arg(long, value_delimiter = ',')]
+        items: Vec<u32>,
+    },
+    /// Show the scheduling settings, or change them.
+    Settings {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Replace the methodical days ("thu 13:00-17:00"; repeat for several).
+        #[arg(long = "methodical-day")]
+        methodical_days: Vec<String>,
+        /// Add a non-working day (2026-12-31; repeat for several).
+        #[arg(long = "non-working")]
+        non_working: Vec<String>,
+        /// Travel speed between schools, km/h.
+        #[arg(long)]
+        speed: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionCommand {
+    /// Plan a session by hand (kind and length from the form's defaults unless given).
+    Create {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long)]
+        mentorship: String,
+        /// "2026-11-26T14:00", municipality time.
+        #[arg(long)]
+        start: String,
+        #[arg(long, default_value_t = 0)]
+        minutes: u32,
+        #[arg(long, default_value = "")]
+        place: String,
+    },
+    /// Record a session as held (with attendance and feedback) or missed.
+    Record {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+        #[arg(long, conflicts_with = "missed")]
+        held: bool,
+        #[arg(long)]
+        missed: bool,
+        /// Who came (default: everyone).
+        #[arg(long, value_delimiter = ',')]
+        attended: Vec<String>,
+        /// The mentee's rating, 1-5.
+        #[arg(long, default_value_t = 0)]
+        rating: u32,
+        /// A checklist item, "item" (done) or "item=no"; repeat.
+        #[arg(long = "check")]
+        checks: Vec<String>,
+        /// The mentee's reflection.
+        #[arg(long, default_value = "")]
+        comment: String,
+        /// The mentor's notes.
+        #[arg(long, default_value = "")]
+        notes: String,
+        /// Why it was missed.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    Cancel {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+        #[arg(long)]
+        reason: String,
     },
 }
 
@@ -689,6 +873,155 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => peerlift::match_cli::runs(channel, scope.municipality).await,
             }
             .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schedule {
+            command,
+            remote,
+            scope,
+            filter,
+            ics,
+            out,
+        } => {
+            use peerlift::sessions_cli as sc;
+            let result = match command {
+                None => {
+                    let scope = scope.ok_or("--municipality (-m) is required")?;
+                    let ch = connect(&remote).await?;
+                    let f = sc::Filter {
+                        teacher: filter.teacher.unwrap_or_default(),
+                        school: filter.school.unwrap_or_default(),
+                        mentorship: filter.mentorship.unwrap_or_default(),
+                        from: filter.from.unwrap_or_default(),
+                        to: filter.to.unwrap_or_default(),
+                    };
+                    sc::schedule(ch, scope.municipality, f, ics, out).await
+                }
+                Some(ScheduleCommand::Propose {
+                    remote,
+                    scope,
+                    from,
+                    weeks,
+                    school,
+                }) => {
+                    let ch = connect(&remote).await?;
+                    sc::propose(ch, scope.municipality, from, weeks, school).await
+                }
+                Some(ScheduleCommand::Accept {
+                    remote,
+                    scope,
+                    proposal,
+                    items,
+                }) => {
+                    let ch = connect(&remote).await?;
+                    sc::accept(ch, scope.municipality, proposal, items).await
+                }
+                Some(ScheduleCommand::Settings {
+                    remote,
+                    scope,
+                    methodical_days,
+                    non_working,
+                    speed,
+                }) => {
+                    let ch = connect(&remote).await?;
+                    sc::settings(ch, scope.municipality, methodical_days, non_working, speed).await
+                }
+            };
+            result.map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sessions { command } => {
+            use peerlift::sessions_cli as sc;
+            let result = match command {
+                SessionCommand::Create {
+                    remote,
+                    scope,
+                    mentorship,
+                    start,
+                    minutes,
+                    place,
+                } => {
+                    let ch = connect(&remote).await?;
+                    sc::create(ch, scope.municipality, mentorship, start, minutes, place).await
+                }
+                SessionCommand::Record {
+                    remote,
+                    scope,
+                    id,
+                    held,
+                    missed,
+                    attended,
+                    rating,
+                    checks,
+                    comment,
+                    notes,
+                    reason,
+                } => {
+                    if held == missed {
+                        return Err("say --held or --missed".into());
+                    }
+                    let ch = connect(&remote).await?;
+                    let r = sc::Record {
+                        held,
+                        attended,
+                        rating,
+                        checks,
+                        comment,
+                        notes,
+                        reason,
+                    };
+                    sc::record(ch, scope.municipality, id, r).await
+                }
+                SessionCommand::Cancel {
+                    remote,
+                    scope,
+                    id,
+                    reason,
+                } => {
+                    let ch = connect(&remote).await?;
+                    sc::cancel(ch, scope.municipality, id, reason).await
+                }
+            };
+            result.map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Progress {
+            remote,
+            scope,
+            mentorship,
+            mentor,
+            school,
+            teacher,
+        } => {
+            use peerlift::sessions_cli::{self as sc, ProgressOf};
+            let of = match (mentorship, mentor, school, teacher) {
+                (Some(x), ..) => ProgressOf::Mentorship(x),
+                (_, Some(x), ..) => ProgressOf::Mentor(x),
+                (_, _, Some(x), _) => ProgressOf::School(x),
+                (_, _, _, Some(x)) => ProgressOf::Teacher(x),
+                _ => return Err("say --mentorship, --mentor, --school or --teacher".into()),
+            };
+            let ch = connect(&remote).await?;
+            sc::progress(ch, scope.municipality, of)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Report {
+            remote,
+            scope,
+            kind,
+            csv,
+            svg,
+            from,
+            to,
+        } => {
+            use peerlift::sessions_cli as sc;
+            let ch = connect(&remote).await?;
+            let out = sc::ReportOut { csv, svg, from, to };
+            sc::report(ch, scope.municipality, kind, out)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Mentorships { command } => {

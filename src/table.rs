@@ -18,6 +18,17 @@ impl Table {
         self.rows.push(cells);
     }
 
+    /// The same table as CSV (RFC 4180 quoting), header first.
+    pub fn to_csv(&self) -> String {
+        let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+        for r in std::iter::once(&self.header).chain(&self.rows) {
+            // Writing to memory cannot fail.
+            let _ = w.write_record(r);
+        }
+        let bytes = w.into_inner().unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
     pub fn render(&self) -> String {
         let cols = self.header.len();
         let mut width = vec![0usize; cols];
@@ -52,6 +63,13 @@ impl Table {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        let mut t = Table::new(&["id", "note"]);
+        t.row(vec!["t1".into(), "a, \"b\"".into()]);
+        assert_eq!(t.to_csv(), "id,note\nt1,\"a, \"\"b\"\"\"\n");
+    }
 
     #[test]
     fn columns_align_on_unicode_width() {

@@ -1,0 +1,1089 @@
+//! CLI commands for sessions, schedules, progress and reports.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jiff::civil::DateTime;
+use jiff::Timestamp;
+use peerlift_api::pb;
+use peerlift_api::pb::municipality_service_client::MunicipalityServiceClient;
+use peerlift_api::pb::report_service_client::ReportServiceClient;
+use peerlift_api::pb::school_service_client::SchoolServiceClient;
+use peerlift_api::pb::session_service_client::SessionServiceClient;
+use tonic::transport::Channel;
+
+use crate::client::ClientError;
+use crate::ics;
+use crate::svg::{bar_chart, Series};
+use crate::table::Table;
+
+fn kind_name(k: i32) -> String {
+    pb::SessionKind::try_from(k)
+        .map(|k| {
+            k.as_str_name()
+                .trim_start_matches("SESSION_KIND_")
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+fn status_name(s: i32) -> String {
+    pb::SessionStatus::try_from(s)
+        .map(|k| {
+            k.as_str_name()
+                .trim_start_matches("SESSION_STATUS_")
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default()
+}
+
+fn level_name(l: i32) -> String {
+    pb::Level::try_from(l)
+        .map(|k| k.as_str_name().trim_start_matches("LEVEL_").to_string())
+        .unwrap_or_default()
+}
+
+fn opt(x: Option<f64>) -> String {
+    x.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into())
+}
+
+fn pct(part: u32, whole: u32) -> String {
+    if whole == 0 {
+        "-".into()
+    } else {
+        format!("{:.0}%", f64::from(part) * 100.0 / f64::from(whole))
+    }
+}
+
+/// Which sessions a schedule shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub teacher: String,
+    pub school: String,
+    pub mentorship: String,
+    pub from: String,
+    pub to: String,
+}
+
+async fn all_sessions(
+    c: &mut SessionServiceClient<Channel>,
+    municipality: &str,
+    f: &Filter,
+) -> Result<Vec<pb::Session>, ClientError> {
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = c
+            .list_sessions(pb::ListSessionsRequest {
+                municipality_id: municipality.to_string(),
+                page_size: 1000,
+                page_token: token,
+                mentorship_id: f.mentorship.clone(),
+                participant_id: f.teacher.clone(),
+                school_id: f.school.clone(),
+                from: f.from.clone(),
+                to: f.to.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        out.extend(r.sessions);
+        if r.next_page_token.is_empty() {
+            return Ok(out);
+        }
+        token = r.next_page_token;
+    }
+}
+
+fn write_out(out: &Option<PathBuf>, text: &str) -> Result<(), ClientError> {
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|source| ClientError::Io {
+            path: path.display().to_string(),
+            source,
+        }),
+        None => {
+            print!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// A person's, a school's or a mentorship's sessions: a table, or iCalendar with `ics`.
+pub async fn schedule(
+    channel: Channel,
+    municipality: String,
+    f: Filter,
+    ics_out: bool,
+    out: Option<PathBuf>,
+) -> Result<(), ClientError> {
+    let mut c = SessionServiceClient::new(channel.clone());
+    let sessions = all_sessions(&mut c, &municipality, &f).await?;
+    if !ics_out {
+        let mut t = Table::new(&[
+            "id",
+            "start",
+            "min",
+            "kind",
+            "mentorship",
+            "mentor",
+            "mentees",
+            "where",
+            "status",
+        ]);
+        for s in &sessions {
+            t.row(vec![
+                s.id.clone(),
+                s.start.clone(),
+                s.duration_minutes.to_string(),
+                kind_name(s.kind),
+                s.mentorship_id.clone(),
+                s.mentor_id.clone(),
+                s.mentee_ids.join(" "),
+                if s.school_id.is_empty() {
+                    "online".into()
+                } else {
+                    s.school_id.clone()
+                },
+                status_name(s.status),
+            ]);
+        }
+        return write_out(&out, &t.render());
+    }
+    let muni = MunicipalityServiceClient::new(channel.clone())
+        .get_municipality(pb::GetMunicipalityRequest {
+            municipality_id: municipality.clone(),
+        })
+        .await?
+        .into_inner();
+    let tz = jiff::tz::TimeZone::get(&muni.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let mut schools = SchoolServiceClient::new(channel);
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut events = Vec::new();
+    for s in sessions
+        .iter()
+        .filter(|s| s.status != pb::SessionStatus::Cancelled as i32)
+    {
+        if !s.school_id.is_empty() && !names.contains_key(&s.school_id) {
+            let name = schools
+                .get_school(pb::GetSchoolRequest {
+                    municipality_id: municipality.clone(),
+                    school_id: s.school_id.clone(),
+                })
+                .await
+                .map(|r| r.into_inner().name)
+                .unwrap_or_else(|_| s.school_id.clone());
+            names.insert(s.school_id.clone(), name);
+        }
+        let Ok(start) = s.start.parse::<DateTime>() else {
+            continue;
+        };
+        let end = start
+            .checked_add(jiff::SignedDuration::from_mins(i64::from(
+                s.duration_minutes,
+            )))
+            .unwrap_or(start);
+        let topics = if s.topics.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", s.topics.join(", "))
+        };
+        events.push(ics::Event {
+            uid: format!("{}.{}@peerlift", s.id, municipality),
+            start,
+            end,
+            summary: format!("{}{topics}", kind_name(s.kind).replace('_', " ")),
+            location: if s.school_id.is_empty() {
+                if s.place.is_empty() {
+                    "online".into()
+                } else {
+                    s.place.clone()
+                }
+            } else {
+                let name = names.get(&s.school_id).cloned().unwrap_or_default();
+                if s.place.is_empty() {
+                    name
+                } else {
+                    format!("{name}, {}", s.place)
+                }
+            },
+            description: format!(
+                "Mentorship {}\nMentor: {}\nMentees: {}\nStatus: {}",
+                s.mentorship_id,
+                s.mentor_id,
+                s.mentee_ids.join(", "),
+                status_name(s.status)
+            ),
+        });
+    }
+    let who = [&f.teacher, &f.school, &f.mentorship]
+        .into_iter()
+        .find(|x| !x.is_empty())
+        .cloned()
+        .unwrap_or_else(|| muni.name.clone());
+    let text = ics::calendar(&format!("peerlift: {who}"), &tz, Timestamp::now(), &events);
+    write_out(&out, &text)
+}
+
+pub async fn propose(
+    channel: Channel,
+    municipality: String,
+    from: String,
+    weeks: u32,
+    school: String,
+) -> Result<(), ClientError> {
+    let mut c = SessionServiceClient::new(channel);
+    let p = c
+        .propose_schedule(pb::ProposeScheduleRequest {
+            municipality_id: municipality.clone(),
+            from,
+            weeks,
+            school_id: school,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    let mut t = Table::new(&["item", "start", "min", "kind", "mentorship", "where"]);
+    for i in &p.items {
+        let Some(s) = &i.session else { continue };
+        t.row(vec![
+            i.index.to_string(),
+            s.start.clone(),
+            s.duration_minutes.to_string(),
+            kind_name(s.kind),
+            s.mentorship_id.clone(),
+            if s.school_id.is_empty() {
+                "online".into()
+            } else {
+                s.school_id.clone()
+            },
+        ]);
+    }
+    print!("{}", t.render());
+    if !p.unplaced.is_empty() {
+        println!("\nnot placed:");
+        let mut u = Table::new(&["mentorship", "week of", "reason"]);
+        for x in &p.unplaced {
+            u.row(vec![
+                x.mentorship_id.clone(),
+                x.week.clone(),
+                x.reason.clone(),
+            ]);
+        }
+        print!("{}", u.render());
+    }
+    println!(
+        "\nproposal {}: {} sessions placed, {} not placed, {} weeks from {}",
+        p.id,
+        p.items.len(),
+        p.unplaced.len(),
+        p.weeks,
+        p.from
+    );
+    println!(
+        "accept it with: peerlift schedule accept -m {municipality} {} [--items 0,1,...]",
+        p.id
+    );
+    Ok(())
+}
+
+pub async fn accept(
+    channel: Channel,
+    municipality: String,
+    proposal: String,
+    items: Vec<u32>,
+) -> Result<(), ClientError> {
+    let mut c = SessionServiceClient::new(channel);
+    let r = c
+        .accept_schedule(pb::AcceptScheduleRequest {
+            municipality_id: municipality,
+            proposal_id: proposal.clone(),
+            request_id: format!(
+                "accept-{proposal}-{}",
+                items
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(".")
+            ),
+            items,
+        })
+        .await?
+        .into_inner();
+    println!(
+        "accepted {proposal}: {} sessions created, {} accepted before",
+        r.created.len(),
+        r.already_accepted
+    );
+    Ok(())
+}
+
+/// Shows the settings, or changes the given parts.
+pub async fn settings(
+    channel: Channel,
+    municipality: String,
+    methodical_days: Vec<String>,
+    non_working: Vec<String>,
+    speed: Option<u32>,
+) -> Result<(), ClientError> {
+    let mut c = SessionServiceClient::new(channel);
+    let mut s = c
+        .get_schedule_settings(pb::GetScheduleSettingsRequest {
+            municipality_id: municipality.clone(),
+        })
+        .await?
+        .into_inner();
+    if !methodical_days.is_empty() || !non_working.is_empty() || speed.is_some() {
+        if !methodical_days.is_empty() {
+            let mut list = Vec::new();
+            for w in &methodical_days {
+                let w = peerlift_domain::Window::parse(w)
+                    .map_err(|e| ClientError::Usage(format!("--methodical-day {w}: {e}")))?;
+                list.push(pb::AvailabilityWindow {
+                    weekday: peerlift_domain::Weekday::ALL
+                        .iter()
+                        .position(|d| *d == w.weekday)
+                        .map(|i| i as i32 + 1)
+                        .unwrap_or(0),
+                    start_minute: u32::from(w.start_minute),
+                    end_minute: u32::from(w.end_minute),
+                });
+            }
+            s.methodical_days = list;
+        }
+        s.non_working_days.extend(non_working);
+        if let Some(v) = speed {
+            s.travel_speed_kmh = v;
+        }
+        s = c
+            .update_schedule_settings(pb::UpdateScheduleSettingsRequest {
+                settings: Some(s),
+                request_id: String::new(),
+            })
+            .await?
+            .into_inner();
+    }
+    let days: Vec<String> = s
+        .methodical_days
+        .iter()
+        .map(|w| {
+            let day = pb::Weekday::try_from(w.weekday)
+                .map(|d| d.as_str_name().trim_start_matches("WEEKDAY_")[..3].to_lowercase())
+                .unwrap_or_default();
+            format!(
+                "{day} {:02}:{:02}-{:02}:{:02}",
+                w.start_minute / 60,
+                w.start_minute % 60,
+                w.end_minute / 60,
+                w.end_minute % 60
+            )
+        })
+        .collect();
+    println!("methodical days:   {}", days.join(", "));
+    println!("non-working days:  {}", s.non_working_days.join(", "));
+    println!(
+        "travel:            {} km/h + {} min per trip",
+        s.travel_speed_kmh, s.travel_buffer_minutes
+    );
+    let mut t = Table::new(&["form", "session", "minutes", "per week", "every weeks"]);
+    for f in &s.frequencies {
+        t.row(vec![
+            pb::MatchKind::try_from(f.form)
+                .map(|k| {
+                    k.as_str_name()
+                        .trim_start_matches("MATCH_KIND_")
+                        .to_lowercase()
+                })
+                .unwrap_or_default(),
+            kind_name(f.session_kind),
+            f.duration_minutes.to_string(),
+            f.per_week.to_string(),
+            f.every_weeks.to_string(),
+        ]);
+    }
+    print!("{}", t.render());
+    if s.etag.is_empty() {
+        println!("(defaults: nothing set for this municipality yet)");
+    }
+    Ok(())
+}
+
+/// What `peerlift sessions record` says happened.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub held: bool,
+    pub attended: Vec<String>,
+    pub rating: u32,
+    /// "item" (done) or "item=no".
+    pub checks: Vec<String>,
+    pub comment: String,
+    pub notes: String,
+    pub reason: String,
+}
+
+pub async fn record(
+    channel: Channel,
+    municipality: String,
+    session: String,
+    r: Record,
+) -> Result<(), ClientError> {
+    let mut c = SessionServiceClient::new(channel);
+    let feedback = r.held.then(|| pb::Feedback {
+        rating: r.rating,
+        checklist: r
+            .checks
+            .iter()
+            .map(|x| match x.rsplit_once('=') {
+                Some((item, v)) => pb::ChecklistItem {
+                    item: item.to_string(),
+                    done: !matches!(v.trim(), "no" | "false" | "0"),
+                },
+                None => pb::ChecklistItem {
+                    item: x.clone(),
+                    done: true,
+                },
+            })
+            .collect(),
+        mentee_comment: r.comment,
+        mentor_notes: r.notes,
+    });
+    let s = c
+        .record_session(pb::RecordSessionRequest {
+            municipality_id: municipality,
+            session_id: session,
+            outcome: if r.held {
+                pb::SessionStatus::Held as i32
+            } else {
+                pb::SessionStatus::Missed as i32
+            },
+            attended: r.attended,
+            feedback,
+            reason: r.reason,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    println!("{} {} ({})", s.id, status_name(s.status), s.start);
+    Ok(())
+}
+
+pub async fn cancel(
+    channel: Channel,
+    municipality: String,
+    session: String,
+    reason: String,
+) -> Result<(), ClientError> {
+    let mut c = SessionServiceClient::new(channel);
+    let s = c
+        .cancel_session(pb::CancelSessionRequest {
+            municipality_id: municipality,
+            session_id: session,
+            reason,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    println!("{} {}", s.id, status_name(s.status));
+    Ok(())
+}
+
+pub async fn create(
+    channel: Channel,
+    municipality: String,
+    mentorship: String,
+    start: String,
+    minutes: u32,
+    place: String,
+) -> Result<(), ClientError> {
+    let mut c = SessionServiceClient::new(channel);
+    let s = c
+        .create_session(pb::CreateSessionRequest {
+            municipality_id: municipality,
+            session: Some(pb::Session {
+                mentorship_id: mentorship,
+                start,
+                duration_minutes: minutes,
+                place,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    println!(
+        "created {}: {} {} min, {}",
+        s.id,
+        s.start,
+        s.duration_minutes,
+        kind_name(s.kind)
+    );
+    Ok(())
+}
+
+fn change_rows(t: &mut Table, changes: &[pb::ProgressChange]) {
+    for c in changes {
+        t.row(vec![
+            c.teacher_id.clone(),
+            c.subject.clone(),
+            format!("{} {}", c.from_date, level_name(c.from_level)),
+            format!("{} {}", c.to_date, level_name(c.to_level)),
+            format!("{:+}", c.level_steps),
+            {
+                let n = c.area_deltas.len();
+                if n == 0 {
+                    "-".into()
+                } else {
+                    format!("{:+.2}", c.area_deltas.values().sum::<f64>() / n as f64)
+                }
+            },
+            if c.closed {
+                "closed".into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+}
+
+fn change_table() -> Table {
+    Table::new(&["teacher", "subject", "from", "to", "levels", "areas", ""])
+}
+
+fn summary_line(s: &Option<pb::ProgressSummary>) -> String {
+    let s = s.clone().unwrap_or_default();
+    format!(
+        "{} changes: mean {} levels, {} area score; {} improved, {} of {} deficits closed",
+        s.changes,
+        opt(s.mean_level_steps),
+        opt(s.mean_area_delta),
+        s.improved,
+        s.closed,
+        s.deficits
+    )
+}
+
+/// What `peerlift progress` is about.
+#[derive(Debug, Clone)]
+pub enum ProgressOf {
+    Mentorship(String),
+    Mentor(String),
+    School(String),
+    Teacher(String),
+}
+
+pub async fn progress(
+    channel: Channel,
+    municipality: String,
+    of: ProgressOf,
+) -> Result<(), ClientError> {
+    let mut c = ReportServiceClient::new(channel);
+    match of {
+        ProgressOf::Mentorship(id) => {
+            let p = c
+                .get_mentorship_progress(pb::GetMentorshipProgressRequest {
+                    municipality_id: municipality,
+                    mentorship_id: id,
+                })
+                .await?
+                .into_inner();
+            let mut t = change_table();
+            change_rows(&mut t, &p.changes);
+            print!("{}", t.render());
+            println!("{}", summary_line(&p.summary));
+            if p.awaiting > 0 {
+                println!("{} mentee subjects await re-diagnosis", p.awaiting);
+            }
+            if p.graduated {
+                println!(
+                    "GRADUATED on {}: {} (ready to end)",
+                    p.graduated_on, p.graduation_reason
+                );
+            }
+        }
+        ProgressOf::Mentor(id) => {
+            let p = c
+                .get_mentor_progress(pb::GetMentorProgressRequest {
+                    municipality_id: municipality,
+                    mentor_id: id,
+                })
+                .await?
+                .into_inner();
+            let mut t = change_table();
+            for m in &p.mentorships {
+                change_rows(&mut t, &m.changes);
+            }
+            print!("{}", t.render());
+            println!(
+                "{} mentorships; {}",
+                p.mentorships.len(),
+                summary_line(&p.summary)
+            );
+        }
+        ProgressOf::School(id) => {
+            let p = c
+                .get_school_progress(pb::GetSchoolProgressRequest {
+                    municipality_id: municipality,
+                    school_id: id,
+                })
+                .await?
+                .into_inner();
+            let mut t = change_table();
+            change_rows(&mut t, &p.changes);
+            print!("{}", t.render());
+            println!("{}", summary_line(&p.summary));
+            let history: Vec<String> = p
+                .status_history
+                .iter()
+                .map(|h| {
+                    let st = pb::SchoolStatus::try_from(h.status)
+                        .map(|s| {
+                            s.as_str_name()
+                                .trim_start_matches("SCHOOL_STATUS_")
+                                .to_lowercase()
+                        })
+                        .unwrap_or_default();
+                    format!("{st} since {}", h.since)
+                })
+                .collect();
+            println!("status history: {}", history.join(" -> "));
+            if p.left_low_results {
+                println!("the school has left the low-result list");
+            }
+        }
+        ProgressOf::Teacher(id) => {
+            let p = c
+                .get_teacher_progress(pb::GetTeacherProgressRequest {
+                    municipality_id: municipality,
+                    teacher_id: id,
+                })
+                .await?
+                .into_inner();
+            let mut t = Table::new(&["subject", "rounds", "latest change"]);
+            for s in &p.subjects {
+                t.row(vec![
+                    s.subject.clone(),
+                    s.rounds
+                        .iter()
+                        .map(|r| format!("{} {}", r.date, level_name(r.level)))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    s.last_change
+                        .as_ref()
+                        .map(|c| format!("{:+} levels", c.level_steps))
+                        .unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            print!("{}", t.render());
+        }
+    }
+    Ok(())
+}
+
+/// Which report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportKind {
+    Coverage,
+    Load,
+    Sessions,
+    Progress,
+    Outcomes,
+}
+
+/// How to show a report.
+#[derive(Debug, Clone, Default)]
+pub struct ReportOut {
+    pub csv: bool,
+    pub svg: Option<PathBuf>,
+    pub from: String,
+    pub to: String,
+}
+
+/// A report as a table (screen or CSV) and, where it helps, a chart.
+#[derive(Debug)]
+pub struct Rendered {
+    pub table: Table,
+    pub notes: Vec<String>,
+    pub chart: Option<String>,
+}
+
+const GREY: &str = "#9e9e9e";
+const GREEN: &str = "#2e7d32";
+const BLUE: &str = "#1565c0";
+const ORANGE: &str = "#ef6c00";
+const RED: &str = "#c62828";
+
+pub async fn build_report(
+    channel: Channel,
+    municipality: String,
+    kind: ReportKind,
+    from: String,
+    to: String,
+) -> Result<Rendered, ClientError> {
+    let mut c = ReportServiceClient::new(channel);
+    let req = pb::ReportRequest {
+        municipality_id: municipality.clone(),
+        from,
+        to,
+    };
+    Ok(match kind {
+        ReportKind::Coverage => {
+            let r = c.coverage_report(req).await?.into_inner();
+            let mut t = Table::new(&[
+                "school",
+                "subject",
+                "A",
+                "A covered",
+                "B",
+                "B covered",
+                "coverage",
+            ]);
+            let total = r.total.clone().unwrap_or_default();
+            for row in r
+                .rows
+                .iter()
+                .chain(&r.by_subject)
+                .chain(std::iter::once(&total))
+            {
+                let school = if row.school_id.is_empty() {
+                    "(all)".into()
+                } else {
+                    row.school_id.clone()
+                };
+                let subject = if row.subject.is_empty() {
+                    "(all)".into()
+                } else {
+                    row.subject.clone()
+                };
+                t.row(vec![
+                    school,
+                    subject,
+                    row.demands_a.to_string(),
+                    row.covered_a.to_string(),
+                    row.demands_b.to_string(),
+                    row.covered_b.to_string(),
+                    pct(row.covered_a + row.covered_b, row.demands_a + row.demands_b),
+                ]);
+            }
+            let cats: Vec<String> = r.by_subject.iter().map(|x| x.subject.clone()).collect();
+            let series = vec![
+                Series {
+                    name: "A demands".into(),
+                    colour: RED,
+                    values: r
+                        .by_subject
+                        .iter()
+                        .map(|x| f64::from(x.demands_a))
+                        .collect(),
+                },
+                Series {
+                    name: "A with a mentor".into(),
+                    colour: GREEN,
+                    values: r
+                        .by_subject
+                        .iter()
+                        .map(|x| f64::from(x.covered_a))
+                        .collect(),
+                },
+                Series {
+                    name: "B demands".into(),
+                    colour: ORANGE,
+                    values: r
+                        .by_subject
+                        .iter()
+                        .map(|x| f64::from(x.demands_b))
+                        .collect(),
+                },
+                Series {
+                    name: "B with a mentor".into(),
+                    colour: BLUE,
+                    values: r
+                        .by_subject
+                        .iter()
+                        .map(|x| f64::from(x.covered_b))
+                        .collect(),
+                },
+            ];
+            Rendered {
+                table: t,
+                notes: vec![format!(
+                    "{} of {} A/B demands have a mentor",
+                    total.covered_a + total.covered_b,
+                    total.demands_a + total.demands_b
+                )],
+                chart: Some(bar_chart(
+                    &format!("Coverage of A/B deficits by subject: {municipality}"),
+                    "teachers",
+                    &cats,
+                    &series,
+                )),
+            }
+        }
+        ReportKind::Load => {
+            let r = c.mentor_load_report(req).await?.into_inner();
+            let mut t = Table::new(&[
+                "mentor",
+                "school",
+                "capacity",
+                "mentees",
+                "mentorships",
+                "held",
+                "planned",
+            ]);
+            for x in &r.rows {
+                t.row(vec![
+                    x.mentor_id.clone(),
+                    x.school_id.clone(),
+                    x.capacity.to_string(),
+                    x.mentees.to_string(),
+                    x.mentorships.to_string(),
+                    x.sessions_held.to_string(),
+                    x.sessions_planned.to_string(),
+                ]);
+            }
+            let busy: Vec<&pb::LoadRow> = r.rows.iter().filter(|x| x.mentees > 0).collect();
+            let over = r.rows.iter().filter(|x| x.mentees > x.capacity).count();
+            Rendered {
+                table: t,
+                notes: vec![format!(
+                    "{} mentors, {} with mentees, {} over capacity",
+                    r.rows.len(),
+                    busy.len(),
+                    over
+                )],
+                chart: Some(bar_chart(
+                    &format!("Mentor load: {municipality}"),
+                    "mentees",
+                    &busy.iter().map(|x| x.mentor_id.clone()).collect::<Vec<_>>(),
+                    &[
+                        Series {
+                            name: "capacity".into(),
+                            colour: GREY,
+                            values: busy.iter().map(|x| f64::from(x.capacity)).collect(),
+                        },
+                        Series {
+                            name: "mentees".into(),
+                            colour: BLUE,
+                            values: busy.iter().map(|x| f64::from(x.mentees)).collect(),
+                        },
+                    ],
+                )),
+            }
+        }
+        ReportKind::Sessions => {
+            let r = c.sessions_report(req).await?.into_inner();
+            let mut t = Table::new(&[
+                "by",
+                "id",
+                "scheduled",
+                "held",
+                "missed",
+                "open",
+                "cancelled",
+                "held rate",
+            ]);
+            let row = |t: &mut Table, by: &str, x: &pb::SessionCountRow| {
+                let c = x.counts.unwrap_or_default();
+                t.row(vec![
+                    by.into(),
+                    x.key.clone(),
+                    c.scheduled.to_string(),
+                    c.held.to_string(),
+                    c.missed.to_string(),
+                    c.open.to_string(),
+                    c.cancelled.to_string(),
+                    pct(c.held, c.held + c.missed),
+                ]);
+            };
+            for x in &r.by_mentorship {
+                row(&mut t, "mentorship", x);
+            }
+            for x in &r.by_school {
+                row(&mut t, "school", x);
+            }
+            let total = pb::SessionCountRow {
+                key: "(all)".into(),
+                counts: r.total,
+            };
+            row(&mut t, "total", &total);
+            let cats: Vec<String> = r.by_school.iter().map(|x| x.key.clone()).collect();
+            let series = |name: &str, colour, f: fn(&pb::SessionCounts) -> u32| Series {
+                name: name.into(),
+                colour,
+                values: r
+                    .by_school
+                    .iter()
+                    .map(|x| f64::from(f(&x.counts.unwrap_or_default())))
+                    .collect(),
+            };
+            Rendered {
+                table: t,
+                notes: vec![],
+                chart: Some(bar_chart(
+                    &format!("Sessions by school: {municipality}"),
+                    "sessions",
+                    &cats,
+                    &[
+                        series("scheduled", GREY, |c| c.scheduled),
+                        series("held", GREEN, |c| c.held),
+                        series("missed", RED, |c| c.missed),
+                    ],
+                )),
+            }
+        }
+        ReportKind::Progress => {
+            let r = c.progress_report(req).await?.into_inner();
+            let mut t = Table::new(&[
+                "subject",
+                "mentored",
+                "teachers",
+                "mean levels",
+                "mean areas",
+                "improved",
+                "closed",
+                "of deficits",
+            ]);
+            for x in &r.rows {
+                let s = x.summary.unwrap_or_default();
+                t.row(vec![
+                    x.subject.clone(),
+                    if x.mentored { "yes" } else { "no" }.into(),
+                    s.changes.to_string(),
+                    opt(s.mean_level_steps),
+                    opt(s.mean_area_delta),
+                    s.improved.to_string(),
+                    s.closed.to_string(),
+                    s.deficits.to_string(),
+                ]);
+            }
+            let mut subjects: Vec<String> = r
+                .rows
+                .iter()
+                .filter(|x| x.subject != "all")
+                .map(|x| x.subject.clone())
+                .collect();
+            subjects.dedup();
+            let values = |mentored: bool| -> Vec<f64> {
+                subjects
+                    .iter()
+                    .map(|s| {
+                        r.rows
+                            .iter()
+                            .find(|x| &x.subject == s && x.mentored == mentored)
+                            .and_then(|x| x.summary.and_then(|s| s.mean_level_steps))
+                            .unwrap_or(0.0)
+                    })
+                    .collect()
+            };
+            Rendered {
+                table: t,
+                notes: vec![],
+                chart: Some(bar_chart(
+                    &format!("Change at re-diagnosis, mentored vs not: {municipality}"),
+                    "mean levels gained",
+                    &subjects,
+                    &[
+                        Series {
+                            name: "mentored".into(),
+                            colour: GREEN,
+                            values: values(true),
+                        },
+                        Series {
+                            name: "not mentored".into(),
+                            colour: GREY,
+                            values: values(false),
+                        },
+                    ],
+                )),
+            }
+        }
+        ReportKind::Outcomes => {
+            let o = c.outcomes_report(req).await?.into_inner();
+            let s = o.sessions.unwrap_or_default();
+            let mut t = Table::new(&["outcome", "value", "share"]);
+            let mut row = |name: &str, value: String, share: String| {
+                t.row(vec![name.into(), value, share]);
+            };
+            row(
+                "schools on the low-result list (ever / now)",
+                format!(
+                    "{} / {}",
+                    o.schools_low_results_ever, o.schools_low_results_now
+                ),
+                String::new(),
+            );
+            row(
+                "schools that left the list",
+                o.schools_left_low_results.len().to_string(),
+                pct(
+                    o.schools_left_low_results.len() as u32,
+                    o.schools_low_results_ever,
+                ),
+            );
+            row(
+                "deficits closed at re-diagnosis",
+                format!("{} of {}", o.deficits_closed, o.deficits_rediagnosed),
+                pct(o.deficits_closed, o.deficits_rediagnosed),
+            );
+            row(
+                "sessions held of planned",
+                format!("{} of {}", s.held, s.scheduled),
+                pct(s.held, s.scheduled),
+            );
+            row(
+                "sessions missed",
+                s.missed.to_string(),
+                pct(s.missed, s.held + s.missed),
+            );
+            row(
+                "teachers taking part",
+                format!("{} of {}", o.teachers_participating, o.teachers_active),
+                pct(o.teachers_participating, o.teachers_active),
+            );
+            row(
+                "teachers with a deficit who have a mentor",
+                format!(
+                    "{} of {}",
+                    o.teachers_with_deficit_mentored, o.teachers_with_deficit
+                ),
+                pct(o.teachers_with_deficit_mentored, o.teachers_with_deficit),
+            );
+            let mut notes = vec![];
+            if !o.schools_left_low_results.is_empty() {
+                notes.push(format!(
+                    "left the low-result list: {}",
+                    o.schools_left_low_results.join(", ")
+                ));
+            }
+            notes.push("exam results (VPR, OGE) are not kept by peerlift".into());
+            Rendered {
+                table: t,
+                notes,
+                chart: None,
+            }
+        }
+    })
+}
+
+pub async fn report(
+    channel: Channel,
+    municipality: String,
+    kind: ReportKind,
+    out: ReportOut,
+) -> Result<(), ClientError> {
+    let r = build_report(channel, municipality, kind, out.from, out.to).await?;
+    if let Some(path) = &out.svg {
+        let chart = r.chart.as_ref().ok_or_else(|| {
+            ClientError::Usage("the outcomes report is a list of figures: it has no chart".into())
+        })?;
+        write_out(&Some(path.clone()), chart)?;
+        eprintln!("wrote {}", path.display());
+    }
+    if out.csv {
+        print!("{}", r.table.to_csv());
+    } else {
+        print!("{}", r.table.render());
+        for n in &r.notes {
+            println!("{n}");
+        }
+    }
+    Ok(())
+}
