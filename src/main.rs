@@ -578,6 +578,9 @@ enum GenCommand {
         /// Output directory.
         #[arg(long, default_value = "examples/kirovsky")]
         out: PathBuf,
+        /// Output directory of the second round (spring 2023 re-diagnosis, new statuses).
+        #[arg(long, default_value = "examples/kirovsky-2023")]
+        followup_out: PathBuf,
         /// Random seed.
         #[arg(long, default_value_t = 2023)]
         seed: u64,
@@ -1167,6 +1170,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             command:
                 GenCommand::Kirovsky {
                     out,
+                    followup_out,
                     seed,
                     fixtures,
                 },
@@ -1174,6 +1178,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             let fixtures = fixtures.unwrap_or_else(gen::default_fixtures_dir);
             let data = gen::kirovsky(&fixtures, seed).map_err(|e| e.to_string())?;
             gen::write_dataset(&data, &out).map_err(|e| e.to_string())?;
+            let followup = gen::kirovsky_followup(&data, seed);
+            gen::write_followup(&followup, &followup_out).map_err(|e| e.to_string())?;
+            println!(
+                "wrote {}: the spring 2023 round ({} diagnostics, {} schools)",
+                followup_out.display(),
+                followup.diagnostics.len(),
+                followup.schools.len()
+            );
             println!(
                 "wrote {}: {} schools, {} teachers, {} mentor profiles, {} diagnostics, {} partnerships",
                 out.display(),

@@ -300,6 +300,21 @@ fn the_example_is_reproduced_by_its_seeded_generator() {
             "examples/kirovsky/{name} differs from the generator's output; run `peerlift gen kirovsky`"
         );
     }
+    let followup = peerlift::gen::kirovsky_followup(&data, 2023);
+    peerlift::gen::write_followup(&followup, &out.path().join("2023")).unwrap();
+    for name in ["schools-2023.csv", "diagnostics-2023.csv"] {
+        let fresh = std::fs::read(out.path().join("2023").join(name)).unwrap();
+        let kept = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("examples/kirovsky-2023")
+                .join(name),
+        )
+        .unwrap_or_else(|_| panic!("examples/kirovsky-2023/{name} is missing"));
+        assert!(
+            fresh == kept,
+            "examples/kirovsky-2023/{name} differs from the generator's output; run `peerlift gen kirovsky`"
+        );
+    }
 }
 
 #[test]

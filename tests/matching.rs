@@ -43,7 +43,7 @@ async fn approve(
             municipality_id: "kirovsky".into(),
             run_id: run_id.into(),
             note: "test".into(),
-            request_id: String::new(),
+            ..Default::default()
         })
         .await
         .map(|r| r.into_inner())

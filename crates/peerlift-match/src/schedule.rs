@@ -190,40 +190,28 @@ fn place_one(
     let mut saw_working_day = false;
     let mut saw_common_window = false;
     let mut blocked_by_travel = false;
+    // Non-working days that had a common window: the reason to name when nothing else had.
+    let mut lost_to_holidays: Vec<Date> = Vec::new();
+    // Participants whose other sessions took the slots.
+    let mut booked: BTreeSet<String> = BTreeSet::new();
     for offset in 0..7i64 {
         let Ok(day) = monday.checked_add(offset.days()) else {
             continue;
         };
-        if day < input.start || input.non_working.contains(&day) {
+        if day < input.start {
+            continue;
+        }
+        let common = common_windows(input, r, weekday_of(day));
+        if input.non_working.contains(&day) {
+            if !common.is_empty() {
+                lost_to_holidays.push(day);
+            }
             continue;
         }
         saw_working_day = true;
         if avoid_days.contains(&day) {
             continue;
         }
-        let wd = weekday_of(day);
-        // The slots free for everyone: intersect the mentor's windows with each mentee's.
-        let mut common: Vec<(u16, u16)> = windows_of(input, &r.mentor, wd)
-            .iter()
-            .map(|w| (w.start_minute, w.end_minute))
-            .collect();
-        for m in &r.mentees {
-            let theirs: Vec<(u16, u16)> = windows_of(input, m, wd)
-                .iter()
-                .map(|w| (w.start_minute, w.end_minute))
-                .collect();
-            let mut next = Vec::new();
-            for (a, b) in &common {
-                for (c, d) in &theirs {
-                    let (s, e) = ((*a).max(*c), (*b).min(*d));
-                    if s < e {
-                        next.push((s, e));
-                    }
-                }
-            }
-            common = next;
-        }
-        common.sort_unstable();
         for (ws, we) in common {
             if we - ws < r.duration_minutes {
                 continue;
@@ -244,13 +232,32 @@ fn place_one(
                         })
                     }
                     Some(true) => blocked_by_travel = true,
-                    Some(false) => {}
+                    Some(false) => {
+                        for b in calendar {
+                            if b.start < end && start < b.end {
+                                booked.extend(
+                                    b.people.iter().filter(|p| people.contains(p)).cloned(),
+                                );
+                            }
+                        }
+                    }
                 }
                 t += STEP_MINUTES;
             }
         }
     }
-    Err(if !saw_working_day {
+    let days = |list: &[Date]| {
+        list.iter()
+            .map(|d| format!("{} {d}", weekday_of(*d).code()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Err(if !saw_common_window && !lost_to_holidays.is_empty() {
+        format!(
+            "the week's common availability falls on non-working days ({})",
+            days(&lost_to_holidays)
+        )
+    } else if !saw_working_day {
         "no working day in the week".into()
     } else if !saw_common_window {
         format!(
@@ -258,11 +265,54 @@ fn place_one(
             r.duration_minutes,
             people.join(", ")
         )
-    } else if blocked_by_travel {
-        "every common slot is taken, or too close to the mentor's session at another school (travel time)".into()
+    } else if !booked.is_empty() {
+        let who: Vec<String> = booked.into_iter().collect();
+        format!(
+            "every common slot is taken by other sessions of {}{}",
+            who.join(", "),
+            if blocked_by_travel {
+                " or too close to a session at another school (travel time)"
+            } else {
+                ""
+            }
+        )
     } else {
-        "every common slot is taken by other sessions of the participants".into()
+        "every common slot is too close to another in-person session at another school (travel time)".into()
     })
+}
+
+/// The windows on a weekday when the mentor and every mentee are free, in time order.
+fn common_windows(input: &Input, r: &Request, wd: Weekday) -> Vec<(u16, u16)> {
+    let mut common: Vec<(u16, u16)> = windows_of(input, &r.mentor, wd)
+        .iter()
+        .map(|w| (w.start_minute, w.end_minute))
+        .collect();
+    for m in &r.mentees {
+        let theirs: Vec<(u16, u16)> = windows_of(input, m, wd)
+            .iter()
+            .map(|w| (w.start_minute, w.end_minute))
+            .collect();
+        let mut next = Vec::new();
+        for (a, b) in &common {
+            for (c, d) in &theirs {
+                let (s, e) = ((*a).max(*c), (*b).min(*d));
+                if s < e {
+                    next.push((s, e));
+                }
+            }
+        }
+        common = next;
+    }
+    // Own windows may overlap the methodical day: merge what overlaps or touches.
+    common.sort_unstable();
+    let mut merged: Vec<(u16, u16)> = Vec::with_capacity(common.len());
+    for (s, e) in common {
+        match merged.last_mut() {
+            Some(last) if s <= last.1 => last.1 = last.1.max(e),
+            _ => merged.push((s, e)),
+        }
+    }
+    merged
 }
 
 /// Whether the slot clashes: None = free; Some(true) = only travel time is short; Some(false)
@@ -366,9 +416,9 @@ mod tests {
         );
         assert_eq!(unplaced.len(), 1);
         assert_eq!(unplaced[0].week, Date::constant(2026, 11, 30));
-        assert!(
-            unplaced[0].reason.contains("no common availability"),
-            "{unplaced:?}"
+        assert_eq!(
+            unplaced[0].reason,
+            "the week's common availability falls on non-working days (thu 2026-12-03)"
         );
     }
 
@@ -408,6 +458,16 @@ mod tests {
                 Date::constant(2026, 12, 3)
             ]
         );
+    }
+
+    /// Whether the windows (possibly overlapping or touching) cover [s, e] without a gap:
+    /// walk minute by minute, independently of how the scheduler merges windows.
+    fn covered(windows: &[&Window], s: u16, e: u16) -> bool {
+        (s..e).all(|m| {
+            windows
+                .iter()
+                .any(|w| w.start_minute <= m && m < w.end_minute)
+        })
     }
 
     /// Random districts: schools, people with windows, pairs and groups.
@@ -501,10 +561,7 @@ mod tests {
                     (p.end.hour() as u16) * 60 + p.end.minute() as u16,
                 );
                 for person in &p.people {
-                    let inside = windows_of(&input, person, wd)
-                        .iter()
-                        .any(|w| w.start_minute <= s && e <= w.end_minute);
-                    prop_assert!(inside, "{person} outside their windows: {p:?}");
+                    prop_assert!(covered(&windows_of(&input, person, wd), s, e), "{person} outside their windows: {p:?}");
                 }
                 for q in &placed[i + 1..] {
                     let shared = p.people.iter().any(|x| q.people.contains(x));

@@ -260,7 +260,6 @@ fn build_session(
             format!("is before mentorship {} began ({})", m.id, m.started_on),
         );
     }
-    v.into_result().map_err(under("session"))?;
     let schools = places.schools_concerned(&m, &mentee_ids, &school_id)?;
     let session = Session {
         municipality_id: muni.id.clone(),
@@ -284,7 +283,11 @@ fn build_session(
         proposal_id: String::new(),
         meta: Meta::new(now),
     };
-    session.validate().map_err(under("session"))?;
+    // Relations first, then the record's own rules: every bad field in one answer.
+    if let Err(e) = session.validate() {
+        v.0.extend(e.0);
+    }
+    v.into_result().map_err(under("session"))?;
     Ok(session)
 }
 
