@@ -548,8 +548,8 @@ fn change_table() -> Table {
     Table::new(&["teacher", "subject", "from", "to", "levels", "areas", ""])
 }
 
-fn summary_line(s: &Option<pb::ProgressSummary>) -> String {
-    let s = s.clone().unwrap_or_default();
+fn summary_line(s: Option<pb::ProgressSummary>) -> String {
+    let s = s.unwrap_or_default();
     format!(
         "{} changes: mean {} levels, {} area score; {} improved, {} of {} deficits closed",
         s.changes,
@@ -588,7 +588,7 @@ pub async fn progress(
             let mut t = change_table();
             change_rows(&mut t, &p.changes);
             print!("{}", t.render());
-            println!("{}", summary_line(&p.summary));
+            println!("{}", summary_line(p.summary));
             if p.awaiting > 0 {
                 println!("{} mentee subjects await re-diagnosis", p.awaiting);
             }
@@ -615,7 +615,7 @@ pub async fn progress(
             println!(
                 "{} mentorships; {}",
                 p.mentorships.len(),
-                summary_line(&p.summary)
+                summary_line(p.summary)
             );
         }
         ProgressOf::School(id) => {
@@ -629,7 +629,7 @@ pub async fn progress(
             let mut t = change_table();
             change_rows(&mut t, &p.changes);
             print!("{}", t.render());
-            println!("{}", summary_line(&p.summary));
+            println!("{}", summary_line(p.summary));
             let history: Vec<String> = p
                 .status_history
                 .iter()

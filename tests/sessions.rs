@@ -783,8 +783,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
         .into_inner();
     assert_eq!(x.kind, pb::SessionKind::LessonVisit as i32);
     assert_eq!(x.duration_minutes, 90);
-    assert_eq!(x.mentee_ids, [a.mentee_id.clone()]);
-    assert_eq!(x.topics, [a.subject.clone()]);
+    assert_eq!(x.mentee_ids, std::slice::from_ref(&a.mentee_id));
+    assert_eq!(x.topics, std::slice::from_ref(&a.subject));
     if a.mode == pb::Mode::InPerson as i32 {
         assert!(!x.school_id.is_empty() && x.schools.contains(&x.school_id));
     }
