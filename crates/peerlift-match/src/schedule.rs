@@ -485,13 +485,25 @@ mod tests {
             1..10,
         );
         let holidays = proptest::collection::btree_set(0i64..28, 0..5);
+        // Sessions already in the calendar: person, day, start hour, minutes, school.
+        let busy = proptest::collection::vec(
+            (
+                0usize..12,
+                0i64..28,
+                8i8..18,
+                30i64..120,
+                proptest::option::of(0usize..4),
+            ),
+            0..8,
+        );
         (
             proptest::collection::vec(windows, 12),
             requests,
             holidays,
             proptest::collection::vec(0u16..90, 6),
+            busy,
         )
-            .prop_map(|(wins, reqs, holidays, travel)| {
+            .prop_map(|(wins, reqs, holidays, travel, busy)| {
                 let start = Date::constant(2026, 11, 23);
                 let mut input = Input {
                     start,
@@ -519,6 +531,23 @@ mod tests {
                     }
                 }
                 let schools = ["a", "b", "c", "d"];
+                for (person, day, hour, minutes, school) in busy {
+                    let Ok(d) = start.checked_add(day.days()) else {
+                        continue;
+                    };
+                    let from = d.at(hour, 0, 0, 0);
+                    input.busy.push(Busy {
+                        people: vec![format!("p{person}")],
+                        start: from,
+                        end: from + jiff::SignedDuration::from_mins(minutes),
+                        mode: if school.is_some() {
+                            Mode::InPerson
+                        } else {
+                            Mode::Online
+                        },
+                        school: school.map(|i| schools[i].to_string()),
+                    });
+                }
                 let mut k = 0;
                 for i in 0..4 {
                     for j in i + 1..4 {
@@ -563,7 +592,16 @@ mod tests {
                 for person in &p.people {
                     prop_assert!(covered(&windows_of(&input, person, wd), s, e), "{person} outside their windows: {p:?}");
                 }
-                for q in &placed[i + 1..] {
+                // Against the sessions already booked, then against each other.
+                let booked: Vec<Placed> = input.busy.iter().map(|b| Placed {
+                    mentorship_id: String::new(),
+                    start: b.start,
+                    end: b.end,
+                    mode: b.mode,
+                    school: b.school.clone(),
+                    people: b.people.clone(),
+                }).collect();
+                for q in placed[i + 1..].iter().chain(&booked) {
                     let shared = p.people.iter().any(|x| q.people.contains(x));
                     if shared {
                         prop_assert!(q.end <= p.start || p.end <= q.start, "double booking {p:?} {q:?}");
