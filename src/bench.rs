@@ -254,3 +254,210 @@ pub fn grouping_quality(seed: u64, instances: usize) -> (usize, f64, f64) {
     }
     (n_done, sum / n_done.max(1) as f64, worst)
 }
+
+/// Figures of the sessions benchmark.
+#[derive(Debug, Default, Clone)]
+pub struct SessionFigures {
+    pub teachers: usize,
+    pub mentorships: usize,
+    pub due: usize,
+    pub placed: usize,
+    pub propose: Duration,
+    pub accept: Duration,
+    pub recorded: usize,
+    pub record_each: Duration,
+    pub list_school: Duration,
+    pub coverage: Duration,
+    pub progress: Duration,
+    pub outcomes: Duration,
+}
+
+/// The sessions capability end to end on a synthetic municipality, through a real server on a
+/// temporary store: import, match pairs and partnerships, approve, then time ProposeSchedule
+/// (six weeks), AcceptSchedule, RecordSession (held with feedback), a school's ListSessions and
+/// three reports. RPC latencies include the store; the client is in the same process.
+pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
+    use peerlift_api::pb;
+    use peerlift_api::pb::matching_service_client::MatchingServiceClient;
+    use peerlift_api::pb::report_service_client::ReportServiceClient;
+    use peerlift_api::pb::session_service_client::SessionServiceClient;
+
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let dir = tempfile_dir()?;
+    let data = dir.join("data");
+    let csv = dir.join("csv");
+    synth::write(Scale::Municipality, seed, &csv, |_, _| {}).map_err(|e| err(&e))?;
+    let store = std::sync::Arc::new(peerlift_store::Store::open(&data).map_err(|e| err(&e))?);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| err(&e))?;
+    let addr = format!("http://{}", listener.local_addr().map_err(|e| err(&e))?);
+    let config = crate::config::Config {
+        data_dir: data.clone(),
+        ..crate::config::Config::default()
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        crate::server::serve(&config, store, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    let ch = crate::client::connect(&addr).await.map_err(|e| err(&e))?;
+    crate::client::import(
+        ch.clone(),
+        crate::client::ImportArgs {
+            municipality: None,
+            strict: true,
+            dry_run: false,
+            paths: vec![csv.clone()],
+        },
+    )
+    .await
+    .map_err(|e| err(&e))?;
+    let muni = "r00-m00".to_string();
+    let mut matching = MatchingServiceClient::new(ch.clone());
+    for kind in [
+        pb::MatchKind::TeacherPairs,
+        pb::MatchKind::SchoolPartnerships,
+    ] {
+        let run = matching
+            .run_matching(pb::RunMatchingRequest {
+                municipality_id: muni.clone(),
+                kind: kind as i32,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| err(&e))?
+            .into_inner()
+            .run
+            .ok_or("no run")?;
+        matching
+            .approve_match_run(pb::ApproveMatchRunRequest {
+                municipality_id: muni.clone(),
+                run_id: run.id,
+                effective_date: "2026-09-01".into(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| err(&e))?;
+    }
+    let mut s = SessionServiceClient::new(ch.clone());
+    let mut f = SessionFigures {
+        teachers: Scale::Municipality.teachers_per_municipality(),
+        ..SessionFigures::default()
+    };
+    let t = Instant::now();
+    let p = s
+        .propose_schedule(pb::ProposeScheduleRequest {
+            municipality_id: muni.clone(),
+            from: "2026-09-07".into(),
+            weeks: 6,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| err(&e))?
+        .into_inner();
+    f.propose = t.elapsed();
+    f.placed = p.items.len();
+    f.due = p.items.len() + p.unplaced.len();
+    f.mentorships = p
+        .items
+        .iter()
+        .filter_map(|i| i.session.as_ref().map(|x| x.mentorship_id.clone()))
+        .chain(p.unplaced.iter().map(|u| u.mentorship_id.clone()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let t = Instant::now();
+    let accepted = s
+        .accept_schedule(pb::AcceptScheduleRequest {
+            municipality_id: muni.clone(),
+            proposal_id: p.id.clone(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| err(&e))?
+        .into_inner();
+    f.accept = t.elapsed();
+    let t = Instant::now();
+    for x in accepted.created.iter().take(500) {
+        s.record_session(pb::RecordSessionRequest {
+            municipality_id: muni.clone(),
+            session_id: x.id.clone(),
+            outcome: pb::SessionStatus::Held as i32,
+            feedback: Some(pb::Feedback {
+                rating: 4,
+                mentor_notes: "benchmark".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| err(&e))?;
+        f.recorded += 1;
+    }
+    f.record_each = t.elapsed() / f.recorded.max(1) as u32;
+    let school = accepted
+        .created
+        .first()
+        .map(|x| x.school_id.clone())
+        .unwrap_or_default();
+    let t = Instant::now();
+    s.list_sessions(pb::ListSessionsRequest {
+        municipality_id: muni.clone(),
+        school_id: school,
+        page_size: 1000,
+        ..Default::default()
+    })
+    .await
+    .map_err(|e| err(&e))?;
+    f.list_school = t.elapsed();
+    let mut r = ReportServiceClient::new(ch);
+    let req = pb::ReportRequest {
+        municipality_id: muni.clone(),
+        ..Default::default()
+    };
+    let t = Instant::now();
+    r.coverage_report(req.clone()).await.map_err(|e| err(&e))?;
+    f.coverage = t.elapsed();
+    let t = Instant::now();
+    r.progress_report(req.clone()).await.map_err(|e| err(&e))?;
+    f.progress = t.elapsed();
+    let t = Instant::now();
+    r.outcomes_report(req).await.map_err(|e| err(&e))?;
+    f.outcomes = t.elapsed();
+    let _ = stop.send(());
+    server.await.map_err(|e| err(&e))?.map_err(|e| err(&e))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(f)
+}
+
+/// A fresh directory under the system temp dir for one benchmark run.
+fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!("peerlift-bench-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    Ok(dir)
+}
+
+/// Prints the sessions benchmark as a Markdown table.
+pub fn print_sessions(f: &SessionFigures) {
+    println!("| teachers | mentorships | sessions due (6 weeks) | placed | ProposeSchedule ms | AcceptSchedule ms | RecordSession ms each ({}) | ListSessions by school ms | coverage report ms | progress report ms | outcomes report ms |", f.recorded);
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {} | {} | {} | {} | {} | {} | {:.2} | {} | {} | {} | {} |",
+        f.teachers,
+        f.mentorships,
+        f.due,
+        f.placed,
+        ms(f.propose),
+        ms(f.accept),
+        f.record_each.as_secs_f64() * 1000.0,
+        ms(f.list_school),
+        ms(f.coverage),
+        ms(f.progress),
+        ms(f.outcomes)
+    );
+}

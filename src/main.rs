@@ -289,6 +289,10 @@ enum Command {
         /// Instead: grouping quality against the exhaustive best on small instances.
         #[arg(long)]
         grouping: bool,
+        /// Instead: sessions end to end (schedule, accept, record, reports) on a synthetic
+        /// municipality, through a real server on a temporary store.
+        #[arg(long)]
+        sessions: bool,
     },
     /// Generate example data.
     Gen {
@@ -1077,8 +1081,14 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             threads,
             header,
             grouping,
+            sessions,
         } => {
             use peerlift::synth::Scale;
+            if sessions {
+                let f = peerlift::bench::sessions(seed).await?;
+                peerlift::bench::print_sessions(&f);
+                return Ok(ExitCode::SUCCESS);
+            }
             if grouping {
                 let (n, mean, worst) = peerlift::bench::grouping_quality(seed, 500);
                 println!(
