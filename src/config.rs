@@ -8,6 +8,7 @@
 //! log_format = "text"            # or "json"
 //! shutdown_grace_secs = 30
 //! idempotency_ttl_hours = 168
+//! scheduler = true               # the nightly rematch scheduler
 //! ```
 
 use std::net::SocketAddr;
@@ -25,6 +26,8 @@ pub struct Config {
     pub shutdown_grace_secs: u64,
     /// How long a request id is remembered for idempotent retries.
     pub idempotency_ttl_hours: u64,
+    /// Run the nightly rematch scheduler inside the server.
+    pub scheduler: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -42,6 +45,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             shutdown_grace_secs: 30,
             idempotency_ttl_hours: 24 * 7,
+            scheduler: true,
         }
     }
 }
@@ -55,6 +59,7 @@ pub struct Layer {
     pub log_format: Option<LogFormat>,
     pub shutdown_grace_secs: Option<u64>,
     pub idempotency_ttl_hours: Option<u64>,
+    pub scheduler: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,6 +91,9 @@ impl Config {
         }
         if let Some(v) = l.idempotency_ttl_hours {
             self.idempotency_ttl_hours = v;
+        }
+        if let Some(v) = l.scheduler {
+            self.scheduler = v;
         }
     }
 
@@ -151,6 +159,7 @@ impl Config {
             log_format,
             shutdown_grace_secs: parse(&env, "PEERLIFT_SHUTDOWN_GRACE_SECS")?,
             idempotency_ttl_hours: parse(&env, "PEERLIFT_IDEMPOTENCY_TTL_HOURS")?,
+            scheduler: parse(&env, "PEERLIFT_SCHEDULER")?,
         })
     }
 }

@@ -9,6 +9,7 @@ pub mod gen;
 pub mod ics;
 pub mod match_cli;
 pub mod network_cli;
+pub mod rematch_cli;
 pub mod server;
 pub mod sessions_cli;
 pub mod svg;

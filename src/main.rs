@@ -69,6 +69,47 @@ enum Command {
         /// Seconds in-flight calls may take after SIGINT/SIGTERM [default: 30].
         #[arg(long)]
         shutdown_grace_secs: Option<u64>,
+        /// Do not run the nightly rematch scheduler [env PEERLIFT_SCHEDULER=false].
+        #[arg(long)]
+        no_scheduler: bool,
+    },
+    /// The nightly rematch policy of a municipality: show it, or change the given parts.
+    Policy {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long, conflicts_with = "disable")]
+        enable: bool,
+        #[arg(long)]
+        disable: bool,
+        /// Cron expression in the municipality's time zone, e.g. "0 2 * * *".
+        #[arg(long)]
+        schedule: Option<String>,
+        /// Kinds to run, e.g. pairs,schools.
+        #[arg(long, value_enum, value_delimiter = ',')]
+        kinds: Vec<KindArg>,
+        /// The continuity weight (points for keeping an existing pair).
+        #[arg(long)]
+        continuity: Option<i64>,
+        /// The most mentorships a run may end for a gain: a count (3) or a share (5%).
+        #[arg(long)]
+        churn_budget: Option<String>,
+        /// Apply each night's result.
+        #[arg(long, conflicts_with = "proposal_only")]
+        auto_approve: bool,
+        /// Leave each night's result as a proposal for the office.
+        #[arg(long)]
+        proposal_only: bool,
+    },
+    /// Run the nightly rematch now (--now), or show its history.
+    Rematch {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long)]
+        now: bool,
     },
     /// Import CSV files (or directories of them) into a running server.
     Import {
@@ -643,6 +684,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             listen,
             log_format,
             shutdown_grace_secs,
+            no_scheduler,
         } => {
             let config = load_config(
                 &flags,
@@ -650,6 +692,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     listen,
                     log_format,
                     shutdown_grace_secs,
+                    scheduler: no_scheduler.then_some(false),
                     ..Layer::default()
                 },
             )?;
@@ -880,6 +923,51 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 None => peerlift::match_cli::runs(channel, scope.municipality).await,
             }
             .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Policy {
+            remote,
+            scope,
+            enable,
+            disable,
+            schedule,
+            kinds,
+            continuity,
+            churn_budget,
+            auto_approve,
+            proposal_only,
+        } => {
+            let ch = connect(&remote).await?;
+            let change = peerlift::rematch_cli::PolicyChange {
+                enabled: if enable {
+                    Some(true)
+                } else if disable {
+                    Some(false)
+                } else {
+                    None
+                },
+                schedule,
+                kinds: kinds.into_iter().map(|k| k.pb() as i32).collect(),
+                continuity,
+                churn_budget,
+                auto_approve: if auto_approve {
+                    Some(true)
+                } else if proposal_only {
+                    Some(false)
+                } else {
+                    None
+                },
+            };
+            peerlift::rematch_cli::policy(ch, scope.municipality, change)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rematch { remote, scope, now } => {
+            let ch = connect(&remote).await?;
+            peerlift::rematch_cli::rematch(ch, scope.municipality, now)
+                .await
+                .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schedule {

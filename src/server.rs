@@ -7,7 +7,7 @@ use std::time::Duration;
 use peerlift_api::pb;
 use peerlift_api::services::{
     CatalogApi, DiagnosticApi, ImportApi, MatchingApi, MentorProfileApi, MentorshipApi,
-    MunicipalityApi, NetworkApi, ReportApi, SchoolApi, SessionApi, TeacherApi,
+    MunicipalityApi, NetworkApi, RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -35,6 +35,7 @@ pub const SERVICES: &[&str] = &[
     "peerlift.v1.NetworkService",
     "peerlift.v1.SessionService",
     "peerlift.v1.ReportService",
+    "peerlift.v1.RematchService",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +86,30 @@ pub async fn serve(
     .map_err(|e| ServeError::Store(peerlift_store::StoreError::Restore(e.to_string())))??;
 
     let state = AppState::new(store.clone());
+    // Rematches a stop interrupted are marked failed before anything else can run, and retried
+    // by the scheduler.
+    let recover_store = store.clone();
+    let interrupted = tokio::task::spawn_blocking(move || {
+        peerlift_api::nightly::recover(&recover_store, jiff::Timestamp::now())
+    })
+    .await
+    .map_err(|e| ServeError::Store(peerlift_store::StoreError::Restore(e.to_string())))?
+    .map_err(|e| ServeError::Store(peerlift_store::StoreError::Restore(e.to_string())))?;
+    let (scheduler_stop, scheduler_stopped) = tokio::sync::oneshot::channel::<()>();
+    let scheduler = if config.scheduler {
+        let st = state.clone();
+        Some(tokio::spawn(async move {
+            peerlift_api::nightly::run_scheduler(st, Duration::from_secs(30), interrupted, async {
+                let _ = scheduler_stopped.await;
+            })
+            .await
+        }))
+    } else {
+        if !interrupted.is_empty() {
+            tracing::warn!(count = interrupted.len(), "interrupted rematches marked failed; the scheduler is off, so they are not retried");
+        }
+        None
+    };
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_service_status("", ServingStatus::Serving).await;
     for s in SERVICES {
@@ -193,6 +218,12 @@ pub async fn serve(
             ReportApi {
                 state: state.clone()
             }
+        ))
+        .add_service(svc!(
+            pb::rematch_service_server::RematchServiceServer<RematchApi>,
+            RematchApi {
+                state: state.clone()
+            }
         ));
 
     let signal = async move {
@@ -222,6 +253,12 @@ pub async fn serve(
             Ok(())
         }
     };
+    let _ = scheduler_stop.send(());
+    if let Some(h) = scheduler {
+        // A rematch in progress finishes or is abandoned with the process; either way nothing
+        // half-applied is left (its record stays Running and is recovered at the next start).
+        let _ = tokio::time::timeout(grace, h).await;
+    }
     let flushed = tokio::task::spawn_blocking(move || store.flush()).await;
     match flushed {
         Ok(Ok(())) => tracing::info!("store flushed; stopped"),

@@ -19,6 +19,8 @@ pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
 pub struct AppState {
     pub store: Arc<Store>,
     pub clock: Clock,
+    /// Municipalities whose rematch is in progress (single flight).
+    pub rematch_running: crate::nightly::Running,
 }
 
 impl std::fmt::Debug for AppState {
@@ -34,6 +36,7 @@ impl AppState {
         AppState {
             store,
             clock: Arc::new(Timestamp::now),
+            rematch_running: Arc::default(),
         }
     }
 

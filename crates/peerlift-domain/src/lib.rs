@@ -6,11 +6,13 @@
 //! definition of what a valid record is.
 
 pub mod catalog;
+pub mod cron;
 pub mod csvfmt;
 pub mod ids;
 pub mod matching;
 pub mod model;
 pub mod progress;
+pub mod rematch;
 pub mod report;
 pub mod sessions;
 pub mod validate;
@@ -18,6 +20,7 @@ pub mod validate;
 pub use catalog::{Catalog, CatalogEntry, CatalogKind};
 pub use matching::*;
 pub use model::*;
+pub use rematch::*;
 pub use sessions::*;
 pub use validate::{FieldViolation, Violations};
 

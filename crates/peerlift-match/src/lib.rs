@@ -12,6 +12,7 @@ pub mod groups;
 pub mod network;
 pub mod pairs;
 pub mod problem;
+pub mod rematch;
 pub mod schedule;
 pub mod schools;
 pub mod solver;

@@ -863,6 +863,21 @@ fn end_reason(
             if !p.subjects.contains(&m.subject) {
                 return format!("the mentor no longer offers {}", m.subject);
             }
+            let load = snap
+                .mentorships
+                .iter()
+                .filter(|x| {
+                    x.is_active()
+                        && x.kind == peerlift_domain::MatchKind::TeacherPairs
+                        && x.mentor_key() == m.mentor_key()
+                })
+                .count();
+            if load as u32 > p.capacity {
+                return format!(
+                    "capacity cut: {} now takes {} mentees and had {load}",
+                    m.mentor_id, p.capacity
+                );
+            }
         }
     }
     match by_mentee.get(&(m.mentee_id.clone(), m.subject.clone())) {

@@ -23,8 +23,8 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use peerlift_domain::{
-    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, ScheduleProposal,
-    ScheduleSettings, School, Session, Teacher, Veto,
+    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, RematchPolicy,
+    RematchRecord, ScheduleProposal, ScheduleSettings, School, Session, Teacher, Veto,
 };
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +64,8 @@ enum Line {
     ScheduleSettings(ScheduleSettings),
     Session(Session),
     ScheduleProposal(ScheduleProposal),
+    RematchPolicy(RematchPolicy),
+    RematchRecord(RematchRecord),
     Generation(Generation),
     Idempotency(IdempotencyEntry),
     End(EndRecord),
@@ -91,6 +93,8 @@ impl Store {
         n += self.export_tree(w, Line::ScheduleSettings)?;
         n += self.export_tree(w, Line::Session)?;
         n += self.export_tree(w, Line::ScheduleProposal)?;
+        n += self.export_tree(w, Line::RematchPolicy)?;
+        n += self.export_tree(w, Line::RematchRecord)?;
         // After every record that bumps generations, so restore ends with the saved values.
         n += self.export_tree(w, Line::Generation)?;
         n += self.export_tree(w, Line::Idempotency)?;
@@ -242,6 +246,8 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::ScheduleSettings(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Session(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::ScheduleProposal(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::RematchPolicy(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::RematchRecord(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::End(end) => {

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use peerlift_domain::{
-    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, ScheduleProposal,
-    ScheduleSettings, School, Session, Teacher, Veto,
+    CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, RematchPolicy,
+    RematchRecord, ScheduleProposal, ScheduleSettings, School, Session, Teacher, Veto,
 };
 use serde::{Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, TransactionalTree};
@@ -98,10 +98,13 @@ pub enum TreeId {
     SessionsByStart,
     ScheduleSettings,
     ScheduleProposals,
+    RematchPolicies,
+    /// `muni \0 slot` -> the record of a nightly slot or a manual rematch.
+    RematchRecords,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 20] = [
+    pub const ALL: [TreeId; 22] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -122,6 +125,8 @@ impl TreeId {
         TreeId::SessionsByStart,
         TreeId::ScheduleSettings,
         TreeId::ScheduleProposals,
+        TreeId::RematchPolicies,
+        TreeId::RematchRecords,
     ];
 
     /// Trees whose writes change what a match run would see.
@@ -159,6 +164,8 @@ impl TreeId {
             TreeId::SessionsByStart => "idx_sessions_by_start",
             TreeId::ScheduleSettings => "schedule_settings",
             TreeId::ScheduleProposals => "schedule_proposals",
+            TreeId::RematchPolicies => "rematch_policies",
+            TreeId::RematchRecords => "rematch_records",
         }
     }
 }
@@ -753,6 +760,22 @@ impl Record for ScheduleProposal {
     const VERSION: u8 = 1;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for RematchPolicy {
+    const TREE: TreeId = TreeId::RematchPolicies;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id])
+    }
+}
+
+impl Record for RematchRecord {
+    const TREE: TreeId = TreeId::RematchRecords;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.slot])
     }
 }
 

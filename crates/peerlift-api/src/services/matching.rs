@@ -179,6 +179,121 @@ pub fn new_run_id(s: &Store) -> ApiResult<String> {
     Ok(format!("run-{:010}", s.generate_id()?))
 }
 
+/// Applies a proposed run in the caller's batch: ends its ended mentorships, creates its added
+/// pairs (dated `effective`, default today in each mentee's municipality) and marks it
+/// approved. Refused when the run is not a proposal or the registry changed since it was
+/// computed. Shared by `ApproveMatchRun` and the nightly rematch's auto-approval.
+pub fn apply_run(
+    s: &Store,
+    b: &mut peerlift_store::Batch,
+    run: &mut MatchRun,
+    effective: Option<jiff::civil::Date>,
+    note: &str,
+    now: jiff::Timestamp,
+) -> ApiResult<(Vec<Mentorship>, Vec<Mentorship>)> {
+    let scope_list = scope_municipalities(s, &run.municipality_id)?;
+    if run.status != RunStatus::Proposed {
+        return Err(ApiError::FailedPrecondition(format!(
+            "run {} is {:?}, not a proposal: it cannot be approved",
+            run.id, run.status
+        )));
+    }
+    for (muni, then) in &run.generations {
+        let current = s.generation(muni)?;
+        if current != *then {
+            return Err(ApiError::FailedPrecondition(format!(
+                    "the registry of {muni} changed since run {} was computed (state {then} then, {current} now): run the matching again",
+                    run.id
+                )));
+        }
+    }
+    // Dates are the mentee municipality's "today".
+    let mut days: std::collections::HashMap<String, jiff::civil::Date> =
+        std::collections::HashMap::new();
+    let mut today_in = |muni: &str| -> ApiResult<jiff::civil::Date> {
+        if let Some(d) = effective {
+            return Ok(d);
+        }
+        if let Some(d) = days.get(muni) {
+            return Ok(*d);
+        }
+        let m = state::municipality(s, muni)?;
+        let d = today(&m, now);
+        days.insert(muni.to_string(), d);
+        Ok(d)
+    };
+    let mut ended = Vec::new();
+    for e in &run.diff.ended {
+        let Some(mut ms) = s.get::<Mentorship>(&key(&[&e.municipality_id, &e.mentorship_id]))?
+        else {
+            continue;
+        };
+        ms.status = MentorshipStatus::Ended;
+        ms.ended_on = Some(today_in(&e.municipality_id)?);
+        ms.end_reason = format!("run {}: {}", run.id, e.reason);
+        ms.meta = ms.meta.next(now);
+        b.put(&ms)?;
+        ended.push(ms);
+    }
+    let mut created = Vec::new();
+    for &i in &run.diff.added {
+        let Some(p) = run.pairs.get(i as usize) else {
+            continue;
+        };
+        if p.locked {
+            continue;
+        }
+        let muni = if p.municipality_id.is_empty() {
+            run.municipality_id.clone()
+        } else {
+            p.municipality_id.clone()
+        };
+        // In a region's run the mentor may work in another municipality: record
+        // it, and advance that municipality's state too (its mentor's load changed).
+        let mentor_muni = if run.kind.is_schools() {
+            region_home::<School>(s, &scope_list, &muni, &p.mentor_id)?
+        } else {
+            region_home::<Teacher>(s, &scope_list, &muni, &p.mentor_id)?
+        };
+        if mentor_muni != muni {
+            b.touch_municipality(&mentor_muni);
+        }
+        let ms = Mentorship {
+            municipality_id: muni.clone(),
+            id: format!("ms-{:010}", s.generate_id()?),
+            kind: run.kind,
+            mentee_id: p.mentee_id.clone(),
+            mentor_id: p.mentor_id.clone(),
+            mentor_municipality_id: if mentor_muni == muni {
+                String::new()
+            } else {
+                mentor_muni.clone()
+            },
+            subject: p.subject.clone(),
+            mode: p.mode,
+            partnership_type: p.partnership_type,
+            locked: false,
+            status: MentorshipStatus::Active,
+            started_on: today_in(&muni)?,
+            ended_on: None,
+            end_reason: String::new(),
+            origin: Origin::Run(run.id.clone()),
+            score: p.score,
+            members: p.members.clone(),
+            meta: Meta::new(now),
+        };
+        b.put(&ms)?;
+        created.push(ms);
+    }
+    run.status = RunStatus::Approved;
+    run.decided_time = Some(now);
+    run.decision_note = note.to_string();
+    run.meta = run.meta.next(now);
+    b.put(&*run)?;
+    tracing::info!(run = %run.id, created = created.len(), ended = ended.len(), "match run approved");
+    Ok((created, ended))
+}
+
 #[tonic::async_trait]
 impl MatchingService for MatchingApi {
     async fn run_matching(
@@ -346,110 +461,14 @@ impl MatchingService for MatchingApi {
         let out = self
             .state
             .write(&scope, "ApproveMatchRun", &rid, bytes, move |s, b, now| {
-                let scope_list = scope_municipalities(s, &r.municipality_id)?;
                 let mut run = s
                     .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
                     .ok_or_else(|| not_found(&r.run_id))?;
-                if run.status != RunStatus::Proposed {
-                    return Err(ApiError::FailedPrecondition(format!(
-                        "run {} is {:?}, not a proposal: it cannot be approved",
-                        run.id, run.status
-                    )));
-                }
-                for (muni, then) in &run.generations {
-                    let current = s.generation(muni)?;
-                    if current != *then {
-                        return Err(ApiError::FailedPrecondition(format!(
-                            "the registry of {muni} changed since run {} was computed (state {then} then, {current} now): run the matching again",
-                            run.id
-                        )));
-                    }
-                }
-                // Dates are the mentee municipality's "today".
-                let mut days: std::collections::HashMap<String, jiff::civil::Date> =
-                    std::collections::HashMap::new();
-                let mut today_in = |muni: &str| -> ApiResult<jiff::civil::Date> {
-                    if let Some(d) = effective {
-                        return Ok(d);
-                    }
-                    if let Some(d) = days.get(muni) {
-                        return Ok(*d);
-                    }
-                    let m = state::municipality(s, muni)?;
-                    let d = today(&m, now);
-                    days.insert(muni.to_string(), d);
-                    Ok(d)
-                };
-                let mut ended = Vec::new();
-                for e in &run.diff.ended {
-                    let Some(mut ms) = s.get::<Mentorship>(&key(&[&e.municipality_id, &e.mentorship_id]))? else {
-                        continue;
-                    };
-                    ms.status = MentorshipStatus::Ended;
-                    ms.ended_on = Some(today_in(&e.municipality_id)?);
-                    ms.end_reason = format!("run {}: {}", run.id, e.reason);
-                    ms.meta = ms.meta.next(now);
-                    b.put(&ms)?;
-                    ended.push(mentorship_to_pb(&ms));
-                }
-                let mut created = Vec::new();
-                for &i in &run.diff.added {
-                    let Some(p) = run.pairs.get(i as usize) else { continue };
-                    if p.locked {
-                        continue;
-                    }
-                    let muni = if p.municipality_id.is_empty() {
-                        r.municipality_id.clone()
-                    } else {
-                        p.municipality_id.clone()
-                    };
-                    // In a region's run the mentor may work in another municipality: record
-                    // it, and advance that municipality's state too (its mentor's load changed).
-                    let mentor_muni = if run.kind.is_schools() {
-                        region_home::<School>(s, &scope_list, &muni, &p.mentor_id)?
-                    } else {
-                        region_home::<Teacher>(s, &scope_list, &muni, &p.mentor_id)?
-                    };
-                    if mentor_muni != muni {
-                        b.touch_municipality(&mentor_muni);
-                    }
-                    let ms = Mentorship {
-                        municipality_id: muni.clone(),
-                        id: format!("ms-{:010}", s.generate_id()?),
-                        kind: run.kind,
-                        mentee_id: p.mentee_id.clone(),
-                        mentor_id: p.mentor_id.clone(),
-                        mentor_municipality_id: if mentor_muni == muni {
-                            String::new()
-                        } else {
-                            mentor_muni.clone()
-                        },
-                        subject: p.subject.clone(),
-                        mode: p.mode,
-                        partnership_type: p.partnership_type,
-                        locked: false,
-                        status: MentorshipStatus::Active,
-                        started_on: today_in(&muni)?,
-                        ended_on: None,
-                        end_reason: String::new(),
-                        origin: Origin::Run(run.id.clone()),
-                        score: p.score,
-                        members: p.members.clone(),
-                        meta: Meta::new(now),
-                    };
-                    b.put(&ms)?;
-                    created.push(mentorship_to_pb(&ms));
-                }
-                run.status = RunStatus::Approved;
-                run.decided_time = Some(now);
-                run.decision_note = r.note.clone();
-                run.meta = run.meta.next(now);
-                b.put(&run)?;
-                tracing::info!(run = %run.id, created = created.len(), ended = ended.len(), "match run approved");
+                let (created, ended) = apply_run(s, b, &mut run, effective, &r.note, now)?;
                 Ok(pb::ApproveMatchRunResponse {
                     run: Some(run_to_pb(&run, false, false)),
-                    created,
-                    ended,
+                    created: created.iter().map(mentorship_to_pb).collect(),
+                    ended: ended.iter().map(mentorship_to_pb).collect(),
                 })
             })
             .await?;

@@ -1,0 +1,435 @@
+//! The nightly rematch job: which slots are due, running one (single-flight, idempotent per
+//! municipality and slot, atomic, bounded in time), and recovering from a crash.
+//!
+//! A slot's record (`RematchRecord`, keyed by municipality and slot) is written as Running
+//! before the work starts, and the result (runs stored, approval applied, record Succeeded) is
+//! one store transaction. So a crash mid-run applies nothing and leaves the record Running;
+//! [`recover`] marks such records failed at start-up, and they are retried.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use jiff::civil::DateTime;
+use jiff::Timestamp;
+use peerlift_domain::{
+    Attempt, KindOutcome, MatchRun, Meta, Municipality, RematchPolicy, RematchRecord,
+    RematchStatus, RunStatus, Trigger,
+};
+use peerlift_store::{key, prefix, Store};
+
+use crate::error::{ApiError, ApiResult};
+use crate::services::{apply_run, load_scope, new_run_id};
+use crate::state::{self, AppState};
+
+/// Attempts per slot before it is left failed for the office to look at.
+pub const MAX_ATTEMPTS: usize = 3;
+
+/// A slot is "scheduled" (rather than a catch-up) when it runs within this of its time.
+const ON_TIME: Duration = Duration::from_secs(5 * 60);
+
+/// Municipalities with a rematch in progress in this process.
+pub type Running = Arc<Mutex<BTreeSet<String>>>;
+
+/// Removes the municipality from the running set when the run ends, however it ends.
+struct Flight {
+    running: Running,
+    municipality: String,
+}
+
+impl Drop for Flight {
+    fn drop(&mut self) {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.municipality);
+    }
+}
+
+/// The policy in force (stored, or the disabled default).
+pub fn load_policy(s: &Store, muni: &str, now: Timestamp) -> ApiResult<(RematchPolicy, bool)> {
+    Ok(match s.get::<RematchPolicy>(&key(&[muni]))? {
+        Some(p) => (p, true),
+        None => (RematchPolicy::defaults(muni, now), false),
+    })
+}
+
+fn zone(m: &Municipality) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(&m.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+fn slot_key(t: DateTime) -> String {
+    t.strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// Marks attempts left Running by a process that stopped (crash, kill) as failed; returns the
+/// (municipality, slot) of each, to be retried.
+pub fn recover(store: &Store, now: Timestamp) -> ApiResult<Vec<(String, String)>> {
+    store.write(|s, b| {
+        let mut out = Vec::new();
+        for r in s.scan::<RematchRecord>(&[], None) {
+            let mut r = r?;
+            if r.status != RematchStatus::Running {
+                continue;
+            }
+            r.status = RematchStatus::Failed;
+            if let Some(a) = r.attempts.last_mut() {
+                a.status = RematchStatus::Failed;
+                a.finished = Some(now);
+                a.error = "interrupted: the server stopped during the run; nothing was applied".into();
+            }
+            r.meta = r.meta.next(now);
+            b.put(&r)?;
+            tracing::warn!(municipality = %r.municipality_id, slot = %r.slot, "rematch interrupted by a stop; marked failed");
+            out.push((r.municipality_id.clone(), r.slot.clone()));
+        }
+        Ok::<_, ApiError>(out)
+    })
+}
+
+/// What is due at `now`: for each municipality with an enabled policy, its latest slot at or
+/// before now (not older than the policy), unless that slot succeeded or failed too often.
+pub fn due(store: &Store, now: Timestamp) -> ApiResult<Vec<(String, String, Trigger)>> {
+    let mut out = Vec::new();
+    for p in store.scan::<RematchPolicy>(&[], None) {
+        let p = p?;
+        if !p.enabled {
+            continue;
+        }
+        let Some(m) = store.get::<Municipality>(&key(&[&p.municipality_id]))? else {
+            continue;
+        };
+        let Ok(cron) = p.cron() else { continue };
+        let tz = zone(&m);
+        let local = now.to_zoned(tz.clone()).datetime();
+        let Some(slot) = cron.latest_at_or_before(local) else {
+            continue;
+        };
+        let Ok(slot_time) = tz.to_timestamp(slot) else {
+            continue;
+        };
+        if slot_time < p.meta.update_time {
+            continue; // the slot came before the policy was set: not missed
+        }
+        let sk = slot_key(slot);
+        let trigger = match store.get::<RematchRecord>(&key(&[&p.municipality_id, &sk]))? {
+            Some(r) if r.status != RematchStatus::Failed => continue,
+            Some(r) if r.attempts.len() >= MAX_ATTEMPTS => continue,
+            Some(_) => Trigger::Retry,
+            None => {
+                let late = now.duration_since(slot_time);
+                if late.as_secs() as u64 <= ON_TIME.as_secs() {
+                    Trigger::Scheduled
+                } else {
+                    Trigger::CatchUp
+                }
+            }
+        };
+        out.push((p.municipality_id.clone(), sk, trigger));
+    }
+    Ok(out)
+}
+
+/// Runs every due slot at `now` (one after another); returns their records.
+pub async fn tick(state: &AppState, now: Timestamp) -> Vec<ApiResult<RematchRecord>> {
+    let store = state.store.clone();
+    let due = match tokio::task::spawn_blocking(move || due(&store, now)).await {
+        Ok(Ok(d)) => d,
+        Ok(Err(e)) => return vec![Err(e)],
+        Err(e) => return vec![Err(ApiError::Internal(e.to_string()))],
+    };
+    let mut out = Vec::new();
+    for (muni, slot, trigger) in due {
+        out.push(run_slot(state, &muni, &slot, trigger).await);
+    }
+    out
+}
+
+/// The slot of a manual trigger: one per minute, so two triggers at once are one run.
+pub fn manual_slot(m: &Municipality, now: Timestamp) -> String {
+    format!("manual-{}", slot_key(now.to_zoned(zone(m)).datetime()))
+}
+
+/// Runs one slot now: single-flight per municipality (in this process; across processes the
+/// store admits one server), idempotent (a succeeded slot is returned as it is), atomic.
+pub async fn run_slot(
+    state: &AppState,
+    muni: &str,
+    slot: &str,
+    trigger: Trigger,
+) -> ApiResult<RematchRecord> {
+    let _flight = {
+        let mut running = state
+            .rematch_running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if !running.insert(muni.to_string()) {
+            return Err(ApiError::FailedPrecondition(format!(
+                "a rematch of {muni} is already running"
+            )));
+        }
+        Flight {
+            running: state.rematch_running.clone(),
+            municipality: muni.to_string(),
+        }
+    };
+    let started = Instant::now();
+    let now = (state.clock)();
+    let (m_id, s_id) = (muni.to_string(), slot.to_string());
+    let store = state.store.clone();
+    // Open the attempt (flushed), or return the slot's result if it already succeeded.
+    let opened = tokio::task::spawn_blocking(move || {
+        store.write(|s, b| {
+            state::municipality(s, &m_id)?;
+            let k = key(&[&m_id, &s_id]);
+            let mut r = match s.get::<RematchRecord>(&k)? {
+                Some(r) if r.status == RematchStatus::Succeeded => return Ok(Err(r)),
+                Some(r) if r.status == RematchStatus::Running => {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "slot {s_id} of {m_id} is already running"
+                    )))
+                }
+                Some(r) => r,
+                None => RematchRecord {
+                    municipality_id: m_id.clone(),
+                    slot: s_id.clone(),
+                    status: RematchStatus::Running,
+                    attempts: vec![],
+                    outcomes: vec![],
+                    duration_ms: 0,
+                    meta: Meta::new(now),
+                },
+            };
+            r.status = RematchStatus::Running;
+            r.attempts.push(Attempt {
+                trigger,
+                started: now,
+                finished: None,
+                status: RematchStatus::Running,
+                error: String::new(),
+            });
+            r.meta = if r.attempts.len() == 1 {
+                Meta::new(now)
+            } else {
+                r.meta.next(now)
+            };
+            b.put(&r)?;
+            Ok(Ok(r))
+        })
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let record = match opened {
+        Ok(r) => r,
+        Err(done) => return Ok(done),
+    };
+    tracing::info!(
+        municipality = muni,
+        slot,
+        ?trigger,
+        attempt = record.attempts.len(),
+        "rematch started"
+    );
+    let store = state.store.clone();
+    let (m_id, s_id) = (muni.to_string(), slot.to_string());
+    let limit = {
+        let store = store.clone();
+        let m = m_id.clone();
+        tokio::task::spawn_blocking(move || load_policy(&store, &m, now).map(|p| p.0.max_minutes))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))??
+    };
+    let work =
+        tokio::task::spawn_blocking(move || compute_and_apply(&store, &m_id, &s_id, now, started));
+    let result = match tokio::time::timeout(Duration::from_secs(u64::from(limit) * 60), work).await
+    {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => Err(ApiError::Internal(format!("rematch task failed: {e}"))),
+        Err(_) => Err(ApiError::Internal(format!(
+            "took longer than {limit} minutes (max_minutes); nothing was applied"
+        ))),
+    };
+    match result {
+        Ok(r) => {
+            tracing::info!(
+                municipality = muni,
+                slot,
+                duration_ms = r.duration_ms,
+                "rematch succeeded"
+            );
+            Ok(r)
+        }
+        Err(e) => {
+            let message = e.to_string();
+            tracing::error!(municipality = muni, slot, error = %message, "rematch failed");
+            let store = state.store.clone();
+            let (m_id, s_id) = (muni.to_string(), slot.to_string());
+            let failed_at = (state.clock)();
+            let elapsed = started.elapsed().as_millis() as u64;
+            tokio::task::spawn_blocking(move || {
+                store.write(|s, b| {
+                    let k = key(&[&m_id, &s_id]);
+                    let Some(mut r) = s.get::<RematchRecord>(&k)? else {
+                        return Err(e);
+                    };
+                    r.status = RematchStatus::Failed;
+                    if let Some(a) = r.attempts.last_mut() {
+                        a.status = RematchStatus::Failed;
+                        a.finished = Some(failed_at);
+                        a.error = message.clone();
+                    }
+                    r.duration_ms = elapsed;
+                    r.meta = r.meta.next(failed_at);
+                    b.put(&r)?;
+                    Ok(r)
+                })
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+        }
+    }
+}
+
+/// The work of one attempt: every kind of the policy, stably; then one transaction stores the
+/// runs, applies them when the policy auto-approves, and marks the slot succeeded.
+fn compute_and_apply(
+    store: &Store,
+    muni: &str,
+    slot: &str,
+    now: Timestamp,
+    started: Instant,
+) -> ApiResult<RematchRecord> {
+    let (policy, _) = load_policy(store, muni, now)?;
+    let mut runs: Vec<(MatchRun, KindOutcome)> = Vec::new();
+    for kind in &policy.kinds {
+        let (snap, generations) = load_scope(store, muni)?;
+        let active = snap
+            .mentorships
+            .iter()
+            .filter(|m| m.is_active() && m.kind == *kind)
+            .count();
+        let budget = policy.churn_budget.allowed(active);
+        let r = peerlift_match::rematch::stable_rematch(
+            *kind,
+            &snap,
+            &policy.weights,
+            &policy.policy,
+            budget,
+        )
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let out = r.outcome;
+        let outcome = KindOutcome {
+            kind: *kind,
+            run_id: String::new(),
+            applied: false,
+            demands: out.size.demands,
+            arcs: out.size.arcs,
+            objective: r.objective,
+            fresh_objective: r.fresh_objective,
+            forced_ends: r.forced_ends,
+            gain_ends: r.gain_ends,
+            budget: r.budget,
+            fresh_ends: r.fresh_ends,
+            added: out.diff.added.len() as u32,
+            covered_before: active as u64,
+            covered_after: out.pairs.len() as u64,
+            demands_total: out.size.demands + out.size.locked,
+        };
+        let run = MatchRun {
+            municipality_id: muni.to_string(),
+            id: String::new(),
+            kind: *kind,
+            status: RunStatus::Proposed,
+            generation: generations.iter().map(|(_, g)| g).sum(),
+            generations,
+            weights: policy.weights,
+            policy: policy.policy.clone(),
+            size: out.size,
+            objective: out.objective,
+            coverage: out.coverage,
+            pairs: out.pairs,
+            unmatched: out.unmatched,
+            diff: out.diff,
+            timings_ms: out
+                .timings
+                .iter()
+                .map(|(k, d)| (k.clone(), d.as_millis() as u64))
+                .collect(),
+            decided_time: None,
+            decision_note: format!("nightly rematch {slot}"),
+            meta: Meta::new(now),
+        };
+        runs.push((run, outcome));
+    }
+    store.write(|s, b| {
+        let k = key(&[muni, slot]);
+        let mut record = s
+            .get::<RematchRecord>(&k)?
+            .ok_or_else(|| ApiError::Internal(format!("the record of slot {slot} vanished")))?;
+        let mut outcomes = Vec::new();
+        for (mut run, mut outcome) in runs {
+            run.id = new_run_id(s)?;
+            outcome.run_id = run.id.clone();
+            if policy.auto_approve {
+                let note = format!("nightly rematch {slot}, approved by policy");
+                apply_run(s, b, &mut run, None, &note, now)?;
+                outcome.applied = true;
+            } else {
+                b.put(&run)?;
+            }
+            outcomes.push(outcome);
+        }
+        record.status = RematchStatus::Succeeded;
+        if let Some(a) = record.attempts.last_mut() {
+            a.status = RematchStatus::Succeeded;
+            a.finished = Some(now);
+        }
+        record.outcomes = outcomes;
+        record.duration_ms = started.elapsed().as_millis() as u64;
+        record.meta = record.meta.next(now);
+        b.put(&record)?;
+        Ok(record)
+    })
+}
+
+/// Every record of a municipality, newest first.
+pub fn history(store: &Store, muni: &str) -> ApiResult<Vec<RematchRecord>> {
+    let mut all: Vec<RematchRecord> = store
+        .scan::<RematchRecord>(&prefix(&[muni]), None)
+        .collect::<Result<_, _>>()?;
+    all.sort_by(|a, b| {
+        let t = |r: &RematchRecord| r.attempts.first().map(|a| a.started);
+        t(b).cmp(&t(a)).then(b.slot.cmp(&a.slot))
+    });
+    Ok(all)
+}
+
+/// The scheduler of `peerlift serve`: retries the slots a stop interrupted (see [`recover`]),
+/// then every `every` runs the due slots, until `stop` resolves.
+pub async fn run_scheduler(
+    state: AppState,
+    every: Duration,
+    interrupted: Vec<(String, String)>,
+    stop: impl std::future::Future<Output = ()>,
+) {
+    for (muni, slot) in interrupted {
+        if let Err(e) = run_slot(&state, &muni, &slot, Trigger::Retry).await {
+            tracing::error!(municipality = %muni, slot = %slot, error = %e, "retry failed");
+        }
+    }
+    tokio::pin!(stop);
+    let mut interval = tokio::time::interval(every);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = &mut stop => return,
+            _ = interval.tick() => {
+                for r in tick(&state, (state.clock)()).await {
+                    if let Err(e) = r {
+                        tracing::error!(error = %e, "scheduled rematch failed");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! The stable rematch of the nightly job: the same exact matcher, with the continuity weight
+//! and a churn budget, so that a mentorship ends only when it must or when the gain is worth it
+//! and the budget allows.
+//!
+//! A mentorship the run would end for a mere gain ("replaced", "outbid") beyond the budget is
+//! pinned (pre-assigned like a locked pair) and the run repeated, until the gain ends fit the
+//! budget. Ends that are forced (graduated at re-diagnosis, someone deactivated, a capacity cut
+//! below the load, a veto, a profile withdrawn) never count against it. The result also carries
+//! a fresh run from scratch (no continuity, nothing pinned): the cost of stability.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use peerlift_domain::{MatchKind, Policy, Weights};
+
+use crate::graph::Snapshot;
+use crate::{run, MatchError, MatchOutcome};
+
+/// Whether an end reason is a mere gain (the pair could go on).
+pub fn is_gain_end(reason: &str) -> bool {
+    reason.starts_with("replaced") || reason.starts_with("outbid")
+}
+
+#[derive(Debug, Clone)]
+pub struct RematchOutcome {
+    pub outcome: MatchOutcome,
+    /// Mentorships pinned to stay within the budget.
+    pub pinned: Vec<String>,
+    pub forced_ends: u32,
+    pub gain_ends: u32,
+    pub budget: u32,
+    /// Sum of the scores of every pair the stable run keeps or proposes (pinned included,
+    /// locked excluded), comparable with `fresh_objective`.
+    pub objective: i64,
+    pub fresh_objective: i64,
+    pub fresh_ends: u32,
+    /// Runs made (fresh run excluded).
+    pub rounds: u32,
+}
+
+fn total(out: &MatchOutcome, locked: &BTreeSet<String>) -> i64 {
+    // Pairs of truly locked mentorships are outside the comparison; pinned ones are in.
+    out.pairs
+        .iter()
+        .filter(|p| !(p.locked && locked.contains(&(p.mentee_id.clone() + "\0" + &p.mentor_id))))
+        .map(|p| p.score)
+        .sum()
+}
+
+/// Runs `kind` stably: at most `budget` gain ends.
+pub fn stable_rematch(
+    kind: MatchKind,
+    snap: &Snapshot,
+    weights: &Weights,
+    policy: &Policy,
+    budget: u32,
+) -> Result<RematchOutcome, MatchError> {
+    let locked: BTreeSet<String> = snap
+        .mentorships
+        .iter()
+        .filter(|m| m.is_active() && m.kind == kind && m.locked)
+        .map(|m| m.mentee_id.clone() + "\0" + &m.mentor_id)
+        .collect();
+    let fresh_weights = Weights {
+        continuity: 0,
+        ..*weights
+    };
+    let fresh = run(kind, snap, &fresh_weights, policy)?;
+    let fresh_objective = total(&fresh, &locked);
+    let fresh_ends = fresh.diff.ended.len() as u32;
+
+    let mut work = snap.clone();
+    let mut pinned: Vec<String> = Vec::new();
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let out = run(kind, &work, weights, policy)?;
+        let gains: Vec<&peerlift_domain::Ended> = out
+            .diff
+            .ended
+            .iter()
+            .filter(|e| is_gain_end(&e.reason))
+            .collect();
+        if gains.len() as u32 <= budget || rounds >= 20 {
+            let gain_ends = gains.len() as u32;
+            let forced_ends = out.diff.ended.len() as u32 - gain_ends;
+            // Pinned pairs show as kept, not as locked: the office did not lock them.
+            let mut outcome = out;
+            let pinned_keys: BTreeSet<String> = work
+                .mentorships
+                .iter()
+                .filter(|m| pinned.contains(&m.id))
+                .map(|m| m.mentee_id.clone() + "\0" + &m.mentor_id)
+                .collect();
+            for p in &mut outcome.pairs {
+                if p.locked && pinned_keys.contains(&(p.mentee_id.clone() + "\0" + &p.mentor_id)) {
+                    p.locked = false;
+                }
+            }
+            let objective = total(&outcome, &locked);
+            return Ok(RematchOutcome {
+                outcome,
+                pinned,
+                forced_ends,
+                gain_ends,
+                budget,
+                objective,
+                fresh_objective,
+                fresh_ends,
+                rounds,
+            });
+        }
+        // Keep the budget's worth of ends with the best replacements; pin the rest. A
+        // replacement's score is in its reason's pair; an outbid end has none and is pinned
+        // first. Ties by mentorship id, so the choice is deterministic.
+        let replacement: BTreeMap<(&str, &str), i64> = out
+            .pairs
+            .iter()
+            .map(|p| ((p.mentee_id.as_str(), p.subject.as_str()), p.score))
+            .collect();
+        let mut ranked: Vec<(i64, &str)> = gains
+            .iter()
+            .map(|e| {
+                let s = if e.reason.starts_with("replaced") {
+                    replacement
+                        .get(&(e.mentee_id.as_str(), e.subject.as_str()))
+                        .copied()
+                        .unwrap_or(i64::MIN)
+                } else {
+                    i64::MIN
+                };
+                (s, e.mentorship_id.as_str())
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+        let to_pin: Vec<String> = ranked
+            .iter()
+            .skip(budget as usize)
+            .map(|(_, id)| id.to_string())
+            .collect();
+        for m in &mut work.mentorships {
+            if to_pin.contains(&m.id) {
+                m.locked = true;
+            }
+        }
+        pinned.extend(to_pin);
+    }
+}
