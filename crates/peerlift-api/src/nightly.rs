@@ -13,14 +13,17 @@ use std::time::{Duration, Instant};
 use jiff::civil::DateTime;
 use jiff::Timestamp;
 use peerlift_domain::{
-    Attempt, KindOutcome, MatchRun, Meta, Municipality, RematchPolicy, RematchRecord,
-    RematchStatus, RunStatus, Trigger,
+    Attempt, KindOutcome, MatchRun, Meta, RematchPolicy, RematchRecord, RematchStatus, RunStatus,
+    Trigger,
 };
 use peerlift_store::{key, prefix, Store};
 
 use crate::error::{ApiError, ApiResult};
 use crate::services::{apply_run, load_scope, new_run_id};
 use crate::state::{self, AppState};
+
+/// How an attempt cut short by a stop is marked.
+pub const INTERRUPTED: &str = "interrupted";
 
 /// Attempts per slot before it is left failed for the office to look at.
 pub const MAX_ATTEMPTS: usize = 3;
@@ -54,8 +57,14 @@ pub fn load_policy(s: &Store, muni: &str, now: Timestamp) -> ApiResult<(RematchP
     })
 }
 
-fn zone(m: &Municipality) -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get(&m.time_zone).unwrap_or(jiff::tz::TimeZone::UTC)
+/// The time zone of a scope: the municipality's, or a region's first municipality's.
+pub fn scope_zone(s: &Store, scope: &str) -> ApiResult<jiff::tz::TimeZone> {
+    let first = crate::services::scope_municipalities(s, scope)?
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let m = state::municipality(s, &first)?;
+    Ok(jiff::tz::TimeZone::get(&m.time_zone).unwrap_or(jiff::tz::TimeZone::UTC))
 }
 
 fn slot_key(t: DateTime) -> String {
@@ -76,7 +85,7 @@ pub fn recover(store: &Store, now: Timestamp) -> ApiResult<Vec<(String, String)>
             if let Some(a) = r.attempts.last_mut() {
                 a.status = RematchStatus::Failed;
                 a.finished = Some(now);
-                a.error = "interrupted: the server stopped during the run; nothing was applied".into();
+                a.error = format!("{INTERRUPTED}: the server stopped during the run; nothing was applied");
             }
             r.meta = r.meta.next(now);
             b.put(&r)?;
@@ -96,11 +105,10 @@ pub fn due(store: &Store, now: Timestamp) -> ApiResult<Vec<(String, String, Trig
         if !p.enabled {
             continue;
         }
-        let Some(m) = store.get::<Municipality>(&key(&[&p.municipality_id]))? else {
+        let Ok(tz) = scope_zone(store, &p.municipality_id) else {
             continue;
         };
         let Ok(cron) = p.cron() else { continue };
-        let tz = zone(&m);
         let local = now.to_zoned(tz.clone()).datetime();
         let Some(slot) = cron.latest_at_or_before(local) else {
             continue;
@@ -146,8 +154,8 @@ pub async fn tick(state: &AppState, now: Timestamp) -> Vec<ApiResult<RematchReco
 }
 
 /// The slot of a manual trigger: one per minute, so two triggers at once are one run.
-pub fn manual_slot(m: &Municipality, now: Timestamp) -> String {
-    format!("manual-{}", slot_key(now.to_zoned(zone(m)).datetime()))
+pub fn manual_slot(tz: &jiff::tz::TimeZone, now: Timestamp) -> String {
+    format!("manual-{}", slot_key(now.to_zoned(tz.clone()).datetime()))
 }
 
 /// Runs one slot now: single-flight per municipality (in this process; across processes the
@@ -180,7 +188,7 @@ pub async fn run_slot(
     // Open the attempt (flushed), or return the slot's result if it already succeeded.
     let opened = tokio::task::spawn_blocking(move || {
         store.write(|s, b| {
-            state::municipality(s, &m_id)?;
+            crate::services::scope_municipalities(s, &m_id)?;
             let k = key(&[&m_id, &s_id]);
             let mut r = match s.get::<RematchRecord>(&k)? {
                 Some(r) if r.status == RematchStatus::Succeeded => return Ok(Err(r)),
@@ -392,6 +400,22 @@ fn compute_and_apply(
     })
 }
 
+/// Failed slots whose last attempt was interrupted by a stop and that have attempts left.
+pub fn interrupted_slots(store: &Store) -> ApiResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for r in store.scan::<RematchRecord>(&[], None) {
+        let r = r?;
+        let interrupted = r
+            .attempts
+            .last()
+            .is_some_and(|a| a.error.starts_with(INTERRUPTED));
+        if r.status == RematchStatus::Failed && interrupted && r.attempts.len() < MAX_ATTEMPTS {
+            out.push((r.municipality_id.clone(), r.slot.clone()));
+        }
+    }
+    Ok(out)
+}
+
 /// Every record of a municipality, newest first.
 pub fn history(store: &Store, muni: &str) -> ApiResult<Vec<RematchRecord>> {
     let mut all: Vec<RematchRecord> = store
@@ -412,7 +436,17 @@ pub async fn run_scheduler(
     interrupted: Vec<(String, String)>,
     stop: impl std::future::Future<Output = ()>,
 ) {
-    for (muni, slot) in interrupted {
+    // What a stop interrupted, now or at an earlier start with the scheduler off.
+    let store = state.store.clone();
+    let mut retry = interrupted;
+    if let Ok(Ok(more)) = tokio::task::spawn_blocking(move || interrupted_slots(&store)).await {
+        for x in more {
+            if !retry.contains(&x) {
+                retry.push(x);
+            }
+        }
+    }
+    for (muni, slot) in retry {
         if let Err(e) = run_slot(&state, &muni, &slot, Trigger::Retry).await {
             tracing::error!(municipality = %muni, slot = %slot, error = %e, "retry failed");
         }

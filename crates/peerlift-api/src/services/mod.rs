@@ -17,7 +17,10 @@ mod teachers;
 pub use catalog::CatalogApi;
 pub use diagnostics::DiagnosticApi;
 pub use import::ImportApi;
-pub use matching::{apply_run, compute_run, load_scope, load_snapshot, new_run_id, MatchingApi};
+pub use matching::{
+    apply_run, compute_run, load_scope, load_snapshot, new_run_id, scope_municipalities,
+    MatchingApi,
+};
 pub use mentor_profiles::MentorProfileApi;
 pub use mentorships::MentorshipApi;
 pub use municipalities::MunicipalityApi;

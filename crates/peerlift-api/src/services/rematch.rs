@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::nightly;
 use crate::pb;
 use crate::pb::rematch_service_server::RematchService;
-use crate::state::{self, check_etag, AppState};
+use crate::state::{check_etag, AppState};
 
 #[derive(Debug, Clone)]
 pub struct RematchApi {
@@ -150,11 +150,11 @@ pub fn record_to_pb(r: &RematchRecord) -> pb::RematchRecord {
 }
 
 /// The next slot of an enabled policy, municipality time.
-fn next_run(p: &RematchPolicy, m: &peerlift_domain::Municipality, now: jiff::Timestamp) -> String {
+fn next_run(p: &RematchPolicy, tz: &jiff::tz::TimeZone, now: jiff::Timestamp) -> String {
     if !p.enabled {
         return String::new();
     }
-    let tz = jiff::tz::TimeZone::get(&m.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = tz.clone();
     p.cron()
         .ok()
         .and_then(|c| c.next_after(now.to_zoned(tz).datetime()))
@@ -173,9 +173,9 @@ impl RematchService for RematchApi {
         let out = self
             .state
             .read(move |s| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let (p, stored) = nightly::load_policy(s, &m.id, now)?;
-                Ok(policy_to_pb_msg(&p, stored, next_run(&p, &m, now)))
+                let tz = nightly::scope_zone(s, &r.municipality_id)?;
+                let (p, stored) = nightly::load_policy(s, &r.municipality_id, now)?;
+                Ok(policy_to_pb_msg(&p, stored, next_run(&p, &tz, now)))
             })
             .await?;
         Ok(Response::new(out))
@@ -198,7 +198,7 @@ impl RematchService for RematchApi {
                 &rid,
                 bytes,
                 move |s, b, now| {
-                    let m = state::municipality(s, &muni)?;
+                    let tz = nightly::scope_zone(s, &muni)?;
                     let (current, stored) = nightly::load_policy(s, &muni, now)?;
                     if stored {
                         check_etag("rematch policy", &muni, &given.etag, &current.meta)?;
@@ -210,7 +210,7 @@ impl RematchService for RematchApi {
                         Meta::new(now)
                     };
                     b.put(&next)?;
-                    Ok(policy_to_pb_msg(&next, true, next_run(&next, &m, now)))
+                    Ok(policy_to_pb_msg(&next, true, next_run(&next, &tz, now)))
                 },
             )
             .await?;
@@ -227,8 +227,8 @@ impl RematchService for RematchApi {
         let slot = self
             .state
             .read(move |s| {
-                let m = state::municipality(s, &muni)?;
-                Ok(nightly::manual_slot(&m, now))
+                let tz = nightly::scope_zone(s, &muni)?;
+                Ok(nightly::manual_slot(&tz, now))
             })
             .await?;
         let rec =
@@ -253,7 +253,7 @@ impl RematchService for RematchApi {
         let out = self
             .state
             .read(move |s| {
-                state::municipality(s, &r.municipality_id)?;
+                crate::services::scope_municipalities(s, &r.municipality_id)?;
                 let all = nightly::history(s, &r.municipality_id)?;
                 Ok(all.iter().take(limit).map(record_to_pb).collect())
             })
