@@ -70,8 +70,8 @@ pub(crate) fn coverage_rows(m: BTreeMap<String, (u64, u64)>) -> Vec<CoverageRow>
 }
 
 /// The proposal against the active mentorships of `kind`: an active one whose key matches a
-/// proposed pair is kept, every other ends with the reason `reason` gives, and the proposed
-/// pairs not kept are added. Active mentorships are visited in id order.
+/// proposed pair is kept, so is a locked one, every other ends with the reason `reason` gives,
+/// and the proposed pairs not kept are added. Active mentorships are visited in id order.
 pub(crate) fn diff_against<K: Eq + Hash>(
     snap: &Snapshot,
     kind: MatchKind,
@@ -97,6 +97,12 @@ pub(crate) fn diff_against<K: Eq + Hash>(
         if let Some(i) = proposed.get(&active_key(m)) {
             diff.kept.push(m.id.clone());
             kept.insert(*i);
+            continue;
+        }
+        // A locked mentorship is never ended by a run, even when its demand is gone (the
+        // deficit closed, someone left): only the office ends what it locked.
+        if m.locked {
+            diff.kept.push(m.id.clone());
             continue;
         }
         diff.ended.push(Ended {

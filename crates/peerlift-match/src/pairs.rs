@@ -533,6 +533,20 @@ pub fn match_teacher_pairs(
             .get(&m.mentor_key())
             .copied()
             .unwrap_or(d.teacher);
+        // Scored as today's data would score it (the stored score is from when it was made),
+        // so objectives with locked pairs compare with runs without them.
+        let current = g.profile_of[mentor as usize].and_then(|pi| {
+            let mentor_level = g.latest.get(&(mentor, d.subject)).map(|(l, _)| *l);
+            ctx.evaluate(d, mentor, mentor_level, pi).ok()
+        });
+        let (score, mut terms) = match current {
+            Some(c) => (c.score, c.parts.terms()),
+            None => (m.score, Vec::new()),
+        };
+        terms.push(Term {
+            name: "locked".into(),
+            points: 0,
+        });
         pairs.push(ProposedPair {
             municipality_id: m.municipality_id.clone(),
             mentee_id: teachers[d.teacher as usize].id.clone(),
@@ -542,11 +556,8 @@ pub fn match_teacher_pairs(
             mentor_id: m.mentor_id.clone(),
             mentor_school_id: school_id(mentor),
             mode: m.mode,
-            score: m.score,
-            terms: vec![Term {
-                name: "locked".into(),
-                points: 0,
-            }],
+            score,
+            terms,
             locked: true,
             partnership_type: None,
             type_reason: String::new(),

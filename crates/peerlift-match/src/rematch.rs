@@ -29,7 +29,8 @@ pub struct RematchOutcome {
     pub gain_ends: u32,
     pub budget: u32,
     /// Sum of the scores of every pair the stable run keeps or proposes (pinned included,
-    /// locked excluded), comparable with `fresh_objective`.
+    /// locked excluded) without their continuity points: the same scale as `fresh_objective`,
+    /// so the difference is what stability costs.
     pub objective: i64,
     pub fresh_objective: i64,
     pub fresh_ends: u32,
@@ -42,7 +43,15 @@ fn total(out: &MatchOutcome, locked: &BTreeSet<String>) -> i64 {
     out.pairs
         .iter()
         .filter(|p| !(p.locked && locked.contains(&(p.mentee_id.clone() + "\0" + &p.mentor_id))))
-        .map(|p| p.score)
+        .map(|p| {
+            let continuity: i64 = p
+                .terms
+                .iter()
+                .filter(|t| t.name == "continuity")
+                .map(|t| t.points)
+                .sum();
+            p.score - continuity
+        })
         .sum()
 }
 
