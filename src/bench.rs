@@ -461,3 +461,57 @@ pub fn print_sessions(f: &SessionFigures) {
         ms(f.outcomes)
     );
 }
+
+/// The nightly rematch of a region after a small day of changes, against a cold solve.
+pub fn rematch(seed: u64, per_mille: usize) -> Result<(), String> {
+    use peerlift_domain::ChurnBudget;
+    let t0 = Instant::now();
+    let mut snap = synth::snapshot(synth::region(Scale::Region, seed, 0));
+    let generate = t0.elapsed();
+    let (weights, policy) = (Weights::default(), Policy::default());
+    let t1 = Instant::now();
+    let first = peerlift_match::run(MatchKind::TeacherPairs, &snap, &weights, &policy)
+        .map_err(|e| e.to_string())?;
+    let cold = t1.elapsed();
+    snap.mentorships = synth::actives_from(
+        &snap,
+        &first.pairs,
+        MatchKind::TeacherPairs,
+        jiff::civil::Date::constant(2026, 9, 1),
+    );
+    let changed = synth::rediagnose(
+        &mut snap,
+        per_mille,
+        seed,
+        jiff::civil::Date::constant(2027, 1, 15),
+    );
+    let budget = ChurnBudget::SharePct(1).allowed(snap.mentorships.len());
+    let t2 = Instant::now();
+    let r = peerlift_match::rematch::stable_rematch(
+        MatchKind::TeacherPairs,
+        &snap,
+        &weights,
+        &policy,
+        budget,
+    )
+    .map_err(|e| e.to_string())?;
+    let stable = t2.elapsed();
+    println!("| teachers | active pairs | re-diagnosed | generate ms | cold solve ms | stable rematch ms (fresh + {} stable runs) | budget (1%) | forced ends | gain ends | fresh run ends | stable objective | fresh objective |", r.rounds);
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!(
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        snap.teachers.len(),
+        snap.mentorships.len(),
+        changed.len(),
+        ms(generate),
+        ms(cold),
+        ms(stable),
+        budget,
+        r.forced_ends,
+        r.gain_ends,
+        r.fresh_ends,
+        r.objective,
+        r.fresh_objective
+    );
+    Ok(())
+}

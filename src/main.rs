@@ -334,6 +334,10 @@ enum Command {
         /// municipality, through a real server on a temporary store.
         #[arg(long)]
         sessions: bool,
+        /// Instead: a region's nightly rematch after a day of re-diagnosis (2%), against a cold
+        /// solve.
+        #[arg(long)]
+        rematch: bool,
     },
     /// Generate example data.
     Gen {
@@ -1170,7 +1174,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             header,
             grouping,
             sessions,
+            rematch,
         } => {
+            if rematch {
+                peerlift::bench::rematch(seed, 20)?;
+                return Ok(ExitCode::SUCCESS);
+            }
             use peerlift::synth::Scale;
             if sessions {
                 let f = peerlift::bench::sessions(seed).await?;

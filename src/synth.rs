@@ -400,3 +400,77 @@ pub fn write(
     }
     Ok((done, teachers))
 }
+
+/// Active mentorships made from a run's pairs, as if it had been approved on `started`: the
+/// starting point of rematch tests and benchmarks.
+pub fn actives_from(
+    snap: &peerlift_match::Snapshot,
+    pairs: &[ProposedPair],
+    kind: MatchKind,
+    started: Date,
+) -> Vec<Mentorship> {
+    let home: std::collections::HashMap<&str, &str> = snap
+        .teachers
+        .iter()
+        .map(|x| (x.id.as_str(), x.municipality_id.as_str()))
+        .collect();
+    pairs
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mentor_muni = home.get(p.mentor_id.as_str()).copied().unwrap_or_default();
+            Mentorship {
+                municipality_id: p.municipality_id.clone(),
+                id: format!("ms-{i:06}"),
+                kind,
+                mentee_id: p.mentee_id.clone(),
+                mentor_id: p.mentor_id.clone(),
+                mentor_municipality_id: if mentor_muni == p.municipality_id {
+                    String::new()
+                } else {
+                    mentor_muni.to_string()
+                },
+                subject: p.subject.clone(),
+                mode: p.mode,
+                partnership_type: p.partnership_type,
+                locked: false,
+                status: MentorshipStatus::Active,
+                started_on: started,
+                ended_on: None,
+                end_reason: String::new(),
+                origin: Origin::Run("run-1".into()),
+                score: p.score,
+                members: p.members.clone(),
+                meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+            }
+        })
+        .collect()
+}
+
+/// A day of re-diagnosis: `per_mille` of the teacher-subjects get a new diagnostic on `day`
+/// with a level drawn at random (seeded). Returns the new diagnostics (already added).
+pub fn rediagnose(
+    snap: &mut peerlift_match::Snapshot,
+    per_mille: usize,
+    seed: u64,
+    day: Date,
+) -> Vec<Diagnostic> {
+    use rand::seq::SliceRandom;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut picks: Vec<usize> = (0..snap.diagnostics.len()).collect();
+    picks.shuffle(&mut rng);
+    let n = snap.diagnostics.len() * per_mille / 1000;
+    let mut changed = Vec::with_capacity(n);
+    for &i in &picks[..n] {
+        let d = &snap.diagnostics[i];
+        let level = Level::ALL[rng.random_range(0..4)];
+        changed.push(Diagnostic {
+            id: Diagnostic::derived_id(&d.teacher_id, &d.subject, day),
+            date: day,
+            level,
+            ..d.clone()
+        });
+    }
+    snap.diagnostics.extend(changed.iter().cloned());
+    changed
+}

@@ -187,7 +187,10 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
         {
             break;
         }
-        assert!(!trigger.is_finished(), "the rematch ended before it was seen running");
+        assert!(
+            !trigger.is_finished(),
+            "the rematch ended before it was seen running"
+        );
     }
     assert!(reads > 0);
     // Still running: more reads answer meanwhile.
@@ -203,7 +206,10 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
-    assert!(trigger.await.unwrap().is_err(), "the killed call cannot have answered");
+    assert!(
+        trigger.await.unwrap().is_err(),
+        "the killed call cannot have answered"
+    );
 
     // Restart without the scheduler: the run is marked failed and nothing of it was applied.
     let (mut child, addr) = spawn(&data, &["--no-scheduler"]);
@@ -212,7 +218,11 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
     let rs = records(&ch).await;
     assert_eq!(rs.len(), 1);
     assert_eq!(rs[0].status, pb::RematchStatus::Failed as i32);
-    assert!(rs[0].attempts[0].error.starts_with("interrupted"), "{:?}", rs[0]);
+    assert!(
+        rs[0].attempts[0].error.starts_with("interrupted"),
+        "{:?}",
+        rs[0]
+    );
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
@@ -229,7 +239,12 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
             if rs[0].status == pb::RematchStatus::Succeeded as i32 {
                 return rs[0].clone();
             }
-            assert_ne!(rs[0].status, pb::RematchStatus::Failed as i32, "{:?}", rs[0]);
+            assert_ne!(
+                rs[0].status,
+                pb::RematchStatus::Failed as i32,
+                "{:?}",
+                rs[0]
+            );
             // Polling interval, not a timing assumption: the bound is the timeout below.
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -238,10 +253,7 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
         .await
         .expect("the retry finishes within ten minutes");
     assert_eq!(done.attempts.len(), 2);
-    assert_eq!(
-        done.attempts[1].trigger,
-        pb::RematchTrigger::Retry as i32
-    );
+    assert_eq!(done.attempts[1].trigger, pb::RematchTrigger::Retry as i32);
     let o = &done.outcomes[0];
     assert!(o.applied);
     assert!(o.gain_ends <= o.budget);

@@ -51,10 +51,12 @@ fn set_policy(store: &Store, set_at: Timestamp, auto_approve: bool) {
 async fn kirovsky_store() -> (tempfile::TempDir, Arc<Store>) {
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
-    assert!(import_files(&s, M, true, false, example_files())
-        .await
-        .unwrap()
-        .committed);
+    assert!(
+        import_files(&s, M, true, false, example_files())
+            .await
+            .unwrap()
+            .committed
+    );
     let store = s.store.clone();
     s.stop().await;
     (dir, store)
@@ -91,7 +93,9 @@ async fn a_slot_fires_once_and_a_missed_slot_catches_up_once() {
     drop(st);
     drop(store);
     let store = Arc::new(Store::open(dir.path()).unwrap());
-    assert!(recover(&store, at("2026-11-23T23:05:00Z")).unwrap().is_empty());
+    assert!(recover(&store, at("2026-11-23T23:05:00Z"))
+        .unwrap()
+        .is_empty());
     let st = state(store.clone(), &now);
     assert!(tick(&st, at("2026-11-23T23:10:00Z")).await.is_empty());
     assert_eq!(runs(&store).len(), 1);

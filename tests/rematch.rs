@@ -6,15 +6,9 @@
 use std::collections::BTreeSet;
 
 use jiff::civil::Date;
-use jiff::Timestamp;
 use peerlift::synth::{self, Scale};
-use peerlift_domain::{
-    ChurnBudget, Diagnostic, Level, MatchKind, Mentorship, MentorshipStatus, Meta, Origin, Policy,
-    Weights,
-};
+use peerlift_domain::{ChurnBudget, Level, MatchKind, Policy, Weights};
 use peerlift_match::rematch::{is_gain_end, stable_rematch};
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
 
 #[test]
 fn two_percent_of_new_diagnostics_stay_within_the_churn_budget() {
@@ -22,41 +16,15 @@ fn two_percent_of_new_diagnostics_stay_within_the_churn_budget() {
     let (weights, policy) = (Weights::default(), Policy::default());
     let first = peerlift_match::run(MatchKind::TeacherPairs, &snap, &weights, &policy).unwrap();
     assert!(first.pairs.len() > 1000);
-    // Last night's result is active; twenty pairs are locked by the office.
-    let epoch = Meta::new(Timestamp::UNIX_EPOCH);
-    let home: std::collections::HashMap<&str, &str> = snap
-        .teachers
-        .iter()
-        .map(|x| (x.id.as_str(), x.municipality_id.as_str()))
-        .collect();
-    let municipality_of = |t: &str| home[t].to_string();
-    let mut actives = Vec::new();
-    for (i, p) in first.pairs.iter().enumerate() {
-        let mentor_muni = municipality_of(&p.mentor_id);
-        actives.push(Mentorship {
-            municipality_id: p.municipality_id.clone(),
-            id: format!("ms-{i:06}"),
-            kind: MatchKind::TeacherPairs,
-            mentee_id: p.mentee_id.clone(),
-            mentor_id: p.mentor_id.clone(),
-            mentor_municipality_id: if mentor_muni == p.municipality_id {
-                String::new()
-            } else {
-                mentor_muni
-            },
-            subject: p.subject.clone(),
-            mode: p.mode,
-            partnership_type: None,
-            locked: i % 97 == 0,
-            status: MentorshipStatus::Active,
-            started_on: Date::constant(2026, 9, 1),
-            ended_on: None,
-            end_reason: String::new(),
-            origin: Origin::Run("run-1".into()),
-            score: p.score,
-            members: vec![],
-            meta: epoch.clone(),
-        });
+    // Last night's result is active; every 97th pair is locked by the office.
+    let mut actives = synth::actives_from(
+        &snap,
+        &first.pairs,
+        MatchKind::TeacherPairs,
+        Date::constant(2026, 9, 1),
+    );
+    for (i, m) in actives.iter_mut().enumerate() {
+        m.locked = i % 97 == 0;
     }
     let locked: BTreeSet<String> = actives
         .iter()
@@ -67,28 +35,12 @@ fn two_percent_of_new_diagnostics_stay_within_the_churn_budget() {
     snap.mentorships = actives.clone();
 
     // A day of changes: 2% of the teacher-subjects are re-diagnosed (seeded).
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
-    let mut picks: Vec<usize> = (0..snap.diagnostics.len()).collect();
-    picks.shuffle(&mut rng);
-    let n = snap.diagnostics.len() / 50;
-    let day = Date::constant(2027, 1, 15);
-    let mut changed = Vec::new();
-    for &i in &picks[..n] {
-        let d = &snap.diagnostics[i];
-        let level = Level::ALL[rng.random_range(0..4)];
-        changed.push(Diagnostic {
-            id: Diagnostic::derived_id(&d.teacher_id, &d.subject, day),
-            date: day,
-            level,
-            ..d.clone()
-        });
-    }
+    let changed = synth::rediagnose(&mut snap, 20, 2, Date::constant(2027, 1, 15));
     let graduated: BTreeSet<(String, String)> = changed
         .iter()
         .filter(|d| matches!(d.level, Level::C | Level::D))
         .map(|d| (d.teacher_id.clone(), d.subject.clone()))
         .collect();
-    snap.diagnostics.extend(changed);
 
     let budget = ChurnBudget::SharePct(1).allowed(actives.len());
     let r = stable_rematch(MatchKind::TeacherPairs, &snap, &weights, &policy, budget).unwrap();
@@ -102,7 +54,11 @@ fn two_percent_of_new_diagnostics_stay_within_the_churn_budget() {
         "a fresh run churns more"
     );
     // Every end has a reason; every graduated active pair ends as closed.
-    let ended: BTreeSet<&str> = diff.ended.iter().map(|e| e.mentorship_id.as_str()).collect();
+    let ended: BTreeSet<&str> = diff
+        .ended
+        .iter()
+        .map(|e| e.mentorship_id.as_str())
+        .collect();
     assert!(diff.ended.iter().all(|e| !e.reason.is_empty()));
     for m in &actives {
         if graduated.contains(&(m.mentee_id.clone(), m.subject.clone())) && !m.locked {

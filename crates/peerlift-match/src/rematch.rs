@@ -2,9 +2,10 @@
 //! and a churn budget, so that a mentorship ends only when it must or when the gain is worth it
 //! and the budget allows.
 //!
-//! A mentorship the run would end for a mere gain ("replaced", "outbid") beyond the budget is
-//! pinned (pre-assigned like a locked pair) and the run repeated, until the gain ends fit the
-//! budget. Ends that are forced (graduated at re-diagnosis, someone deactivated, a capacity cut
+//! When the run would end more mentorships for a mere gain ("replaced", "outbid") than the
+//! budget allows, the budget's worth with the best replacements are let go and every other
+//! active mentorship not forced to end is pinned (pre-assigned like a locked pair); the second
+//! run can then only end the ones let go. Ends that are forced (graduated at re-diagnosis, someone deactivated, a capacity cut
 //! below the load, a veto, a profile withdrawn) never count against it. The result also carries
 //! a fresh run from scratch (no continuity, nothing pinned): the cost of stability.
 
@@ -89,7 +90,7 @@ pub fn stable_rematch(
             .iter()
             .filter(|e| is_gain_end(&e.reason))
             .collect();
-        if gains.len() as u32 <= budget || rounds >= 20 {
+        if gains.len() as u32 <= budget || rounds >= 3 {
             let gain_ends = gains.len() as u32;
             let forced_ends = out.diff.ended.len() as u32 - gain_ends;
             // Pinned pairs show as kept, not as locked: the office did not lock them.
@@ -118,9 +119,11 @@ pub fn stable_rematch(
                 rounds,
             });
         }
-        // Keep the budget's worth of ends with the best replacements; pin the rest. A
-        // replacement's score is in its reason's pair; an outbid end has none and is pinned
-        // first. Ties by mentorship id, so the choice is deterministic.
+        // Over budget. Keep the budget's worth of gain ends with the best replacements (a
+        // replacement's score is in its pair; an outbid end has none and comes last; ties by
+        // id, so the choice is deterministic) and pin every other active mentorship that is
+        // not forced to end. Only the chosen ones can then end for a gain, so the second run
+        // is within budget by construction.
         let replacement: BTreeMap<(&str, &str), i64> = out
             .pairs
             .iter()
@@ -141,14 +144,29 @@ pub fn stable_rematch(
             })
             .collect();
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
-        let to_pin: Vec<String> = ranked
+        let free: BTreeSet<&str> = ranked
             .iter()
-            .skip(budget as usize)
-            .map(|(_, id)| id.to_string())
+            .take(budget as usize)
+            .map(|(_, id)| *id)
             .collect();
+        let forced: BTreeSet<&str> = out
+            .diff
+            .ended
+            .iter()
+            .filter(|e| !is_gain_end(&e.reason))
+            .map(|e| e.mentorship_id.as_str())
+            .collect();
+        let mut to_pin = Vec::new();
         for m in &mut work.mentorships {
-            if to_pin.contains(&m.id) {
+            let id = m.id.as_str();
+            if m.is_active()
+                && m.kind == kind
+                && !m.locked
+                && !free.contains(id)
+                && !forced.contains(id)
+            {
                 m.locked = true;
+                to_pin.push(m.id.clone());
             }
         }
         pinned.extend(to_pin);
