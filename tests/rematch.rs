@@ -76,6 +76,32 @@ fn two_percent_of_new_diagnostics_stay_within_the_churn_budget() {
     // Stable keeps at least what the budget demands; its objective (without continuity points)
     // is reported beside the fresh one.
     assert!(r.objective > 0 && r.fresh_objective > 0);
+    // The warm start (no gain churn allowed): one run from last night's solution; every
+    // active pair is kept or ends for a forced reason, graduated ones end, locked ones stay.
+    let w = stable_rematch(MatchKind::TeacherPairs, &snap, &weights, &policy, 0).unwrap();
+    assert_eq!((w.rounds, w.gain_ends), (1, 0));
+    let wd = &w.outcome.diff;
+    assert_eq!(wd.kept.len() + wd.ended.len(), actives.len());
+    assert!(wd.ended.iter().all(|e| !is_gain_end(&e.reason)));
+    for m in &actives {
+        let ended = wd.ended.iter().find(|e| e.mentorship_id == m.id);
+        if m.locked {
+            assert!(ended.is_none() && wd.kept.contains(&m.id));
+        } else if graduated.contains(&(m.mentee_id.clone(), m.subject.clone())) {
+            assert!(ended.unwrap().reason.starts_with("deficit closed"));
+        }
+    }
+    // It covers at least what the continuity run keeps or makes of the freed demands.
+    assert!(w.outcome.pairs.len() + 200 >= r.outcome.pairs.len());
+    eprintln!(
+        "warm: {} ended (all forced), {} added, {} pairs, objective {}; stable time {:?} vs fresh {:?}",
+        wd.ended.len(),
+        wd.added.len(),
+        w.outcome.pairs.len(),
+        w.objective,
+        w.stable_time,
+        w.fresh_time
+    );
     eprintln!(
         "active {}, budget {budget}: stable ends {} forced + {} gain (pinned {}, {} rounds), fresh ends {}; objective {} vs fresh {}",
         actives.len(),

@@ -47,15 +47,16 @@ pub struct RematchPolicy {
 }
 
 impl RematchPolicy {
-    /// The policy of a municipality that set none: disabled, 02:00, teacher pairs, 5% churn,
-    /// proposals only.
+    /// The policy of a municipality that set none: disabled, 02:00, teacher pairs, no churn
+    /// for a mere gain (keep what works, fill what is free: the fast warm start), proposals
+    /// only.
     pub fn defaults(municipality_id: &str, now: Timestamp) -> RematchPolicy {
         RematchPolicy {
             municipality_id: municipality_id.to_string(),
             enabled: false,
             schedule: "0 2 * * *".into(),
             kinds: vec![MatchKind::TeacherPairs],
-            churn_budget: ChurnBudget::SharePct(5),
+            churn_budget: ChurnBudget::Count(0),
             auto_approve: false,
             weights: Weights::default(),
             policy: Policy::default(),

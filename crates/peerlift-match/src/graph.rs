@@ -27,6 +27,11 @@ pub struct Snapshot {
     /// Active mentorships of every kind.
     pub mentorships: Vec<Mentorship>,
     pub vetoes: Vec<Veto>,
+    /// Mentorships to keep as they are while they remain valid (the warm start of the nightly
+    /// rematch): pre-assigned like locked ones, but one whose demand is gone, whose people
+    /// left, whose mentor stopped offering the subject or lost the capacity, or that was vetoed,
+    /// is not held and ends with its reason. Teacher pairs only.
+    pub pinned: std::collections::BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -389,10 +389,14 @@ pub fn match_teacher_pairs(
     let t1 = Instant::now();
     let teachers = &snap.teachers;
     let ctx = Ctx::new(snap, &g, weights, policy);
-    // Locked pairs are pre-assigned and take their mentor's capacity.
+    // Locked pairs are pre-assigned and take their mentor's capacity; so are pinned ones while
+    // still valid (in id order, up to the mentor's capacity).
     let mut locked_load: HashMap<u32, u32> = HashMap::new();
     let mut locked_demands: HashMap<(u32, u32), usize> = HashMap::new();
-    for (mi, m) in snap.mentorships.iter().enumerate() {
+    let mut order: Vec<usize> = (0..snap.mentorships.len()).collect();
+    order.sort_by_key(|&i| (!snap.mentorships[i].locked, &snap.mentorships[i].id));
+    for mi in order {
+        let m = &snap.mentorships[mi];
         if !m.is_active() || m.kind != MatchKind::TeacherPairs {
             continue;
         }
@@ -404,7 +408,22 @@ pub fn match_teacher_pairs(
         ) else {
             continue;
         };
-        if m.locked {
+        let still_valid = || {
+            let load = locked_load.get(&mentor).copied().unwrap_or(0);
+            teachers[mentee as usize].active
+                && teachers[mentor as usize].active
+                && g.latest
+                    .get(&(mentee, subject))
+                    .is_some_and(|(l, _)| policy.levels.contains(l))
+                && g.profile_of[mentor as usize].is_some_and(|pi| {
+                    let p = &snap.profiles[pi as usize];
+                    p.subjects.contains(&m.subject) && p.capacity > load
+                })
+                && !ctx
+                    .vetoed_ids
+                    .contains(&(m.mentee_id.clone(), m.mentor_id.clone()))
+        };
+        if m.locked || (snap.pinned.contains(&m.id) && still_valid()) {
             *locked_load.entry(mentor).or_default() += 1;
             locked_demands.insert((mentee, subject), mi);
         }
@@ -660,13 +679,23 @@ pub fn match_teacher_pairs(
         .enumerate()
         .map(|(i, p)| ((p.mentee_id.clone(), p.subject.clone()), i))
         .collect();
+    // Each mentor's active teacher pairs, for "capacity cut below the load".
+    let mut active_load: HashMap<(String, String), u32> = HashMap::new();
+    for x in &snap.mentorships {
+        if x.is_active() && x.kind == MatchKind::TeacherPairs {
+            *active_load.entry(x.mentor_key()).or_default() += 1;
+        }
+    }
     let diff = diff_against(
         snap,
         MatchKind::TeacherPairs,
         &pairs,
         |p| (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
         |m| m.pair_key(),
-        |m| end_reason(snap, &g, policy, &ctx.vetoed_ids, m, &by_mentee, &pairs),
+        |m| {
+            let load = active_load.get(&m.mentor_key()).copied().unwrap_or(0);
+            end_reason(snap, &g, policy, &ctx.vetoed_ids, m, load, (&by_mentee, &pairs))
+        },
     );
 
     let objective = pairs.iter().filter(|p| !p.locked).map(|p| p.score).sum();
@@ -834,8 +863,8 @@ fn end_reason(
     policy: &Policy,
     vetoed: &HashSet<(String, String)>,
     m: &peerlift_domain::Mentorship,
-    by_mentee: &HashMap<(String, String), usize>,
-    pairs: &[ProposedPair],
+    load: u32,
+    (by_mentee, pairs): (&HashMap<(String, String), usize>, &[ProposedPair]),
 ) -> String {
     let key = |id: &str| (m.municipality_id.clone(), id.to_string());
     let mentee = g.teacher_index.get(&key(&m.mentee_id)).copied();
@@ -874,16 +903,7 @@ fn end_reason(
             if !p.subjects.contains(&m.subject) {
                 return format!("the mentor no longer offers {}", m.subject);
             }
-            let load = snap
-                .mentorships
-                .iter()
-                .filter(|x| {
-                    x.is_active()
-                        && x.kind == peerlift_domain::MatchKind::TeacherPairs
-                        && x.mentor_key() == m.mentor_key()
-                })
-                .count();
-            if load as u32 > p.capacity {
+            if load > p.capacity {
                 return format!(
                     "capacity cut: {} now takes {} mentees and had {load}",
                     m.mentor_id, p.capacity

@@ -37,6 +37,9 @@ pub struct RematchOutcome {
     pub fresh_ends: u32,
     /// Runs made (fresh run excluded).
     pub rounds: u32,
+    /// Time of the fresh comparison run, and of the stable runs.
+    pub fresh_time: std::time::Duration,
+    pub stable_time: std::time::Duration,
 }
 
 fn total(out: &MatchOutcome, locked: &BTreeSet<String>) -> i64 {
@@ -56,7 +59,24 @@ fn total(out: &MatchOutcome, locked: &BTreeSet<String>) -> i64 {
         .sum()
 }
 
-/// Runs `kind` stably: at most `budget` gain ends.
+/// Pinned pairs show as kept, not as locked: the office did not lock them.
+fn unpin(outcome: &mut MatchOutcome, work: &Snapshot, pinned: &[String]) {
+    let pinned: BTreeSet<&str> = pinned.iter().map(String::as_str).collect();
+    let keys: BTreeSet<String> = work
+        .mentorships
+        .iter()
+        .filter(|m| pinned.contains(m.id.as_str()))
+        .map(|m| m.mentee_id.clone() + "\0" + &m.mentor_id)
+        .collect();
+    for p in &mut outcome.pairs {
+        if p.locked && keys.contains(&(p.mentee_id.clone() + "\0" + &p.mentor_id)) {
+            p.locked = false;
+        }
+    }
+}
+
+/// Runs `kind` stably: at most `budget` gain ends. With a budget of 0, teacher pairs start
+/// from last night's solution (a warm start) and solve only what changed.
 pub fn stable_rematch(
     kind: MatchKind,
     snap: &Snapshot,
@@ -74,9 +94,49 @@ pub fn stable_rematch(
         continuity: 0,
         ..*weights
     };
+    let t0 = std::time::Instant::now();
     let fresh = run(kind, snap, &fresh_weights, policy)?;
+    let fresh_time = t0.elapsed();
+    let t1 = std::time::Instant::now();
     let fresh_objective = total(&fresh, &locked);
     let fresh_ends = fresh.diff.ended.len() as u32;
+
+    // Warm start (teacher pairs, no gain churn allowed): last night's solution is kept where
+    // it is still valid, and only the rest is solved: new demands, those freed by forced ends,
+    // and the unmatched, against the capacity left.
+    if budget == 0 && kind == MatchKind::TeacherPairs {
+        let mut work = snap.clone();
+        work.pinned = work
+            .mentorships
+            .iter()
+            .filter(|m| m.is_active() && m.kind == kind && !m.locked)
+            .map(|m| m.id.clone())
+            .collect();
+        let mut outcome = run(kind, &work, weights, policy)?;
+        let pinned: Vec<String> = work.pinned.iter().cloned().collect();
+        unpin(&mut outcome, &work, &pinned);
+        let gain_ends = outcome
+            .diff
+            .ended
+            .iter()
+            .filter(|e| is_gain_end(&e.reason))
+            .count() as u32;
+        let forced_ends = outcome.diff.ended.len() as u32 - gain_ends;
+        let objective = total(&outcome, &locked);
+        return Ok(RematchOutcome {
+            outcome,
+            pinned,
+            forced_ends,
+            gain_ends,
+            budget,
+            objective,
+            fresh_objective,
+            fresh_ends,
+            rounds: 1,
+            fresh_time,
+            stable_time: t1.elapsed(),
+        });
+    }
 
     let mut work = snap.clone();
     let mut pinned: Vec<String> = Vec::new();
@@ -93,19 +153,8 @@ pub fn stable_rematch(
         if gains.len() as u32 <= budget || rounds >= 3 {
             let gain_ends = gains.len() as u32;
             let forced_ends = out.diff.ended.len() as u32 - gain_ends;
-            // Pinned pairs show as kept, not as locked: the office did not lock them.
             let mut outcome = out;
-            let pinned_keys: BTreeSet<String> = work
-                .mentorships
-                .iter()
-                .filter(|m| pinned.contains(&m.id))
-                .map(|m| m.mentee_id.clone() + "\0" + &m.mentor_id)
-                .collect();
-            for p in &mut outcome.pairs {
-                if p.locked && pinned_keys.contains(&(p.mentee_id.clone() + "\0" + &p.mentor_id)) {
-                    p.locked = false;
-                }
-            }
+            unpin(&mut outcome, &work, &pinned);
             let objective = total(&outcome, &locked);
             return Ok(RematchOutcome {
                 outcome,
@@ -117,6 +166,8 @@ pub fn stable_rematch(
                 fresh_objective,
                 fresh_ends,
                 rounds,
+                fresh_time,
+                stable_time: t1.elapsed(),
             });
         }
         // Over budget. Keep the budget's worth of gain ends with the best replacements (a

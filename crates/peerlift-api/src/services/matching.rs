@@ -43,6 +43,7 @@ pub fn load_snapshot(s: &Store, municipality_id: &str) -> ApiResult<(Snapshot, u
                 .filter(|m| m.as_ref().map(|m| m.is_active()).unwrap_or(true))
                 .collect::<Result<_, _>>()?,
             vetoes: s.scan::<Veto>(&p, None).collect::<Result<_, _>>()?,
+            pinned: Default::default(),
         };
         if s.generation(municipality_id)? == before {
             return Ok((snap, before));

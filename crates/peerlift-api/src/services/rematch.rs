@@ -71,7 +71,7 @@ fn policy_from_pb_msg(
         kinds.push(MatchKind::TeacherPairs);
     }
     let churn_budget = match p.churn_budget {
-        None => ChurnBudget::SharePct(5),
+        None => ChurnBudget::Count(0),
         Some(pb::rematch_policy::ChurnBudget::ChurnBudgetCount(n)) => ChurnBudget::Count(n),
         Some(pb::rematch_policy::ChurnBudget::ChurnBudgetPct(n)) => ChurnBudget::SharePct(n),
     };
