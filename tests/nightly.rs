@@ -211,3 +211,110 @@ async fn an_interrupted_attempt_is_marked_failed_then_retried_and_applied_atomic
     assert_eq!(active as u32, o.added);
     assert!(nightly::interrupted_slots(&store).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_policy_and_a_manual_rematch_through_the_api() {
+    use peerlift_api::pb;
+    use peerlift_api::pb::matching_service_client::MatchingServiceClient;
+    use peerlift_api::pb::rematch_service_client::RematchServiceClient;
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    assert!(
+        import_files(&s, M, true, false, example_files())
+            .await
+            .unwrap()
+            .committed
+    );
+    let mut c = RematchServiceClient::new(s.channel.clone());
+    let p = c
+        .get_rematch_policy(pb::GetRematchPolicyRequest {
+            municipality_id: M.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(!p.enabled && p.etag.is_empty() && p.next_run.is_empty());
+    assert_eq!(p.schedule, "0 2 * * *");
+    // Every bad field at once; nothing stored.
+    let err = c
+        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
+            policy: Some(pb::RematchPolicy {
+                municipality_id: M.into(),
+                schedule: "at night".into(),
+                kinds: vec![99],
+                churn_budget: Some(pb::rematch_policy::ChurnBudget::ChurnBudgetPct(150)),
+                ..p.clone()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument);
+    assert_eq!(bad_fields(&err), ["policy.kinds[0]"]);
+    let err = c
+        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
+            policy: Some(pb::RematchPolicy {
+                municipality_id: M.into(),
+                schedule: "at night".into(),
+                churn_budget: Some(pb::rematch_policy::ChurnBudget::ChurnBudgetPct(150)),
+                ..p.clone()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), ["policy.schedule", "policy.churn_budget"]);
+    let set = c
+        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
+            policy: Some(pb::RematchPolicy {
+                municipality_id: M.into(),
+                enabled: true,
+                schedule: "30 3 * * 1-5".into(),
+                auto_approve: false,
+                ..p.clone()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(set.etag, "1");
+    assert!(set.next_run.ends_with("T03:30"), "{}", set.next_run);
+
+    // A manual rematch: a proposal with the night's diff, visible in the match runs.
+    let rec = c
+        .trigger_rematch(pb::TriggerRematchRequest {
+            municipality_id: M.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(rec.status, pb::RematchStatus::Succeeded as i32);
+    assert!(rec.slot.starts_with("manual-"));
+    let o = &rec.outcomes[0];
+    assert!(!o.applied && o.added > 0 && o.gain_ends == 0);
+    let run = MatchingServiceClient::new(s.channel.clone())
+        .get_match_run(pb::GetMatchRunRequest {
+            municipality_id: M.into(),
+            run_id: o.run_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(run.status, pb::RunStatus::Proposed as i32);
+    assert!(run.decision_note.starts_with("nightly rematch manual-"));
+    let list = c
+        .list_rematch_records(pb::ListRematchRecordsRequest {
+            municipality_id: M.into(),
+            limit: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(list.records.len(), 1);
+    assert_eq!(
+        list.records[0].attempts[0].trigger,
+        pb::RematchTrigger::Manual as i32
+    );
+    s.stop().await;
+}

@@ -153,7 +153,7 @@ pub async fn tick(state: &AppState, now: Timestamp) -> Vec<ApiResult<RematchReco
     out
 }
 
-/// The slot of a manual trigger: one per minute, so two triggers at once are one run.
+/// The slot name of a manual trigger at `now` (the API adds a unique suffix).
 pub fn manual_slot(tz: &jiff::tz::TimeZone, now: Timestamp) -> String {
     format!("manual-{}", slot_key(now.to_zoned(tz.clone()).datetime()))
 }

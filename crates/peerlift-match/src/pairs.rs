@@ -694,7 +694,15 @@ pub fn match_teacher_pairs(
         |m| m.pair_key(),
         |m| {
             let load = active_load.get(&m.mentor_key()).copied().unwrap_or(0);
-            end_reason(snap, &g, policy, &ctx.vetoed_ids, m, load, (&by_mentee, &pairs))
+            end_reason(
+                snap,
+                &g,
+                policy,
+                &ctx.vetoed_ids,
+                m,
+                load,
+                (&by_mentee, &pairs),
+            )
         },
     );
 

@@ -228,7 +228,13 @@ impl RematchService for RematchApi {
             .state
             .read(move |s| {
                 let tz = nightly::scope_zone(s, &muni)?;
-                Ok(nightly::manual_slot(&tz, now))
+                // Each trigger is its own slot (a trigger after new data runs again); a
+                // trigger while one runs is refused by the single flight.
+                Ok(format!(
+                    "{}.{}",
+                    nightly::manual_slot(&tz, now),
+                    s.generate_id()?
+                ))
             })
             .await?;
         let rec =
