@@ -9,6 +9,9 @@
 //! shutdown_grace_secs = 30
 //! idempotency_ttl_hours = 168
 //! scheduler = true               # the nightly rematch scheduler
+//! request_timeout_secs = 600     # server-side deadline of every call
+//! max_concurrent_requests_per_connection = 64
+//! load_shed = true               # RESOURCE_EXHAUSTED over the limit instead of queueing
 //! ```
 
 use std::net::SocketAddr;
@@ -28,6 +31,12 @@ pub struct Config {
     pub idempotency_ttl_hours: u64,
     /// Run the nightly rematch scheduler inside the server.
     pub scheduler: bool,
+    /// Server-side deadline of every call (a client's shorter `grpc-timeout` wins).
+    pub request_timeout_secs: u64,
+    /// Calls served at once on one connection; beyond it calls are shed.
+    pub max_concurrent_requests_per_connection: usize,
+    /// Refuse calls over the limit at once with RESOURCE_EXHAUSTED instead of queueing them.
+    pub load_shed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -46,6 +55,9 @@ impl Default for Config {
             shutdown_grace_secs: 30,
             idempotency_ttl_hours: 24 * 7,
             scheduler: true,
+            request_timeout_secs: 600,
+            max_concurrent_requests_per_connection: 64,
+            load_shed: true,
         }
     }
 }
@@ -60,6 +72,9 @@ pub struct Layer {
     pub shutdown_grace_secs: Option<u64>,
     pub idempotency_ttl_hours: Option<u64>,
     pub scheduler: Option<bool>,
+    pub request_timeout_secs: Option<u64>,
+    pub max_concurrent_requests_per_connection: Option<usize>,
+    pub load_shed: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,6 +109,15 @@ impl Config {
         }
         if let Some(v) = l.scheduler {
             self.scheduler = v;
+        }
+        if let Some(v) = l.request_timeout_secs {
+            self.request_timeout_secs = v;
+        }
+        if let Some(v) = l.max_concurrent_requests_per_connection {
+            self.max_concurrent_requests_per_connection = v;
+        }
+        if let Some(v) = l.load_shed {
+            self.load_shed = v;
         }
     }
 
@@ -160,6 +184,12 @@ impl Config {
             shutdown_grace_secs: parse(&env, "PEERLIFT_SHUTDOWN_GRACE_SECS")?,
             idempotency_ttl_hours: parse(&env, "PEERLIFT_IDEMPOTENCY_TTL_HOURS")?,
             scheduler: parse(&env, "PEERLIFT_SCHEDULER")?,
+            request_timeout_secs: parse(&env, "PEERLIFT_REQUEST_TIMEOUT_SECS")?,
+            max_concurrent_requests_per_connection: parse(
+                &env,
+                "PEERLIFT_MAX_CONCURRENT_REQUESTS_PER_CONNECTION",
+            )?,
+            load_shed: parse(&env, "PEERLIFT_LOAD_SHED")?,
         })
     }
 }

@@ -144,6 +144,9 @@ pub async fn serve(
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let health_for_stop = health.clone();
     let router = Server::builder()
+        .timeout(Duration::from_secs(config.request_timeout_secs.max(1)))
+        .concurrency_limit_per_connection(config.max_concurrent_requests_per_connection.max(1))
+        .load_shed(config.load_shed)
         .add_service(health_service)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)

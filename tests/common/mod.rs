@@ -22,14 +22,19 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server on a store in `dir` (created if missing).
     pub async fn start_in(dir: &Path) -> TestServer {
+        Self::start_with(dir, |c| c).await
+    }
+
+    /// Starts a server with a configuration adjusted by `adjust`.
+    pub async fn start_with(dir: &Path, adjust: impl FnOnce(Config) -> Config) -> TestServer {
         let store = Arc::new(Store::open(dir).expect("open store"));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let config = Config {
+        let config = adjust(Config {
             data_dir: dir.to_path_buf(),
             ..Config::default()
-        };
+        });
         let s = store.clone();
         let handle = tokio::spawn(async move {
             peerlift::server::serve(&config, s, listener, async {

@@ -1,0 +1,79 @@
+//! Limits: calls over a connection's concurrency limit are shed with RESOURCE_EXHAUSTED rather
+//! than queued, and a call outliving the server-side deadline is cut.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use peerlift_api::pb;
+use tonic::Code;
+
+/// An import stream that has started and then waits: it holds its call open.
+fn open_import() -> (
+    tokio::sync::mpsc::Sender<pb::ImportRequest>,
+    tokio_stream::wrappers::ReceiverStream<pb::ImportRequest>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    (tx, tokio_stream::wrappers::ReceiverStream::new(rx))
+}
+
+#[tokio::test]
+async fn over_the_limit_is_shed_and_over_the_deadline_is_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_with(dir.path(), |c| peerlift::config::Config {
+        max_concurrent_requests_per_connection: 1,
+        request_timeout_secs: 2,
+        ..c
+    })
+    .await;
+    municipality(&s, "m").await;
+    let start = || pb::ImportRequest {
+        item: Some(pb::import_request::Item::Start(pb::ImportStart {
+            municipality_id: "m".into(),
+            strict: false,
+            dry_run: false,
+        })),
+    };
+    // Hold the connection's only slot with an import that waits for its files, then read: the
+    // read is refused at once. (A read in flight when the import arrives sheds the import
+    // instead; then the import starts again.)
+    let (tx, held, refused) = 'outer: loop {
+        let (tx, stream) = open_import();
+        tx.send(start()).await.unwrap();
+        let mut importer = s.importer();
+        let held = tokio::spawn(async move { importer.import(stream).await });
+        for _ in 0..400 {
+            let read = s
+                .municipalities()
+                .get_municipality(pb::GetMunicipalityRequest {
+                    municipality_id: "m".into(),
+                })
+                .await;
+            if let Err(e) = read {
+                break 'outer (tx, held, e);
+            }
+            if held.is_finished() {
+                continue 'outer;
+            }
+            // A polling interval while the import reaches the server; nothing is timed.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        panic!("the import never held the slot");
+    };
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    // The held call is cut at the server-side deadline (the import itself would wait 60 s).
+    let cut = held.await.unwrap().unwrap_err();
+    assert!(
+        matches!(cut.code(), Code::Cancelled | Code::DeadlineExceeded),
+        "{cut:?}"
+    );
+    drop(tx);
+    // Afterwards calls get through again.
+    s.municipalities()
+        .get_municipality(pb::GetMunicipalityRequest {
+            municipality_id: "m".into(),
+        })
+        .await
+        .unwrap();
+    s.stop().await;
+}
