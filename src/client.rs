@@ -455,7 +455,14 @@ pub async fn teachers_list(
     Ok(())
 }
 
-fn level_name(v: i32) -> String {
+/// A protobuf enum value's name without its prefix, lowercase
+/// (`SESSION_KIND_LESSON_VISIT` -> `lesson_visit`); empty for an unknown value.
+pub fn enum_code(name: Option<&str>, prefix: &str) -> String {
+    name.map(|n| n.trim_start_matches(prefix).to_lowercase())
+        .unwrap_or_default()
+}
+
+pub fn level_name(v: i32) -> String {
     pb::Level::try_from(v)
         .map(|s| s.as_str_name().trim_start_matches("LEVEL_").to_string())
         .unwrap_or_else(|_| v.to_string())

@@ -4,7 +4,7 @@ use peerlift_api::pb;
 use peerlift_api::pb::rematch_service_client::RematchServiceClient;
 use tonic::transport::Channel;
 
-use crate::client::ClientError;
+use crate::client::{enum_code, ClientError};
 use crate::table::Table;
 
 /// The parts of a policy `peerlift policy` changes (None: unchanged).
@@ -20,18 +20,10 @@ pub struct PolicyChange {
 }
 
 fn kind_name(k: i32) -> String {
-    pb::MatchKind::try_from(k)
-        .map(|k| {
-            k.as_str_name()
-                .trim_start_matches("MATCH_KIND_")
-                .to_lowercase()
-        })
-        .unwrap_or_default()
-}
-
-fn enum_name(name: Option<&str>, prefix: &str) -> String {
-    name.map(|n| n.trim_start_matches(prefix).to_lowercase())
-        .unwrap_or_default()
+    enum_code(
+        pb::MatchKind::try_from(k).ok().map(|x| x.as_str_name()),
+        "MATCH_KIND_",
+    )
 }
 
 pub async fn policy(
@@ -138,7 +130,7 @@ pub async fn policy(
 }
 
 fn outcome_rows(t: &mut Table, slot: &str, r: &pb::RematchRecord) {
-    let status = enum_name(
+    let status = enum_code(
         pb::RematchStatus::try_from(r.status)
             .ok()
             .map(|s| s.as_str_name()),
@@ -148,7 +140,7 @@ fn outcome_rows(t: &mut Table, slot: &str, r: &pb::RematchRecord) {
         .attempts
         .last()
         .map(|a| {
-            enum_name(
+            enum_code(
                 pb::RematchTrigger::try_from(a.trigger)
                     .ok()
                     .map(|s| s.as_str_name()),

@@ -12,35 +12,23 @@ use peerlift_api::pb::school_service_client::SchoolServiceClient;
 use peerlift_api::pb::session_service_client::SessionServiceClient;
 use tonic::transport::Channel;
 
-use crate::client::ClientError;
+use crate::client::{enum_code, level_name, ClientError};
 use crate::ics;
 use crate::svg::{bar_chart, Series};
 use crate::table::Table;
 
 fn kind_name(k: i32) -> String {
-    pb::SessionKind::try_from(k)
-        .map(|k| {
-            k.as_str_name()
-                .trim_start_matches("SESSION_KIND_")
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
+    enum_code(
+        pb::SessionKind::try_from(k).ok().map(|x| x.as_str_name()),
+        "SESSION_KIND_",
+    )
 }
 
 fn status_name(s: i32) -> String {
-    pb::SessionStatus::try_from(s)
-        .map(|k| {
-            k.as_str_name()
-                .trim_start_matches("SESSION_STATUS_")
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_default()
-}
-
-fn level_name(l: i32) -> String {
-    pb::Level::try_from(l)
-        .map(|k| k.as_str_name().trim_start_matches("LEVEL_").to_string())
-        .unwrap_or_default()
+    enum_code(
+        pb::SessionStatus::try_from(s).ok().map(|x| x.as_str_name()),
+        "SESSION_STATUS_",
+    )
 }
 
 fn opt(x: Option<f64>) -> String {

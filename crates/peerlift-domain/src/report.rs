@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::matching::{MatchKind, Mentorship};
+use crate::matching::Mentorship;
 use crate::model::{Level, MentorProfile, School, SchoolStatus, Teacher};
 use crate::progress::{is_deficit, Change, History, Summary};
 use crate::sessions::{Session, SessionStatus};
@@ -344,11 +344,6 @@ pub fn outcomes(
         }
     }
     o
-}
-
-/// Forms whose sessions count for a mentor's load.
-pub fn is_teacher_form(k: MatchKind) -> bool {
-    !k.is_schools()
 }
 
 #[cfg(test)]
