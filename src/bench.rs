@@ -294,6 +294,7 @@ pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
     let addr = format!("http://{}", listener.local_addr().map_err(|e| err(&e))?);
     let config = crate::config::Config {
         data_dir: data.clone(),
+        insecure_no_auth: true,
         ..crate::config::Config::default()
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

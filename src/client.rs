@@ -14,7 +14,10 @@ use peerlift_api::pb::school_service_client::SchoolServiceClient;
 use peerlift_api::pb::teacher_service_client::TeacherServiceClient;
 use peerlift_domain::csvfmt::FileKind;
 use tokio::io::AsyncReadExt;
-use tonic::transport::{Channel, Endpoint};
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::interceptor::InterceptedService;
+use tonic::service::Interceptor;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 
 use crate::table::Table;
 
@@ -48,17 +51,90 @@ fn describe(s: &tonic::Status) -> String {
 /// Size of an import chunk; small enough to keep progress smooth.
 const CHUNK: usize = 64 * 1024;
 
-pub async fn connect(addr: &str) -> Result<Channel, ClientError> {
-    let endpoint = Endpoint::from_shared(addr.to_string())
-        .map_err(|e| ClientError::Connect {
-            addr: addr.into(),
-            message: e.to_string(),
-        })?
+/// A connection to the server with the caller's token on every call.
+pub type Conn = InterceptedService<Channel, Bearer>;
+
+/// Adds `authorization: Bearer <token>` to every call (nothing without a token).
+#[derive(Debug, Clone, Default)]
+pub struct Bearer(Option<MetadataValue<Ascii>>);
+
+impl Interceptor for Bearer {
+    fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(v) = &self.0 {
+            req.metadata_mut().insert("authorization", v.clone());
+        }
+        Ok(req)
+    }
+}
+
+/// How to reach the server: address, token, TLS files.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    pub addr: String,
+    pub token: Option<String>,
+    /// CA certificate (PEM) that signed the server's certificate: connect with TLS.
+    pub ca_cert: Option<PathBuf>,
+    /// Client certificate and key (PEM) for mutual TLS.
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+}
+
+impl Target {
+    pub fn plain(addr: &str) -> Target {
+        Target {
+            addr: addr.to_string(),
+            ..Target::default()
+        }
+    }
+}
+
+/// Connects without a token (development servers, health).
+pub async fn connect(addr: &str) -> Result<Conn, ClientError> {
+    connect_to(&Target::plain(addr)).await
+}
+
+pub async fn connect_to(t: &Target) -> Result<Conn, ClientError> {
+    let addr = &t.addr;
+    let fail = |message: String| ClientError::Connect {
+        addr: addr.clone(),
+        message,
+    };
+    let bearer = match &t.token {
+        None => Bearer(None),
+        Some(tok) => Bearer(Some(format!("Bearer {}", tok.trim()).parse().map_err(
+            |_| ClientError::Usage("the token is not printable ASCII".into()),
+        )?)),
+    };
+    let mut endpoint = Endpoint::from_shared(addr.to_string())
+        .map_err(|e| fail(e.to_string()))?
         .connect_timeout(Duration::from_secs(5));
-    endpoint.connect().await.map_err(|e| ClientError::Connect {
-        addr: addr.into(),
-        message: e.to_string(),
-    })
+    if t.ca_cert.is_some() || t.client_cert.is_some() {
+        let read = |p: &PathBuf| {
+            std::fs::read(p).map_err(|source| ClientError::Io {
+                path: p.display().to_string(),
+                source,
+            })
+        };
+        let mut tls = ClientTlsConfig::new();
+        if let Some(ca) = &t.ca_cert {
+            tls = tls.ca_certificate(Certificate::from_pem(read(ca)?));
+        }
+        match (&t.client_cert, &t.client_key) {
+            (Some(c), Some(k)) => tls = tls.identity(Identity::from_pem(read(c)?, read(k)?)),
+            (None, None) => {}
+            _ => {
+                return Err(ClientError::Usage(
+                    "--client-cert and --client-key go together".into(),
+                ))
+            }
+        }
+        endpoint = endpoint.tls_config(tls).map_err(|e| fail(e.to_string()))?;
+    }
+    let channel = endpoint
+        .connect()
+        .await
+        .map_err(|e| fail(format!("{e:?}")))?;
+    Ok(InterceptedService::new(channel, bearer))
 }
 
 /// The files an import will send, in import order.
@@ -151,7 +227,7 @@ pub struct ImportArgs {
 }
 
 /// Streams the files to the server with a progress bar; returns the report.
-pub async fn import(channel: Channel, args: ImportArgs) -> Result<pb::ImportReport, ClientError> {
+pub async fn import(channel: Conn, args: ImportArgs) -> Result<pb::ImportReport, ClientError> {
     let plan = plan(&args.paths)?;
     for s in &plan.skipped {
         eprintln!("skipped {} (not an import file)", s.display());
@@ -318,7 +394,7 @@ where
     }
 }
 
-pub async fn municipalities_list(channel: Channel) -> Result<(), ClientError> {
+pub async fn municipalities_list(channel: Conn) -> Result<(), ClientError> {
     let mut c = MunicipalityServiceClient::new(channel);
     let items = collect_pages(usize::MAX, |token| {
         let mut c = c.clone();
@@ -365,7 +441,7 @@ pub fn kind_name(v: i32) -> String {
 }
 
 pub async fn schools_list(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     statuses: Vec<i32>,
     limit: usize,
@@ -420,7 +496,7 @@ pub async fn schools_list(
 }
 
 pub async fn teachers_list(
-    channel: Channel,
+    channel: Conn,
     req: pb::ListTeachersRequest,
     limit: usize,
 ) -> Result<(), ClientError> {
@@ -473,7 +549,7 @@ fn minutes(m: u32) -> String {
 }
 
 pub async fn teachers_show(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     id: String,
 ) -> Result<(), ClientError> {
@@ -591,7 +667,7 @@ pub async fn teachers_show(
 }
 
 /// Lists the catalogue (used by `peerlift catalog`).
-pub async fn catalog_list(channel: Channel, municipality: String) -> Result<(), ClientError> {
+pub async fn catalog_list(channel: Conn, municipality: String) -> Result<(), ClientError> {
     let mut c = CatalogServiceClient::new(channel);
     let r = c
         .list_catalog(pb::ListCatalogRequest {

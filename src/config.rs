@@ -12,6 +12,14 @@
 //! request_timeout_secs = 600     # server-side deadline of every call
 //! max_concurrent_requests_per_connection = 64
 //! load_shed = true               # RESOURCE_EXHAUSTED over the limit instead of queueing
+//! max_concurrent_requests = 512  # calls served at once by the whole server
+//! rate_limit_per_token = 1000    # sustained calls per second per token (0: unlimited)
+//! rate_limit_burst = 2000
+//! reflection = true              # gRPC server reflection (describes the API only)
+//! tls_cert = "server.pem"        # serve TLS (with tls_key)
+//! tls_key = "server.key"
+//! tls_client_ca = "clients.pem"  # require client certificates signed by this CA (mTLS)
+//! insecure_no_auth = false       # DEVELOPMENT ONLY: every caller is an admin
 //! ```
 
 use std::net::SocketAddr;
@@ -37,6 +45,21 @@ pub struct Config {
     pub max_concurrent_requests_per_connection: usize,
     /// Refuse calls over the limit at once with RESOURCE_EXHAUSTED instead of queueing them.
     pub load_shed: bool,
+    /// Calls served at once by the whole server (0: unlimited).
+    pub max_concurrent_requests: usize,
+    /// Sustained calls per second per token, across all its connections (0: unlimited).
+    pub rate_limit_per_token: f64,
+    /// Calls a token may make at once above its sustained rate.
+    pub rate_limit_burst: f64,
+    /// Serve gRPC reflection.
+    pub reflection: bool,
+    /// PEM certificate chain and key: serve TLS instead of plain HTTP/2.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// PEM CA certificates: require and verify client certificates (mutual TLS).
+    pub tls_client_ca: Option<PathBuf>,
+    /// Development only: no tokens, every caller is an admin. Logged loudly.
+    pub insecure_no_auth: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -58,6 +81,14 @@ impl Default for Config {
             request_timeout_secs: 600,
             max_concurrent_requests_per_connection: 64,
             load_shed: true,
+            max_concurrent_requests: 512,
+            rate_limit_per_token: 1000.0,
+            rate_limit_burst: 2000.0,
+            reflection: true,
+            tls_cert: None,
+            tls_key: None,
+            tls_client_ca: None,
+            insecure_no_auth: false,
         }
     }
 }
@@ -75,6 +106,14 @@ pub struct Layer {
     pub request_timeout_secs: Option<u64>,
     pub max_concurrent_requests_per_connection: Option<usize>,
     pub load_shed: Option<bool>,
+    pub max_concurrent_requests: Option<usize>,
+    pub rate_limit_per_token: Option<f64>,
+    pub rate_limit_burst: Option<f64>,
+    pub reflection: Option<bool>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_client_ca: Option<PathBuf>,
+    pub insecure_no_auth: Option<bool>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +157,30 @@ impl Config {
         }
         if let Some(v) = l.load_shed {
             self.load_shed = v;
+        }
+        if let Some(v) = l.max_concurrent_requests {
+            self.max_concurrent_requests = v;
+        }
+        if let Some(v) = l.rate_limit_per_token {
+            self.rate_limit_per_token = v;
+        }
+        if let Some(v) = l.rate_limit_burst {
+            self.rate_limit_burst = v;
+        }
+        if let Some(v) = l.reflection {
+            self.reflection = v;
+        }
+        if let Some(v) = l.tls_cert {
+            self.tls_cert = Some(v);
+        }
+        if let Some(v) = l.tls_key {
+            self.tls_key = Some(v);
+        }
+        if let Some(v) = l.tls_client_ca {
+            self.tls_client_ca = Some(v);
+        }
+        if let Some(v) = l.insecure_no_auth {
+            self.insecure_no_auth = v;
         }
     }
 
@@ -190,6 +253,14 @@ impl Config {
                 "PEERLIFT_MAX_CONCURRENT_REQUESTS_PER_CONNECTION",
             )?,
             load_shed: parse(&env, "PEERLIFT_LOAD_SHED")?,
+            max_concurrent_requests: parse(&env, "PEERLIFT_MAX_CONCURRENT_REQUESTS")?,
+            rate_limit_per_token: parse(&env, "PEERLIFT_RATE_LIMIT_PER_TOKEN")?,
+            rate_limit_burst: parse(&env, "PEERLIFT_RATE_LIMIT_BURST")?,
+            reflection: parse(&env, "PEERLIFT_REFLECTION")?,
+            tls_cert: parse(&env, "PEERLIFT_TLS_CERT")?,
+            tls_key: parse(&env, "PEERLIFT_TLS_KEY")?,
+            tls_client_ca: parse(&env, "PEERLIFT_TLS_CLIENT_CA")?,
+            insecure_no_auth: parse(&env, "PEERLIFT_INSECURE_NO_AUTH")?,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! and the example-data generator. `main.rs` only parses arguments and calls into here, so the
 //! end-to-end tests start the very same server.
 
+pub mod access_cli;
 pub mod bench;
 pub mod client;
 pub mod config;

@@ -33,6 +33,18 @@ struct Remote {
         global = true
     )]
     addr: String,
+    /// Bearer token (`plt_…`); `peerlift token create` makes one.
+    #[arg(long, env = "PEERLIFT_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// CA certificate (PEM) of a TLS server; use an https:// address with it.
+    #[arg(long, env = "PEERLIFT_CA_CERT", global = true)]
+    ca_cert: Option<PathBuf>,
+    /// Client certificate (PEM) for a server that requires mutual TLS.
+    #[arg(long, env = "PEERLIFT_CLIENT_CERT", global = true)]
+    client_cert: Option<PathBuf>,
+    /// Key (PEM) of the client certificate.
+    #[arg(long, env = "PEERLIFT_CLIENT_KEY", global = true)]
+    client_key: Option<PathBuf>,
 }
 
 /// Which municipality a client command is about.
@@ -55,6 +67,50 @@ struct ServerFlags {
 }
 
 #[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token; prints its secret once.
+    Create {
+        #[command(flatten)]
+        remote: Remote,
+        /// Work on this store directly (the server must be stopped).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// admin, coordinator, methodologist, school or integration.
+        #[arg(long)]
+        role: String,
+        /// all (admin), region:NAME, municipality:ID or school:MUNICIPALITY/SCHOOL.
+        #[arg(long)]
+        scope: String,
+        /// Integration grants, repeatable: sessions:write, reports:read, ...
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// What the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Days until it expires (0: never).
+        #[arg(long, default_value_t = 0)]
+        expires_in_days: u32,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Revoke a token at once.
+    Revoke {
+        #[command(flatten)]
+        remote: Remote,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Token id (tok-…).
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
 enum Command {
     /// Run the gRPC server (embedded store, health, reflection).
     Serve {
@@ -72,6 +128,42 @@ enum Command {
         /// Do not run the nightly rematch scheduler [env PEERLIFT_SCHEDULER=false].
         #[arg(long)]
         no_scheduler: bool,
+        /// DEVELOPMENT ONLY: no tokens, every caller is an admin of everything.
+        #[arg(long)]
+        insecure_no_auth: bool,
+    },
+    /// Bearer tokens: create (the secret is shown once), list, revoke. With --data-dir on the
+    /// store directly (server stopped; how the first admin token is made), otherwise through
+    /// the API with an admin token.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// The audit log: every acknowledged write, who made it, when, with which request id.
+    Audit {
+        #[command(flatten)]
+        remote: Remote,
+        /// Municipality (or region:NAME for region-wide runs); empty: installation-wide
+        /// entries such as tokens (admins).
+        #[arg(short, long, default_value = "")]
+        municipality: String,
+        /// From this time (2026-11-23T00:00:00Z).
+        #[arg(long)]
+        since: Option<jiff::Timestamp>,
+        /// Before this time.
+        #[arg(long)]
+        until: Option<jiff::Timestamp>,
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// Erase a departed teacher's personal data (name, free-text notes), keeping the
+    /// anonymous history that reports count.
+    EraseTeacher {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        teacher: String,
     },
     /// The nightly rematch policy of a municipality: show it, or change the given parts.
     Policy {
@@ -641,10 +733,16 @@ enum GenCommand {
 }
 
 /// Connects to the server a client command names.
-async fn connect(remote: &Remote) -> Result<tonic::transport::Channel, String> {
-    client::connect(&remote.addr)
-        .await
-        .map_err(|e| e.to_string())
+async fn connect(remote: &Remote) -> Result<client::Conn, String> {
+    client::connect_to(&client::Target {
+        addr: remote.addr.clone(),
+        token: remote.token.clone(),
+        ca_cert: remote.ca_cert.clone(),
+        client_cert: remote.client_cert.clone(),
+        client_key: remote.client_key.clone(),
+    })
+    .await
+    .map_err(|e| e.to_string())
 }
 
 fn init_logging(format: LogFormat, default_level: &str) {
@@ -689,6 +787,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             log_format,
             shutdown_grace_secs,
             no_scheduler,
+            insecure_no_auth,
         } => {
             let config = load_config(
                 &flags,
@@ -697,6 +796,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     log_format,
                     shutdown_grace_secs,
                     scheduler: no_scheduler.then_some(false),
+                    insecure_no_auth: insecure_no_auth.then_some(true),
                     ..Layer::default()
                 },
             )?;
@@ -963,6 +1063,70 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 },
             };
             peerlift::rematch_cli::policy(ch, scope.municipality, change)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command } => {
+            use peerlift::access_cli as ac;
+            let result = match command {
+                TokenCommand::Create {
+                    remote,
+                    data_dir,
+                    role,
+                    scope,
+                    grants,
+                    label,
+                    expires_in_days,
+                } => {
+                    let args = ac::CreateArgs {
+                        role,
+                        scope,
+                        grants,
+                        label,
+                        expires_in_days,
+                    };
+                    match data_dir {
+                        Some(d) => ac::create_local(&d, args),
+                        None => ac::create_remote(connect(&remote).await?, args).await,
+                    }
+                }
+                TokenCommand::List { remote, data_dir } => match data_dir {
+                    Some(d) => ac::list_local(&d),
+                    None => ac::list_remote(connect(&remote).await?).await,
+                },
+                TokenCommand::Revoke {
+                    remote,
+                    data_dir,
+                    id,
+                } => match data_dir {
+                    Some(d) => ac::revoke_local(&d, &id),
+                    None => ac::revoke_remote(connect(&remote).await?, &id).await,
+                },
+            };
+            result.map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            remote,
+            municipality,
+            since,
+            until,
+            limit,
+        } => {
+            let ch = connect(&remote).await?;
+            peerlift::access_cli::audit(ch, municipality, since, until, limit)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EraseTeacher {
+            remote,
+            scope,
+            teacher,
+        } => {
+            let ch = connect(&remote).await?;
+            peerlift::access_cli::erase_teacher(ch, scope.municipality, teacher)
                 .await
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)

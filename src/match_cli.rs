@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
+use crate::client::Conn;
 use peerlift_api::pb;
 use peerlift_api::pb::matching_service_client::MatchingServiceClient;
 use peerlift_api::pb::mentorship_service_client::MentorshipServiceClient;
-use tonic::transport::Channel;
 
 use crate::client::ClientError;
 use crate::table::Table;
@@ -58,7 +58,7 @@ fn status(v: i32) -> String {
         .unwrap_or_default()
 }
 
-pub async fn run(channel: Channel, a: MatchArgs) -> Result<(), ClientError> {
+pub async fn run(channel: Conn, a: MatchArgs) -> Result<(), ClientError> {
     let mut c = MatchingServiceClient::new(channel);
     let r = c
         .run_matching(pb::RunMatchingRequest {
@@ -244,7 +244,7 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
 }
 
 pub async fn approve(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     run_id: String,
     note: String,
@@ -270,7 +270,7 @@ pub async fn approve(
 }
 
 pub async fn reject(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     run_id: String,
     note: String,
@@ -288,7 +288,7 @@ pub async fn reject(
 }
 
 pub async fn show_run(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     run_id: String,
     explain: bool,
@@ -305,7 +305,7 @@ pub async fn show_run(
     Ok(())
 }
 
-pub async fn runs(channel: Channel, municipality: String) -> Result<(), ClientError> {
+pub async fn runs(channel: Conn, municipality: String) -> Result<(), ClientError> {
     let mut c = MatchingServiceClient::new(channel);
     let r = c
         .list_match_runs(pb::ListMatchRunsRequest {
@@ -355,7 +355,7 @@ pub async fn runs(channel: Channel, municipality: String) -> Result<(), ClientEr
 }
 
 pub async fn mentorships(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     all: bool,
 ) -> Result<(), ClientError> {
@@ -417,7 +417,7 @@ pub async fn mentorships(
 
 /// lock, unlock or end one mentorship.
 pub async fn change_mentorship(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     id: String,
     action: &str,
@@ -460,7 +460,7 @@ pub async fn change_mentorship(
 }
 
 pub async fn veto(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     kind: pb::MatchKind,
     mentee: String,

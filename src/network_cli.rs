@@ -3,9 +3,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::client::Conn;
 use peerlift_api::pb;
 use peerlift_api::pb::network_service_client::NetworkServiceClient;
-use tonic::transport::Channel;
 
 use crate::client::ClientError;
 use crate::table::Table;
@@ -17,7 +17,7 @@ pub enum Format {
     Json,
 }
 
-pub async fn fetch(channel: Channel, municipality: String) -> Result<pb::Network, ClientError> {
+pub async fn fetch(channel: Conn, municipality: String) -> Result<pb::Network, ClientError> {
     let mut c = NetworkServiceClient::new(channel);
     Ok(c.get_network(pb::GetNetworkRequest {
         municipality_id: municipality,

@@ -1,8 +1,8 @@
 //! CLI commands for the nightly rematch: `peerlift policy`, `peerlift rematch`.
 
+use crate::client::Conn;
 use peerlift_api::pb;
 use peerlift_api::pb::rematch_service_client::RematchServiceClient;
-use tonic::transport::Channel;
 
 use crate::client::{enum_code, ClientError};
 use crate::table::Table;
@@ -27,7 +27,7 @@ fn kind_name(k: i32) -> String {
 }
 
 pub async fn policy(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     change: PolicyChange,
 ) -> Result<(), ClientError> {
@@ -198,7 +198,7 @@ fn outcome_rows(t: &mut Table, slot: &str, r: &pb::RematchRecord) {
     }
 }
 
-pub async fn rematch(channel: Channel, municipality: String, now: bool) -> Result<(), ClientError> {
+pub async fn rematch(channel: Conn, municipality: String, now: bool) -> Result<(), ClientError> {
     let mut c = RematchServiceClient::new(channel);
     let header = [
         "slot",

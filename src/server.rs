@@ -4,16 +4,18 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use peerlift_api::auth::{Auth, AuthConfig, AuthLayer};
 use peerlift_api::pb;
 use peerlift_api::services::{
-    CatalogApi, DiagnosticApi, ImportApi, MatchingApi, MentorProfileApi, MentorshipApi,
+    AuditApi, CatalogApi, DiagnosticApi, ImportApi, MatchingApi, MentorProfileApi, MentorshipApi,
     MunicipalityApi, NetworkApi, RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi,
+    TokenApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 
 use crate::config::Config;
@@ -36,6 +38,8 @@ pub const SERVICES: &[&str] = &[
     "peerlift.v1.SessionService",
     "peerlift.v1.ReportService",
     "peerlift.v1.RematchService",
+    "peerlift.v1.TokenService",
+    "peerlift.v1.AuditService",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +55,38 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
     #[error("reflection: {0}")]
     Reflection(#[from] tonic_reflection::server::Error),
+    #[error("TLS: {0}")]
+    Tls(String),
+    #[error("cannot load the tokens: {0}")]
+    Auth(String),
+}
+
+/// The TLS settings of the configuration, files read and checked.
+fn tls_config(config: &Config) -> Result<Option<ServerTlsConfig>, ServeError> {
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| ServeError::Tls(format!("cannot read {}: {e}", p.display())))
+    };
+    match (&config.tls_cert, &config.tls_key) {
+        (None, None) => {
+            if config.tls_client_ca.is_some() {
+                return Err(ServeError::Tls(
+                    "tls_client_ca needs tls_cert and tls_key: mutual TLS is TLS first".into(),
+                ));
+            }
+            Ok(None)
+        }
+        (Some(cert), Some(key)) => {
+            let mut tls =
+                ServerTlsConfig::new().identity(Identity::from_pem(read(cert)?, read(key)?));
+            if let Some(ca) = &config.tls_client_ca {
+                tls = tls.client_ca_root(Certificate::from_pem(read(ca)?));
+            }
+            Ok(Some(tls))
+        }
+        _ => Err(ServeError::Tls(
+            "tls_cert and tls_key go together: set both or neither".into(),
+        )),
+    }
 }
 
 /// Opens the store and binds the configured address, then serves until `shutdown` resolves.
@@ -85,7 +121,22 @@ pub async fn serve(
     .await
     .map_err(|e| ServeError::Store(peerlift_store::StoreError::Restore(e.to_string())))??;
 
-    let state = AppState::new(store.clone());
+    let tls = tls_config(config)?;
+    let auth_store = store.clone();
+    let auth_config = AuthConfig {
+        enabled: !config.insecure_no_auth,
+        reflection: config.reflection,
+        rate_per_sec: config.rate_limit_per_token,
+        burst: config.rate_limit_burst,
+        max_concurrent: config.max_concurrent_requests,
+        load_shed: config.load_shed,
+    };
+    let auth = tokio::task::spawn_blocking(move || Auth::new(auth_config, &auth_store))
+        .await
+        .map_err(|e| ServeError::Auth(e.to_string()))?
+        .map_err(|e| ServeError::Auth(e.to_string()))?;
+    let auth = Arc::new(auth);
+    let state = AppState::new(store.clone(), auth.clone());
     // Rematches a stop interrupted are marked failed before anything else can run, and retried
     // by the scheduler.
     let recover_store = store.clone();
@@ -135,21 +186,51 @@ pub async fn serve(
     let addr = listener.local_addr().ok();
     tracing::info!(
         listen = ?addr,
+        tls = tls.is_some(),
+        mutual_tls = config.tls_client_ca.is_some(),
+        auth = !config.insecure_no_auth,
         data_dir = %config.data_dir.display(),
         pruned_request_ids = pruned,
         "peerlift serving"
     );
+    if config.insecure_no_auth {
+        tracing::warn!("AUTHENTICATION IS OFF (insecure_no_auth): every caller is an admin of everything. For development only; never expose this server.");
+    }
 
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let health_for_stop = health.clone();
-    let router = Server::builder()
+    let mut builder = Server::builder();
+    if let Some(tls) = tls {
+        builder = builder
+            .tls_config(tls)
+            .map_err(|e| ServeError::Tls(e.to_string()))?;
+    }
+    let (reflection_v1, reflection_v1alpha) = if config.reflection {
+        (Some(reflection_v1), Some(reflection_v1alpha))
+    } else {
+        (None, None)
+    };
+    let router = builder
         .timeout(Duration::from_secs(config.request_timeout_secs.max(1)))
         .concurrency_limit_per_connection(config.max_concurrent_requests_per_connection.max(1))
         .load_shed(config.load_shed)
+        .layer(AuthLayer { auth })
         .add_service(health_service)
-        .add_service(reflection_v1)
-        .add_service(reflection_v1alpha)
+        .add_optional_service(reflection_v1)
+        .add_optional_service(reflection_v1alpha)
+        .add_service(svc!(
+            pb::token_service_server::TokenServiceServer<TokenApi>,
+            TokenApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::audit_service_server::AuditServiceServer<AuditApi>,
+            AuditApi {
+                state: state.clone()
+            }
+        ))
         .add_service(svc!(
             pb::municipality_service_server::MunicipalityServiceServer<MunicipalityApi>,
             MunicipalityApi {

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::client::Conn;
 use jiff::civil::DateTime;
 use jiff::Timestamp;
 use peerlift_api::pb;
@@ -10,7 +11,6 @@ use peerlift_api::pb::municipality_service_client::MunicipalityServiceClient;
 use peerlift_api::pb::report_service_client::ReportServiceClient;
 use peerlift_api::pb::school_service_client::SchoolServiceClient;
 use peerlift_api::pb::session_service_client::SessionServiceClient;
-use tonic::transport::Channel;
 
 use crate::client::{enum_code, level_name, ClientError};
 use crate::ics;
@@ -54,7 +54,7 @@ pub struct Filter {
 }
 
 async fn all_sessions(
-    c: &mut SessionServiceClient<Channel>,
+    c: &mut SessionServiceClient<Conn>,
     municipality: &str,
     f: &Filter,
 ) -> Result<Vec<pb::Session>, ClientError> {
@@ -98,7 +98,7 @@ fn write_out(out: &Option<PathBuf>, text: &str) -> Result<(), ClientError> {
 
 /// A person's, a school's or a mentorship's sessions: a table, or iCalendar with `ics`.
 pub async fn schedule(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     f: Filter,
     ics_out: bool,
@@ -213,7 +213,7 @@ pub async fn schedule(
 }
 
 pub async fn propose(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     from: String,
     weeks: u32,
@@ -275,7 +275,7 @@ pub async fn propose(
 }
 
 pub async fn accept(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     proposal: String,
     items: Vec<u32>,
@@ -307,7 +307,7 @@ pub async fn accept(
 
 /// Shows the settings, or changes the given parts.
 pub async fn settings(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     methodical_days: Vec<String>,
     non_working: Vec<String>,
@@ -409,7 +409,7 @@ pub struct Record {
 }
 
 pub async fn record(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     session: String,
     r: Record,
@@ -455,7 +455,7 @@ pub async fn record(
 }
 
 pub async fn cancel(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     session: String,
     reason: String,
@@ -475,7 +475,7 @@ pub async fn cancel(
 }
 
 pub async fn create(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     mentorship: String,
     start: String,
@@ -559,7 +559,7 @@ pub enum ProgressOf {
 }
 
 pub async fn progress(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     of: ProgressOf,
 ) -> Result<(), ClientError> {
@@ -700,7 +700,7 @@ const ORANGE: &str = "#ef6c00";
 const RED: &str = "#c62828";
 
 pub async fn build_report(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     kind: ReportKind,
     from: String,
@@ -1052,7 +1052,7 @@ pub async fn build_report(
 }
 
 pub async fn report(
-    channel: Channel,
+    channel: Conn,
     municipality: String,
     kind: ReportKind,
     out: ReportOut,

@@ -24,6 +24,7 @@ fn spawn(data: &Path) -> (Child, String) {
     let mut child = Command::new(BIN)
         .args([
             "serve",
+            "--insecure-no-auth",
             "--listen",
             "127.0.0.1:0",
             "--log-format",

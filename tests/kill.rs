@@ -23,7 +23,14 @@ const SCOPE: &str = "region:region-00";
 /// Starts `peerlift serve` on a free port; its log is drained on a thread.
 fn spawn(data: &Path, extra: &[&str]) -> (Child, String) {
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args([
+            "serve",
+            "--insecure-no-auth",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
         .args(extra)
         .env("PEERLIFT_DATA_DIR", data)
         .env("RUST_LOG", "info")

@@ -448,7 +448,7 @@ async fn groups_and_distributed_networks_run_and_approve() {
     approve(&s, &sg.id).await.unwrap();
 
     // The network shows all of it; group members count as mentored; the picture renders.
-    let net = peerlift::network_cli::fetch(s.channel.clone(), "kirovsky".into())
+    let net = peerlift::network_cli::fetch(s.conn(), "kirovsky".into())
         .await
         .unwrap();
     let stats = net.stats.clone().unwrap();

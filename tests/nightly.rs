@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use jiff::Timestamp;
+use peerlift_api::auth::Caller;
 use peerlift_api::nightly::{self, manual_slot, recover, run_slot, tick};
 use peerlift_api::{ApiError, AppState};
 use peerlift_domain::{
@@ -28,7 +29,7 @@ fn state(store: Arc<Store>, now: &Arc<Mutex<Timestamp>>) -> AppState {
     let now = now.clone();
     AppState {
         clock: Arc::new(move || *now.lock().unwrap()),
-        ..AppState::new(store)
+        ..AppState::new(store, Arc::new(peerlift_api::auth::Auth::dev()))
     }
 }
 
@@ -130,9 +131,10 @@ async fn two_triggers_at_once_make_one_run() {
     let tz = jiff::tz::TimeZone::get("Europe/Moscow").unwrap();
     let slot = manual_slot(&tz, at("2026-11-23T10:15:00Z"));
     assert_eq!(slot, "manual-2026-11-23T13:15");
+    let dev = Caller::dev();
     let (a, b) = tokio::join!(
-        run_slot(&st, M, &slot, Trigger::Manual),
-        run_slot(&st, M, &slot, Trigger::Manual)
+        run_slot(&st, &dev, M, &slot, Trigger::Manual),
+        run_slot(&st, &dev, M, &slot, Trigger::Manual)
     );
     let (ok, refused): (Vec<_>, Vec<_>) = [a, b].into_iter().partition(|r| r.is_ok());
     assert_eq!((ok.len(), refused.len()), (1, 1));
@@ -142,7 +144,9 @@ async fn two_triggers_at_once_make_one_run() {
     }
     assert_eq!(runs(&store).len(), 1);
     // Triggering the finished slot again returns it; nothing new runs.
-    let again = run_slot(&st, M, &slot, Trigger::Manual).await.unwrap();
+    let again = run_slot(&st, &Caller::dev(), M, &slot, Trigger::Manual)
+        .await
+        .unwrap();
     assert_eq!(again.attempts.len(), 1);
     assert_eq!(runs(&store).len(), 1);
 }
@@ -192,7 +196,9 @@ async fn an_interrupted_attempt_is_marked_failed_then_retried_and_applied_atomic
     let st = state(store.clone(), &now);
     let due = nightly::due(&store, at("2026-11-24T05:00:00Z")).unwrap();
     assert_eq!(due, [(M.to_string(), slot.to_string(), Trigger::Retry)]);
-    let rec = run_slot(&st, M, slot, Trigger::Retry).await.unwrap();
+    let rec = run_slot(&st, &Caller::dev(), M, slot, Trigger::Retry)
+        .await
+        .unwrap();
     assert_eq!(rec.status, RematchStatus::Succeeded);
     assert_eq!(rec.attempts.len(), 2);
     assert_eq!(rec.attempts[1].trigger, Trigger::Retry);

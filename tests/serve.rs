@@ -17,7 +17,14 @@ fn spawn_server(
     BufReader<std::process::ChildStderr>,
 ) {
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args([
+            "serve",
+            "--insecure-no-auth",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+        ])
         .env("PEERLIFT_DATA_DIR", data)
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
@@ -157,7 +164,7 @@ fn a_store_from_a_newer_binary_is_refused_with_a_clear_message() {
             .unwrap();
     }
     let out = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--insecure-no-auth", "--listen", "127.0.0.1:0"])
         .env("PEERLIFT_DATA_DIR", dir.path())
         .output()
         .unwrap();

@@ -627,7 +627,7 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
 
     // The CLI's renderings: CSV and SVG of the coverage report.
     let r = peerlift::sessions_cli::build_report(
-        s.channel.clone(),
+        s.conn(),
         M.into(),
         peerlift::sessions_cli::ReportKind::Coverage,
         String::new(),
@@ -649,7 +649,7 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     // The mentor's calendar as iCalendar, read back by an independent parser.
     let out = dir.path().join("mentor.ics");
     peerlift::sessions_cli::schedule(
-        s.channel.clone(),
+        s.conn(),
         M.into(),
         peerlift::sessions_cli::Filter {
             teacher: pair.mentor_id.clone(),

@@ -31,8 +31,11 @@ impl TestServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        // Functional tests run without tokens (the explicit development flag); tests/auth.rs
+        // and tests/matrix.rs run with auth on.
         let config = adjust(Config {
             data_dir: dir.to_path_buf(),
+            insecure_no_auth: true,
             ..Config::default()
         });
         let s = store.clone();
@@ -73,6 +76,14 @@ impl TestServer {
         let mut out = Vec::new();
         self.store.export(&mut out).expect("export");
         String::from_utf8(out).expect("utf8")
+    }
+
+    /// The connection CLI functions take (no token: the test server runs without auth).
+    pub fn conn(&self) -> peerlift::client::Conn {
+        tonic::service::interceptor::InterceptedService::new(
+            self.channel.clone(),
+            peerlift::client::Bearer::default(),
+        )
     }
 
     pub fn municipalities(

@@ -32,6 +32,16 @@ pub enum ApiError {
     /// The client went away or the stream broke mid-call.
     #[error("{0}")]
     Cancelled(String),
+    /// No usable credentials (missing, unknown, revoked or expired token).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller may not make this call, or not on this resource; says nothing about whether
+    /// the resource exists.
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// A limit was reached (rate, concurrency): retry later.
+    #[error("{0}")]
+    ResourceExhausted(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -72,6 +82,9 @@ impl From<ApiError> for Status {
             ),
             ApiError::FailedPrecondition(_) => Status::failed_precondition(message),
             ApiError::Cancelled(_) => Status::cancelled(message),
+            ApiError::Unauthenticated(_) => Status::unauthenticated(message),
+            ApiError::PermissionDenied(_) => Status::permission_denied(message),
+            ApiError::ResourceExhausted(_) => Status::resource_exhausted(message),
             ApiError::Store(StoreError::Locked { .. }) => Status::unavailable(message),
             ApiError::Store(_) | ApiError::Internal(_) => {
                 tracing::error!(error = %message, "internal error");

@@ -22,6 +22,7 @@ use peerlift_domain::{
 };
 use peerlift_store::{key, Batch, Record, Store};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state;
 
@@ -36,6 +37,8 @@ pub struct ImportOptions {
     pub municipality_id: String,
     pub strict: bool,
     pub dry_run: bool,
+    /// Whom the audit log names for each committed batch.
+    pub caller: Caller,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -283,7 +286,7 @@ impl<'s> Importer<'s> {
         if self.opts.dry_run || (self.opts.strict && rejected) {
             self.report.committed = false;
         } else {
-            self.store.commit_locked(std::mem::take(&mut self.batch))?;
+            self.commit()?;
             self.report.committed = true;
         }
         Ok(self.report)
@@ -293,8 +296,24 @@ impl<'s> Importer<'s> {
         if self.opts.strict || self.opts.dry_run || self.batch.len() < BATCH_OPS {
             return Ok(());
         }
-        self.store.commit_locked(std::mem::take(&mut self.batch))?;
+        self.commit()?;
         self.overlay = Overlay::default();
+        Ok(())
+    }
+
+    /// Commits the pending batch with its audit entry.
+    fn commit(&mut self) -> ApiResult<()> {
+        let mut batch = std::mem::take(&mut self.batch);
+        crate::state::audit(
+            self.store,
+            &mut batch,
+            &self.opts.caller,
+            &self.opts.municipality_id,
+            "Import",
+            "",
+            self.now,
+        )?;
+        self.store.commit_locked(batch)?;
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! The peerlift gRPC API: generated protobuf code and the tonic services that map it to the
 //! domain and the store. This is the only crate that knows protobuf.
 
+pub mod auth;
 pub mod convert;
 pub mod convert_match;
 pub mod convert_sessions;

@@ -18,6 +18,7 @@ use peerlift_domain::{
 };
 use peerlift_store::{key, prefix, Store};
 
+use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{apply_run, load_scope, new_run_id};
 use crate::state::{self, AppState};
@@ -148,7 +149,7 @@ pub async fn tick(state: &AppState, now: Timestamp) -> Vec<ApiResult<RematchReco
     };
     let mut out = Vec::new();
     for (muni, slot, trigger) in due {
-        out.push(run_slot(state, &muni, &slot, trigger).await);
+        out.push(run_slot(state, &Caller::system("scheduler"), &muni, &slot, trigger).await);
     }
     out
 }
@@ -162,6 +163,7 @@ pub fn manual_slot(tz: &jiff::tz::TimeZone, now: Timestamp) -> String {
 /// store admits one server), idempotent (a succeeded slot is returned as it is), atomic.
 pub async fn run_slot(
     state: &AppState,
+    caller: &Caller,
     muni: &str,
     slot: &str,
     trigger: Trigger,
@@ -247,8 +249,15 @@ pub async fn run_slot(
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))??
     };
-    let work =
-        tokio::task::spawn_blocking(move || compute_and_apply(&store, &m_id, &s_id, now, started));
+    let who = caller.clone();
+    let method = if trigger == Trigger::Manual {
+        "TriggerRematch"
+    } else {
+        "NightlyRematch"
+    };
+    let work = tokio::task::spawn_blocking(move || {
+        compute_and_apply(&store, &who, method, &m_id, &s_id, now, started)
+    });
     let result = match tokio::time::timeout(Duration::from_secs(u64::from(limit) * 60), work).await
     {
         Ok(Ok(r)) => r,
@@ -302,6 +311,8 @@ pub async fn run_slot(
 /// runs, applies them when the policy auto-approves, and marks the slot succeeded.
 fn compute_and_apply(
     store: &Store,
+    caller: &Caller,
+    method: &str,
     muni: &str,
     slot: &str,
     now: Timestamp,
@@ -396,6 +407,7 @@ fn compute_and_apply(
         record.duration_ms = started.elapsed().as_millis() as u64;
         record.meta = record.meta.next(now);
         b.put(&record)?;
+        crate::state::audit(s, b, caller, muni, method, slot, now)?;
         Ok(record)
     })
 }
@@ -447,7 +459,15 @@ pub async fn run_scheduler(
         }
     }
     for (muni, slot) in retry {
-        if let Err(e) = run_slot(&state, &muni, &slot, Trigger::Retry).await {
+        if let Err(e) = run_slot(
+            &state,
+            &Caller::system("scheduler"),
+            &muni,
+            &slot,
+            Trigger::Retry,
+        )
+        .await
+        {
             tracing::error!(municipality = %muni, slot = %slot, error = %e, "retry failed");
         }
     }

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use jiff::Timestamp;
+use peerlift_domain::access::AuditEntry;
 use peerlift_domain::{Catalog, CatalogEntry, Municipality};
 use peerlift_store::{key, prefix, Batch, IdempotencyEntry, Record, Store, TreeId};
 use prost::Message;
 
+use crate::auth::{Auth, Caller};
 use crate::error::{ApiError, ApiResult};
 
 /// A source of "now"; tests may pin it.
@@ -21,6 +23,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Municipalities whose rematch is in progress (single flight).
     pub rematch_running: crate::nightly::Running,
+    /// Tokens, rate buckets and limits (see [`crate::auth`]).
+    pub auth: Arc<Auth>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -32,11 +36,12 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>) -> AppState {
+    pub fn new(store: Arc<Store>, auth: Arc<Auth>) -> AppState {
         AppState {
             store,
             clock: Arc::new(Timestamp::now),
             rematch_running: Arc::default(),
+            auth,
         }
     }
 
@@ -58,8 +63,10 @@ impl AppState {
     /// back and writes nothing; the same id with a different request is INVALID_ARGUMENT.
     /// `request` is the encoded request (its fingerprint); `f` gets the store (to read and
     /// check), the batch (to fill) and "now".
+    /// The write is recorded in the audit log in the same transaction, as the caller's.
     pub async fn write<Resp>(
         &self,
+        caller: &Caller,
         scope: &str,
         method: &'static str,
         request_id: &str,
@@ -75,6 +82,7 @@ impl AppState {
         let now = (self.clock)();
         let scope = scope.to_string();
         let request_id = request_id.to_string();
+        let caller = caller.clone();
         tokio::task::spawn_blocking(move || {
             store.write(|s, batch| {
                 let idem_key = key(&[&scope, method, &request_id]);
@@ -93,6 +101,7 @@ impl AppState {
                     }
                 }
                 let resp = f(s, batch, now)?;
+                audit(s, batch, &caller, &scope, method, &request_id, now)?;
                 if !request_id.is_empty() {
                     batch.put(&IdempotencyEntry {
                         municipality_id: scope.clone(),
@@ -141,6 +150,53 @@ impl AppState {
         })
         .await
     }
+}
+
+/// Adds the audit entry of a write to its batch (nothing for a write that changes nothing).
+/// Installation-wide writes (empty scope) are filed under the municipality they change.
+pub fn audit(
+    s: &Store,
+    batch: &mut Batch,
+    caller: &Caller,
+    scope: &str,
+    method: &str,
+    request_id: &str,
+    now: Timestamp,
+) -> ApiResult<()> {
+    const SHOWN: usize = 50;
+    let mut municipality = scope.to_string();
+    let mut changes = Vec::new();
+    let mut count = 0u64;
+    for (tree, shown) in batch.changes() {
+        if matches!(tree, TreeId::Idempotency | TreeId::Audit) {
+            continue;
+        }
+        if municipality.is_empty() && tree == TreeId::Municipalities {
+            municipality = shown
+                .strip_prefix("municipalities/")
+                .unwrap_or_default()
+                .to_string();
+        }
+        count += 1;
+        if changes.len() < SHOWN {
+            changes.push(shown);
+        }
+    }
+    if count == 0 {
+        return Ok(());
+    }
+    batch.put(&AuditEntry {
+        municipality_id: municipality,
+        time: now,
+        seq: s.generate_id()?,
+        token_id: caller.id.clone(),
+        role: caller.role.code().to_string(),
+        method: method.to_string(),
+        request_id: request_id.to_string(),
+        changes,
+        change_count: count,
+    })?;
+    Ok(())
 }
 
 fn check_request_id(id: &str) -> ApiResult<()> {

@@ -5,6 +5,7 @@
 //! always gives the same output, and every layer above (store, API, matcher) shares one
 //! definition of what a valid record is.
 
+pub mod access;
 pub mod catalog;
 pub mod cron;
 pub mod csvfmt;

@@ -473,6 +473,18 @@ impl Teacher {
         v.into_result()
     }
 
+    /// What an erased teacher's name becomes.
+    pub const ERASED_NAME: &'static str = "erased";
+
+    /// Erases the personal fields of a departed teacher; the id and the subjects (needed by
+    /// anonymous reports) stay. Returns whether anything changed.
+    pub fn erase(&mut self) -> bool {
+        let changed = self.full_name != Self::ERASED_NAME || self.active;
+        self.full_name = Self::ERASED_NAME.to_string();
+        self.active = false;
+        changed
+    }
+
     pub fn same_content(&self, other: &Teacher) -> bool {
         self.municipality_id == other.municipality_id
             && self.id == other.id

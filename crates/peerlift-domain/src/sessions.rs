@@ -145,6 +145,28 @@ pub struct Session {
 }
 
 impl Session {
+    /// Clears the free text a departed teacher wrote or is named in (their feedback text, the
+    /// reason given for a cancellation or absence); ratings, attendance and checklists stay,
+    /// so the anonymous history still counts. Returns whether anything changed.
+    pub fn erase_text_of(&mut self, teacher_id: &str) -> bool {
+        let before = self.clone();
+        let is_mentor = self.mentor_id == teacher_id;
+        let is_mentee = self.mentee_ids.iter().any(|m| m == teacher_id);
+        if !is_mentor && !is_mentee {
+            return false;
+        }
+        if let Some(f) = &mut self.feedback {
+            if is_mentor {
+                f.mentor_notes.clear();
+            }
+            if is_mentee {
+                f.mentee_comment.clear();
+            }
+        }
+        self.status_reason.clear();
+        *self != before
+    }
+
     pub fn end(&self) -> DateTime {
         self.start
             .checked_add(jiff::SignedDuration::from_mins(i64::from(

@@ -22,6 +22,7 @@ use std::fs;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use peerlift_domain::access::{AuditEntry, Token};
 use peerlift_domain::{
     CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, RematchPolicy,
     RematchRecord, ScheduleProposal, ScheduleSettings, School, Session, Teacher, Veto,
@@ -68,6 +69,8 @@ enum Line {
     RematchRecord(RematchRecord),
     Generation(Generation),
     Idempotency(IdempotencyEntry),
+    Token(Token),
+    Audit(AuditEntry),
     End(EndRecord),
 }
 
@@ -98,6 +101,8 @@ impl Store {
         // After every record that bumps generations, so restore ends with the saved values.
         n += self.export_tree(w, Line::Generation)?;
         n += self.export_tree(w, Line::Idempotency)?;
+        n += self.export_tree(w, Line::Token)?;
+        n += self.export_tree(w, Line::Audit)?;
         write_json(w, &Line::End(EndRecord { records: n }))?;
         Ok(n)
     }
@@ -250,6 +255,8 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::RematchRecord(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Token(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Audit(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::End(end) => {
                 ended = Some((no, end.records));
                 continue;

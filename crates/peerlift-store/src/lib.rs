@@ -18,6 +18,7 @@ mod keys;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use peerlift_domain::access::{AuditEntry, Token};
 use peerlift_domain::{
     CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, RematchPolicy,
     RematchRecord, ScheduleProposal, ScheduleSettings, School, Session, Teacher, Veto,
@@ -101,10 +102,14 @@ pub enum TreeId {
     RematchPolicies,
     /// `muni \0 slot` -> the record of a nightly slot or a manual rematch.
     RematchRecords,
+    /// `token id` -> a bearer token (its hash, never the secret).
+    Tokens,
+    /// `muni \0 time \0 seq` -> one acknowledged write (empty muni: installation-wide).
+    Audit,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 22] = [
+    pub const ALL: [TreeId; 24] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -127,6 +132,8 @@ impl TreeId {
         TreeId::ScheduleProposals,
         TreeId::RematchPolicies,
         TreeId::RematchRecords,
+        TreeId::Tokens,
+        TreeId::Audit,
     ];
 
     /// Trees whose writes change what a match run would see.
@@ -166,6 +173,8 @@ impl TreeId {
             TreeId::ScheduleProposals => "schedule_proposals",
             TreeId::RematchPolicies => "rematch_policies",
             TreeId::RematchRecords => "rematch_records",
+            TreeId::Tokens => "tokens",
+            TreeId::Audit => "audit",
         }
     }
 }
@@ -284,6 +293,21 @@ impl Batch {
 
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty()
+    }
+
+    /// What the batch writes so far, as `tree/key` (key parts joined by `/`), in order: the
+    /// "what" of an audit entry.
+    pub fn changes(&self) -> impl Iterator<Item = (TreeId, String)> + '_ {
+        self.ops.iter().map(|op| {
+            let (tree, key) = match op {
+                Op::Put { tree, key, .. } | Op::Delete { tree, key, .. } => (*tree, key),
+            };
+            let shown: Vec<String> = key
+                .split(|b| *b == 0)
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            (tree, format!("{}/{}", tree.name(), shown.join("/")))
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -776,6 +800,26 @@ impl Record for RematchRecord {
     const VERSION: u8 = 1;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.slot])
+    }
+}
+
+impl Record for Token {
+    const TREE: TreeId = TreeId::Tokens;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.id])
+    }
+}
+
+impl Record for AuditEntry {
+    const TREE: TreeId = TreeId::Audit;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[
+            &self.municipality_id,
+            &AuditEntry::time_key(self.time),
+            &format!("{:020}", self.seq),
+        ])
     }
 }
 

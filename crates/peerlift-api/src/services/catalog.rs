@@ -63,7 +63,7 @@ impl CatalogService for CatalogApi {
         &self,
         req: Request<pb::ListCatalogRequest>,
     ) -> Result<Response<pb::ListCatalogResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let filter = kind_filter(r.kind)?;
         let entries = self
             .state
@@ -94,12 +94,13 @@ impl CatalogService for CatalogApi {
         &self,
         req: Request<pb::CreateCatalogEntryRequest>,
     ) -> Result<Response<pb::CatalogEntry>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
             .write(
+                &caller,
                 &scope,
                 "CreateCatalogEntry",
                 &rid,
@@ -136,40 +137,47 @@ impl CatalogService for CatalogApi {
         &self,
         req: Request<pb::DeleteCatalogEntryRequest>,
     ) -> Result<Response<pb::DeleteCatalogEntryResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "DeleteCatalogEntry", &rid, bytes, move |s, b, _| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let kind = catalog_kind_from_pb(r.kind)
-                    .ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
-                if kind.builtin().iter().any(|(c, _)| *c == r.code) {
-                    return Err(ApiError::FailedPrecondition(format!(
-                        "'{}' is a built-in {} and cannot be removed",
-                        r.code,
-                        kind.code()
-                    )));
-                }
-                let k = key(&[&m.id, &format!("{}:{}", kind.code(), r.code)]);
-                if !s.contains::<CatalogEntry>(&k)? {
-                    return Err(ApiError::NotFound {
-                        kind: "catalogue entry",
-                        id: r.code,
-                    });
-                }
-                if in_use(s, &m.id, kind, &r.code)? {
-                    return Err(ApiError::FailedPrecondition(format!(
-                        "{} '{}' is still used by records of '{}'",
-                        kind.code(),
-                        r.code,
-                        m.id
-                    )));
-                }
-                b.delete::<CatalogEntry>(k);
-                Ok(pb::DeleteCatalogEntryResponse {})
-            })
+            .write(
+                &caller,
+                &scope,
+                "DeleteCatalogEntry",
+                &rid,
+                bytes,
+                move |s, b, _| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let kind = catalog_kind_from_pb(r.kind)
+                        .ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+                    if kind.builtin().iter().any(|(c, _)| *c == r.code) {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "'{}' is a built-in {} and cannot be removed",
+                            r.code,
+                            kind.code()
+                        )));
+                    }
+                    let k = key(&[&m.id, &format!("{}:{}", kind.code(), r.code)]);
+                    if !s.contains::<CatalogEntry>(&k)? {
+                        return Err(ApiError::NotFound {
+                            kind: "catalogue entry",
+                            id: r.code,
+                        });
+                    }
+                    if in_use(s, &m.id, kind, &r.code)? {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "{} '{}' is still used by records of '{}'",
+                            kind.code(),
+                            r.code,
+                            m.id
+                        )));
+                    }
+                    b.delete::<CatalogEntry>(k);
+                    Ok(pb::DeleteCatalogEntryResponse {})
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }

@@ -30,28 +30,35 @@ impl DiagnosticService for DiagnosticApi {
         &self,
         req: Request<pb::CreateDiagnosticRequest>,
     ) -> Result<Response<pb::Diagnostic>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "CreateDiagnostic", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let catalog = state::catalog(s, &m.id)?;
-                let given = required("diagnostic", r.diagnostic)?;
-                let mut d =
-                    diagnostic_from_pb(&m.id, &catalog, given).map_err(under("diagnostic"))?;
-                check_teacher(s, "diagnostic.teacher_id", &m.id, &d.teacher_id)?;
-                if s.contains::<Diagnostic>(&d.key())? {
-                    return Err(ApiError::AlreadyExists {
-                        kind: "diagnostic",
-                        id: d.id,
-                    });
-                }
-                d.meta = Meta::new(now);
-                b.put(&d)?;
-                Ok(diagnostic_to_pb(&d))
-            })
+            .write(
+                &caller,
+                &scope,
+                "CreateDiagnostic",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    let given = required("diagnostic", r.diagnostic)?;
+                    let mut d =
+                        diagnostic_from_pb(&m.id, &catalog, given).map_err(under("diagnostic"))?;
+                    check_teacher(s, "diagnostic.teacher_id", &m.id, &d.teacher_id)?;
+                    if s.contains::<Diagnostic>(&d.key())? {
+                        return Err(ApiError::AlreadyExists {
+                            kind: "diagnostic",
+                            id: d.id,
+                        });
+                    }
+                    d.meta = Meta::new(now);
+                    b.put(&d)?;
+                    Ok(diagnostic_to_pb(&d))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -60,7 +67,7 @@ impl DiagnosticService for DiagnosticApi {
         &self,
         req: Request<pb::GetDiagnosticRequest>,
     ) -> Result<Response<pb::Diagnostic>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let d = self
             .state
             .read(move |s| {
@@ -77,7 +84,7 @@ impl DiagnosticService for DiagnosticApi {
         &self,
         req: Request<pb::ListDiagnosticsRequest>,
     ) -> Result<Response<pb::ListDiagnosticsResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let level = optional_enum("level", Level::ALL, r.level)?;
         let mut v = Violations::new();
@@ -135,34 +142,41 @@ impl DiagnosticService for DiagnosticApi {
         &self,
         req: Request<pb::UpdateDiagnosticRequest>,
     ) -> Result<Response<pb::Diagnostic>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "UpdateDiagnostic", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let catalog = state::catalog(s, &m.id)?;
-                let given = required("diagnostic", r.diagnostic)?;
-                if given.id.is_empty() {
-                    return Err(ApiError::invalid("diagnostic.id", "must be set"));
-                }
-                let etag = given.etag.clone();
-                let mut d =
-                    diagnostic_from_pb(&m.id, &catalog, given).map_err(under("diagnostic"))?;
-                let cur = s
-                    .get::<Diagnostic>(&d.key())?
-                    .ok_or_else(|| not_found(&d.id))?;
-                check_etag("diagnostic", &d.id, &etag, &cur.meta)?;
-                if d.teacher_id != cur.teacher_id {
-                    check_teacher(s, "diagnostic.teacher_id", &m.id, &d.teacher_id)?;
-                }
-                if stamp(&mut d, Some(&cur), now) == Change::Unchanged {
-                    return Ok(diagnostic_to_pb(&cur));
-                }
-                b.put(&d)?;
-                Ok(diagnostic_to_pb(&d))
-            })
+            .write(
+                &caller,
+                &scope,
+                "UpdateDiagnostic",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    let given = required("diagnostic", r.diagnostic)?;
+                    if given.id.is_empty() {
+                        return Err(ApiError::invalid("diagnostic.id", "must be set"));
+                    }
+                    let etag = given.etag.clone();
+                    let mut d =
+                        diagnostic_from_pb(&m.id, &catalog, given).map_err(under("diagnostic"))?;
+                    let cur = s
+                        .get::<Diagnostic>(&d.key())?
+                        .ok_or_else(|| not_found(&d.id))?;
+                    check_etag("diagnostic", &d.id, &etag, &cur.meta)?;
+                    if d.teacher_id != cur.teacher_id {
+                        check_teacher(s, "diagnostic.teacher_id", &m.id, &d.teacher_id)?;
+                    }
+                    if stamp(&mut d, Some(&cur), now) == Change::Unchanged {
+                        return Ok(diagnostic_to_pb(&cur));
+                    }
+                    b.put(&d)?;
+                    Ok(diagnostic_to_pb(&d))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -171,22 +185,29 @@ impl DiagnosticService for DiagnosticApi {
         &self,
         req: Request<pb::DeleteDiagnosticRequest>,
     ) -> Result<Response<pb::DeleteDiagnosticResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("diagnostic_id", &r.diagnostic_id)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "DeleteDiagnostic", &rid, bytes, move |s, b, _| {
-                state::municipality(s, &r.municipality_id)?;
-                let k = key(&[&r.municipality_id, &r.diagnostic_id]);
-                let cur = s
-                    .get::<Diagnostic>(&k)?
-                    .ok_or_else(|| not_found(&r.diagnostic_id))?;
-                check_etag("diagnostic", &cur.id, &r.etag, &cur.meta)?;
-                b.delete::<Diagnostic>(k);
-                Ok(pb::DeleteDiagnosticResponse {})
-            })
+            .write(
+                &caller,
+                &scope,
+                "DeleteDiagnostic",
+                &rid,
+                bytes,
+                move |s, b, _| {
+                    state::municipality(s, &r.municipality_id)?;
+                    let k = key(&[&r.municipality_id, &r.diagnostic_id]);
+                    let cur = s
+                        .get::<Diagnostic>(&k)?
+                        .ok_or_else(|| not_found(&r.diagnostic_id))?;
+                    check_etag("diagnostic", &cur.id, &r.etag, &cur.meta)?;
+                    b.delete::<Diagnostic>(k);
+                    Ok(pb::DeleteDiagnosticResponse {})
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }

@@ -36,6 +36,7 @@ impl ImportService for ImportApi {
         &self,
         req: Request<Streaming<pb::ImportRequest>>,
     ) -> Result<Response<pb::ImportReport>, Status> {
+        let caller = crate::auth::caller_of(&req)?;
         let mut stream = req.into_inner();
         let start = match stream.message().await? {
             Some(pb::ImportRequest {
@@ -49,10 +50,17 @@ impl ImportService for ImportApi {
                 .into())
             }
         };
+        self.state
+            .check_target(
+                &caller,
+                crate::auth::Target::Municipality(&start.municipality_id),
+            )
+            .await?;
         let opts = ImportOptions {
             municipality_id: start.municipality_id,
             strict: start.strict,
             dry_run: start.dry_run,
+            caller,
         };
         tracing::info!(municipality = %opts.municipality_id, strict = opts.strict, dry_run = opts.dry_run, "import started");
         let (tx, rx) = mpsc::channel::<Feed>(QUEUE);

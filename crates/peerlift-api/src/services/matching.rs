@@ -301,7 +301,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::RunMatchingRequest>,
     ) -> Result<Response<pb::RunMatchingResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
         // A region's run: every municipality of the region in one snapshot; pairs across
         // municipalities are online only (the matcher's rule).
@@ -350,6 +350,7 @@ impl MatchingService for MatchingApi {
         let out = self
             .state
             .write(
+                &caller,
                 &scope,
                 "RunMatching",
                 &r.request_id,
@@ -371,7 +372,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::GetMatchRunRequest>,
     ) -> Result<Response<pb::MatchRun>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let run = self
             .state
             .read(move |s| {
@@ -388,7 +389,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::ListMatchRunsRequest>,
     ) -> Result<Response<pb::ListMatchRunsResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let kind = match r.kind {
             0 => None,
@@ -449,7 +450,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::ApproveMatchRunRequest>,
     ) -> Result<Response<pb::ApproveMatchRunResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("run_id", &r.run_id)?;
         let effective = match r.effective_date.as_str() {
             "" => None,
@@ -461,17 +462,24 @@ impl MatchingService for MatchingApi {
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "ApproveMatchRun", &rid, bytes, move |s, b, now| {
-                let mut run = s
-                    .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
-                    .ok_or_else(|| not_found(&r.run_id))?;
-                let (created, ended) = apply_run(s, b, &mut run, effective, &r.note, now)?;
-                Ok(pb::ApproveMatchRunResponse {
-                    run: Some(run_to_pb(&run, false, false)),
-                    created: created.iter().map(mentorship_to_pb).collect(),
-                    ended: ended.iter().map(mentorship_to_pb).collect(),
-                })
-            })
+            .write(
+                &caller,
+                &scope,
+                "ApproveMatchRun",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let mut run = s
+                        .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
+                        .ok_or_else(|| not_found(&r.run_id))?;
+                    let (created, ended) = apply_run(s, b, &mut run, effective, &r.note, now)?;
+                    Ok(pb::ApproveMatchRunResponse {
+                        run: Some(run_to_pb(&run, false, false)),
+                        created: created.iter().map(mentorship_to_pb).collect(),
+                        ended: ended.iter().map(mentorship_to_pb).collect(),
+                    })
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -480,30 +488,37 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::RejectMatchRunRequest>,
     ) -> Result<Response<pb::MatchRun>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("run_id", &r.run_id)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "RejectMatchRun", &rid, bytes, move |s, b, now| {
-                scope_municipalities(s, &r.municipality_id)?;
-                let mut run = s
-                    .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
-                    .ok_or_else(|| not_found(&r.run_id))?;
-                if run.status != RunStatus::Proposed {
-                    return Err(ApiError::FailedPrecondition(format!(
-                        "run {} is {:?}, not a proposal",
-                        run.id, run.status
-                    )));
-                }
-                run.status = RunStatus::Rejected;
-                run.decided_time = Some(now);
-                run.decision_note = r.note.clone();
-                run.meta = run.meta.next(now);
-                b.put(&run)?;
-                Ok(run_to_pb(&run, false, false))
-            })
+            .write(
+                &caller,
+                &scope,
+                "RejectMatchRun",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    scope_municipalities(s, &r.municipality_id)?;
+                    let mut run = s
+                        .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
+                        .ok_or_else(|| not_found(&r.run_id))?;
+                    if run.status != RunStatus::Proposed {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "run {} is {:?}, not a proposal",
+                            run.id, run.status
+                        )));
+                    }
+                    run.status = RunStatus::Rejected;
+                    run.decided_time = Some(now);
+                    run.decision_note = r.note.clone();
+                    run.meta = run.meta.next(now);
+                    b.put(&run)?;
+                    Ok(run_to_pb(&run, false, false))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }

@@ -45,12 +45,13 @@ impl MentorProfileService for MentorProfileApi {
         &self,
         req: Request<pb::CreateMentorProfileRequest>,
     ) -> Result<Response<pb::MentorProfile>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
             .write(
+                &caller,
                 &scope,
                 "CreateMentorProfile",
                 &rid,
@@ -81,7 +82,7 @@ impl MentorProfileService for MentorProfileApi {
         &self,
         req: Request<pb::GetMentorProfileRequest>,
     ) -> Result<Response<pb::MentorProfile>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let p = self
             .state
             .read(move |s| {
@@ -98,7 +99,7 @@ impl MentorProfileService for MentorProfileApi {
         &self,
         req: Request<pb::ListMentorProfilesRequest>,
     ) -> Result<Response<pb::ListMentorProfilesResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let mode = optional_enum("mode", Mode::ALL, r.mode)?;
         let (items, next) = self
@@ -128,12 +129,13 @@ impl MentorProfileService for MentorProfileApi {
         &self,
         req: Request<pb::UpdateMentorProfileRequest>,
     ) -> Result<Response<pb::MentorProfile>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
             .write(
+                &caller,
                 &scope,
                 "UpdateMentorProfile",
                 &rid,
@@ -164,13 +166,14 @@ impl MentorProfileService for MentorProfileApi {
         &self,
         req: Request<pb::DeleteMentorProfileRequest>,
     ) -> Result<Response<pb::DeleteMentorProfileResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("teacher_id", &r.teacher_id)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
             .write(
+                &caller,
                 &scope,
                 "DeleteMentorProfile",
                 &rid,

@@ -10,6 +10,7 @@ use tonic::{Request, Response, Status};
 
 use super::check_id;
 use super::matching::load_snapshot;
+use crate::auth::Caller;
 use crate::convert_match::{kind_from_pb, mentorship_status_from_pb, mentorship_to_pb, veto_to_pb};
 use crate::error::ApiError;
 use crate::pb;
@@ -32,6 +33,7 @@ impl MentorshipApi {
     /// Loads, checks and rewrites one mentorship under the write lock.
     async fn modify(
         &self,
+        caller: &Caller,
         method: &'static str,
         r: pb::LockMentorshipRequest,
         change: impl FnOnce(&mut Mentorship) -> Result<(), ApiError> + Send + 'static,
@@ -40,7 +42,7 @@ impl MentorshipApi {
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         self.state
-            .write(&scope, method, &rid, bytes, move |s, b, now| {
+            .write(caller, &scope, method, &rid, bytes, move |s, b, now| {
                 state::municipality(s, &r.municipality_id)?;
                 let mut m = s
                     .get::<Mentorship>(&key(&[&r.municipality_id, &r.mentorship_id]))?
@@ -74,7 +76,7 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::ListMentorshipsRequest>,
     ) -> Result<Response<pb::ListMentorshipsResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let kind = match r.kind {
             0 => None,
@@ -115,7 +117,7 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::GetMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let m = self
             .state
             .read(move |s| {
@@ -132,7 +134,7 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::CreateMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
         if matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups) {
             return Err(ApiError::invalid(
@@ -158,109 +160,123 @@ impl MentorshipService for MentorshipApi {
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "CreateMentorship", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let (snap, _) = load_snapshot(s, &m.id)?;
-                let (mode, score, ptype) = match kind {
-                    MatchKind::TeacherPairs => {
-                        let p = peerlift_match::pairs::check_teacher_pair(
-                            &snap,
-                            &Default::default(),
-                            &Default::default(),
-                            &m.id,
-                            &r.mentee_id,
-                            &r.subject,
-                            &r.mentor_id,
-                        )
-                        .map_err(ApiError::FailedPrecondition)?;
-                        if snap.mentorships.iter().any(|x| {
-                            x.kind == kind && x.mentee_id == r.mentee_id && x.subject == r.subject
-                        }) {
-                            return Err(ApiError::AlreadyExists {
-                                kind: "active mentorship for this mentee and subject",
-                                id: format!("{}/{}", r.mentee_id, r.subject),
-                            });
+            .write(
+                &caller,
+                &scope,
+                "CreateMentorship",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let (snap, _) = load_snapshot(s, &m.id)?;
+                    let (mode, score, ptype) = match kind {
+                        MatchKind::TeacherPairs => {
+                            let p = peerlift_match::pairs::check_teacher_pair(
+                                &snap,
+                                &Default::default(),
+                                &Default::default(),
+                                &m.id,
+                                &r.mentee_id,
+                                &r.subject,
+                                &r.mentor_id,
+                            )
+                            .map_err(ApiError::FailedPrecondition)?;
+                            if snap.mentorships.iter().any(|x| {
+                                x.kind == kind
+                                    && x.mentee_id == r.mentee_id
+                                    && x.subject == r.subject
+                            }) {
+                                return Err(ApiError::AlreadyExists {
+                                    kind: "active mentorship for this mentee and subject",
+                                    id: format!("{}/{}", r.mentee_id, r.subject),
+                                });
+                            }
+                            (p.mode, p.score, None)
                         }
-                        (p.mode, p.score, None)
-                    }
-                    MatchKind::TeacherGroups | MatchKind::SchoolGroups => {
-                        return Err(ApiError::invalid("kind", "groups are formed by match runs"));
-                    }
-                    MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
-                        let school = |id: &str| s.get::<School>(&key(&[&m.id, id]));
-                        let mentee = school(&r.mentee_id)?
-                            .ok_or_else(|| ApiError::invalid("mentee_id", "no such school"))?;
-                        let mentor = school(&r.mentor_id)?
-                            .ok_or_else(|| ApiError::invalid("mentor_id", "no such school"))?;
-                        if mentee.id == mentor.id {
+                        MatchKind::TeacherGroups | MatchKind::SchoolGroups => {
                             return Err(ApiError::invalid(
-                                "mentor_id",
-                                "a school cannot partner itself",
+                                "kind",
+                                "groups are formed by match runs",
                             ));
                         }
-                        if !matches!(
-                            mentee.status,
-                            SchoolStatus::LowResults | SchoolStatus::AtRisk
-                        ) {
-                            return Err(ApiError::FailedPrecondition(format!(
-                                "{} is {}, not a school in need",
-                                mentee.id,
-                                mentee.status.code()
-                            )));
+                        MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
+                            let school = |id: &str| s.get::<School>(&key(&[&m.id, id]));
+                            let mentee = school(&r.mentee_id)?
+                                .ok_or_else(|| ApiError::invalid("mentee_id", "no such school"))?;
+                            let mentor = school(&r.mentor_id)?
+                                .ok_or_else(|| ApiError::invalid("mentor_id", "no such school"))?;
+                            if mentee.id == mentor.id {
+                                return Err(ApiError::invalid(
+                                    "mentor_id",
+                                    "a school cannot partner itself",
+                                ));
+                            }
+                            if !matches!(
+                                mentee.status,
+                                SchoolStatus::LowResults | SchoolStatus::AtRisk
+                            ) {
+                                return Err(ApiError::FailedPrecondition(format!(
+                                    "{} is {}, not a school in need",
+                                    mentee.id,
+                                    mentee.status.code()
+                                )));
+                            }
+                            if snap.vetoes.iter().any(|x| {
+                                x.kind == kind
+                                    && x.mentee_id == mentee.id
+                                    && x.mentor_id == mentor.id
+                            }) {
+                                return Err(ApiError::FailedPrecondition(
+                                    "the partnership is vetoed".into(),
+                                ));
+                            }
+                            let a = snap
+                                .schools
+                                .iter()
+                                .position(|x| x.id == mentee.id)
+                                .unwrap_or(0) as u32;
+                            let c = snap
+                                .schools
+                                .iter()
+                                .position(|x| x.id == mentor.id)
+                                .unwrap_or(0) as u32;
+                            let (t, _) = peerlift_match::schools::partnership_type(&snap, a, c);
+                            (Mode::InPerson, 0, Some(t))
                         }
-                        if snap.vetoes.iter().any(|x| {
-                            x.kind == kind && x.mentee_id == mentee.id && x.mentor_id == mentor.id
-                        }) {
-                            return Err(ApiError::FailedPrecondition(
-                                "the partnership is vetoed".into(),
-                            ));
-                        }
-                        let a = snap
-                            .schools
-                            .iter()
-                            .position(|x| x.id == mentee.id)
-                            .unwrap_or(0) as u32;
-                        let c = snap
-                            .schools
-                            .iter()
-                            .position(|x| x.id == mentor.id)
-                            .unwrap_or(0) as u32;
-                        let (t, _) = peerlift_match::schools::partnership_type(&snap, a, c);
-                        (Mode::InPerson, 0, Some(t))
+                    };
+                    if snap.vetoes.iter().any(|x| {
+                        x.kind == kind && x.mentee_id == r.mentee_id && x.mentor_id == r.mentor_id
+                    }) {
+                        return Err(ApiError::FailedPrecondition("the pair is vetoed".into()));
                     }
-                };
-                if snap.vetoes.iter().any(|x| {
-                    x.kind == kind && x.mentee_id == r.mentee_id && x.mentor_id == r.mentor_id
-                }) {
-                    return Err(ApiError::FailedPrecondition("the pair is vetoed".into()));
-                }
-                let ms = Mentorship {
-                    municipality_id: m.id.clone(),
-                    id: format!("ms-{:010}", s.generate_id()?),
-                    kind,
-                    mentee_id: r.mentee_id.clone(),
-                    mentor_id: r.mentor_id.clone(),
-                    mentor_municipality_id: String::new(),
-                    subject: if kind == MatchKind::SchoolPartnerships {
-                        String::new()
-                    } else {
-                        r.subject.clone()
-                    },
-                    mode,
-                    partnership_type: ptype,
-                    locked: r.locked,
-                    status: MentorshipStatus::Active,
-                    started_on: today(&m, now),
-                    ended_on: None,
-                    end_reason: String::new(),
-                    origin: Origin::Manual(r.reason.trim().to_string()),
-                    score,
-                    members: Vec::new(),
-                    meta: Meta::new(now),
-                };
-                b.put(&ms)?;
-                Ok(mentorship_to_pb(&ms))
-            })
+                    let ms = Mentorship {
+                        municipality_id: m.id.clone(),
+                        id: format!("ms-{:010}", s.generate_id()?),
+                        kind,
+                        mentee_id: r.mentee_id.clone(),
+                        mentor_id: r.mentor_id.clone(),
+                        mentor_municipality_id: String::new(),
+                        subject: if kind == MatchKind::SchoolPartnerships {
+                            String::new()
+                        } else {
+                            r.subject.clone()
+                        },
+                        mode,
+                        partnership_type: ptype,
+                        locked: r.locked,
+                        status: MentorshipStatus::Active,
+                        started_on: today(&m, now),
+                        ended_on: None,
+                        end_reason: String::new(),
+                        origin: Origin::Manual(r.reason.trim().to_string()),
+                        score,
+                        members: Vec::new(),
+                        meta: Meta::new(now),
+                    };
+                    b.put(&ms)?;
+                    Ok(mentorship_to_pb(&ms))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -269,8 +285,9 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::LockMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
+        let (caller, r) = self.state.admit(req).await?;
         let out = self
-            .modify("LockMentorship", req.into_inner(), |m| {
+            .modify(&caller, "LockMentorship", r, |m| {
                 require_active(m)?;
                 m.locked = true;
                 Ok(())
@@ -283,8 +300,9 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::LockMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
+        let (caller, r) = self.state.admit(req).await?;
         let out = self
-            .modify("UnlockMentorship", req.into_inner(), |m| {
+            .modify(&caller, "UnlockMentorship", r, |m| {
                 m.locked = false;
                 Ok(())
             })
@@ -296,7 +314,7 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::EndMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         if r.reason.trim().is_empty() {
             return Err(ApiError::invalid("reason", "say why the mentorship ends").into());
         }
@@ -314,7 +332,7 @@ impl MentorshipService for MentorshipApi {
             .read(move |s| Ok(today(&crate::state::municipality(s, &muni)?, now)))
             .await?;
         let out = self
-            .modify("EndMentorship", lock, move |m| {
+            .modify(&caller, "EndMentorship", lock, move |m| {
                 require_active(m)?;
                 m.status = MentorshipStatus::Ended;
                 m.locked = false;
@@ -330,46 +348,53 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::VetoPairRequest>,
     ) -> Result<Response<pb::VetoPairResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "VetoPair", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let veto = Veto {
-                    municipality_id: m.id.clone(),
-                    kind,
-                    mentee_id: r.mentee_id.clone(),
-                    mentor_id: r.mentor_id.clone(),
-                    reason: r.reason.trim().to_string(),
-                    meta: Meta::new(now),
-                };
-                veto.validate().map_err(ApiError::Invalid)?;
-                b.put(&veto)?;
-                let mut ended = Vec::new();
-                for x in s.scan::<Mentorship>(&prefix(&[&m.id]), None) {
-                    let mut x = x?;
-                    if x.is_active()
-                        && x.kind == kind
-                        && x.mentee_id == veto.mentee_id
-                        && x.mentor_id == veto.mentor_id
-                    {
-                        x.status = MentorshipStatus::Ended;
-                        x.locked = false;
-                        x.ended_on = Some(today(&m, now));
-                        x.end_reason = format!("vetoed: {}", veto.reason);
-                        x.meta = x.meta.next(now);
-                        b.put(&x)?;
-                        ended.push(mentorship_to_pb(&x));
+            .write(
+                &caller,
+                &scope,
+                "VetoPair",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let veto = Veto {
+                        municipality_id: m.id.clone(),
+                        kind,
+                        mentee_id: r.mentee_id.clone(),
+                        mentor_id: r.mentor_id.clone(),
+                        reason: r.reason.trim().to_string(),
+                        meta: Meta::new(now),
+                    };
+                    veto.validate().map_err(ApiError::Invalid)?;
+                    b.put(&veto)?;
+                    let mut ended = Vec::new();
+                    for x in s.scan::<Mentorship>(&prefix(&[&m.id]), None) {
+                        let mut x = x?;
+                        if x.is_active()
+                            && x.kind == kind
+                            && x.mentee_id == veto.mentee_id
+                            && x.mentor_id == veto.mentor_id
+                        {
+                            x.status = MentorshipStatus::Ended;
+                            x.locked = false;
+                            x.ended_on = Some(today(&m, now));
+                            x.end_reason = format!("vetoed: {}", veto.reason);
+                            x.meta = x.meta.next(now);
+                            b.put(&x)?;
+                            ended.push(mentorship_to_pb(&x));
+                        }
                     }
-                }
-                Ok(pb::VetoPairResponse {
-                    veto: Some(veto_to_pb(&veto)),
-                    ended,
-                })
-            })
+                    Ok(pb::VetoPairResponse {
+                        veto: Some(veto_to_pb(&veto)),
+                        ended,
+                    })
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -378,7 +403,7 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::ListVetoesRequest>,
     ) -> Result<Response<pb::ListVetoesResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let vetoes = self
             .state
             .read(move |s| {

@@ -1,5 +1,6 @@
 //! tonic service implementations, one module per protobuf service.
 
+pub mod access;
 mod catalog;
 mod diagnostics;
 mod import;
@@ -14,6 +15,7 @@ mod schools;
 mod sessions;
 mod teachers;
 
+pub use access::{AuditApi, TokenApi};
 pub use catalog::CatalogApi;
 pub use diagnostics::DiagnosticApi;
 pub use import::ImportApi;

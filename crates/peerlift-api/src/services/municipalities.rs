@@ -21,27 +21,34 @@ impl MunicipalityService for MunicipalityApi {
         &self,
         req: Request<pb::CreateMunicipalityRequest>,
     ) -> Result<Response<pb::Municipality>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let rid = r.request_id.clone();
         let out = self
             .state
-            .write("", "CreateMunicipality", &rid, bytes, move |s, b, now| {
-                let mut m = required("municipality", r.municipality)?;
-                if m.id.is_empty() {
-                    m.id = format!("m-{}", s.generate_id()?);
-                }
-                let mut m = municipality_from_pb(m).map_err(under("municipality"))?;
-                if s.contains::<Municipality>(&key(&[&m.id]))? {
-                    return Err(ApiError::AlreadyExists {
-                        kind: "municipality",
-                        id: m.id,
-                    });
-                }
-                m.meta = Meta::new(now);
-                b.put(&m)?;
-                Ok(municipality_to_pb(&m))
-            })
+            .write(
+                &caller,
+                "",
+                "CreateMunicipality",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let mut m = required("municipality", r.municipality)?;
+                    if m.id.is_empty() {
+                        m.id = format!("m-{}", s.generate_id()?);
+                    }
+                    let mut m = municipality_from_pb(m).map_err(under("municipality"))?;
+                    if s.contains::<Municipality>(&key(&[&m.id]))? {
+                        return Err(ApiError::AlreadyExists {
+                            kind: "municipality",
+                            id: m.id,
+                        });
+                    }
+                    m.meta = Meta::new(now);
+                    b.put(&m)?;
+                    Ok(municipality_to_pb(&m))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -50,7 +57,8 @@ impl MunicipalityService for MunicipalityApi {
         &self,
         req: Request<pb::GetMunicipalityRequest>,
     ) -> Result<Response<pb::Municipality>, Status> {
-        let id = req.into_inner().municipality_id;
+        let (_caller, r) = self.state.admit(req).await?;
+        let id = r.municipality_id;
         let m = self
             .state
             .read(move |s| state::municipality(s, &id))
@@ -62,7 +70,7 @@ impl MunicipalityService for MunicipalityApi {
         &self,
         req: Request<pb::ListMunicipalitiesRequest>,
     ) -> Result<Response<pb::ListMunicipalitiesResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let after = state::decode_token(&r.page_token, 1, &[])?;
         let (items, next) = self
@@ -71,8 +79,10 @@ impl MunicipalityService for MunicipalityApi {
                 let iter = s
                     .scan::<Municipality>(&[], after.as_deref())
                     .map(|m| m.map(|m| (key(&[&m.id]), m)).map_err(ApiError::from));
+                // A scoped token lists only what it may read.
                 page(iter, size, 1, |m| {
-                    r.region.is_empty() || m.region == r.region
+                    (r.region.is_empty() || m.region == r.region)
+                        && caller.scope.covers(&m.id, Some(&m.region))
                 })
             })
             .await?;
@@ -86,23 +96,30 @@ impl MunicipalityService for MunicipalityApi {
         &self,
         req: Request<pb::UpdateMunicipalityRequest>,
     ) -> Result<Response<pb::Municipality>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let rid = r.request_id.clone();
         let out = self
             .state
-            .write("", "UpdateMunicipality", &rid, bytes, move |s, b, now| {
-                let given = required("municipality", r.municipality)?;
-                let etag = given.etag.clone();
-                let mut m = municipality_from_pb(given).map_err(under("municipality"))?;
-                let cur = state::municipality(s, &m.id)?;
-                check_etag("municipality", &m.id, &etag, &cur.meta)?;
-                if stamp(&mut m, Some(&cur), now) == Change::Unchanged {
-                    return Ok(municipality_to_pb(&cur));
-                }
-                b.put(&m)?;
-                Ok(municipality_to_pb(&m))
-            })
+            .write(
+                &caller,
+                "",
+                "UpdateMunicipality",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let given = required("municipality", r.municipality)?;
+                    let etag = given.etag.clone();
+                    let mut m = municipality_from_pb(given).map_err(under("municipality"))?;
+                    let cur = state::municipality(s, &m.id)?;
+                    check_etag("municipality", &m.id, &etag, &cur.meta)?;
+                    if stamp(&mut m, Some(&cur), now) == Change::Unchanged {
+                        return Ok(municipality_to_pb(&cur));
+                    }
+                    b.put(&m)?;
+                    Ok(municipality_to_pb(&m))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -111,13 +128,13 @@ impl MunicipalityService for MunicipalityApi {
         &self,
         req: Request<pb::DeleteMunicipalityRequest>,
     ) -> Result<Response<pb::DeleteMunicipalityResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("municipality_id", &r.municipality_id)?;
         let bytes = r.encode_to_vec();
         let rid = r.request_id.clone();
         let out = self
             .state
-            .write("", "DeleteMunicipality", &rid, bytes, move |s, b, _| {
+            .write(&caller, "", "DeleteMunicipality", &rid, bytes, move |s, b, _| {
                 let cur = state::municipality(s, &r.municipality_id)?;
                 check_etag("municipality", &cur.id, &r.etag, &cur.meta)?;
                 let p = prefix(&[&cur.id]);

@@ -23,7 +23,7 @@ impl NetworkService for NetworkApi {
         &self,
         req: Request<pb::GetNetworkRequest>,
     ) -> Result<Response<pb::Network>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let net = self
             .state
             .read(move |s| {

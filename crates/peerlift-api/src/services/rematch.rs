@@ -168,7 +168,7 @@ impl RematchService for RematchApi {
         &self,
         req: Request<pb::GetRematchPolicyRequest>,
     ) -> Result<Response<pb::RematchPolicy>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let now = (self.state.clock)();
         let out = self
             .state
@@ -185,7 +185,7 @@ impl RematchService for RematchApi {
         &self,
         req: Request<pb::UpdateRematchPolicyRequest>,
     ) -> Result<Response<pb::RematchPolicy>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let given = required("policy", r.policy)?;
         let muni = given.municipality_id.clone();
@@ -193,6 +193,7 @@ impl RematchService for RematchApi {
         let out = self
             .state
             .write(
+                &caller,
                 &muni.clone(),
                 "UpdateRematchPolicy",
                 &rid,
@@ -221,7 +222,7 @@ impl RematchService for RematchApi {
         &self,
         req: Request<pb::TriggerRematchRequest>,
     ) -> Result<Response<pb::RematchRecord>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let now = (self.state.clock)();
         let muni = r.municipality_id.clone();
         let slot = self
@@ -237,8 +238,14 @@ impl RematchService for RematchApi {
                 ))
             })
             .await?;
-        let rec =
-            nightly::run_slot(&self.state, &r.municipality_id, &slot, Trigger::Manual).await?;
+        let rec = nightly::run_slot(
+            &self.state,
+            &caller,
+            &r.municipality_id,
+            &slot,
+            Trigger::Manual,
+        )
+        .await?;
         Ok(Response::new(record_to_pb(&rec)))
     }
 
@@ -246,7 +253,7 @@ impl RematchService for RematchApi {
         &self,
         req: Request<pb::ListRematchRecordsRequest>,
     ) -> Result<Response<pb::ListRematchRecordsResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let limit = match r.limit {
             0 => 50,
             1..=1000 => r.limit as usize,

@@ -90,7 +90,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::GetTeacherProgressRequest>,
     ) -> Result<Response<pb::TeacherProgress>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         check_id("teacher_id", &r.teacher_id)?;
         let out = self
             .state
@@ -147,7 +147,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::GetMentorshipProgressRequest>,
     ) -> Result<Response<pb::MentorshipProgress>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         check_id("mentorship_id", &r.mentorship_id)?;
         let out = self
             .state
@@ -172,7 +172,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::GetMentorProgressRequest>,
     ) -> Result<Response<pb::MentorProgress>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         check_id("mentor_id", &r.mentor_id)?;
         let out = self
             .state
@@ -207,7 +207,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::GetSchoolProgressRequest>,
     ) -> Result<Response<pb::SchoolProgress>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         check_id("school_id", &r.school_id)?;
         let out = self
             .state
@@ -243,7 +243,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::CoverageReportResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let out = self
             .state
             .read(move |s| {
@@ -276,7 +276,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::MentorLoadReportResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let (from, to) = date_range(&r)?;
         let out = self
             .state
@@ -301,7 +301,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::SessionsReportResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let (from, to) = date_range(&r)?;
         let out = self
             .state
@@ -331,7 +331,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::ProgressReportResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let out = self
             .state
             .read(move |s| {
@@ -350,7 +350,7 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::OutcomesReportResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let (from, to) = date_range(&r)?;
         let out = self
             .state

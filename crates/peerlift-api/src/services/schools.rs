@@ -28,29 +28,37 @@ impl SchoolService for SchoolApi {
         &self,
         req: Request<pb::CreateSchoolRequest>,
     ) -> Result<Response<pb::School>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "CreateSchool", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let mut given = required("school", r.school)?;
-                if given.id.is_empty() {
-                    given.id = format!("school-{}", s.generate_id()?);
-                }
-                let (mut school, since) = school_from_pb(&m.id, given).map_err(under("school"))?;
-                if s.contains::<School>(&school.key())? {
-                    return Err(ApiError::AlreadyExists {
-                        kind: "school",
-                        id: school.id,
-                    });
-                }
-                school.record_status(None, since.unwrap_or_else(|| today(&m, now)));
-                school.meta = Meta::new(now);
-                b.put(&school)?;
-                Ok(school_to_pb(&school))
-            })
+            .write(
+                &caller,
+                &scope,
+                "CreateSchool",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let mut given = required("school", r.school)?;
+                    if given.id.is_empty() {
+                        given.id = format!("school-{}", s.generate_id()?);
+                    }
+                    let (mut school, since) =
+                        school_from_pb(&m.id, given).map_err(under("school"))?;
+                    if s.contains::<School>(&school.key())? {
+                        return Err(ApiError::AlreadyExists {
+                            kind: "school",
+                            id: school.id,
+                        });
+                    }
+                    school.record_status(None, since.unwrap_or_else(|| today(&m, now)));
+                    school.meta = Meta::new(now);
+                    b.put(&school)?;
+                    Ok(school_to_pb(&school))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -59,7 +67,7 @@ impl SchoolService for SchoolApi {
         &self,
         req: Request<pb::GetSchoolRequest>,
     ) -> Result<Response<pb::School>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let school = self
             .state
             .read(move |s| {
@@ -76,7 +84,7 @@ impl SchoolService for SchoolApi {
         &self,
         req: Request<pb::ListSchoolsRequest>,
     ) -> Result<Response<pb::ListSchoolsResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let mut statuses = Vec::new();
         for (i, v) in r.statuses.iter().enumerate() {
@@ -117,27 +125,35 @@ impl SchoolService for SchoolApi {
         &self,
         req: Request<pb::UpdateSchoolRequest>,
     ) -> Result<Response<pb::School>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "UpdateSchool", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let given = required("school", r.school)?;
-                let etag = given.etag.clone();
-                let (mut school, since) = school_from_pb(&m.id, given).map_err(under("school"))?;
-                let cur = s
-                    .get::<School>(&school.key())?
-                    .ok_or_else(|| not_found(&school.id))?;
-                check_etag("school", &school.id, &etag, &cur.meta)?;
-                school.record_status(Some(&cur), since.unwrap_or_else(|| today(&m, now)));
-                if stamp(&mut school, Some(&cur), now) == Change::Unchanged {
-                    return Ok(school_to_pb(&cur));
-                }
-                b.put(&school)?;
-                Ok(school_to_pb(&school))
-            })
+            .write(
+                &caller,
+                &scope,
+                "UpdateSchool",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let given = required("school", r.school)?;
+                    let etag = given.etag.clone();
+                    let (mut school, since) =
+                        school_from_pb(&m.id, given).map_err(under("school"))?;
+                    let cur = s
+                        .get::<School>(&school.key())?
+                        .ok_or_else(|| not_found(&school.id))?;
+                    check_etag("school", &school.id, &etag, &cur.meta)?;
+                    school.record_status(Some(&cur), since.unwrap_or_else(|| today(&m, now)));
+                    if stamp(&mut school, Some(&cur), now) == Change::Unchanged {
+                        return Ok(school_to_pb(&cur));
+                    }
+                    b.put(&school)?;
+                    Ok(school_to_pb(&school))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -146,29 +162,36 @@ impl SchoolService for SchoolApi {
         &self,
         req: Request<pb::DeleteSchoolRequest>,
     ) -> Result<Response<pb::DeleteSchoolResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("school_id", &r.school_id)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "DeleteSchool", &rid, bytes, move |s, b, _| {
-                state::municipality(s, &r.municipality_id)?;
-                let k = key(&[&r.municipality_id, &r.school_id]);
-                let cur = s
-                    .get::<School>(&k)?
-                    .ok_or_else(|| not_found(&r.school_id))?;
-                check_etag("school", &cur.id, &r.etag, &cur.meta)?;
-                let teachers = prefix(&[&r.municipality_id, &r.school_id]);
-                if s.index_has(TreeId::TeachersBySchool, &teachers)? {
-                    return Err(ApiError::FailedPrecondition(format!(
-                        "school '{}' still has teachers; move or delete them first",
-                        cur.id
-                    )));
-                }
-                b.delete::<School>(k);
-                Ok(pb::DeleteSchoolResponse {})
-            })
+            .write(
+                &caller,
+                &scope,
+                "DeleteSchool",
+                &rid,
+                bytes,
+                move |s, b, _| {
+                    state::municipality(s, &r.municipality_id)?;
+                    let k = key(&[&r.municipality_id, &r.school_id]);
+                    let cur = s
+                        .get::<School>(&k)?
+                        .ok_or_else(|| not_found(&r.school_id))?;
+                    check_etag("school", &cur.id, &r.etag, &cur.meta)?;
+                    let teachers = prefix(&[&r.municipality_id, &r.school_id]);
+                    if s.index_has(TreeId::TeachersBySchool, &teachers)? {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "school '{}' still has teachers; move or delete them first",
+                            cur.id
+                        )));
+                    }
+                    b.delete::<School>(k);
+                    Ok(pb::DeleteSchoolResponse {})
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }

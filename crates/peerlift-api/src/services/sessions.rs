@@ -15,6 +15,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{check_id, required, under};
+use crate::auth::Caller;
 use crate::convert::parse_date;
 use crate::convert_sessions::{
     feedback_from_pb, frequencies_from_pb, proposal_to_pb, session_input_from_pb,
@@ -377,6 +378,7 @@ impl SessionApi {
     /// Loads, checks and rewrites one session under the write lock.
     async fn modify<Req: Message + Send + 'static>(
         &self,
+        caller: &Caller,
         method: &'static str,
         (muni, session_id, etag, request_id): (String, String, String, String),
         req: Req,
@@ -387,21 +389,34 @@ impl SessionApi {
         check_id("session_id", &session_id)?;
         let bytes = req.encode_to_vec();
         let scope = muni.clone();
+        let gate = caller.clone();
         self.state
-            .write(&scope, method, &request_id, bytes, move |s, b, now| {
-                let m = state::municipality(s, &muni)?;
-                let mut x = s
-                    .get::<Session>(&key(&[&muni, &session_id]))?
-                    .ok_or_else(|| not_found("session", &session_id))?;
-                check_etag("session", &x.id, &etag, &x.meta)?;
-                let before = x.clone();
-                change(s, &m, &mut x, now)?;
-                if x != before {
-                    x.meta = before.meta.next(now);
-                    b.put(&x)?;
-                }
-                Ok(session_to_pb(&x))
-            })
+            .write(
+                caller,
+                &scope,
+                method,
+                &request_id,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &muni)?;
+                    let found = s.get::<Session>(&key(&[&muni, &session_id]))?;
+                    gate.gate_school(
+                        found
+                            .iter()
+                            .flat_map(|x| x.schools.iter().map(String::as_str)),
+                        found.is_some(),
+                    )?;
+                    let mut x = found.ok_or_else(|| not_found("session", &session_id))?;
+                    check_etag("session", &x.id, &etag, &x.meta)?;
+                    let before = x.clone();
+                    change(s, &m, &mut x, now)?;
+                    if x != before {
+                        x.meta = before.meta.next(now);
+                        b.put(&x)?;
+                    }
+                    Ok(session_to_pb(&x))
+                },
+            )
             .await
     }
 }
@@ -412,7 +427,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::CreateSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let muni = r.municipality_id.clone();
         let input = session_input_from_pb(&muni, required("session", r.session)?)
@@ -423,6 +438,7 @@ impl SessionService for SessionApi {
         let out = self
             .state
             .write(
+                &caller,
                 &muni.clone(),
                 "CreateSession",
                 &r.request_id.clone(),
@@ -460,14 +476,20 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::GetSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("session_id", &r.session_id)?;
         let x = self
             .state
             .read(move |s| {
                 state::municipality(s, &r.municipality_id)?;
-                s.get::<Session>(&key(&[&r.municipality_id, &r.session_id]))?
-                    .ok_or_else(|| not_found("session", &r.session_id))
+                let found = s.get::<Session>(&key(&[&r.municipality_id, &r.session_id]))?;
+                caller.gate_school(
+                    found
+                        .iter()
+                        .flat_map(|x| x.schools.iter().map(String::as_str)),
+                    found.is_some(),
+                )?;
+                found.ok_or_else(|| not_found("session", &r.session_id))
             })
             .await?;
         Ok(Response::new(session_to_pb(&x)))
@@ -477,7 +499,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::UpdateSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let muni = r.municipality_id.clone();
         let given = required("session", r.session.clone())?;
         let input = session_input_from_pb(&muni, given).map_err(under("session"))?;
@@ -489,7 +511,7 @@ impl SessionService for SessionApi {
             r.request_id.clone(),
         );
         let out = self
-            .modify("UpdateSession", ids, r, move |s, m, x, now| {
+            .modify(&caller, "UpdateSession", ids, r, move |s, m, x, now| {
                 if x.status != SessionStatus::Planned {
                     return Err(ApiError::FailedPrecondition(format!(
                         "session {} is {}: only planned sessions can be changed",
@@ -526,7 +548,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::CancelSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         if r.reason.trim().is_empty() {
             return Err(
                 ApiError::invalid("reason", "must say why the session is cancelled").into(),
@@ -540,7 +562,7 @@ impl SessionService for SessionApi {
         );
         let reason = r.reason.clone();
         let out = self
-            .modify("CancelSession", ids, r, move |_, _, x, _| {
+            .modify(&caller, "CancelSession", ids, r, move |_, _, x, _| {
                 if x.status != SessionStatus::Planned {
                     return Err(ApiError::FailedPrecondition(format!(
                         "session {} is {}: only planned sessions can be cancelled",
@@ -560,7 +582,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::RecordSessionRequest>,
     ) -> Result<Response<pb::Session>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let outcome = session_status_from_pb(r.outcome)
             .filter(|o| matches!(o, SessionStatus::Held | SessionStatus::Missed))
             .ok_or_else(|| ApiError::invalid("outcome", "must be HELD or MISSED"))?;
@@ -583,7 +605,7 @@ impl SessionService for SessionApi {
         );
         let (attended, reason) = (r.attended.clone(), r.reason.clone());
         let out = self
-            .modify("RecordSession", ids, r, move |_, m, x, now| {
+            .modify(&caller, "RecordSession", ids, r, move |_, m, x, now| {
                 let allowed = x.status == SessionStatus::Planned
                     || (x.status == SessionStatus::Held && outcome == SessionStatus::Held);
                 if !allowed {
@@ -626,7 +648,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::ListSessionsRequest>,
     ) -> Result<Response<pb::ListSessionsResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let mut v = Violations::new();
         let from = (!r.from.is_empty())
@@ -716,7 +738,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::GetScheduleSettingsRequest>,
     ) -> Result<Response<pb::ScheduleSettings>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let now = (self.state.clock)();
         let (st, stored) = self
             .state
@@ -732,13 +754,14 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::UpdateScheduleSettingsRequest>,
     ) -> Result<Response<pb::ScheduleSettings>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let given = required("settings", r.settings)?;
         let muni = given.municipality_id.clone();
         let out = self
             .state
             .write(
+                &caller,
                 &muni.clone(),
                 "UpdateScheduleSettings",
                 &r.request_id.clone(),
@@ -767,7 +790,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::ProposeScheduleRequest>,
     ) -> Result<Response<pb::ScheduleProposal>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let mut v = Violations::new();
         let from = (!r.from.is_empty())
@@ -794,6 +817,7 @@ impl SessionService for SessionApi {
         let out = self
             .state
             .write(
+                &caller,
                 &muni.clone(),
                 "ProposeSchedule",
                 &r.request_id.clone(),
@@ -828,7 +852,7 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::GetScheduleProposalRequest>,
     ) -> Result<Response<pb::ScheduleProposal>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         check_id("proposal_id", &r.proposal_id)?;
         let p = self
             .state
@@ -845,13 +869,13 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::AcceptScheduleRequest>,
     ) -> Result<Response<pb::AcceptScheduleResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("proposal_id", &r.proposal_id)?;
         let bytes = r.encode_to_vec();
         let muni = r.municipality_id.clone();
         let out = self
             .state
-            .write(&muni.clone(), "AcceptSchedule", &r.request_id.clone(), bytes, move |s, b, now| {
+            .write(&caller, &muni.clone(), "AcceptSchedule", &r.request_id.clone(), bytes, move |s, b, now| {
                 state::municipality(s, &muni)?;
                 let mut p = s
                     .get::<ScheduleProposal>(&key(&[&muni, &r.proposal_id]))?

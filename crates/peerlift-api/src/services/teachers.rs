@@ -1,4 +1,4 @@
-use peerlift_domain::{stamp, Change, MentorProfile, Meta, School, Teacher, Violations};
+use peerlift_domain::{stamp, Change, MentorProfile, Meta, School, Session, Teacher, Violations};
 use peerlift_store::{key, prefix, Record, Store, TreeId};
 use prost::Message;
 use tonic::{Request, Response, Status};
@@ -55,31 +55,38 @@ impl TeacherService for TeacherApi {
         &self,
         req: Request<pb::CreateTeacherRequest>,
     ) -> Result<Response<pb::Teacher>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "CreateTeacher", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let catalog = state::catalog(s, &m.id)?;
-                let mut given = required("teacher", r.teacher)?;
-                if given.id.is_empty() {
-                    given.id = format!("teacher-{}", s.generate_id()?);
-                }
-                let (mut t, _) =
-                    teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
-                check_school(s, &t)?;
-                if s.contains::<Teacher>(&t.key())? {
-                    return Err(ApiError::AlreadyExists {
-                        kind: "teacher",
-                        id: t.id,
-                    });
-                }
-                t.meta = Meta::new(now);
-                b.put(&t)?;
-                Ok(teacher_to_pb(&t))
-            })
+            .write(
+                &caller,
+                &scope,
+                "CreateTeacher",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    let mut given = required("teacher", r.teacher)?;
+                    if given.id.is_empty() {
+                        given.id = format!("teacher-{}", s.generate_id()?);
+                    }
+                    let (mut t, _) =
+                        teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
+                    check_school(s, &t)?;
+                    if s.contains::<Teacher>(&t.key())? {
+                        return Err(ApiError::AlreadyExists {
+                            kind: "teacher",
+                            id: t.id,
+                        });
+                    }
+                    t.meta = Meta::new(now);
+                    b.put(&t)?;
+                    Ok(teacher_to_pb(&t))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -88,14 +95,15 @@ impl TeacherService for TeacherApi {
         &self,
         req: Request<pb::GetTeacherRequest>,
     ) -> Result<Response<pb::Teacher>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let t = self
             .state
             .read(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 check_id("teacher_id", &r.teacher_id)?;
-                s.get::<Teacher>(&key(&[&r.municipality_id, &r.teacher_id]))?
-                    .ok_or_else(|| not_found(&r.teacher_id))
+                let found = s.get::<Teacher>(&key(&[&r.municipality_id, &r.teacher_id]))?;
+                caller.gate_school(found.iter().map(|t| t.school_id.as_str()), found.is_some())?;
+                found.ok_or_else(|| not_found(&r.teacher_id))
             })
             .await?;
         Ok(Response::new(teacher_to_pb(&t)))
@@ -105,7 +113,7 @@ impl TeacherService for TeacherApi {
         &self,
         req: Request<pb::ListTeachersRequest>,
     ) -> Result<Response<pb::ListTeachersResponse>, Status> {
-        let r = req.into_inner();
+        let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let (items, next) = self
             .state
@@ -147,33 +155,40 @@ impl TeacherService for TeacherApi {
         &self,
         req: Request<pb::UpdateTeacherRequest>,
     ) -> Result<Response<pb::Teacher>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "UpdateTeacher", &rid, bytes, move |s, b, now| {
-                let m = state::municipality(s, &r.municipality_id)?;
-                let catalog = state::catalog(s, &m.id)?;
-                let given = required("teacher", r.teacher)?;
-                let etag = given.etag.clone();
-                let (mut t, flags) =
-                    teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
-                let cur = s
-                    .get::<Teacher>(&t.key())?
-                    .ok_or_else(|| not_found(&t.id))?;
-                check_etag("teacher", &t.id, &etag, &cur.meta)?;
-                t.active = flags.active.unwrap_or(cur.active);
-                t.accepts_online = flags.accepts_online.unwrap_or(cur.accepts_online);
-                if t.school_id != cur.school_id {
-                    check_school(s, &t)?;
-                }
-                if stamp(&mut t, Some(&cur), now) == Change::Unchanged {
-                    return Ok(teacher_to_pb(&cur));
-                }
-                b.put(&t)?;
-                Ok(teacher_to_pb(&t))
-            })
+            .write(
+                &caller,
+                &scope,
+                "UpdateTeacher",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = state::municipality(s, &r.municipality_id)?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    let given = required("teacher", r.teacher)?;
+                    let etag = given.etag.clone();
+                    let (mut t, flags) =
+                        teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
+                    let cur = s
+                        .get::<Teacher>(&t.key())?
+                        .ok_or_else(|| not_found(&t.id))?;
+                    check_etag("teacher", &t.id, &etag, &cur.meta)?;
+                    t.active = flags.active.unwrap_or(cur.active);
+                    t.accepts_online = flags.accepts_online.unwrap_or(cur.accepts_online);
+                    if t.school_id != cur.school_id {
+                        check_school(s, &t)?;
+                    }
+                    if stamp(&mut t, Some(&cur), now) == Change::Unchanged {
+                        return Ok(teacher_to_pb(&cur));
+                    }
+                    b.put(&t)?;
+                    Ok(teacher_to_pb(&t))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
@@ -182,36 +197,86 @@ impl TeacherService for TeacherApi {
         &self,
         req: Request<pb::DeleteTeacherRequest>,
     ) -> Result<Response<pb::DeleteTeacherResponse>, Status> {
-        let r = req.into_inner();
+        let (caller, r) = self.state.admit(req).await?;
         check_id("teacher_id", &r.teacher_id)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&scope, "DeleteTeacher", &rid, bytes, move |s, b, now| {
-                state::municipality(s, &r.municipality_id)?;
-                let k = key(&[&r.municipality_id, &r.teacher_id]);
-                let cur = s
-                    .get::<Teacher>(&k)?
-                    .ok_or_else(|| not_found(&r.teacher_id))?;
-                check_etag("teacher", &cur.id, &r.etag, &cur.meta)?;
-                if has_history(s, &r.municipality_id, &r.teacher_id)? {
-                    let mut t = cur.clone();
-                    if t.active {
-                        t.active = false;
-                        t.meta = cur.meta.next(now);
-                        b.put(&t)?;
+            .write(
+                &caller,
+                &scope,
+                "DeleteTeacher",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    state::municipality(s, &r.municipality_id)?;
+                    let k = key(&[&r.municipality_id, &r.teacher_id]);
+                    let cur = s
+                        .get::<Teacher>(&k)?
+                        .ok_or_else(|| not_found(&r.teacher_id))?;
+                    check_etag("teacher", &cur.id, &r.etag, &cur.meta)?;
+                    if has_history(s, &r.municipality_id, &r.teacher_id)? {
+                        let mut t = cur.clone();
+                        if t.active {
+                            t.active = false;
+                            t.meta = cur.meta.next(now);
+                            b.put(&t)?;
+                        }
+                        return Ok(pb::DeleteTeacherResponse {
+                            outcome: Outcome::Deactivated as i32,
+                            teacher: Some(teacher_to_pb(&t)),
+                        });
                     }
-                    return Ok(pb::DeleteTeacherResponse {
-                        outcome: Outcome::Deactivated as i32,
-                        teacher: Some(teacher_to_pb(&t)),
-                    });
+                    b.delete::<Teacher>(k);
+                    Ok(pb::DeleteTeacherResponse {
+                        outcome: Outcome::Erased as i32,
+                        teacher: None,
+                    })
+                },
+            )
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn erase_teacher(
+        &self,
+        req: Request<pb::EraseTeacherRequest>,
+    ) -> Result<Response<pb::Teacher>, Status> {
+        let (caller, r) = self.state.admit(req).await?;
+        check_id("teacher_id", &r.teacher_id)?;
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(&caller, &scope, "EraseTeacher", &rid, bytes, move |s, b, now| {
+                let m = &r.municipality_id;
+                state::municipality(s, m)?;
+                let mut t = s
+                    .get::<Teacher>(&key(&[m, &r.teacher_id]))?
+                    .ok_or_else(|| not_found(&r.teacher_id))?;
+                if t.erase() {
+                    t.meta = t.meta.next(now);
+                    b.put(&t)?;
                 }
-                b.delete::<Teacher>(k);
-                Ok(pb::DeleteTeacherResponse {
-                    outcome: Outcome::Erased as i32,
-                    teacher: None,
-                })
+                let pre = prefix(&[m, &r.teacher_id]);
+                let mut ids = Vec::new();
+                for k in s.scan_index(TreeId::SessionsByParticipant, &pre, None) {
+                    let k = k?;
+                    if let Some(id) = k.rsplit(|x| *x == 0).next() {
+                        ids.push(String::from_utf8_lossy(id).into_owned());
+                    }
+                }
+                for id in ids {
+                    if let Some(mut x) = s.get::<Session>(&key(&[m, &id]))? {
+                        if x.erase_text_of(&r.teacher_id) {
+                            x.meta = x.meta.next(now);
+                            b.put(&x)?;
+                        }
+                    }
+                }
+                tracing::info!(municipality = %m, teacher = %r.teacher_id, "teacher's personal data erased");
+                Ok(teacher_to_pb(&t))
             })
             .await?;
         Ok(Response::new(out))

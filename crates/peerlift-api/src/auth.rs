@@ -1,0 +1,920 @@
+//! Authentication, authorisation and admission: who is calling, may they make this call, on
+//! this resource, right now.
+//!
+//! Two steps, because tonic decodes a message only inside its service:
+//! 1. [`AuthLayer`] sees every HTTP/2 request before any service does. It lets health (and
+//!    reflection, when configured) through, reads the bearer token, refuses unknown, revoked
+//!    and expired ones (UNAUTHENTICATED), classifies the RPC by its path with [`rpc_of`] and
+//!    asks the domain policy whether the token's role may make such a call at all
+//!    (PERMISSION_DENIED), applies the per-token rate limit and the global concurrency limit
+//!    (RESOURCE_EXHAUSTED), and hands the [`Caller`] to the service in the request's
+//!    extensions. Nothing is decoded, so a refused call costs no parsing.
+//! 2. Every handler starts with [`AppState::admit`], which takes the caller out of the
+//!    request and checks the resource the decoded message names ([`Scoped`]) against the
+//!    token's scope before anything is read: a call outside the scope is PERMISSION_DENIED
+//!    whether or not the resource exists. A handler without the layer in front finds no caller
+//!    and refuses (UNAUTHENTICATED): deny by default.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use jiff::Timestamp;
+use peerlift_domain::access::{allows, hash_secret, Grant, Op, Role, Rpc, Scope, Service, Token};
+use peerlift_domain::Municipality;
+use peerlift_store::{key, Store};
+use tokio::sync::Semaphore;
+use tonic::Status;
+
+use crate::error::{ApiError, ApiResult};
+use crate::pb;
+use crate::state::AppState;
+
+/// The authenticated caller of one RPC.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Token id; `dev` with auth off, `scheduler` for the nightly job.
+    pub id: String,
+    pub role: Role,
+    pub scope: Scope,
+    pub grants: Vec<Grant>,
+}
+
+impl Caller {
+    /// The caller every call has when auth is off (development only).
+    pub fn dev() -> Caller {
+        Caller {
+            id: "dev".into(),
+            role: Role::Admin,
+            scope: Scope::All,
+            grants: Vec::new(),
+        }
+    }
+
+    /// The server itself (the nightly scheduler).
+    pub fn system(name: &str) -> Caller {
+        Caller {
+            id: name.into(),
+            role: Role::Admin,
+            scope: Scope::All,
+            grants: Vec::new(),
+        }
+    }
+
+    /// For calls a school may make on resources it names only indirectly (a teacher, a
+    /// session): the school the resource belongs to, or `None` if there is no such resource.
+    /// A school token sees only its own school's, and a missing resource looks the same as
+    /// another school's.
+    pub fn gate_school<'a>(
+        &self,
+        schools: impl IntoIterator<Item = &'a str>,
+        exists: bool,
+    ) -> ApiResult<()> {
+        let Some((_, own)) = self.scope.school() else {
+            return Ok(());
+        };
+        if exists && schools.into_iter().any(|s| s == own) {
+            Ok(())
+        } else {
+            Err(outside())
+        }
+    }
+}
+
+fn outside() -> ApiError {
+    ApiError::PermissionDenied("the resource is outside this token's scope".into())
+}
+
+/// What a request message names, for the scope check.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// Installation-wide (the role table restricts these to admins, or the handler filters).
+    Global,
+    /// A municipality's data that school tokens may not read.
+    Municipality(&'a str),
+    /// A municipality's data every token of it may read (its own record, its catalogue).
+    Shared(&'a str),
+    /// A municipality's data about one school; school tokens only for their own.
+    School(&'a str, &'a str),
+    /// A resource whose school the handler checks with [`Caller::gate_school`].
+    Gated(&'a str),
+    /// A whole region.
+    Region(&'a str),
+}
+
+/// Request messages name their target.
+pub trait Scoped {
+    fn target(&self) -> Target<'_>;
+}
+
+/// Matching calls address region-wide runs as municipality `region:<name>`.
+fn muni_or_region(id: &str) -> Target<'_> {
+    match id.strip_prefix("region:") {
+        Some(r) => Target::Region(r),
+        None => Target::Municipality(id),
+    }
+}
+
+macro_rules! scoped {
+    ($variant:ident: $($t:ident),+ $(,)?) => {
+        $(impl Scoped for pb::$t {
+            fn target(&self) -> Target<'_> {
+                Target::$variant(&self.municipality_id)
+            }
+        })+
+    };
+}
+
+scoped!(Municipality:
+    CreateSchoolRequest, ListSchoolsRequest, UpdateSchoolRequest, DeleteSchoolRequest,
+    CreateTeacherRequest, UpdateTeacherRequest, DeleteTeacherRequest, EraseTeacherRequest,
+    CreateMentorProfileRequest, GetMentorProfileRequest, ListMentorProfilesRequest,
+    UpdateMentorProfileRequest, DeleteMentorProfileRequest,
+    CreateDiagnosticRequest, GetDiagnosticRequest, ListDiagnosticsRequest,
+    UpdateDiagnosticRequest, DeleteDiagnosticRequest,
+    CreateCatalogEntryRequest, DeleteCatalogEntryRequest,
+    ListMentorshipsRequest, GetMentorshipRequest, CreateMentorshipRequest, LockMentorshipRequest,
+    EndMentorshipRequest, VetoPairRequest, ListVetoesRequest,
+    GetNetworkRequest,
+    CreateSessionRequest, UpdateSessionRequest, CancelSessionRequest,
+    GetScheduleSettingsRequest, ProposeScheduleRequest, GetScheduleProposalRequest,
+    AcceptScheduleRequest,
+    GetTeacherProgressRequest, GetMentorshipProgressRequest, GetMentorProgressRequest,
+    ReportRequest,
+    GetRematchPolicyRequest, TriggerRematchRequest, ListRematchRecordsRequest,
+    DeleteMunicipalityRequest,
+);
+scoped!(Shared: GetMunicipalityRequest, ListCatalogRequest);
+scoped!(Gated: GetTeacherRequest, GetSessionRequest, RecordSessionRequest);
+
+impl Scoped for pb::GetSchoolRequest {
+    fn target(&self) -> Target<'_> {
+        Target::School(&self.municipality_id, &self.school_id)
+    }
+}
+impl Scoped for pb::ListTeachersRequest {
+    fn target(&self) -> Target<'_> {
+        Target::School(&self.municipality_id, &self.school_id)
+    }
+}
+impl Scoped for pb::ListSessionsRequest {
+    fn target(&self) -> Target<'_> {
+        Target::School(&self.municipality_id, &self.school_id)
+    }
+}
+impl Scoped for pb::GetSchoolProgressRequest {
+    fn target(&self) -> Target<'_> {
+        Target::School(&self.municipality_id, &self.school_id)
+    }
+}
+impl Scoped for pb::RunMatchingRequest {
+    fn target(&self) -> Target<'_> {
+        if self.municipality_id.is_empty() && !self.region.is_empty() {
+            Target::Region(&self.region)
+        } else {
+            Target::Municipality(&self.municipality_id)
+        }
+    }
+}
+macro_rules! scoped_run {
+    ($($t:ident),+) => {
+        $(impl Scoped for pb::$t {
+            fn target(&self) -> Target<'_> {
+                muni_or_region(&self.municipality_id)
+            }
+        })+
+    };
+}
+scoped_run!(
+    GetMatchRunRequest,
+    ListMatchRunsRequest,
+    ApproveMatchRunRequest,
+    RejectMatchRunRequest
+);
+impl Scoped for pb::UpdateScheduleSettingsRequest {
+    fn target(&self) -> Target<'_> {
+        Target::Municipality(
+            self.settings
+                .as_ref()
+                .map(|s| s.municipality_id.as_str())
+                .unwrap_or_default(),
+        )
+    }
+}
+impl Scoped for pb::UpdateRematchPolicyRequest {
+    fn target(&self) -> Target<'_> {
+        Target::Municipality(
+            self.policy
+                .as_ref()
+                .map(|s| s.municipality_id.as_str())
+                .unwrap_or_default(),
+        )
+    }
+}
+impl Scoped for pb::UpdateMunicipalityRequest {
+    fn target(&self) -> Target<'_> {
+        Target::Municipality(
+            self.municipality
+                .as_ref()
+                .map(|s| s.id.as_str())
+                .unwrap_or_default(),
+        )
+    }
+}
+impl Scoped for pb::ListAuditRequest {
+    fn target(&self) -> Target<'_> {
+        if self.municipality_id.is_empty() {
+            Target::Global
+        } else {
+            muni_or_region(&self.municipality_id)
+        }
+    }
+}
+macro_rules! scoped_global {
+    ($($t:ident),+) => {
+        $(impl Scoped for pb::$t {
+            fn target(&self) -> Target<'_> {
+                Target::Global
+            }
+        })+
+    };
+}
+scoped_global!(
+    CreateMunicipalityRequest,
+    ListMunicipalitiesRequest,
+    CreateTokenRequest,
+    ListTokensRequest,
+    RevokeTokenRequest
+);
+
+impl AppState {
+    /// Takes the caller out of a request and checks the message's target against its scope;
+    /// every handler starts here.
+    pub async fn admit<T: Scoped>(&self, req: tonic::Request<T>) -> ApiResult<(Caller, T)> {
+        let caller = caller_of(&req)?;
+        let msg = req.into_inner();
+        self.check_target(&caller, msg.target()).await?;
+        Ok((caller, msg))
+    }
+
+    /// Whether `target` is inside the caller's scope.
+    pub async fn check_target(&self, caller: &Caller, target: Target<'_>) -> ApiResult<()> {
+        if caller.scope == Scope::All {
+            return Ok(());
+        }
+        let muni = match target {
+            Target::Global => return Ok(()),
+            Target::Region(r) => {
+                return if caller.scope.covers_region(r) {
+                    Ok(())
+                } else {
+                    Err(outside())
+                }
+            }
+            Target::Municipality(m) | Target::Shared(m) | Target::Gated(m) => m,
+            Target::School(m, _) => m,
+        };
+        if let Some((own_m, own_s)) = caller.scope.school() {
+            let ok = match target {
+                Target::Shared(m) | Target::Gated(m) => m == own_m,
+                Target::School(m, s) => m == own_m && s == own_s,
+                _ => false,
+            };
+            return if ok { Ok(()) } else { Err(outside()) };
+        }
+        let region = match &caller.scope {
+            Scope::Region(_) if !muni.is_empty() => {
+                let k = key(&[muni]);
+                self.read(move |s| Ok(s.get::<Municipality>(&k)?.map(|m| m.region)))
+                    .await?
+            }
+            _ => None,
+        };
+        if caller.scope.covers(muni, region.as_deref()) {
+            Ok(())
+        } else {
+            Err(outside())
+        }
+    }
+}
+
+/// The caller the layer attached to a request.
+pub fn caller_of<T>(req: &tonic::Request<T>) -> ApiResult<Caller> {
+    req.extensions().get::<Caller>().cloned().ok_or_else(|| {
+        ApiError::Unauthenticated("no credentials were checked for this call".into())
+    })
+}
+
+/// Every peerlift RPC: service, method, the policy's view of it. An RPC missing here is refused
+/// to every token (a unit test checks the table against the compiled protos).
+const TABLE: &[(&str, &str, Service, Op, bool)] = {
+    use Op::{Admin as A, Approve as P, Read as R, Write as W};
+    use Service as S;
+    &[
+        (
+            "MunicipalityService",
+            "CreateMunicipality",
+            S::Municipalities,
+            A,
+            false,
+        ),
+        (
+            "MunicipalityService",
+            "GetMunicipality",
+            S::Municipalities,
+            R,
+            true,
+        ),
+        (
+            "MunicipalityService",
+            "ListMunicipalities",
+            S::Municipalities,
+            R,
+            false,
+        ),
+        (
+            "MunicipalityService",
+            "UpdateMunicipality",
+            S::Municipalities,
+            W,
+            false,
+        ),
+        (
+            "MunicipalityService",
+            "DeleteMunicipality",
+            S::Municipalities,
+            A,
+            false,
+        ),
+        ("SchoolService", "CreateSchool", S::Schools, W, false),
+        ("SchoolService", "GetSchool", S::Schools, R, true),
+        ("SchoolService", "ListSchools", S::Schools, R, false),
+        ("SchoolService", "UpdateSchool", S::Schools, W, false),
+        ("SchoolService", "DeleteSchool", S::Schools, W, false),
+        ("TeacherService", "CreateTeacher", S::Teachers, W, false),
+        ("TeacherService", "GetTeacher", S::Teachers, R, true),
+        ("TeacherService", "ListTeachers", S::Teachers, R, true),
+        ("TeacherService", "UpdateTeacher", S::Teachers, W, false),
+        ("TeacherService", "DeleteTeacher", S::Teachers, W, false),
+        ("TeacherService", "EraseTeacher", S::Teachers, W, false),
+        (
+            "MentorProfileService",
+            "CreateMentorProfile",
+            S::MentorProfiles,
+            W,
+            false,
+        ),
+        (
+            "MentorProfileService",
+            "GetMentorProfile",
+            S::MentorProfiles,
+            R,
+            false,
+        ),
+        (
+            "MentorProfileService",
+            "ListMentorProfiles",
+            S::MentorProfiles,
+            R,
+            false,
+        ),
+        (
+            "MentorProfileService",
+            "UpdateMentorProfile",
+            S::MentorProfiles,
+            W,
+            false,
+        ),
+        (
+            "MentorProfileService",
+            "DeleteMentorProfile",
+            S::MentorProfiles,
+            W,
+            false,
+        ),
+        (
+            "DiagnosticService",
+            "CreateDiagnostic",
+            S::Diagnostics,
+            W,
+            false,
+        ),
+        (
+            "DiagnosticService",
+            "GetDiagnostic",
+            S::Diagnostics,
+            R,
+            false,
+        ),
+        (
+            "DiagnosticService",
+            "ListDiagnostics",
+            S::Diagnostics,
+            R,
+            false,
+        ),
+        (
+            "DiagnosticService",
+            "UpdateDiagnostic",
+            S::Diagnostics,
+            W,
+            false,
+        ),
+        (
+            "DiagnosticService",
+            "DeleteDiagnostic",
+            S::Diagnostics,
+            W,
+            false,
+        ),
+        ("CatalogService", "ListCatalog", S::Catalog, R, true),
+        ("CatalogService", "CreateCatalogEntry", S::Catalog, W, false),
+        ("CatalogService", "DeleteCatalogEntry", S::Catalog, W, false),
+        ("ImportService", "Import", S::Import, W, false),
+        ("MatchingService", "RunMatching", S::Matching, W, false),
+        ("MatchingService", "GetMatchRun", S::Matching, R, false),
+        ("MatchingService", "ListMatchRuns", S::Matching, R, false),
+        ("MatchingService", "ApproveMatchRun", S::Matching, P, false),
+        ("MatchingService", "RejectMatchRun", S::Matching, P, false),
+        (
+            "MentorshipService",
+            "ListMentorships",
+            S::Mentorships,
+            R,
+            false,
+        ),
+        (
+            "MentorshipService",
+            "GetMentorship",
+            S::Mentorships,
+            R,
+            false,
+        ),
+        (
+            "MentorshipService",
+            "CreateMentorship",
+            S::Mentorships,
+            W,
+            false,
+        ),
+        (
+            "MentorshipService",
+            "LockMentorship",
+            S::Mentorships,
+            W,
+            false,
+        ),
+        (
+            "MentorshipService",
+            "UnlockMentorship",
+            S::Mentorships,
+            W,
+            false,
+        ),
+        (
+            "MentorshipService",
+            "EndMentorship",
+            S::Mentorships,
+            W,
+            false,
+        ),
+        ("MentorshipService", "VetoPair", S::Mentorships, W, false),
+        ("MentorshipService", "ListVetoes", S::Mentorships, R, false),
+        ("NetworkService", "GetNetwork", S::Network, R, false),
+        ("SessionService", "CreateSession", S::Sessions, W, false),
+        ("SessionService", "GetSession", S::Sessions, R, true),
+        ("SessionService", "UpdateSession", S::Sessions, W, false),
+        ("SessionService", "CancelSession", S::Sessions, W, false),
+        ("SessionService", "RecordSession", S::Sessions, W, true),
+        ("SessionService", "ListSessions", S::Sessions, R, true),
+        (
+            "SessionService",
+            "GetScheduleSettings",
+            S::Sessions,
+            R,
+            false,
+        ),
+        (
+            "SessionService",
+            "UpdateScheduleSettings",
+            S::Sessions,
+            W,
+            false,
+        ),
+        ("SessionService", "ProposeSchedule", S::Sessions, W, false),
+        (
+            "SessionService",
+            "GetScheduleProposal",
+            S::Sessions,
+            R,
+            false,
+        ),
+        ("SessionService", "AcceptSchedule", S::Sessions, W, false),
+        ("ReportService", "GetTeacherProgress", S::Reports, R, false),
+        (
+            "ReportService",
+            "GetMentorshipProgress",
+            S::Reports,
+            R,
+            false,
+        ),
+        ("ReportService", "GetMentorProgress", S::Reports, R, false),
+        ("ReportService", "GetSchoolProgress", S::Reports, R, true),
+        ("ReportService", "CoverageReport", S::Reports, R, false),
+        ("ReportService", "MentorLoadReport", S::Reports, R, false),
+        ("ReportService", "SessionsReport", S::Reports, R, false),
+        ("ReportService", "ProgressReport", S::Reports, R, false),
+        ("ReportService", "OutcomesReport", S::Reports, R, false),
+        ("RematchService", "GetRematchPolicy", S::Rematch, R, false),
+        (
+            "RematchService",
+            "UpdateRematchPolicy",
+            S::Rematch,
+            P,
+            false,
+        ),
+        ("RematchService", "TriggerRematch", S::Rematch, P, false),
+        ("RematchService", "ListRematchRecords", S::Rematch, R, false),
+        ("TokenService", "CreateToken", S::Tokens, A, false),
+        ("TokenService", "ListTokens", S::Tokens, A, false),
+        ("TokenService", "RevokeToken", S::Tokens, A, false),
+        ("AuditService", "ListAudit", S::Audit, R, false),
+    ]
+};
+
+static BY_PATH: LazyLock<HashMap<String, Rpc>> = LazyLock::new(|| {
+    TABLE
+        .iter()
+        .map(|(svc, method, service, op, school)| {
+            (
+                format!("/peerlift.v1.{svc}/{method}"),
+                Rpc {
+                    service: *service,
+                    op: *op,
+                    school: *school,
+                },
+            )
+        })
+        .collect()
+});
+
+/// The policy's view of the RPC at an HTTP path (`/peerlift.v1.SchoolService/GetSchool`).
+pub fn rpc_of(path: &str) -> Option<Rpc> {
+    BY_PATH.get(path).copied()
+}
+
+/// Every classified RPC as (service, method), for tests and documentation.
+pub fn rpcs() -> impl Iterator<Item = (&'static str, &'static str, Rpc)> {
+    TABLE.iter().map(|(s, m, service, op, school)| {
+        (
+            *s,
+            *m,
+            Rpc {
+                service: *service,
+                op: *op,
+                school: *school,
+            },
+        )
+    })
+}
+
+/// Settings of the layer.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// False only with the explicit development flag.
+    pub enabled: bool,
+    /// Serve reflection (to anyone: it describes the public API only).
+    pub reflection: bool,
+    /// Sustained calls per second per token (0: unlimited), shared by all its connections.
+    pub rate_per_sec: f64,
+    /// Calls a token may make at once above the sustained rate.
+    pub burst: f64,
+    /// Calls served at once by the whole server (0: unlimited).
+    pub max_concurrent: usize,
+    /// Over the global limit, refuse at once (RESOURCE_EXHAUSTED) instead of queueing.
+    pub load_shed: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            enabled: true,
+            reflection: true,
+            rate_per_sec: 1000.0,
+            burst: 2000.0,
+            max_concurrent: 512,
+            load_shed: true,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Tokens by hash, rate buckets by token id, the global concurrency permits.
+#[derive(Debug)]
+pub struct Auth {
+    pub config: AuthConfig,
+    tokens: RwLock<HashMap<String, Arc<Token>>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+    permits: Option<Arc<Semaphore>>,
+}
+
+impl Auth {
+    /// Loads the live tokens of the store.
+    pub fn new(config: AuthConfig, store: &Store) -> ApiResult<Auth> {
+        let permits =
+            (config.max_concurrent > 0).then(|| Arc::new(Semaphore::new(config.max_concurrent)));
+        let auth = Auth {
+            config,
+            tokens: RwLock::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
+            permits,
+        };
+        auth.reload(store)?;
+        Ok(auth)
+    }
+
+    /// Auth off (development and in-process tests): every caller is [`Caller::dev`].
+    pub fn dev() -> Auth {
+        Auth {
+            config: AuthConfig {
+                enabled: false,
+                ..AuthConfig::default()
+            },
+            tokens: RwLock::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
+            permits: None,
+        }
+    }
+
+    /// Re-reads the tokens after a token write (which only this server can make while it runs:
+    /// the store is locked to one process).
+    pub fn reload(&self, store: &Store) -> ApiResult<()> {
+        let mut map = HashMap::new();
+        for t in store.scan::<Token>(&[], None) {
+            let t = t?;
+            map.insert(t.hash.clone(), Arc::new(t));
+        }
+        let mut guard = self
+            .tokens
+            .write()
+            .map_err(|_| ApiError::Internal("token table poisoned".into()))?;
+        *guard = map;
+        Ok(())
+    }
+
+    /// Who presents these headers at `now`.
+    pub fn authenticate(&self, headers: &http::HeaderMap, now: Timestamp) -> ApiResult<Caller> {
+        if !self.config.enabled {
+            return Ok(Caller::dev());
+        }
+        let value = headers
+            .get(http::header::AUTHORIZATION)
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "no token: send `authorization: Bearer <token>` (peerlift token create makes one)"
+                        .into(),
+                )
+            })?
+            .to_str()
+            .map_err(|_| ApiError::Unauthenticated("the authorization header is not text".into()))?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .ok_or_else(|| {
+                ApiError::Unauthenticated(
+                    "the authorization header must be `Bearer <token>`".into(),
+                )
+            })?
+            .trim();
+        let hash = hash_secret(secret);
+        let token = self
+            .tokens
+            .read()
+            .map_err(|_| ApiError::Internal("token table poisoned".into()))?
+            .get(&hash)
+            .cloned();
+        // Unknown, revoked and expired look alike: a caller learns only that it is not let in.
+        let token = token.filter(|t| t.live(now)).ok_or_else(|| {
+            ApiError::Unauthenticated("the token is unknown, revoked or expired".into())
+        })?;
+        Ok(Caller {
+            id: token.id.clone(),
+            role: token.role,
+            scope: token.scope.clone(),
+            grants: token.grants.clone(),
+        })
+    }
+
+    /// Takes one call from the token's bucket.
+    fn take(&self, token_id: &str) -> ApiResult<()> {
+        let rate = self.config.rate_per_sec;
+        if !self.config.enabled || rate <= 0.0 {
+            return Ok(());
+        }
+        let burst = self.config.burst.max(1.0);
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .map_err(|_| ApiError::Internal("rate table poisoned".into()))?;
+        let b = buckets.entry(token_id.to_string()).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        b.tokens = (b.tokens + now.duration_since(b.at).as_secs_f64() * rate).min(burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(ApiError::ResourceExhausted(format!(
+                "token {token_id} is over its rate limit of {rate} calls per second; retry shortly"
+            )))
+        }
+    }
+
+    /// The layer's decision for one request: the caller to hand on, or a refusal.
+    fn decide(&self, path: &str, headers: &http::HeaderMap, now: Timestamp) -> Decision {
+        if path.starts_with("/grpc.health.v1.Health/") {
+            return Decision::Open;
+        }
+        if path.starts_with("/grpc.reflection.") {
+            return Decision::Open;
+        }
+        let caller = match self.authenticate(headers, now) {
+            Ok(c) => c,
+            Err(e) => return Decision::Refuse(e.into()),
+        };
+        let Some(rpc) = rpc_of(path) else {
+            if path.starts_with("/peerlift.") {
+                return Decision::Refuse(
+                    ApiError::PermissionDenied(format!("{path} is not open to any token")).into(),
+                );
+            }
+            // Not ours: tonic answers UNIMPLEMENTED.
+            return Decision::Open;
+        };
+        if !allows(caller.role, &caller.grants, &rpc) {
+            let method = path.rsplit('/').next().unwrap_or(path);
+            return Decision::Refuse(
+                ApiError::PermissionDenied(format!(
+                    "a {} token may not call {method}",
+                    caller.role.code()
+                ))
+                .into(),
+            );
+        }
+        if let Err(e) = self.take(&caller.id) {
+            return Decision::Refuse(e.into());
+        }
+        Decision::Admit(caller)
+    }
+}
+
+enum Decision {
+    Open,
+    Admit(Caller),
+    Refuse(Status),
+}
+
+/// The tower layer in front of every service (see the module doc).
+#[derive(Debug, Clone)]
+pub struct AuthLayer {
+    pub auth: Arc<Auth>,
+}
+
+impl<S> tower_layer::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            auth: self.auth.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    auth: Arc<Auth>,
+}
+
+type BoxFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
+impl<S, B> tower_service::Service<http::Request<B>> for AuthService<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<tonic::body::Body>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+    B: Send + 'static,
+{
+    type Response = http::Response<tonic::body::Body>;
+    type Error = S::Error;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        let decision = self
+            .auth
+            .decide(req.uri().path(), req.headers(), Timestamp::now());
+        let caller = match decision {
+            Decision::Refuse(status) => {
+                tracing::debug!(path = %req.uri().path(), code = ?status.code(), "call refused");
+                return Box::pin(std::future::ready(Ok(status.into_http())));
+            }
+            Decision::Open => None,
+            Decision::Admit(c) => Some(c),
+        };
+        let permit = match (&caller, &self.auth.permits) {
+            (Some(_), Some(sem)) => match sem.clone().try_acquire_owned() {
+                Ok(p) => Some(Ok(p)),
+                Err(_) if self.auth.config.load_shed => {
+                    let status: Status = ApiError::ResourceExhausted(
+                        "the server is at its concurrency limit; retry shortly".into(),
+                    )
+                    .into();
+                    return Box::pin(std::future::ready(Ok(status.into_http())));
+                }
+                Err(_) => Some(Err(sem.clone())),
+            },
+            _ => None,
+        };
+        if let Some(c) = caller {
+            req.extensions_mut().insert(c);
+        }
+        // The clone that was made ready is the one to call (tower's contract).
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let _permit = match permit {
+                Some(Ok(p)) => Some(p),
+                Some(Err(sem)) => sem.acquire_owned().await.ok(),
+                None => None,
+            };
+            inner.call(req).await
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost::Message;
+
+    /// Every RPC of the compiled protos is in the table, and nothing else is.
+    #[test]
+    fn the_table_covers_every_rpc() {
+        let fds = prost_types::FileDescriptorSet::decode(pb::FILE_DESCRIPTOR_SET)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut compiled = Vec::new();
+        for f in &fds.file {
+            for s in &f.service {
+                for m in &s.method {
+                    compiled.push(format!("/{}.{}/{}", f.package(), s.name(), m.name()));
+                }
+            }
+        }
+        compiled.sort();
+        let mut table: Vec<String> = BY_PATH.keys().cloned().collect();
+        table.sort();
+        assert_eq!(compiled, table);
+    }
+
+    #[test]
+    fn the_rate_limit_refills() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = peerlift_store::Store::open(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+        let auth = Auth::new(
+            AuthConfig {
+                rate_per_sec: 0.001,
+                burst: 3.0,
+                ..AuthConfig::default()
+            },
+            &store,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        for _ in 0..3 {
+            assert!(auth.take("t").is_ok());
+        }
+        assert!(matches!(
+            auth.take("t"),
+            Err(ApiError::ResourceExhausted(_))
+        ));
+        // Another token has its own bucket.
+        assert!(auth.take("u").is_ok());
+    }
+}
