@@ -58,6 +58,16 @@ pub type Conn = InterceptedService<Channel, Bearer>;
 #[derive(Debug, Clone, Default)]
 pub struct Bearer(Option<MetadataValue<Ascii>>);
 
+impl Bearer {
+    /// Sends `token` on every call.
+    pub fn new(token: &str) -> Result<Bearer, ClientError> {
+        format!("Bearer {}", token.trim())
+            .parse()
+            .map(|v| Bearer(Some(v)))
+            .map_err(|_| ClientError::Usage("the token is not printable ASCII".into()))
+    }
+}
+
 impl Interceptor for Bearer {
     fn call(&mut self, mut req: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
         if let Some(v) = &self.0 {
