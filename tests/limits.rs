@@ -77,3 +77,60 @@ async fn over_the_limit_is_shed_and_over_the_deadline_is_cut() {
         .unwrap();
     s.stop().await;
 }
+
+/// The global limit counts calls on every connection: with one slot held by an import on one
+/// connection, a read on another connection is refused at once.
+#[tokio::test]
+async fn the_global_concurrency_limit_spans_connections() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_with(dir.path(), |c| peerlift::config::Config {
+        max_concurrent_requests: 1,
+        ..c
+    })
+    .await;
+    municipality(&s, "m").await;
+    let other = tonic::transport::Endpoint::from_shared(s.addr.clone())
+        .unwrap()
+        .connect()
+        .await
+        .unwrap();
+    let (tx, stream) = open_import();
+    tx.send(pb::ImportRequest {
+        item: Some(pb::import_request::Item::Start(pb::ImportStart {
+            municipality_id: "m".into(),
+            strict: false,
+            dry_run: true,
+        })),
+    })
+    .await
+    .unwrap();
+    let mut importer = s.importer();
+    let held = tokio::spawn(async move { importer.import(stream).await });
+    let mut refused = None;
+    for _ in 0..400 {
+        let read = pb::municipality_service_client::MunicipalityServiceClient::new(other.clone())
+            .get_municipality(pb::GetMunicipalityRequest {
+                municipality_id: "m".into(),
+            })
+            .await;
+        if let Err(e) = read {
+            refused = Some(e);
+            break;
+        }
+        // A polling interval while the import reaches the server; nothing is timed.
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let refused = refused.expect("the import never held the slot");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(refused.message().contains("concurrency"), "{refused:?}");
+    // The import finishes when its stream ends; then calls get through again.
+    drop(tx);
+    held.await.unwrap().unwrap();
+    s.municipalities()
+        .get_municipality(pb::GetMunicipalityRequest {
+            municipality_id: "m".into(),
+        })
+        .await
+        .unwrap();
+    s.stop().await;
+}
