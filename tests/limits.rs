@@ -94,33 +94,39 @@ async fn the_global_concurrency_limit_spans_connections() {
         .connect()
         .await
         .unwrap();
-    let (tx, stream) = open_import();
-    tx.send(pb::ImportRequest {
-        item: Some(pb::import_request::Item::Start(pb::ImportStart {
-            municipality_id: "m".into(),
-            strict: false,
-            dry_run: true,
-        })),
-    })
-    .await
-    .unwrap();
-    let mut importer = s.importer();
-    let held = tokio::spawn(async move { importer.import(stream).await });
-    let mut refused = None;
-    for _ in 0..400 {
-        let read = pb::municipality_service_client::MunicipalityServiceClient::new(other.clone())
-            .get_municipality(pb::GetMunicipalityRequest {
+    // As above, a read that reaches the server before the import takes the only slot and
+    // sheds the import instead; then the import starts again.
+    let (tx, held, refused) = 'outer: loop {
+        let (tx, stream) = open_import();
+        tx.send(pb::ImportRequest {
+            item: Some(pb::import_request::Item::Start(pb::ImportStart {
                 municipality_id: "m".into(),
-            })
-            .await;
-        if let Err(e) = read {
-            refused = Some(e);
-            break;
+                strict: false,
+                dry_run: true,
+            })),
+        })
+        .await
+        .unwrap();
+        let mut importer = s.importer();
+        let held = tokio::spawn(async move { importer.import(stream).await });
+        for _ in 0..400 {
+            let read =
+                pb::municipality_service_client::MunicipalityServiceClient::new(other.clone())
+                    .get_municipality(pb::GetMunicipalityRequest {
+                        municipality_id: "m".into(),
+                    })
+                    .await;
+            if let Err(e) = read {
+                break 'outer (tx, held, e);
+            }
+            if held.is_finished() {
+                continue 'outer;
+            }
+            // A polling interval while the import reaches the server; nothing is timed.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         }
-        // A polling interval while the import reaches the server; nothing is timed.
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    let refused = refused.expect("the import never held the slot");
+        panic!("the import never held the slot");
+    };
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
     assert!(refused.message().contains("concurrency"), "{refused:?}");
     // The import finishes when its stream ends; then calls get through again.

@@ -287,8 +287,7 @@ async fn hand_made_pairs_follow_the_hard_rules() {
             request_id: String::new(),
         };
     let before = s.snapshot();
-    // Without a reason: invalid. As their own mentor, or with a mentor who does not offer the
-    // subject: refused by the hard rules. Nothing written.
+    // Without a reason, or as their own mentor: invalid. Nothing written.
     let err = mentorships(&s)
         .create_mentorship(create(&p.mentee_id, &p.subject, &p.mentor_id, ""))
         .await
@@ -298,7 +297,8 @@ async fn hand_made_pairs_follow_the_hard_rules() {
         .create_mentorship(create(&p.mentee_id, &p.subject, &p.mentee_id, "why not"))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+    assert_eq!(bad_fields(&err), ["mentor_id"]);
     assert_eq!(s.snapshot(), before);
     let ok = mentorships(&s)
         .create_mentorship(create(

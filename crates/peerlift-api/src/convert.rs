@@ -58,8 +58,10 @@ pub fn required_enum<T: Copy>(v: &mut Violations, field: &str, all: &[T], value:
 /// Parses an ISO date; records a violation on failure.
 pub fn parse_date(v: &mut Violations, field: &str, s: &str) -> Option<Date> {
     match s.parse::<Date>() {
-        Ok(d) => Some(d),
-        Err(_) => {
+        // jiff also reads a date-time as its date ("2023-01-01T10:00"), silently dropping the
+        // time the client meant: only the plain date is accepted.
+        Ok(d) if d.to_string() == s => Some(d),
+        _ => {
             v.add(field, format!("'{s}' is not a date like 2023-09-01"));
             None
         }

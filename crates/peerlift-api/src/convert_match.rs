@@ -30,6 +30,29 @@ pub fn kind_from_pb(v: i32) -> Option<MatchKind> {
     enum_from_pb(&MATCH_KINDS, v)
 }
 
+/// A required match kind of a request: unset and unknown values are told apart in the message
+/// (a client that sends 99 learns that 99 is the problem, not that it forgot the field).
+pub fn required_kind(field: &str, v: i32) -> Result<MatchKind, crate::ApiError> {
+    kind_from_pb(v).ok_or_else(|| crate::ApiError::invalid(field, unknown_value(v)))
+}
+
+/// An optional (filter) match kind: unset is None.
+pub fn optional_kind(field: &str, v: i32) -> Result<Option<MatchKind>, crate::ApiError> {
+    match v {
+        0 => Ok(None),
+        _ => required_kind(field, v).map(Some),
+    }
+}
+
+/// "must be set" for 0, "99 is not a known value" otherwise.
+pub fn unknown_value(v: i32) -> String {
+    if v == 0 {
+        "must be set".into()
+    } else {
+        format!("{v} is not a known value")
+    }
+}
+
 pub fn kind_to_pb(k: MatchKind) -> i32 {
     enum_to_pb(&MATCH_KINDS, &k)
 }

@@ -28,8 +28,13 @@ pub fn session_status_from_pb(v: i32) -> Option<SessionStatus> {
 
 /// "2026-11-26T14:00" (seconds allowed but must be zero); no offset: it is municipality time.
 pub fn parse_start(v: &mut Violations, field: &str, s: &str) -> Option<DateTime> {
+    // jiff's civil parser accepts and drops an offset or zone ("14:00+03:00", "[Europe/Paris]"):
+    // a client that sent one meant another clock, so it is refused rather than read as local.
+    let zoned = s
+        .find(['T', 't', ' '])
+        .is_some_and(|i| s[i..].contains(['+', '-', 'Z', 'z', '[']));
     match s.parse::<DateTime>() {
-        Ok(t) if t.second() == 0 && t.subsec_nanosecond() == 0 => Some(t),
+        Ok(t) if !zoned && t.second() == 0 && t.subsec_nanosecond() == 0 => Some(t),
         _ => {
             v.add(
                 field,

@@ -42,6 +42,9 @@ pub enum ApiError {
     /// A limit was reached (rate, concurrency): retry later.
     #[error("{0}")]
     ResourceExhausted(String),
+    /// A message over the size limit (as tonic reports it for unary calls).
+    #[error("{0}")]
+    OutOfRange(String),
     #[error("storage: {0}")]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -54,17 +57,81 @@ impl ApiError {
     }
 }
 
+/// Bounds on what an error carries back. The message and the details travel in HTTP/2
+/// trailers, which clients cap (16 KiB is common): an error that echoed a 1 MB value (a date
+/// that is not a date, an unknown id) broke the stream instead of saying what was wrong. So
+/// every value is clipped, and only the first violations are detailed.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+const MAX_FIELD_CHARS: usize = 160;
+const MAX_DESCRIPTION_CHARS: usize = 200;
+const MAX_VIOLATIONS: usize = 16;
+
+/// `s` in at most `max` characters (plus an ellipsis): its beginning and its end, since an
+/// echoed value usually comes first and the explanation last (`'…' is not a date like …`).
+pub fn clip(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let head: String = s.chars().take(max / 2).collect();
+    let tail: String = s.chars().skip(n - (max - max / 2)).collect();
+    format!("{head}…{tail}")
+}
+
 impl From<ApiError> for Status {
     fn from(e: ApiError) -> Status {
-        let message = e.to_string();
-        match e {
+        // Values that may come from the request are clipped before they are formatted, so
+        // the message still ends with what happened ("... not found").
+        let e = match e {
             ApiError::Invalid(v) => {
+                let total = v.0.len();
+                let mut shown = Violations(
+                    v.0.into_iter()
+                        .take(MAX_VIOLATIONS)
+                        .map(|f| peerlift_domain::FieldViolation {
+                            field: clip(&f.field, MAX_FIELD_CHARS),
+                            description: clip(&f.description, MAX_DESCRIPTION_CHARS),
+                        })
+                        .collect(),
+                );
                 let mut details = ErrorDetails::new();
-                for f in v.0 {
-                    details.add_bad_request_violation(f.field, f.description);
+                for f in &shown.0 {
+                    details.add_bad_request_violation(f.field.clone(), f.description.clone());
                 }
-                Status::with_error_details(Code::InvalidArgument, message, details)
+                let mut message = ApiError::Invalid(std::mem::take(&mut shown)).to_string();
+                if total > MAX_VIOLATIONS {
+                    message.push_str(&format!(" (and {} more)", total - MAX_VIOLATIONS));
+                }
+                return Status::with_error_details(
+                    Code::InvalidArgument,
+                    clip(&message, MAX_MESSAGE_CHARS),
+                    details,
+                );
             }
+            ApiError::NotFound { kind, id } => ApiError::NotFound {
+                kind,
+                id: clip(&id, MAX_FIELD_CHARS),
+            },
+            ApiError::AlreadyExists { kind, id } => ApiError::AlreadyExists {
+                kind,
+                id: clip(&id, MAX_FIELD_CHARS),
+            },
+            ApiError::StaleEtag {
+                kind,
+                id,
+                given,
+                current,
+            } => ApiError::StaleEtag {
+                kind,
+                id: clip(&id, MAX_FIELD_CHARS),
+                given: clip(&given, MAX_FIELD_CHARS),
+                current,
+            },
+            other => other,
+        };
+        let message = clip(&e.to_string(), MAX_MESSAGE_CHARS);
+        match e {
+            ApiError::Invalid(_) => Status::invalid_argument(message),
             ApiError::NotFound { kind, id } => Status::with_error_details(
                 Code::NotFound,
                 message,
@@ -85,6 +152,7 @@ impl From<ApiError> for Status {
             ApiError::Unauthenticated(_) => Status::unauthenticated(message),
             ApiError::PermissionDenied(_) => Status::permission_denied(message),
             ApiError::ResourceExhausted(_) => Status::resource_exhausted(message),
+            ApiError::OutOfRange(_) => Status::out_of_range(message),
             ApiError::Store(StoreError::Locked { .. }) => Status::unavailable(message),
             ApiError::Store(_) | ApiError::Internal(_) => {
                 tracing::error!(error = %message, "internal error");
@@ -95,3 +163,33 @@ impl From<ApiError> for Status {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_keeps_both_ends() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("abcdefghij", 4), "ab…ij");
+        assert_eq!(clip("жжжжжжж", 2), "ж…ж");
+    }
+
+    #[test]
+    fn huge_errors_are_bounded() {
+        let mut v = Violations::new();
+        for i in 0..1000 {
+            v.add(format!("f{i}.{}", "x".repeat(10_000)), "y".repeat(10_000));
+        }
+        let st = Status::from(ApiError::Invalid(v));
+        assert!(st.message().chars().count() <= MAX_MESSAGE_CHARS + 1);
+        assert!(st.message().ends_with("(and 984 more)"), "{}", st.message());
+        assert!(st.details().len() < 8 * 1024, "{}", st.details().len());
+        let st = Status::from(ApiError::NotFound {
+            kind: "teacher",
+            id: "z".repeat(1 << 20),
+        });
+        assert!(st.message().ends_with("' not found"), "{}", st.message());
+        assert!(st.message().len() < 1024);
+    }
+}

@@ -104,6 +104,8 @@ pub struct Importer<'s> {
     overlay: Overlay,
     report: Report,
     last_kind: Option<FileKind>,
+    /// The name of this import's municipality file, if it had one.
+    municipality_file: Option<String>,
 }
 
 impl std::fmt::Debug for Importer<'_> {
@@ -129,6 +131,7 @@ impl<'s> Importer<'s> {
             overlay: Overlay::default(),
             report: Report::default(),
             last_kind: None,
+            municipality_file: None,
         })
     }
 
@@ -153,7 +156,27 @@ impl<'s> Importer<'s> {
             }
         }
         self.last_kind = Some(kind);
+        if kind == FileKind::Municipality {
+            self.municipality_file = Some(file_name.to_string());
+        }
         if kind != FileKind::Municipality && self.municipality.is_none() {
+            // When this import sent the municipality and its row was rejected, that row is
+            // the problem: say which, rather than a bare "not found" that hides the report.
+            let rejected = self
+                .municipality_file
+                .as_ref()
+                .and_then(|f| self.report.errors.iter().find(|e| &e.file_name == f));
+            if let Some(e) = rejected {
+                return Err(ApiError::FailedPrecondition(format!(
+                    "municipality '{}' does not exist and its row was rejected ({} line {}{}: {}), so {} cannot be imported",
+                    self.opts.municipality_id,
+                    e.file_name,
+                    e.line,
+                    if e.field.is_empty() { String::new() } else { format!(", {}", e.field) },
+                    e.reason,
+                    file_name
+                )));
+            }
             return Err(ApiError::NotFound {
                 kind: "municipality",
                 id: self.opts.municipality_id.clone(),

@@ -278,8 +278,28 @@ pub fn page_size(requested: i32) -> ApiResult<usize> {
     }
 }
 
-/// Page tokens are the hex of the last key a page walked, tagged by the walk, so the next
-/// page resumes right after it even when records were added or removed in between.
+/// The tags of page tokens: one per list walk in the whole API, so a token is accepted only
+/// by the list (and the index) that issued it. With a tag per call site alone, a token of the
+/// teacher list passed to the school list had the right tag and prefix, and resumed at a
+/// foreign key: a wrong page instead of an error.
+pub mod walk {
+    pub const MUNICIPALITIES: u8 = 0x01;
+    pub const SCHOOLS: u8 = 0x02;
+    pub const TEACHERS: u8 = 0x03;
+    pub const TEACHERS_BY_SCHOOL: u8 = 0x04;
+    pub const PROFILES: u8 = 0x05;
+    pub const DIAGNOSTICS: u8 = 0x06;
+    pub const DIAGNOSTICS_BY_TEACHER: u8 = 0x07;
+    pub const MENTORSHIPS: u8 = 0x08;
+    pub const SESSIONS_BY_MENTORSHIP: u8 = 0x09;
+    pub const SESSIONS_BY_PARTICIPANT: u8 = 0x0a;
+    pub const SESSIONS_BY_SCHOOL: u8 = 0x0b;
+    pub const SESSIONS_BY_START: u8 = 0x0c;
+    pub const AUDIT: u8 = 0x0d;
+}
+
+/// Page tokens are the hex of the last key a page walked, tagged by the walk (see [`walk`]),
+/// so the next page resumes right after it even when records were added or removed in between.
 pub fn encode_token(walk: u8, last_key: &[u8]) -> String {
     let mut s = format!("{walk:02x}");
     for b in last_key {

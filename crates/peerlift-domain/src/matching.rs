@@ -151,9 +151,25 @@ impl Veto {
         let mut v = Violations::new();
         check_id(&mut v, "mentee_id", &self.mentee_id);
         check_id(&mut v, "mentor_id", &self.mentor_id);
-        text(&mut v, "reason", &self.reason, false, 500);
+        // A pair of one with itself is never proposed, so vetoing it means nothing: a caller
+        // who sends one has mixed up the ids.
+        if !self.mentor_id.is_empty() && self.mentor_id == self.mentee_id {
+            v.add("mentor_id", "must differ from mentee_id");
+        }
+        text(&mut v, "reason", &self.reason, false, MAX_REASON_CHARS);
         v.into_result()
     }
+}
+
+/// Longest reason a person types: why a pair is made by hand or vetoed, why a mentorship or a
+/// session ends, a note on a run's approval.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Checks a typed reason or note (already trimmed by the caller): present when `required`, at
+/// most [`MAX_REASON_CHARS`], no control characters. The same rule as every other free-text
+/// field, for the request fields that are stored without a record-level `validate`.
+pub fn check_reason(v: &mut Violations, field: &str, reason: &str, required: bool) {
+    text(v, field, reason, required, MAX_REASON_CHARS);
 }
 
 /// Every term of an arc's score, in integer points. Defaults are documented in README.md

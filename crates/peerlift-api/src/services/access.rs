@@ -12,7 +12,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::pb;
 use crate::pb::audit_service_server::AuditService;
 use crate::pb::token_service_server::TokenService;
-use crate::state::{self, page, page_size, AppState};
+use crate::state::{self, page, page_size, walk, AppState};
 
 /// What a new token is to be.
 #[derive(Debug, Clone)]
@@ -299,12 +299,12 @@ impl AuditService for AuditApi {
             .state
             .read(move |s| {
                 let p = prefix(&[&r.municipality_id]);
-                let after = state::decode_token(&r.page_token, 1, &p)?;
+                let after = state::decode_token(&r.page_token, walk::AUDIT, &p)?;
                 let iter = s.scan::<AuditEntry>(&p, after.as_deref()).map(|x| {
                     x.map(|x| (peerlift_store::Record::key(&x), x))
                         .map_err(ApiError::from)
                 });
-                page(iter, size, 1, |x: &AuditEntry| {
+                page(iter, size, walk::AUDIT, |x: &AuditEntry| {
                     start.is_none_or(|s| x.time >= s) && end.is_none_or(|e| x.time < e)
                 })
             })

@@ -10,7 +10,7 @@ use crate::convert::{diagnostic_from_pb, diagnostic_to_pb, parse_date};
 use crate::error::ApiError;
 use crate::pb;
 use crate::pb::diagnostic_service_server::DiagnosticService;
-use crate::state::{self, check_etag, page, page_size, AppState};
+use crate::state::{self, check_etag, page, page_size, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct DiagnosticApi {
@@ -112,15 +112,16 @@ impl DiagnosticService for DiagnosticApi {
                 };
                 if r.teacher_id.is_empty() {
                     let p = prefix(&[&r.municipality_id]);
-                    let after = state::decode_token(&r.page_token, 1, &p)?;
+                    let after = state::decode_token(&r.page_token, walk::DIAGNOSTICS, &p)?;
                     let iter = s
                         .scan::<Diagnostic>(&p, after.as_deref())
                         .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                    page(iter, size, 1, keep)
+                    page(iter, size, walk::DIAGNOSTICS, keep)
                 } else {
                     // One teacher's records, in date order, through the index.
                     let p = prefix(&[&r.municipality_id, &r.teacher_id]);
-                    let after = state::decode_token(&r.page_token, 2, &p)?;
+                    let after =
+                        state::decode_token(&r.page_token, walk::DIAGNOSTICS_BY_TEACHER, &p)?;
                     let iter = state::index_walk::<Diagnostic>(
                         s,
                         TreeId::DiagnosticsByTeacher,
@@ -128,7 +129,7 @@ impl DiagnosticService for DiagnosticApi {
                         after.as_deref(),
                         &r.municipality_id,
                     );
-                    page(iter, size, 2, keep)
+                    page(iter, size, walk::DIAGNOSTICS_BY_TEACHER, keep)
                 }
             })
             .await?;

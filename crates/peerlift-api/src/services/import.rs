@@ -78,7 +78,15 @@ impl ImportService for ImportApi {
                     buf: Vec::new(),
                     pos: 0,
                 };
-                importer.import_file(kind, &name, reader)?;
+                if let Err(e) = importer.import_file(kind, &name, reader) {
+                    // The reader saw the stream fail and the importer says "reading failed";
+                    // a failure that is the client's data (a chunk over the size limit) says
+                    // better what happened, with its own code.
+                    return Err(match incoming.peeked.take() {
+                        Some(Feed::Fail(f)) if !matches!(f, ApiError::Cancelled(_)) => f,
+                        _ => e,
+                    });
+                }
             }
             importer.finish()
         });
@@ -105,12 +113,20 @@ impl ImportService for ImportApi {
                     break;
                 }
                 Err(status) => {
-                    let _ = tx
-                        .send(Feed::Fail(ApiError::Cancelled(format!(
+                    // tonic reports a message over the server's limit as OUT_OF_RANGE, as it
+                    // does for unary calls: that is the client's chunk, not a broken stream.
+                    let e = if status.code() == tonic::Code::OutOfRange {
+                        ApiError::OutOfRange(format!(
+                            "an import chunk is too large ({}); send chunks of at most a few MiB",
+                            status.message()
+                        ))
+                    } else {
+                        ApiError::Cancelled(format!(
                             "the import stream broke: {}",
                             status.message()
-                        ))))
-                        .await;
+                        ))
+                    };
+                    let _ = tx.send(Feed::Fail(e)).await;
                     break;
                 }
             };

@@ -12,7 +12,8 @@ use tonic::{Request, Response, Status};
 
 use super::check_id;
 use crate::convert_match::{
-    kind_from_pb, mentorship_to_pb, policy_from_pb, run_status_from_pb, run_to_pb, weights_from_pb,
+    mentorship_to_pb, optional_kind, policy_from_pb, required_kind, run_status_from_pb, run_to_pb,
+    weights_from_pb,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
@@ -229,8 +230,22 @@ pub fn apply_run(
         else {
             continue;
         };
+        let end = today_in(&e.municipality_id)?;
+        // An effective date is the caller's: it must not end a mentorship before it began
+        // (that would store an end before the start). Without one, "today" can only be
+        // earlier when the mentorship was approved with a future date; the end is then
+        // clamped to its start rather than failing a nightly run the caller did not date.
+        if effective.is_some() && end < ms.started_on {
+            return Err(ApiError::invalid(
+                "effective_date",
+                format!(
+                    "is {end}, but run {} ends mentorship {}, which began on {}: use a date on or after it",
+                    run.id, ms.id, ms.started_on
+                ),
+            ));
+        }
         ms.status = MentorshipStatus::Ended;
-        ms.ended_on = Some(today_in(&e.municipality_id)?);
+        ms.ended_on = Some(end.max(ms.started_on));
         ms.end_reason = format!("run {}: {}", run.id, e.reason);
         ms.meta = ms.meta.next(now);
         b.put(&ms)?;
@@ -295,6 +310,15 @@ pub fn apply_run(
     Ok((created, ended))
 }
 
+/// The optional note of an approval or rejection is stored with the run: bounded like any
+/// typed text.
+fn check_note(note: &str) -> ApiResult<()> {
+    let mut v = peerlift_domain::Violations::new();
+    // Checked trimmed: surrounding whitespace was always accepted and stays so.
+    peerlift_domain::check_reason(&mut v, "note", note.trim(), false);
+    v.into_result().map_err(ApiError::Invalid)
+}
+
 #[tonic::async_trait]
 impl MatchingService for MatchingApi {
     async fn run_matching(
@@ -302,7 +326,7 @@ impl MatchingService for MatchingApi {
         req: Request<pb::RunMatchingRequest>,
     ) -> Result<Response<pb::RunMatchingResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
-        let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        let kind = required_kind("kind", r.kind)?;
         // A region's run: every municipality of the region in one snapshot; pairs across
         // municipalities are online only (the matcher's rule).
         let scope = match (r.region.is_empty(), r.municipality_id.is_empty()) {
@@ -391,10 +415,7 @@ impl MatchingService for MatchingApi {
     ) -> Result<Response<pb::ListMatchRunsResponse>, Status> {
         let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
-        let kind = match r.kind {
-            0 => None,
-            k => Some(kind_from_pb(k).ok_or_else(|| ApiError::invalid("kind", "unknown kind"))?),
-        };
+        let kind = optional_kind("kind", r.kind)?;
         let status = match r.status {
             0 => None,
             x => Some(
@@ -452,11 +473,18 @@ impl MatchingService for MatchingApi {
     ) -> Result<Response<pb::ApproveMatchRunResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
         check_id("run_id", &r.run_id)?;
+        check_note(&r.note)?;
         let effective = match r.effective_date.as_str() {
             "" => None,
-            d => Some(d.parse::<jiff::civil::Date>().map_err(|_| {
-                ApiError::invalid("effective_date", "must be a date such as 2022-11-01")
-            })?),
+            // Only a plain date (jiff would also read a date-time and drop its time).
+            d => Some(
+                d.parse::<jiff::civil::Date>()
+                    .ok()
+                    .filter(|x| x.to_string() == d)
+                    .ok_or_else(|| {
+                        ApiError::invalid("effective_date", "must be a date such as 2022-11-01")
+                    })?,
+            ),
         };
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
@@ -490,6 +518,7 @@ impl MatchingService for MatchingApi {
     ) -> Result<Response<pb::MatchRun>, Status> {
         let (caller, r) = self.state.admit(req).await?;
         check_id("run_id", &r.run_id)?;
+        check_note(&r.note)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self

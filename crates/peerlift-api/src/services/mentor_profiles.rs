@@ -9,7 +9,7 @@ use crate::convert::{mentor_profile_from_pb, mentor_profile_to_pb};
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
 use crate::pb::mentor_profile_service_server::MentorProfileService;
-use crate::state::{self, check_etag, page, page_size, AppState};
+use crate::state::{self, check_etag, page, page_size, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct MentorProfileApi {
@@ -107,11 +107,11 @@ impl MentorProfileService for MentorProfileApi {
             .read(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
-                let after = state::decode_token(&r.page_token, 1, &p)?;
+                let after = state::decode_token(&r.page_token, walk::PROFILES, &p)?;
                 let iter = s
                     .scan::<MentorProfile>(&p, after.as_deref())
                     .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                page(iter, size, 1, |x: &MentorProfile| {
+                page(iter, size, walk::PROFILES, |x: &MentorProfile| {
                     (r.subject.is_empty() || x.subjects.contains(&r.subject))
                         && (r.direction.is_empty() || x.directions.contains(&r.direction))
                         && mode.is_none_or(|m| x.modes.contains(&m))

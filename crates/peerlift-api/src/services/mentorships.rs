@@ -10,12 +10,15 @@ use tonic::{Request, Response, Status};
 
 use super::check_id;
 use super::matching::load_snapshot;
+use super::mentor_profiles::check_teacher;
 use crate::auth::Caller;
-use crate::convert_match::{kind_from_pb, mentorship_status_from_pb, mentorship_to_pb, veto_to_pb};
+use crate::convert_match::{
+    mentorship_status_from_pb, mentorship_to_pb, optional_kind, required_kind, veto_to_pb,
+};
 use crate::error::ApiError;
 use crate::pb;
 use crate::pb::mentorship_service_server::MentorshipService;
-use crate::state::{self, check_etag, page, page_size, today, AppState};
+use crate::state::{self, check_etag, page, page_size, today, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct MentorshipApi {
@@ -78,10 +81,7 @@ impl MentorshipService for MentorshipApi {
     ) -> Result<Response<pb::ListMentorshipsResponse>, Status> {
         let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
-        let kind = match r.kind {
-            0 => None,
-            k => Some(kind_from_pb(k).ok_or_else(|| ApiError::invalid("kind", "unknown kind"))?),
-        };
+        let kind = optional_kind("kind", r.kind)?;
         let status = match r.status {
             0 => None,
             x => Some(
@@ -94,11 +94,11 @@ impl MentorshipService for MentorshipApi {
             .read(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
-                let after = state::decode_token(&r.page_token, 1, &p)?;
+                let after = state::decode_token(&r.page_token, walk::MENTORSHIPS, &p)?;
                 let iter = s
                     .scan::<Mentorship>(&p, after.as_deref())
                     .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                page(iter, size, 1, |m: &Mentorship| {
+                page(iter, size, walk::MENTORSHIPS, |m: &Mentorship| {
                     kind.is_none_or(|k| m.kind == k)
                         && status.is_none_or(|st| m.status == st)
                         && (r.mentee_id.is_empty() || m.mentee_id == r.mentee_id)
@@ -135,7 +135,7 @@ impl MentorshipService for MentorshipApi {
         req: Request<pb::CreateMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
         let (caller, r) = self.state.admit(req).await?;
-        let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        let kind = required_kind("kind", r.kind)?;
         if matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups) {
             return Err(ApiError::invalid(
                 "kind",
@@ -146,8 +146,19 @@ impl MentorshipService for MentorshipApi {
         let mut v = Violations::new();
         peerlift_domain::ids::check_id(&mut v, "mentee_id", &r.mentee_id);
         peerlift_domain::ids::check_id(&mut v, "mentor_id", &r.mentor_id);
+        // A mentorship of one with itself (a cycle) is refused here, whatever the kind, rather
+        // than by whichever hard rule happens to notice it first.
+        if !r.mentee_id.is_empty() && r.mentor_id == r.mentee_id {
+            v.add(
+                "mentor_id",
+                "must differ from mentee_id: nobody mentors themselves",
+            );
+        }
         if r.reason.trim().is_empty() {
             v.add("reason", "say why the pair is made by hand");
+        } else {
+            // The reason is stored in the mentorship (its origin): bounded like any typed text.
+            peerlift_domain::check_reason(&mut v, "reason", r.reason.trim(), true);
         }
         if kind != MatchKind::SchoolPartnerships && r.subject.is_empty() {
             v.add(
@@ -171,6 +182,10 @@ impl MentorshipService for MentorshipApi {
                     let (snap, _) = load_snapshot(s, &m.id)?;
                     let (mode, score, ptype) = match kind {
                         MatchKind::TeacherPairs => {
+                            // Unknown teachers are bad references in the request, named like
+                            // every other reference field, not a hard rule of the pair.
+                            check_teacher(s, "mentee_id", &m.id, &r.mentee_id)?;
+                            check_teacher(s, "mentor_id", &m.id, &r.mentor_id)?;
                             let p = peerlift_match::pairs::check_teacher_pair(
                                 &snap,
                                 &Default::default(),
@@ -201,10 +216,16 @@ impl MentorshipService for MentorshipApi {
                         }
                         MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
                             let school = |id: &str| s.get::<School>(&key(&[&m.id, id]));
+                            let no_school = |field: &str, id: &str| {
+                                ApiError::invalid(
+                                    field,
+                                    format!("no school '{id}' in municipality '{}'", m.id),
+                                )
+                            };
                             let mentee = school(&r.mentee_id)?
-                                .ok_or_else(|| ApiError::invalid("mentee_id", "no such school"))?;
+                                .ok_or_else(|| no_school("mentee_id", &r.mentee_id))?;
                             let mentor = school(&r.mentor_id)?
-                                .ok_or_else(|| ApiError::invalid("mentor_id", "no such school"))?;
+                                .ok_or_else(|| no_school("mentor_id", &r.mentor_id))?;
                             if mentee.id == mentor.id {
                                 return Err(ApiError::invalid(
                                     "mentor_id",
@@ -318,6 +339,10 @@ impl MentorshipService for MentorshipApi {
         if r.reason.trim().is_empty() {
             return Err(ApiError::invalid("reason", "say why the mentorship ends").into());
         }
+        // Stored as the end reason: bounded like any typed text.
+        let mut v = Violations::new();
+        peerlift_domain::check_reason(&mut v, "reason", r.reason.trim(), true);
+        v.into_result().map_err(ApiError::Invalid)?;
         let reason = r.reason.trim().to_string();
         let state = self.state.clone();
         let lock = pb::LockMentorshipRequest {
@@ -349,7 +374,7 @@ impl MentorshipService for MentorshipApi {
         req: Request<pb::VetoPairRequest>,
     ) -> Result<Response<pb::VetoPairResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
-        let kind = kind_from_pb(r.kind).ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
+        let kind = required_kind("kind", r.kind)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self

@@ -8,7 +8,7 @@ use crate::convert::{municipality_from_pb, municipality_to_pb};
 use crate::error::ApiError;
 use crate::pb;
 use crate::pb::municipality_service_server::MunicipalityService;
-use crate::state::{self, check_etag, page, page_size, AppState};
+use crate::state::{self, check_etag, page, page_size, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct MunicipalityApi {
@@ -72,7 +72,7 @@ impl MunicipalityService for MunicipalityApi {
     ) -> Result<Response<pb::ListMunicipalitiesResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
-        let after = state::decode_token(&r.page_token, 1, &[])?;
+        let after = state::decode_token(&r.page_token, walk::MUNICIPALITIES, &[])?;
         let (items, next) = self
             .state
             .read(move |s| {
@@ -80,7 +80,7 @@ impl MunicipalityService for MunicipalityApi {
                     .scan::<Municipality>(&[], after.as_deref())
                     .map(|m| m.map(|m| (key(&[&m.id]), m)).map_err(ApiError::from));
                 // A scoped token lists only what it may read.
-                page(iter, size, 1, |m| {
+                page(iter, size, walk::MUNICIPALITIES, |m| {
                     (r.region.is_empty() || m.region == r.region)
                         && caller.scope.covers(&m.id, Some(&m.region))
                 })

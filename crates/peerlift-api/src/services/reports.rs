@@ -68,6 +68,7 @@ fn date_range(r: &pb::ReportRequest) -> ApiResult<(Option<Date>, Option<Date>)> 
     let to = (!r.to.is_empty())
         .then(|| parse_date(&mut v, "to", &r.to))
         .flatten();
+    super::sessions::check_range(&mut v, from, to);
     v.into_result().map_err(ApiError::Invalid)?;
     Ok((from, to))
 }

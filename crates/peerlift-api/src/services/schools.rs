@@ -8,7 +8,7 @@ use crate::convert::{enum_from_pb, school_from_pb, school_to_pb};
 use crate::error::ApiError;
 use crate::pb;
 use crate::pb::school_service_server::SchoolService;
-use crate::state::{self, check_etag, page, page_size, today, AppState};
+use crate::state::{self, check_etag, page, page_size, today, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct SchoolApi {
@@ -101,11 +101,11 @@ impl SchoolService for SchoolApi {
             .read(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
-                let after = state::decode_token(&r.page_token, 1, &p)?;
+                let after = state::decode_token(&r.page_token, walk::SCHOOLS, &p)?;
                 let iter = s
                     .scan::<School>(&p, after.as_deref())
                     .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                page(iter, size, 1, |x: &School| {
+                page(iter, size, walk::SCHOOLS, |x: &School| {
                     (statuses.is_empty() || statuses.contains(&x.status))
                         && kind.is_none_or(|k| x.kind == k)
                         && flag.is_none_or(|f| x.flags.contains(&f))

@@ -24,7 +24,7 @@ use crate::convert_sessions::{
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
 use crate::pb::session_service_server::SessionService;
-use crate::state::{self, check_etag, index_walk, page, page_size, today, AppState};
+use crate::state::{self, check_etag, index_walk, page, page_size, today, walk, AppState};
 
 /// Longest horizon a proposal may cover.
 pub const MAX_WEEKS: u32 = 26;
@@ -167,6 +167,16 @@ impl<'a> Places<'a> {
             }
         }
         Ok(out)
+    }
+}
+
+/// A date range `[from, to)` whose end comes before its start selects nothing: that is a
+/// mistake in the request (swapped dates), not an empty answer. Shared with the reports.
+pub(crate) fn check_range(v: &mut Violations, from: Option<Date>, to: Option<Date>) {
+    if let (Some(f), Some(t)) = (from, to) {
+        if t < f {
+            v.add("to", format!("{t} is before from ({f}): swap them?"));
+        }
     }
 }
 
@@ -554,13 +564,18 @@ impl SessionService for SessionApi {
                 ApiError::invalid("reason", "must say why the session is cancelled").into(),
             );
         }
+        // Checked here under the request's own field name (the record would call it
+        // `status_reason`), before anything is read.
+        let mut v = Violations::new();
+        peerlift_domain::check_reason(&mut v, "reason", r.reason.trim(), true);
+        v.into_result().map_err(ApiError::Invalid)?;
         let ids = (
             r.municipality_id.clone(),
             r.session_id.clone(),
             r.etag.clone(),
             r.request_id.clone(),
         );
-        let reason = r.reason.clone();
+        let reason = r.reason.trim().to_string();
         let out = self
             .modify(&caller, "CancelSession", ids, r, move |_, _, x, _| {
                 if x.status != SessionStatus::Planned {
@@ -591,6 +606,8 @@ impl SessionService for SessionApi {
         if outcome == SessionStatus::Missed {
             if r.reason.trim().is_empty() {
                 v.add("reason", "must say why the session did not take place");
+            } else {
+                peerlift_domain::check_reason(&mut v, "reason", r.reason.trim(), true);
             }
             if !r.attended.is_empty() {
                 v.add("attended", "a missed session has no attendance");
@@ -603,7 +620,7 @@ impl SessionService for SessionApi {
             r.etag.clone(),
             r.request_id.clone(),
         );
-        let (attended, reason) = (r.attended.clone(), r.reason.clone());
+        let (attended, reason) = (r.attended.clone(), r.reason.trim().to_string());
         let out = self
             .modify(&caller, "RecordSession", ids, r, move |_, m, x, now| {
                 let allowed = x.status == SessionStatus::Planned
@@ -657,6 +674,7 @@ impl SessionService for SessionApi {
         let to = (!r.to.is_empty())
             .then(|| parse_date(&mut v, "to", &r.to))
             .flatten();
+        check_range(&mut v, from, to);
         let status = match r.status {
             0 => None,
             x => {
@@ -694,20 +712,32 @@ impl SessionService for SessionApi {
                     let person = [&r.mentor_id, &r.mentee_id, &r.participant_id]
                         .into_iter()
                         .find(|x| !x.is_empty());
-                    let (walk, tree, pre) = if !r.mentorship_id.is_empty() {
+                    let (tag, tree, pre) = if !r.mentorship_id.is_empty() {
                         (
-                            1,
+                            walk::SESSIONS_BY_MENTORSHIP,
                             TreeId::SessionsByMentorship,
                             prefix(&[muni, &r.mentorship_id]),
                         )
                     } else if let Some(p) = person {
-                        (2, TreeId::SessionsByParticipant, prefix(&[muni, p]))
+                        (
+                            walk::SESSIONS_BY_PARTICIPANT,
+                            TreeId::SessionsByParticipant,
+                            prefix(&[muni, p]),
+                        )
                     } else if !r.school_id.is_empty() {
-                        (3, TreeId::SessionsBySchool, prefix(&[muni, &r.school_id]))
+                        (
+                            walk::SESSIONS_BY_SCHOOL,
+                            TreeId::SessionsBySchool,
+                            prefix(&[muni, &r.school_id]),
+                        )
                     } else {
-                        (4, TreeId::SessionsByStart, prefix(&[muni]))
+                        (
+                            walk::SESSIONS_BY_START,
+                            TreeId::SessionsByStart,
+                            prefix(&[muni]),
+                        )
                     };
-                    let token = state::decode_token(&r.page_token, walk, &pre)?;
+                    let token = state::decode_token(&r.page_token, tag, &pre)?;
                     // The index is in start order: begin at `from`, stop at `to`.
                     let after = token.or_else(|| {
                         from.map(|f| {
@@ -721,7 +751,7 @@ impl SessionService for SessionApi {
                             Ok((_, x)) => to.is_none_or(|t| x.start.date() < t),
                             Err(_) => true,
                         });
-                    page(iter, size, walk, |x: &Session| {
+                    page(iter, size, tag, |x: &Session| {
                         status.is_none_or(|st| x.status == st)
                             && (r.mentor_id.is_empty() || x.mentor_id == r.mentor_id)
                             && (r.mentee_id.is_empty() || x.mentee_ids.contains(&r.mentee_id))

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::pb;
 use crate::pb::delete_teacher_response::Outcome;
 use crate::pb::teacher_service_server::TeacherService;
-use crate::state::{self, check_etag, page, page_size, AppState};
+use crate::state::{self, check_etag, page, page_size, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct TeacherApi {
@@ -125,15 +125,15 @@ impl TeacherService for TeacherApi {
                 };
                 if r.school_id.is_empty() {
                     let p = prefix(&[&r.municipality_id]);
-                    let after = state::decode_token(&r.page_token, 1, &p)?;
+                    let after = state::decode_token(&r.page_token, walk::TEACHERS, &p)?;
                     let iter = s
                         .scan::<Teacher>(&p, after.as_deref())
                         .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                    page(iter, size, 1, keep)
+                    page(iter, size, walk::TEACHERS, keep)
                 } else {
                     // Walk the school index instead of every teacher of the municipality.
                     let p = prefix(&[&r.municipality_id, &r.school_id]);
-                    let after = state::decode_token(&r.page_token, 2, &p)?;
+                    let after = state::decode_token(&r.page_token, walk::TEACHERS_BY_SCHOOL, &p)?;
                     let iter = state::index_walk::<Teacher>(
                         s,
                         TreeId::TeachersBySchool,
@@ -141,7 +141,7 @@ impl TeacherService for TeacherApi {
                         after.as_deref(),
                         &r.municipality_id,
                     );
-                    page(iter, size, 2, keep)
+                    page(iter, size, walk::TEACHERS_BY_SCHOOL, keep)
                 }
             })
             .await?;
