@@ -271,3 +271,40 @@ pub async fn erase_teacher(
     );
     Ok(())
 }
+
+/// Writes the pseudonymised export of a municipality into `out` (one CSV file each).
+pub async fn export(
+    channel: Conn,
+    municipality: String,
+    from: String,
+    to: String,
+    out: &Path,
+) -> Result<(), ClientError> {
+    let files = pb::report_service_client::ReportServiceClient::new(channel)
+        .export_pseudonymised(pb::ReportRequest {
+            municipality_id: municipality,
+            from,
+            to,
+        })
+        .await?
+        .into_inner()
+        .files;
+    std::fs::create_dir_all(out).map_err(|source| ClientError::Io {
+        path: out.display().to_string(),
+        source,
+    })?;
+    for f in files {
+        // Names come from the server: keep only the file name, never a path.
+        let name = Path::new(&f.name)
+            .file_name()
+            .map(|n| n.to_owned())
+            .ok_or_else(|| ClientError::Usage(format!("bad file name {}", f.name)))?;
+        let path = out.join(name);
+        std::fs::write(&path, f.csv).map_err(|source| ClientError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}

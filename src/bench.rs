@@ -287,23 +287,12 @@ pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
     let data = dir.join("data");
     let csv = dir.join("csv");
     synth::write(Scale::Municipality, seed, &csv, |_, _| {}).map_err(|e| err(&e))?;
-    let store = std::sync::Arc::new(peerlift_store::Store::open(&data).map_err(|e| err(&e))?);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .map_err(|e| err(&e))?;
-    let addr = format!("http://{}", listener.local_addr().map_err(|e| err(&e))?);
     let config = crate::config::Config {
         data_dir: data.clone(),
         insecure_no_auth: true,
         ..crate::config::Config::default()
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        crate::server::serve(&config, store, listener, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let (addr, stop, server) = start_server(config).await?;
     let ch = crate::client::connect(&addr).await.map_err(|e| err(&e))?;
     crate::client::import(
         ch.clone(),
@@ -433,8 +422,37 @@ pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
     Ok(f)
 }
 
+/// Serves `config` (its store in `config.data_dir`) on 127.0.0.1:0 in this process: the
+/// address, the stop signal and the server task.
+pub(crate) async fn start_server(
+    config: crate::config::Config,
+) -> Result<
+    (
+        String,
+        tokio::sync::oneshot::Sender<()>,
+        tokio::task::JoinHandle<Result<(), crate::server::ServeError>>,
+    ),
+    String,
+> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let store =
+        std::sync::Arc::new(peerlift_store::Store::open(&config.data_dir).map_err(|e| err(&e))?);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| err(&e))?;
+    let addr = format!("http://{}", listener.local_addr().map_err(|e| err(&e))?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        crate::server::serve(&config, store, listener, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Ok((addr, stop, server))
+}
+
 /// A fresh directory under the system temp dir for one benchmark run.
-fn tempfile_dir() -> Result<std::path::PathBuf, String> {
+pub(crate) fn tempfile_dir() -> Result<std::path::PathBuf, String> {
     let dir = std::env::temp_dir().join(format!("peerlift-bench-{}", std::process::id()));
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| e.to_string())?;

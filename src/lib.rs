@@ -8,6 +8,7 @@ pub mod client;
 pub mod config;
 pub mod gen;
 pub mod ics;
+pub mod loadtest;
 pub mod match_cli;
 pub mod network_cli;
 pub mod rematch_cli;

@@ -156,6 +156,23 @@ enum Command {
         #[arg(long, default_value_t = 1000)]
         limit: usize,
     },
+    /// Export a municipality's data for sharing: CSV files with teachers pseudonymised (stable
+    /// keyed pseudonyms, no names, no free text).
+    Export {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Directory to write teachers.csv, diagnostics.csv, mentorships.csv, sessions.csv.
+        #[arg(long)]
+        out: PathBuf,
+        /// Sessions from this date.
+        #[arg(long, default_value = "")]
+        from: String,
+        /// Sessions before this date.
+        #[arg(long, default_value = "")]
+        to: String,
+    },
     /// Erase a departed teacher's personal data (name, free-text notes), keeping the
     /// anonymous history that reports count.
     EraseTeacher {
@@ -430,6 +447,23 @@ enum Command {
         /// solve.
         #[arg(long)]
         rematch: bool,
+    },
+    /// Drive many concurrent clients against a local server (auth and limits on) for a
+    /// bounded time, with a rematch in the middle; prints throughput, p50/p99 and errors.
+    Loadtest {
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Closed-loop reading clients, each with its own token.
+        #[arg(long, default_value_t = 32)]
+        readers: usize,
+        /// Closed-loop writing clients.
+        #[arg(long, default_value_t = 2)]
+        writers: usize,
+        /// TCP connections the clients share.
+        #[arg(long, default_value_t = 8)]
+        connections: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
     },
     /// Generate example data.
     Gen {
@@ -1120,6 +1154,19 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Export {
+            remote,
+            scope,
+            out,
+            from,
+            to,
+        } => {
+            let ch = connect(&remote).await?;
+            peerlift::access_cli::export(ch, scope.municipality, from, to, &out)
+                .await
+                .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::EraseTeacher {
             remote,
             scope,
@@ -1129,6 +1176,25 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             peerlift::access_cli::erase_teacher(ch, scope.municipality, teacher)
                 .await
                 .map_err(|e| e.to_string())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Loadtest {
+            seconds,
+            readers,
+            writers,
+            connections,
+            seed,
+        } => {
+            init_logging(LogFormat::Text, "warn");
+            let o = peerlift::loadtest::Options {
+                seconds: seconds.max(2),
+                readers,
+                writers,
+                connections,
+                seed,
+            };
+            let r = peerlift::loadtest::run(o.clone(), |m| eprintln!("{m}")).await?;
+            peerlift::loadtest::print(&o, &r);
             Ok(ExitCode::SUCCESS)
         }
         Command::Rematch { remote, scope, now } => {

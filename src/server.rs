@@ -136,6 +136,9 @@ pub async fn serve(
         .map_err(|e| ServeError::Auth(e.to_string()))?
         .map_err(|e| ServeError::Auth(e.to_string()))?;
     let auth = Arc::new(auth);
+    if !config.insecure_no_auth {
+        first_admin_token(config, &store, &auth).await?;
+    }
     let state = AppState::new(store.clone(), auth.clone());
     // Rematches a stop interrupted are marked failed before anything else can run, and retried
     // by the scheduler.
@@ -351,6 +354,66 @@ pub async fn serve(
     }
     result?;
     Ok(())
+}
+
+/// On the first start of a store with auth on (no token at all), makes an admin token and
+/// writes its secret to `<data_dir>/initial-admin-token` (owner-only), so a fresh install is
+/// usable without a separate bootstrap step. Never again once any token exists.
+async fn first_admin_token(
+    config: &Config,
+    store: &Arc<Store>,
+    auth: &Arc<Auth>,
+) -> Result<(), ServeError> {
+    use peerlift_api::services::access::{create_token, NewToken};
+    let (store, auth) = (store.clone(), auth.clone());
+    let path = config.data_dir.join("initial-admin-token");
+    let shown = path.display().to_string();
+    let made = tokio::task::spawn_blocking(move || -> Result<bool, String> {
+        if store.count(peerlift_store::TreeId::Tokens) > 0 {
+            return Ok(false);
+        }
+        let new = NewToken::parse(
+            Some(peerlift_domain::access::Role::Admin),
+            "all",
+            &[],
+            "initial admin (made at first start)",
+            0,
+        )
+        .map_err(|e| e.to_string())?;
+        let random: [u8; 32] = {
+            use rand::Rng;
+            rand::rng().random()
+        };
+        let caller = peerlift_api::auth::Caller::system("first-start");
+        let (_, secret) = create_token(&store, &caller, new, random, jiff::Timestamp::now())
+            .map_err(|e| e.to_string())?;
+        write_private(&path, &secret).map_err(|e| format!("{}: {e}", path.display()))?;
+        auth.reload(&store).map_err(|e| e.to_string())?;
+        Ok(true)
+    })
+    .await
+    .map_err(|e| ServeError::Auth(e.to_string()))?
+    .map_err(ServeError::Auth)?;
+    if made {
+        tracing::warn!(file = %shown, "no tokens yet: made an admin token; its secret is in the file (read it, keep it, delete the file)");
+    }
+    Ok(())
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.write_all(b"\n")?;
+    f.sync_all()
 }
 
 /// Resolves on SIGINT or SIGTERM.

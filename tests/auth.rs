@@ -95,6 +95,8 @@ async fn bootstrap_serve_with_tokens_audit_and_revoke() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    // Killed when the test ends, passed or not.
+    let child = KillOnDrop(child);
     let mut line = String::new();
     stderr.read_line(&mut line).unwrap();
     let v: serde_json::Value = serde_json::from_str(&line).unwrap();
@@ -190,10 +192,20 @@ async fn bootstrap_serve_with_tokens_audit_and_revoke() {
         "{out}"
     );
 
+    let mut child = child;
     let _ = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &child.0.id().to_string()])
         .status();
-    assert!(child.wait().unwrap().success());
+    assert!(child.0.wait().unwrap().success());
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 /// A server with auth on and one token of `role` and `scope` made on its store first.
@@ -475,4 +487,46 @@ async fn tls_and_mutual_tls() {
     .unwrap();
     list(identified).await.unwrap();
     let _ = stop.send(());
+}
+
+#[tokio::test]
+async fn a_fresh_store_gets_one_initial_admin_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let auth_on = |c: peerlift::config::Config| peerlift::config::Config {
+        insecure_no_auth: false,
+        ..c
+    };
+    let s = TestServer::start_with(dir.path(), auth_on).await;
+    // Once health answers, start-up (which writes the file) is over.
+    tonic_health::pb::health_client::HealthClient::new(s.channel.clone())
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .unwrap();
+    let file = dir.path().join("initial-admin-token");
+    let secret = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "readable by others: {mode:o}");
+    }
+    pb::municipality_service_client::MunicipalityServiceClient::new(with(
+        &s,
+        s.channel.clone(),
+        &secret,
+    ))
+    .create_municipality(municipality_req("m"))
+    .await
+    .unwrap();
+    s.stop().await;
+    // Once any token exists, never again.
+    std::fs::remove_file(&file).unwrap();
+    let s = TestServer::start_with(dir.path(), auth_on).await;
+    tonic_health::pb::health_client::HealthClient::new(s.channel.clone())
+        .check(tonic_health::pb::HealthCheckRequest::default())
+        .await
+        .unwrap();
+    assert!(!file.exists());
+    list(with(&s, s.channel.clone(), &secret)).await.unwrap();
+    s.stop().await;
 }

@@ -84,7 +84,8 @@ fn allowed(rpc: &str) -> &'static str {
         | "MentorLoadReport"
         | "SessionsReport"
         | "ProgressReport"
-        | "OutcomesReport" => "ACRMI",
+        | "OutcomesReport"
+        | "ExportPseudonymised" => "ACRMI",
         "GetSchoolProgress" => "ACRMIS",
         "GetRematchPolicy" | "ListRematchRecords" => "ACRM",
         "UpdateRematchPolicy" | "TriggerRematch" => "ACR",
@@ -535,6 +536,11 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 ..Default::default()
             }
         )),
+        "ExportPseudonymised" => c!(report_service_client::ReportServiceClient
+            .export_pseudonymised(pb::ReportRequest {
+                municipality_id: m(),
+                ..Default::default()
+            })),
         "GetRematchPolicy" => c!(
             rematch_service_client::RematchServiceClient.get_rematch_policy(
                 pb::GetRematchPolicyRequest {

@@ -528,6 +528,7 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         ("ReportService", "SessionsReport", S::Reports, R, false),
         ("ReportService", "ProgressReport", S::Reports, R, false),
         ("ReportService", "OutcomesReport", S::Reports, R, false),
+        ("ReportService", "ExportPseudonymised", S::Reports, R, false),
         ("RematchService", "GetRematchPolicy", S::Rematch, R, false),
         (
             "RematchService",

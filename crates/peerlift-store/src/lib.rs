@@ -372,6 +372,26 @@ impl Store {
         &self.path
     }
 
+    /// A secret of this installation, made from `fresh` the first time it is asked for and the
+    /// same ever after (it lives in the store's meta tree, not in backups). Keys values that
+    /// must be stable yet not computable from public ids, such as export pseudonyms.
+    pub fn secret(&self, name: &str, fresh: [u8; 32]) -> Result<Vec<u8>> {
+        let meta = self.db.open_tree("meta")?;
+        let k = format!("secret:{name}");
+        if let Some(v) = meta.get(k.as_bytes())? {
+            return Ok(v.to_vec());
+        }
+        // Two first callers at once: one wins, both read the winner.
+        let _ = meta.compare_and_swap(k.as_bytes(), None as Option<&[u8]>, Some(&fresh[..]))?;
+        self.db.flush()?;
+        meta.get(k.as_bytes())?
+            .map(|v| v.to_vec())
+            .ok_or(StoreError::Corrupt {
+                tree: "meta",
+                reason: format!("secret {name} vanished"),
+            })
+    }
+
     /// Forces a schema version into the store; for tests of the version check only.
     #[doc(hidden)]
     pub fn set_schema_version_for_test(&self, v: u32) -> Result<()> {

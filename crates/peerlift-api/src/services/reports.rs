@@ -380,4 +380,191 @@ impl ReportService for ReportApi {
             .await?;
         Ok(Response::new(out))
     }
+
+    async fn export_pseudonymised(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::PseudonymisedExport>, Status> {
+        let (_caller, r) = self.state.admit(req).await?;
+        let (from, to) = date_range(&r)?;
+        let muni = r.municipality_id.clone();
+        let fresh: [u8; 32] = {
+            use rand::Rng;
+            // The installation's pseudonym key is made once, from the OS-seeded CSPRNG.
+            rand::rng().random()
+        };
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let sessions: Vec<Session> = all(s, &r.municipality_id)?;
+                let key = s.secret("pseudonyms", fresh)?;
+                let files =
+                    export::pseudonymised(&r.municipality_id, &key, &reg, &sessions, from, to)?;
+                Ok(pb::PseudonymisedExport {
+                    files: files
+                        .into_iter()
+                        .map(|(name, csv)| pb::ExportFile { name, csv })
+                        .collect(),
+                })
+            })
+            .await?;
+        tracing::info!(municipality = %muni, files = out.files.len(), "pseudonymised export");
+        Ok(Response::new(out))
+    }
+}
+
+mod export {
+    //! The pseudonymised export: CSV built here, every teacher id through [`pseudonym`].
+
+    use std::collections::BTreeSet;
+
+    use jiff::civil::Date;
+    use peerlift_domain::access::pseudonym;
+    use peerlift_domain::Session;
+
+    use super::Registry;
+    use crate::error::{ApiError, ApiResult};
+
+    fn csv_of(header: &[&str], rows: Vec<Vec<String>>) -> ApiResult<String> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let fail = |e: csv::Error| ApiError::Internal(format!("export: {e}"));
+        w.write_record(header).map_err(fail)?;
+        for r in rows {
+            w.write_record(&r).map_err(fail)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| ApiError::Internal(format!("export: {e}")))?;
+        String::from_utf8(bytes).map_err(|e| ApiError::Internal(format!("export: {e}")))
+    }
+
+    pub(super) fn pseudonymised(
+        muni: &str,
+        key: &[u8],
+        reg: &Registry,
+        sessions: &[Session],
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> ApiResult<Vec<(String, String)>> {
+        let teachers: BTreeSet<&str> = reg.teachers.iter().map(|t| t.id.as_str()).collect();
+        // Teacher ids become pseudonyms; anything else (a school id of a school partnership)
+        // is not personal and stays.
+        let p = |id: &str| {
+            if teachers.contains(id) {
+                pseudonym(key, muni, id)
+            } else {
+                id.to_string()
+            }
+        };
+        let mut files = Vec::new();
+        files.push((
+            "teachers.csv".to_string(),
+            csv_of(
+                &["teacher", "school_id", "subjects", "active"],
+                reg.teachers
+                    .iter()
+                    .map(|t| {
+                        vec![
+                            p(&t.id),
+                            t.school_id.clone(),
+                            t.subjects.join(";"),
+                            t.active.to_string(),
+                        ]
+                    })
+                    .collect(),
+            )?,
+        ));
+        files.push((
+            "diagnostics.csv".to_string(),
+            csv_of(
+                &["teacher", "subject", "date", "level"],
+                reg.diagnostics
+                    .iter()
+                    .map(|d| {
+                        vec![
+                            p(&d.teacher_id),
+                            d.subject.clone(),
+                            d.date.to_string(),
+                            d.level.code().to_string(),
+                        ]
+                    })
+                    .collect(),
+            )?,
+        ));
+        files.push((
+            "mentorships.csv".to_string(),
+            csv_of(
+                &[
+                    "id",
+                    "kind",
+                    "mentor",
+                    "mentee",
+                    "members",
+                    "subject",
+                    "status",
+                    "started_on",
+                    "ended_on",
+                ],
+                reg.mentorships
+                    .iter()
+                    .map(|m| {
+                        vec![
+                            m.id.clone(),
+                            m.kind.code().to_string(),
+                            p(&m.mentor_id),
+                            p(&m.mentee_id),
+                            m.members.iter().map(|x| p(x)).collect::<Vec<_>>().join(";"),
+                            m.subject.clone(),
+                            match m.status {
+                                peerlift_domain::MentorshipStatus::Active => "active",
+                                peerlift_domain::MentorshipStatus::Ended => "ended",
+                            }
+                            .to_string(),
+                            m.started_on.to_string(),
+                            m.ended_on.map(|d| d.to_string()).unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            )?,
+        ));
+        files.push((
+            "sessions.csv".to_string(),
+            csv_of(
+                &[
+                    "id",
+                    "mentorship_id",
+                    "start",
+                    "duration_minutes",
+                    "mode",
+                    "status",
+                    "attended",
+                    "rating",
+                ],
+                sessions
+                    .iter()
+                    .filter(|x| {
+                        let d = x.start.date();
+                        from.is_none_or(|f| d >= f) && to.is_none_or(|t| d < t)
+                    })
+                    .map(|x| {
+                        vec![
+                            x.id.clone(),
+                            x.mentorship_id.clone(),
+                            x.start_key(),
+                            x.duration_minutes.to_string(),
+                            x.mode.code().to_string(),
+                            x.status.code().to_string(),
+                            x.attended.len().to_string(),
+                            x.feedback
+                                .as_ref()
+                                .map(|f| f.rating.to_string())
+                                .unwrap_or_default(),
+                        ]
+                    })
+                    .collect(),
+            )?,
+        ));
+        Ok(files)
+    }
 }

@@ -1,5 +1,5 @@
 use peerlift_domain::{stamp, Change, MentorProfile, Meta, School, Session, Teacher, Violations};
-use peerlift_store::{key, prefix, Record, Store, TreeId};
+use peerlift_store::{key, prefix, IdempotencyEntry, Record, Store, TreeId};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
@@ -255,6 +255,20 @@ impl TeacherService for TeacherApi {
                 let mut t = s
                     .get::<Teacher>(&key(&[m, &r.teacher_id]))?
                     .ok_or_else(|| not_found(&r.teacher_id))?;
+                // Remembered answers of earlier writes (idempotent retries) may quote the
+                // name: forget those that do.
+                let name = t.full_name.clone();
+                if name != Teacher::ERASED_NAME && !name.is_empty() {
+                    for e in s.scan::<IdempotencyEntry>(&prefix(&[m]), None) {
+                        let e = e?;
+                        if e.response
+                            .windows(name.len())
+                            .any(|w| w == name.as_bytes())
+                        {
+                            b.delete::<IdempotencyEntry>(e.key());
+                        }
+                    }
+                }
                 if t.erase() {
                     t.meta = t.meta.next(now);
                     b.put(&t)?;
