@@ -6,6 +6,7 @@ pub mod convert;
 pub mod convert_match;
 pub mod convert_sessions;
 pub mod error;
+pub mod fuzzing;
 pub mod import;
 pub mod nightly;
 pub mod services;

@@ -199,7 +199,7 @@ pub fn audit(
     Ok(())
 }
 
-fn check_request_id(id: &str) -> ApiResult<()> {
+pub(crate) fn check_request_id(id: &str) -> ApiResult<()> {
     if id.len() > 128 || !id.chars().all(|c| c.is_ascii_graphic()) {
         return Err(ApiError::invalid(
             "request_id",
