@@ -234,9 +234,14 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
     let rematch = Some(match rematch {
         Ok(r) => {
             let r = r.into_inner();
-            let status = pb::RematchStatus::try_from(r.status)
+            let mut status = pb::RematchStatus::try_from(r.status)
                 .map(|s| s.as_str_name().to_string())
                 .unwrap_or_default();
+            if let Some(e) = r.attempts.last().map(|a| a.error.clone()) {
+                if !e.is_empty() {
+                    status = format!("{status}: {e}");
+                }
+            }
             (t.elapsed(), status)
         }
         Err(e) => (t.elapsed(), format!("{:?}: {}", e.code(), e.message())),

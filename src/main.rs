@@ -4,6 +4,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use peerlift::client::{self, ImportArgs};
 use peerlift::config::{Config, Layer, LogFormat};
 use peerlift::{gen, server};

@@ -15,6 +15,7 @@ use peerlift_api::AppState;
 use peerlift_store::Store;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_stream::StreamExt;
 use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 
@@ -326,7 +327,16 @@ pub async fn serve(
         }
         let _ = stop_tx.send(());
     };
-    let serving = router.serve_with_incoming_shutdown(TcpListenerStream::new(listener), signal);
+    // Nagle's algorithm with delayed ACKs holds small responses back for up to 40 ms: gRPC's
+    // many small frames need TCP_NODELAY (tonic sets it only on listeners it binds itself).
+    let incoming = TcpListenerStream::new(listener).map(|conn| {
+        conn.inspect(|s| {
+            if let Err(e) = s.set_nodelay(true) {
+                tracing::warn!(error = %e, "cannot set TCP_NODELAY");
+            }
+        })
+    });
+    let serving = router.serve_with_incoming_shutdown(incoming, signal);
     tokio::pin!(serving);
     // Serve until the graceful stop completes; if in-flight calls outlive the grace period
     // after the signal, stop waiting for them.

@@ -288,7 +288,7 @@ impl AppState {
         let region = match &caller.scope {
             Scope::Region(_) if !muni.is_empty() => {
                 let k = key(&[muni]);
-                self.read(move |s| Ok(s.get::<Municipality>(&k)?.map(|m| m.region)))
+                self.read_now(move |s| Ok(s.get::<Municipality>(&k)?.map(|m| m.region)))
                     .await?
             }
             _ => None,

@@ -45,6 +45,15 @@ impl AppState {
         }
     }
 
+    /// Runs a bounded read (a record, a page of a list) right here on the async worker. sled
+    /// answers these from its cache in microseconds, and the hand-off to the blocking pool
+    /// (two thread wake-ups per call) cost more than the read itself: the load test went from
+    /// about 5,400 to the figures in BENCHMARKS.md. Unbounded work (reports, matching,
+    /// exports) goes through [`AppState::read`].
+    pub async fn read_now<T>(&self, f: impl FnOnce(&Store) -> ApiResult<T>) -> ApiResult<T> {
+        f(&self.store)
+    }
+
     /// Runs a read on the blocking pool: sled may touch the disk.
     pub async fn read<T: Send + 'static>(
         &self,

@@ -234,7 +234,7 @@ impl TokenService for TokenApi {
         req: Request<pb::ListTokensRequest>,
     ) -> Result<Response<pb::ListTokensResponse>, Status> {
         let (_caller, _r) = self.state.admit(req).await?;
-        let tokens = self.state.read(list_tokens).await?;
+        let tokens = self.state.read_now(list_tokens).await?;
         Ok(Response::new(pb::ListTokensResponse {
             tokens: tokens.iter().map(token_to_pb).collect(),
         }))
@@ -297,7 +297,7 @@ impl AuditService for AuditApi {
         }
         let (items, next) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 let p = prefix(&[&r.municipality_id]);
                 let after = state::decode_token(&r.page_token, walk::AUDIT, &p)?;
                 let iter = s.scan::<AuditEntry>(&p, after.as_deref()).map(|x| {

@@ -67,7 +67,7 @@ impl CatalogService for CatalogApi {
         let filter = kind_filter(r.kind)?;
         let entries = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let mut out = Vec::new();
                 for kind in CatalogKind::ALL {

@@ -70,7 +70,7 @@ impl DiagnosticService for DiagnosticApi {
         let (_caller, r) = self.state.admit(req).await?;
         let d = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 check_id("diagnostic_id", &r.diagnostic_id)?;
                 s.get::<Diagnostic>(&key(&[&r.municipality_id, &r.diagnostic_id]))?
@@ -102,7 +102,7 @@ impl DiagnosticService for DiagnosticApi {
         v.into_result().map_err(ApiError::Invalid)?;
         let (items, next) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let keep = |d: &Diagnostic| {
                     (r.subject.is_empty() || d.subject == r.subject)

@@ -85,7 +85,7 @@ impl MentorProfileService for MentorProfileApi {
         let (_caller, r) = self.state.admit(req).await?;
         let p = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 check_id("teacher_id", &r.teacher_id)?;
                 s.get::<MentorProfile>(&key(&[&r.municipality_id, &r.teacher_id]))?
@@ -104,7 +104,7 @@ impl MentorProfileService for MentorProfileApi {
         let mode = optional_enum("mode", Mode::ALL, r.mode)?;
         let (items, next) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
                 let after = state::decode_token(&r.page_token, walk::PROFILES, &p)?;

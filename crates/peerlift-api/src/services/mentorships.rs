@@ -91,7 +91,7 @@ impl MentorshipService for MentorshipApi {
         };
         let (items, next) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
                 let after = state::decode_token(&r.page_token, walk::MENTORSHIPS, &p)?;
@@ -120,7 +120,7 @@ impl MentorshipService for MentorshipApi {
         let (_caller, r) = self.state.admit(req).await?;
         let m = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 check_id("mentorship_id", &r.mentorship_id)?;
                 s.get::<Mentorship>(&key(&[&r.municipality_id, &r.mentorship_id]))?
@@ -354,7 +354,7 @@ impl MentorshipService for MentorshipApi {
         let now = (state.clock)();
         let muni = r.municipality_id.clone();
         let today_there = state
-            .read(move |s| Ok(today(&crate::state::municipality(s, &muni)?, now)))
+            .read_now(move |s| Ok(today(&crate::state::municipality(s, &muni)?, now)))
             .await?;
         let out = self
             .modify(&caller, "EndMentorship", lock, move |m| {
@@ -431,7 +431,7 @@ impl MentorshipService for MentorshipApi {
         let (_caller, r) = self.state.admit(req).await?;
         let vetoes = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 Ok(s.scan::<Veto>(&prefix(&[&r.municipality_id]), None)
                     .collect::<Result<Vec<_>, _>>()?)

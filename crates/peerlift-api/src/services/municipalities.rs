@@ -61,7 +61,7 @@ impl MunicipalityService for MunicipalityApi {
         let id = r.municipality_id;
         let m = self
             .state
-            .read(move |s| state::municipality(s, &id))
+            .read_now(move |s| state::municipality(s, &id))
             .await?;
         Ok(Response::new(municipality_to_pb(&m)))
     }
@@ -75,7 +75,7 @@ impl MunicipalityService for MunicipalityApi {
         let after = state::decode_token(&r.page_token, walk::MUNICIPALITIES, &[])?;
         let (items, next) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 let iter = s
                     .scan::<Municipality>(&[], after.as_deref())
                     .map(|m| m.map(|m| (key(&[&m.id]), m)).map_err(ApiError::from));

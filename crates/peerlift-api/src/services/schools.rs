@@ -70,7 +70,7 @@ impl SchoolService for SchoolApi {
         let (_caller, r) = self.state.admit(req).await?;
         let school = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 check_id("school_id", &r.school_id)?;
                 s.get::<School>(&key(&[&r.municipality_id, &r.school_id]))?
@@ -98,7 +98,7 @@ impl SchoolService for SchoolApi {
         let flag = optional_enum("flag", SchoolFlag::ALL, r.flag)?;
         let (items, next) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
                 let after = state::decode_token(&r.page_token, walk::SCHOOLS, &p)?;

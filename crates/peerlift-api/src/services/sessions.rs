@@ -490,7 +490,7 @@ impl SessionService for SessionApi {
         check_id("session_id", &r.session_id)?;
         let x = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let found = s.get::<Session>(&key(&[&r.municipality_id, &r.session_id]))?;
                 caller.gate_school(
@@ -706,7 +706,7 @@ impl SessionService for SessionApi {
         v.into_result().map_err(ApiError::Invalid)?;
         let (items, next) =
             self.state
-                .read(move |s| {
+                .read_now(move |s| {
                     let muni = r.municipality_id.as_str();
                     state::municipality(s, muni)?;
                     let person = [&r.mentor_id, &r.mentee_id, &r.participant_id]
@@ -772,7 +772,7 @@ impl SessionService for SessionApi {
         let now = (self.state.clock)();
         let (st, stored) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 load_settings(s, &r.municipality_id, now)
             })
@@ -886,7 +886,7 @@ impl SessionService for SessionApi {
         check_id("proposal_id", &r.proposal_id)?;
         let p = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 s.get::<ScheduleProposal>(&key(&[&r.municipality_id, &r.proposal_id]))?
                     .ok_or_else(|| not_found("schedule proposal", &r.proposal_id))

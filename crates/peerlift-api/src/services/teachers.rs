@@ -98,7 +98,7 @@ impl TeacherService for TeacherApi {
         let (caller, r) = self.state.admit(req).await?;
         let t = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 check_id("teacher_id", &r.teacher_id)?;
                 let found = s.get::<Teacher>(&key(&[&r.municipality_id, &r.teacher_id]))?;
@@ -117,7 +117,7 @@ impl TeacherService for TeacherApi {
         let size = page_size(r.page_size)?;
         let (items, next) = self
             .state
-            .read(move |s| {
+            .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let keep = |t: &Teacher| {
                     (r.subject.is_empty() || t.subjects.contains(&r.subject))
