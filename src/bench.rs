@@ -278,7 +278,6 @@ pub struct SessionFigures {
 /// three reports. RPC latencies include the store; the client is in the same process.
 pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
     use peerlift_api::pb;
-    use peerlift_api::pb::matching_service_client::MatchingServiceClient;
     use peerlift_api::pb::report_service_client::ReportServiceClient;
     use peerlift_api::pb::session_service_client::SessionServiceClient;
 
@@ -294,44 +293,16 @@ pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
     };
     let (addr, stop, server) = start_server(config).await?;
     let ch = crate::client::connect(&addr).await.map_err(|e| err(&e))?;
-    crate::client::import(
+    let muni = import_and_approve(
         ch.clone(),
-        crate::client::ImportArgs {
-            municipality: None,
-            strict: true,
-            dry_run: false,
-            paths: vec![csv.clone()],
-        },
+        &csv,
+        &[
+            pb::MatchKind::TeacherPairs,
+            pb::MatchKind::SchoolPartnerships,
+        ],
     )
-    .await
-    .map_err(|e| err(&e))?;
-    let muni = "r00-m00".to_string();
-    let mut matching = MatchingServiceClient::new(ch.clone());
-    for kind in [
-        pb::MatchKind::TeacherPairs,
-        pb::MatchKind::SchoolPartnerships,
-    ] {
-        let run = matching
-            .run_matching(pb::RunMatchingRequest {
-                municipality_id: muni.clone(),
-                kind: kind as i32,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| err(&e))?
-            .into_inner()
-            .run
-            .ok_or("no run")?;
-        matching
-            .approve_match_run(pb::ApproveMatchRunRequest {
-                municipality_id: muni.clone(),
-                run_id: run.id,
-                effective_date: "2026-09-01".into(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| err(&e))?;
-    }
+    .await?
+    .0;
     let mut s = SessionServiceClient::new(ch.clone());
     let mut f = SessionFigures {
         teachers: Scale::Municipality.teachers_per_municipality(),
@@ -420,6 +391,56 @@ pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
     server.await.map_err(|e| err(&e))?.map_err(|e| err(&e))?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(f)
+}
+
+/// Imports the synthetic municipality in `csv` and runs and approves each kind (the pairs
+/// working since 2026-09-01): its id and the mentorships created.
+pub(crate) async fn import_and_approve(
+    ch: crate::client::Conn,
+    csv: &std::path::Path,
+    kinds: &[peerlift_api::pb::MatchKind],
+) -> Result<(String, Vec<peerlift_api::pb::Mentorship>), String> {
+    use peerlift_api::pb;
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    crate::client::import(
+        ch.clone(),
+        crate::client::ImportArgs {
+            municipality: None,
+            strict: true,
+            dry_run: false,
+            paths: vec![csv.to_path_buf()],
+        },
+    )
+    .await
+    .map_err(|e| err(&e))?;
+    let muni = "r00-m00".to_string();
+    let mut matching = pb::matching_service_client::MatchingServiceClient::new(ch);
+    let mut created = Vec::new();
+    for kind in kinds {
+        let run = matching
+            .run_matching(pb::RunMatchingRequest {
+                municipality_id: muni.clone(),
+                kind: *kind as i32,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| err(&e))?
+            .into_inner()
+            .run
+            .ok_or("no run")?;
+        let approved = matching
+            .approve_match_run(pb::ApproveMatchRunRequest {
+                municipality_id: muni.clone(),
+                run_id: run.id,
+                effective_date: "2026-09-01".into(),
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| err(&e))?
+            .into_inner();
+        created.extend(approved.created);
+    }
+    Ok((muni, created))
 }
 
 /// Serves `config` (its store in `config.data_dir`) on 127.0.0.1:0 in this process: the

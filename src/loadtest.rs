@@ -273,40 +273,8 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
 /// Imports the synthetic municipality, approves pairs and partnerships, accepts six weeks of
 /// sessions, and collects the ids the clients use.
 async fn prepare(conn: Conn, csv: &std::path::Path) -> Result<Pool, String> {
-    crate::client::import(
-        conn.clone(),
-        crate::client::ImportArgs {
-            municipality: None,
-            strict: true,
-            dry_run: false,
-            paths: vec![csv.to_path_buf()],
-        },
-    )
-    .await
-    .map_err(|e| err(&e))?;
-    let muni = "r00-m00".to_string();
-    let mut matching = pb::matching_service_client::MatchingServiceClient::new(conn.clone());
-    let run = matching
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: muni.clone(),
-            kind: pb::MatchKind::TeacherPairs as i32,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?
-        .into_inner()
-        .run
-        .ok_or("no run")?;
-    let approved = matching
-        .approve_match_run(pb::ApproveMatchRunRequest {
-            municipality_id: muni.clone(),
-            run_id: run.id,
-            effective_date: "2026-09-01".into(),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?
-        .into_inner();
+    let (muni, mentorships) =
+        crate::bench::import_and_approve(conn.clone(), csv, &[pb::MatchKind::TeacherPairs]).await?;
     let mut sessions = pb::session_service_client::SessionServiceClient::new(conn.clone());
     let proposal = sessions
         .propose_schedule(pb::ProposeScheduleRequest {
@@ -363,7 +331,7 @@ async fn prepare(conn: Conn, csv: &std::path::Path) -> Result<Pool, String> {
         muni,
         schools,
         teachers,
-        mentorships: approved.created.into_iter().map(|m| m.id).collect(),
+        mentorships: mentorships.into_iter().map(|m| m.id).collect(),
         sessions: accepted.created.into_iter().map(|s| s.id).collect(),
     })
 }

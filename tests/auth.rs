@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 
 use common::*;
@@ -86,28 +85,10 @@ async fn bootstrap_serve_with_tokens_audit_and_revoke() {
     assert!(err.contains("scope"), "{err}");
 
     // Auth is on by default: no flag.
-    let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
-        .env("PEERLIFT_DATA_DIR", data)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (child, addr, serving) = spawn_serve(dir.path(), &[]);
     // Killed when the test ends, passed or not.
     let child = KillOnDrop(child);
-    let mut line = String::new();
-    stderr.read_line(&mut line).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-    assert_eq!(v["fields"]["auth"], true, "{line}");
-    let listen = v["fields"]["listen"].as_str().unwrap();
-    let addr = format!(
-        "http://{}",
-        listen.trim_start_matches("Some(").trim_end_matches(')')
-    );
-    // Keep draining the log so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in stderr.lines() {});
+    assert_eq!(serving["fields"]["auth"], true, "{serving}");
 
     let plain = client::connect(&addr).await.unwrap();
     let err = pb::municipality_service_client::MunicipalityServiceClient::new(plain)

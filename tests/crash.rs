@@ -3,10 +3,11 @@
 //! acknowledged write is there.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,51 +17,13 @@ use peerlift_api::pb::school_service_client::SchoolServiceClient;
 use rand::{Rng, SeedableRng};
 use tonic::transport::Channel;
 
-const BIN: &str = env!("CARGO_BIN_EXE_peerlift");
 const M: &str = "crashville";
 
-/// Starts `peerlift serve` on a free port and waits until it serves (the store opened).
+/// Starts `peerlift serve` (auth off, no scheduler) on a free port and waits until it
+/// serves (the store opened cleanly).
 fn spawn(data: &Path) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--insecure-no-auth",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--no-scheduler",
-        ])
-        .env("PEERLIFT_DATA_DIR", data)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server did not start: the store did not open cleanly"
-        );
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if v["fields"]["message"] == "peerlift serving" {
-            let listen = v["fields"]["listen"].as_str().unwrap().to_string();
-            break listen
-                .trim_start_matches("Some(")
-                .trim_end_matches(')')
-                .to_string();
-        }
-    };
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while stderr.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    (child, format!("http://{addr}"))
+    let (child, addr, _) = common::spawn_serve(data, &["--insecure-no-auth", "--no-scheduler"]);
+    (child, addr)
 }
 
 async fn connect(addr: &str) -> Channel {

@@ -2,10 +2,11 @@
 //! failed at the next start, and the retry succeeds; reads keep answering while it runs.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use peerlift::synth::{self, Scale};
@@ -17,48 +18,14 @@ use peerlift_domain::{ChurnBudget, MatchKind, Policy, RematchPolicy, Weights};
 use peerlift_store::Store;
 use tonic::transport::Channel;
 
-const BIN: &str = env!("CARGO_BIN_EXE_peerlift");
 const SCOPE: &str = "region:region-00";
 
-/// Starts `peerlift serve` on a free port; its log is drained on a thread.
+/// Starts `peerlift serve` (auth off) on a free port; its log is drained on a thread.
 fn spawn(data: &Path, extra: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--insecure-no-auth",
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-        ])
-        .args(extra)
-        .env("PEERLIFT_DATA_DIR", data)
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "server exited");
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-        if v["fields"]["message"] == "peerlift serving" {
-            let listen = v["fields"]["listen"].as_str().unwrap().to_string();
-            break listen
-                .trim_start_matches("Some(")
-                .trim_end_matches(')')
-                .to_string();
-        }
-    };
-    std::thread::spawn(move || {
-        let mut sink = String::new();
-        while stderr.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
-            sink.clear();
-        }
-    });
-    (child, format!("http://{addr}"))
+    let mut args = vec!["--insecure-no-auth"];
+    args.extend_from_slice(extra);
+    let (child, addr, _) = common::spawn_serve(data, &args);
+    (child, addr)
 }
 
 async fn connect(addr: &str) -> Channel {

@@ -634,28 +634,8 @@ async fn fixture(dir: &std::path::Path) -> Ids {
         })
         .await
         .unwrap();
-    let mut matching = pb::matching_service_client::MatchingServiceClient::new(s.channel.clone());
-    let run = matching
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: M.into(),
-            kind: pb::MatchKind::TeacherPairs as i32,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .run
-        .unwrap();
-    let approved = matching
-        .approve_match_run(pb::ApproveMatchRunRequest {
-            municipality_id: M.into(),
-            run_id: run.id,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    let ms = approved.created.first().expect("a pair").clone();
+    let created = match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "").await;
+    let ms = created.first().expect("a pair").clone();
     let session = pb::session_service_client::SessionServiceClient::new(s.channel.clone())
         .create_session(pb::CreateSessionRequest {
             municipality_id: M.into(),

@@ -30,29 +30,7 @@ async fn export_is_pseudonymised_and_erasure_keeps_anonymous_history() {
     import_files(&s, M, true, false, example_files())
         .await
         .unwrap();
-    let mut matching = pb::matching_service_client::MatchingServiceClient::new(s.channel.clone());
-    let run = matching
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: M.into(),
-            kind: pb::MatchKind::TeacherPairs as i32,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .run
-        .unwrap();
-    let pairs = matching
-        .approve_match_run(pb::ApproveMatchRunRequest {
-            municipality_id: M.into(),
-            run_id: run.id,
-            effective_date: "2026-09-01".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .created;
+    let pairs = match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "2026-09-01").await;
     let ms = pairs[0].clone();
     let mut sessions = SessionServiceClient::new(s.channel.clone());
     let session = sessions

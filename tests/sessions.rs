@@ -11,7 +11,6 @@ use std::path::Path;
 use common::*;
 use jiff::civil::{Date, DateTime};
 use peerlift_api::pb;
-use peerlift_api::pb::matching_service_client::MatchingServiceClient;
 use peerlift_api::pb::mentor_profile_service_client::MentorProfileServiceClient;
 use peerlift_api::pb::mentorship_service_client::MentorshipServiceClient;
 use peerlift_api::pb::report_service_client::ReportServiceClient;
@@ -76,30 +75,9 @@ fn rank(l: &str) -> i32 {
 
 /// Runs and approves a matching of `kind`, the pairs working since `since`.
 async fn match_and_approve(s: &TestServer, kind: pb::MatchKind, since: &str) -> usize {
-    let mut c = MatchingServiceClient::new(s.channel.clone());
-    let run = c
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: M.into(),
-            kind: kind as i32,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .run
-        .unwrap();
-    let approved = c
-        .approve_match_run(pb::ApproveMatchRunRequest {
-            municipality_id: M.into(),
-            run_id: run.id,
-            effective_date: since.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(approved.created.iter().all(|m| m.started_on == since));
-    approved.created.len()
+    let created = common::match_and_approve(s, M, kind, since).await;
+    assert!(created.iter().all(|m| m.started_on == since));
+    created.len()
 }
 
 async fn active_mentorships(s: &TestServer) -> Vec<pb::Mentorship> {

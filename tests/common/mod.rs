@@ -242,3 +242,79 @@ pub fn example_files() -> Vec<ImportFile> {
     })
     .collect()
 }
+
+/// Runs a matching of `kind` in `m` and approves it, the pairs working since `since` (empty:
+/// today); returns the mentorships it created.
+pub async fn match_and_approve(
+    s: &TestServer,
+    m: &str,
+    kind: pb::MatchKind,
+    since: &str,
+) -> Vec<pb::Mentorship> {
+    let mut c = pb::matching_service_client::MatchingServiceClient::new(s.channel.clone());
+    let run = c
+        .run_matching(pb::RunMatchingRequest {
+            municipality_id: m.into(),
+            kind: kind as i32,
+            ..Default::default()
+        })
+        .await
+        .expect("run matching")
+        .into_inner()
+        .run
+        .expect("a run");
+    c.approve_match_run(pb::ApproveMatchRunRequest {
+        municipality_id: m.into(),
+        run_id: run.id,
+        effective_date: since.into(),
+        ..Default::default()
+    })
+    .await
+    .expect("approve")
+    .into_inner()
+    .created
+}
+
+/// Starts `peerlift serve --listen 127.0.0.1:0 --log-format json ARGS` with its store in
+/// `data`, waits until it logs "peerlift serving", and drains the rest of its log on a thread.
+/// Returns the child, its address and the serving log line. Panics if it exits first (the
+/// store did not open, say).
+pub fn spawn_serve(data: &Path, args: &[&str]) -> (std::process::Child, String, serde_json::Value) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_peerlift"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(args)
+        .env("PEERLIFT_DATA_DIR", data)
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn peerlift serve");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    let serving = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).expect("read log") > 0,
+            "the server exited before serving (did the store open cleanly?)"
+        );
+        let v: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
+        if v["fields"]["message"] == "peerlift serving" {
+            break v;
+        }
+    };
+    let listen = serving["fields"]["listen"]
+        .as_str()
+        .expect("listen")
+        .trim_start_matches("Some(")
+        .trim_end_matches(')')
+        .to_string();
+    std::thread::spawn(move || {
+        let mut sink = String::new();
+        while stderr.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+            sink.clear();
+        }
+    });
+    (child, format!("http://{listen}"), serving)
+}

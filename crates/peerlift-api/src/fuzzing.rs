@@ -507,13 +507,7 @@ pub fn validate_request(data: &[u8]) {
     if let Ok(r) = pb::ListSessionsRequest::decode(data) {
         api_refused("ListSessions", state::page_size(r.page_size));
         let mut v = Violations::new();
-        let from = (!r.from.is_empty())
-            .then(|| parse_date(&mut v, "from", &r.from))
-            .flatten();
-        let to = (!r.to.is_empty())
-            .then(|| parse_date(&mut v, "to", &r.to))
-            .flatten();
-        crate::services::check_range(&mut v, from, to);
+        let (from, to) = crate::services::date_range(&mut v, &r.from, &r.to);
         if v.is_empty() {
             if let (Some(f), Some(t)) = (from, to) {
                 ensure!(f <= t, "a range from {f} to {t} was accepted");

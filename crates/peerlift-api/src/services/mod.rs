@@ -30,7 +30,7 @@ pub use network::NetworkApi;
 pub use rematch::{record_to_pb, RematchApi};
 pub use reports::ReportApi;
 pub use schools::SchoolApi;
-pub(crate) use sessions::check_range;
+pub(crate) use sessions::date_range;
 pub use sessions::{load_settings, SessionApi};
 pub use teachers::TeacherApi;
 

@@ -14,7 +14,7 @@ use peerlift_store::{key, prefix, Record, Store};
 use tonic::{Request, Response, Status};
 
 use super::check_id;
-use crate::convert::{enum_to_pb, parse_date};
+use crate::convert::enum_to_pb;
 use crate::convert_sessions::{
     change_to_pb, counts_to_pb, coverage_row_to_pb, load_row_to_pb, mentorship_progress_to_pb,
     progress_row_to_pb, status_change_to_pb, summary_to_pb,
@@ -62,13 +62,7 @@ impl Registry {
 
 fn date_range(r: &pb::ReportRequest) -> ApiResult<(Option<Date>, Option<Date>)> {
     let mut v = Violations::new();
-    let from = (!r.from.is_empty())
-        .then(|| parse_date(&mut v, "from", &r.from))
-        .flatten();
-    let to = (!r.to.is_empty())
-        .then(|| parse_date(&mut v, "to", &r.to))
-        .flatten();
-    super::sessions::check_range(&mut v, from, to);
+    let (from, to) = super::sessions::date_range(&mut v, &r.from, &r.to);
     v.into_result().map_err(ApiError::Invalid)?;
     Ok((from, to))
 }

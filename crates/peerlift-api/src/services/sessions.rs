@@ -180,6 +180,17 @@ pub(crate) fn check_range(v: &mut Violations, from: Option<Date>, to: Option<Dat
     }
 }
 
+/// The optional `from`/`to` dates of a list or report (empty: unbounded), parsed and checked
+/// in order; problems go to `v` under `from` and `to`.
+pub(crate) fn date_range(v: &mut Violations, from: &str, to: &str) -> (Option<Date>, Option<Date>) {
+    let from = (!from.is_empty())
+        .then(|| parse_date(v, "from", from))
+        .flatten();
+    let to = (!to.is_empty()).then(|| parse_date(v, "to", to)).flatten();
+    check_range(v, from, to);
+    (from, to)
+}
+
 /// Checks that a code names something a session can address: a subject, a competence area or
 /// a direction.
 fn check_topics(v: &mut Violations, catalog: &Catalog, topics: &[String]) {
@@ -668,13 +679,7 @@ impl SessionService for SessionApi {
         let (_caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let mut v = Violations::new();
-        let from = (!r.from.is_empty())
-            .then(|| parse_date(&mut v, "from", &r.from))
-            .flatten();
-        let to = (!r.to.is_empty())
-            .then(|| parse_date(&mut v, "to", &r.to))
-            .flatten();
-        check_range(&mut v, from, to);
+        let (from, to) = date_range(&mut v, &r.from, &r.to);
         let status = match r.status {
             0 => None,
             x => {
