@@ -226,12 +226,18 @@ pub async fn audit(
             if shown == limit {
                 break;
             }
-            let mut changes = e.changes.join(" ");
-            if e.change_count as usize > e.changes.len() {
-                changes.push_str(&format!(
-                    " (+{} more)",
-                    e.change_count as usize - e.changes.len()
-                ));
+            // A screen row: the first few records; `--limit` and the API have them all.
+            const SHOWN: usize = 3;
+            let mut changes = e
+                .changes
+                .iter()
+                .take(SHOWN)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let total = (e.change_count as usize).max(e.changes.len());
+            if total > SHOWN {
+                changes.push_str(&format!(" (+{} more)", total - SHOWN));
             }
             table.row(vec![
                 when(pb_time(&e.time)),

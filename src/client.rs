@@ -109,11 +109,10 @@ pub async fn connect_to(t: &Target) -> Result<Conn, ClientError> {
         addr: addr.clone(),
         message,
     };
-    let bearer = match &t.token {
-        None => Bearer(None),
-        Some(tok) => Bearer(Some(format!("Bearer {}", tok.trim()).parse().map_err(
-            |_| ClientError::Usage("the token is not printable ASCII".into()),
-        )?)),
+    // An empty token (PEERLIFT_TOKEN= ) is no token: the server then says so plainly.
+    let bearer = match t.token.as_deref().map(str::trim) {
+        None | Some("") => Bearer(None),
+        Some(tok) => Bearer::new(tok)?,
     };
     let mut endpoint = Endpoint::from_shared(addr.to_string())
         .map_err(|e| fail(e.to_string()))?
