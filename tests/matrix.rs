@@ -636,21 +636,7 @@ async fn fixture(dir: &std::path::Path) -> Ids {
         .unwrap();
     let created = match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "").await;
     let ms = created.first().expect("a pair").clone();
-    let session = pb::session_service_client::SessionServiceClient::new(s.channel.clone())
-        .create_session(pb::CreateSessionRequest {
-            municipality_id: M.into(),
-            session: Some(pb::Session {
-                mentorship_id: ms.id.clone(),
-                start: "2030-03-05T15:00".into(),
-                duration_minutes: 45,
-                mode: pb::Mode::Online as i32,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let session = online_session(&s, M, &ms.id, "2030-03-05T15:00").await;
     let mentee = ms.mentee_id.clone();
     let teacher = s
         .teachers()

@@ -33,21 +33,7 @@ async fn export_is_pseudonymised_and_erasure_keeps_anonymous_history() {
     let pairs = match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "2026-09-01").await;
     let ms = pairs[0].clone();
     let mut sessions = SessionServiceClient::new(s.channel.clone());
-    let session = sessions
-        .create_session(pb::CreateSessionRequest {
-            municipality_id: M.into(),
-            session: Some(pb::Session {
-                mentorship_id: ms.id.clone(),
-                start: "2026-09-10T15:00".into(),
-                duration_minutes: 45,
-                mode: pb::Mode::Online as i32,
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let session = online_session(&s, M, &ms.id, "2026-09-10T15:00").await;
     sessions
         .record_session(pb::RecordSessionRequest {
             municipality_id: M.into(),

@@ -318,3 +318,22 @@ pub fn spawn_serve(data: &Path, args: &[&str]) -> (std::process::Child, String, 
     });
     (child, format!("http://{listen}"), serving)
 }
+
+/// Books an online session of `mentorship` in `m` at `start` (45 minutes).
+pub async fn online_session(s: &TestServer, m: &str, mentorship: &str, start: &str) -> pb::Session {
+    pb::session_service_client::SessionServiceClient::new(s.channel.clone())
+        .create_session(pb::CreateSessionRequest {
+            municipality_id: m.into(),
+            session: Some(pb::Session {
+                mentorship_id: mentorship.into(),
+                start: start.into(),
+                duration_minutes: 45,
+                mode: pb::Mode::Online as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("create session")
+        .into_inner()
+}
