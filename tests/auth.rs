@@ -216,8 +216,7 @@ async fn server_with_token(
     (s, secret)
 }
 
-fn with(s: &TestServer, channel: tonic::transport::Channel, secret: &str) -> Conn {
-    let _ = s;
+fn with(channel: tonic::transport::Channel, secret: &str) -> Conn {
     InterceptedService::new(channel, Bearer::new(secret).unwrap())
 }
 
@@ -239,10 +238,7 @@ async fn the_rate_limit_holds_across_connections() {
         .connect()
         .await
         .unwrap();
-    let conns = [
-        with(&s, s.channel.clone(), &secret),
-        with(&s, other, &secret),
-    ];
+    let conns = [with(s.channel.clone(), &secret), with(other, &secret)];
     let mut outcomes = Vec::new();
     for i in 0..8 {
         let r =
@@ -296,12 +292,10 @@ async fn expired_tokens_are_refused_and_writes_are_audited_as_their_caller() {
     }
     let expired = std::fs::read_to_string(dir.path().join("expired.secret")).unwrap();
     let (s, admin) = server_with_token(dir.path(), Role::Admin, "all", |c| c).await;
-    let err = list(with(&s, s.channel.clone(), &expired))
-        .await
-        .unwrap_err();
+    let err = list(with(s.channel.clone(), &expired)).await.unwrap_err();
     assert_eq!(err.code(), Code::Unauthenticated);
 
-    let conn = with(&s, s.channel.clone(), &admin);
+    let conn = with(s.channel.clone(), &admin);
     pb::municipality_service_client::MunicipalityServiceClient::new(conn.clone())
         .create_municipality(municipality_req("m"))
         .await
@@ -492,7 +486,6 @@ async fn a_fresh_store_gets_one_initial_admin_token() {
         assert_eq!(mode & 0o077, 0, "readable by others: {mode:o}");
     }
     pb::municipality_service_client::MunicipalityServiceClient::new(with(
-        &s,
         s.channel.clone(),
         &secret,
     ))
@@ -508,6 +501,6 @@ async fn a_fresh_store_gets_one_initial_admin_token() {
         .await
         .unwrap();
     assert!(!file.exists());
-    list(with(&s, s.channel.clone(), &secret)).await.unwrap();
+    list(with(s.channel.clone(), &secret)).await.unwrap();
     s.stop().await;
 }

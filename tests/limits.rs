@@ -17,6 +17,54 @@ fn open_import() -> (
     (tx, tokio_stream::wrappers::ReceiverStream::new(rx))
 }
 
+type Held = tokio::task::JoinHandle<Result<tonic::Response<pb::ImportReport>, tonic::Status>>;
+
+/// Holds a slot with an import that has started and waits for its files, then reads
+/// through `reader` until the read is refused; returns the import's sender (drop it to end
+/// the import), the held call and the refusal. A read in flight when the import arrives
+/// sheds the import instead; then the import starts again.
+async fn hold_slot(
+    s: &TestServer,
+    reader: tonic::transport::Channel,
+    dry_run: bool,
+) -> (
+    tokio::sync::mpsc::Sender<pb::ImportRequest>,
+    Held,
+    tonic::Status,
+) {
+    loop {
+        let (tx, stream) = open_import();
+        tx.send(pb::ImportRequest {
+            item: Some(pb::import_request::Item::Start(pb::ImportStart {
+                municipality_id: "m".into(),
+                strict: false,
+                dry_run,
+            })),
+        })
+        .await
+        .unwrap();
+        let mut importer = s.importer();
+        let held = tokio::spawn(async move { importer.import(stream).await });
+        for _ in 0..400 {
+            let read =
+                pb::municipality_service_client::MunicipalityServiceClient::new(reader.clone())
+                    .get_municipality(pb::GetMunicipalityRequest {
+                        municipality_id: "m".into(),
+                    })
+                    .await;
+            if let Err(e) = read {
+                return (tx, held, e);
+            }
+            if held.is_finished() {
+                break;
+            }
+            // A polling interval while the import reaches the server; nothing is timed.
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        assert!(held.is_finished(), "the import never held the slot");
+    }
+}
+
 #[tokio::test]
 async fn over_the_limit_is_shed_and_over_the_deadline_is_cut() {
     let dir = tempfile::tempdir().unwrap();
@@ -27,39 +75,8 @@ async fn over_the_limit_is_shed_and_over_the_deadline_is_cut() {
     })
     .await;
     municipality(&s, "m").await;
-    let start = || pb::ImportRequest {
-        item: Some(pb::import_request::Item::Start(pb::ImportStart {
-            municipality_id: "m".into(),
-            strict: false,
-            dry_run: false,
-        })),
-    };
-    // Hold the connection's only slot with an import that waits for its files, then read: the
-    // read is refused at once. (A read in flight when the import arrives sheds the import
-    // instead; then the import starts again.)
-    let (tx, held, refused) = 'outer: loop {
-        let (tx, stream) = open_import();
-        tx.send(start()).await.unwrap();
-        let mut importer = s.importer();
-        let held = tokio::spawn(async move { importer.import(stream).await });
-        for _ in 0..400 {
-            let read = s
-                .municipalities()
-                .get_municipality(pb::GetMunicipalityRequest {
-                    municipality_id: "m".into(),
-                })
-                .await;
-            if let Err(e) = read {
-                break 'outer (tx, held, e);
-            }
-            if held.is_finished() {
-                continue 'outer;
-            }
-            // A polling interval while the import reaches the server; nothing is timed.
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        panic!("the import never held the slot");
-    };
+    // Hold the connection's only slot, then read on the same connection: refused at once.
+    let (tx, held, refused) = hold_slot(&s, s.channel.clone(), false).await;
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
     // The held call is cut at the server-side deadline (the import itself would wait 60 s).
     let cut = held.await.unwrap().unwrap_err();
@@ -94,39 +111,7 @@ async fn the_global_concurrency_limit_spans_connections() {
         .connect()
         .await
         .unwrap();
-    // As above, a read that reaches the server before the import takes the only slot and
-    // sheds the import instead; then the import starts again.
-    let (tx, held, refused) = 'outer: loop {
-        let (tx, stream) = open_import();
-        tx.send(pb::ImportRequest {
-            item: Some(pb::import_request::Item::Start(pb::ImportStart {
-                municipality_id: "m".into(),
-                strict: false,
-                dry_run: true,
-            })),
-        })
-        .await
-        .unwrap();
-        let mut importer = s.importer();
-        let held = tokio::spawn(async move { importer.import(stream).await });
-        for _ in 0..400 {
-            let read =
-                pb::municipality_service_client::MunicipalityServiceClient::new(other.clone())
-                    .get_municipality(pb::GetMunicipalityRequest {
-                        municipality_id: "m".into(),
-                    })
-                    .await;
-            if let Err(e) = read {
-                break 'outer (tx, held, e);
-            }
-            if held.is_finished() {
-                continue 'outer;
-            }
-            // A polling interval while the import reaches the server; nothing is timed.
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        panic!("the import never held the slot");
-    };
+    let (tx, held, refused) = hold_slot(&s, other, true).await;
     assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
     assert!(refused.message().contains("concurrency"), "{refused:?}");
     // The import finishes when its stream ends; then calls get through again.
