@@ -415,7 +415,7 @@ pub fn match_school_directions(
         size: ProblemSize {
             demands: demands.len() as u64,
             suppliers: platforms.len() as u64,
-            arcs: problem.arcs.len() as u64,
+            arcs: problem.arc_count() as u64,
             pruned_arcs: pruned,
             locked: locked_demands.len() as u64,
         },
@@ -426,6 +426,6 @@ pub fn match_school_directions(
         diff,
         export,
         timings,
-        settled: solution.settled,
+        settled: solution.stats.demand_bids,
     })
 }

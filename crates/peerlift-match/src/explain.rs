@@ -7,7 +7,7 @@ use std::hash::Hash;
 use peerlift_domain::{CoverageRow, Diff, Ended, MatchKind, Mentorship, ProposedPair};
 
 use crate::graph::Snapshot;
-use crate::solver::{self, Arc, Problem, Solution};
+use crate::solver::{self, Problem, Solution};
 use crate::MatchError;
 
 /// The `max_candidates` policy on one demand's candidates: keeps the best `keep` by score, ties
@@ -41,19 +41,11 @@ pub(crate) fn solve_lists<T>(
     let mut candidate = Vec::new();
     for (d, list) in lists.iter().enumerate() {
         for (ci, c) in list.iter().enumerate() {
-            arcs.push(Arc {
-                demand: d as u32,
-                supplier: supplier(c),
-                weight: weight(d, c),
-            });
+            arcs.push((d as u32, supplier(c), weight(d, c)));
             candidate.push(ci);
         }
     }
-    let problem = Problem {
-        demands: lists.len(),
-        capacities,
-        arcs,
-    };
+    let problem = Problem::from_arcs(lists.len(), capacities, &arcs).map_err(MatchError::Solve)?;
     let solution = solver::solve(&problem).map_err(MatchError::Solve)?;
     Ok((problem, solution, candidate))
 }

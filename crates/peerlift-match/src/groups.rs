@@ -712,7 +712,7 @@ pub fn match_teacher_groups(
         size: ProblemSize {
             demands: groups.len() as u64,
             suppliers: suppliers.len() as u64,
-            arcs: problem.arcs.len() as u64,
+            arcs: problem.arc_count() as u64,
             pruned_arcs: pruned,
             locked: locked_groups.len() as u64,
         },
@@ -723,7 +723,7 @@ pub fn match_teacher_groups(
         diff,
         export,
         timings,
-        settled: solution.settled,
+        settled: solution.stats.demand_bids,
     })
 }
 
@@ -1047,7 +1047,7 @@ pub fn match_school_groups(
         size: ProblemSize {
             demands: formed.len() as u64,
             suppliers: leaders.len() as u64,
-            arcs: problem.arcs.len() as u64,
+            arcs: problem.arc_count() as u64,
             pruned_arcs: 0,
             locked: 0,
         },
@@ -1058,6 +1058,6 @@ pub fn match_school_groups(
         diff,
         export,
         timings,
-        settled: solution.settled,
+        settled: solution.stats.demand_bids,
     })
 }

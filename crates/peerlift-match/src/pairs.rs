@@ -731,7 +731,7 @@ pub fn match_teacher_pairs(
         size: ProblemSize {
             demands: demands.len() as u64,
             suppliers: suppliers.len() as u64,
-            arcs: problem.arcs.len() as u64,
+            arcs: problem.arc_count() as u64,
             pruned_arcs: pruned,
             locked: locked_pairs.len() as u64,
         },
@@ -742,7 +742,7 @@ pub fn match_teacher_pairs(
         diff,
         export,
         timings,
-        settled: solution.settled,
+        settled: solution.stats.demand_bids,
     })
 }
 

@@ -48,22 +48,24 @@ impl ExportProblem {
         p: &Problem,
         s: &Solution,
     ) -> ExportProblem {
-        let arcs = p
-            .arcs
-            .iter()
-            .map(|a| ArcOut {
-                demand: demand_ids[a.demand as usize].clone(),
-                supplier: supplier_ids[a.supplier as usize].clone(),
-                weight: a.weight,
-            })
-            .collect();
+        let mut arcs = Vec::new();
+        for (d, id) in demand_ids.iter().enumerate() {
+            for a in p.arcs(d) {
+                arcs.push(ArcOut {
+                    demand: id.clone(),
+                    supplier: supplier_ids[p.supplier[a] as usize].clone(),
+                    weight: p.weight(d, a),
+                });
+            }
+        }
         let assignment = s
             .assignment
             .iter()
-            .flatten()
-            .map(|&i| PairOut {
-                demand: demand_ids[p.arcs[i].demand as usize].clone(),
-                supplier: supplier_ids[p.arcs[i].supplier as usize].clone(),
+            .enumerate()
+            .filter_map(|(d, a)| a.map(|a| (d, a)))
+            .map(|(d, a)| PairOut {
+                demand: demand_ids[d].clone(),
+                supplier: supplier_ids[p.supplier[a] as usize].clone(),
             })
             .collect();
         ExportProblem {

@@ -496,7 +496,7 @@ pub fn match_school_partnerships(
         size: ProblemSize {
             demands: demands.len() as u64,
             suppliers: suppliers.len() as u64,
-            arcs: problem.arcs.len() as u64,
+            arcs: problem.arc_count() as u64,
             pruned_arcs: pruned,
             locked: locked_schools.len() as u64,
         },
@@ -507,6 +507,6 @@ pub fn match_school_partnerships(
         diff,
         export,
         timings,
-        settled: solution.settled,
+        settled: solution.stats.demand_bids,
     })
 }

@@ -323,15 +323,16 @@ proptest! {
         }).collect();
         let ids: Vec<&str> = out.export.demands.iter().map(|d| d.id.as_str()).collect();
         let sup: Vec<&str> = out.export.suppliers.iter().map(|d| d.id.as_str()).collect();
-        let problem = peerlift_match::solver::Problem {
-            demands: ids.len(),
-            capacities: out.export.suppliers.iter().map(|x| x.capacity).collect(),
-            arcs: a_only.iter().map(|a| peerlift_match::solver::Arc {
-                demand: ids.iter().position(|x| *x == a.demand).unwrap() as u32,
-                supplier: sup.iter().position(|x| *x == a.supplier).unwrap() as u32,
-                weight: 1,
-            }).collect(),
-        };
+        let arcs: Vec<(u32, u32, i64)> = a_only.iter().map(|a| (
+            ids.iter().position(|x| *x == a.demand).unwrap() as u32,
+            sup.iter().position(|x| *x == a.supplier).unwrap() as u32,
+            1,
+        )).collect();
+        let problem = peerlift_match::solver::Problem::from_arcs(
+            ids.len(),
+            out.export.suppliers.iter().map(|x| x.capacity).collect(),
+            &arcs,
+        ).unwrap();
         let best_a = peerlift_match::solver::solve(&problem).unwrap().objective as usize;
         let covered_a = out.pairs.iter().filter(|p| p.level == Some(Level::A)).count();
         prop_assert_eq!(covered_a, best_a);
