@@ -25,17 +25,28 @@ pub struct Figures {
     pub pairs: u64,
     pub a_demands: u64,
     pub a_covered: u64,
+    pub objective: i64,
+    /// The solver's objective of the teacher pairs (weights with the A-first bonus): what an
+    /// independent solver of the exported problem finds.
+    pub solver_objective: i64,
+    /// Runs proven optimal over the whole problem, of the runs made.
+    pub optimal: u32,
+    pub runs: u32,
     pub generate: Duration,
     pub graph: Duration,
     pub candidates: Duration,
     pub solve: Duration,
     pub explain: Duration,
+    pub demand_bids: u64,
     pub partnerships: Duration,
     pub partnership_pairs: u64,
-    pub settled: u64,
+    /// Schools in need covered by the partnership run, of all schools in need.
+    pub schools_covered: u64,
+    pub schools_in_need: u64,
     pub groups: Duration,
     pub groups_formed: u64,
     pub directions: Duration,
+    pub school_groups: Duration,
 }
 
 impl Figures {
@@ -49,17 +60,24 @@ impl Figures {
         self.pairs += o.pairs;
         self.a_demands += o.a_demands;
         self.a_covered += o.a_covered;
+        self.objective += o.objective;
+        self.solver_objective += o.solver_objective;
+        self.optimal += o.optimal;
+        self.runs += o.runs;
         self.generate += o.generate;
         self.graph += o.graph;
         self.candidates += o.candidates;
         self.solve += o.solve;
         self.explain += o.explain;
+        self.demand_bids += o.demand_bids;
         self.partnerships += o.partnerships;
         self.partnership_pairs += o.partnership_pairs;
-        self.settled += o.settled;
+        self.schools_covered += o.schools_covered;
+        self.schools_in_need += o.schools_in_need;
         self.groups += o.groups;
         self.groups_formed += o.groups_formed;
         self.directions += o.directions;
+        self.school_groups += o.school_groups;
     }
 }
 
@@ -67,8 +85,14 @@ fn phase(t: &[(String, Duration)], name: &str) -> Duration {
     t.iter().filter(|(n, _)| n == name).map(|(_, d)| *d).sum()
 }
 
-/// One region (or the municipality): generate, then match pairs and partnerships.
-fn one(scale: Scale, seed: u64, r: usize) -> Result<Figures, String> {
+/// One region (or the municipality): generate, then every kind of run, each over its whole
+/// problem. With `export`, the teacher-pair problem is written there (JSON, gzipped for .gz).
+fn one(
+    scale: Scale,
+    seed: u64,
+    r: usize,
+    export: Option<&std::path::Path>,
+) -> Result<Figures, String> {
     let t0 = Instant::now();
     let sets = synth::region(scale, seed, r);
     let snap = synth::snapshot(sets);
@@ -79,59 +103,83 @@ fn one(scale: Scale, seed: u64, r: usize) -> Result<Figures, String> {
         generate,
         ..Figures::default()
     };
-    let out = peerlift_match::run(
-        MatchKind::TeacherPairs,
-        &snap,
-        &Weights::default(),
-        &Policy::default(),
-    )
-    .map_err(|e| e.to_string())?;
+    let (weights, policy) = (Weights::default(), Policy::default());
+    let options = peerlift_match::RunOptions {
+        keep_problem: export.is_some(),
+    };
+    let out = peerlift_match::run_with(MatchKind::TeacherPairs, &snap, &weights, &policy, options)
+        .map_err(|e| e.to_string())?;
     f.demands = out.size.demands;
     f.suppliers = out.size.suppliers;
     f.arcs = out.size.arcs;
     f.pruned = out.size.pruned_arcs;
     f.pairs = out.pairs.len() as u64;
-    f.settled = out.settled;
+    f.objective = out.objective;
+    f.solver_objective = out.certificate.solver_objective;
+    f.demand_bids = out.stats.demand_bids;
     for row in &out.coverage.by_level {
         if row.key == Level::A.letter() {
             f.a_demands = row.demands;
             f.a_covered = row.covered;
         }
     }
-    f.graph = phase(&out.timings, "snapshot");
+    f.graph = phase(&out.timings, "graph");
     f.candidates = phase(&out.timings, "candidates");
     f.solve = phase(&out.timings, "solve");
     f.explain = phase(&out.timings, "explain");
-    let t1 = Instant::now();
-    let schools = peerlift_match::run(
-        MatchKind::SchoolPartnerships,
-        &snap,
-        &Weights::default(),
-        &Policy::default(),
-    )
-    .map_err(|e| e.to_string())?;
-    f.partnerships = t1.elapsed();
-    f.partnership_pairs = schools.pairs.len() as u64;
-    let t2 = Instant::now();
-    let groups = peerlift_match::run(
-        MatchKind::TeacherGroups,
-        &snap,
-        &Weights::default(),
-        &Policy::default(),
-    )
-    .map_err(|e| e.to_string())?;
-    f.groups = t2.elapsed();
-    f.groups_formed = groups.size.demands;
-    let t3 = Instant::now();
-    peerlift_match::run(
-        MatchKind::SchoolDirections,
-        &snap,
-        &Weights::default(),
-        &Policy::default(),
-    )
-    .map_err(|e| e.to_string())?;
-    f.directions = t3.elapsed();
+    f.runs += 1;
+    f.optimal += u32::from(out.certificate.optimal);
+    if let (Some(path), Some(problem)) = (export, &out.problem) {
+        write_problem(problem, path)?;
+    }
+    drop(out);
+    let mut other = |kind: MatchKind| -> Result<(Duration, peerlift_match::MatchOutcome), String> {
+        let t = Instant::now();
+        let out = peerlift_match::run(kind, &snap, &weights, &policy).map_err(|e| e.to_string())?;
+        f.runs += 1;
+        f.optimal += u32::from(out.certificate.optimal);
+        Ok((t.elapsed(), out))
+    };
+    let (took, schools) = other(MatchKind::SchoolPartnerships)?;
+    let partnerships = took;
+    let partnership_pairs = schools.pairs.len() as u64;
+    let (schools_covered, schools_in_need) = schools
+        .coverage
+        .by_level
+        .iter()
+        .fold((0, 0), |(c, d), r| (c + r.covered, d + r.demands));
+    let (groups, out) = other(MatchKind::TeacherGroups)?;
+    let groups_formed = out.size.demands;
+    let (directions, _) = other(MatchKind::SchoolDirections)?;
+    let (school_groups, _) = other(MatchKind::SchoolGroups)?;
+    f.partnerships = partnerships;
+    f.partnership_pairs = partnership_pairs;
+    f.schools_covered = schools_covered;
+    f.schools_in_need = schools_in_need;
+    f.groups = groups;
+    f.groups_formed = groups_formed;
+    f.directions = directions;
+    f.school_groups = school_groups;
     Ok(f)
+}
+
+/// Writes a solved problem as the export file (gzipped when the name ends in .gz).
+fn write_problem(p: &peerlift_match::SolvedProblem, path: &std::path::Path) -> Result<(), String> {
+    use std::io::Write;
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
+    let file = std::fs::File::create(path).map_err(err)?;
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut w = flate2::write::GzEncoder::new(
+            std::io::BufWriter::new(file),
+            flate2::Compression::fast(),
+        );
+        p.write_json(&mut w).map_err(err)?;
+        w.finish().map_err(err)?.flush().map_err(err)
+    } else {
+        let mut w = std::io::BufWriter::new(file);
+        p.write_json(&mut w).map_err(err)?;
+        w.flush().map_err(err)
+    }
 }
 
 /// Peak resident memory of this process in MiB (Linux; 0 elsewhere).
@@ -148,8 +196,14 @@ pub fn peak_mib() -> u64 {
         .unwrap_or(0)
 }
 
-/// Runs one size; regions in parallel on `threads` threads.
-pub fn run(scale: Scale, seed: u64, threads: usize) -> Result<(Figures, Duration), String> {
+/// Runs one size; regions in parallel on `threads` threads. `export` writes the first region's
+/// teacher-pair problem.
+pub fn run(
+    scale: Scale,
+    seed: u64,
+    threads: usize,
+    export: Option<&std::path::Path>,
+) -> Result<(Figures, Duration), String> {
     let start = Instant::now();
     let regions = scale.regions();
     let next = Mutex::new(0usize);
@@ -167,7 +221,7 @@ pub fn run(scale: Scale, seed: u64, threads: usize) -> Result<(Figures, Duration
                 if r >= regions {
                     return;
                 }
-                match one(scale, seed, r) {
+                match one(scale, seed, r, export.filter(|_| r == 0)) {
                     Ok(f) => {
                         total.lock().unwrap_or_else(|p| p.into_inner()).add(&f);
                         if regions > 1 {
@@ -198,15 +252,16 @@ fn ms(d: Duration) -> String {
     format!("{:.0}", d.as_secs_f64() * 1000.0)
 }
 
-/// Prints one size's figures as a Markdown table row (with a header when asked).
+/// Prints one size's figures as Markdown table rows (with headers when asked): the teacher
+/// pairs in detail, then every kind.
 pub fn print(scale: Scale, f: &Figures, wall: Duration, header: bool) {
     if header {
-        println!("| size | schools | teachers | demands | mentors | arcs (pruned) | pairs | A covered | generate ms | graph ms | candidates ms | solve ms | explain ms | pairs run ms | partnerships ms | teacher groups ms (groups) | directions ms | wall ms | peak MiB |");
-        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        println!("| size | schools | teachers | demands | mentors | arcs (left out) | pairs | A covered | objective | proven optimal | generate ms | graph ms | candidates ms | solve ms | explain ms | pairs run ms | partnerships ms (schools covered) | teacher groups ms (groups) | directions ms | school groups ms | wall ms | peak MiB |");
+        println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     }
     let run = f.graph + f.candidates + f.solve + f.explain;
     println!(
-        "| {} | {} | {} | {} | {} | {} ({}) | {} | {}/{} | {} | {} | {} | {} | {} | {} | {} | {} ({}) | {} | {} | {} |",
+        "| {} | {} | {} | {} | {} | {} ({}) | {} | {}/{} | {} | {}/{} runs | {} | {} | {} | {} | {} | {} | {} ({}/{}) | {} ({}) | {} | {} | {} | {} |",
         scale.name(),
         f.schools,
         f.teachers,
@@ -217,6 +272,9 @@ pub fn print(scale: Scale, f: &Figures, wall: Duration, header: bool) {
         f.pairs,
         f.a_covered,
         f.a_demands,
+        f.objective,
+        f.optimal,
+        f.runs,
         ms(f.generate),
         ms(f.graph),
         ms(f.candidates),
@@ -224,10 +282,38 @@ pub fn print(scale: Scale, f: &Figures, wall: Duration, header: bool) {
         ms(f.explain),
         ms(run),
         ms(f.partnerships),
+        f.schools_covered,
+        f.schools_in_need,
         ms(f.groups),
         f.groups_formed,
         ms(f.directions),
+        ms(f.school_groups),
         ms(wall),
+        peak_mib()
+    );
+}
+
+/// The figures as one JSON object (for bench/independent.sh).
+pub fn print_json(scale: Scale, f: &Figures, wall: Duration) {
+    let run = f.graph + f.candidates + f.solve + f.explain;
+    let secs = |d: Duration| d.as_secs_f64();
+    println!(
+        "{{\"size\":\"{}\",\"demands\":{},\"suppliers\":{},\"arcs\":{},\"pairs\":{},\"a_covered\":{},\"a_demands\":{},\"objective\":{},\"solver_objective\":{},\"graph_s\":{:.4},\"candidates_s\":{:.4},\"solve_s\":{:.4},\"explain_s\":{:.4},\"pairs_run_s\":{:.4},\"wall_s\":{:.4},\"peak_mib\":{}}}",
+        scale.name(),
+        f.demands,
+        f.suppliers,
+        f.arcs,
+        f.pairs,
+        f.a_covered,
+        f.a_demands,
+        f.objective,
+        f.solver_objective,
+        secs(f.graph),
+        secs(f.candidates),
+        secs(f.solve),
+        secs(f.explain),
+        secs(run),
+        secs(wall),
         peak_mib()
     );
 }
@@ -402,7 +488,7 @@ pub(crate) async fn import_and_approve(
 ) -> Result<(String, Vec<peerlift_api::pb::Mentorship>), String> {
     use peerlift_api::pb;
     let err = |e: &dyn std::fmt::Display| e.to_string();
-    crate::client::import(
+    for unit in crate::client::import(
         ch.clone(),
         crate::client::ImportArgs {
             municipality: None,
@@ -412,7 +498,10 @@ pub(crate) async fn import_and_approve(
         },
     )
     .await
-    .map_err(|e| err(&e))?;
+    .map_err(|e| err(&e))?
+    {
+        unit.result.map_err(|e| err(&e))?;
+    }
     let muni = "r00-m00".to_string();
     let mut matching = pb::matching_service_client::MatchingServiceClient::new(ch);
     let mut created = Vec::new();
@@ -512,10 +601,11 @@ pub fn rematch(seed: u64, per_mille: usize) -> Result<(), String> {
     let t1 = Instant::now();
     let first = peerlift_match::run(MatchKind::TeacherPairs, &snap, &weights, &policy)
         .map_err(|e| e.to_string())?;
+    let first_pairs = first.pairs;
     let cold = t1.elapsed();
     snap.mentorships = synth::actives_from(
         &snap,
-        &first.pairs,
+        &first_pairs,
         MatchKind::TeacherPairs,
         jiff::civil::Date::constant(2026, 9, 1),
     );

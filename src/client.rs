@@ -226,6 +226,112 @@ pub fn municipality_from_files(plan: &ImportPlan) -> Option<String> {
     rec.get(idx).map(|s| s.trim().to_string())
 }
 
+/// One municipality's files of an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportUnit {
+    /// What the user named: the directory, or "the files given".
+    pub label: String,
+    pub plan: ImportPlan,
+}
+
+/// Splits the paths of `peerlift import` into one unit per municipality: a directory of import
+/// files is one; a directory of such directories (what `gen synthetic region|nation` writes)
+/// is one per subdirectory; loose files together are one. Files of different municipalities
+/// never merge: loose files from several directories that each hold a municipality.csv are
+/// refused, as is a directory holding both import files and municipality directories.
+pub fn plan_units(paths: &[PathBuf]) -> Result<Vec<ImportUnit>, ClientError> {
+    let mut units = Vec::new();
+    let mut loose = Vec::new();
+    let is_import_dir = |d: &Path| -> Result<bool, ClientError> {
+        Ok(std::fs::read_dir(d)
+            .map_err(|source| ClientError::Io {
+                path: d.display().to_string(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .any(|p| p.is_file() && kind_of(&p).is_some()))
+    };
+    for p in paths {
+        if p.is_dir() {
+            let mut subdirs: Vec<PathBuf> = std::fs::read_dir(p)
+                .map_err(|source| ClientError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|x| x.is_dir())
+                .collect();
+            subdirs.sort();
+            let mut nested = Vec::new();
+            for d in subdirs {
+                if is_import_dir(&d)? {
+                    nested.push(d);
+                }
+            }
+            match (is_import_dir(p)?, nested.is_empty()) {
+                (true, true) => units.push(ImportUnit {
+                    label: p.display().to_string(),
+                    plan: plan(std::slice::from_ref(p))?,
+                }),
+                (false, false) => {
+                    for d in nested {
+                        units.push(ImportUnit {
+                            label: d.display().to_string(),
+                            plan: plan(std::slice::from_ref(&d))?,
+                        });
+                    }
+                }
+                (true, false) => {
+                    return Err(ClientError::Usage(format!(
+                        "{} holds import files and also municipality directories ({}, ...): which \
+                         municipality would its own files be? Move them into a directory of their \
+                         own, or name the directories to import one by one",
+                        p.display(),
+                        nested[0].display()
+                    )))
+                }
+                (false, true) => {
+                    return Err(ClientError::Usage(format!(
+                    "no import files in {}: expected municipality.csv, schools.csv, teachers.csv, \
+                         mentor_profiles.csv, diagnostics.csv, or directories of them (one per \
+                         municipality, as `peerlift gen synthetic region` writes)",
+                    p.display()
+                )))
+                }
+            }
+        } else {
+            loose.push(p.clone());
+        }
+    }
+    if !loose.is_empty() {
+        let plan = plan(&loose)?;
+        let homes: std::collections::BTreeSet<PathBuf> = plan
+            .files
+            .iter()
+            .filter(|(k, _)| *k == FileKind::Municipality)
+            .map(|(_, f)| f.parent().map(Path::to_path_buf).unwrap_or_default())
+            .collect();
+        if homes.len() > 1 {
+            let shown: Vec<String> = homes.iter().map(|h| h.display().to_string()).collect();
+            return Err(ClientError::Usage(format!(
+                "these files belong to {} municipalities ({}): pass their directories instead \
+                 (`peerlift import DIR` takes a directory of municipality directories), so each is \
+                 imported as its own municipality; nothing was imported",
+                homes.len(),
+                shown.join(", ")
+            )));
+        }
+        units.push(ImportUnit {
+            label: "the files given".into(),
+            plan,
+        });
+    }
+    if units.is_empty() {
+        return Err(ClientError::Usage("no import files found".into()));
+    }
+    Ok(units)
+}
+
 /// Options of `peerlift import`.
 #[derive(Debug, Clone)]
 pub struct ImportArgs {
@@ -235,45 +341,117 @@ pub struct ImportArgs {
     pub paths: Vec<PathBuf>,
 }
 
-/// Streams the files to the server with a progress bar; returns the report.
-pub async fn import(channel: Conn, args: ImportArgs) -> Result<pb::ImportReport, ClientError> {
-    let plan = plan(&args.paths)?;
-    for s in &plan.skipped {
-        eprintln!("skipped {} (not an import file)", s.display());
+/// One municipality's import: its name, and the report or why the call failed.
+#[derive(Debug)]
+pub struct UnitResult {
+    pub municipality: String,
+    pub label: String,
+    pub result: Result<pb::ImportReport, ClientError>,
+}
+
+/// Imports every municipality the paths hold, one after another under one progress bar; every
+/// unit's municipality is settled before anything is sent, so a mistake in naming refuses the
+/// whole command and writes nothing.
+pub async fn import(channel: Conn, args: ImportArgs) -> Result<Vec<UnitResult>, ClientError> {
+    let units = plan_units(&args.paths)?;
+    if units.len() > 1 && args.municipality.is_some() {
+        return Err(ClientError::Usage(format!(
+            "--municipality names one municipality, but the paths hold {} municipality directories \
+             (each with its own municipality.csv): leave --municipality out to import them all",
+            units.len()
+        )));
     }
-    let municipality = match args.municipality.or_else(|| municipality_from_files(&plan)) {
-        Some(m) => m,
-        None => {
-            return Err(ClientError::Usage(
-                "name the municipality: --municipality ID (or PEERLIFT_MUNICIPALITY), or include a municipality.csv".into(),
-            ))
+    let mut work = Vec::new();
+    for u in units {
+        for s in &u.plan.skipped {
+            eprintln!("skipped {} (not an import file)", s.display());
         }
-    };
+        let municipality = match args
+            .municipality
+            .clone()
+            .or_else(|| municipality_from_files(&u.plan))
+        {
+            Some(m) => m,
+            None => {
+                return Err(ClientError::Usage(format!(
+                    "name the municipality of {}: --municipality ID (or PEERLIFT_MUNICIPALITY), or \
+                     include a municipality.csv",
+                    u.label
+                )))
+            }
+        };
+        work.push((municipality, u));
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for (m, u) in &work {
+        if let Some(other) = seen.insert(m.clone(), u.label.clone()) {
+            return Err(ClientError::Usage(format!(
+                "{other} and {} are both municipality {m}: import them one at a time if that is \
+                 meant; nothing was imported",
+                u.label
+            )));
+        }
+    }
     let mut total = 0u64;
-    for (_, p) in &plan.files {
-        total += std::fs::metadata(p)
-            .map_err(|source| ClientError::Io {
-                path: p.display().to_string(),
-                source,
-            })?
-            .len();
+    for (_, u) in &work {
+        for (_, p) in &u.plan.files {
+            total += std::fs::metadata(p)
+                .map_err(|source| ClientError::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?
+                .len();
+        }
     }
     let bar = ProgressBar::new(total);
     bar.set_style(
-        ProgressStyle::with_template("{msg:20} [{bar:40}] {bytes}/{total_bytes} {eta}")
+        ProgressStyle::with_template("{prefix:>9} {msg:28} [{bar:36}] {bytes}/{total_bytes} {eta}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
+    let count = work.len();
+    let mut results = Vec::new();
+    for (i, (municipality, unit)) in work.into_iter().enumerate() {
+        bar.set_prefix(format!("{}/{count}", i + 1));
+        let result = import_unit(
+            channel.clone(),
+            &municipality,
+            &unit.plan,
+            args.strict,
+            args.dry_run,
+            &bar,
+        )
+        .await;
+        results.push(UnitResult {
+            municipality,
+            label: unit.label,
+            result,
+        });
+    }
+    bar.finish_and_clear();
+    Ok(results)
+}
+
+/// Streams one municipality's files to the server; returns the report.
+async fn import_unit(
+    channel: Conn,
+    municipality: &str,
+    plan: &ImportPlan,
+    strict: bool,
+    dry_run: bool,
+    bar: &ProgressBar,
+) -> Result<pb::ImportReport, ClientError> {
     let (tx, rx) = tokio::sync::mpsc::channel::<pb::ImportRequest>(4);
     let start = pb::ImportRequest {
         item: Some(pb::import_request::Item::Start(pb::ImportStart {
-            municipality_id: municipality.clone(),
-            strict: args.strict,
-            dry_run: args.dry_run,
+            municipality_id: municipality.to_string(),
+            strict,
+            dry_run,
         })),
     };
     let files = plan.files.clone();
     let bar_feed = bar.clone();
+    let muni = municipality.to_string();
     let feeder = tokio::spawn(async move {
         if tx.send(start).await.is_err() {
             return Ok(());
@@ -283,7 +461,7 @@ pub async fn import(channel: Conn, args: ImportArgs) -> Result<pb::ImportReport,
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            bar_feed.set_message(name.clone());
+            bar_feed.set_message(format!("{muni} {name}"));
             let mut f = tokio::fs::File::open(&path)
                 .await
                 .map_err(|source| ClientError::Io {
@@ -314,18 +492,102 @@ pub async fn import(channel: Conn, args: ImportArgs) -> Result<pb::ImportReport,
                 bar_feed.inc(n as u64);
             }
         }
-        bar_feed.set_message("server finishing");
+        bar_feed.set_message(format!("{muni}: server finishing"));
         Ok::<(), ClientError>(())
     });
     let mut client = ImportServiceClient::new(channel);
     let result = client
         .import(tokio_stream::wrappers::ReceiverStream::new(rx))
         .await;
-    bar.finish_and_clear();
     if let Ok(Err(e)) = feeder.await {
         return Err(e);
     }
     Ok(result?.into_inner())
+}
+
+/// The per-municipality summary of a multi-municipality import; returns (every row accepted,
+/// every call succeeded).
+pub fn print_region_report(results: &[UnitResult], dry_run: bool) -> (bool, bool) {
+    let mut t = Table::new(&[
+        "municipality",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "",
+    ]);
+    let (mut clean, mut ok) = (true, true);
+    let mut sum = pb::ImportCounts::default();
+    for r in results {
+        match &r.result {
+            Ok(rep) => {
+                let c = rep.total.unwrap_or_default();
+                sum.rows += c.rows;
+                sum.created += c.created;
+                sum.updated += c.updated;
+                sum.unchanged += c.unchanged;
+                sum.rejected += c.rejected;
+                clean &= rep.errors_total == 0;
+                t.row(vec![
+                    r.municipality.clone(),
+                    c.rows.to_string(),
+                    c.created.to_string(),
+                    c.updated.to_string(),
+                    c.unchanged.to_string(),
+                    c.rejected.to_string(),
+                    if dry_run {
+                        "dry run".into()
+                    } else if rep.committed {
+                        "written".into()
+                    } else {
+                        "nothing written (--strict)".into()
+                    },
+                ]);
+            }
+            Err(e) => {
+                ok = false;
+                t.row(vec![
+                    r.municipality.clone(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    format!("failed: {e}"),
+                ]);
+            }
+        }
+    }
+    t.row(vec![
+        format!("total ({})", results.len()),
+        sum.rows.to_string(),
+        sum.created.to_string(),
+        sum.updated.to_string(),
+        sum.unchanged.to_string(),
+        sum.rejected.to_string(),
+        String::new(),
+    ]);
+    print!("{}", t.render());
+    for r in results {
+        if let Ok(rep) = &r.result {
+            for e in rep.errors.iter().take(5) {
+                println!(
+                    "{}: {}:{}: {} {}",
+                    r.municipality, e.file_name, e.line, e.field, e.reason
+                );
+            }
+            if rep.errors_total > 5 {
+                println!(
+                    "{}: ... and {} more errors (import {} alone to see them all)",
+                    r.municipality,
+                    rep.errors_total - 5,
+                    r.label
+                );
+            }
+        }
+    }
+    (clean, ok)
 }
 
 /// Prints an import report; returns true when every row was accepted.

@@ -298,7 +298,8 @@ enum Command {
         /// Print each pair's score terms and why demands stay unmatched.
         #[arg(long)]
         explain: bool,
-        /// Write the exact problem solved to FILE as JSON (README: "Checking optimality").
+        /// Write the whole problem solved to FILE as JSON, gzipped when FILE ends in .gz
+        /// (README: "Checking optimality"); streamed, any size.
         #[arg(long, value_name = "FILE")]
         export_problem: Option<PathBuf>,
         /// Deficit levels that make a demand [default: a,b].
@@ -310,7 +311,8 @@ enum Command {
         /// No online pairs.
         #[arg(long)]
         no_online: bool,
-        /// Candidates kept per demand [default: 40].
+        /// Opt-in: keep only each demand's best N arcs. The run is then NOT guaranteed optimal
+        /// (it says so); without it the whole problem is solved and proven optimal.
         #[arg(long)]
         max_candidates: Option<u32>,
     },
@@ -337,16 +339,44 @@ enum Command {
         #[arg(long, default_value = "")]
         note: String,
     },
-    /// Match runs: list them, or show one.
+    /// Match runs: list them, or show one: its summary, then a page of its pairs (or of its
+    /// unmatched demands, or of its changes), filtered.
     Runs {
         #[command(flatten)]
         remote: Remote,
         #[command(flatten)]
         scope: Scope,
-        /// Show this run in full.
+        /// Show this run.
         run_id: Option<String>,
+        /// Each pair's score terms.
         #[arg(long)]
         explain: bool,
+        /// What to list after the summary.
+        #[arg(long, value_enum, default_value = "pairs")]
+        list: peerlift::match_cli::RunList,
+        /// Only mentees of this municipality (a region's run).
+        #[arg(long, value_name = "MUNICIPALITY")]
+        mentees_in: Option<String>,
+        /// Only pairs with this school (the mentee's or the mentor's).
+        #[arg(long)]
+        school: Option<String>,
+        #[arg(long)]
+        subject: Option<String>,
+        /// Only this level of deficit (a, b or c).
+        #[arg(long)]
+        level: Option<String>,
+        /// Changes: only kept, added or ended.
+        #[arg(long, value_parser = ["kept", "added", "ended"])]
+        change: Option<String>,
+        /// Rows a page [default: 100, at most 1000].
+        #[arg(long, default_value_t = 100)]
+        page_size: i32,
+        /// The page a previous call pointed to.
+        #[arg(long, default_value = "")]
+        page_token: String,
+        /// Every page.
+        #[arg(long)]
+        all: bool,
     },
     /// The active network: statistics, or the graph as DOT, GraphML or JSON.
     Network {
@@ -365,6 +395,12 @@ enum Command {
     Mentorships {
         #[command(subcommand)]
         command: MentorshipCommand,
+    },
+    /// Exported matching problems (`match --export-problem`): check one, or convert it for an
+    /// independent solver. Works on the file alone, no server.
+    Problem {
+        #[command(subcommand)]
+        command: ProblemCommand,
     },
     /// Sessions of a teacher, a school or a mentorship (table, or iCalendar with --ics);
     /// propose and accept schedules; scheduling settings.
@@ -450,6 +486,13 @@ enum Command {
         /// solve.
         #[arg(long)]
         rematch: bool,
+        /// Also write the (first) region's whole teacher-pair problem to FILE, in the export
+        /// shape (gzipped for .gz), for an independent solver (bench/independent.sh).
+        #[arg(long, value_name = "FILE")]
+        export: Option<PathBuf>,
+        /// Print the figures as one JSON object instead of a table row.
+        #[arg(long)]
+        json: bool,
     },
     /// Drive many concurrent clients against a local server (auth and limits on) for a
     /// bounded time, with a rematch in the middle; prints throughput, p50/p99 and errors.
@@ -557,6 +600,22 @@ impl KindArg {
             KindArg::SchoolGroups => pb::MatchKind::SchoolGroups,
         }
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum ProblemCommand {
+    /// Checks the file's claims: the assignment uses arcs and keeps every capacity, the
+    /// objective is the sum of its arcs, and the duals cover every arc and bound the objective
+    /// exactly (which proves it optimal without a solver). FILE may be gzipped.
+    Check { file: PathBuf },
+    /// Writes the problem as a DIMACS min-cost-flow instance (the input of LEMON, OR-Tools and
+    /// most network solvers); its minimum cost is minus the maximum weight.
+    Dimacs {
+        file: PathBuf,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -852,7 +911,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
         } => {
             init_logging(LogFormat::Text, "warn");
             let channel = connect(&remote).await?;
-            let report = client::import(
+            let results = client::import(
                 channel,
                 ImportArgs {
                     municipality,
@@ -863,9 +922,18 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             )
             .await
             .map_err(|e| e.to_string())?;
-            let clean = client::print_report(&report, dry_run);
-            // 2: the import ran but rows were rejected (scripts can tell this from failure).
-            Ok(if clean {
+            let (clean, ok) = match results.as_slice() {
+                [one] => match &one.result {
+                    Ok(report) => (client::print_report(report, dry_run), true),
+                    Err(e) => return Err(e.to_string()),
+                },
+                many => client::print_region_report(many, dry_run),
+            };
+            // 2: the import ran but rows were rejected (scripts can tell this from failure); 1:
+            // a municipality's import failed (the others went through).
+            Ok(if !ok {
+                ExitCode::FAILURE
+            } else if clean {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::from(2)
@@ -1055,11 +1123,46 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             scope,
             run_id,
             explain,
+            list,
+            mentees_in,
+            school,
+            subject,
+            level,
+            change,
+            page_size,
+            page_token,
+            all,
         } => {
+            let level = match level {
+                None => 0,
+                Some(l) => {
+                    let level = peerlift_domain::Level::from_letter(&l.to_ascii_uppercase())
+                        .ok_or_else(|| format!("--level {l}: expected a, b or c"))?;
+                    peerlift_api::convert::enum_to_pb(peerlift_domain::Level::ALL, &level)
+                }
+            };
+            let change = match change.as_deref() {
+                Some("kept") => pb::run_change::Change::Kept as i32,
+                Some("added") => pb::run_change::Change::Added as i32,
+                Some("ended") => pb::run_change::Change::Ended as i32,
+                _ => 0,
+            };
+            let view = peerlift::match_cli::RunView {
+                list,
+                mentee_municipality: mentees_in.unwrap_or_default(),
+                school: school.unwrap_or_default(),
+                subject: subject.unwrap_or_default(),
+                level,
+                change,
+                page_size,
+                page_token,
+                all,
+                explain,
+            };
             let channel = connect(&remote).await?;
             match run_id {
                 Some(id) => {
-                    peerlift::match_cli::show_run(channel, scope.municipality, id, explain).await
+                    peerlift::match_cli::show_run(channel, scope.municipality, id, view).await
                 }
                 None => peerlift::match_cli::runs(channel, scope.municipality).await,
             }
@@ -1356,6 +1459,32 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 .map_err(|e| e.to_string())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Problem { command } => {
+            match command {
+                ProblemCommand::Check { file } => {
+                    let r = peerlift::match_cli::check_problem_file(&file)?;
+                    println!(
+                        "{}: {} demands, {} suppliers, {} arcs, {} assigned, objective {}: \
+                         feasible, the objective is the sum of its arcs{}",
+                        file.display(),
+                        r.demands,
+                        r.suppliers,
+                        r.arcs,
+                        r.assigned,
+                        r.objective,
+                        if r.proven_optimal {
+                            "; the duals cover every arc and bound it exactly: optimal"
+                        } else {
+                            " (the file has no duals: optimality not checked)"
+                        }
+                    );
+                }
+                ProblemCommand::Dimacs { file, out } => {
+                    peerlift::match_cli::problem_to_dimacs(&file, out.as_deref())?;
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Mentorships { command } => {
             use peerlift::match_cli as mc;
             let result = match command {
@@ -1408,6 +1537,8 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             grouping,
             sessions,
             rematch,
+            export,
+            json,
         } => {
             if rematch {
                 peerlift::bench::rematch(seed, 20)?;
@@ -1459,8 +1590,12 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                     ))
                 }
             };
-            let (f, wall) = peerlift::bench::run(scale, seed, threads)?;
-            peerlift::bench::print(scale, &f, wall, header);
+            let (f, wall) = peerlift::bench::run(scale, seed, threads, export.as_deref())?;
+            if json {
+                peerlift::bench::print_json(scale, &f, wall);
+            } else {
+                peerlift::bench::print(scale, &f, wall, header);
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Gen {

@@ -59,7 +59,7 @@ fn status(v: i32) -> String {
 }
 
 pub async fn run(channel: Conn, a: MatchArgs) -> Result<(), ClientError> {
-    let mut c = MatchingServiceClient::new(channel);
+    let mut c = MatchingServiceClient::new(channel.clone());
     let r = c
         .run_matching(pb::RunMatchingRequest {
             municipality_id: a.municipality.clone(),
@@ -68,30 +68,300 @@ pub async fn run(channel: Conn, a: MatchArgs) -> Result<(), ClientError> {
             weights: Some(a.weights),
             policy: Some(a.policy.clone()),
             dry_run: a.dry_run,
-            include_problem: a.export_problem.is_some(),
+            include_problem: false,
             request_id: String::new(),
         })
         .await?
         .into_inner();
     let run = r.run.unwrap_or_default();
-    if let Some(path) = &a.export_problem {
-        std::fs::write(path, &r.problem_json).map_err(|source| ClientError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
+    print_summary(&run);
+    let view = RunView {
+        explain: a.explain,
+        ..RunView::default()
+    };
+    if a.dry_run {
+        // Not stored: what came inline is all there is to show.
+        println!();
+        print_pairs(run.kind, &run.pairs, a.explain);
+        print_unmatched(&run.unmatched, a.explain);
+        if let Some(d) = &run.diff {
+            print_ended(&d.ended);
+        }
+    } else {
+        show_pages(&mut c, &run, &view).await?;
     }
-    print_run(&run, a.explain);
     if let Some(path) = &a.export_problem {
-        println!("problem written to {}", path.display());
+        let request = if a.dry_run {
+            pb::ExportMatchProblemRequest {
+                municipality_id: a.municipality.clone(),
+                region: a.region.clone(),
+                kind: a.kind as i32,
+                weights: Some(a.weights),
+                policy: Some(a.policy.clone()),
+                run_id: String::new(),
+            }
+        } else {
+            pb::ExportMatchProblemRequest {
+                municipality_id: run.municipality_id.clone(),
+                run_id: run.id.clone(),
+                ..Default::default()
+            }
+        };
+        let bytes = export_problem(&mut c, request, path).await?;
+        println!(
+            "problem written to {} ({} arcs, {:.1} MB{})",
+            path.display(),
+            run.size.map(|x| x.arcs).unwrap_or_default(),
+            bytes as f64 / 1e6,
+            if is_gz(path) { " before gzip" } else { "" }
+        );
     }
     Ok(())
 }
 
-/// Prints a run: the pairs table, coverage, unmatched demands and the diff.
-pub fn print_run(run: &pb::MatchRun, explain: bool) {
-    let teacher_pairs = run.kind == pb::MatchKind::TeacherPairs as i32;
-    let groups = run.kind == pb::MatchKind::TeacherGroups as i32
-        || run.kind == pb::MatchKind::SchoolGroups as i32;
+fn is_gz(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e == "gz")
+}
+
+/// Streams a problem into `path` (gzip when it ends in `.gz`), written to a temporary file
+/// beside it and renamed at the end, so a failed export leaves no half file. Returns the JSON
+/// bytes received.
+pub async fn export_problem(
+    c: &mut MatchingServiceClient<Conn>,
+    request: pb::ExportMatchProblemRequest,
+    path: &std::path::Path,
+) -> Result<u64, ClientError> {
+    use std::io::Write;
+    let io = |source: std::io::Error| ClientError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut stream = c.export_match_problem(request).await?.into_inner();
+    let tmp = path.with_extension(format!(
+        "{}.part",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("json")
+    ));
+    let file = std::fs::File::create(&tmp).map_err(io)?;
+    let mut out: Box<dyn Write> = if is_gz(path) {
+        Box::new(flate2::write::GzEncoder::new(
+            std::io::BufWriter::new(file),
+            flate2::Compression::fast(),
+        ))
+    } else {
+        Box::new(std::io::BufWriter::new(file))
+    };
+    let mut bytes = 0u64;
+    let received = async {
+        while let Some(chunk) = stream.message().await? {
+            bytes += chunk.data.len() as u64;
+            out.write_all(&chunk.data).map_err(io)?;
+        }
+        out.flush().map_err(io)?;
+        drop(out);
+        Ok::<(), ClientError>(())
+    }
+    .await;
+    if let Err(e) = received {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(bytes)
+}
+
+/// What `peerlift runs RUN` shows after the summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum RunList {
+    /// The pairs, with their scores.
+    #[default]
+    Pairs,
+    /// Demands without a mentor, and why.
+    Unmatched,
+    /// The diff against what is active: kept, added, ended.
+    Changes,
+}
+
+/// Which page of which list of a run, filtered.
+#[derive(Debug, Clone, Default)]
+pub struct RunView {
+    pub list: RunList,
+    pub mentee_municipality: String,
+    pub school: String,
+    pub subject: String,
+    /// A pb::Level value (0: any).
+    pub level: i32,
+    /// A pb::run_change::Change value (0: any).
+    pub change: i32,
+    /// 0: 100.
+    pub page_size: i32,
+    pub page_token: String,
+    /// Every page, one after another.
+    pub all: bool,
+    pub explain: bool,
+}
+
+/// The pages of a stored run's list, as the view asks.
+async fn show_pages(
+    c: &mut MatchingServiceClient<Conn>,
+    run: &pb::MatchRun,
+    v: &RunView,
+) -> Result<(), ClientError> {
+    let mut token = v.page_token.clone();
+    let scope = run.municipality_id.clone();
+    println!();
+    loop {
+        let next = match v.list {
+            RunList::Pairs => {
+                let r = c
+                    .list_match_run_pairs(pb::ListMatchRunPairsRequest {
+                        municipality_id: scope.clone(),
+                        run_id: run.id.clone(),
+                        page_size: v.page_size,
+                        page_token: token.clone(),
+                        mentee_municipality_id: v.mentee_municipality.clone(),
+                        school_id: v.school.clone(),
+                        subject: v.subject.clone(),
+                        level: v.level,
+                    })
+                    .await?
+                    .into_inner();
+                print_pairs(run.kind, &r.pairs, v.explain);
+                (r.next_page_token, r.total_size, r.pairs.len(), "pairs")
+            }
+            RunList::Unmatched => {
+                let r = c
+                    .list_match_run_unmatched(pb::ListMatchRunUnmatchedRequest {
+                        municipality_id: scope.clone(),
+                        run_id: run.id.clone(),
+                        page_size: v.page_size,
+                        page_token: token.clone(),
+                        mentee_municipality_id: v.mentee_municipality.clone(),
+                        school_id: v.school.clone(),
+                        subject: v.subject.clone(),
+                        level: v.level,
+                    })
+                    .await?
+                    .into_inner();
+                print_unmatched(&r.unmatched, true);
+                (
+                    r.next_page_token,
+                    r.total_size,
+                    r.unmatched.len(),
+                    "demands",
+                )
+            }
+            RunList::Changes => {
+                let r = c
+                    .list_match_run_changes(pb::ListMatchRunChangesRequest {
+                        municipality_id: scope.clone(),
+                        run_id: run.id.clone(),
+                        page_size: v.page_size,
+                        page_token: token.clone(),
+                        change: v.change,
+                        mentee_municipality_id: v.mentee_municipality.clone(),
+                        subject: v.subject.clone(),
+                    })
+                    .await?
+                    .into_inner();
+                print_changes(&r.changes);
+                (r.next_page_token, r.total_size, r.changes.len(), "changes")
+            }
+        };
+        let (next_token, total, shown, what) = next;
+        if next_token.is_empty() {
+            break;
+        }
+        if !v.all {
+            println!(
+                "\n{shown} of {total} {what} shown; the next page: peerlift runs -m {scope} {} {}--page-token {next_token} (or --all)",
+                run.id,
+                match v.list {
+                    RunList::Pairs => "",
+                    RunList::Unmatched => "--list unmatched ",
+                    RunList::Changes => "--list changes ",
+                },
+            );
+            break;
+        }
+        token = next_token;
+    }
+    Ok(())
+}
+
+/// A run's summary: what was solved, whether it is proven optimal, coverage and the diff's
+/// size. The first line is `run <id> (<status>) ...`.
+pub fn print_summary(run: &pb::MatchRun) {
+    let size = run.size.unwrap_or_default();
+    let kind = pb::MatchKind::try_from(run.kind)
+        .map(|k| {
+            k.as_str_name()
+                .trim_start_matches("MATCH_KIND_")
+                .to_ascii_lowercase()
+                .replace('_', " ")
+        })
+        .unwrap_or_default();
+    println!(
+        "run {} ({}): {kind} of {}; objective {}",
+        if run.id.is_empty() {
+            "dry run"
+        } else {
+            run.id.as_str()
+        },
+        status(run.status),
+        run.municipality_id,
+        run.objective
+    );
+    println!(
+        "problem: {} demands, {} suppliers, {} arcs{}, {} held by locked pairs",
+        size.demands,
+        size.suppliers,
+        size.arcs,
+        if size.pruned_arcs > 0 {
+            format!(
+                " ({} more left out by the candidate limit)",
+                size.pruned_arcs
+            )
+        } else {
+            " (every arc the hard rules allow)".to_string()
+        },
+        size.locked,
+    );
+    if let Some(cert) = &run.certificate {
+        if !cert.statement.is_empty() {
+            println!("{}", cert.statement);
+        }
+    }
+    let cov = |rows: &[pb::CoverageRow]| -> Vec<String> {
+        rows.iter()
+            .map(|r| {
+                let pct = (r.covered * 100).checked_div(r.demands).unwrap_or(0);
+                format!("{} {}/{} ({pct}%)", r.key, r.covered, r.demands)
+            })
+            .collect()
+    };
+    println!("coverage: {}", cov(&run.coverage_by_level).join(", "));
+    if !run.coverage_by_subject.is_empty() {
+        println!("by subject: {}", cov(&run.coverage_by_subject).join(", "));
+    }
+    println!(
+        "{} pairs, {} demands without a mentor; against what is active: {} kept, {} added, {} ended",
+        run.pair_count, run.unmatched_count, run.kept_count, run.added_count, run.ended_count
+    );
+    let phases: Vec<String> = run
+        .timings
+        .iter()
+        .map(|t| format!("{} {} ms", t.phase, t.millis))
+        .collect();
+    if !phases.is_empty() {
+        println!("took: {}", phases.join(", "));
+    }
+}
+
+/// The pairs table, and with `explain` each pair's score terms.
+pub fn print_pairs(kind: i32, pairs: &[pb::ProposedPair], explain: bool) {
+    let teacher_pairs = kind == pb::MatchKind::TeacherPairs as i32;
+    let groups =
+        kind == pb::MatchKind::TeacherGroups as i32 || kind == pb::MatchKind::SchoolGroups as i32;
     let mut t = if teacher_pairs {
         Table::new(&[
             "mentee", "subject", "level", "mentor", "school", "mode", "score", "",
@@ -103,7 +373,7 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
     } else {
         Table::new(&["school", "subject", "leader", "type", "mode", "score", ""])
     };
-    for p in &run.pairs {
+    for p in pairs {
         let flag = if p.locked { "locked" } else { "" }.to_string();
         if teacher_pairs {
             t.row(vec![
@@ -142,7 +412,7 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
     print!("{}", t.render());
     if explain {
         println!();
-        for p in &run.pairs {
+        for p in pairs {
             let terms: Vec<String> = p
                 .terms
                 .iter()
@@ -162,83 +432,82 @@ pub fn print_run(run: &pb::MatchRun, explain: bool) {
             }
         }
     }
-    let size = run.size.unwrap_or_default();
-    println!();
-    println!(
-        "run {} ({}): {} demands, {} suppliers, {} candidate arcs ({} pruned), {} locked; objective {}",
-        if run.id.is_empty() { "dry run" } else { run.id.as_str() },
-        status(run.status),
-        size.demands,
-        size.suppliers,
-        size.arcs,
-        size.pruned_arcs,
-        size.locked,
-        run.objective
-    );
-    let cov = |rows: &[pb::CoverageRow]| -> Vec<String> {
-        rows.iter()
-            .map(|r| {
-                let pct = (r.covered * 100).checked_div(r.demands).unwrap_or(0);
-                format!("{} {}/{} ({pct}%)", r.key, r.covered, r.demands)
-            })
-            .collect()
-    };
-    println!("coverage: {}", cov(&run.coverage_by_level).join(", "));
-    if !run.coverage_by_subject.is_empty() {
-        println!("by subject: {}", cov(&run.coverage_by_subject).join(", "));
+}
+
+/// Unmatched demands; with `explain`, why each one.
+pub fn print_unmatched(list: &[pb::UnmatchedDemand], explain: bool) {
+    if list.is_empty() {
+        return;
     }
-    if !run.unmatched.is_empty() {
-        println!("{} demands without a mentor", run.unmatched.len());
-        if explain {
-            for u in &run.unmatched {
-                let why = if !u.no_candidate_reason.is_empty() {
-                    u.no_candidate_reason.clone()
-                } else {
-                    let by: Vec<String> = u
-                        .outbid_by
+    println!("{} demands without a mentor", list.len());
+    if !explain {
+        return;
+    }
+    for u in list {
+        let why = if !u.no_candidate_reason.is_empty() {
+            u.no_candidate_reason.clone()
+        } else {
+            let by: Vec<String> = u
+                .outbid_by
+                .iter()
+                .map(|b| {
+                    let taken: Vec<String> = b
+                        .taken_by
                         .iter()
-                        .map(|b| {
-                            let taken: Vec<String> = b
-                                .taken_by
-                                .iter()
-                                .map(|t| format!("{} {}", t.mentee_id, t.score))
-                                .collect();
-                            format!(
-                                "{} (here {}, taken by {})",
-                                b.mentor_id,
-                                b.score,
-                                taken.join(", ")
-                            )
-                        })
+                        .map(|t| format!("{} {}", t.mentee_id, t.score))
                         .collect();
-                    format!("outbid: {}", by.join("; "))
-                };
-                let subject = if u.subject.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", u.subject)
-                };
-                println!("  {}{}: {}", u.mentee_id, subject, why);
-            }
-        }
+                    format!(
+                        "{} (here {}, taken by {})",
+                        b.mentor_id,
+                        b.score,
+                        taken.join(", ")
+                    )
+                })
+                .collect();
+            format!("outbid: {}", by.join("; "))
+        };
+        let subject = if u.subject.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", u.subject)
+        };
+        println!("  {}{}: {}", u.mentee_id, subject, why);
     }
-    if let Some(d) = &run.diff {
+}
+
+fn print_ended(ended: &[pb::EndedMentorship]) {
+    for e in ended {
+        let subject = if e.subject.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", e.subject)
+        };
         println!(
-            "against what is active: {} kept, {} added, {} ended",
-            d.kept.len(),
-            d.added.len(),
-            d.ended.len()
+            "  ends {} {} <- {}{}: {}",
+            e.mentorship_id, e.mentee_id, e.mentor_id, subject, e.reason
         );
-        for e in &d.ended {
-            let subject = if e.subject.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", e.subject)
-            };
-            println!(
+    }
+}
+
+fn print_changes(changes: &[pb::RunChange]) {
+    use pb::run_change::Change;
+    for ch in changes {
+        let subject = if ch.subject.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", ch.subject)
+        };
+        match Change::try_from(ch.change) {
+            Ok(Change::Kept) => println!("  keeps {} ({})", ch.mentorship_id, ch.municipality_id),
+            Ok(Change::Added) => println!(
+                "  adds {} <- {}{} (pair {})",
+                ch.mentee_id, ch.mentor_id, subject, ch.pair_index
+            ),
+            Ok(Change::Ended) => println!(
                 "  ends {} {} <- {}{}: {}",
-                e.mentorship_id, e.mentee_id, e.mentor_id, subject, e.reason
-            );
+                ch.mentorship_id, ch.mentee_id, ch.mentor_id, subject, ch.reason
+            ),
+            _ => {}
         }
     }
 }
@@ -263,8 +532,7 @@ pub async fn approve(
         .into_inner();
     println!(
         "approved {run_id}: {} mentorships created, {} ended",
-        r.created.len(),
-        r.ended.len()
+        r.created_count, r.ended_count
     );
     Ok(())
 }
@@ -291,7 +559,7 @@ pub async fn show_run(
     channel: Conn,
     municipality: String,
     run_id: String,
-    explain: bool,
+    view: RunView,
 ) -> Result<(), ClientError> {
     let mut c = MatchingServiceClient::new(channel);
     let run = c
@@ -301,8 +569,8 @@ pub async fn show_run(
         })
         .await?
         .into_inner();
-    print_run(&run, explain);
-    Ok(())
+    print_summary(&run);
+    show_pages(&mut c, &run, &view).await
 }
 
 pub async fn runs(channel: Conn, municipality: String) -> Result<(), ClientError> {
@@ -484,4 +752,54 @@ pub async fn veto(
         r.ended.len()
     );
     Ok(())
+}
+
+/// Reads a problem file, gunzipping it when it ends in `.gz`.
+pub fn read_problem_file(
+    path: &std::path::Path,
+) -> Result<peerlift_match::ExportedProblem, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut bytes = Vec::new();
+    let read = if is_gz(path) {
+        flate2::read::GzDecoder::new(std::io::BufReader::new(file)).read_to_end(&mut bytes)
+    } else {
+        std::io::BufReader::new(file).read_to_end(&mut bytes)
+    };
+    read.map_err(|e| format!("{}: {e}", path.display()))?;
+    peerlift_match::ExportedProblem::from_json(&bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `peerlift problem check`.
+pub fn check_problem_file(
+    path: &std::path::Path,
+) -> Result<peerlift_match::problem::CheckReport, String> {
+    read_problem_file(path)?
+        .check()
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// `peerlift problem dimacs`.
+pub fn problem_to_dimacs(
+    path: &std::path::Path,
+    out: Option<&std::path::Path>,
+) -> Result<(), String> {
+    use std::io::Write;
+    let p = read_problem_file(path)?
+        .to_problem()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let written = match out {
+        Some(o) => {
+            let file = std::fs::File::create(o).map_err(|e| format!("{}: {e}", o.display()))?;
+            let mut w = std::io::BufWriter::new(file);
+            p.write_dimacs(&mut w).and_then(|()| w.flush())
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            p.write_dimacs(&mut w).and_then(|()| w.flush())
+        }
+    };
+    written.map_err(|e| format!("writing DIMACS: {e}"))
 }

@@ -401,6 +401,18 @@ pub fn write(
     Ok((done, teachers))
 }
 
+/// Writes the first `count` municipalities of region 0 of `scale`, one directory each, as
+/// `write` does for the whole region: a smaller region for end-to-end tests.
+pub fn write_first(scale: Scale, seed: u64, out: &Path, count: usize) -> Result<usize, GenError> {
+    let mut teachers = 0;
+    for m in 0..count.min(scale.municipalities_per_region()) {
+        let d = municipality(scale, seed, 0, m);
+        teachers += d.teachers.len();
+        crate::gen::write_dataset(&d, &out.join(&d.municipality.id))?;
+    }
+    Ok(teachers)
+}
+
 /// Active mentorships made from a run's pairs, as if it had been approved on `started`: the
 /// starting point of rematch tests and benchmarks.
 pub fn actives_from(

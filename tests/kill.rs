@@ -114,6 +114,7 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
             Weights::default(),
             Policy::default(),
             now,
+            false,
         )
         .unwrap();
         store

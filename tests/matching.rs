@@ -97,18 +97,27 @@ async fn run_approve_lock_veto_and_run_again() {
     assert_eq!(
         keys,
         BTreeSet::from([
+            "format",
             "kind",
             "demands",
             "suppliers",
             "arcs",
             "assignment",
-            "objective"
+            "objective",
+            "duals"
         ])
     );
     assert_eq!(problem["kind"], "teacher_pairs");
-    let export: peerlift_match::ExportProblem = serde_json::from_str(&a.problem_json).unwrap();
-    export.check().unwrap();
+    assert_eq!(problem["format"], "peerlift-problem/2");
+    let export = peerlift_match::ExportedProblem::from_json(a.problem_json.as_bytes()).unwrap();
+    assert!(export.check().unwrap().proven_optimal);
     assert_eq!(export.assignment.len(), ra.pairs.len());
+    // The run says it is optimal for the whole problem, in numbers the file agrees with.
+    let cert = ra.certificate.clone().unwrap();
+    assert!(cert.optimal, "{}", cert.statement);
+    assert_eq!(cert.arcs_priced, export.arcs.len() as u64);
+    assert_eq!(cert.solver_objective, export.objective);
+    assert_eq!(ra.pair_count, ra.pairs.len() as u64);
 
     // Stored proposal, approved: every pair becomes an active mentorship.
     let first = run(&s, pb::MatchKind::TeacherPairs, false)
@@ -255,9 +264,9 @@ async fn school_partnerships_run_and_approve() {
     for l in leaders {
         assert!(run.pairs.iter().filter(|p| p.mentor_id == l).count() <= 3);
     }
-    let export: peerlift_match::ExportProblem = serde_json::from_str(&r.problem_json).unwrap();
+    let export = peerlift_match::ExportedProblem::from_json(r.problem_json.as_bytes()).unwrap();
     assert_eq!(export.kind, "school_partnerships");
-    export.check().unwrap();
+    assert!(export.check().unwrap().proven_optimal);
     approve(&s, &run.id).await.unwrap();
     assert_eq!(active(&s, pb::MatchKind::SchoolPartnerships).await.len(), 6);
     s.stop().await;
@@ -362,9 +371,9 @@ async fn the_cli_runs_explains_exports_and_approves() {
     ] {
         assert!(out.contains(needle), "{needle} missing:\n{out}");
     }
-    let export: peerlift_match::ExportProblem =
-        serde_json::from_str(&std::fs::read_to_string(&out_file).unwrap()).unwrap();
-    export.check().unwrap();
+    let export =
+        peerlift_match::ExportedProblem::from_json(&std::fs::read(&out_file).unwrap()).unwrap();
+    assert!(export.check().unwrap().proven_optimal);
     let run_id = out
         .lines()
         .find_map(|l| {
@@ -400,9 +409,9 @@ async fn groups_and_distributed_networks_run_and_approve() {
             assert!(seen.insert((m.clone(), p.subject.clone())), "{m} twice");
         }
     }
-    let export: peerlift_match::ExportProblem = serde_json::from_str(&r.problem_json).unwrap();
+    let export = peerlift_match::ExportedProblem::from_json(r.problem_json.as_bytes()).unwrap();
     assert_eq!(export.kind, "teacher_groups");
-    export.check().unwrap();
+    assert!(export.check().unwrap().proven_optimal);
     approve(&s, &groups.id).await.unwrap();
     let active_groups = active(&s, pb::MatchKind::TeacherGroups).await;
     assert_eq!(active_groups.len(), groups.pairs.len());

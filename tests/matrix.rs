@@ -63,7 +63,13 @@ fn allowed(rpc: &str) -> &'static str {
         "ListCatalog" => "ACRMS",
         "CreateCatalogEntry" | "DeleteCatalogEntry" => "ACRM",
         "Import" => "ACR",
-        "RunMatching" | "GetMatchRun" | "ListMatchRuns" => "ACRM",
+        "RunMatching"
+        | "GetMatchRun"
+        | "ListMatchRuns"
+        | "ListMatchRunPairs"
+        | "ListMatchRunUnmatched"
+        | "ListMatchRunChanges"
+        | "ExportMatchProblem" => "ACRM",
         "ApproveMatchRun" | "RejectMatchRun" => "ACR",
         "ListMentorships" | "GetMentorship" | "CreateMentorship" | "LockMentorship"
         | "UnlockMentorship" | "EndMentorship" | "VetoPair" | "ListVetoes" => "ACRM",
@@ -307,6 +313,30 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 run_id: "no-such-run".into(),
             })
         ),
+        "ListMatchRunPairs" => c!(matching_service_client::MatchingServiceClient
+            .list_match_run_pairs(pb::ListMatchRunPairsRequest {
+                municipality_id: m(),
+                run_id: "no-such-run".into(),
+                ..Default::default()
+            })),
+        "ListMatchRunUnmatched" => c!(matching_service_client::MatchingServiceClient
+            .list_match_run_unmatched(pb::ListMatchRunUnmatchedRequest {
+                municipality_id: m(),
+                run_id: "no-such-run".into(),
+                ..Default::default()
+            })),
+        "ListMatchRunChanges" => c!(matching_service_client::MatchingServiceClient
+            .list_match_run_changes(pb::ListMatchRunChangesRequest {
+                municipality_id: m(),
+                run_id: "no-such-run".into(),
+                ..Default::default()
+            })),
+        "ExportMatchProblem" => c!(matching_service_client::MatchingServiceClient
+            .export_match_problem(pb::ExportMatchProblemRequest {
+                municipality_id: m(),
+                run_id: "no-such-run".into(),
+                ..Default::default()
+            })),
         "ListMatchRuns" => c!(
             matching_service_client::MatchingServiceClient.list_match_runs(
                 pb::ListMatchRunsRequest {

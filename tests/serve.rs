@@ -170,7 +170,13 @@ fn a_store_from_a_newer_binary_is_refused_with_a_clear_message() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("schema version 2"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "schema version {}",
+            peerlift_store::SCHEMA_VERSION + 1
+        )),
+        "{err}"
+    );
     assert!(err.contains("newer peerlift"), "{err}");
 }
 

@@ -192,8 +192,20 @@ scoped_run!(
     GetMatchRunRequest,
     ListMatchRunsRequest,
     ApproveMatchRunRequest,
-    RejectMatchRunRequest
+    RejectMatchRunRequest,
+    ListMatchRunPairsRequest,
+    ListMatchRunUnmatchedRequest,
+    ListMatchRunChangesRequest
 );
+impl Scoped for pb::ExportMatchProblemRequest {
+    fn target(&self) -> Target<'_> {
+        if self.municipality_id.is_empty() && !self.region.is_empty() {
+            Target::Region(&self.region)
+        } else {
+            muni_or_region(&self.municipality_id)
+        }
+    }
+}
 impl Scoped for pb::UpdateScheduleSettingsRequest {
     fn target(&self) -> Target<'_> {
         Target::Municipality(
@@ -436,6 +448,34 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         ("ImportService", "Import", S::Import, W, false),
         ("MatchingService", "RunMatching", S::Matching, W, false),
         ("MatchingService", "GetMatchRun", S::Matching, R, false),
+        (
+            "MatchingService",
+            "ListMatchRunPairs",
+            S::Matching,
+            R,
+            false,
+        ),
+        (
+            "MatchingService",
+            "ListMatchRunUnmatched",
+            S::Matching,
+            R,
+            false,
+        ),
+        (
+            "MatchingService",
+            "ListMatchRunChanges",
+            S::Matching,
+            R,
+            false,
+        ),
+        (
+            "MatchingService",
+            "ExportMatchProblem",
+            S::Matching,
+            R,
+            false,
+        ),
         ("MatchingService", "ListMatchRuns", S::Matching, R, false),
         ("MatchingService", "ApproveMatchRun", S::Matching, P, false),
         ("MatchingService", "RejectMatchRun", S::Matching, P, false),

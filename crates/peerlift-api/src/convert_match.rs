@@ -1,8 +1,9 @@
 //! Protobuf <-> domain conversions for matching: weights, policy, runs, mentorships, vetoes.
 
 use peerlift_domain::{
-    GroupCapacity, Level, MatchKind, MatchRun, Mentorship, MentorshipStatus, Mode, Origin,
-    PartnershipType, Policy, ProposedPair, RunStatus, UnmatchedReason, Veto, Violations, Weights,
+    Certificate, Ended, GroupCapacity, Level, MatchKind, MatchRun, Mentorship, MentorshipStatus,
+    Mode, Origin, PartnershipType, Policy, ProposedPair, RunStatus, Unmatched, UnmatchedReason,
+    Veto, Violations, Weights,
 };
 
 use crate::convert::{enum_from_pb, enum_to_pb, ts};
@@ -155,7 +156,7 @@ pub fn policy_from_pb(p: Option<pb::Policy>) -> Result<Policy, Violations> {
         if !(1..=10_000).contains(&x) {
             v.add("policy.max_candidates", "must be between 1 and 10000");
         }
-        out.max_candidates = x;
+        out.max_candidates = Some(x);
     }
     if let Some(x) = p.platform_min_strength_pct {
         if x > 100 {
@@ -215,7 +216,7 @@ pub fn policy_to_pb(p: &Policy) -> pb::Policy {
         travel_limit_km: Some(p.travel_limit_km),
         allow_online: Some(p.allow_online),
         allow_same_school: Some(p.allow_same_school),
-        max_candidates: Some(p.max_candidates),
+        max_candidates: p.max_candidates,
         default_partner_capacity: Some(p.default_partner_capacity),
         platform_min_strength_pct: Some(p.platform_min_strength_pct),
         default_platform_capacity: Some(p.default_platform_capacity),
@@ -261,11 +262,92 @@ pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
         type_reason: p.type_reason.clone(),
         members: p.members.clone(),
         cohesion_pct: p.cohesion_pct,
+        index: 0,
+        added: false,
     }
 }
 
-/// A run as the API shows it; `full` includes pairs and unmatched demands.
-pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool) -> pb::MatchRun {
+/// How many pairs, unmatched demands and diff entries a run's message carries inline; the
+/// rest is read a page at a time. 1000 pairs with their terms are about half a megabyte, well
+/// under the 4 MiB most gRPC clients accept by default.
+pub const INLINE: usize = 1000;
+
+/// A pair of a run at position `index`, with whether the run adds it.
+pub fn run_pair_to_pb(p: &ProposedPair, index: usize, added: bool) -> pb::ProposedPair {
+    pb::ProposedPair {
+        index: index as u32,
+        added,
+        ..pair_to_pb(p)
+    }
+}
+
+pub fn unmatched_to_pb(u: &Unmatched) -> pb::UnmatchedDemand {
+    let (why, by) = match &u.reason {
+        UnmatchedReason::NoCandidate(w) => (w.clone(), Vec::new()),
+        UnmatchedReason::Outbid(by) => (
+            String::new(),
+            by.iter()
+                .map(|b| pb::OutbidBy {
+                    mentor_id: b.mentor_id.clone(),
+                    score: b.score,
+                    taken_by: b
+                        .taken_by
+                        .iter()
+                        .map(|(m, s, sc)| pb::TakenBy {
+                            mentee_id: m.clone(),
+                            subject: s.clone(),
+                            score: *sc,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        ),
+    };
+    pb::UnmatchedDemand {
+        mentee_id: u.mentee_id.clone(),
+        subject: u.subject.clone(),
+        level: u.level.map(|l| enum_to_pb(Level::ALL, &l)).unwrap_or(0),
+        no_candidate_reason: why,
+        outbid_by: by,
+        municipality_id: u.municipality_id.clone(),
+        school_id: u.school_id.clone(),
+    }
+}
+
+pub fn ended_to_pb(e: &Ended) -> pb::EndedMentorship {
+    pb::EndedMentorship {
+        municipality_id: e.municipality_id.clone(),
+        mentorship_id: e.mentorship_id.clone(),
+        mentee_id: e.mentee_id.clone(),
+        subject: e.subject.clone(),
+        mentor_id: e.mentor_id.clone(),
+        reason: e.reason.clone(),
+    }
+}
+
+pub fn certificate_to_pb(c: &Certificate) -> pb::Certificate {
+    pb::Certificate {
+        optimal: c.optimal,
+        arcs_allowed: c.arcs_allowed,
+        arcs_priced: c.arcs_priced,
+        violations: c.violations,
+        dual_bound: c.dual_bound,
+        solver_objective: c.solver_objective,
+        statement: c.statement.clone(),
+    }
+}
+
+/// Page tokens of a run's inline lists, when they were cut (made by the service module).
+#[derive(Debug, Default, Clone)]
+pub struct RunTokens {
+    pub pairs: String,
+    pub unmatched: String,
+    pub changes: String,
+}
+
+/// A run as the API shows it; `full` includes the first page of its pairs, unmatched demands
+/// and diff (with `tokens` for the rest).
+pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool, tokens: &RunTokens) -> pb::MatchRun {
     let rows = |rows: &[peerlift_domain::CoverageRow]| {
         rows.iter()
             .map(|c| pb::CoverageRow {
@@ -275,6 +357,7 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool) -> pb::MatchRun {
             })
             .collect()
     };
+    let added: std::collections::HashSet<u32> = r.diff.added.iter().copied().collect();
     pb::MatchRun {
         municipality_id: r.municipality_id.clone(),
         id: r.id.clone(),
@@ -298,63 +381,45 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool) -> pb::MatchRun {
         coverage_by_level: rows(&r.coverage.by_level),
         coverage_by_subject: rows(&r.coverage.by_subject),
         pairs: if full {
-            r.pairs.iter().map(pair_to_pb).collect()
+            r.pairs
+                .iter()
+                .take(INLINE)
+                .enumerate()
+                .map(|(i, p)| run_pair_to_pb(p, i, added.contains(&(i as u32))))
+                .collect()
         } else {
             Vec::new()
         },
         unmatched: if full {
             r.unmatched
                 .iter()
-                .map(|u| {
-                    let (why, by) = match &u.reason {
-                        UnmatchedReason::NoCandidate(w) => (w.clone(), Vec::new()),
-                        UnmatchedReason::Outbid(by) => (
-                            String::new(),
-                            by.iter()
-                                .map(|b| pb::OutbidBy {
-                                    mentor_id: b.mentor_id.clone(),
-                                    score: b.score,
-                                    taken_by: b
-                                        .taken_by
-                                        .iter()
-                                        .map(|(m, s, sc)| pb::TakenBy {
-                                            mentee_id: m.clone(),
-                                            subject: s.clone(),
-                                            score: *sc,
-                                        })
-                                        .collect(),
-                                })
-                                .collect(),
-                        ),
-                    };
-                    pb::UnmatchedDemand {
-                        mentee_id: u.mentee_id.clone(),
-                        subject: u.subject.clone(),
-                        level: u.level.map(|l| enum_to_pb(Level::ALL, &l)).unwrap_or(0),
-                        no_candidate_reason: why,
-                        outbid_by: by,
-                    }
-                })
+                .take(INLINE)
+                .map(unmatched_to_pb)
                 .collect()
         } else {
             Vec::new()
         },
         diff: Some(pb::RunDiff {
-            kept: r.diff.kept.clone(),
-            added: r.diff.added.clone(),
-            ended: r
-                .diff
-                .ended
-                .iter()
-                .map(|e| pb::EndedMentorship {
-                    municipality_id: e.municipality_id.clone(),
-                    mentorship_id: e.mentorship_id.clone(),
-                    mentee_id: e.mentee_id.clone(),
-                    subject: e.subject.clone(),
-                    mentor_id: e.mentor_id.clone(),
-                    reason: e.reason.clone(),
-                })
-                .collect(),
+            kept: if full {
+                r.diff.kept.iter().take(INLINE).cloned().collect()
+            } else {
+                Vec::new()
+            },
+            added: if full {
+                r.diff
+                    .added
+                    .iter()
+                    .copied()
+                    .filter(|&i| (i as usize) < INLINE)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            ended: if full {
+                r.diff.ended.iter().take(INLINE).map(ended_to_pb).collect()
+            } else {
+                Vec::new()
+            },
         }),
         timings: r
             .timings_ms
@@ -367,6 +432,27 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool) -> pb::MatchRun {
         create_time: Some(ts(r.meta.create_time)),
         decided_time: r.decided_time.map(ts),
         decision_note: r.decision_note.clone(),
+        certificate: Some(certificate_to_pb(&r.certificate)),
+        pair_count: r.pairs.len() as u64,
+        unmatched_count: r.unmatched.len() as u64,
+        kept_count: r.diff.kept.len() as u64,
+        added_count: r.diff.added.len() as u64,
+        ended_count: r.diff.ended.len() as u64,
+        pairs_next_page_token: if full {
+            tokens.pairs.clone()
+        } else {
+            String::new()
+        },
+        unmatched_next_page_token: if full {
+            tokens.unmatched.clone()
+        } else {
+            String::new()
+        },
+        changes_next_page_token: if full {
+            tokens.changes.clone()
+        } else {
+            String::new()
+        },
     }
 }
 

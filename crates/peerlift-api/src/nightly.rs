@@ -13,14 +13,13 @@ use std::time::{Duration, Instant};
 use jiff::civil::DateTime;
 use jiff::Timestamp;
 use peerlift_domain::{
-    Attempt, KindOutcome, MatchRun, Meta, RematchPolicy, RematchRecord, RematchStatus, RunStatus,
-    Trigger,
+    Attempt, KindOutcome, MatchRun, Meta, RematchPolicy, RematchRecord, RematchStatus, Trigger,
 };
 use peerlift_store::{key, prefix, Store};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::{apply_run, load_scope, new_run_id};
+use crate::services::{apply_run, load_scope, new_run_id, run_record};
 use crate::state::{self, AppState};
 
 /// How an attempt cut short by a stop is marked.
@@ -354,30 +353,16 @@ fn compute_and_apply(
             covered_after: out.pairs.len() as u64,
             demands_total: out.size.demands + out.size.locked,
         };
-        let run = MatchRun {
-            municipality_id: muni.to_string(),
-            id: String::new(),
-            kind: *kind,
-            status: RunStatus::Proposed,
-            generation: generations.iter().map(|(_, g)| g).sum(),
+        let run = run_record(
+            muni,
+            *kind,
             generations,
-            weights: policy.weights,
-            policy: policy.policy.clone(),
-            size: out.size,
-            objective: out.objective,
-            coverage: out.coverage,
-            pairs: out.pairs,
-            unmatched: out.unmatched,
-            diff: out.diff,
-            timings_ms: out
-                .timings
-                .iter()
-                .map(|(k, d)| (k.clone(), d.as_millis() as u64))
-                .collect(),
-            decided_time: None,
-            decision_note: format!("nightly rematch {slot}"),
-            meta: Meta::new(now),
-        };
+            policy.weights,
+            policy.policy.clone(),
+            out,
+            now,
+            format!("nightly rematch {slot}"),
+        );
         runs.push((run, outcome));
     }
     store.write(|s, b| {

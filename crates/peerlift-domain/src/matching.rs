@@ -252,9 +252,10 @@ pub struct Policy {
     pub allow_online: bool,
     /// Whether a mentor may mentor a colleague of the same school (internal contour).
     pub allow_same_school: bool,
-    /// Candidate pruning: the best this-many mentors per demand are kept (by score, ties by
-    /// id). A policy, not a proof: a documented bound on the problem size.
-    pub max_candidates: u32,
+    /// Opt-in candidate limit: keep only the best this-many arcs per demand (by score, ties by
+    /// supplier). None (the default) solves the whole problem: every arc the hard rules allow.
+    /// A run made with a limit that dropped arcs says it is not guaranteed optimal.
+    pub max_candidates: Option<u32>,
     /// Partner capacity of a leader school that sets none.
     pub default_partner_capacity: u32,
     /// Distributed networks: a leader without listed platforms offers every subject where at
@@ -288,7 +289,7 @@ impl Default for Policy {
             travel_limit_km: 40,
             allow_online: true,
             allow_same_school: true,
-            max_candidates: 40,
+            max_candidates: None,
             default_partner_capacity: 3,
             platform_min_strength_pct: 50,
             default_platform_capacity: 2,
@@ -306,10 +307,29 @@ pub struct ProblemSize {
     pub demands: u64,
     pub suppliers: u64,
     pub arcs: u64,
-    /// Arcs dropped by the `max_candidates` policy.
+    /// Arcs dropped by the opt-in `max_candidates` limit (0 for a whole-problem run).
     pub pruned_arcs: u64,
     /// Demands held by locked mentorships (not in the problem).
     pub locked: u64,
+}
+
+/// What a run can claim about its optimality, and why: the solver's LP duals priced against
+/// every arc of the problem it solved, none violating, and their bound equal to the objective.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Certificate {
+    /// True when the run is optimal for the whole problem: nothing was left out.
+    pub optimal: bool,
+    /// Arcs the hard rules allow.
+    pub arcs_allowed: u64,
+    /// Arcs priced against the duals: every arc of the problem solved.
+    pub arcs_priced: u64,
+    /// Priced arcs worth more than their duals cover (always 0: otherwise there is no run).
+    pub violations: u64,
+    /// The duals' bound and the solver's objective (weights with the A-first bonus); equal.
+    pub dual_bound: i64,
+    pub solver_objective: i64,
+    /// The claim in words, for people.
+    pub statement: String,
 }
 
 /// One term of a score: its name and points.
@@ -368,6 +388,12 @@ pub struct Unmatched {
     pub subject: String,
     pub level: Option<Level>,
     pub reason: UnmatchedReason,
+    /// The mentee's municipality and school (a school's own id for school kinds; empty for a
+    /// group), so a region's run can be read one municipality or school at a time.
+    #[serde(default)]
+    pub municipality_id: String,
+    #[serde(default)]
+    pub school_id: String,
 }
 
 /// Demands and covered demands of one group (a level, a subject, a school).
@@ -401,6 +427,10 @@ pub struct Ended {
 pub struct Diff {
     /// Active mentorships the run keeps.
     pub kept: Vec<String>,
+    /// The municipality of each kept mentorship, in the same order (a region's run is read
+    /// one municipality at a time).
+    #[serde(default)]
+    pub kept_municipality: Vec<String>,
     /// Indexes into the run's pairs that are new.
     pub added: Vec<u32>,
     pub ended: Vec<Ended>,
@@ -434,7 +464,10 @@ pub struct MatchRun {
     pub pairs: Vec<ProposedPair>,
     pub unmatched: Vec<Unmatched>,
     pub diff: Diff,
-    /// Milliseconds the run took (snapshot, candidates, solve).
+    /// Why the run is optimal (or that it is not guaranteed to be).
+    #[serde(default)]
+    pub certificate: Certificate,
+    /// Milliseconds the run took (graph, candidates, solve, explain).
     pub timings_ms: Vec<(String, u64)>,
     pub decided_time: Option<Timestamp>,
     pub decision_note: String,

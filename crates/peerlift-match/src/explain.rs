@@ -1,5 +1,4 @@
-//! Pieces every kind of run shares: the `max_candidates` policy, the exact solve of
-//! per-demand candidate lists, coverage rows and the diff against what is active.
+//! Pieces every kind's explanation shares: coverage rows and the diff against what is active.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
@@ -7,48 +6,6 @@ use std::hash::Hash;
 use peerlift_domain::{CoverageRow, Diff, Ended, MatchKind, Mentorship, ProposedPair};
 
 use crate::graph::Snapshot;
-use crate::solver::{self, Problem, Solution};
-use crate::MatchError;
-
-/// The `max_candidates` policy on one demand's candidates: keeps the best `keep` by score, ties
-/// by supplier (a total order, so the kept set does not depend on the selection algorithm),
-/// best first. Returns how many were dropped.
-pub(crate) fn keep_best<T>(list: &mut Vec<T>, keep: u32, key: impl Fn(&T) -> (i64, u32)) -> u64 {
-    let order = |a: &T, b: &T| {
-        let ((sa, ta), (sb, tb)) = (key(a), key(b));
-        sb.cmp(&sa).then(ta.cmp(&tb))
-    };
-    let keep = keep.max(1) as usize;
-    let mut dropped = 0;
-    if list.len() > keep {
-        list.select_nth_unstable_by(keep - 1, order);
-        dropped = (list.len() - keep) as u64;
-        list.truncate(keep);
-    }
-    list.sort_by(order);
-    dropped
-}
-
-/// Solves per-demand candidate lists exactly. Returns the problem, its solution and, for each
-/// arc, the index of its candidate in its demand's list.
-pub(crate) fn solve_lists<T>(
-    lists: &[Vec<T>],
-    capacities: Vec<u32>,
-    supplier: impl Fn(&T) -> u32,
-    weight: impl Fn(usize, &T) -> i64,
-) -> Result<(Problem, Solution, Vec<usize>), MatchError> {
-    let mut arcs = Vec::new();
-    let mut candidate = Vec::new();
-    for (d, list) in lists.iter().enumerate() {
-        for (ci, c) in list.iter().enumerate() {
-            arcs.push((d as u32, supplier(c), weight(d, c)));
-            candidate.push(ci);
-        }
-    }
-    let problem = Problem::from_arcs(lists.len(), capacities, &arcs).map_err(MatchError::Solve)?;
-    let solution = solver::solve(&problem).map_err(MatchError::Solve)?;
-    Ok((problem, solution, candidate))
-}
 
 /// Coverage rows from (demands, covered) counts by key, in key order.
 pub(crate) fn coverage_rows(m: BTreeMap<String, (u64, u64)>) -> Vec<CoverageRow> {
@@ -88,6 +45,7 @@ pub(crate) fn diff_against<K: Eq + Hash>(
     for m in actives {
         if let Some(i) = proposed.get(&active_key(m)) {
             diff.kept.push(m.id.clone());
+            diff.kept_municipality.push(m.municipality_id.clone());
             kept.insert(*i);
             continue;
         }
@@ -95,6 +53,7 @@ pub(crate) fn diff_against<K: Eq + Hash>(
         // deficit closed, someone left): only the office ends what it locked.
         if m.locked {
             diff.kept.push(m.id.clone());
+            diff.kept_municipality.push(m.municipality_id.clone());
             continue;
         }
         diff.ended.push(Ended {

@@ -16,15 +16,15 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, CoverageRow, Diff, GroupCapacity, Level, MatchKind, Mode, OutbidBy, PartnershipType,
-    Policy, ProblemSize, ProposedPair, SchoolStatus, Term, Unmatched, UnmatchedReason, Weights,
+    Coverage, CoverageRow, Diff, GroupCapacity, Level, MatchKind, Mentorship, Mode,
+    PartnershipType, Policy, ProposedPair, SchoolStatus, Term, Unmatched, UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against, keep_best, solve_lists};
+use crate::explain::{coverage_rows, diff_against};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::{school_distance, Ctx, Demand};
-use crate::problem::ExportProblem;
-use crate::schools::{significance_points, subject_counts};
+use crate::pipeline::{self, Kind, RunOptions};
+use crate::schools::{significance_points, subject_counts, SubjectCounts};
 
 use crate::{MatchError, MatchOutcome};
 
@@ -253,10 +253,509 @@ struct GroupDemand {
     cohesion: f64,
 }
 
-struct GroupCand {
-    mentor: u32,
-    score: i64,
-    terms: Vec<Term>,
+/// Teacher groups as a kind of the pipeline: a demand is a group formed beforehand (the
+/// heuristic step), a supplier a mentor with places left. The assignment is exact.
+struct TeacherGroups<'a> {
+    snap: &'a Snapshot,
+    g: &'a CompetenceGraph,
+    ctx: Ctx<'a>,
+    weights: &'a Weights,
+    policy: &'a Policy,
+    /// The member demands (a teacher's deficit in a subject).
+    demands: Vec<Demand>,
+    groups: Vec<GroupDemand>,
+    ungrouped: Vec<usize>,
+    locked: Vec<&'a Mentorship>,
+    suppliers: Vec<u32>,
+    supplier_of: HashMap<u32, u32>,
+    capacities: Vec<u32>,
+    existing: HashSet<(String, String)>,
+    strong: Vec<Vec<(u32, Option<Level>, u32)>>,
+}
+
+impl<'a> TeacherGroups<'a> {
+    fn new(
+        snap: &'a Snapshot,
+        g: &'a CompetenceGraph,
+        weights: &'a Weights,
+        policy: &'a Policy,
+    ) -> TeacherGroups<'a> {
+        let ctx = Ctx::new(snap, g, weights, policy);
+        let teachers = &snap.teachers;
+        // Locked groups keep their members and take a place of their mentor's capacity.
+        let mut locked_members: HashSet<(u32, u32)> = HashSet::new();
+        let mut locked_load: HashMap<u32, u32> = HashMap::new();
+        let mut locked = Vec::new();
+        for m in snap.mentorships.iter() {
+            if !m.is_active() || m.kind != MatchKind::TeacherGroups || !m.locked {
+                continue;
+            }
+            let key = |id: &str| (m.municipality_id.clone(), id.to_string());
+            let Some(sj) = g.subject_id(&m.subject) else {
+                continue;
+            };
+            for x in &m.members {
+                if let Some(&t) = g.teacher_index.get(&key(x)) {
+                    locked_members.insert((t, sj));
+                }
+            }
+            if let Some(&mentor) = g.teacher_index.get(&m.mentor_key()) {
+                *locked_load.entry(mentor).or_default() += 1;
+            }
+            locked.push(m);
+        }
+        let mut demands: Vec<Demand> = Vec::new();
+        for (t, teacher) in teachers.iter().enumerate() {
+            if !teacher.active {
+                continue;
+            }
+            for (subject, level) in g.deficits(t as u32) {
+                if policy.levels.contains(&level) && !locked_members.contains(&(t as u32, subject))
+                {
+                    demands.push(Demand {
+                        teacher: t as u32,
+                        subject,
+                        level,
+                    });
+                }
+            }
+        }
+        let nareas = g.areas.len();
+        let features: Vec<Vec<f64>> = demands
+            .iter()
+            .map(|d| {
+                let mut f = vec![level_value(d.level)];
+                let scores = &g.area_scores[d.teacher as usize];
+                for a in 0..nareas {
+                    let v = scores.get(a).copied().unwrap_or(f32::NAN);
+                    f.push(if v.is_nan() { 0.5 } else { f64::from(v) });
+                }
+                f
+            })
+            .collect();
+        // In-person groups meet in one locality of one municipality.
+        let locality = |d: &Demand| -> String {
+            g.teacher_school[d.teacher as usize]
+                .map(|s| {
+                    let x = &snap.schools[s as usize];
+                    format!("{}/{}", x.municipality_id, x.locality)
+                })
+                .unwrap_or_default()
+        };
+        let (min, max) = (
+            policy.group_min_size as usize,
+            policy.group_max_size as usize,
+        );
+
+        // Form groups: per subject, in person per locality, then the rest online.
+        let mut by_subject: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (i, d) in demands.iter().enumerate() {
+            by_subject.entry(d.subject).or_default().push(i);
+        }
+        let mut groups: Vec<GroupDemand> = Vec::new();
+        let mut ungrouped: Vec<usize> = Vec::new();
+        let mut add_groups = |items: &[usize], mode: Mode, sj: u32, out: &mut Vec<usize>| {
+            let f: Vec<Vec<f64>> = items.iter().map(|&i| features[i].clone()).collect();
+            let (gs, left) = form_groups(&f, min, max);
+            for grp in gs {
+                let members: Vec<usize> = grp.iter().map(|&x| items[x]).collect();
+                groups.push(GroupDemand {
+                    label: String::new(),
+                    subject: sj,
+                    cohesion: cohesion(&features, &members),
+                    members,
+                    mode,
+                });
+            }
+            out.extend(left.iter().map(|&x| items[x]));
+        };
+        for (sj, items) in &by_subject {
+            let mut by_place: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+            for &i in items {
+                by_place.entry(locality(&demands[i])).or_default().push(i);
+            }
+            let mut rest = Vec::new();
+            for (_, place) in by_place {
+                add_groups(&place, Mode::InPerson, *sj, &mut rest);
+            }
+            if policy.allow_online {
+                // Mentees who don't accept online work stay out of online groups.
+                let (rest, refuse): (Vec<usize>, Vec<usize>) = rest
+                    .into_iter()
+                    .partition(|&i| teachers[demands[i].teacher as usize].accepts_online);
+                ungrouped.extend(refuse);
+                add_groups(&rest, Mode::Online, *sj, &mut ungrouped);
+            } else {
+                ungrouped.extend(rest);
+            }
+        }
+        for grp in &mut groups {
+            let mut ids: Vec<String> = grp
+                .members
+                .iter()
+                .map(|&i| teachers[demands[i].teacher as usize].id.clone())
+                .collect();
+            ids.sort();
+            grp.label = group_label(&g.subjects[grp.subject as usize], &ids);
+        }
+
+        // Mentors: capacity in groups, or one group of at most `capacity` seats.
+        let mut supplier_of = HashMap::new();
+        let mut suppliers = Vec::new();
+        let mut capacities = Vec::new();
+        for (t, teacher) in teachers.iter().enumerate() {
+            let Some(pi) = g.profile_of[t] else { continue };
+            if !teacher.active {
+                continue;
+            }
+            let cap = snap.profiles[pi as usize].capacity;
+            let load = locked_load.get(&(t as u32)).copied().unwrap_or(0);
+            let left = match policy.group_capacity {
+                GroupCapacity::Groups => cap.saturating_sub(load),
+                GroupCapacity::Seats => u32::from(cap > 0 && load == 0),
+            };
+            if left > 0 {
+                supplier_of.insert(t as u32, suppliers.len() as u32);
+                suppliers.push(t as u32);
+                capacities.push(left);
+            }
+        }
+        let existing = snap
+            .mentorships
+            .iter()
+            .filter(|m| m.is_active() && m.kind == MatchKind::TeacherGroups)
+            .map(|m| (m.mentee_id.clone(), m.mentor_id.clone()))
+            .collect();
+        let strong = (0..g.subjects.len() as u32)
+            .map(|sj| g.strong_in(sj))
+            .collect();
+        TeacherGroups {
+            snap,
+            g,
+            ctx,
+            weights,
+            policy,
+            demands,
+            groups,
+            ungrouped,
+            locked,
+            suppliers,
+            supplier_of,
+            capacities,
+            existing,
+            strong,
+        }
+    }
+
+    /// The score of mentor `m` for group `gi` (the members' pair scores in the group's mode,
+    /// plus continuity), or None when a hard rule excludes the mentor for any member. With
+    /// `terms`, also the score's terms summed over the members.
+    fn score(
+        &self,
+        gi: usize,
+        m: u32,
+        mentor_level: Option<Level>,
+        pi: u32,
+        terms: Option<&mut Vec<Term>>,
+    ) -> Option<i64> {
+        let grp = &self.groups[gi];
+        let profile = &self.snap.profiles[pi as usize];
+        if self.policy.group_capacity == GroupCapacity::Seats
+            && grp.members.len() as u32 > profile.capacity
+        {
+            return None;
+        }
+        let ms = self.g.teacher_school[m as usize]?;
+        let mut score = 0i64;
+        let mut out = terms;
+        for &i in &grp.members {
+            let d = &self.demands[i];
+            let c = self.ctx.evaluate(d, m, mentor_level, pi).ok()?;
+            // The group's mode decides travel: in person needs every member near.
+            let mut parts = c.parts;
+            parts.travel = None;
+            parts.online = 0;
+            match grp.mode {
+                Mode::InPerson => {
+                    let es = self.g.teacher_school[d.teacher as usize]?;
+                    if !profile.modes.contains(&Mode::InPerson)
+                        || self.ctx.school_muni[es as usize] != self.ctx.school_muni[ms as usize]
+                    {
+                        return None;
+                    }
+                    let km = self.ctx.distance_within_limit(es, ms)?;
+                    parts.travel = Some((
+                        km,
+                        -((km * self.weights.travel_per_km as f64).round() as i64),
+                    ));
+                }
+                Mode::Online => {
+                    if !profile.modes.contains(&Mode::Online) {
+                        return None;
+                    }
+                    parts.online = -self.weights.online_penalty;
+                }
+            }
+            score += parts.sum();
+            if let Some(t) = out.as_deref_mut() {
+                let mut ts = parts.terms();
+                for x in &mut ts {
+                    if x.name.starts_with("travel") {
+                        x.name = "travel".into();
+                    }
+                }
+                add_terms(t, ts);
+            }
+        }
+        let mentor_id = &self.snap.teachers[m as usize].id;
+        if self
+            .existing
+            .contains(&(grp.label.clone(), mentor_id.clone()))
+        {
+            score += self.weights.continuity;
+            if let Some(t) = out {
+                t.push(Term {
+                    name: "continuity (same group and mentor)".into(),
+                    points: self.weights.continuity,
+                });
+            }
+        }
+        Some(score)
+    }
+
+    fn member_ids(&self, gi: usize) -> Vec<String> {
+        let mut ids: Vec<String> = self.groups[gi]
+            .members
+            .iter()
+            .map(|&i| {
+                self.snap.teachers[self.demands[i].teacher as usize]
+                    .id
+                    .clone()
+            })
+            .collect();
+        ids.sort();
+        ids
+    }
+
+    fn school_id(&self, t: u32) -> String {
+        self.g.teacher_school[t as usize]
+            .map(|s| self.snap.schools[s as usize].id.clone())
+            .unwrap_or_default()
+    }
+}
+
+impl Kind for TeacherGroups<'_> {
+    fn kind(&self) -> MatchKind {
+        MatchKind::TeacherGroups
+    }
+
+    fn demand_count(&self) -> usize {
+        self.groups.len()
+    }
+
+    fn capacities(&self) -> Vec<u32> {
+        self.capacities.clone()
+    }
+
+    fn arcs(&self, gi: usize, out: &mut Vec<(u32, i64)>) {
+        for &(m, level, pi) in &self.strong[self.groups[gi].subject as usize] {
+            let Some(&s) = self.supplier_of.get(&m) else {
+                continue;
+            };
+            if let Some(score) = self.score(gi, m, level, pi, None) {
+                out.push((s, score));
+            }
+        }
+    }
+
+    fn no_candidate(&self, gi: usize) -> String {
+        let grp = &self.groups[gi];
+        format!(
+            "group {} ({}): no mentor of {} can take the whole group ({})",
+            grp.label,
+            self.member_ids(gi).join(", "),
+            self.g.subjects[grp.subject as usize],
+            if grp.mode == Mode::InPerson {
+                "in person near every member"
+            } else {
+                "online"
+            }
+        )
+    }
+
+    fn pair(&self, gi: usize, s: u32) -> ProposedPair {
+        let grp = &self.groups[gi];
+        let m = self.suppliers[s as usize];
+        let mut terms = vec![Term {
+            name: format!(
+                "group of {} ({}), cohesion {:.0}%",
+                grp.members.len(),
+                if grp.mode == Mode::InPerson {
+                    "one locality"
+                } else {
+                    "online"
+                },
+                grp.cohesion * 100.0
+            ),
+            points: 0,
+        }];
+        let score = self.g.profile_of[m as usize]
+            .and_then(|pi| {
+                let level = self.g.latest.get(&(m, grp.subject)).map(|(l, _)| *l);
+                self.score(gi, m, level, pi, Some(&mut terms))
+            })
+            .unwrap_or(0);
+        let first = self.demands[grp.members[0]].teacher;
+        ProposedPair {
+            municipality_id: self.snap.teachers[first as usize].municipality_id.clone(),
+            mentee_id: grp.label.clone(),
+            mentee_school_id: self.school_id(first),
+            subject: self.g.subjects[grp.subject as usize].clone(),
+            level: None,
+            mentor_id: self.snap.teachers[m as usize].id.clone(),
+            mentor_school_id: self.school_id(m),
+            mode: grp.mode,
+            score,
+            terms,
+            locked: false,
+            partnership_type: None,
+            type_reason: format!(
+                "mentor fit: {} points per member on average",
+                score / grp.members.len().max(1) as i64
+            ),
+            members: self.member_ids(gi),
+            cohesion_pct: Some((grp.cohesion * 100.0).round() as u32),
+        }
+    }
+
+    fn demand_id(&self, gi: usize) -> String {
+        self.groups[gi].label.clone()
+    }
+
+    fn demand_label(&self, gi: usize) -> (String, String) {
+        let grp = &self.groups[gi];
+        (
+            grp.label.clone(),
+            self.g.subjects[grp.subject as usize].clone(),
+        )
+    }
+
+    fn supplier_id(&self, s: u32) -> String {
+        self.snap.teachers[self.suppliers[s as usize] as usize]
+            .id
+            .clone()
+    }
+
+    fn unmatched(&self, gi: usize, reason: UnmatchedReason) -> Vec<Unmatched> {
+        let grp = &self.groups[gi];
+        grp.members
+            .iter()
+            .map(|&i| {
+                let t = self.demands[i].teacher;
+                let mentee = &self.snap.teachers[t as usize];
+                Unmatched {
+                    mentee_id: mentee.id.clone(),
+                    subject: self.g.subjects[grp.subject as usize].clone(),
+                    level: Some(self.demands[i].level),
+                    reason: reason.clone(),
+                    municipality_id: mentee.municipality_id.clone(),
+                    school_id: self.school_id(t),
+                }
+            })
+            .collect()
+    }
+
+    fn extra_unmatched(&self) -> Vec<Unmatched> {
+        let min = self.policy.group_min_size;
+        self.ungrouped
+            .iter()
+            .map(|&i| {
+                let d = &self.demands[i];
+                let mentee = &self.snap.teachers[d.teacher as usize];
+                Unmatched {
+                    municipality_id: mentee.municipality_id.clone(),
+                    school_id: self.school_id(d.teacher),
+                    mentee_id: mentee.id.clone(),
+                    subject: self.g.subjects[d.subject as usize].clone(),
+                    level: Some(d.level),
+                    reason: UnmatchedReason::NoCandidate(format!(
+                        "no group: fewer than {min} mentees of {} could be grouped with them{}",
+                        self.g.subjects[d.subject as usize],
+                        if self.policy.allow_online {
+                            ""
+                        } else {
+                            " in their locality (online not allowed)"
+                        }
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    fn held_count(&self) -> u64 {
+        self.locked.len() as u64
+    }
+
+    fn held(&self) -> Vec<ProposedPair> {
+        self.locked
+            .iter()
+            .map(|m| ProposedPair {
+                municipality_id: m.municipality_id.clone(),
+                mentee_id: m.mentee_id.clone(),
+                mentee_school_id: String::new(),
+                subject: m.subject.clone(),
+                level: None,
+                mentor_id: m.mentor_id.clone(),
+                mentor_school_id: String::new(),
+                mode: m.mode,
+                score: m.score,
+                terms: vec![Term {
+                    name: "locked".into(),
+                    points: 0,
+                }],
+                locked: true,
+                partnership_type: None,
+                type_reason: String::new(),
+                members: m.members.clone(),
+                cohesion_pct: None,
+            })
+            .collect()
+    }
+
+    fn sort(&self, pairs: &mut [ProposedPair]) {
+        pairs.sort_by(|a, b| (&a.subject, &a.mentee_id).cmp(&(&b.subject, &b.mentee_id)));
+    }
+
+    fn coverage(&self, covered: &[bool]) -> Coverage {
+        let mut member_covered = vec![false; self.demands.len()];
+        for (gi, grp) in self.groups.iter().enumerate() {
+            if covered[gi] {
+                for &i in &grp.members {
+                    member_covered[i] = true;
+                }
+            }
+        }
+        let mut by_level: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut by_subject: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        for (i, d) in self.demands.iter().enumerate() {
+            for (map, key) in [
+                (&mut by_level, d.level.letter().to_string()),
+                (&mut by_subject, self.g.subjects[d.subject as usize].clone()),
+            ] {
+                let e = map.entry(key).or_default();
+                e.0 += 1;
+                e.1 += u64::from(member_covered[i]);
+            }
+        }
+        Coverage {
+            by_level: coverage_rows(by_level),
+            by_subject: coverage_rows(by_subject),
+        }
+    }
+
+    fn diff(&self, pairs: &[ProposedPair]) -> Diff {
+        group_diff(self.snap, MatchKind::TeacherGroups, pairs)
+    }
 }
 
 /// Runs teacher-group matching on a snapshot.
@@ -264,467 +763,16 @@ pub fn match_teacher_groups(
     snap: &Snapshot,
     weights: &Weights,
     policy: &Policy,
+    options: RunOptions,
 ) -> Result<MatchOutcome, MatchError> {
-    let mut timings = Vec::new();
-    let t0 = Instant::now();
+    let started = Instant::now();
     let g = CompetenceGraph::build(snap);
-    timings.push(("snapshot".to_string(), t0.elapsed()));
-
-    let t1 = Instant::now();
-    let ctx = Ctx::new(snap, &g, weights, policy);
-    let teachers = &snap.teachers;
-    // Locked groups keep their members and take a place of their mentor's capacity.
-    let mut locked_members: HashSet<(u32, u32)> = HashSet::new();
-    let mut locked_load: HashMap<u32, u32> = HashMap::new();
-    let mut locked_groups = Vec::new();
-    for m in snap.mentorships.iter() {
-        if !m.is_active() || m.kind != MatchKind::TeacherGroups || !m.locked {
-            continue;
-        }
-        let key = |id: &str| (m.municipality_id.clone(), id.to_string());
-        let Some(sj) = g.subject_id(&m.subject) else {
-            continue;
-        };
-        for x in &m.members {
-            if let Some(&t) = g.teacher_index.get(&key(x)) {
-                locked_members.insert((t, sj));
-            }
-        }
-        if let Some(&mentor) = g.teacher_index.get(&m.mentor_key()) {
-            *locked_load.entry(mentor).or_default() += 1;
-        }
-        locked_groups.push(m);
-    }
-    let mut demands: Vec<Demand> = Vec::new();
-    for (t, teacher) in teachers.iter().enumerate() {
-        if !teacher.active {
-            continue;
-        }
-        for (subject, level) in g.deficits(t as u32) {
-            if policy.levels.contains(&level) && !locked_members.contains(&(t as u32, subject)) {
-                demands.push(Demand {
-                    teacher: t as u32,
-                    subject,
-                    level,
-                });
-            }
-        }
-    }
-    let nareas = g.areas.len();
-    let features: Vec<Vec<f64>> = demands
-        .iter()
-        .map(|d| {
-            let mut f = vec![level_value(d.level)];
-            let scores = &g.area_scores[d.teacher as usize];
-            for a in 0..nareas {
-                let v = scores.get(a).copied().unwrap_or(f32::NAN);
-                f.push(if v.is_nan() { 0.5 } else { f64::from(v) });
-            }
-            f
-        })
-        .collect();
-    // In-person groups meet in one locality of one municipality.
-    let locality = |d: &Demand| -> String {
-        g.teacher_school[d.teacher as usize]
-            .map(|s| {
-                let x = &snap.schools[s as usize];
-                format!("{}/{}", x.municipality_id, x.locality)
-            })
-            .unwrap_or_default()
-    };
-    let (min, max) = (
-        policy.group_min_size as usize,
-        policy.group_max_size as usize,
-    );
-
-    // Form groups: per subject, in person per locality, then the rest online.
-    let mut by_subject: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for (i, d) in demands.iter().enumerate() {
-        by_subject.entry(d.subject).or_default().push(i);
-    }
-    let mut groups: Vec<GroupDemand> = Vec::new();
-    let mut ungrouped: Vec<usize> = Vec::new();
-    for (sj, items) in &by_subject {
-        let mut by_place: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for &i in items {
-            by_place.entry(locality(&demands[i])).or_default().push(i);
-        }
-        let mut rest = Vec::new();
-        for (_, place) in by_place {
-            let f: Vec<Vec<f64>> = place.iter().map(|&i| features[i].clone()).collect();
-            let (gs, left) = form_groups(&f, min, max);
-            for grp in gs {
-                let members: Vec<usize> = grp.iter().map(|&x| place[x]).collect();
-                groups.push(GroupDemand {
-                    label: String::new(),
-                    subject: *sj,
-                    cohesion: cohesion(&features, &members),
-                    members,
-                    mode: Mode::InPerson,
-                });
-            }
-            rest.extend(left.iter().map(|&x| place[x]));
-        }
-        if policy.allow_online {
-            // Mentees who don't accept online work stay out of online groups.
-            let (rest, refuse): (Vec<usize>, Vec<usize>) = rest
-                .into_iter()
-                .partition(|&i| teachers[demands[i].teacher as usize].accepts_online);
-            ungrouped.extend(refuse);
-            let f: Vec<Vec<f64>> = rest.iter().map(|&i| features[i].clone()).collect();
-            let (gs, left) = form_groups(&f, min, max);
-            for grp in gs {
-                let members: Vec<usize> = grp.iter().map(|&x| rest[x]).collect();
-                groups.push(GroupDemand {
-                    label: String::new(),
-                    subject: *sj,
-                    cohesion: cohesion(&features, &members),
-                    members,
-                    mode: Mode::Online,
-                });
-            }
-            ungrouped.extend(left.iter().map(|&x| rest[x]));
-        } else {
-            ungrouped.extend(rest);
-        }
-    }
-    for grp in &mut groups {
-        let mut ids: Vec<String> = grp
-            .members
-            .iter()
-            .map(|&i| teachers[demands[i].teacher as usize].id.clone())
-            .collect();
-        ids.sort();
-        grp.label = group_label(&g.subjects[grp.subject as usize], &ids);
-    }
-
-    // Mentors: capacity in groups, or one group of at most `capacity` seats.
-    let mut supplier_of: HashMap<u32, u32> = HashMap::new();
-    let mut suppliers = Vec::new();
-    let mut capacities = Vec::new();
-    for (t, teacher) in teachers.iter().enumerate() {
-        let Some(pi) = g.profile_of[t] else { continue };
-        if !teacher.active {
-            continue;
-        }
-        let cap = snap.profiles[pi as usize].capacity;
-        let load = locked_load.get(&(t as u32)).copied().unwrap_or(0);
-        let left = match policy.group_capacity {
-            GroupCapacity::Groups => cap.saturating_sub(load),
-            GroupCapacity::Seats => u32::from(cap > 0 && load == 0),
-        };
-        if left > 0 {
-            supplier_of.insert(t as u32, suppliers.len() as u32);
-            suppliers.push(t as u32);
-            capacities.push(left);
-        }
-    }
-    let existing: HashSet<(String, String)> = snap
-        .mentorships
-        .iter()
-        .filter(|m| m.is_active() && m.kind == MatchKind::TeacherGroups)
-        .map(|m| (m.mentee_id.clone(), m.mentor_id.clone()))
-        .collect();
-
-    let mut strong_cache: HashMap<u32, Vec<(u32, Option<Level>, u32)>> = HashMap::new();
-    let mut candidates: Vec<Vec<GroupCand>> = Vec::with_capacity(groups.len());
-    let mut pruned = 0u64;
-    for grp in &groups {
-        let strong = strong_cache
-            .entry(grp.subject)
-            .or_insert_with(|| g.strong_in(grp.subject));
-        let mut list = Vec::new();
-        'mentor: for &(m, mentor_level, pi) in strong.iter() {
-            if !supplier_of.contains_key(&m) {
-                continue;
-            }
-            let profile = &snap.profiles[pi as usize];
-            if policy.group_capacity == GroupCapacity::Seats
-                && grp.members.len() as u32 > profile.capacity
-            {
-                continue;
-            }
-            let Some(ms) = g.teacher_school[m as usize] else {
-                continue;
-            };
-            let mut terms = Vec::new();
-            let mut score = 0i64;
-            for &i in &grp.members {
-                let d = &demands[i];
-                let Ok(c) = ctx.evaluate(d, m, mentor_level, pi) else {
-                    continue 'mentor;
-                };
-                // The group's mode decides travel: in person needs every member near.
-                let mut parts = c.parts;
-                parts.travel = None;
-                parts.online = 0;
-                match grp.mode {
-                    Mode::InPerson => {
-                        let Some(es) = g.teacher_school[d.teacher as usize] else {
-                            continue 'mentor;
-                        };
-                        if !profile.modes.contains(&Mode::InPerson) {
-                            continue 'mentor;
-                        }
-                        if ctx.school_muni[es as usize] != ctx.school_muni[ms as usize] {
-                            continue 'mentor;
-                        }
-                        let Some(km) = ctx.distance_within_limit(es, ms) else {
-                            continue 'mentor;
-                        };
-                        parts.travel =
-                            Some((km, -((km * weights.travel_per_km as f64).round() as i64)));
-                    }
-                    Mode::Online => {
-                        if !profile.modes.contains(&Mode::Online) {
-                            continue 'mentor;
-                        }
-                        parts.online = -weights.online_penalty;
-                    }
-                }
-                score += parts.sum();
-                let mut ts = parts.terms();
-                for t in &mut ts {
-                    if t.name.starts_with("travel") {
-                        t.name = "travel".into();
-                    }
-                }
-                add_terms(&mut terms, ts);
-            }
-            if existing.contains(&(grp.label.clone(), teachers[m as usize].id.clone())) {
-                score += weights.continuity;
-                terms.push(Term {
-                    name: "continuity (same group and mentor)".into(),
-                    points: weights.continuity,
-                });
-            }
-            list.push(GroupCand {
-                mentor: m,
-                score,
-                terms,
-            });
-        }
-        pruned += keep_best(&mut list, policy.max_candidates, |c| (c.score, c.mentor));
-        candidates.push(list);
-    }
-    timings.push(("candidates".to_string(), t1.elapsed()));
-
-    let t2 = Instant::now();
-    let (problem, solution, arc_candidate) = solve_lists(
-        &candidates,
-        capacities,
-        |c| supplier_of[&c.mentor],
-        |_, c| c.score,
-    )?;
-    timings.push(("solve".to_string(), t2.elapsed()));
-
-    let t3 = Instant::now();
-    let school_id = |t: u32| {
-        g.teacher_school[t as usize]
-            .map(|s| snap.schools[s as usize].id.clone())
-            .unwrap_or_default()
-    };
-    let mut pairs = Vec::new();
-    for m in &locked_groups {
-        pairs.push(ProposedPair {
-            municipality_id: m.municipality_id.clone(),
-            mentee_id: m.mentee_id.clone(),
-            mentee_school_id: String::new(),
-            subject: m.subject.clone(),
-            level: None,
-            mentor_id: m.mentor_id.clone(),
-            mentor_school_id: String::new(),
-            mode: m.mode,
-            score: m.score,
-            terms: vec![Term {
-                name: "locked".into(),
-                points: 0,
-            }],
-            locked: true,
-            partnership_type: None,
-            type_reason: String::new(),
-            members: m.members.clone(),
-            cohesion_pct: None,
-        });
-    }
-    let mut unmatched = Vec::new();
-    let mut covered = vec![false; demands.len()];
-    let mut taken: HashMap<u32, Vec<(usize, i64)>> = HashMap::new();
-    for (gi, a) in solution.assignment.iter().enumerate() {
-        if let Some(ai) = a {
-            let c = &candidates[gi][arc_candidate[*ai]];
-            taken.entry(c.mentor).or_default().push((gi, c.score));
-        }
-    }
-    for (gi, grp) in groups.iter().enumerate() {
-        let mut member_ids: Vec<String> = grp
-            .members
-            .iter()
-            .map(|&i| teachers[demands[i].teacher as usize].id.clone())
-            .collect();
-        member_ids.sort();
-        match solution.assignment[gi] {
-            Some(ai) => {
-                let c = &candidates[gi][arc_candidate[ai]];
-                for &i in &grp.members {
-                    covered[i] = true;
-                }
-                let mut terms = c.terms.clone();
-                terms.insert(
-                    0,
-                    Term {
-                        name: format!(
-                            "group of {} ({}), cohesion {:.0}%",
-                            grp.members.len(),
-                            if grp.mode == Mode::InPerson {
-                                "one locality"
-                            } else {
-                                "online"
-                            },
-                            grp.cohesion * 100.0
-                        ),
-                        points: 0,
-                    },
-                );
-                pairs.push(ProposedPair {
-                    municipality_id: teachers[demands[grp.members[0]].teacher as usize]
-                        .municipality_id
-                        .clone(),
-                    mentee_id: grp.label.clone(),
-                    mentee_school_id: school_id(demands[grp.members[0]].teacher),
-                    subject: g.subjects[grp.subject as usize].clone(),
-                    level: None,
-                    mentor_id: teachers[c.mentor as usize].id.clone(),
-                    mentor_school_id: school_id(c.mentor),
-                    mode: grp.mode,
-                    score: c.score,
-                    terms,
-                    locked: false,
-                    partnership_type: None,
-                    type_reason: format!(
-                        "mentor fit: {} points per member on average",
-                        c.score / grp.members.len().max(1) as i64
-                    ),
-                    members: member_ids,
-                    cohesion_pct: Some((grp.cohesion * 100.0).round() as u32),
-                });
-            }
-            None => {
-                let reason = if candidates[gi].is_empty() {
-                    UnmatchedReason::NoCandidate(format!(
-                        "group {} ({}): no mentor of {} can take the whole group ({})",
-                        grp.label,
-                        member_ids.join(", "),
-                        g.subjects[grp.subject as usize],
-                        if grp.mode == Mode::InPerson {
-                            "in person near every member"
-                        } else {
-                            "online"
-                        }
-                    ))
-                } else {
-                    UnmatchedReason::Outbid(
-                        candidates[gi]
-                            .iter()
-                            .take(3)
-                            .map(|c| OutbidBy {
-                                mentor_id: teachers[c.mentor as usize].id.clone(),
-                                score: c.score,
-                                taken_by: taken
-                                    .get(&c.mentor)
-                                    .map(|v| {
-                                        v.iter()
-                                            .map(|(og, s)| {
-                                                (
-                                                    groups[*og].label.clone(),
-                                                    g.subjects[groups[*og].subject as usize]
-                                                        .clone(),
-                                                    *s,
-                                                )
-                                            })
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
-                            })
-                            .collect(),
-                    )
-                };
-                for &i in &grp.members {
-                    unmatched.push(Unmatched {
-                        mentee_id: teachers[demands[i].teacher as usize].id.clone(),
-                        subject: g.subjects[grp.subject as usize].clone(),
-                        level: Some(demands[i].level),
-                        reason: reason.clone(),
-                    });
-                }
-            }
-        }
-    }
-    for &i in &ungrouped {
-        let d = &demands[i];
-        unmatched.push(Unmatched {
-            mentee_id: teachers[d.teacher as usize].id.clone(),
-            subject: g.subjects[d.subject as usize].clone(),
-            level: Some(d.level),
-            reason: UnmatchedReason::NoCandidate(format!(
-                "no group: fewer than {min} mentees of {} could be grouped with them{}",
-                g.subjects[d.subject as usize],
-                if policy.allow_online {
-                    ""
-                } else {
-                    " in their locality (online not allowed)"
-                }
-            )),
-        });
-    }
-    pairs.sort_by(|a, b| (&a.subject, &a.mentee_id).cmp(&(&b.subject, &b.mentee_id)));
-
-    let mut by_level: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut by_subject_cov: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (i, d) in demands.iter().enumerate() {
-        for (map, key) in [
-            (&mut by_level, d.level.letter().to_string()),
-            (&mut by_subject_cov, g.subjects[d.subject as usize].clone()),
-        ] {
-            let e = map.entry(key).or_default();
-            e.0 += 1;
-            e.1 += u64::from(covered[i]);
-        }
-    }
-    let coverage = Coverage {
-        by_level: coverage_rows(by_level),
-        by_subject: coverage_rows(by_subject_cov),
-    };
-    let diff = group_diff(snap, MatchKind::TeacherGroups, &pairs);
-    let export = ExportProblem::new(
-        MatchKind::TeacherGroups,
-        groups.iter().map(|x| x.label.clone()).collect(),
-        suppliers
-            .iter()
-            .map(|t| teachers[*t as usize].id.clone())
-            .collect(),
-        &problem,
-        &solution,
-    );
-    timings.push(("explain".to_string(), t3.elapsed()));
-    Ok(MatchOutcome {
-        kind: MatchKind::TeacherGroups,
-        size: ProblemSize {
-            demands: groups.len() as u64,
-            suppliers: suppliers.len() as u64,
-            arcs: problem.arc_count() as u64,
-            pruned_arcs: pruned,
-            locked: locked_groups.len() as u64,
-        },
-        objective: pairs.iter().filter(|p| !p.locked).map(|p| p.score).sum(),
-        coverage,
-        pairs,
-        unmatched,
-        diff,
-        export,
-        timings,
-        settled: solution.stats.demand_bids,
-    })
+    pipeline::run(
+        started,
+        &TeacherGroups::new(snap, &g, weights, policy),
+        policy,
+        options,
+    )
 }
 
 /// The diff of a group run against the active groups of `kind`: a group is kept when the same
@@ -743,321 +791,410 @@ fn group_diff(snap: &Snapshot, kind: MatchKind, pairs: &[ProposedPair]) -> Diff 
     )
 }
 
+/// GROUPS mode as a kind of the pipeline: a demand is a group of schools of similar needs
+/// (formed beforehand), a supplier a leader school, which hosts one group that its partner
+/// capacity fits.
+struct SchoolGroups<'a> {
+    snap: &'a Snapshot,
+    weights: &'a Weights,
+    policy: &'a Policy,
+    counts: SubjectCounts,
+    nsub: usize,
+    /// Schools in need (not in a locked group), their need profiles and the groups formed.
+    schools: Vec<u32>,
+    features: Vec<Vec<f64>>,
+    formed: Vec<Vec<usize>>,
+    labels: Vec<String>,
+    ungrouped: Vec<usize>,
+    leaders: Vec<u32>,
+    vetoed: HashSet<(String, String)>,
+}
+
+impl<'a> SchoolGroups<'a> {
+    fn new(
+        snap: &'a Snapshot,
+        g: &'a CompetenceGraph,
+        weights: &'a Weights,
+        policy: &'a Policy,
+    ) -> SchoolGroups<'a> {
+        let counts = subject_counts(snap, g);
+        let nsub = g.subjects.len();
+        let locked: HashSet<&str> = snap
+            .mentorships
+            .iter()
+            .filter(|m| m.is_active() && m.kind == MatchKind::SchoolGroups && m.locked)
+            .flat_map(|m| m.members.iter().map(String::as_str))
+            .collect();
+        let schools: Vec<u32> = snap
+            .schools
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                matches!(s.status, SchoolStatus::LowResults | SchoolStatus::AtRisk)
+                    && !locked.contains(s.id.as_str())
+            })
+            .map(|(i, _)| i as u32)
+            .collect();
+        // Need profile: the share of the school's A/B deficits per subject, and its status.
+        let features: Vec<Vec<f64>> = schools
+            .iter()
+            .map(|&s| {
+                let total: u32 = counts.deficits[s as usize].iter().sum();
+                let mut f = vec![
+                    if snap.schools[s as usize].status == SchoolStatus::LowResults {
+                        0.0
+                    } else {
+                        0.5
+                    },
+                ];
+                for sj in 0..nsub {
+                    f.push(f64::from(counts.deficits[s as usize][sj]) / f64::from(total.max(1)));
+                }
+                f
+            })
+            .collect();
+        let max = policy.default_partner_capacity.max(2) as usize;
+        let (formed, ungrouped) = form_groups(&features, 2, max);
+        let labels = formed
+            .iter()
+            .map(|grp| {
+                let mut ids: Vec<String> = grp
+                    .iter()
+                    .map(|&i| snap.schools[schools[i] as usize].id.clone())
+                    .collect();
+                ids.sort();
+                group_label("schools", &ids)
+            })
+            .collect();
+        let leaders = snap
+            .schools
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.status == SchoolStatus::Leader)
+            .map(|(i, _)| i as u32)
+            .collect();
+        let vetoed = snap
+            .vetoes
+            .iter()
+            .filter(|v| v.kind.is_schools())
+            .map(|v| (v.mentee_id.clone(), v.mentor_id.clone()))
+            .collect();
+        SchoolGroups {
+            snap,
+            weights,
+            policy,
+            counts,
+            nsub,
+            schools,
+            features,
+            formed,
+            labels,
+            ungrouped,
+            leaders,
+            vetoed,
+        }
+    }
+
+    /// Leader `l` for group `gi`: (score, mode, terms when asked), or None when it cannot host
+    /// the group (too small, a veto, too far and online not allowed).
+    fn score(&self, gi: usize, l: u32, terms: Option<&mut Vec<Term>>) -> Option<(i64, Mode)> {
+        let (snap, weights, policy) = (self.snap, self.weights, self.policy);
+        let grp = &self.formed[gi];
+        let leader = &snap.schools[l as usize];
+        let cap = leader
+            .partner_capacity
+            .unwrap_or(policy.default_partner_capacity);
+        if (grp.len() as u32) > cap {
+            return None;
+        }
+        let mut all_near = true;
+        let mut score = 0i64;
+        let mut out = terms;
+        for &i in grp {
+            let s = self.schools[i];
+            let school = &snap.schools[s as usize];
+            if self
+                .vetoed
+                .contains(&(school.id.clone(), leader.id.clone()))
+            {
+                return None;
+            }
+            let c = &self.counts;
+            let total: u32 = c.deficits[s as usize].iter().sum();
+            let fit: f64 = (0..self.nsub)
+                .filter(|&sj| c.diagnosed[l as usize][sj] > 0 && total > 0)
+                .map(|sj| {
+                    f64::from(c.deficits[s as usize][sj]) / f64::from(total)
+                        * f64::from(c.strong[l as usize][sj])
+                        / f64::from(c.diagnosed[l as usize][sj])
+                })
+                .sum();
+            let risk: i64 = school
+                .risk_profile
+                .0
+                .iter()
+                .map(|x| significance_points(*x))
+                .sum();
+            let status = if school.status == SchoolStatus::LowResults {
+                weights.school_low_results
+            } else {
+                weights.school_at_risk
+            };
+            let fit = (fit * weights.school_fit as f64).round() as i64;
+            let risk = risk * weights.school_risk;
+            score += status + fit + risk;
+            if let Some(t) = out.as_deref_mut() {
+                add_terms(
+                    t,
+                    vec![
+                        Term {
+                            name: "status".into(),
+                            points: status,
+                        },
+                        Term {
+                            name: "fit of strengths to needs".into(),
+                            points: fit,
+                        },
+                        Term {
+                            name: "risk profile".into(),
+                            points: risk,
+                        },
+                    ],
+                );
+            }
+            let km = school_distance(snap, s, l);
+            if school.municipality_id != leader.municipality_id
+                || !km.is_some_and(|k| k <= f64::from(policy.travel_limit_km))
+            {
+                all_near = false;
+            }
+        }
+        let (mode, name, points) = if all_near {
+            let km: f64 = grp
+                .iter()
+                .map(|&i| school_distance(snap, self.schools[i], l).unwrap_or(0.0))
+                .sum();
+            (
+                Mode::InPerson,
+                "travel",
+                -((km * weights.travel_per_km as f64).round() as i64),
+            )
+        } else if policy.allow_online {
+            (
+                Mode::Online,
+                "online",
+                -weights.online_penalty * grp.len() as i64,
+            )
+        } else {
+            return None;
+        };
+        score += points;
+        if let Some(t) = out {
+            add_terms(
+                t,
+                vec![Term {
+                    name: name.into(),
+                    points,
+                }],
+            );
+            t.retain(|x| x.points != 0 || x.name == "status");
+        }
+        Some((score, mode))
+    }
+
+    fn id(&self, s: u32) -> String {
+        self.snap.schools[s as usize].id.clone()
+    }
+
+    fn member_ids(&self, gi: usize) -> Vec<String> {
+        let mut ids: Vec<String> = self.formed[gi]
+            .iter()
+            .map(|&i| self.id(self.schools[i]))
+            .collect();
+        ids.sort();
+        ids
+    }
+}
+
+impl Kind for SchoolGroups<'_> {
+    fn kind(&self) -> MatchKind {
+        MatchKind::SchoolGroups
+    }
+
+    fn demand_count(&self) -> usize {
+        self.formed.len()
+    }
+
+    fn capacities(&self) -> Vec<u32> {
+        // Each leader hosts one group (its capacity bounds the group's size).
+        vec![1; self.leaders.len()]
+    }
+
+    fn arcs(&self, gi: usize, out: &mut Vec<(u32, i64)>) {
+        for (s, &l) in self.leaders.iter().enumerate() {
+            if let Some((score, _)) = self.score(gi, l, None) {
+                out.push((s as u32, score));
+            }
+        }
+    }
+
+    fn no_candidate(&self, gi: usize) -> String {
+        format!(
+            "group {}: no free leader can take {} schools within reach",
+            self.labels[gi],
+            self.formed[gi].len()
+        )
+    }
+
+    fn pair(&self, gi: usize, s: u32) -> ProposedPair {
+        let grp = &self.formed[gi];
+        let l = self.leaders[s as usize];
+        let leader = &self.snap.schools[l as usize];
+        let coh = cohesion(&self.features, grp);
+        let mut terms = vec![Term {
+            name: format!(
+                "group of {} schools, cohesion {:.0}%",
+                grp.len(),
+                coh * 100.0
+            ),
+            points: 0,
+        }];
+        let (score, mode) = self
+            .score(gi, l, Some(&mut terms))
+            .unwrap_or((0, Mode::Online));
+        let same_place = grp
+            .iter()
+            .all(|&i| self.snap.schools[self.schools[i] as usize].locality == leader.locality);
+        ProposedPair {
+            municipality_id: self.snap.schools[self.schools[grp[0]] as usize]
+                .municipality_id
+                .clone(),
+            mentee_id: self.labels[gi].clone(),
+            mentee_school_id: String::new(),
+            subject: String::new(),
+            level: None,
+            mentor_id: leader.id.clone(),
+            mentor_school_id: leader.id.clone(),
+            mode,
+            score,
+            terms,
+            locked: false,
+            partnership_type: Some(if same_place {
+                PartnershipType::Identical
+            } else {
+                PartnershipType::Instrumental
+            }),
+            type_reason: if same_place {
+                format!(
+                    "identical: every school of the group is in {}",
+                    leader.locality
+                )
+            } else {
+                "instrumental: the group spans localities; each school solves its own tasks with the leader's resources".into()
+            },
+            members: self.member_ids(gi),
+            cohesion_pct: Some((coh * 100.0).round() as u32),
+        }
+    }
+
+    fn demand_id(&self, gi: usize) -> String {
+        self.labels[gi].clone()
+    }
+
+    fn demand_label(&self, gi: usize) -> (String, String) {
+        (self.labels[gi].clone(), String::new())
+    }
+
+    fn supplier_id(&self, s: u32) -> String {
+        self.id(self.leaders[s as usize])
+    }
+
+    fn unmatched(&self, gi: usize, reason: UnmatchedReason) -> Vec<Unmatched> {
+        self.formed[gi]
+            .iter()
+            .map(|&i| {
+                let s = &self.snap.schools[self.schools[i] as usize];
+                Unmatched {
+                    mentee_id: s.id.clone(),
+                    subject: String::new(),
+                    level: None,
+                    reason: reason.clone(),
+                    municipality_id: s.municipality_id.clone(),
+                    school_id: s.id.clone(),
+                }
+            })
+            .collect()
+    }
+
+    fn extra_unmatched(&self) -> Vec<Unmatched> {
+        self.ungrouped
+            .iter()
+            .map(|&i| {
+                let s = &self.snap.schools[self.schools[i] as usize];
+                Unmatched {
+                    mentee_id: s.id.clone(),
+                    subject: String::new(),
+                    level: None,
+                    reason: UnmatchedReason::NoCandidate(
+                        "no group: too few schools in need to group it with (PAIRS mode serves it)"
+                            .into(),
+                    ),
+                    municipality_id: s.municipality_id.clone(),
+                    school_id: s.id.clone(),
+                }
+            })
+            .collect()
+    }
+
+    fn held_count(&self) -> u64 {
+        0
+    }
+
+    fn held(&self) -> Vec<ProposedPair> {
+        Vec::new()
+    }
+
+    fn sort(&self, pairs: &mut [ProposedPair]) {
+        pairs.sort_by(|a, b| a.mentee_id.cmp(&b.mentee_id));
+    }
+
+    fn coverage(&self, covered: &[bool]) -> Coverage {
+        let schools: u64 = self
+            .formed
+            .iter()
+            .zip(covered)
+            .filter(|(_, c)| **c)
+            .map(|(g, _)| g.len() as u64)
+            .sum();
+        Coverage {
+            by_level: vec![CoverageRow {
+                key: "schools in need".into(),
+                demands: self.schools.len() as u64,
+                covered: schools,
+            }],
+            by_subject: Vec::new(),
+        }
+    }
+
+    fn diff(&self, pairs: &[ProposedPair]) -> Diff {
+        group_diff(self.snap, MatchKind::SchoolGroups, pairs)
+    }
+}
+
 /// Runs school-group matching (GROUPS mode): schools in need grouped by similar needs, each
 /// group given one leader whose partner capacity fits it.
 pub fn match_school_groups(
     snap: &Snapshot,
     weights: &Weights,
     policy: &Policy,
+    options: RunOptions,
 ) -> Result<MatchOutcome, MatchError> {
-    let mut timings = Vec::new();
-    let t0 = Instant::now();
+    let started = Instant::now();
     let g = CompetenceGraph::build(snap);
-    timings.push(("snapshot".to_string(), t0.elapsed()));
-    let t1 = Instant::now();
-    let counts = subject_counts(snap, &g);
-    let nsub = g.subjects.len();
-    let locked: HashSet<&str> = snap
-        .mentorships
-        .iter()
-        .filter(|m| m.is_active() && m.kind == MatchKind::SchoolGroups && m.locked)
-        .flat_map(|m| m.members.iter().map(String::as_str))
-        .collect();
-    let schools: Vec<u32> = snap
-        .schools
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| {
-            matches!(s.status, SchoolStatus::LowResults | SchoolStatus::AtRisk)
-                && !locked.contains(s.id.as_str())
-        })
-        .map(|(i, _)| i as u32)
-        .collect();
-    // Need profile: the share of the school's A/B deficits per subject, and its status.
-    let features: Vec<Vec<f64>> = schools
-        .iter()
-        .map(|&s| {
-            let total: u32 = counts.deficits[s as usize].iter().sum();
-            let mut f = vec![
-                if snap.schools[s as usize].status == SchoolStatus::LowResults {
-                    0.0
-                } else {
-                    0.5
-                },
-            ];
-            for sj in 0..nsub {
-                f.push(f64::from(counts.deficits[s as usize][sj]) / f64::from(total.max(1)));
-            }
-            f
-        })
-        .collect();
-    let max = policy.default_partner_capacity.max(2) as usize;
-    let (formed, ungrouped) = form_groups(&features, 2, max);
-    let leaders: Vec<u32> = snap
-        .schools
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.status == SchoolStatus::Leader)
-        .map(|(i, _)| i as u32)
-        .collect();
-    let vetoed: HashSet<(&str, &str)> = snap
-        .vetoes
-        .iter()
-        .filter(|v| v.kind.is_schools())
-        .map(|v| (v.mentee_id.as_str(), v.mentor_id.as_str()))
-        .collect();
-    let mut candidates: Vec<Vec<GroupCand>> = Vec::new();
-    let mut modes: Vec<Vec<Mode>> = Vec::new();
-    for grp in &formed {
-        let mut list = Vec::new();
-        let mut mode_list = Vec::new();
-        'leader: for &l in &leaders {
-            let leader = &snap.schools[l as usize];
-            let cap = leader
-                .partner_capacity
-                .unwrap_or(policy.default_partner_capacity);
-            if (grp.len() as u32) > cap {
-                continue;
-            }
-            let mut all_near = true;
-            let mut terms = Vec::new();
-            let mut score = 0i64;
-            for &i in grp {
-                let s = schools[i];
-                let school = &snap.schools[s as usize];
-                if vetoed.contains(&(school.id.as_str(), leader.id.as_str())) {
-                    continue 'leader;
-                }
-                let total: u32 = counts.deficits[s as usize].iter().sum();
-                let fit: f64 = (0..nsub)
-                    .filter(|&sj| counts.diagnosed[l as usize][sj] > 0 && total > 0)
-                    .map(|sj| {
-                        f64::from(counts.deficits[s as usize][sj]) / f64::from(total)
-                            * f64::from(counts.strong[l as usize][sj])
-                            / f64::from(counts.diagnosed[l as usize][sj])
-                    })
-                    .sum();
-                let risk: i64 = school
-                    .risk_profile
-                    .0
-                    .iter()
-                    .map(|x| significance_points(*x))
-                    .sum();
-                let status = if school.status == SchoolStatus::LowResults {
-                    weights.school_low_results
-                } else {
-                    weights.school_at_risk
-                };
-                let member = vec![
-                    Term {
-                        name: "status".into(),
-                        points: status,
-                    },
-                    Term {
-                        name: "fit of strengths to needs".into(),
-                        points: (fit * weights.school_fit as f64).round() as i64,
-                    },
-                    Term {
-                        name: "risk profile".into(),
-                        points: risk * weights.school_risk,
-                    },
-                ];
-                score += member.iter().map(|t| t.points).sum::<i64>();
-                add_terms(&mut terms, member);
-                let km = school_distance(snap, s, l);
-                if school.municipality_id != leader.municipality_id
-                    || !km.is_some_and(|k| k <= f64::from(policy.travel_limit_km))
-                {
-                    all_near = false;
-                }
-            }
-            let mode = if all_near {
-                let km: f64 = grp
-                    .iter()
-                    .map(|&i| school_distance(snap, schools[i], l).unwrap_or(0.0))
-                    .sum();
-                let p = -((km * weights.travel_per_km as f64).round() as i64);
-                score += p;
-                add_terms(
-                    &mut terms,
-                    vec![Term {
-                        name: "travel".into(),
-                        points: p,
-                    }],
-                );
-                Mode::InPerson
-            } else if policy.allow_online {
-                let p = -weights.online_penalty * grp.len() as i64;
-                score += p;
-                add_terms(
-                    &mut terms,
-                    vec![Term {
-                        name: "online".into(),
-                        points: p,
-                    }],
-                );
-                Mode::Online
-            } else {
-                continue;
-            };
-            terms.retain(|t| t.points != 0 || t.name == "status");
-            list.push(GroupCand {
-                mentor: l,
-                score,
-                terms,
-            });
-            mode_list.push(mode);
-        }
-        // Keep modes aligned with candidates through the sort.
-        let mut idx: Vec<usize> = (0..list.len()).collect();
-        idx.sort_by(|&a, &b| {
-            list[b]
-                .score
-                .cmp(&list[a].score)
-                .then(list[a].mentor.cmp(&list[b].mentor))
-        });
-        let mut sorted = Vec::new();
-        let mut sorted_modes = Vec::new();
-        let mut list: Vec<Option<GroupCand>> = list.into_iter().map(Some).collect();
-        for i in idx.into_iter().take(policy.max_candidates.max(1) as usize) {
-            if let Some(c) = list[i].take() {
-                sorted.push(c);
-                sorted_modes.push(mode_list[i]);
-            }
-        }
-        candidates.push(sorted);
-        modes.push(sorted_modes);
-    }
-    timings.push(("candidates".to_string(), t1.elapsed()));
-    let t2 = Instant::now();
-    // Each leader hosts one group (its capacity bounds the group's size).
-    let (problem, solution, arc_candidate) = solve_lists(
-        &candidates,
-        vec![1; leaders.len()],
-        |c| leaders.iter().position(|x| *x == c.mentor).unwrap_or(0) as u32,
-        |_, c| c.score,
-    )?;
-    timings.push(("solve".to_string(), t2.elapsed()));
-    let t3 = Instant::now();
-    let id = |s: u32| snap.schools[s as usize].id.clone();
-    let mut pairs = Vec::new();
-    let mut unmatched = Vec::new();
-    let mut covered = 0u64;
-    let labels: Vec<String> = formed
-        .iter()
-        .map(|grp| {
-            let mut ids: Vec<String> = grp.iter().map(|&i| id(schools[i])).collect();
-            ids.sort();
-            group_label("schools", &ids)
-        })
-        .collect();
-    for (gi, grp) in formed.iter().enumerate() {
-        let mut ids: Vec<String> = grp.iter().map(|&i| id(schools[i])).collect();
-        ids.sort();
-        let coh = cohesion(&features, grp);
-        match solution.assignment[gi] {
-            Some(ai) => {
-                let ci = arc_candidate[ai];
-                let c = &candidates[gi][ci];
-                covered += grp.len() as u64;
-                let leader = &snap.schools[c.mentor as usize];
-                let same_place = grp
-                    .iter()
-                    .all(|&i| snap.schools[schools[i] as usize].locality == leader.locality);
-                let mut terms = c.terms.clone();
-                terms.insert(
-                    0,
-                    Term {
-                        name: format!(
-                            "group of {} schools, cohesion {:.0}%",
-                            grp.len(),
-                            coh * 100.0
-                        ),
-                        points: 0,
-                    },
-                );
-                pairs.push(ProposedPair {
-                    municipality_id: snap.schools[schools[grp[0]] as usize].municipality_id.clone(),
-                    mentee_id: labels[gi].clone(),
-                    mentee_school_id: String::new(),
-                    subject: String::new(),
-                    level: None,
-                    mentor_id: leader.id.clone(),
-                    mentor_school_id: leader.id.clone(),
-                    mode: modes[gi][ci],
-                    score: c.score,
-                    terms,
-                    locked: false,
-                    partnership_type: Some(if same_place { PartnershipType::Identical } else { PartnershipType::Instrumental }),
-                    type_reason: if same_place {
-                        format!("identical: every school of the group is in {}", leader.locality)
-                    } else {
-                        "instrumental: the group spans localities; each school solves its own tasks with the leader's resources".into()
-                    },
-                    members: ids,
-                    cohesion_pct: Some((coh * 100.0).round() as u32),
-                });
-            }
-            None => {
-                for s in &ids {
-                    unmatched.push(Unmatched {
-                        mentee_id: s.clone(),
-                        subject: String::new(),
-                        level: None,
-                        reason: UnmatchedReason::NoCandidate(format!(
-                            "group {}: no free leader can take {} schools within reach",
-                            labels[gi],
-                            grp.len()
-                        )),
-                    });
-                }
-            }
-        }
-    }
-    for &i in &ungrouped {
-        unmatched.push(Unmatched {
-            mentee_id: id(schools[i]),
-            subject: String::new(),
-            level: None,
-            reason: UnmatchedReason::NoCandidate(
-                "no group: too few schools in need to group it with (PAIRS mode serves it)".into(),
-            ),
-        });
-    }
-    pairs.sort_by(|a, b| a.mentee_id.cmp(&b.mentee_id));
-    let coverage = Coverage {
-        by_level: vec![CoverageRow {
-            key: "schools in need".into(),
-            demands: schools.len() as u64,
-            covered,
-        }],
-        by_subject: Vec::new(),
-    };
-    let diff = group_diff(snap, MatchKind::SchoolGroups, &pairs);
-    let export = ExportProblem::new(
-        MatchKind::SchoolGroups,
-        labels,
-        leaders.iter().map(|l| id(*l)).collect(),
-        &problem,
-        &solution,
-    );
-    timings.push(("explain".to_string(), t3.elapsed()));
-    Ok(MatchOutcome {
-        kind: MatchKind::SchoolGroups,
-        size: ProblemSize {
-            demands: formed.len() as u64,
-            suppliers: leaders.len() as u64,
-            arcs: problem.arc_count() as u64,
-            pruned_arcs: 0,
-            locked: 0,
-        },
-        objective: pairs.iter().map(|p| p.score).sum(),
-        coverage,
-        pairs,
-        unmatched,
-        diff,
-        export,
-        timings,
-        settled: solution.stats.demand_bids,
-    })
+    pipeline::run(
+        started,
+        &SchoolGroups::new(snap, &g, weights, policy),
+        policy,
+        options,
+    )
 }

@@ -4,13 +4,13 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, Level, MatchKind, Mode, OutbidBy, Policy, ProblemSize, ProposedPair, Term, Unmatched,
-    UnmatchedReason, Weights,
+    Coverage, Diff, Level, MatchKind, Mode, Policy, ProposedPair, Term, Unmatched, UnmatchedReason,
+    Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against, keep_best, solve_lists};
+use crate::explain::{coverage_rows, diff_against};
 use crate::graph::{distance_km, CompetenceGraph, Snapshot};
-use crate::problem::ExportProblem;
+use crate::pipeline::{self, Kind, RunOptions};
 
 use crate::{MatchError, MatchOutcome};
 
@@ -375,375 +375,391 @@ pub(crate) fn severity(w: &Weights, l: Level) -> i64 {
     }
 }
 
+/// Teacher pairs as a kind of the pipeline: a demand is a teacher's deficit in a subject, a
+/// supplier a mentor with places left.
+struct Pairs<'a> {
+    snap: &'a Snapshot,
+    g: &'a CompetenceGraph,
+    ctx: Ctx<'a>,
+    policy: &'a Policy,
+    demands: Vec<Demand>,
+    /// Held pairs (locked, or pinned while valid): their demand and mentorship.
+    held: Vec<(Demand, usize)>,
+    /// Teacher of each supplier, and the supplier of each teacher (NIL when none).
+    suppliers: Vec<u32>,
+    supplier_of: Vec<u32>,
+    capacities: Vec<u32>,
+    /// Per subject: the mentors who offer it (teacher, their level, profile).
+    strong: Vec<Vec<(u32, Option<Level>, u32)>>,
+}
+
+const NIL: u32 = u32::MAX;
+
+impl<'a> Pairs<'a> {
+    fn new(
+        snap: &'a Snapshot,
+        g: &'a CompetenceGraph,
+        weights: &'a Weights,
+        policy: &'a Policy,
+    ) -> Pairs<'a> {
+        let teachers = &snap.teachers;
+        let ctx = Ctx::new(snap, g, weights, policy);
+        // Locked pairs are pre-assigned and take their mentor's capacity; so are pinned ones
+        // while still valid (in id order, up to the mentor's capacity).
+        let mut held_load: HashMap<u32, u32> = HashMap::new();
+        let mut held_demands: HashMap<(u32, u32), usize> = HashMap::new();
+        let mut order: Vec<usize> = (0..snap.mentorships.len()).collect();
+        order.sort_by_key(|&i| (!snap.mentorships[i].locked, &snap.mentorships[i].id));
+        for mi in order {
+            let m = &snap.mentorships[mi];
+            if !m.is_active() || m.kind != MatchKind::TeacherPairs {
+                continue;
+            }
+            let key = |id: &str| (m.municipality_id.clone(), id.to_string());
+            let (Some(&mentee), Some(&mentor), Some(subject)) = (
+                g.teacher_index.get(&key(&m.mentee_id)),
+                g.teacher_index.get(&m.mentor_key()),
+                g.subject_id(&m.subject),
+            ) else {
+                continue;
+            };
+            let still_valid = || {
+                let load = held_load.get(&mentor).copied().unwrap_or(0);
+                teachers[mentee as usize].active
+                    && teachers[mentor as usize].active
+                    && g.latest
+                        .get(&(mentee, subject))
+                        .is_some_and(|(l, _)| policy.levels.contains(l))
+                    && g.profile_of[mentor as usize].is_some_and(|pi| {
+                        let p = &snap.profiles[pi as usize];
+                        p.subjects.contains(&m.subject) && p.capacity > load
+                    })
+                    && !ctx
+                        .vetoed_ids
+                        .contains(&(m.mentee_id.clone(), m.mentor_id.clone()))
+            };
+            if m.locked || (snap.pinned.contains(&m.id) && still_valid()) {
+                *held_load.entry(mentor).or_default() += 1;
+                held_demands.insert((mentee, subject), mi);
+            }
+        }
+
+        // Demands, in teacher then subject order.
+        let mut demands = Vec::new();
+        let mut held = Vec::new();
+        for (t, teacher) in teachers.iter().enumerate() {
+            if !teacher.active {
+                continue;
+            }
+            for (subject, level) in g.deficits(t as u32) {
+                if !policy.levels.contains(&level) {
+                    continue;
+                }
+                let d = Demand {
+                    teacher: t as u32,
+                    subject,
+                    level,
+                };
+                match held_demands.get(&(t as u32, subject)) {
+                    Some(mi) => held.push((d, *mi)),
+                    None => demands.push(d),
+                }
+            }
+        }
+
+        // Suppliers: mentors with a profile and capacity left after held pairs.
+        let mut supplier_of = vec![NIL; teachers.len()];
+        let mut suppliers: Vec<u32> = Vec::new();
+        let mut capacities: Vec<u32> = Vec::new();
+        for (t, teacher) in teachers.iter().enumerate() {
+            let Some(pi) = g.profile_of[t] else { continue };
+            if !teacher.active {
+                continue;
+            }
+            let cap = snap.profiles[pi as usize].capacity;
+            let left = cap.saturating_sub(held_load.get(&(t as u32)).copied().unwrap_or(0));
+            if left == 0 {
+                continue;
+            }
+            supplier_of[t] = suppliers.len() as u32;
+            suppliers.push(t as u32);
+            capacities.push(left);
+        }
+        let strong = (0..g.subjects.len() as u32)
+            .map(|sj| g.strong_in(sj))
+            .collect();
+        Pairs {
+            snap,
+            g,
+            ctx,
+            policy,
+            demands,
+            held,
+            suppliers,
+            supplier_of,
+            capacities,
+            strong,
+        }
+    }
+
+    fn school_id(&self, t: u32) -> String {
+        self.g.teacher_school[t as usize]
+            .map(|s| self.snap.schools[s as usize].id.clone())
+            .unwrap_or_default()
+    }
+
+    fn proposed(&self, d: &Demand, c: &Candidate, mentor_id: &str) -> ProposedPair {
+        let mentee = &self.snap.teachers[d.teacher as usize];
+        ProposedPair {
+            municipality_id: mentee.municipality_id.clone(),
+            mentee_id: mentee.id.clone(),
+            mentee_school_id: self.school_id(d.teacher),
+            subject: self.g.subjects[d.subject as usize].clone(),
+            level: Some(d.level),
+            mentor_id: mentor_id.to_string(),
+            mentor_school_id: self.school_id(c.mentor),
+            mode: c.mode,
+            score: c.score,
+            terms: c.parts.terms(),
+            locked: false,
+            partnership_type: None,
+            type_reason: String::new(),
+            members: Vec::new(),
+            cohesion_pct: None,
+        }
+    }
+}
+
+impl Kind for Pairs<'_> {
+    fn kind(&self) -> MatchKind {
+        MatchKind::TeacherPairs
+    }
+
+    fn demand_count(&self) -> usize {
+        self.demands.len()
+    }
+
+    fn capacities(&self) -> Vec<u32> {
+        self.capacities.clone()
+    }
+
+    fn priority(&self, d: usize) -> bool {
+        self.demands[d].level == Level::A
+    }
+
+    fn arcs(&self, di: usize, out: &mut Vec<(u32, i64)>) {
+        let d = &self.demands[di];
+        for &(m, mentor_level, pi) in &self.strong[d.subject as usize] {
+            let s = self.supplier_of[m as usize];
+            if s == NIL || m == d.teacher {
+                continue;
+            }
+            if let Ok(c) = self.ctx.evaluate(d, m, mentor_level, pi) {
+                out.push((s, c.score));
+            }
+        }
+    }
+
+    fn no_candidate(&self, di: usize) -> String {
+        let d = &self.demands[di];
+        let mut rejected = Rejections::default();
+        for &(m, mentor_level, pi) in &self.strong[d.subject as usize] {
+            if m == d.teacher {
+                continue; // oneself: not even worth counting
+            }
+            if self.supplier_of[m as usize] == NIL {
+                rejected.add("without free capacity");
+                continue;
+            }
+            if let Err(why) = self.ctx.evaluate(d, m, mentor_level, pi) {
+                rejected.add(why);
+            }
+        }
+        rejected.describe(&self.g.subjects[d.subject as usize])
+    }
+
+    fn pair(&self, di: usize, s: u32) -> ProposedPair {
+        let d = &self.demands[di];
+        let m = self.suppliers[s as usize];
+        let mentor_id = &self.snap.teachers[m as usize].id;
+        let c = self.g.profile_of[m as usize].and_then(|pi| {
+            let level = self.g.latest.get(&(m, d.subject)).map(|(l, _)| *l);
+            self.ctx.evaluate(d, m, level, pi).ok()
+        });
+        match c {
+            Some(c) => self.proposed(d, &c, mentor_id),
+            // The arc passed these rules a moment ago: unreachable, but say so rather than
+            // inventing a score.
+            None => {
+                let empty = Candidate {
+                    mentor: m,
+                    mode: Mode::Online,
+                    score: 0,
+                    parts: Parts::default(),
+                };
+                self.proposed(d, &empty, mentor_id)
+            }
+        }
+    }
+
+    fn demand_id(&self, di: usize) -> String {
+        let (who, subject) = self.demand_label(di);
+        format!("{who}/{subject}")
+    }
+
+    fn demand_label(&self, di: usize) -> (String, String) {
+        let d = &self.demands[di];
+        (
+            self.snap.teachers[d.teacher as usize].id.clone(),
+            self.g.subjects[d.subject as usize].clone(),
+        )
+    }
+
+    fn supplier_id(&self, s: u32) -> String {
+        self.snap.teachers[self.suppliers[s as usize] as usize]
+            .id
+            .clone()
+    }
+
+    fn unmatched(&self, di: usize, reason: UnmatchedReason) -> Vec<Unmatched> {
+        let d = &self.demands[di];
+        let mentee = &self.snap.teachers[d.teacher as usize];
+        vec![Unmatched {
+            mentee_id: mentee.id.clone(),
+            subject: self.g.subjects[d.subject as usize].clone(),
+            level: Some(d.level),
+            reason,
+            municipality_id: mentee.municipality_id.clone(),
+            school_id: self.school_id(d.teacher),
+        }]
+    }
+
+    fn held_count(&self) -> u64 {
+        self.held.len() as u64
+    }
+
+    fn held(&self) -> Vec<ProposedPair> {
+        let (snap, g) = (self.snap, self.g);
+        self.held
+            .iter()
+            .map(|(d, mi)| {
+                let m = &snap.mentorships[*mi];
+                let mentor = g
+                    .teacher_index
+                    .get(&m.mentor_key())
+                    .copied()
+                    .unwrap_or(d.teacher);
+                // Scored as today's data would score it (the stored score is from when it was
+                // made), so objectives with held pairs compare with runs without them.
+                let current = g.profile_of[mentor as usize].and_then(|pi| {
+                    let mentor_level = g.latest.get(&(mentor, d.subject)).map(|(l, _)| *l);
+                    self.ctx.evaluate(d, mentor, mentor_level, pi).ok()
+                });
+                let (score, mut terms) = match current {
+                    Some(c) => (c.score, c.parts.terms()),
+                    None => (m.score, Vec::new()),
+                };
+                terms.push(Term {
+                    name: "locked".into(),
+                    points: 0,
+                });
+                ProposedPair {
+                    municipality_id: m.municipality_id.clone(),
+                    mentee_id: snap.teachers[d.teacher as usize].id.clone(),
+                    mentee_school_id: self.school_id(d.teacher),
+                    subject: g.subjects[d.subject as usize].clone(),
+                    level: Some(d.level),
+                    mentor_id: m.mentor_id.clone(),
+                    mentor_school_id: self.school_id(mentor),
+                    mode: m.mode,
+                    score,
+                    terms,
+                    locked: true,
+                    partnership_type: None,
+                    type_reason: String::new(),
+                    members: Vec::new(),
+                    cohesion_pct: None,
+                }
+            })
+            .collect()
+    }
+
+    fn coverage(&self, covered: &[bool]) -> Coverage {
+        // By level and subject; held pairs count as covered.
+        let mut by_level: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let mut by_subject: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+        let all = self
+            .demands
+            .iter()
+            .zip(covered.iter().copied())
+            .chain(self.held.iter().map(|(d, _)| (d, true)));
+        for (d, covered) in all {
+            for (map, key) in [
+                (&mut by_level, d.level.letter().to_string()),
+                (&mut by_subject, self.g.subjects[d.subject as usize].clone()),
+            ] {
+                let e = map.entry(key).or_default();
+                e.0 += 1;
+                e.1 += u64::from(covered);
+            }
+        }
+        Coverage {
+            by_level: coverage_rows(by_level),
+            by_subject: coverage_rows(by_subject),
+        }
+    }
+
+    fn diff(&self, pairs: &[ProposedPair]) -> Diff {
+        let snap = self.snap;
+        let by_mentee: HashMap<(String, String), usize> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| ((p.mentee_id.clone(), p.subject.clone()), i))
+            .collect();
+        // Each mentor's active teacher pairs, for "capacity cut below the load".
+        let mut active_load: HashMap<(String, String), u32> = HashMap::new();
+        for x in &snap.mentorships {
+            if x.is_active() && x.kind == MatchKind::TeacherPairs {
+                *active_load.entry(x.mentor_key()).or_default() += 1;
+            }
+        }
+        diff_against(
+            snap,
+            MatchKind::TeacherPairs,
+            pairs,
+            |p| (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
+            |m| m.pair_key(),
+            |m| {
+                let load = active_load.get(&m.mentor_key()).copied().unwrap_or(0);
+                end_reason(
+                    snap,
+                    self.g,
+                    self.policy,
+                    &self.ctx.vetoed_ids,
+                    m,
+                    load,
+                    (&by_mentee, pairs),
+                )
+            },
+        )
+    }
+}
+
 /// Runs teacher-pair matching on a snapshot.
 pub fn match_teacher_pairs(
     snap: &Snapshot,
     weights: &Weights,
     policy: &Policy,
+    options: RunOptions,
 ) -> Result<MatchOutcome, MatchError> {
-    let mut timings = Vec::new();
-    let t0 = Instant::now();
+    let started = Instant::now();
     let g = CompetenceGraph::build(snap);
-    timings.push(("snapshot".to_string(), t0.elapsed()));
-
-    let t1 = Instant::now();
-    let teachers = &snap.teachers;
-    let ctx = Ctx::new(snap, &g, weights, policy);
-    // Locked pairs are pre-assigned and take their mentor's capacity; so are pinned ones while
-    // still valid (in id order, up to the mentor's capacity).
-    let mut locked_load: HashMap<u32, u32> = HashMap::new();
-    let mut locked_demands: HashMap<(u32, u32), usize> = HashMap::new();
-    let mut order: Vec<usize> = (0..snap.mentorships.len()).collect();
-    order.sort_by_key(|&i| (!snap.mentorships[i].locked, &snap.mentorships[i].id));
-    for mi in order {
-        let m = &snap.mentorships[mi];
-        if !m.is_active() || m.kind != MatchKind::TeacherPairs {
-            continue;
-        }
-        let key = |id: &str| (m.municipality_id.clone(), id.to_string());
-        let (Some(&mentee), Some(&mentor), Some(subject)) = (
-            g.teacher_index.get(&key(&m.mentee_id)),
-            g.teacher_index.get(&m.mentor_key()),
-            g.subject_id(&m.subject),
-        ) else {
-            continue;
-        };
-        let still_valid = || {
-            let load = locked_load.get(&mentor).copied().unwrap_or(0);
-            teachers[mentee as usize].active
-                && teachers[mentor as usize].active
-                && g.latest
-                    .get(&(mentee, subject))
-                    .is_some_and(|(l, _)| policy.levels.contains(l))
-                && g.profile_of[mentor as usize].is_some_and(|pi| {
-                    let p = &snap.profiles[pi as usize];
-                    p.subjects.contains(&m.subject) && p.capacity > load
-                })
-                && !ctx
-                    .vetoed_ids
-                    .contains(&(m.mentee_id.clone(), m.mentor_id.clone()))
-        };
-        if m.locked || (snap.pinned.contains(&m.id) && still_valid()) {
-            *locked_load.entry(mentor).or_default() += 1;
-            locked_demands.insert((mentee, subject), mi);
-        }
-    }
-
-    // Demands, in teacher then subject order.
-    let mut demands = Vec::new();
-    let mut locked_pairs = Vec::new();
-    for (t, teacher) in teachers.iter().enumerate() {
-        if !teacher.active {
-            continue;
-        }
-        for (subject, level) in g.deficits(t as u32) {
-            if !policy.levels.contains(&level) {
-                continue;
-            }
-            let d = Demand {
-                teacher: t as u32,
-                subject,
-                level,
-            };
-            match locked_demands.get(&(t as u32, subject)) {
-                Some(mi) => locked_pairs.push((d, *mi)),
-                None => demands.push(d),
-            }
-        }
-    }
-
-    // Suppliers: mentors with a profile and capacity left after locked pairs.
-    let mut supplier_of: HashMap<u32, u32> = HashMap::new();
-    let mut suppliers: Vec<u32> = Vec::new();
-    let mut capacities: Vec<u32> = Vec::new();
-    for (t, teacher) in teachers.iter().enumerate() {
-        let Some(pi) = g.profile_of[t] else { continue };
-        if !teacher.active {
-            continue;
-        }
-        let cap = snap.profiles[pi as usize].capacity;
-        let left = cap.saturating_sub(locked_load.get(&(t as u32)).copied().unwrap_or(0));
-        if left == 0 {
-            continue;
-        }
-        supplier_of.insert(t as u32, suppliers.len() as u32);
-        suppliers.push(t as u32);
-        capacities.push(left);
-    }
-
-    // Candidates: walk deficit -> subject -> strong teachers; hard rules, then scores.
-    let mut strong_cache: HashMap<u32, Vec<(u32, Option<Level>, u32)>> = HashMap::new();
-    let mut candidates: Vec<Vec<Candidate>> = Vec::with_capacity(demands.len());
-    let mut no_candidate: Vec<Option<String>> = vec![None; demands.len()];
-    let mut pruned = 0u64;
-    let mut scratch: Vec<Candidate> = Vec::new();
-    for (di, d) in demands.iter().enumerate() {
-        let strong = strong_cache
-            .entry(d.subject)
-            .or_insert_with(|| g.strong_in(d.subject));
-        let mut rejected = Rejections::default();
-        scratch.clear();
-        let list = &mut scratch;
-        for &(m, mentor_level, pi) in strong.iter() {
-            if m == d.teacher {
-                continue; // oneself: not even worth counting
-            }
-            if !supplier_of.contains_key(&m) {
-                rejected.add("without free capacity");
-                continue;
-            }
-            match ctx.evaluate(d, m, mentor_level, pi) {
-                Ok(c) => list.push(c),
-                Err(why) => rejected.add(why),
-            }
-        }
-        if list.is_empty() {
-            no_candidate[di] = Some(rejected.describe(&g.subjects[d.subject as usize]));
-        }
-        pruned += keep_best(list, policy.max_candidates, |c| (c.score, c.mentor));
-        // A fresh, exactly sized vector: the scratch keeps its capacity for the next demand.
-        candidates.push(list.to_vec());
-    }
-    timings.push(("candidates".to_string(), t1.elapsed()));
-
-    // The solver's problem: A-level demands get a bonus larger than any total of other
-    // weights, so covering one more A demand always beats any gain elsewhere.
-    let t2 = Instant::now();
-    let total_max: i64 = candidates
-        .iter()
-        .map(|c| c.iter().map(|x| x.score.max(0)).max().unwrap_or(0))
-        .sum();
-    let a_bonus = total_max + 1;
-    let (problem, solution, arc_candidate) = solve_lists(
-        &candidates,
-        capacities.clone(),
-        |c| supplier_of[&c.mentor],
-        |di, c| {
-            c.score
-                + if demands[di].level == Level::A {
-                    a_bonus
-                } else {
-                    0
-                }
-        },
-    )?;
-    timings.push(("solve".to_string(), t2.elapsed()));
-
-    // Explanations.
-    let t3 = Instant::now();
-    let school_id = |t: u32| -> String {
-        g.teacher_school[t as usize]
-            .map(|s| snap.schools[s as usize].id.clone())
-            .unwrap_or_default()
-    };
-    let mut pairs = Vec::new();
-    let mut assigned_to: HashMap<u32, Vec<(usize, i64)>> = HashMap::new();
-    for (di, a) in solution.assignment.iter().enumerate() {
-        if let Some(ai) = a {
-            let ci = arc_candidate[*ai];
-            let c = &candidates[di][ci];
-            assigned_to.entry(c.mentor).or_default().push((di, c.score));
-        }
-    }
-    for (d, mi) in &locked_pairs {
-        let m = &snap.mentorships[*mi];
-        let mentor = g
-            .teacher_index
-            .get(&m.mentor_key())
-            .copied()
-            .unwrap_or(d.teacher);
-        // Scored as today's data would score it (the stored score is from when it was made),
-        // so objectives with locked pairs compare with runs without them.
-        let current = g.profile_of[mentor as usize].and_then(|pi| {
-            let mentor_level = g.latest.get(&(mentor, d.subject)).map(|(l, _)| *l);
-            ctx.evaluate(d, mentor, mentor_level, pi).ok()
-        });
-        let (score, mut terms) = match current {
-            Some(c) => (c.score, c.parts.terms()),
-            None => (m.score, Vec::new()),
-        };
-        terms.push(Term {
-            name: "locked".into(),
-            points: 0,
-        });
-        pairs.push(ProposedPair {
-            municipality_id: m.municipality_id.clone(),
-            mentee_id: teachers[d.teacher as usize].id.clone(),
-            mentee_school_id: school_id(d.teacher),
-            subject: g.subjects[d.subject as usize].clone(),
-            level: Some(d.level),
-            mentor_id: m.mentor_id.clone(),
-            mentor_school_id: school_id(mentor),
-            mode: m.mode,
-            score,
-            terms,
-            locked: true,
-            partnership_type: None,
-            type_reason: String::new(),
-            members: Vec::new(),
-            cohesion_pct: None,
-        });
-    }
-    let mut unmatched = Vec::new();
-    for (di, d) in demands.iter().enumerate() {
-        let mentee = &teachers[d.teacher as usize];
-        let subject = g.subjects[d.subject as usize].clone();
-        match solution.assignment[di] {
-            Some(ai) => {
-                let ci = arc_candidate[ai];
-                let c = &candidates[di][ci];
-                pairs.push(ProposedPair {
-                    municipality_id: mentee.municipality_id.clone(),
-                    mentee_id: mentee.id.clone(),
-                    mentee_school_id: school_id(d.teacher),
-                    subject,
-                    level: Some(d.level),
-                    mentor_id: teachers[c.mentor as usize].id.clone(),
-                    mentor_school_id: school_id(c.mentor),
-                    mode: c.mode,
-                    score: c.score,
-                    terms: c.parts.terms(),
-                    locked: false,
-                    partnership_type: None,
-                    type_reason: String::new(),
-                    members: Vec::new(),
-                    cohesion_pct: None,
-                });
-            }
-            None => {
-                let reason = match &no_candidate[di] {
-                    Some(why) => UnmatchedReason::NoCandidate(why.clone()),
-                    None => UnmatchedReason::Outbid(
-                        candidates[di]
-                            .iter()
-                            .take(3)
-                            .map(|c| OutbidBy {
-                                mentor_id: teachers[c.mentor as usize].id.clone(),
-                                score: c.score,
-                                taken_by: assigned_to
-                                    .get(&c.mentor)
-                                    .map(|v| {
-                                        v.iter()
-                                            .map(|(odi, s)| {
-                                                let o = demands[*odi];
-                                                (
-                                                    teachers[o.teacher as usize].id.clone(),
-                                                    g.subjects[o.subject as usize].clone(),
-                                                    *s,
-                                                )
-                                            })
-                                            .collect()
-                                    })
-                                    .unwrap_or_default(),
-                            })
-                            .collect(),
-                    ),
-                };
-                unmatched.push(Unmatched {
-                    mentee_id: mentee.id.clone(),
-                    subject,
-                    level: Some(d.level),
-                    reason,
-                });
-            }
-        }
-    }
-    pairs.sort_by(|a, b| (&a.mentee_id, &a.subject).cmp(&(&b.mentee_id, &b.subject)));
-
-    // Coverage by level and subject (locked pairs count as covered).
-    let mut by_level: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let mut by_subject: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    let all = demands
-        .iter()
-        .enumerate()
-        .map(|(di, d)| (d, solution.assignment[di].is_some()))
-        .chain(locked_pairs.iter().map(|(d, _)| (d, true)));
-    for (d, covered) in all {
-        for (map, key) in [
-            (&mut by_level, d.level.letter().to_string()),
-            (&mut by_subject, g.subjects[d.subject as usize].clone()),
-        ] {
-            let e = map.entry(key).or_default();
-            e.0 += 1;
-            e.1 += u64::from(covered);
-        }
-    }
-    let coverage = Coverage {
-        by_level: coverage_rows(by_level),
-        by_subject: coverage_rows(by_subject),
-    };
-
-    // The diff against active pairs.
-    let by_mentee: HashMap<(String, String), usize> = pairs
-        .iter()
-        .enumerate()
-        .map(|(i, p)| ((p.mentee_id.clone(), p.subject.clone()), i))
-        .collect();
-    // Each mentor's active teacher pairs, for "capacity cut below the load".
-    let mut active_load: HashMap<(String, String), u32> = HashMap::new();
-    for x in &snap.mentorships {
-        if x.is_active() && x.kind == MatchKind::TeacherPairs {
-            *active_load.entry(x.mentor_key()).or_default() += 1;
-        }
-    }
-    let diff = diff_against(
-        snap,
-        MatchKind::TeacherPairs,
-        &pairs,
-        |p| (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
-        |m| m.pair_key(),
-        |m| {
-            let load = active_load.get(&m.mentor_key()).copied().unwrap_or(0);
-            end_reason(
-                snap,
-                &g,
-                policy,
-                &ctx.vetoed_ids,
-                m,
-                load,
-                (&by_mentee, &pairs),
-            )
-        },
-    );
-
-    let objective = pairs.iter().filter(|p| !p.locked).map(|p| p.score).sum();
-    let export = ExportProblem::new(
-        MatchKind::TeacherPairs,
-        demands
-            .iter()
-            .map(|d| {
-                format!(
-                    "{}/{}",
-                    teachers[d.teacher as usize].id, g.subjects[d.subject as usize]
-                )
-            })
-            .collect(),
-        suppliers
-            .iter()
-            .map(|t| teachers[*t as usize].id.clone())
-            .collect(),
-        &problem,
-        &solution,
-    );
-    timings.push(("explain".to_string(), t3.elapsed()));
-    Ok(MatchOutcome {
-        kind: MatchKind::TeacherPairs,
-        size: ProblemSize {
-            demands: demands.len() as u64,
-            suppliers: suppliers.len() as u64,
-            arcs: problem.arc_count() as u64,
-            pruned_arcs: pruned,
-            locked: locked_pairs.len() as u64,
-        },
-        objective,
-        coverage,
-        pairs,
-        unmatched,
-        diff,
-        export,
-        timings,
-        settled: solution.stats.demand_bids,
-    })
+    pipeline::run(
+        started,
+        &Pairs::new(snap, &g, weights, policy),
+        policy,
+        options,
+    )
 }
 
 /// Checks a hand-made teacher pair against the same hard rules the matcher applies, plus the

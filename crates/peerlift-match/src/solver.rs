@@ -159,8 +159,14 @@ impl Problem {
         // Scaled weights and prices (a few times the largest scaled weight) and the objective
         // must stay well inside 64 bits.
         let bidders = n as i128 + self.capacities.iter().map(|&c| i128::from(c)).sum::<i128>();
-        let max = i128::from(self.score.iter().map(|&x| i64::from(x)).max().unwrap_or(0).max(0))
-            + i128::from(self.bonus.iter().copied().max().unwrap_or(0));
+        let max = i128::from(
+            self.score
+                .iter()
+                .map(|&x| i64::from(x))
+                .max()
+                .unwrap_or(0)
+                .max(0),
+        ) + i128::from(self.bonus.iter().copied().max().unwrap_or(0));
         if max * (bidders + 1) * 64 > i128::from(i64::MAX)
             || max * (n as i128 + 1) > i128::from(i64::MAX / 4)
         {
@@ -531,7 +537,11 @@ impl<'p> Auction<'p> {
             // Below one unit of weight per bidder the assignment may already be optimal.
             if eps <= self.scale {
                 let assignment = self.assignment();
-                let budget = if eps == 1 { None } else { Some(64 * (self.p.capacities.len() as u64 + 16)) };
+                let budget = if eps == 1 {
+                    None
+                } else {
+                    Some(64 * (self.p.capacities.len() as u64 + 16))
+                };
                 if let Ok((duals, updates)) = duals_within(self.p, &assignment, budget) {
                     self.stats.dual_updates += updates;
                     if duals.bound(self.p) == objective(self.p, &assignment) {
@@ -782,9 +792,9 @@ pub fn certify(p: &Problem, s: &Solution) -> Result<Certificate, String> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+    use rand::{Rng, SeedableRng};
     use std::cmp::Reverse;
     use std::collections::BinaryHeap;
-    use rand::{Rng, SeedableRng};
 
     /// Exhaustive optimum: every demand unassigned or on one of its arcs, capacities kept.
     fn brute_force(p: &Problem) -> i64 {

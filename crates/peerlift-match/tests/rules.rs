@@ -6,7 +6,38 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 use jiff::Timestamp;
 use peerlift_domain::*;
-use peerlift_match::{run, Snapshot};
+use peerlift_match::{ExportedProblem, Snapshot};
+/// Runs with the whole problem kept, as `--export-problem` does.
+fn run(
+    kind: MatchKind,
+    s: &Snapshot,
+    w: &Weights,
+    p: &Policy,
+) -> Result<peerlift_match::MatchOutcome, peerlift_match::MatchError> {
+    peerlift_match::run_with(
+        kind,
+        s,
+        w,
+        p,
+        peerlift_match::RunOptions { keep_problem: true },
+    )
+}
+
+/// The run's problem file, written and read back.
+fn export(out: &peerlift_match::MatchOutcome) -> ExportedProblem {
+    let mut buf = Vec::new();
+    out.problem.as_ref().unwrap().write_json(&mut buf).unwrap();
+    ExportedProblem::from_json(&buf).unwrap()
+}
+
+/// The file's own claims hold and its duals prove the assignment optimal.
+fn check(out: &peerlift_match::MatchOutcome) -> ExportedProblem {
+    let e = export(out);
+    let r = e.check().unwrap();
+    assert!(r.proven_optimal);
+    e
+}
+
 use proptest::prelude::*;
 
 fn meta() -> Meta {
@@ -160,7 +191,7 @@ fn hard_rules_hold_and_reasons_are_given() {
         UnmatchedReason::NoCandidate(text) => assert!(text.contains("too far"), "{text}"),
         UnmatchedReason::Outbid(b) => assert_eq!(b[0].mentor_id, "m1"),
     }
-    out.export.check().unwrap();
+    check(&out);
 }
 
 #[test]
@@ -256,7 +287,7 @@ fn school_partnerships_follow_needs_capacity_and_type() {
             "the far leader is never better: {p:?}"
         );
     }
-    out.export.check().unwrap();
+    check(&out);
 }
 
 /// Random small scopes: every pair keeps the hard rules; A-first: as many A demands covered
@@ -314,24 +345,17 @@ proptest! {
         for (m, l) in &load {
             prop_assert!(*l <= p(m).unwrap().capacity);
         }
-        out.export.check().unwrap();
+        let e = check(&out);
         // A-first: the covered A demands equal the maximum any assignment could cover, found by
         // solving the A-only problem with unit weights.
-        let a_only: Vec<_> = out.export.arcs.iter().filter(|a| {
-            let mentee = a.demand.split('/').next().unwrap();
+        let a_only: Vec<(u32, u32, i64)> = e.arcs.iter().filter(|a| {
+            let mentee = e.demands[a.0 as usize].id.split('/').next().unwrap();
             s.diagnostics.iter().any(|d| d.teacher_id == mentee && d.level == Level::A)
-        }).collect();
-        let ids: Vec<&str> = out.export.demands.iter().map(|d| d.id.as_str()).collect();
-        let sup: Vec<&str> = out.export.suppliers.iter().map(|d| d.id.as_str()).collect();
-        let arcs: Vec<(u32, u32, i64)> = a_only.iter().map(|a| (
-            ids.iter().position(|x| *x == a.demand).unwrap() as u32,
-            sup.iter().position(|x| *x == a.supplier).unwrap() as u32,
-            1,
-        )).collect();
+        }).map(|a| (a.0, a.1, 1)).collect();
         let problem = peerlift_match::solver::Problem::from_arcs(
-            ids.len(),
-            out.export.suppliers.iter().map(|x| x.capacity).collect(),
-            &arcs,
+            e.demands.len(),
+            e.suppliers.iter().map(|x| x.capacity).collect(),
+            &a_only,
         ).unwrap();
         let best_a = peerlift_match::solver::solve(&problem).unwrap().objective as usize;
         let covered_a = out.pairs.iter().filter(|p| p.level == Some(Level::A)).count();
@@ -339,7 +363,7 @@ proptest! {
         // Same input, same output.
         let again = run(MatchKind::TeacherPairs, &s, &Weights::default(), &Policy::default()).unwrap();
         prop_assert_eq!(&again.pairs, &out.pairs);
-        prop_assert_eq!(&again.export, &out.export);
+        prop_assert_eq!(export(&again), e);
     }
 }
 
@@ -402,8 +426,7 @@ fn distributed_networks_give_a_school_specialised_partners_within_platform_capac
         out.unmatched[0].reason,
         UnmatchedReason::Outbid(_)
     ));
-    out.export.check().unwrap();
-    assert_eq!(out.export.kind, "school_directions");
+    assert_eq!(check(&out).kind, "school_directions");
 }
 
 proptest! {
@@ -423,6 +446,148 @@ proptest! {
             prop_assert!(p.mentor_id == "lead" || p.mentor_id == "far");
         }
         prop_assert!(load.values().all(|n| *n <= cap));
-        out.export.check().unwrap();
+        check(&out);
     }
+}
+
+/// Exhaustive optimum of an exported problem (small ones only).
+fn brute(p: &ExportedProblem) -> i64 {
+    let caps: Vec<u32> = p.suppliers.iter().map(|s| s.capacity).collect();
+    let mut by_demand: Vec<Vec<(u32, i64)>> = vec![Vec::new(); p.demands.len()];
+    for &(d, s, w) in &p.arcs {
+        by_demand[d as usize].push((s, w));
+    }
+    fn go(i: usize, by: &[Vec<(u32, i64)>], load: &mut Vec<u32>, caps: &[u32]) -> i64 {
+        if i == by.len() {
+            return 0;
+        }
+        let mut best = go(i + 1, by, load, caps);
+        for &(s, w) in &by[i] {
+            let s = s as usize;
+            if load[s] < caps[s] {
+                load[s] += 1;
+                best = best.max(w + go(i + 1, by, load, caps));
+                load[s] -= 1;
+            }
+        }
+        best
+    }
+    go(0, &by_demand, &mut vec![0; caps.len()], &caps)
+}
+
+/// A scope built so that keeping each demand's best few mentors loses: a few "popular"
+/// mentors, strong in every competence area, are everyone's best; the others are weaker but
+/// free. Online work makes every mentor a candidate of every demand.
+fn popular_scope() -> impl Strategy<Value = (Snapshot, u32)> {
+    (
+        3usize..=6,                                // demands
+        1usize..=2,                                // popular mentors
+        2usize..=4,                                // other mentors
+        proptest::collection::vec(0.0f64..0.3, 6), // the demands' area scores
+        proptest::collection::vec(0.0f64..0.5, 6), // the others' area scores
+        proptest::collection::vec(prop_oneof![Just(Level::A), Just(Level::B)], 6),
+        1u32..=2, // the candidate limit
+    )
+        .prop_map(|(n, popular, others, weak, mid, levels, limit)| {
+            let mut s = base();
+            let scored = |t: &str, level: Level, score: f64| {
+                let mut d = diag(t, level);
+                d.scores = [
+                    ("methodical".to_string(), score),
+                    ("assessment".to_string(), score),
+                    ("digital".to_string(), score),
+                ]
+                .into();
+                d
+            };
+            for i in 0..n {
+                let id = format!("e{i}");
+                s.teachers.push(teacher(&id, "low"));
+                s.diagnostics.push(scored(&id, levels[i], weak[i]));
+            }
+            for j in 0..popular + others {
+                let id = format!("m{j}");
+                s.teachers.push(teacher(&id, "far"));
+                let score = if j < popular { 1.0 } else { 0.5 + mid[j % 6] };
+                s.diagnostics.push(scored(&id, Level::D, score.min(1.0)));
+                s.profiles.push(profile(&id, 1, &[Mode::Online]));
+            }
+            (s, limit)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+    /// The default run solves the whole problem: its objective is the brute-force optimum of
+    /// every arc the rules allow, and it covers at least as many A demands as any run with a
+    /// candidate limit; a limited run that lost something says it is not guaranteed optimal.
+    #[test]
+    fn the_default_run_is_the_whole_problems_optimum_where_a_top_k_cut_loses(
+        (s, limit) in popular_scope()
+    ) {
+        let whole = run(MatchKind::TeacherPairs, &s, &Weights::default(), &Policy::default()).unwrap();
+        let e = check(&whole);
+        prop_assert!(whole.certificate.optimal);
+        prop_assert_eq!(whole.size.pruned_arcs, 0);
+        // Every mentor is a candidate of every demand (online, all strong).
+        let mentors = s.profiles.len();
+        prop_assert_eq!(e.arcs.len(), whole.size.demands as usize * mentors);
+        prop_assert_eq!(e.objective, brute(&e));
+
+        let cut_policy = Policy { max_candidates: Some(limit), ..Policy::default() };
+        let cut = run(MatchKind::TeacherPairs, &s, &Weights::default(), &cut_policy).unwrap();
+        prop_assert!(cut.size.pruned_arcs > 0);
+        prop_assert!(!cut.certificate.optimal);
+        prop_assert!(cut.certificate.statement.starts_with("NOT guaranteed optimal"));
+        let a = |o: &peerlift_match::MatchOutcome| o.pairs.iter().filter(|p| p.level == Some(Level::A)).count();
+        prop_assert!(a(&whole) >= a(&cut));
+        prop_assert!(whole.pairs.len() >= cut.pairs.len());
+        prop_assert!(whole.certificate.solver_objective >= cut.certificate.solver_objective);
+    }
+}
+
+/// The concrete case the limit was dropped for: two popular mentors, five demands, a limit of
+/// two; the cut covers two demands, the whole problem all five.
+#[test]
+fn a_top_two_cut_leaves_demands_the_whole_problem_covers() {
+    let mut s = base();
+    let scored = |t: &str, level: Level, score: f64| {
+        let mut d = diag(t, level);
+        d.scores = [("methodical".to_string(), score)].into();
+        d
+    };
+    for i in 0..5 {
+        let id = format!("e{i}");
+        s.teachers.push(teacher(&id, "low"));
+        s.diagnostics.push(scored(&id, Level::A, 0.0));
+    }
+    for j in 0..5 {
+        let id = format!("m{j}");
+        s.teachers.push(teacher(&id, "far"));
+        s.diagnostics
+            .push(scored(&id, Level::D, if j < 2 { 1.0 } else { 0.6 }));
+        s.profiles.push(profile(&id, 1, &[Mode::Online]));
+    }
+    let whole = run(
+        MatchKind::TeacherPairs,
+        &s,
+        &Weights::default(),
+        &Policy::default(),
+    )
+    .unwrap();
+    let cut = run(
+        MatchKind::TeacherPairs,
+        &s,
+        &Weights::default(),
+        &Policy {
+            max_candidates: Some(2),
+            ..Policy::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(whole.pairs.len(), 5);
+    assert_eq!(cut.pairs.len(), 2);
+    assert!(whole.certificate.optimal);
+    assert!(!cut.certificate.optimal);
+    assert_eq!(cut.size.pruned_arcs, 15);
 }

@@ -251,7 +251,16 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::ScheduleSettings(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Session(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::ScheduleProposal(r) => put(&store, &mut batch, &mut pending, &r, no)?,
-            Line::RematchPolicy(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::RematchPolicy(mut r) => {
+                // Schema 1 backups wrote the old default candidate limit into every policy.
+                if header.schema_version < 2 {
+                    r.policy.max_candidates = r
+                        .policy
+                        .max_candidates
+                        .and_then(crate::legacy::upgrade_limit);
+                }
+                put(&store, &mut batch, &mut pending, &r, no)?
+            }
             Line::RematchRecord(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,

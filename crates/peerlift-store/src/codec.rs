@@ -23,6 +23,26 @@ pub trait Record: Serialize + DeserializeOwned + Clone + std::fmt::Debug {
     fn index_keys(&self) -> Vec<crate::IndexKey> {
         Vec::new()
     }
+    /// Reads a value written with an older encoding version and upgrades it; None when the
+    /// version is not one this record ever had.
+    fn decode_older(_version: u8, _body: &[u8]) -> Option<Result<Self>> {
+        None
+    }
+}
+
+/// Decodes a postcard body of type `T` completely (no trailing bytes).
+pub fn decode_body<T: DeserializeOwned>(tree: TreeId, body: &[u8]) -> Result<T> {
+    let (record, rest) = postcard::take_from_bytes::<T>(body).map_err(|e| StoreError::Corrupt {
+        tree: tree.name(),
+        reason: format!("cannot decode: {e}"),
+    })?;
+    if !rest.is_empty() {
+        return Err(StoreError::Corrupt {
+            tree: tree.name(),
+            reason: format!("{} trailing bytes", rest.len()),
+        });
+    }
+    Ok(record)
 }
 
 /// Encodes a record with its version byte.
@@ -43,6 +63,9 @@ pub fn decode<R: Record>(tree: TreeId, bytes: &[u8]) -> Result<R> {
         reason: "empty value".into(),
     })?;
     if *version != R::VERSION {
+        if let Some(older) = R::decode_older(*version, body) {
+            return older;
+        }
         return Err(StoreError::Corrupt {
             tree: tree.name(),
             reason: format!(

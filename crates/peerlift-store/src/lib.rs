@@ -14,6 +14,7 @@
 pub mod backup;
 pub mod codec;
 mod keys;
+pub mod legacy;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -32,7 +33,11 @@ pub use keys::{key, prefix, split_key};
 
 /// The schema this binary reads and writes. Bump it (and add a migration in [`Store::open`])
 /// when a tree's layout or a record's meaning changes.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// 2: match runs carry a certificate and unmatched demands their municipality and school; the
+/// candidate limit became opt-in (records of schema 1 are upgraded as they are read, see
+/// [`legacy`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -349,7 +354,13 @@ impl Store {
                         supported: SCHEMA_VERSION,
                     });
                 }
-                // Older schemas would be migrated here; version 1 is the first.
+                // Schema 1 records are upgraded as they are read (`legacy`); from now on the
+                // store may hold schema 2 records, which an older binary must refuse.
+                if found < SCHEMA_VERSION {
+                    meta.insert(SCHEMA_KEY, &SCHEMA_VERSION.to_be_bytes())?;
+                    db.flush()?;
+                    tracing::info!(path = %shown, from = found, to = SCHEMA_VERSION, "store schema upgraded");
+                }
             }
             None => {
                 if trees.iter().any(|t| !t.is_empty()) {
@@ -390,6 +401,13 @@ impl Store {
                 tree: "meta",
                 reason: format!("secret {name} vanished"),
             })
+    }
+
+    /// Writes raw bytes into a tree, bypassing encoding; for tests of older encodings only.
+    #[doc(hidden)]
+    pub fn put_raw_for_test(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<()> {
+        self.tree(tree).insert(key, value)?;
+        Ok(())
     }
 
     /// Forces a schema version into the store; for tests of the version check only.
@@ -754,9 +772,13 @@ impl Record for Veto {
 
 impl Record for MatchRun {
     const TREE: TreeId = TreeId::MatchRuns;
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])
+    }
+    fn decode_older(version: u8, body: &[u8]) -> Option<Result<Self>> {
+        (version == 1)
+            .then(|| codec::decode_body::<legacy::MatchRunV1>(Self::TREE, body).map(MatchRun::from))
     }
 }
 
@@ -809,9 +831,14 @@ impl Record for ScheduleProposal {
 
 impl Record for RematchPolicy {
     const TREE: TreeId = TreeId::RematchPolicies;
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id])
+    }
+    fn decode_older(version: u8, body: &[u8]) -> Option<Result<Self>> {
+        (version == 1).then(|| {
+            codec::decode_body::<legacy::RematchPolicyV1>(Self::TREE, body).map(RematchPolicy::from)
+        })
     }
 }
 

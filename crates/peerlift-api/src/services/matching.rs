@@ -5,15 +5,15 @@ use peerlift_domain::{
     Diagnostic, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus, Meta,
     Municipality, Origin, RunStatus, School, Teacher, Veto,
 };
-use peerlift_match::Snapshot;
+use peerlift_match::{RunOptions, Snapshot, SolvedProblem};
 use peerlift_store::{key, prefix, Store};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::check_id;
 use crate::convert_match::{
-    mentorship_to_pb, optional_kind, policy_from_pb, required_kind, run_status_from_pb, run_to_pb,
-    weights_from_pb,
+    ended_to_pb, mentorship_to_pb, optional_kind, policy_from_pb, required_kind, run_pair_to_pb,
+    run_status_from_pb, run_to_pb, unmatched_to_pb, weights_from_pb, RunTokens, INLINE,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
@@ -138,7 +138,8 @@ fn not_found(id: &str) -> ApiError {
     }
 }
 
-/// Computes a run (no storing): the matcher on a snapshot, turned into a run record.
+/// Computes a run (no storing): the matcher on a snapshot, turned into a run record, with the
+/// whole solved problem when `keep_problem` (for an export).
 pub fn compute_run(
     s: &Store,
     municipality_id: &str,
@@ -146,27 +147,57 @@ pub fn compute_run(
     weights: peerlift_domain::Weights,
     policy: peerlift_domain::Policy,
     now: jiff::Timestamp,
-) -> ApiResult<(MatchRun, peerlift_match::ExportProblem)> {
+    keep_problem: bool,
+) -> ApiResult<(MatchRun, Option<SolvedProblem>)> {
     let (snap, generations) = load_scope(s, municipality_id)?;
-    let generation = generations.iter().map(|(_, g)| g).sum();
-    let out = peerlift_match::run(kind, &snap, &weights, &policy)
+    let out = peerlift_match::run_with(kind, &snap, &weights, &policy, RunOptions { keep_problem })
         .map_err(|e| ApiError::Internal(e.to_string()))?;
+    drop(snap);
     tracing::info!(
         municipality = municipality_id,
         kind = kind.code(),
         demands = out.size.demands,
         suppliers = out.size.suppliers,
         arcs = out.size.arcs,
+        pruned_arcs = out.size.pruned_arcs,
         pairs = out.pairs.len(),
         objective = out.objective,
+        optimal = out.certificate.optimal,
         "match run computed"
     );
-    let run = MatchRun {
-        municipality_id: municipality_id.to_string(),
+    let mut out = out;
+    let problem = out.problem.take();
+    let run = run_record(
+        municipality_id,
+        kind,
+        generations,
+        weights,
+        policy,
+        out,
+        now,
+        String::new(),
+    );
+    Ok((run, problem))
+}
+
+/// A proposed run record from a matcher outcome (RunMatching and the nightly rematch).
+#[allow(clippy::too_many_arguments)]
+pub fn run_record(
+    scope: &str,
+    kind: MatchKind,
+    generations: Vec<(String, u64)>,
+    weights: peerlift_domain::Weights,
+    policy: peerlift_domain::Policy,
+    out: peerlift_match::MatchOutcome,
+    now: jiff::Timestamp,
+    note: String,
+) -> MatchRun {
+    MatchRun {
+        municipality_id: scope.to_string(),
         id: String::new(),
         kind,
         status: RunStatus::Proposed,
-        generation,
+        generation: generations.iter().map(|(_, g)| g).sum(),
         generations,
         weights,
         policy,
@@ -176,16 +207,46 @@ pub fn compute_run(
         pairs: out.pairs,
         unmatched: out.unmatched,
         diff: out.diff,
+        certificate: out.certificate,
         timings_ms: out
             .timings
             .iter()
             .map(|(k, d)| (k.clone(), d.as_millis() as u64))
             .collect(),
         decided_time: None,
-        decision_note: String::new(),
+        decision_note: note,
         meta: Meta::new(now),
-    };
-    Ok((run, out.export))
+    }
+}
+
+/// The largest problem RunMatching returns inline (`include_problem`); larger ones are read
+/// with the streamed ExportMatchProblem.
+const INLINE_PROBLEM_BYTES: usize = 8 << 20;
+
+/// The problem as JSON, or FAILED_PRECONDITION when it is too large to return inline.
+fn inline_problem(problem: &SolvedProblem) -> ApiResult<String> {
+    struct Capped(Vec<u8>);
+    impl std::io::Write for Capped {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.0.len() + b.len() > INLINE_PROBLEM_BYTES {
+                return Err(std::io::Error::other("too large"));
+            }
+            self.0.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut out = Capped(Vec::new());
+    if problem.write_json(&mut out).is_err() {
+        return Err(ApiError::FailedPrecondition(format!(
+            "the problem has {} arcs, more than a response carries (8 MiB of JSON): read it with \
+             ExportMatchProblem, which streams it (peerlift match --export-problem FILE does)",
+            problem.problem.arc_count()
+        )));
+    }
+    String::from_utf8(out.0).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// Run ids sort by creation: a zero-padded counter.
@@ -331,8 +392,437 @@ fn check_note(note: &str) -> ApiResult<()> {
     v.into_result().map_err(ApiError::Invalid)
 }
 
+/// A stored run of a scope.
+fn stored_run(s: &Store, scope: &str, run_id: &str) -> ApiResult<MatchRun> {
+    scope_municipalities(s, scope)?;
+    check_id("run_id", run_id)?;
+    s.get::<MatchRun>(&key(&[scope, run_id]))?
+        .ok_or_else(|| not_found(run_id))
+}
+
+/// A fingerprint of a run's list walk (the run, the list, the filters), so a page token is
+/// accepted only by the walk that issued it (FNV-1a; not a secret, a mix-up guard).
+fn walk_print(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.as_bytes().iter().chain([0u8].iter()) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// An opaque page token: the next offset, mixed with the walk's fingerprint.
+fn offset_token(offset: usize, print: u64) -> String {
+    format!(
+        "{:016x}{:016x}",
+        (offset as u64) ^ print.rotate_left(17),
+        print
+    )
+}
+
+fn offset_from(token: &str, print: u64) -> ApiResult<usize> {
+    if token.is_empty() {
+        return Ok(0);
+    }
+    let bad = || {
+        ApiError::invalid(
+            "page_token",
+            "is not a page token of this list call (with these filters)",
+        )
+    };
+    if token.len() != 32 || !token.is_ascii() {
+        return Err(bad());
+    }
+    let mixed = u64::from_str_radix(&token[..16], 16).map_err(|_| bad())?;
+    let got = u64::from_str_radix(&token[16..], 16).map_err(|_| bad())?;
+    if got != print {
+        return Err(bad());
+    }
+    usize::try_from(mixed ^ print.rotate_left(17)).map_err(|_| bad())
+}
+
+/// One page of the positions `matching` over a run's list; the items, the next token and the
+/// total that match.
+fn page_of(
+    matching: Vec<usize>,
+    page_size: i32,
+    token: &str,
+    print: u64,
+) -> ApiResult<(Vec<usize>, String, u64)> {
+    let size = match page_size {
+        0 => 100,
+        n if n < 0 => return Err(ApiError::invalid("page_size", "must not be negative")),
+        n => (n as usize).min(1000),
+    };
+    let start = offset_from(token, print)?;
+    if start > matching.len() {
+        return Err(ApiError::invalid(
+            "page_token",
+            "is past the end of this list",
+        ));
+    }
+    let end = (start + size).min(matching.len());
+    let next = if end < matching.len() {
+        offset_token(end, print)
+    } else {
+        String::new()
+    };
+    let total = matching.len() as u64;
+    Ok((matching[start..end].to_vec(), next, total))
+}
+
+const WALK_PAIRS: &str = "pairs";
+const WALK_UNMATCHED: &str = "unmatched";
+const WALK_CHANGES: &str = "changes";
+
+/// The tokens a run's inline lists end with, when they were cut: the next page of pairs and of
+/// unmatched demands (unfiltered), and the whole diff from its start.
+fn inline_tokens(run: &MatchRun) -> RunTokens {
+    let print = |walk: &str| walk_print(&[&run.id, walk, "", "", "", "", ""]);
+    let cut_changes = run.diff.kept.len() > INLINE
+        || run.diff.ended.len() > INLINE
+        || run.diff.added.iter().any(|&i| i as usize >= INLINE);
+    RunTokens {
+        pairs: if run.pairs.len() > INLINE {
+            offset_token(INLINE, print(WALK_PAIRS))
+        } else {
+            String::new()
+        },
+        unmatched: if run.unmatched.len() > INLINE {
+            offset_token(INLINE, print(WALK_UNMATCHED))
+        } else {
+            String::new()
+        },
+        changes: if cut_changes {
+            offset_token(0, print(WALK_CHANGES))
+        } else {
+            String::new()
+        },
+    }
+}
+
+/// The level filter of a list request (0: any).
+fn level_filter(v: i32) -> ApiResult<Option<peerlift_domain::Level>> {
+    match v {
+        0 => Ok(None),
+        x => crate::convert::enum_from_pb(peerlift_domain::Level::ALL, x)
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid("level", "unknown level")),
+    }
+}
+
+/// Writes JSON text into 1 MiB chunks of a server stream; a client that went away stops it.
+struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<Result<pb::ExportMatchProblemChunk, Status>>,
+    buf: Vec<u8>,
+}
+
+const CHUNK: usize = 1 << 20;
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(b);
+        if self.buf.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(b.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        while !self.buf.is_empty() {
+            let rest = if self.buf.len() > CHUNK {
+                self.buf.split_off(CHUNK)
+            } else {
+                Vec::new()
+            };
+            let data = std::mem::replace(&mut self.buf, rest);
+            self.tx
+                .blocking_send(Ok(pb::ExportMatchProblemChunk { data }))
+                .map_err(|_| std::io::Error::other("the client stopped reading"))?;
+        }
+        Ok(())
+    }
+}
+
 #[tonic::async_trait]
 impl MatchingService for MatchingApi {
+    type ExportMatchProblemStream =
+        tokio_stream::wrappers::ReceiverStream<Result<pb::ExportMatchProblemChunk, Status>>;
+
+    async fn list_match_run_pairs(
+        &self,
+        req: Request<pb::ListMatchRunPairsRequest>,
+    ) -> Result<Response<pb::ListMatchRunPairsResponse>, Status> {
+        let (_caller, r) = self.state.admit(req).await?;
+        let level = level_filter(r.level)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let run = stored_run(s, &r.municipality_id, &r.run_id)?;
+                let print = walk_print(&[
+                    &run.id,
+                    WALK_PAIRS,
+                    &r.mentee_municipality_id,
+                    &r.school_id,
+                    &r.subject,
+                    &r.level.to_string(),
+                    "",
+                ]);
+                let matching: Vec<usize> = run
+                    .pairs
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| {
+                        (r.mentee_municipality_id.is_empty()
+                            || p.municipality_id == r.mentee_municipality_id)
+                            && (r.school_id.is_empty()
+                                || p.mentee_school_id == r.school_id
+                                || p.mentor_school_id == r.school_id)
+                            && (r.subject.is_empty() || p.subject == r.subject)
+                            && level.is_none_or(|l| p.level == Some(l))
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                let (page, next, total) = page_of(matching, r.page_size, &r.page_token, print)?;
+                let added: std::collections::HashSet<u32> =
+                    run.diff.added.iter().copied().collect();
+                Ok(pb::ListMatchRunPairsResponse {
+                    pairs: page
+                        .into_iter()
+                        .map(|i| run_pair_to_pb(&run.pairs[i], i, added.contains(&(i as u32))))
+                        .collect(),
+                    next_page_token: next,
+                    total_size: total,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn list_match_run_unmatched(
+        &self,
+        req: Request<pb::ListMatchRunUnmatchedRequest>,
+    ) -> Result<Response<pb::ListMatchRunUnmatchedResponse>, Status> {
+        let (_caller, r) = self.state.admit(req).await?;
+        let level = level_filter(r.level)?;
+        let out = self
+            .state
+            .read(move |s| {
+                let run = stored_run(s, &r.municipality_id, &r.run_id)?;
+                let print = walk_print(&[
+                    &run.id,
+                    WALK_UNMATCHED,
+                    &r.mentee_municipality_id,
+                    &r.school_id,
+                    &r.subject,
+                    &r.level.to_string(),
+                    "",
+                ]);
+                let matching: Vec<usize> = run
+                    .unmatched
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| {
+                        (r.mentee_municipality_id.is_empty()
+                            || u.municipality_id == r.mentee_municipality_id)
+                            && (r.school_id.is_empty() || u.school_id == r.school_id)
+                            && (r.subject.is_empty() || u.subject == r.subject)
+                            && level.is_none_or(|l| u.level == Some(l))
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                let (page, next, total) = page_of(matching, r.page_size, &r.page_token, print)?;
+                Ok(pb::ListMatchRunUnmatchedResponse {
+                    unmatched: page
+                        .into_iter()
+                        .map(|i| unmatched_to_pb(&run.unmatched[i]))
+                        .collect(),
+                    next_page_token: next,
+                    total_size: total,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn list_match_run_changes(
+        &self,
+        req: Request<pb::ListMatchRunChangesRequest>,
+    ) -> Result<Response<pb::ListMatchRunChangesResponse>, Status> {
+        use pb::run_change::Change;
+        let (_caller, r) = self.state.admit(req).await?;
+        let change = match r.change {
+            0 => None,
+            x => Some(
+                Change::try_from(x).map_err(|_| ApiError::invalid("change", "unknown change"))?,
+            ),
+        };
+        let out = self
+            .state
+            .read(move |s| {
+                let run = stored_run(s, &r.municipality_id, &r.run_id)?;
+                let print = walk_print(&[
+                    &run.id,
+                    WALK_CHANGES,
+                    &r.mentee_municipality_id,
+                    "",
+                    &r.subject,
+                    "",
+                    &r.change.to_string(),
+                ]);
+                // The diff as one list: kept, then added, then ended.
+                let scope_muni = if run.municipality_id.starts_with(REGION_SCOPE) {
+                    ""
+                } else {
+                    run.municipality_id.as_str()
+                };
+                let mut all: Vec<pb::RunChange> = Vec::new();
+                for (i, id) in run.diff.kept.iter().enumerate() {
+                    let muni = run
+                        .diff
+                        .kept_municipality
+                        .get(i)
+                        .filter(|m| !m.is_empty())
+                        .map(String::as_str)
+                        .unwrap_or(scope_muni);
+                    all.push(pb::RunChange {
+                        change: Change::Kept as i32,
+                        municipality_id: muni.to_string(),
+                        mentorship_id: id.clone(),
+                        ..Default::default()
+                    });
+                }
+                for &i in &run.diff.added {
+                    if let Some(p) = run.pairs.get(i as usize) {
+                        all.push(pb::RunChange {
+                            change: Change::Added as i32,
+                            municipality_id: p.municipality_id.clone(),
+                            mentee_id: p.mentee_id.clone(),
+                            subject: p.subject.clone(),
+                            mentor_id: p.mentor_id.clone(),
+                            pair_index: i,
+                            ..Default::default()
+                        });
+                    }
+                }
+                for e in &run.diff.ended {
+                    let e = ended_to_pb(e);
+                    all.push(pb::RunChange {
+                        change: Change::Ended as i32,
+                        municipality_id: e.municipality_id,
+                        mentorship_id: e.mentorship_id,
+                        mentee_id: e.mentee_id,
+                        subject: e.subject,
+                        mentor_id: e.mentor_id,
+                        reason: e.reason,
+                        pair_index: 0,
+                    });
+                }
+                let matching: Vec<usize> = all
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| {
+                        change.is_none_or(|x| c.change == x as i32)
+                            && (r.mentee_municipality_id.is_empty()
+                                || c.municipality_id == r.mentee_municipality_id)
+                            && (r.subject.is_empty() || c.subject == r.subject)
+                    })
+                    .map(|(i, _)| i)
+                    .collect();
+                let (page, next, total) = page_of(matching, r.page_size, &r.page_token, print)?;
+                Ok(pb::ListMatchRunChangesResponse {
+                    changes: page.into_iter().map(|i| all[i].clone()).collect(),
+                    next_page_token: next,
+                    total_size: total,
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
+    async fn export_match_problem(
+        &self,
+        req: Request<pb::ExportMatchProblemRequest>,
+    ) -> Result<Response<Self::ExportMatchProblemStream>, Status> {
+        let (_caller, r) = self.state.admit(req).await?;
+        let now = (self.state.clock)();
+        // What to compute: a stored run's problem, or one of the given settings.
+        let spec = if r.run_id.is_empty() {
+            let kind = required_kind("kind", r.kind)?;
+            let scope = match (r.region.is_empty(), r.municipality_id.is_empty()) {
+                (true, _) => r.municipality_id.clone(),
+                (false, true) => format!("{REGION_SCOPE}{}", r.region),
+                (false, false) => {
+                    return Err(ApiError::invalid(
+                        "region",
+                        "name a municipality or a region, not both",
+                    )
+                    .into())
+                }
+            };
+            let weights = weights_from_pb(r.weights).map_err(ApiError::Invalid)?;
+            let policy = policy_from_pb(r.policy).map_err(ApiError::Invalid)?;
+            Err((scope, kind, weights, policy))
+        } else {
+            check_id("run_id", &r.run_id)?;
+            Ok((r.municipality_id.clone(), r.run_id.clone()))
+        };
+        let problem = self
+            .state
+            .read(move |s| match spec {
+                Err((scope, kind, weights, policy)) => {
+                    let (_, problem) = compute_run(s, &scope, kind, weights, policy, now, true)?;
+                    problem.ok_or_else(|| ApiError::Internal("no problem kept".into()))
+                }
+                Ok((scope, run_id)) => {
+                    let run = stored_run(s, &scope, &run_id)?;
+                    let (again, problem) = compute_run(
+                        s,
+                        &scope,
+                        run.kind,
+                        run.weights,
+                        run.policy.clone(),
+                        now,
+                        true,
+                    )?;
+                    if again.generations != run.generations {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "the registry changed since run {run_id} was computed, so its problem \
+                             can no longer be rebuilt: run the matching again and export that run"
+                        )));
+                    }
+                    if again.objective != run.objective || again.pairs.len() != run.pairs.len() {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "run {run_id} was not made from the registry alone (the nightly \
+                             rematch keeps last night's pairs), so its problem cannot be rebuilt: \
+                             export a run made by RunMatching"
+                        )));
+                    }
+                    problem.ok_or_else(|| ApiError::Internal("no problem kept".into()))
+                }
+            })
+            .await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            let mut w = ChunkWriter {
+                tx: tx.clone(),
+                buf: Vec::with_capacity(CHUNK + 4096),
+            };
+            let written = problem
+                .write_json(&mut w)
+                .and_then(|()| std::io::Write::flush(&mut w));
+            if let Err(e) = written {
+                tracing::debug!(error = %e, "problem export stopped");
+                let _ = tx.blocking_send(Err(Status::aborted(format!("the export stopped: {e}"))));
+            }
+        });
+        Ok(Response::new(tokio_stream::wrappers::ReceiverStream::new(
+            rx,
+        )))
+    }
+
     async fn run_matching(
         &self,
         req: Request<pb::RunMatchingRequest>,
@@ -367,18 +857,19 @@ impl MatchingService for MatchingApi {
         let muni = scope.clone();
         let now = (self.state.clock)();
         let include = r.include_problem;
-        let (mut run, export) = self
+        let (mut run, problem) = self
             .state
-            .read(move |s| compute_run(s, &muni, kind, weights, policy, now))
+            .read(move |s| compute_run(s, &muni, kind, weights, policy, now, include))
             .await?;
-        let problem_json = if include {
-            serde_json::to_string(&export).map_err(|e| ApiError::Internal(e.to_string()))?
-        } else {
-            String::new()
+        let problem_json = match &problem {
+            Some(p) => inline_problem(p)?,
+            None => String::new(),
         };
+        drop(problem);
         if r.dry_run {
+            // A dry run is not stored: its inline lists cannot be paged further.
             return Ok(Response::new(pb::RunMatchingResponse {
-                run: Some(run_to_pb(&run, true, true)),
+                run: Some(run_to_pb(&run, true, true, &RunTokens::default())),
                 problem_json,
             }));
         }
@@ -395,7 +886,7 @@ impl MatchingService for MatchingApi {
                     run.id = new_run_id(s)?;
                     b.put(&run)?;
                     Ok(pb::RunMatchingResponse {
-                        run: Some(run_to_pb(&run, true, false)),
+                        run: Some(run_to_pb(&run, true, false, &inline_tokens(&run))),
                         problem_json,
                     })
                 },
@@ -411,14 +902,14 @@ impl MatchingService for MatchingApi {
         let (_caller, r) = self.state.admit(req).await?;
         let run = self
             .state
-            .read(move |s| {
-                scope_municipalities(s, &r.municipality_id)?;
-                check_id("run_id", &r.run_id)?;
-                s.get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
-                    .ok_or_else(|| not_found(&r.run_id))
-            })
+            .read(move |s| stored_run(s, &r.municipality_id, &r.run_id))
             .await?;
-        Ok(Response::new(run_to_pb(&run, true, false)))
+        Ok(Response::new(run_to_pb(
+            &run,
+            true,
+            false,
+            &inline_tokens(&run),
+        )))
     }
 
     async fn list_match_runs(
@@ -474,7 +965,10 @@ impl MatchingService for MatchingApi {
             })
             .await?;
         Ok(Response::new(pb::ListMatchRunsResponse {
-            runs: runs.iter().map(|x| run_to_pb(x, false, false)).collect(),
+            runs: runs
+                .iter()
+                .map(|x| run_to_pb(x, false, false, &RunTokens::default()))
+                .collect(),
             next_page_token: next,
         }))
     }
@@ -514,9 +1008,11 @@ impl MatchingService for MatchingApi {
                         .ok_or_else(|| not_found(&r.run_id))?;
                     let (created, ended) = apply_run(s, b, &mut run, effective, &r.note, now)?;
                     Ok(pb::ApproveMatchRunResponse {
-                        run: Some(run_to_pb(&run, false, false)),
-                        created: created.iter().map(mentorship_to_pb).collect(),
-                        ended: ended.iter().map(mentorship_to_pb).collect(),
+                        run: Some(run_to_pb(&run, false, false, &RunTokens::default())),
+                        created: created.iter().take(INLINE).map(mentorship_to_pb).collect(),
+                        ended: ended.iter().take(INLINE).map(mentorship_to_pb).collect(),
+                        created_count: created.len() as u64,
+                        ended_count: ended.len() as u64,
                     })
                 },
             )
@@ -557,7 +1053,7 @@ impl MatchingService for MatchingApi {
                     run.decision_note = r.note.clone();
                     run.meta = run.meta.next(now);
                     b.put(&run)?;
-                    Ok(run_to_pb(&run, false, false))
+                    Ok(run_to_pb(&run, false, false, &RunTokens::default()))
                 },
             )
             .await?;

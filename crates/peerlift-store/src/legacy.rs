@@ -1,0 +1,312 @@
+//! Older encodings of records, read and upgraded (postcard is not self-describing, so a changed
+//! record keeps its previous layout here, field for field, in the order it was written).
+//!
+//! Schema 1 (to 2026-11): `Policy::max_candidates` was a plain number whose default, 40, cut
+//! every demand to its 40 best candidates; runs had no certificate and unmatched demands no
+//! municipality or school. Upgrading keeps what was true: an old run says it was made with the
+//! limit (and is not guaranteed optimal); an old rematch policy that carried the old default
+//! solves the whole problem from now on, while any other limit someone chose is kept.
+
+use jiff::Timestamp;
+use peerlift_domain::{
+    Certificate, ChurnBudget, Coverage, Diff, Ended, GroupCapacity, Level, MatchKind, MatchRun,
+    Meta, Policy, ProblemSize, ProposedPair, RematchPolicy, RunStatus, Unmatched, UnmatchedReason,
+    Weights,
+};
+use serde::Deserialize;
+
+/// The old default candidate limit.
+pub const OLD_DEFAULT_LIMIT: u32 = 40;
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct PolicyV1 {
+    levels: Vec<Level>,
+    travel_limit_km: u32,
+    allow_online: bool,
+    allow_same_school: bool,
+    max_candidates: u32,
+    default_partner_capacity: u32,
+    platform_min_strength_pct: u32,
+    default_platform_capacity: u32,
+    preferences: Vec<(String, String)>,
+    group_min_size: u32,
+    group_max_size: u32,
+    group_capacity: GroupCapacity,
+}
+
+impl PolicyV1 {
+    /// `limit` decides what the old number means now.
+    fn upgrade(self, limit: impl Fn(u32) -> Option<u32>) -> Policy {
+        Policy {
+            levels: self.levels,
+            travel_limit_km: self.travel_limit_km,
+            allow_online: self.allow_online,
+            allow_same_school: self.allow_same_school,
+            max_candidates: limit(self.max_candidates),
+            default_partner_capacity: self.default_partner_capacity,
+            platform_min_strength_pct: self.platform_min_strength_pct,
+            default_platform_capacity: self.default_platform_capacity,
+            preferences: self.preferences,
+            group_min_size: self.group_min_size,
+            group_max_size: self.group_max_size,
+            group_capacity: self.group_capacity,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct UnmatchedV1 {
+    mentee_id: String,
+    subject: String,
+    level: Option<Level>,
+    reason: UnmatchedReason,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct DiffV1 {
+    kept: Vec<String>,
+    added: Vec<u32>,
+    ended: Vec<Ended>,
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct MatchRunV1 {
+    municipality_id: String,
+    id: String,
+    kind: MatchKind,
+    status: RunStatus,
+    generation: u64,
+    generations: Vec<(String, u64)>,
+    weights: Weights,
+    policy: PolicyV1,
+    size: ProblemSize,
+    objective: i64,
+    coverage: Coverage,
+    pairs: Vec<ProposedPair>,
+    unmatched: Vec<UnmatchedV1>,
+    diff: DiffV1,
+    timings_ms: Vec<(String, u64)>,
+    decided_time: Option<Timestamp>,
+    decision_note: String,
+    meta: Meta,
+}
+
+impl From<MatchRunV1> for MatchRun {
+    fn from(r: MatchRunV1) -> MatchRun {
+        let arcs = r.size.arcs;
+        let pruned = r.size.pruned_arcs;
+        MatchRun {
+            municipality_id: r.municipality_id,
+            id: r.id,
+            kind: r.kind,
+            status: r.status,
+            generation: r.generation,
+            generations: r.generations,
+            weights: r.weights,
+            // What the run was made with, truthfully.
+            policy: r.policy.upgrade(Some),
+            size: r.size,
+            objective: r.objective,
+            coverage: r.coverage,
+            pairs: r.pairs,
+            unmatched: r
+                .unmatched
+                .into_iter()
+                .map(|u| Unmatched {
+                    mentee_id: u.mentee_id,
+                    subject: u.subject,
+                    level: u.level,
+                    reason: u.reason,
+                    municipality_id: String::new(),
+                    school_id: String::new(),
+                })
+                .collect(),
+            diff: Diff {
+                // Unknown then; a kept mentorship's municipality is read from its key when
+                // needed.
+                kept_municipality: vec![String::new(); r.diff.kept.len()],
+                kept: r.diff.kept,
+                added: r.diff.added,
+                ended: r.diff.ended,
+            },
+            certificate: Certificate {
+                optimal: false,
+                arcs_allowed: arcs + pruned,
+                arcs_priced: 0,
+                violations: 0,
+                dual_bound: 0,
+                solver_objective: 0,
+                statement: format!(
+                    "made by an earlier version of peerlift before runs carried a certificate; \
+                     its candidate limit left out {pruned} arcs: not guaranteed optimal"
+                ),
+            },
+            timings_ms: r.timings_ms,
+            decided_time: r.decided_time,
+            decision_note: r.decision_note,
+            meta: r.meta,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct RematchPolicyV1 {
+    municipality_id: String,
+    enabled: bool,
+    schedule: String,
+    kinds: Vec<MatchKind>,
+    churn_budget: ChurnBudget,
+    auto_approve: bool,
+    weights: Weights,
+    policy: PolicyV1,
+    max_minutes: u32,
+    meta: Meta,
+}
+
+/// The old default limit now means the whole problem; a limit someone chose stays.
+pub fn upgrade_limit(old: u32) -> Option<u32> {
+    (old != OLD_DEFAULT_LIMIT).then_some(old)
+}
+
+impl From<RematchPolicyV1> for RematchPolicy {
+    fn from(r: RematchPolicyV1) -> RematchPolicy {
+        RematchPolicy {
+            municipality_id: r.municipality_id,
+            enabled: r.enabled,
+            schedule: r.schedule,
+            kinds: r.kinds,
+            churn_budget: r.churn_budget,
+            auto_approve: r.auto_approve,
+            weights: r.weights,
+            policy: r.policy.upgrade(upgrade_limit),
+            max_minutes: r.max_minutes,
+            meta: r.meta,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::{key, Store, TreeId};
+
+    fn policy_v1(limit: u32) -> PolicyV1 {
+        let p = Policy::default();
+        PolicyV1 {
+            levels: p.levels,
+            travel_limit_km: p.travel_limit_km,
+            allow_online: p.allow_online,
+            allow_same_school: p.allow_same_school,
+            max_candidates: limit,
+            default_partner_capacity: p.default_partner_capacity,
+            platform_min_strength_pct: p.platform_min_strength_pct,
+            default_platform_capacity: p.default_platform_capacity,
+            preferences: vec![("a".into(), "b".into())],
+            group_min_size: p.group_min_size,
+            group_max_size: p.group_max_size,
+            group_capacity: p.group_capacity,
+        }
+    }
+
+    fn encoded<T: serde::Serialize>(version: u8, v: &T) -> Vec<u8> {
+        let mut out = vec![version];
+        out.extend(postcard::to_stdvec(v).unwrap());
+        out
+    }
+
+    /// Records written by the previous version are read and upgraded: an old run keeps the
+    /// limit it was made with and says it is not guaranteed optimal; an old rematch policy
+    /// with the old default solves the whole problem from now on, a chosen limit stays.
+    #[test]
+    fn schema_1_records_are_read_and_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let meta = Meta::new(Timestamp::UNIX_EPOCH);
+        let run = MatchRunV1 {
+            municipality_id: "m".into(),
+            id: "run-1".into(),
+            kind: MatchKind::TeacherPairs,
+            status: RunStatus::Approved,
+            generation: 3,
+            generations: vec![("m".into(), 3)],
+            weights: Weights::default(),
+            policy: policy_v1(40),
+            size: ProblemSize {
+                demands: 10,
+                suppliers: 4,
+                arcs: 30,
+                pruned_arcs: 12,
+                locked: 0,
+            },
+            objective: 99,
+            coverage: Coverage::default(),
+            pairs: Vec::new(),
+            unmatched: vec![UnmatchedV1 {
+                mentee_id: "t1".into(),
+                subject: "mathematics".into(),
+                level: Some(Level::A),
+                reason: UnmatchedReason::NoCandidate("none".into()),
+            }],
+            diff: DiffV1 {
+                kept: vec!["ms-1".into()],
+                added: vec![],
+                ended: vec![],
+            },
+            timings_ms: vec![],
+            decided_time: None,
+            decision_note: "old".into(),
+            meta: meta.clone(),
+        };
+        store
+            .put_raw_for_test(TreeId::MatchRuns, &key(&["m", "run-1"]), &encoded(1, &run))
+            .unwrap();
+        let got = store
+            .get::<MatchRun>(&key(&["m", "run-1"]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.policy.max_candidates, Some(40));
+        assert_eq!(
+            got.policy.preferences,
+            vec![("a".to_string(), "b".to_string())]
+        );
+        assert!(!got.certificate.optimal);
+        assert!(got.certificate.statement.contains("not guaranteed optimal"));
+        assert_eq!(got.unmatched[0].mentee_id, "t1");
+        assert_eq!(got.diff.kept, vec!["ms-1".to_string()]);
+        assert_eq!(got.diff.kept_municipality.len(), 1);
+        assert_eq!(got.objective, 99);
+
+        for (limit, now) in [(40, None), (25, Some(25))] {
+            let policy = RematchPolicyV1 {
+                municipality_id: format!("m{limit}"),
+                enabled: true,
+                schedule: "0 2 * * *".into(),
+                kinds: vec![MatchKind::TeacherPairs],
+                churn_budget: ChurnBudget::Count(0),
+                auto_approve: false,
+                weights: Weights::default(),
+                policy: policy_v1(limit),
+                max_minutes: 30,
+                meta: meta.clone(),
+            };
+            let k = key(&[&format!("m{limit}")]);
+            store
+                .put_raw_for_test(TreeId::RematchPolicies, &k, &encoded(1, &policy))
+                .unwrap();
+            let got = store.get::<RematchPolicy>(&k).unwrap().unwrap();
+            assert_eq!(got.policy.max_candidates, now);
+            assert!(got.enabled);
+        }
+        // An encoding version that never existed is corruption, not a guess.
+        store
+            .put_raw_for_test(TreeId::MatchRuns, &key(&["m", "run-2"]), &encoded(9, &run))
+            .unwrap();
+        assert!(store.get::<MatchRun>(&key(&["m", "run-2"])).is_err());
+    }
+}
