@@ -298,7 +298,7 @@ pub fn print_json(scale: Scale, f: &Figures, wall: Duration) {
     let run = f.graph + f.candidates + f.solve + f.explain;
     let secs = |d: Duration| d.as_secs_f64();
     println!(
-        "{{\"size\":\"{}\",\"demands\":{},\"suppliers\":{},\"arcs\":{},\"pairs\":{},\"a_covered\":{},\"a_demands\":{},\"objective\":{},\"solver_objective\":{},\"graph_s\":{:.4},\"candidates_s\":{:.4},\"solve_s\":{:.4},\"explain_s\":{:.4},\"pairs_run_s\":{:.4},\"wall_s\":{:.4},\"peak_mib\":{}}}",
+        "{{\"size\":\"{}\",\"demands\":{},\"suppliers\":{},\"arcs\":{},\"pairs\":{},\"a_covered\":{},\"a_demands\":{},\"objective\":{},\"solver_objective\":{},\"graph_s\":{:.4},\"candidates_s\":{:.4},\"solve_s\":{:.4},\"explain_s\":{:.4},\"pairs_run_s\":{:.4},\"wall_s\":{:.4},\"demand_bids\":{},\"peak_mib\":{}}}",
         scale.name(),
         f.demands,
         f.suppliers,
@@ -314,6 +314,7 @@ pub fn print_json(scale: Scale, f: &Figures, wall: Duration) {
         secs(f.explain),
         secs(run),
         secs(wall),
+        f.demand_bids,
         peak_mib()
     );
 }

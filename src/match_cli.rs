@@ -200,6 +200,43 @@ pub struct RunView {
     pub explain: bool,
 }
 
+impl RunView {
+    /// The command-line flags that ask for this view (a page token is bound to them).
+    fn args(&self) -> String {
+        let mut a = String::new();
+        match self.list {
+            RunList::Pairs => {}
+            RunList::Unmatched => a.push_str("--list unmatched "),
+            RunList::Changes => a.push_str("--list changes "),
+        }
+        for (flag, value) in [
+            ("--mentees-in", &self.mentee_municipality),
+            ("--school", &self.school),
+            ("--subject", &self.subject),
+        ] {
+            if !value.is_empty() {
+                a.push_str(&format!("{flag} {value} "));
+            }
+        }
+        if self.level != 0 {
+            a.push_str(&format!(
+                "--level {} ",
+                level(self.level).to_ascii_lowercase()
+            ));
+        }
+        match pb::run_change::Change::try_from(self.change) {
+            Ok(pb::run_change::Change::Kept) => a.push_str("--change kept "),
+            Ok(pb::run_change::Change::Added) => a.push_str("--change added "),
+            Ok(pb::run_change::Change::Ended) => a.push_str("--change ended "),
+            _ => {}
+        }
+        if self.page_size != 100 && self.page_size != 0 {
+            a.push_str(&format!("--page-size {} ", self.page_size));
+        }
+        a
+    }
+}
+
 /// The pages of a stored run's list, as the view asks.
 async fn show_pages(
     c: &mut MatchingServiceClient<Conn>,
@@ -275,11 +312,7 @@ async fn show_pages(
             println!(
                 "\n{shown} of {total} {what} shown; the next page: peerlift runs -m {scope} {} {}--page-token {next_token} (or --all)",
                 run.id,
-                match v.list {
-                    RunList::Pairs => "",
-                    RunList::Unmatched => "--list unmatched ",
-                    RunList::Changes => "--list changes ",
-                },
+                v.args(),
             );
             break;
         }

@@ -91,6 +91,20 @@ fn two_percent_of_new_diagnostics_stay_within_the_churn_budget() {
             assert!(ended.unwrap().reason.starts_with("deficit closed"));
         }
     }
+    // Exact for the problem it states: the pinned pairs are constraints, the rest is solved
+    // over every arc the rules allow and proven optimal.
+    let c = &w.outcome.certificate;
+    assert!(c.optimal, "{}", c.statement);
+    assert_eq!(c.dual_bound, c.solver_objective);
+    assert_eq!(w.outcome.size.pruned_arcs, 0);
+    assert!(
+        c.statement.contains("pairs held as they are"),
+        "{}",
+        c.statement
+    );
+    // Held pairs are kept (a pair not held may be chosen again and kept too).
+    assert!(w.outcome.size.locked as usize <= wd.kept.len());
+    assert!(w.outcome.size.locked as usize > wd.kept.len() * 9 / 10);
     // It covers at least what the continuity run keeps or makes of the freed demands.
     assert!(w.outcome.pairs.len() + 200 >= r.outcome.pairs.len());
     eprintln!(

@@ -84,9 +84,11 @@ pub struct RunOptions {
 struct Arcs {
     start: Vec<usize>,
     supplier: Vec<u32>,
-    score: Vec<i64>,
+    score: Vec<i32>,
     /// Arcs dropped by the opt-in candidate limit.
     pruned: u64,
+    /// A score that does not fit the solver's 32 bits (absurd weights).
+    overflow: bool,
 }
 
 fn generate<K: Kind>(kind: &K, limit: Option<u32>) -> Arcs {
@@ -99,10 +101,11 @@ fn generate<K: Kind>(kind: &K, limit: Option<u32>) -> Arcs {
     let chunk = n.div_ceil(threads).max(1);
     let work = |lo: usize, hi: usize| -> Arcs {
         let mut out = Arcs {
-            start: Vec::with_capacity(hi - lo),
+            start: Vec::with_capacity(hi - lo + 1),
             supplier: Vec::new(),
             score: Vec::new(),
             pruned: 0,
+            overflow: false,
         };
         let mut list = Vec::new();
         for d in lo..hi {
@@ -114,12 +117,15 @@ fn generate<K: Kind>(kind: &K, limit: Option<u32>) -> Arcs {
             out.start.push(out.supplier.len());
             for &(s, w) in &list {
                 out.supplier.push(s);
-                out.score.push(w);
+                out.score.push(i32::try_from(w).unwrap_or_else(|_| {
+                    out.overflow = true;
+                    0
+                }));
             }
         }
         out
     };
-    let parts: Vec<Arcs> = if threads == 1 {
+    let mut parts: Vec<Arcs> = if threads == 1 {
         vec![work(0, n)]
     } else {
         std::thread::scope(|scope| {
@@ -140,12 +146,19 @@ fn generate<K: Kind>(kind: &K, limit: Option<u32>) -> Arcs {
                 .collect()
         })
     };
+    if parts.len() == 1 {
+        if let Some(mut only) = parts.pop() {
+            only.start.push(only.supplier.len());
+            return only;
+        }
+    }
     let total: usize = parts.iter().map(|p| p.supplier.len()).sum();
     let mut all = Arcs {
         start: Vec::with_capacity(n + 1),
         supplier: Vec::with_capacity(total),
         score: Vec::with_capacity(total),
         pruned: 0,
+        overflow: false,
     };
     for p in parts {
         let base = all.supplier.len();
@@ -153,6 +166,7 @@ fn generate<K: Kind>(kind: &K, limit: Option<u32>) -> Arcs {
         all.supplier.extend_from_slice(&p.supplier);
         all.score.extend_from_slice(&p.score);
         all.pruned += p.pruned;
+        all.overflow |= p.overflow;
     }
     all.start.push(all.supplier.len());
     all
@@ -187,6 +201,9 @@ pub(crate) fn run<K: Kind>(
     let t1 = Instant::now();
     let n = kind.demand_count();
     let arcs = generate(kind, policy.max_candidates);
+    if arcs.overflow {
+        return Err(MatchError::Solve(solver::SolveError::Overflow));
+    }
     // A-first: an A-level demand's arcs carry a bonus larger than any total of other scores,
     // so covering one more A demand always beats any gain elsewhere. Arc scores of a demand
     // that are not positive never matter (staying unassigned is as good).
@@ -196,7 +213,7 @@ pub(crate) fn run<K: Kind>(
             .map(|d| {
                 arcs.score[arcs.start[d]..arcs.start[d + 1]]
                     .iter()
-                    .copied()
+                    .map(|&x| i64::from(x))
                     .max()
                     .unwrap_or(0)
                     .max(0)
@@ -208,19 +225,13 @@ pub(crate) fn run<K: Kind>(
             }
         }
     }
-    let score = arcs
-        .score
-        .iter()
-        .map(|&w| i32::try_from(w).map_err(|_| MatchError::Solve(solver::SolveError::Overflow)))
-        .collect::<Result<Vec<i32>, MatchError>>()?;
     let problem = Problem {
         capacities: kind.capacities(),
         bonus,
         start: arcs.start,
         supplier: arcs.supplier,
-        score,
+        score: arcs.score,
     };
-    drop(arcs.score);
     timings.push(("candidates".to_string(), t1.elapsed()));
 
     let t2 = Instant::now();
@@ -336,14 +347,14 @@ fn explain<K: Kind>(kind: &K, p: &Problem, s: &Solution, pruned: u64) -> Explain
 fn certificate(kind: MatchKind, p: &Problem, s: &Solution, pruned: u64) -> Certificate {
     let arcs = p.arc_count() as u64;
     let grouped = matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups);
-    let what = if grouped {
-        "the assignment of mentors to the groups formed"
+    let (what, verb) = if grouped {
+        ("the assignment of mentors to the groups formed", "weighs")
     } else {
-        "the pairs"
+        ("the pairs", "weigh")
     };
     let statement = if pruned == 0 {
         format!(
-            "optimal: {what} weigh the most any assignment can over all {arcs} arcs the hard rules allow; \
+            "optimal: {what} {verb} the most any assignment can over all {arcs} arcs the hard rules allow; \
              every arc was priced against the dual prices and none is worth more than they cover \
              (dual bound {} = objective {})",
             s.duals.bound(p),
@@ -352,9 +363,10 @@ fn certificate(kind: MatchKind, p: &Problem, s: &Solution, pruned: u64) -> Certi
     } else {
         format!(
             "NOT guaranteed optimal: the candidate limit (max_candidates) left out {pruned} of the {} arcs \
-             the hard rules allow; {what} are optimal only for the {arcs} arcs kept. Run without the \
+             the hard rules allow; {what} {} optimal only for the {arcs} arcs kept. Run without the \
              limit for the optimum",
-            arcs + pruned
+            arcs + pruned,
+            if grouped { "is" } else { "are" }
         )
     };
     Certificate {

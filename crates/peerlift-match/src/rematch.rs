@@ -59,6 +59,17 @@ fn total(out: &MatchOutcome, locked: &BTreeSet<String>) -> i64 {
         .sum()
 }
 
+/// A stable run is exact for the problem it states: the pinned pairs are held as constraints
+/// (their demands and places are not in the problem). Its certificate says so.
+fn state_the_pins(outcome: &mut MatchOutcome, held: u64) {
+    let c = &mut outcome.certificate;
+    c.statement = format!(
+        "for the problem the rematch states, with {held} pairs held as they are (locked, or pinned \
+         to keep last night's pairs): {}",
+        c.statement
+    );
+}
+
 /// Pinned pairs show as kept, not as locked: the office did not lock them.
 fn unpin(outcome: &mut MatchOutcome, work: &Snapshot, pinned: &[String]) {
     let pinned: BTreeSet<&str> = pinned.iter().map(String::as_str).collect();
@@ -115,6 +126,8 @@ pub fn stable_rematch(
         let mut outcome = run(kind, &work, weights, policy)?;
         let pinned: Vec<String> = work.pinned.iter().cloned().collect();
         unpin(&mut outcome, &work, &pinned);
+        let held = outcome.size.locked;
+        state_the_pins(&mut outcome, held);
         let gain_ends = outcome
             .diff
             .ended
@@ -155,6 +168,9 @@ pub fn stable_rematch(
             let forced_ends = out.diff.ended.len() as u32 - gain_ends;
             let mut outcome = out;
             unpin(&mut outcome, &work, &pinned);
+            if !pinned.is_empty() {
+                state_the_pins(&mut outcome, pinned.len() as u64);
+            }
             let objective = total(&outcome, &locked);
             return Ok(RematchOutcome {
                 outcome,
