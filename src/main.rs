@@ -865,6 +865,7 @@ fn load_config(flags: &ServerFlags, extra: Layer) -> Result<Config, String> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     match run(cli).await {
         Ok(code) => code,
@@ -873,6 +874,26 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `peerlift runs ... | head` closes standard output early; printing then fails, and Rust's
+/// print macros panic. Like other Unix tools, stop quietly (with the status a shell gives a
+/// process ended by SIGPIPE) instead of printing a panic; every other panic is reported as
+/// before.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.contains("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, String> {

@@ -17,13 +17,39 @@ pub enum Format {
     Json,
 }
 
+/// The whole network: every page, joined (a teacher named on several pages once).
 pub async fn fetch(channel: Conn, municipality: String) -> Result<pb::Network, ClientError> {
     let mut c = NetworkServiceClient::new(channel);
-    Ok(c.get_network(pb::GetNetworkRequest {
-        municipality_id: municipality,
-    })
-    .await?
-    .into_inner())
+    let mut net = c
+        .get_network(pb::GetNetworkRequest {
+            municipality_id: municipality.clone(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    let mut seen: std::collections::BTreeSet<(String, String)> = net
+        .teachers
+        .iter()
+        .map(|t| (t.school_id.clone(), t.id.clone()))
+        .collect();
+    while !net.next_page_token.is_empty() {
+        let page = c
+            .get_network(pb::GetNetworkRequest {
+                municipality_id: municipality.clone(),
+                page_token: std::mem::take(&mut net.next_page_token),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        net.mentorships.extend(page.mentorships);
+        for t in page.teachers {
+            if seen.insert((t.school_id.clone(), t.id.clone())) {
+                net.teachers.push(t);
+            }
+        }
+        net.next_page_token = page.next_page_token;
+    }
+    Ok(net)
 }
 
 fn status_name(v: i32) -> &'static str {

@@ -427,6 +427,7 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
         "GetNetwork" => c!(network_service_client::NetworkServiceClient.get_network(
             pb::GetNetworkRequest {
                 municipality_id: m(),
+                ..Default::default()
             }
         )),
         "CreateSession" => c!(session_service_client::SessionServiceClient.create_session(

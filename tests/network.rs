@@ -45,11 +45,49 @@ async fn the_kirovsky_network_counts_right_and_renders() {
     let net = NetworkServiceClient::new(s.channel.clone())
         .get_network(pb::GetNetworkRequest {
             municipality_id: "kirovsky".into(),
+            ..Default::default()
         })
         .await
         .unwrap()
         .into_inner();
     let stats = net.stats.clone().unwrap();
+    // A municipality's network fits one page; in pages of 7 the same mentorships and teachers
+    // arrive, each once, the schools and statistics on the first page only.
+    assert!(net.next_page_token.is_empty());
+    assert_eq!(net.mentorship_count, net.mentorships.len() as u64);
+    let mut c = NetworkServiceClient::new(s.channel.clone());
+    let (mut mentorships, mut teachers, mut token, mut pages) =
+        (Vec::new(), BTreeSet::new(), String::new(), 0);
+    loop {
+        let page = c
+            .get_network(pb::GetNetworkRequest {
+                municipality_id: "kirovsky".into(),
+                page_size: 7,
+                page_token: token.clone(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(page.schools.is_empty(), pages > 0);
+        assert_eq!(page.stats.is_none(), pages > 0);
+        assert!(page.mentorships.len() <= 7);
+        pages += 1;
+        mentorships.extend(page.mentorships);
+        teachers.extend(page.teachers.into_iter().map(|t| t.id));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        token = page.next_page_token;
+    }
+    assert!(pages > 1);
+    assert_eq!(mentorships, net.mentorships);
+    assert_eq!(
+        teachers,
+        net.teachers
+            .iter()
+            .map(|t| t.id.clone())
+            .collect::<BTreeSet<_>>()
+    );
 
     // Hand count from the files and the mentorship list.
     let mut schools = csv::Reader::from_reader(files[1].2.as_slice());

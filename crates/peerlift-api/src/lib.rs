@@ -9,6 +9,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod import;
 pub mod nightly;
+mod paging;
 pub mod services;
 pub mod state;
 
