@@ -16,11 +16,12 @@ use peerlift_domain::{
     UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against};
+use crate::explain::{coverage_rows, diff_against, Terms};
 use crate::graph::{CompetenceGraph, Snapshot};
-use crate::pairs::school_distance;
 use crate::pipeline::{self, Kind, RunOptions};
-use crate::schools::{partnership_type, significance_points, subject_counts, SubjectCounts};
+use crate::schools::{
+    partnership_type, school_reach, significance_points, subject_counts, SubjectCounts,
+};
 
 use crate::{MatchError, MatchOutcome};
 
@@ -56,36 +57,28 @@ impl Score {
     }
 
     fn terms(&self) -> Vec<Term> {
-        let mut t = Vec::new();
-        let mut add = |name: String, points: i64| {
-            if points != 0 {
-                t.push(Term { name, points });
-            }
-        };
-        add(
-            if self.low_results {
-                "status (low results)".into()
-            } else {
-                "status (at risk)".into()
-            },
-            self.status,
-        );
-        add(
-            format!("need ({} teachers at A/B)", self.need),
-            self.need_points,
-        );
-        add(
-            format!("leader strength ({:.0}% at D)", self.strength_pct),
-            self.strength,
-        );
-        add("risk profile".into(), self.risk);
-        add("continuity".into(), self.continuity);
-        add("preference".into(), self.preference);
-        match self.travel {
-            Some((k, p)) => add(format!("travel ({k:.1} km)"), p),
-            None => add("online".into(), self.online),
-        }
-        t
+        Terms::default()
+            .add(
+                if self.low_results {
+                    "status (low results)"
+                } else {
+                    "status (at risk)"
+                },
+                self.status,
+            )
+            .add(
+                format!("need ({} teachers at A/B)", self.need),
+                self.need_points,
+            )
+            .add(
+                format!("leader strength ({:.0}% at D)", self.strength_pct),
+                self.strength,
+            )
+            .add("risk profile", self.risk)
+            .add("continuity", self.continuity)
+            .add("preference", self.preference)
+            .mode(self.travel, self.online)
+            .done()
     }
 }
 
@@ -233,13 +226,8 @@ impl<'a> Directions<'a> {
         {
             return None;
         }
-        let km = school_distance(snap, s, l);
-        // Across municipalities (a region's run) partnerships are online only.
-        let in_person = school.municipality_id == leader.municipality_id
-            && km.is_some_and(|k| k <= f64::from(policy.travel_limit_km));
-        if !in_person && !policy.allow_online {
-            return None;
-        }
+        let km = school_reach(snap, policy, s, l)?;
+        let in_person = km.is_some();
         let risk: i64 = school
             .risk_profile
             .0
@@ -275,10 +263,7 @@ impl<'a> Directions<'a> {
             } else {
                 0
             },
-            travel: in_person.then(|| {
-                let k = km.unwrap_or(0.0);
-                (k, -((k * weights.travel_per_km as f64).round() as i64))
-            }),
+            travel: km.map(|k| (k, -((k * weights.travel_per_km as f64).round() as i64))),
             online: if in_person {
                 0
             } else {

@@ -3,9 +3,37 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
-use peerlift_domain::{CoverageRow, Diff, Ended, MatchKind, Mentorship, ProposedPair};
+use peerlift_domain::{CoverageRow, Diff, Ended, MatchKind, Mentorship, ProposedPair, Term};
 
 use crate::graph::Snapshot;
+
+/// A pair's named score terms, as an explanation shows them: terms worth nothing left out.
+#[derive(Debug, Default)]
+pub(crate) struct Terms(Vec<Term>);
+
+impl Terms {
+    pub(crate) fn add(&mut self, name: impl Into<String>, points: i64) -> &mut Terms {
+        if points != 0 {
+            self.0.push(Term {
+                name: name.into(),
+                points,
+            });
+        }
+        self
+    }
+
+    /// The mode's term: travel (with the distance) in person, the online penalty otherwise.
+    pub(crate) fn mode(&mut self, travel: Option<(f64, i64)>, online: i64) -> &mut Terms {
+        match travel {
+            Some((km, points)) => self.add(format!("travel ({km:.1} km)"), points),
+            None => self.add("online", online),
+        }
+    }
+
+    pub(crate) fn done(&mut self) -> Vec<Term> {
+        std::mem::take(&mut self.0)
+    }
+}
 
 /// Coverage rows from (demands, covered) counts by key, in key order.
 pub(crate) fn coverage_rows(m: BTreeMap<String, (u64, u64)>) -> Vec<CoverageRow> {

@@ -8,7 +8,7 @@ use peerlift_domain::{
     Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against};
+use crate::explain::{coverage_rows, diff_against, Terms};
 use crate::graph::{distance_km, CompetenceGraph, Snapshot};
 use crate::pipeline::{self, Kind, RunOptions};
 
@@ -62,13 +62,8 @@ impl Parts {
     }
 
     pub(crate) fn terms(&self) -> Vec<Term> {
-        let mut t = Vec::new();
-        let mut add = |name: String, points: i64| {
-            if points != 0 {
-                t.push(Term { name, points });
-            }
-        };
-        add(
+        let mut t = Terms::default();
+        t.add(
             format!(
                 "severity ({})",
                 self.level.map(Level::letter).unwrap_or("?")
@@ -76,18 +71,17 @@ impl Parts {
             self.severity,
         );
         if let Some((l, p)) = self.mentor_level {
-            add(format!("mentor level {}", l.letter()), p);
+            t.add(format!("mentor level {}", l.letter()), p);
         }
-        add("complementarity".into(), self.complementarity);
-        add("partner school".into(), self.partnership);
-        add("continuity".into(), self.continuity);
-        add("preference".into(), self.preference);
-        add("same school".into(), self.same_school);
+        t.add("complementarity", self.complementarity)
+            .add("partner school", self.partnership)
+            .add("continuity", self.continuity)
+            .add("preference", self.preference)
+            .add("same school", self.same_school);
         if let Some((km, p)) = self.travel {
-            add(format!("travel ({km:.1} km)"), p);
+            t.add(format!("travel ({km:.1} km)"), p);
         }
-        add("online".into(), self.online);
-        t
+        t.add("online", self.online).done()
     }
 }
 

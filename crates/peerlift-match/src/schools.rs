@@ -13,7 +13,7 @@ use peerlift_domain::{
     Significance, Term, Unmatched, UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against};
+use crate::explain::{coverage_rows, diff_against, Terms};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::school_distance;
 use crate::pipeline::{self, Kind, RunOptions};
@@ -134,7 +134,8 @@ impl Score {
     }
 
     fn terms(&self) -> Vec<Term> {
-        let mut t = vec![Term {
+        // The status term stays even at 0 points: it says what kind of school in need it is.
+        let mut out = vec![Term {
             name: format!(
                 "status ({})",
                 if self.low_results {
@@ -145,21 +146,37 @@ impl Score {
             ),
             points: self.status,
         }];
-        let mut add = |name: String, points: i64| {
-            if points != 0 {
-                t.push(Term { name, points });
-            }
-        };
-        add("risk profile".into(), self.risk);
-        add("fit of strengths to needs".into(), self.fit);
-        add("leader's own risks".into(), self.leader_risk);
-        add("continuity".into(), self.continuity);
-        add("preference".into(), self.preference);
-        match self.travel {
-            Some((km, p)) => add(format!("travel ({km:.1} km)"), p),
-            None => add("online".into(), self.online),
-        }
-        t
+        out.extend(
+            Terms::default()
+                .add("risk profile", self.risk)
+                .add("fit of strengths to needs", self.fit)
+                .add("leader's own risks", self.leader_risk)
+                .add("continuity", self.continuity)
+                .add("preference", self.preference)
+                .mode(self.travel, self.online)
+                .done(),
+        );
+        out
+    }
+}
+
+/// How two schools can work together: in person (with the distance) inside one municipality
+/// and the travel limit, online otherwise when the policy allows it; None when neither. A
+/// region's run thus pairs schools of different municipalities online only.
+pub(crate) fn school_reach(
+    snap: &Snapshot,
+    policy: &Policy,
+    a: u32,
+    b: u32,
+) -> Option<Option<f64>> {
+    let (sa, sb) = (&snap.schools[a as usize], &snap.schools[b as usize]);
+    let km = school_distance(snap, a, b).filter(|k| {
+        sa.municipality_id == sb.municipality_id && *k <= f64::from(policy.travel_limit_km)
+    });
+    match km {
+        Some(k) => Some(Some(k)),
+        None if policy.allow_online => Some(None),
+        None => None,
     }
 }
 
@@ -271,13 +288,9 @@ impl<'a> Schools<'a> {
         {
             return Err("vetoed");
         }
-        let km = school_distance(snap, d, l);
-        // Across municipalities (a region's run) partnerships are online only.
-        let in_person = school.municipality_id == leader.municipality_id
-            && km.is_some_and(|k| k <= f64::from(policy.travel_limit_km));
-        if !in_person && !policy.allow_online {
-            return Err("too far for in-person work and online not allowed");
-        }
+        let km = school_reach(snap, policy, d, l)
+            .ok_or("too far for in-person work and online not allowed")?;
+        let in_person = km.is_some();
         let low_results = school.status == SchoolStatus::LowResults;
         let risk: i64 = school
             .risk_profile
@@ -308,10 +321,7 @@ impl<'a> Schools<'a> {
             .map(|s| significance_points(*s))
             .sum();
         // In person whenever the travel limit allows; online otherwise.
-        let travel = in_person.then(|| {
-            let k = km.unwrap_or(0.0);
-            (k, -((k * weights.travel_per_km as f64).round() as i64))
-        });
+        let travel = km.map(|k| (k, -((k * weights.travel_per_km as f64).round() as i64)));
         Ok(Score {
             low_results,
             status: if low_results {
