@@ -493,6 +493,7 @@ pub(crate) async fn import_and_approve(
         ch.clone(),
         crate::client::ImportArgs {
             municipality: None,
+            municipality_from_env: false,
             strict: true,
             dry_run: false,
             paths: vec![csv.to_path_buf()],

@@ -305,22 +305,7 @@ pub fn plan_units(paths: &[PathBuf]) -> Result<Vec<ImportUnit>, ClientError> {
     }
     if !loose.is_empty() {
         let plan = plan(&loose)?;
-        let homes: std::collections::BTreeSet<PathBuf> = plan
-            .files
-            .iter()
-            .filter(|(k, _)| *k == FileKind::Municipality)
-            .map(|(_, f)| f.parent().map(Path::to_path_buf).unwrap_or_default())
-            .collect();
-        if homes.len() > 1 {
-            let shown: Vec<String> = homes.iter().map(|h| h.display().to_string()).collect();
-            return Err(ClientError::Usage(format!(
-                "these files belong to {} municipalities ({}): pass their directories instead \
-                 (`peerlift import DIR` takes a directory of municipality directories), so each is \
-                 imported as its own municipality; nothing was imported",
-                homes.len(),
-                shown.join(", ")
-            )));
-        }
+        refuse_mixed(&plan)?;
         units.push(ImportUnit {
             label: "the files given".into(),
             plan,
@@ -332,10 +317,64 @@ pub fn plan_units(paths: &[PathBuf]) -> Result<Vec<ImportUnit>, ClientError> {
     Ok(units)
 }
 
+/// Refuses loose files that belong to different municipalities: their directories hold
+/// municipality.csv files naming different municipalities, or files of one kind come from
+/// several directories (several municipalities' files, as `DIR/*/teachers.csv` would give).
+fn refuse_mixed(plan: &ImportPlan) -> Result<(), ClientError> {
+    use std::collections::{BTreeMap, BTreeSet};
+    let parent = |f: &Path| f.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dirs: BTreeSet<PathBuf> = plan.files.iter().map(|(_, f)| parent(f)).collect();
+    if dirs.len() < 2 {
+        return Ok(());
+    }
+    // The municipality each directory says it is, from its municipality.csv if it has one.
+    let mut named: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for d in &dirs {
+        let in_dir = std::fs::read_dir(d)
+            .map(|e| {
+                e.filter_map(|x| x.ok().map(|x| x.path()))
+                    .filter(|p| kind_of(p) == Some(FileKind::Municipality))
+                    .map(|p| (FileKind::Municipality, p))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default();
+        let here = ImportPlan {
+            files: in_dir,
+            skipped: Vec::new(),
+        };
+        if let Some(m) = municipality_from_files(&here) {
+            named.entry(m).or_default().push(d.display().to_string());
+        }
+    }
+    let mut per_kind: BTreeMap<FileKind, BTreeSet<PathBuf>> = BTreeMap::new();
+    for (k, f) in &plan.files {
+        per_kind.entry(*k).or_default().insert(parent(f));
+    }
+    let repeated = per_kind.values().any(|d| d.len() > 1);
+    if named.len() > 1 || repeated {
+        let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        let how_many = if named.len() > 1 {
+            format!("{} municipalities", named.len())
+        } else {
+            format!("{} directories", dirs.len())
+        };
+        return Err(ClientError::Usage(format!(
+            "these files belong to {how_many} ({}): pass their directories instead \
+             (`peerlift import DIR` takes a directory of municipality directories), so each is \
+             imported as its own municipality; nothing was imported",
+            shown.join(", ")
+        )));
+    }
+    Ok(())
+}
+
 /// Options of `peerlift import`.
 #[derive(Debug, Clone)]
 pub struct ImportArgs {
     pub municipality: Option<String>,
+    /// The municipality came from `PEERLIFT_MUNICIPALITY`, not from -m: a region's import then
+    /// takes each directory's own municipality.csv instead.
+    pub municipality_from_env: bool,
     pub strict: bool,
     pub dry_run: bool,
     pub paths: Vec<PathBuf>,
@@ -354,6 +393,10 @@ pub struct UnitResult {
 /// whole command and writes nothing.
 pub async fn import(channel: Conn, args: ImportArgs) -> Result<Vec<UnitResult>, ClientError> {
     let units = plan_units(&args.paths)?;
+    let mut args = args;
+    if units.len() > 1 && args.municipality_from_env {
+        args.municipality = None;
+    }
     if units.len() > 1 && args.municipality.is_some() {
         return Err(ClientError::Usage(format!(
             "--municipality names one municipality, but the paths hold {} municipality directories \

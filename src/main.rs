@@ -240,6 +240,9 @@ enum Command {
         /// municipality.csv) or directories holding them.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Set from how --municipality was given, not a flag.
+        #[arg(skip)]
+        municipality_from_env: bool,
     },
     /// Municipalities.
     Municipalities {
@@ -866,7 +869,23 @@ fn load_config(flags: &ServerFlags, extra: Layer) -> Result<Config, String> {
 #[tokio::main]
 async fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let cli = Cli::parse();
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let mut cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    // `PEERLIFT_MUNICIPALITY` set for everyday commands must not stop a region's import: only
+    // an explicit -m names the municipality of every file.
+    if let Command::Import {
+        municipality_from_env,
+        ..
+    } = &mut cli.command
+    {
+        *municipality_from_env = matches
+            .subcommand_matches("import")
+            .and_then(|m| m.value_source("municipality"))
+            == Some(clap::parser::ValueSource::EnvVariable);
+    }
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
@@ -929,6 +948,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
             strict,
             dry_run,
             paths,
+            municipality_from_env,
         } => {
             init_logging(LogFormat::Text, "warn");
             let channel = connect(&remote).await?;
@@ -936,6 +956,7 @@ async fn run(cli: Cli) -> Result<ExitCode, String> {
                 channel,
                 ImportArgs {
                     municipality,
+                    municipality_from_env,
                     strict,
                     dry_run,
                     paths,

@@ -21,13 +21,22 @@ const SCOPE: &str = "region:region-00";
 
 /// The CLI against the test server: (exit code, stdout, stderr).
 async fn cli(s: &TestServer, args: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
-        .args(args)
-        .env("PEERLIFT_ADDR", &s.addr)
-        .env_remove("PEERLIFT_MUNICIPALITY")
-        .output()
-        .await
-        .unwrap();
+    cli_in(s, args, None).await
+}
+
+/// ... with PEERLIFT_MUNICIPALITY set (as for everyday commands) or not.
+async fn cli_in(
+    s: &TestServer,
+    args: &[&str],
+    municipality: Option<&str>,
+) -> (i32, String, String) {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"));
+    cmd.args(args).env("PEERLIFT_ADDR", &s.addr);
+    match municipality {
+        Some(m) => cmd.env("PEERLIFT_MUNICIPALITY", m),
+        None => cmd.env_remove("PEERLIFT_MUNICIPALITY"),
+    };
+    let out = cmd.output().await.unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -113,9 +122,24 @@ async fn a_generated_region_from_the_cli_to_every_page_of_its_run() {
     assert!(err.contains("belong to 2 municipalities"), "{err}");
     assert!(err.contains("pass their directories"), "{err}");
     assert_eq!(s.snapshot(), before);
+    // Files of one kind from several municipality directories, even named for one
+    // municipality, are refused too.
+    let teachers: Vec<String> = ["r00-m00", "r00-m01"]
+        .iter()
+        .map(|m| csv.join(m).join("teachers.csv").display().to_string())
+        .collect();
+    let (code, _, err) = cli(&s, &["import", "-m", "r00-m00", &teachers[0], &teachers[1]]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("belong to 2 municipalities"), "{err}");
+    // -m for a whole region names one municipality for many: refused.
+    let (code, _, err) = cli(&s, &["import", "-m", "r00-m00", csv.to_str().unwrap()]).await;
+    assert_ne!(code, 0);
+    assert!(err.contains("leave --municipality out"), "{err}");
+    assert_eq!(s.snapshot(), before);
 
-    // The region directory: each municipality imported as its own, one summary row each.
-    let (code, out, err) = cli(&s, &["import", csv.to_str().unwrap()]).await;
+    // The region directory: each municipality imported as its own, one summary row each (with
+    // PEERLIFT_MUNICIPALITY set for everyday commands, which does not name them all).
+    let (code, out, err) = cli_in(&s, &["import", csv.to_str().unwrap()], Some("r00-m00")).await;
     assert_eq!(code, 0, "{out}\n{err}");
     for m in 0..MUNICIPALITIES {
         let id = format!("r00-m{m:02}");

@@ -469,11 +469,13 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
             R,
             false,
         ),
+        // It recomputes the problem (and without a run id solves one): as costly as
+        // RunMatching, so it needs the same right.
         (
             "MatchingService",
             "ExportMatchProblem",
             S::Matching,
-            R,
+            W,
             false,
         ),
         ("MatchingService", "ListMatchRuns", S::Matching, R, false),

@@ -317,7 +317,9 @@ pub struct ProblemSize {
 /// every arc of the problem it solved, none violating, and their bound equal to the objective.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Certificate {
-    /// True when the run is optimal for the whole problem: nothing was left out.
+    /// True when the run is optimal for the problem it states: no arc the hard rules allow was
+    /// left out. Pairs held before the solve (locked ones, and in nightly runs the pinned ones,
+    /// `ProblemSize::locked`) are constraints of that problem; `statement` says so.
     pub optimal: bool,
     /// Arcs the hard rules allow.
     pub arcs_allowed: u64,

@@ -207,21 +207,26 @@ pub(crate) fn run<K: Kind>(
     // A-first: an A-level demand's arcs carry a bonus larger than any total of other scores,
     // so covering one more A demand always beats any gain elsewhere. Arc scores of a demand
     // that are not positive never matter (staying unassigned is as good).
+    // The bonus also lifts the lowest-scoring A-level arc above 0, so an A-level demand is
+    // covered even by a pair the weights score below nothing (a long trip with a heavy travel
+    // weight, say): coverage comes first, whatever the weights.
     let mut bonus = vec![0i64; n];
     if (0..n).any(|d| kind.priority(d)) {
-        let total_max: i64 = (0..n)
-            .map(|d| {
-                arcs.score[arcs.start[d]..arcs.start[d + 1]]
-                    .iter()
-                    .map(|&x| i64::from(x))
-                    .max()
-                    .unwrap_or(0)
-                    .max(0)
-            })
-            .sum();
+        let scores = |d: usize| {
+            arcs.score[arcs.start[d]..arcs.start[d + 1]]
+                .iter()
+                .map(|&x| i64::from(x))
+        };
+        let total_max: i64 = (0..n).map(|d| scores(d).max().unwrap_or(0).max(0)).sum();
+        let lowest_a: i64 = (0..n)
+            .filter(|&d| kind.priority(d))
+            .filter_map(|d| scores(d).min())
+            .min()
+            .unwrap_or(0)
+            .min(0);
         for (d, b) in bonus.iter_mut().enumerate() {
             if kind.priority(d) {
-                *b = total_max + 1;
+                *b = total_max - lowest_a + 1;
             }
         }
     }
@@ -304,6 +309,19 @@ fn explain<K: Kind>(kind: &K, p: &Problem, s: &Solution, pruned: u64) -> Explain
                 unmatched
                     .extend(kind.unmatched(d, UnmatchedReason::NoCandidate(kind.no_candidate(d))));
             }
+            None if p.arcs(d).all(|a| p.weight(d, a) <= 0) => {
+                // Nobody outbid it: every pair the rules allow scores nothing with these
+                // weights, and staying unassigned is as good.
+                let best = p.arcs(d).map(|a| p.score[a]).max().unwrap_or(0);
+                unmatched.extend(kind.unmatched(
+                    d,
+                    UnmatchedReason::NoCandidate(format!(
+                        "every mentor the hard rules allow ({}) scores 0 or less with these \
+                         weights (the best {best}): no pair is worth making",
+                        p.arcs(d).len()
+                    )),
+                ));
+            }
             None => {
                 // Its three best options by score, and who took their places.
                 let mut best: Vec<usize> = p.arcs(d).collect();
@@ -357,7 +375,7 @@ fn certificate(kind: MatchKind, p: &Problem, s: &Solution, pruned: u64) -> Certi
             "optimal: {what} {verb} the most any assignment can over all {arcs} arcs the hard rules allow; \
              every arc was priced against the dual prices and none is worth more than they cover \
              (dual bound {} = objective {})",
-            s.duals.bound(p),
+            s.objective,
             s.objective
         )
     } else {
@@ -374,7 +392,8 @@ fn certificate(kind: MatchKind, p: &Problem, s: &Solution, pruned: u64) -> Certi
         arcs_allowed: arcs + pruned,
         arcs_priced: arcs,
         violations: 0,
-        dual_bound: s.duals.bound(p),
+        // Certified: the bound equals the objective.
+        dual_bound: s.objective,
         solver_objective: s.objective,
         statement,
     }

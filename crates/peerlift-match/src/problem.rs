@@ -218,12 +218,14 @@ impl ExportedProblem {
         let mut load = vec![0u32; m];
         let mut total = 0i64;
         for &(d, s) in &self.assignment {
-            let w = wanted
+            let w: i64 = wanted
                 .get(&(d, s))
                 .copied()
                 .flatten()
                 .ok_or_else(|| format!("assigned pair {d} -> {s} is not an arc"))?;
-            total += w;
+            total = total
+                .checked_add(w)
+                .ok_or("the assigned arcs' weights overflow 64 bits")?;
             let (di, si) = (d as usize, s as usize);
             if di >= n || si >= m {
                 return Err(format!(
@@ -256,22 +258,25 @@ impl ExportedProblem {
             if duals.demands.iter().chain(&duals.suppliers).any(|&x| x < 0) {
                 return Err("a dual is negative".into());
             }
+            // In 128 bits: made-up duals must not wrap around into a proof.
             for (i, &(d, s, w)) in self.arcs.iter().enumerate() {
-                if w > duals.demands[d as usize] + duals.suppliers[s as usize] {
+                let covered =
+                    i128::from(duals.demands[d as usize]) + i128::from(duals.suppliers[s as usize]);
+                if i128::from(w) > covered {
                     return Err(format!(
                         "arc {i} ({} -> {}) weighs {w}, more than its duals cover",
                         self.demands[d as usize].id, self.suppliers[s as usize].id
                     ));
                 }
             }
-            let bound: i64 = duals.demands.iter().sum::<i64>()
+            let bound: i128 = duals.demands.iter().map(|&u| i128::from(u)).sum::<i128>()
                 + duals
                     .suppliers
                     .iter()
                     .zip(&self.suppliers)
-                    .map(|(v, s)| v * i64::from(s.capacity))
-                    .sum::<i64>();
-            if bound != total {
+                    .map(|(v, s)| i128::from(*v) * i128::from(s.capacity))
+                    .sum::<i128>();
+            if bound != i128::from(total) {
                 return Err(format!(
                     "the duals bound {bound}, not the objective {total}: they prove nothing"
                 ));
@@ -286,5 +291,54 @@ impl ExportedProblem {
             objective: total,
             proven_optimal: proven,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn file(
+        duals: (Vec<i64>, Vec<i64>),
+        assignment: Vec<(u32, u32)>,
+        objective: i64,
+    ) -> ExportedProblem {
+        ExportedProblem {
+            format: FORMAT.into(),
+            kind: "teacher_pairs".into(),
+            objective,
+            demands: vec![Capacity {
+                id: "d".into(),
+                capacity: 1,
+            }],
+            suppliers: vec![Capacity {
+                id: "s".into(),
+                capacity: 4,
+            }],
+            arcs: vec![(0, 0, 10)],
+            assignment,
+            duals: Some(DualsOut {
+                demands: duals.0,
+                suppliers: duals.1,
+            }),
+        }
+    }
+
+    #[test]
+    fn a_true_proof_passes_and_made_up_duals_do_not() {
+        assert!(
+            file((vec![10], vec![0]), vec![(0, 0)], 10)
+                .check()
+                .unwrap()
+                .proven_optimal
+        );
+        // Too small: the arc is not covered.
+        assert!(file((vec![0], vec![0]), vec![], 0).check().is_err());
+        // Huge supplier duals cover the arc, and 4 x 2^62 wraps to 0 in 64 bits: it must not
+        // pass for a proof that the empty assignment (0) is optimal when 10 is possible.
+        assert!(file((vec![0], vec![1 << 62]), vec![], 0).check().is_err());
+        // An assignment that is not an arc.
+        assert!(file((vec![10], vec![0]), vec![(0, 1)], 10).check().is_err());
     }
 }

@@ -224,14 +224,17 @@ pub struct Duals {
 }
 
 impl Duals {
-    pub fn bound(&self, p: &Problem) -> i64 {
-        self.demand.iter().sum::<i64>()
+    /// `sum demand + sum capacity * supplier`, in 128 bits (so a made-up dual cannot wrap
+    /// around to look like a proof); None when it does not fit 64 bits.
+    pub fn bound(&self, p: &Problem) -> Option<i64> {
+        let total: i128 = self.demand.iter().map(|&u| i128::from(u)).sum::<i128>()
             + self
                 .supplier
                 .iter()
                 .zip(&p.capacities)
-                .map(|(v, c)| v * i64::from(*c))
-                .sum::<i64>()
+                .map(|(v, c)| i128::from(*v) * i128::from(*c))
+                .sum::<i128>();
+        i64::try_from(total).ok()
     }
 }
 
@@ -565,7 +568,7 @@ impl<'p> Auction<'p> {
                 };
                 if let Ok((duals, updates)) = duals_within(self.p, &assignment, budget) {
                     self.stats.dual_updates += updates;
-                    if duals.bound(self.p) == objective(self.p, &assignment) {
+                    if duals.bound(self.p) == Some(objective(self.p, &assignment)) {
                         return Ok((assignment, duals));
                     }
                 }
@@ -785,10 +788,10 @@ pub fn certify(p: &Problem, s: &Solution) -> Result<Certificate, String> {
         return Err(format!("supplier {x} has a negative dual"));
     }
     for d in 0..n {
-        let u = s.duals.demand[d];
+        let u = i128::from(s.duals.demand[d]);
         for a in p.arcs(d) {
             let w = p.weight(d, a);
-            if w > u + s.duals.supplier[p.supplier[a] as usize] {
+            if i128::from(w) > u + i128::from(s.duals.supplier[p.supplier[a] as usize]) {
                 return Err(format!(
                     "arc {a} (demand {d}, supplier {}) weighs {w}, more than its duals cover",
                     p.supplier[a]
@@ -796,7 +799,10 @@ pub fn certify(p: &Problem, s: &Solution) -> Result<Certificate, String> {
             }
         }
     }
-    let bound = s.duals.bound(p);
+    let bound = s
+        .duals
+        .bound(p)
+        .ok_or("the dual bound does not fit 64 bits: the duals prove nothing")?;
     if bound != total {
         return Err(format!(
             "the dual bound {bound} differs from the objective {total}"

@@ -591,3 +591,37 @@ fn a_top_two_cut_leaves_demands_the_whole_problem_covers() {
     assert!(!cut.certificate.optimal);
     assert_eq!(cut.size.pruned_arcs, 15);
 }
+
+/// Weights that score every allowed pair below nothing: a B-level demand stays unassigned
+/// and says why (nobody outbid it); an A-level one is covered all the same, since coverage of
+/// A comes first whatever the weights.
+#[test]
+fn pairs_scoring_below_nothing_leave_b_unassigned_with_a_reason_and_a_covered() {
+    let mut s = base();
+    for (t, l) in [("ea", Level::A), ("eb", Level::B)] {
+        s.teachers.push(teacher(t, "low"));
+        s.diagnostics.push(diag(t, l));
+    }
+    for m in ["m1", "m2"] {
+        s.teachers.push(teacher(m, "far"));
+        s.diagnostics.push(diag(m, Level::D));
+        s.profiles.push(profile(m, 1, &[Mode::Online]));
+    }
+    let weights = Weights {
+        online_penalty: 1_000_000,
+        ..Weights::default()
+    };
+    let out = run(MatchKind::TeacherPairs, &s, &weights, &Policy::default()).unwrap();
+    assert!(out.certificate.optimal);
+    let pairs: Vec<&str> = out.pairs.iter().map(|p| p.mentee_id.as_str()).collect();
+    assert_eq!(pairs, ["ea"], "{:?}", out.pairs);
+    assert!(out.pairs[0].score < 0);
+    assert_eq!(out.unmatched.len(), 1);
+    match &out.unmatched[0].reason {
+        UnmatchedReason::NoCandidate(why) => {
+            assert!(why.contains("scores 0 or less"), "{why}")
+        }
+        other => panic!("{other:?}"),
+    }
+    check(&out);
+}

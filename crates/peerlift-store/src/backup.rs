@@ -247,7 +247,13 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::Diagnostic(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Mentorship(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Veto(r) => put(&store, &mut batch, &mut pending, &r, no)?,
-            Line::MatchRun(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::MatchRun(mut r) => {
+                // Schema 1 runs had no certificate (the field's default is empty).
+                if header.schema_version < 2 {
+                    r.certificate = crate::legacy::legacy_certificate(&r.size);
+                }
+                put(&store, &mut batch, &mut pending, &r, no)?
+            }
             Line::ScheduleSettings(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Session(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::ScheduleProposal(r) => put(&store, &mut batch, &mut pending, &r, no)?,

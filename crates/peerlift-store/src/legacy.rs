@@ -95,10 +95,32 @@ pub(crate) struct MatchRunV1 {
     meta: Meta,
 }
 
+/// What a run made before certificates can claim: the old solver was exact on the problem it
+/// built, so a run whose candidate limit dropped nothing was optimal, but it carries no duals.
+pub fn legacy_certificate(size: &ProblemSize) -> Certificate {
+    let pruned = size.pruned_arcs;
+    Certificate {
+        optimal: pruned == 0,
+        arcs_allowed: size.arcs + pruned,
+        arcs_priced: 0,
+        violations: 0,
+        dual_bound: 0,
+        solver_objective: 0,
+        statement: if pruned == 0 {
+            "made by an earlier version of peerlift, before runs carried a certificate: its \
+             exact solver kept every arc, so it was optimal, but no duals were recorded"
+                .into()
+        } else {
+            format!(
+                "made by an earlier version of peerlift, before runs carried a certificate; its \
+                 candidate limit left out {pruned} arcs: NOT guaranteed optimal"
+            )
+        },
+    }
+}
+
 impl From<MatchRunV1> for MatchRun {
     fn from(r: MatchRunV1) -> MatchRun {
-        let arcs = r.size.arcs;
-        let pruned = r.size.pruned_arcs;
         MatchRun {
             municipality_id: r.municipality_id,
             id: r.id,
@@ -133,18 +155,7 @@ impl From<MatchRunV1> for MatchRun {
                 added: r.diff.added,
                 ended: r.diff.ended,
             },
-            certificate: Certificate {
-                optimal: false,
-                arcs_allowed: arcs + pruned,
-                arcs_priced: 0,
-                violations: 0,
-                dual_bound: 0,
-                solver_objective: 0,
-                statement: format!(
-                    "made by an earlier version of peerlift before runs carried a certificate; \
-                     its candidate limit left out {pruned} arcs: not guaranteed optimal"
-                ),
-            },
+            certificate: legacy_certificate(&r.size),
             timings_ms: r.timings_ms,
             decided_time: r.decided_time,
             decision_note: r.decision_note,
@@ -276,7 +287,7 @@ mod tests {
             vec![("a".to_string(), "b".to_string())]
         );
         assert!(!got.certificate.optimal);
-        assert!(got.certificate.statement.contains("not guaranteed optimal"));
+        assert!(got.certificate.statement.contains("NOT guaranteed optimal"));
         assert_eq!(got.unmatched[0].mentee_id, "t1");
         assert_eq!(got.diff.kept, vec!["ms-1".to_string()]);
         assert_eq!(got.diff.kept_municipality.len(), 1);

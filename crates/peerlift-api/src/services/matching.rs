@@ -222,7 +222,7 @@ pub fn run_record(
 
 /// The largest problem RunMatching returns inline (`include_problem`); larger ones are read
 /// with the streamed ExportMatchProblem.
-const INLINE_PROBLEM_BYTES: usize = 8 << 20;
+const INLINE_PROBLEM_BYTES: usize = 3 << 20;
 
 /// The problem as JSON, or FAILED_PRECONDITION when it is too large to return inline.
 fn inline_problem(problem: &SolvedProblem) -> ApiResult<String> {
@@ -242,7 +242,7 @@ fn inline_problem(problem: &SolvedProblem) -> ApiResult<String> {
     let mut out = Capped(Vec::new());
     if problem.write_json(&mut out).is_err() {
         return Err(ApiError::FailedPrecondition(format!(
-            "the problem has {} arcs, more than a response carries (8 MiB of JSON): read it with \
+            "the problem has {} arcs, more than a response carries (3 MiB of JSON): read it with \
              ExportMatchProblem, which streams it (peerlift match --export-problem FILE does)",
             problem.problem.arc_count()
         )));
@@ -401,6 +401,33 @@ fn stored_run(s: &Store, scope: &str, run_id: &str) -> ApiResult<MatchRun> {
         .ok_or_else(|| not_found(run_id))
 }
 
+/// The filters of a walk over one of a run's lists (empty / 0: not filtered).
+#[derive(Debug, Default, Clone, Copy)]
+struct Walk<'a> {
+    list: &'a str,
+    municipality: &'a str,
+    school: &'a str,
+    subject: &'a str,
+    level: i32,
+    change: i32,
+}
+
+impl Walk<'_> {
+    /// The fingerprint page tokens of this walk over run `run_id` carry: the inline tokens and
+    /// the list calls compute it here alone, so they always agree.
+    fn print(&self, run_id: &str) -> u64 {
+        walk_print(&[
+            run_id,
+            self.list,
+            self.municipality,
+            self.school,
+            self.subject,
+            &self.level.to_string(),
+            &self.change.to_string(),
+        ])
+    }
+}
+
 const WALK_PAIRS: &str = "pairs";
 const WALK_UNMATCHED: &str = "unmatched";
 const WALK_CHANGES: &str = "changes";
@@ -408,7 +435,13 @@ const WALK_CHANGES: &str = "changes";
 /// The tokens a run's inline lists end with, when they were cut: the next page of pairs and of
 /// unmatched demands (unfiltered), and the whole diff from its start.
 fn inline_tokens(run: &MatchRun) -> RunTokens {
-    let print = |walk: &str| walk_print(&[&run.id, walk, "", "", "", "", ""]);
+    let print = |list: &str| {
+        Walk {
+            list,
+            ..Walk::default()
+        }
+        .print(&run.id)
+    };
     let cut_changes = run.diff.kept.len() > INLINE
         || run.diff.ended.len() > INLINE
         || run.diff.added.iter().any(|&i| i as usize >= INLINE);
@@ -489,15 +522,15 @@ impl MatchingService for MatchingApi {
             .state
             .read(move |s| {
                 let run = stored_run(s, &r.municipality_id, &r.run_id)?;
-                let print = walk_print(&[
-                    &run.id,
-                    WALK_PAIRS,
-                    &r.mentee_municipality_id,
-                    &r.school_id,
-                    &r.subject,
-                    &r.level.to_string(),
-                    "",
-                ]);
+                let print = Walk {
+                    list: WALK_PAIRS,
+                    municipality: &r.mentee_municipality_id,
+                    school: &r.school_id,
+                    subject: &r.subject,
+                    level: r.level,
+                    change: 0,
+                }
+                .print(&run.id);
                 let matching: Vec<usize> = run
                     .pairs
                     .iter()
@@ -539,15 +572,15 @@ impl MatchingService for MatchingApi {
             .state
             .read(move |s| {
                 let run = stored_run(s, &r.municipality_id, &r.run_id)?;
-                let print = walk_print(&[
-                    &run.id,
-                    WALK_UNMATCHED,
-                    &r.mentee_municipality_id,
-                    &r.school_id,
-                    &r.subject,
-                    &r.level.to_string(),
-                    "",
-                ]);
+                let print = Walk {
+                    list: WALK_UNMATCHED,
+                    municipality: &r.mentee_municipality_id,
+                    school: &r.school_id,
+                    subject: &r.subject,
+                    level: r.level,
+                    change: 0,
+                }
+                .print(&run.id);
                 let matching: Vec<usize> = run
                     .unmatched
                     .iter()
@@ -591,15 +624,15 @@ impl MatchingService for MatchingApi {
             .state
             .read(move |s| {
                 let run = stored_run(s, &r.municipality_id, &r.run_id)?;
-                let print = walk_print(&[
-                    &run.id,
-                    WALK_CHANGES,
-                    &r.mentee_municipality_id,
-                    "",
-                    &r.subject,
-                    "",
-                    &r.change.to_string(),
-                ]);
+                let print = Walk {
+                    list: WALK_CHANGES,
+                    municipality: &r.mentee_municipality_id,
+                    school: "",
+                    subject: &r.subject,
+                    level: 0,
+                    change: r.change,
+                }
+                .print(&run.id);
                 // The diff as one list: kept, then added, then ended.
                 let scope_muni = if run.municipality_id.starts_with(REGION_SCOPE) {
                     ""
@@ -986,5 +1019,70 @@ impl MatchingService for MatchingApi {
             )
             .await?;
         Ok(Response::new(out))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::paging::offset_from;
+
+    /// The tokens a run's inline lists end with are accepted by the list calls without filters
+    /// (and refused with one), at the offset after the inline page.
+    #[test]
+    fn inline_tokens_are_the_list_calls_tokens() {
+        let pair = peerlift_domain::ProposedPair {
+            municipality_id: "m".into(),
+            mentee_id: "t".into(),
+            mentee_school_id: "s".into(),
+            subject: "mathematics".into(),
+            level: None,
+            mentor_id: "u".into(),
+            mentor_school_id: "s".into(),
+            mode: peerlift_domain::Mode::Online,
+            score: 1,
+            terms: vec![],
+            locked: false,
+            partnership_type: None,
+            type_reason: String::new(),
+            members: vec![],
+            cohesion_pct: None,
+        };
+        let mut run = peerlift_domain::MatchRun {
+            municipality_id: "m".into(),
+            id: "run-1".into(),
+            kind: MatchKind::TeacherPairs,
+            status: RunStatus::Proposed,
+            generation: 0,
+            generations: vec![],
+            weights: Default::default(),
+            policy: Default::default(),
+            size: Default::default(),
+            objective: 0,
+            coverage: Default::default(),
+            pairs: vec![pair; INLINE + 5],
+            unmatched: vec![],
+            diff: Default::default(),
+            certificate: Default::default(),
+            timings_ms: vec![],
+            decided_time: None,
+            decision_note: String::new(),
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        };
+        run.diff.ended = vec![];
+        let t = inline_tokens(&run);
+        assert!(t.unmatched.is_empty() && t.changes.is_empty());
+        let plain = Walk {
+            list: WALK_PAIRS,
+            ..Walk::default()
+        };
+        assert_eq!(offset_from(&t.pairs, plain.print("run-1")).unwrap(), INLINE);
+        let filtered = Walk {
+            subject: "mathematics",
+            ..plain
+        };
+        assert!(offset_from(&t.pairs, filtered.print("run-1")).is_err());
+        assert!(offset_from(&t.pairs, plain.print("run-2")).is_err());
     }
 }
