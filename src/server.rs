@@ -140,7 +140,7 @@ pub async fn serve(
     if !config.insecure_no_auth {
         first_admin_token(config, &store, &auth).await?;
     }
-    let state = AppState::new(store.clone(), auth.clone());
+    let state = AppState::new(store.clone());
     // Rematches a stop interrupted are marked failed before anything else can run, and retried
     // by the scheduler.
     let recover_store = store.clone();
@@ -219,14 +219,15 @@ pub async fn serve(
         .timeout(Duration::from_secs(config.request_timeout_secs.max(1)))
         .concurrency_limit_per_connection(config.max_concurrent_requests_per_connection.max(1))
         .load_shed(config.load_shed)
-        .layer(AuthLayer { auth })
+        .layer(AuthLayer { auth: auth.clone() })
         .add_service(health_service)
         .add_optional_service(reflection_v1)
         .add_optional_service(reflection_v1alpha)
         .add_service(svc!(
             pb::token_service_server::TokenServiceServer<TokenApi>,
             TokenApi {
-                state: state.clone()
+                state: state.clone(),
+                auth: auth.clone(),
             }
         ))
         .add_service(svc!(

@@ -29,7 +29,7 @@ fn state(store: Arc<Store>, now: &Arc<Mutex<Timestamp>>) -> AppState {
     let now = now.clone();
     AppState {
         clock: Arc::new(move || *now.lock().unwrap()),
-        ..AppState::new(store, Arc::new(peerlift_api::auth::Auth::dev()))
+        ..AppState::new(store)
     }
 }
 

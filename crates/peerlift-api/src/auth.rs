@@ -23,70 +23,17 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use jiff::Timestamp;
-use peerlift_domain::access::{allows, hash_secret, Grant, Op, Role, Rpc, Scope, Service, Token};
+use peerlift_domain::access::{allows, hash_secret, Op, Rpc, Scope, Service, Token};
 use peerlift_domain::Municipality;
 use peerlift_store::{key, Store};
 use tokio::sync::Semaphore;
 use tonic::Status;
 
+use crate::caller::outside;
+pub use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
 use crate::state::AppState;
-
-/// The authenticated caller of one RPC.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    /// Token id; `dev` with auth off, `scheduler` for the nightly job.
-    pub id: String,
-    pub role: Role,
-    pub scope: Scope,
-    pub grants: Vec<Grant>,
-}
-
-impl Caller {
-    /// The caller every call has when auth is off (development only).
-    pub fn dev() -> Caller {
-        Caller {
-            id: "dev".into(),
-            role: Role::Admin,
-            scope: Scope::All,
-            grants: Vec::new(),
-        }
-    }
-
-    /// The server itself (the nightly scheduler).
-    pub fn system(name: &str) -> Caller {
-        Caller {
-            id: name.into(),
-            role: Role::Admin,
-            scope: Scope::All,
-            grants: Vec::new(),
-        }
-    }
-
-    /// For calls a school may make on resources it names only indirectly (a teacher, a
-    /// session): the school the resource belongs to, or `None` if there is no such resource.
-    /// A school token sees only its own school's, and a missing resource looks the same as
-    /// another school's.
-    pub fn gate_school<'a>(
-        &self,
-        schools: impl IntoIterator<Item = &'a str>,
-        exists: bool,
-    ) -> ApiResult<()> {
-        let Some((_, own)) = self.scope.school() else {
-            return Ok(());
-        };
-        if exists && schools.into_iter().any(|s| s == own) {
-            Ok(())
-        } else {
-            Err(outside())
-        }
-    }
-}
-
-fn outside() -> ApiError {
-    ApiError::PermissionDenied("the resource is outside this token's scope".into())
-}
 
 /// What a request message names, for the scope check.
 #[derive(Debug, Clone, Copy)]
@@ -262,18 +209,32 @@ scoped_global!(
     RevokeTokenRequest
 );
 
-impl AppState {
-    /// Takes the caller out of a request and checks the message's target against its scope;
-    /// every handler starts here.
-    pub async fn admit<T: Scoped>(&self, req: tonic::Request<T>) -> ApiResult<(Caller, T)> {
+/// The admission every handler starts with: who is calling (the layer put it in the request)
+/// and whether what the message names is inside the caller's scope, before anything is read.
+pub trait Admit {
+    /// Takes the caller out of a request and checks the message's target against its scope.
+    fn admit<T: Scoped + Send>(
+        &self,
+        req: tonic::Request<T>,
+    ) -> impl std::future::Future<Output = ApiResult<(Caller, T)>> + Send;
+
+    /// Whether `target` is inside the caller's scope.
+    fn check_target(
+        &self,
+        caller: &Caller,
+        target: Target<'_>,
+    ) -> impl std::future::Future<Output = ApiResult<()>> + Send;
+}
+
+impl Admit for AppState {
+    async fn admit<T: Scoped + Send>(&self, req: tonic::Request<T>) -> ApiResult<(Caller, T)> {
         let caller = caller_of(&req)?;
         let msg = req.into_inner();
         self.check_target(&caller, msg.target()).await?;
         Ok((caller, msg))
     }
 
-    /// Whether `target` is inside the caller's scope.
-    pub async fn check_target(&self, caller: &Caller, target: Target<'_>) -> ApiResult<()> {
+    async fn check_target(&self, caller: &Caller, target: Target<'_>) -> ApiResult<()> {
         if caller.scope == Scope::All {
             return Ok(());
         }

@@ -326,18 +326,16 @@ impl<'s> Importer<'s> {
 
     /// Commits the pending batch with its audit entry.
     fn commit(&mut self) -> ApiResult<()> {
-        let mut batch = std::mem::take(&mut self.batch);
-        crate::state::audit(
+        let batch = std::mem::take(&mut self.batch);
+        crate::state::commit_audited(
             self.store,
-            &mut batch,
+            batch,
             &self.opts.caller,
             &self.opts.municipality_id,
             "Import",
             "",
             self.now,
-        )?;
-        self.store.commit_locked(batch)?;
-        Ok(())
+        )
     }
 
     fn error(&mut self, file: &str, line: u64, field: &str, reason: String) {

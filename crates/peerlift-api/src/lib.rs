@@ -2,6 +2,7 @@
 //! domain and the store. This is the only crate that knows protobuf.
 
 pub mod auth;
+pub mod caller;
 pub mod convert;
 pub mod convert_match;
 pub mod convert_sessions;

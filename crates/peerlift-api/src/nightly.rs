@@ -6,8 +6,6 @@
 //! one store transaction. So a crash mid-run applies nothing and leaves the record Running;
 //! [`recover`] marks such records failed at start-up, and they are retried.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use jiff::civil::DateTime;
@@ -20,7 +18,7 @@ use peerlift_store::{key, prefix, Store};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::services::{apply_run, load_scope, new_run_id, run_record};
-use crate::state::{self, AppState};
+use crate::state::{self, write_audited, AppState, Running};
 
 /// How an attempt cut short by a stop is marked.
 pub const INTERRUPTED: &str = "interrupted";
@@ -30,9 +28,6 @@ pub const MAX_ATTEMPTS: usize = 3;
 
 /// A slot is "scheduled" (rather than a catch-up) when it runs within this of its time.
 const ON_TIME: Duration = Duration::from_secs(5 * 60);
-
-/// Municipalities with a rematch in progress in this process.
-pub type Running = Arc<Mutex<BTreeSet<String>>>;
 
 /// Removes the municipality from the running set when the run ends, however it ends.
 struct Flight {
@@ -74,7 +69,8 @@ fn slot_key(t: DateTime) -> String {
 /// Marks attempts left Running by a process that stopped (crash, kill) as failed; returns the
 /// (municipality, slot) of each, to be retried.
 pub fn recover(store: &Store, now: Timestamp) -> ApiResult<Vec<(String, String)>> {
-    store.write(|s, b| {
+    let caller = Caller::system("scheduler");
+    write_audited(store, &caller, "", "RecoverRematch", "", now, |s, b| {
         let mut out = Vec::new();
         for r in s.scan::<RematchRecord>(&[], None) {
             let mut r = r?;
@@ -85,14 +81,16 @@ pub fn recover(store: &Store, now: Timestamp) -> ApiResult<Vec<(String, String)>
             if let Some(a) = r.attempts.last_mut() {
                 a.status = RematchStatus::Failed;
                 a.finished = Some(now);
-                a.error = format!("{INTERRUPTED}: the server stopped during the run; nothing was applied");
+                a.error = format!(
+                    "{INTERRUPTED}: the server stopped during the run; nothing was applied"
+                );
             }
             r.meta = r.meta.next(now);
             b.put(&r)?;
             tracing::warn!(municipality = %r.municipality_id, slot = %r.slot, "rematch interrupted by a stop; marked failed");
             out.push((r.municipality_id.clone(), r.slot.clone()));
         }
-        Ok::<_, ApiError>(out)
+        Ok(out)
     })
 }
 
@@ -186,9 +184,15 @@ pub async fn run_slot(
     let now = (state.clock)();
     let (m_id, s_id) = (muni.to_string(), slot.to_string());
     let store = state.store.clone();
+    let who = caller.clone();
+    let method = if trigger == Trigger::Manual {
+        "TriggerRematch"
+    } else {
+        "NightlyRematch"
+    };
     // Open the attempt (flushed), or return the slot's result if it already succeeded.
     let opened = tokio::task::spawn_blocking(move || {
-        store.write(|s, b| {
+        write_audited(&store, &who, &m_id, method, &s_id, now, |s, b| {
             crate::services::scope_municipalities(s, &m_id)?;
             let k = key(&[&m_id, &s_id]);
             let mut r = match s.get::<RematchRecord>(&k)? {
@@ -249,11 +253,6 @@ pub async fn run_slot(
             .map_err(|e| ApiError::Internal(e.to_string()))??
     };
     let who = caller.clone();
-    let method = if trigger == Trigger::Manual {
-        "TriggerRematch"
-    } else {
-        "NightlyRematch"
-    };
     let work = tokio::task::spawn_blocking(move || {
         compute_and_apply(&store, &who, method, &m_id, &s_id, now, started)
     });
@@ -282,8 +281,9 @@ pub async fn run_slot(
             let (m_id, s_id) = (muni.to_string(), slot.to_string());
             let failed_at = (state.clock)();
             let elapsed = started.elapsed().as_millis() as u64;
+            let who = caller.clone();
             tokio::task::spawn_blocking(move || {
-                store.write(|s, b| {
+                write_audited(&store, &who, &m_id, method, &s_id, failed_at, |s, b| {
                     let k = key(&[&m_id, &s_id]);
                     let Some(mut r) = s.get::<RematchRecord>(&k)? else {
                         return Err(e);
@@ -365,7 +365,7 @@ fn compute_and_apply(
         );
         runs.push((run, outcome));
     }
-    store.write(|s, b| {
+    write_audited(store, caller, muni, method, slot, now, |s, b| {
         let k = key(&[muni, slot]);
         let mut record = s
             .get::<RematchRecord>(&k)?
@@ -392,7 +392,6 @@ fn compute_and_apply(
         record.duration_ms = started.elapsed().as_millis() as u64;
         record.meta = record.meta.next(now);
         b.put(&record)?;
-        crate::state::audit(s, b, caller, muni, method, slot, now)?;
         Ok(record)
     })
 }

@@ -1,7 +1,12 @@
 //! Shared service state and the helpers every RPC goes through: blocking store access off the
-//! async threads, idempotent writes, paging, catalogue loading.
+//! async threads, the one write path (audited, idempotent), paging, catalogue loading.
+//!
+//! Every write of the service goes through [`write_audited`] (or [`commit_audited`] for an
+//! import's batches under one lock): the audit entry of what it wrote is added to the same
+//! transaction, so no writer can forget it. [`AppState::write`] adds idempotency on top.
 
-use std::sync::Arc;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use jiff::Timestamp;
@@ -10,11 +15,14 @@ use peerlift_domain::{Catalog, CatalogEntry, Municipality};
 use peerlift_store::{key, prefix, Batch, IdempotencyEntry, Record, Store, TreeId};
 use prost::Message;
 
-use crate::auth::{Auth, Caller};
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 
 /// A source of "now"; tests may pin it.
 pub type Clock = Arc<dyn Fn() -> Timestamp + Send + Sync>;
+
+/// Municipalities with a rematch in progress in this process (single flight).
+pub type Running = Arc<Mutex<BTreeSet<String>>>;
 
 /// State shared by all services.
 #[derive(Clone)]
@@ -22,9 +30,7 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub clock: Clock,
     /// Municipalities whose rematch is in progress (single flight).
-    pub rematch_running: crate::nightly::Running,
-    /// Tokens, rate buckets and limits (see [`crate::auth`]).
-    pub auth: Arc<Auth>,
+    pub rematch_running: Running,
 }
 
 impl std::fmt::Debug for AppState {
@@ -36,12 +42,11 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<Store>, auth: Arc<Auth>) -> AppState {
+    pub fn new(store: Arc<Store>) -> AppState {
         AppState {
             store,
             clock: Arc::new(Timestamp::now),
             rematch_running: Arc::default(),
-            auth,
         }
     }
 
@@ -93,41 +98,85 @@ impl AppState {
         let request_id = request_id.to_string();
         let caller = caller.clone();
         tokio::task::spawn_blocking(move || {
-            store.write(|s, batch| {
-                let idem_key = key(&[&scope, method, &request_id]);
-                if !request_id.is_empty() {
-                    if let Some(prev) = s.get::<IdempotencyEntry>(&idem_key)? {
-                        if prev.fingerprint != fingerprint {
-                            return Err(ApiError::invalid(
-                                "request_id",
-                                "was already used for a different request",
-                            ));
+            write_audited(
+                &store,
+                &caller,
+                &scope,
+                method,
+                &request_id,
+                now,
+                |s, batch| {
+                    let idem_key = key(&[&scope, method, &request_id]);
+                    if !request_id.is_empty() {
+                        if let Some(prev) = s.get::<IdempotencyEntry>(&idem_key)? {
+                            if prev.fingerprint != fingerprint {
+                                return Err(ApiError::invalid(
+                                    "request_id",
+                                    "was already used for a different request",
+                                ));
+                            }
+                            tracing::debug!(method, request_id = %request_id, "replayed idempotent write");
+                            // A replay writes nothing (and so adds no audit entry).
+                            return Resp::decode(prev.response.as_slice()).map_err(|e| {
+                                ApiError::Internal(format!("stored response unreadable: {e}"))
+                            });
                         }
-                        tracing::debug!(method, request_id = %request_id, "replayed idempotent write");
-                        return Resp::decode(prev.response.as_slice()).map_err(|e| {
-                            ApiError::Internal(format!("stored response unreadable: {e}"))
-                        });
                     }
-                }
-                let resp = f(s, batch, now)?;
-                audit(s, batch, &caller, &scope, method, &request_id, now)?;
-                if !request_id.is_empty() {
-                    batch.put(&IdempotencyEntry {
-                        municipality_id: scope.clone(),
-                        method: method.to_string(),
-                        request_id: request_id.clone(),
-                        fingerprint,
-                        create_time: now,
-                        response: resp.encode_to_vec(),
-                    })?;
-                }
-                tracing::info!(method, municipality = %scope, writes = batch.len(), "write");
-                Ok(resp)
-            })
+                    let resp = f(s, batch, now)?;
+                    if !request_id.is_empty() {
+                        batch.put(&IdempotencyEntry {
+                            municipality_id: scope.clone(),
+                            method: method.to_string(),
+                            request_id: request_id.clone(),
+                            fingerprint,
+                            create_time: now,
+                            response: resp.encode_to_vec(),
+                        })?;
+                    }
+                    tracing::info!(method, municipality = %scope, writes = batch.len(), "write");
+                    Ok(resp)
+                },
+            )
         })
         .await
         .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?
     }
+}
+
+/// The one write path (blocking: call it off the async threads). Under the store's write lock,
+/// `f` reads, checks and fills the batch; the audit entry of what the batch writes, as
+/// `caller`'s call of `method`, joins it; the whole is committed atomically and flushed. A
+/// failing `f` writes nothing.
+pub fn write_audited<T>(
+    store: &Store,
+    caller: &Caller,
+    scope: &str,
+    method: &str,
+    request_id: &str,
+    now: Timestamp,
+    f: impl FnOnce(&Store, &mut Batch) -> ApiResult<T>,
+) -> ApiResult<T> {
+    store.write(|s, batch| {
+        let out = f(s, batch)?;
+        audit(s, batch, caller, scope, method, request_id, now)?;
+        Ok(out)
+    })
+}
+
+/// [`write_audited`] for a writer that already holds the store's lock across several batches
+/// (the bulk importer commits one per file): adds the audit entry and commits.
+pub fn commit_audited(
+    store: &Store,
+    mut batch: Batch,
+    caller: &Caller,
+    scope: &str,
+    method: &str,
+    request_id: &str,
+    now: Timestamp,
+) -> ApiResult<()> {
+    audit(store, &mut batch, caller, scope, method, request_id, now)?;
+    store.commit_locked(batch)?;
+    Ok(())
 }
 
 impl AppState {
@@ -163,7 +212,7 @@ impl AppState {
 
 /// Adds the audit entry of a write to its batch (nothing for a write that changes nothing).
 /// Installation-wide writes (empty scope) are filed under the municipality they change.
-pub fn audit(
+fn audit(
     s: &Store,
     batch: &mut Batch,
     caller: &Caller,

@@ -6,6 +6,7 @@ use peerlift_domain::Violations;
 use peerlift_store::{key, prefix, Store};
 use tonic::{Request, Response, Status};
 
+use crate::auth::Admit;
 use crate::auth::Caller;
 use crate::convert::{enum_to_pb, ts};
 use crate::error::{ApiError, ApiResult};
@@ -92,7 +93,7 @@ pub fn create_token(
                 .map_err(|e| ApiError::invalid("expires_in_days", e.to_string()))?,
         ),
     };
-    store.write(|s, b| {
+    state::write_audited(store, caller, "", "CreateToken", "", now, |s, b| {
         let token = Token {
             id: format!("tok-{}", s.generate_id()?),
             hash: hash_secret(&secret),
@@ -107,7 +108,6 @@ pub fn create_token(
         };
         token.validate().map_err(ApiError::Invalid)?;
         b.put(&token)?;
-        state::audit(s, b, caller, "", "CreateToken", "", now)?;
         Ok((token, secret.clone()))
     })
 }
@@ -133,7 +133,7 @@ pub fn revoke_token(
     token_id: &str,
     now: Timestamp,
 ) -> ApiResult<Token> {
-    store.write(|s, b| {
+    state::write_audited(store, caller, "", "RevokeToken", "", now, |s, b| {
         let mut t = s
             .get::<Token>(&key(&[token_id]))?
             .ok_or_else(|| ApiError::NotFound {
@@ -143,7 +143,6 @@ pub fn revoke_token(
         if t.revoke_time.is_none() {
             t.revoke_time = Some(now);
             b.put(&t)?;
-            state::audit(s, b, caller, "", "RevokeToken", "", now)?;
         }
         Ok(t)
     })
@@ -196,6 +195,8 @@ fn random_bytes() -> [u8; 32] {
 #[derive(Debug, Clone)]
 pub struct TokenApi {
     pub state: AppState,
+    /// The token table the auth layer checks against: reloaded after every token write.
+    pub auth: std::sync::Arc<crate::auth::Auth>,
 }
 
 #[tonic::async_trait]
@@ -214,7 +215,7 @@ impl TokenService for TokenApi {
         )?;
         let now = (self.state.clock)();
         let store = self.state.store.clone();
-        let auth = self.state.auth.clone();
+        let auth = self.auth.clone();
         let (token, secret) = tokio::task::spawn_blocking(move || {
             let out = create_token(&store, &caller, new, random_bytes(), now)?;
             auth.reload(&store)?;
@@ -248,7 +249,7 @@ impl TokenService for TokenApi {
         super::check_id("token_id", &r.token_id)?;
         let now = (self.state.clock)();
         let store = self.state.store.clone();
-        let auth = self.state.auth.clone();
+        let auth = self.auth.clone();
         let token = tokio::task::spawn_blocking(move || {
             let t = revoke_token(&store, &caller, &r.token_id, now)?;
             auth.reload(&store)?;

@@ -4,6 +4,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{required, under};
+use crate::auth::Admit;
 use crate::convert::{catalog_kind_from_pb, catalog_kind_to_pb};
 use crate::error::{ApiError, ApiResult};
 use crate::pb;

@@ -6,6 +6,7 @@ use tonic::{Request, Response, Status};
 use super::mentor_profiles::check_teacher;
 use super::schools::optional_enum;
 use super::{check_id, required, under};
+use crate::auth::Admit;
 use crate::convert::{diagnostic_from_pb, diagnostic_to_pb, parse_date};
 use crate::error::ApiError;
 use crate::pb;

@@ -11,6 +11,7 @@ use peerlift_domain::csvfmt::FileKind;
 use tokio::sync::mpsc;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::auth::Admit;
 use crate::convert::enum_from_pb;
 use crate::error::{ApiError, ApiResult};
 use crate::import::{Counts, ImportOptions, Importer, Report};

@@ -11,6 +11,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::check_id;
+use crate::auth::Admit;
 use crate::convert_match::{
     ended_to_pb, mentorship_to_pb, optional_kind, policy_from_pb, required_kind, run_pair_to_pb,
     run_status_from_pb, run_to_pb, unmatched_to_pb, weights_from_pb, RunTokens, INLINE,

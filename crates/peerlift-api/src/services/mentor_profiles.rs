@@ -5,6 +5,7 @@ use tonic::{Request, Response, Status};
 
 use super::schools::optional_enum;
 use super::{check_id, required, under};
+use crate::auth::Admit;
 use crate::convert::{mentor_profile_from_pb, mentor_profile_to_pb};
 use crate::error::{ApiError, ApiResult};
 use crate::pb;

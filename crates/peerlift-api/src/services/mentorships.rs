@@ -11,6 +11,7 @@ use tonic::{Request, Response, Status};
 use super::check_id;
 use super::matching::load_snapshot;
 use super::mentor_profiles::check_teacher;
+use crate::auth::Admit;
 use crate::auth::Caller;
 use crate::convert_match::{
     mentorship_status_from_pb, mentorship_to_pb, optional_kind, required_kind, veto_to_pb,

@@ -6,6 +6,7 @@ use peerlift_domain::{MatchKind, Mentorship, SchoolStatus};
 use tonic::{Request, Response, Status};
 
 use super::matching::load_scope;
+use crate::auth::Admit;
 use crate::convert::enum_to_pb;
 use crate::convert_match::mentorship_to_pb;
 use crate::error::ApiError;

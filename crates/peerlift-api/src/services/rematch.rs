@@ -8,6 +8,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{required, under};
+use crate::auth::Admit;
 use crate::convert::{enum_to_pb, ts};
 use crate::convert_match::{
     kind_from_pb, kind_to_pb, policy_from_pb, policy_to_pb, weights_from_pb, weights_to_pb,

@@ -14,6 +14,7 @@ use peerlift_store::{key, prefix, Record, Store};
 use tonic::{Request, Response, Status};
 
 use super::check_id;
+use crate::auth::Admit;
 use crate::convert::enum_to_pb;
 use crate::convert_sessions::{
     change_to_pb, counts_to_pb, coverage_row_to_pb, load_row_to_pb, mentorship_progress_to_pb,

@@ -4,6 +4,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{check_id, required, under};
+use crate::auth::Admit;
 use crate::convert::{enum_from_pb, school_from_pb, school_to_pb};
 use crate::error::ApiError;
 use crate::pb;

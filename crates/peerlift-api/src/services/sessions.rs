@@ -15,6 +15,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{check_id, required, under};
+use crate::auth::Admit;
 use crate::auth::Caller;
 use crate::convert::parse_date;
 use crate::convert_sessions::{

@@ -4,6 +4,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{check_id, required, under};
+use crate::auth::Admit;
 use crate::convert::{teacher_from_pb, teacher_to_pb};
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
