@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use jiff::civil::DateTime;
 use jiff::Timestamp;
 use peerlift_domain::{
-    Attempt, KindOutcome, MatchRun, Meta, RematchPolicy, RematchRecord, RematchStatus, Trigger,
+    KindOutcome, MatchRun, RematchPolicy, RematchRecord, RematchStatus, Trigger,
 };
 use peerlift_store::{key, prefix, Store};
 
@@ -77,15 +77,11 @@ pub fn recover(store: &Store, now: Timestamp) -> ApiResult<Vec<(String, String)>
             if r.status != RematchStatus::Running {
                 continue;
             }
-            r.status = RematchStatus::Failed;
-            if let Some(a) = r.attempts.last_mut() {
-                a.status = RematchStatus::Failed;
-                a.finished = Some(now);
-                a.error = format!(
-                    "{INTERRUPTED}: the server stopped during the run; nothing was applied"
-                );
-            }
-            r.meta = r.meta.next(now);
+            r.fail(
+                format!("{INTERRUPTED}: the server stopped during the run; nothing was applied"),
+                None,
+                now,
+            );
             b.put(&r)?;
             tracing::warn!(municipality = %r.municipality_id, slot = %r.slot, "rematch interrupted by a stop; marked failed");
             out.push((r.municipality_id.clone(), r.slot.clone()));
@@ -197,35 +193,11 @@ pub async fn run_slot(
             let k = key(&[&m_id, &s_id]);
             let mut r = match s.get::<RematchRecord>(&k)? {
                 Some(r) if r.status == RematchStatus::Succeeded => return Ok(Err(r)),
-                Some(r) if r.status == RematchStatus::Running => {
-                    return Err(ApiError::FailedPrecondition(format!(
-                        "slot {s_id} of {m_id} is already running"
-                    )))
-                }
                 Some(r) => r,
-                None => RematchRecord {
-                    municipality_id: m_id.clone(),
-                    slot: s_id.clone(),
-                    status: RematchStatus::Running,
-                    attempts: vec![],
-                    outcomes: vec![],
-                    duration_ms: 0,
-                    meta: Meta::new(now),
-                },
+                None => RematchRecord::new(&m_id, &s_id, now),
             };
-            r.status = RematchStatus::Running;
-            r.attempts.push(Attempt {
-                trigger,
-                started: now,
-                finished: None,
-                status: RematchStatus::Running,
-                error: String::new(),
-            });
-            r.meta = if r.attempts.len() == 1 {
-                Meta::new(now)
-            } else {
-                r.meta.next(now)
-            };
+            r.open_attempt(trigger, now)
+                .map_err(ApiError::FailedPrecondition)?;
             b.put(&r)?;
             Ok(Ok(r))
         })
@@ -288,14 +260,7 @@ pub async fn run_slot(
                     let Some(mut r) = s.get::<RematchRecord>(&k)? else {
                         return Err(e);
                     };
-                    r.status = RematchStatus::Failed;
-                    if let Some(a) = r.attempts.last_mut() {
-                        a.status = RematchStatus::Failed;
-                        a.finished = Some(failed_at);
-                        a.error = message.clone();
-                    }
-                    r.duration_ms = elapsed;
-                    r.meta = r.meta.next(failed_at);
+                    r.fail(message.clone(), Some(elapsed), failed_at);
                     b.put(&r)?;
                     Ok(r)
                 })
@@ -383,14 +348,7 @@ fn compute_and_apply(
             }
             outcomes.push(outcome);
         }
-        record.status = RematchStatus::Succeeded;
-        if let Some(a) = record.attempts.last_mut() {
-            a.status = RematchStatus::Succeeded;
-            a.finished = Some(now);
-        }
-        record.outcomes = outcomes;
-        record.duration_ms = started.elapsed().as_millis() as u64;
-        record.meta = record.meta.next(now);
+        record.succeed(outcomes, started.elapsed().as_millis() as u64, now);
         b.put(&record)?;
         Ok(record)
     })

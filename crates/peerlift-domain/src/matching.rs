@@ -133,6 +133,16 @@ impl Mentorship {
     pub fn is_active(&self) -> bool {
         self.status == MentorshipStatus::Active
     }
+
+    /// Ends the mentorship on `on` (never before it began: an earlier date is clamped to its
+    /// start) with `reason`; an ended mentorship is no longer locked.
+    pub fn end(&mut self, on: Date, reason: String, now: Timestamp) {
+        self.status = MentorshipStatus::Ended;
+        self.locked = false;
+        self.ended_on = Some(on.max(self.started_on));
+        self.end_reason = reason;
+        self.meta = self.meta.next(now);
+    }
 }
 
 /// A pair that must never be proposed again (any subject).
@@ -474,4 +484,194 @@ pub struct MatchRun {
     pub decided_time: Option<Timestamp>,
     pub decision_note: String,
     pub meta: Meta,
+}
+
+/// What a matcher run produced, as a run record holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunResult {
+    pub size: ProblemSize,
+    pub objective: i64,
+    pub coverage: Coverage,
+    pub pairs: Vec<ProposedPair>,
+    pub unmatched: Vec<Unmatched>,
+    pub diff: Diff,
+    pub certificate: Certificate,
+    pub timings_ms: Vec<(String, u64)>,
+}
+
+impl MatchRun {
+    /// A new proposal (no id yet: the store gives one when it is kept) of `result`, computed
+    /// from the scope's municipalities at `generations`; its generation is their sum.
+    #[allow(clippy::too_many_arguments)]
+    pub fn proposal(
+        scope: &str,
+        kind: MatchKind,
+        generations: Vec<(String, u64)>,
+        weights: Weights,
+        policy: Policy,
+        result: RunResult,
+        note: String,
+        now: Timestamp,
+    ) -> MatchRun {
+        MatchRun {
+            municipality_id: scope.to_string(),
+            id: String::new(),
+            kind,
+            status: RunStatus::Proposed,
+            generation: generations.iter().map(|(_, g)| g).sum(),
+            generations,
+            weights,
+            policy,
+            size: result.size,
+            objective: result.objective,
+            coverage: result.coverage,
+            pairs: result.pairs,
+            unmatched: result.unmatched,
+            diff: result.diff,
+            certificate: result.certificate,
+            timings_ms: result.timings_ms,
+            decided_time: None,
+            decision_note: note,
+            meta: Meta::new(now),
+        }
+    }
+
+    /// Approves a proposal (only a proposal can be approved); its diff is applied by the
+    /// caller in the same transaction.
+    pub fn approve(&mut self, note: &str, now: Timestamp) -> Result<(), String> {
+        self.decide(RunStatus::Approved, note, now, "approved")
+    }
+
+    /// Rejects a proposal.
+    pub fn reject(&mut self, note: &str, now: Timestamp) -> Result<(), String> {
+        self.decide(RunStatus::Rejected, note, now, "rejected")
+    }
+
+    fn decide(
+        &mut self,
+        status: RunStatus,
+        note: &str,
+        now: Timestamp,
+        verb: &str,
+    ) -> Result<(), String> {
+        if self.status != RunStatus::Proposed {
+            return Err(format!(
+                "run {} is {:?}, not a proposal: it cannot be {verb}",
+                self.id, self.status
+            ));
+        }
+        self.status = status;
+        self.decided_time = Some(now);
+        self.decision_note = note.to_string();
+        self.meta = self.meta.next(now);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod decision_tests {
+    use super::*;
+
+    fn run() -> MatchRun {
+        MatchRun {
+            municipality_id: "m".into(),
+            id: "run-1".into(),
+            kind: MatchKind::TeacherPairs,
+            status: RunStatus::Proposed,
+            generation: 0,
+            generations: vec![],
+            weights: Weights::default(),
+            policy: Policy::default(),
+            size: ProblemSize::default(),
+            objective: 0,
+            coverage: Coverage::default(),
+            pairs: vec![],
+            unmatched: vec![],
+            diff: Diff::default(),
+            certificate: Certificate::default(),
+            timings_ms: vec![],
+            decided_time: None,
+            decision_note: String::new(),
+            meta: Meta::new(Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn a_proposal_sums_its_generations() {
+        let r = run();
+        let p = MatchRun::proposal(
+            "region:r",
+            MatchKind::SchoolPartnerships,
+            vec![("a".into(), 3), ("b".into(), 4)],
+            r.weights,
+            r.policy.clone(),
+            RunResult {
+                size: r.size,
+                objective: 9,
+                coverage: r.coverage.clone(),
+                pairs: vec![],
+                unmatched: vec![],
+                diff: r.diff.clone(),
+                certificate: r.certificate.clone(),
+                timings_ms: vec![("solve".into(), 2)],
+            },
+            "nightly".into(),
+            Timestamp::UNIX_EPOCH,
+        );
+        assert_eq!(
+            (p.generation, p.status, p.id.as_str()),
+            (7, RunStatus::Proposed, "")
+        );
+        assert_eq!((p.objective, p.decision_note.as_str()), (9, "nightly"));
+        assert_eq!(p.meta.revision, 1);
+    }
+
+    #[test]
+    fn a_proposal_is_decided_once() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut r = run();
+        r.approve("ok", now).unwrap_or_default();
+        assert_eq!(r.status, RunStatus::Approved);
+        assert_eq!((r.decision_note.as_str(), r.meta.revision), ("ok", 2));
+        let again = r.reject("no", now).unwrap_err();
+        assert!(again.contains("not a proposal"), "{again}");
+        assert_eq!(r.status, RunStatus::Approved);
+        let mut r = run();
+        r.reject("no", now).unwrap_or_default();
+        assert_eq!(r.status, RunStatus::Rejected);
+        assert!(r.approve("ok", now).is_err());
+    }
+
+    #[test]
+    fn an_end_is_never_before_the_start() {
+        let d = |x| Date::constant(2022, 11, x);
+        let mut m = Mentorship {
+            municipality_id: "m".into(),
+            id: "ms-1".into(),
+            kind: MatchKind::TeacherPairs,
+            mentee_id: "a".into(),
+            mentor_id: "b".into(),
+            mentor_municipality_id: String::new(),
+            subject: "mathematics".into(),
+            mode: Mode::Online,
+            partnership_type: None,
+            locked: false,
+            status: MentorshipStatus::Active,
+            started_on: d(10),
+            ended_on: None,
+            end_reason: String::new(),
+            origin: Origin::Manual("x".into()),
+            score: 0,
+            members: vec![],
+            meta: Meta::new(Timestamp::UNIX_EPOCH),
+        };
+        m.locked = true;
+        m.end(d(5), "deficit closed".into(), Timestamp::UNIX_EPOCH);
+        assert!(!m.is_active() && !m.locked);
+        assert_eq!(m.ended_on, Some(d(10)));
+        assert_eq!(
+            (m.end_reason.as_str(), m.meta.revision),
+            ("deficit closed", 2)
+        );
+    }
 }

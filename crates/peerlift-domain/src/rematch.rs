@@ -175,11 +175,110 @@ impl RematchRecord {
     pub fn last_trigger(&self) -> Option<Trigger> {
         self.attempts.last().map(|a| a.trigger)
     }
+
+    /// The record of a slot before its first attempt.
+    pub fn new(municipality_id: &str, slot: &str, now: Timestamp) -> RematchRecord {
+        RematchRecord {
+            municipality_id: municipality_id.to_string(),
+            slot: slot.to_string(),
+            status: RematchStatus::Running,
+            attempts: vec![],
+            outcomes: vec![],
+            duration_ms: 0,
+            meta: Meta::new(now),
+        }
+    }
+
+    /// Opens an attempt: the slot is Running from now. Refused while an attempt runs; a
+    /// succeeded slot is not run again (the caller returns it as it is).
+    pub fn open_attempt(&mut self, trigger: Trigger, now: Timestamp) -> Result<(), String> {
+        if !self.attempts.is_empty() && self.status == RematchStatus::Running {
+            return Err(format!(
+                "slot {} of {} is already running",
+                self.slot, self.municipality_id
+            ));
+        }
+        if self.status == RematchStatus::Succeeded && !self.attempts.is_empty() {
+            return Err(format!(
+                "slot {} of {} has succeeded already",
+                self.slot, self.municipality_id
+            ));
+        }
+        self.status = RematchStatus::Running;
+        self.attempts.push(Attempt {
+            trigger,
+            started: now,
+            finished: None,
+            status: RematchStatus::Running,
+            error: String::new(),
+        });
+        self.meta = if self.attempts.len() == 1 {
+            Meta::new(now)
+        } else {
+            self.meta.next(now)
+        };
+        Ok(())
+    }
+
+    /// Ends the running attempt with `status` (and for a failure, why).
+    fn finish(&mut self, status: RematchStatus, error: String, now: Timestamp) {
+        self.status = status;
+        if let Some(a) = self.attempts.last_mut() {
+            a.status = status;
+            a.finished = Some(now);
+            a.error = error;
+        }
+        self.meta = self.meta.next(now);
+    }
+
+    /// The running attempt failed; nothing of it was applied.
+    pub fn fail(&mut self, error: String, duration_ms: Option<u64>, now: Timestamp) {
+        self.finish(RematchStatus::Failed, error, now);
+        if let Some(d) = duration_ms {
+            self.duration_ms = d;
+        }
+    }
+
+    /// The running attempt succeeded with these outcomes.
+    pub fn succeed(&mut self, outcomes: Vec<KindOutcome>, duration_ms: u64, now: Timestamp) {
+        self.finish(RematchStatus::Succeeded, String::new(), now);
+        self.outcomes = outcomes;
+        self.duration_ms = duration_ms;
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_slot_runs_fails_is_retried_and_succeeds_once() {
+        let t = |s: i64| Timestamp::from_second(s).unwrap_or(Timestamp::UNIX_EPOCH);
+        let mut r = RematchRecord::new("m", "2026-11-24T02:00", t(0));
+        r.open_attempt(Trigger::Scheduled, t(1)).unwrap_or_default();
+        assert_eq!(r.status, RematchStatus::Running);
+        assert!(
+            r.open_attempt(Trigger::Manual, t(2)).is_err(),
+            "one attempt at a time"
+        );
+        r.fail("interrupted".into(), None, t(3));
+        assert_eq!(r.status, RematchStatus::Failed);
+        assert_eq!(r.attempts[0].finished, Some(t(3)));
+        assert_eq!(r.attempts[0].error, "interrupted");
+        r.open_attempt(Trigger::Retry, t(4)).unwrap_or_default();
+        assert_eq!(
+            (r.attempts.len(), r.last_trigger()),
+            (2, Some(Trigger::Retry))
+        );
+        r.succeed(vec![], 17, t(5));
+        assert_eq!(r.status, RematchStatus::Succeeded);
+        assert_eq!((r.duration_ms, r.attempts[1].error.as_str()), (17, ""));
+        assert!(
+            r.open_attempt(Trigger::Manual, t(6)).is_err(),
+            "a succeeded slot is done"
+        );
+        assert_eq!(r.meta.revision, 4);
+    }
 
     #[test]
     fn budgets_and_validation() {

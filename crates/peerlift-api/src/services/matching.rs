@@ -3,7 +3,7 @@
 
 use peerlift_domain::{
     Diagnostic, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus, Meta,
-    Municipality, Origin, RunStatus, School, Teacher, Veto,
+    Municipality, Origin, School, Teacher, Veto,
 };
 use peerlift_match::{RunOptions, Snapshot, SolvedProblem};
 use peerlift_store::{key, prefix, Store};
@@ -194,15 +194,7 @@ pub fn run_record(
     now: jiff::Timestamp,
     note: String,
 ) -> MatchRun {
-    MatchRun {
-        municipality_id: scope.to_string(),
-        id: String::new(),
-        kind,
-        status: RunStatus::Proposed,
-        generation: generations.iter().map(|(_, g)| g).sum(),
-        generations,
-        weights,
-        policy,
+    let result = peerlift_domain::RunResult {
         size: out.size,
         objective: out.objective,
         coverage: out.coverage,
@@ -215,10 +207,8 @@ pub fn run_record(
             .iter()
             .map(|(k, d)| (k.clone(), d.as_millis() as u64))
             .collect(),
-        decided_time: None,
-        decision_note: note,
-        meta: Meta::new(now),
-    }
+    };
+    MatchRun::proposal(scope, kind, generations, weights, policy, result, note, now)
 }
 
 /// The largest problem RunMatching returns inline (`include_problem`); larger ones are read
@@ -269,12 +259,8 @@ pub fn apply_run(
     now: jiff::Timestamp,
 ) -> ApiResult<(Vec<Mentorship>, Vec<Mentorship>)> {
     let scope_list = scope_municipalities(s, &run.municipality_id)?;
-    if run.status != RunStatus::Proposed {
-        return Err(ApiError::FailedPrecondition(format!(
-            "run {} is {:?}, not a proposal: it cannot be approved",
-            run.id, run.status
-        )));
-    }
+    run.approve(note, now)
+        .map_err(ApiError::FailedPrecondition)?;
     for (muni, then) in &run.generations {
         let current = s.generation(muni)?;
         if current != *then {
@@ -319,10 +305,7 @@ pub fn apply_run(
                 ),
             ));
         }
-        ms.status = MentorshipStatus::Ended;
-        ms.ended_on = Some(end.max(ms.started_on));
-        ms.end_reason = format!("run {}: {}", run.id, e.reason);
-        ms.meta = ms.meta.next(now);
+        ms.end(end, format!("run {}: {}", run.id, e.reason), now);
         b.put(&ms)?;
         ended.push(ms);
     }
@@ -376,10 +359,6 @@ pub fn apply_run(
         b.put(&ms)?;
         created.push(ms);
     }
-    run.status = RunStatus::Approved;
-    run.decided_time = Some(now);
-    run.decision_note = note.to_string();
-    run.meta = run.meta.next(now);
     b.put(&*run)?;
     tracing::info!(run = %run.id, created = created.len(), ended = ended.len(), "match run approved");
     Ok((created, ended))
@@ -1004,16 +983,8 @@ impl MatchingService for MatchingApi {
                     let mut run = s
                         .get::<MatchRun>(&key(&[&r.municipality_id, &r.run_id]))?
                         .ok_or_else(|| not_found(&r.run_id))?;
-                    if run.status != RunStatus::Proposed {
-                        return Err(ApiError::FailedPrecondition(format!(
-                            "run {} is {:?}, not a proposal",
-                            run.id, run.status
-                        )));
-                    }
-                    run.status = RunStatus::Rejected;
-                    run.decided_time = Some(now);
-                    run.decision_note = r.note.clone();
-                    run.meta = run.meta.next(now);
+                    run.reject(&r.note, now)
+                        .map_err(ApiError::FailedPrecondition)?;
                     b.put(&run)?;
                     Ok(run_to_pb(&run, false, false, &RunTokens::default()))
                 },

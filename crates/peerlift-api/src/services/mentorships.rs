@@ -360,10 +360,7 @@ impl MentorshipService for MentorshipApi {
         let out = self
             .modify(&caller, "EndMentorship", lock, move |m| {
                 require_active(m)?;
-                m.status = MentorshipStatus::Ended;
-                m.locked = false;
-                m.ended_on = Some(today_there);
-                m.end_reason = reason;
+                m.end(today_there, reason, now);
                 Ok(())
             })
             .await?;
@@ -406,11 +403,7 @@ impl MentorshipService for MentorshipApi {
                             && x.mentee_id == veto.mentee_id
                             && x.mentor_id == veto.mentor_id
                         {
-                            x.status = MentorshipStatus::Ended;
-                            x.locked = false;
-                            x.ended_on = Some(today(&m, now));
-                            x.end_reason = format!("vetoed: {}", veto.reason);
-                            x.meta = x.meta.next(now);
+                            x.end(today(&m, now), format!("vetoed: {}", veto.reason), now);
                             b.put(&x)?;
                             ended.push(mentorship_to_pb(&x));
                         }
