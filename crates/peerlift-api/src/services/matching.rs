@@ -1025,7 +1025,7 @@ mod tests {
             municipality_id: "m".into(),
             id: "run-1".into(),
             kind: MatchKind::TeacherPairs,
-            status: RunStatus::Proposed,
+            status: peerlift_domain::RunStatus::Proposed,
             generation: 0,
             generations: vec![],
             weights: Default::default(),
