@@ -107,7 +107,7 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
             })
             .unwrap();
         let now = jiff::Timestamp::now();
-        let (mut run, _) = peerlift_api::services::compute_run(
+        let (mut run, _) = peerlift_api::app::runs::compute_run(
             &store,
             SCOPE,
             MatchKind::TeacherPairs,
@@ -119,8 +119,8 @@ async fn a_killed_region_rematch_applies_nothing_is_marked_failed_and_its_retry_
         .unwrap();
         store
             .write(|s, b| {
-                run.id = peerlift_api::services::new_run_id(s)?;
-                peerlift_api::services::apply_run(s, b, &mut run, None, "last night", now)
+                run.id = peerlift_api::app::runs::new_run_id(s)?;
+                peerlift_api::app::runs::apply_run(s, b, &mut run, None, "last night", now)
             })
             .unwrap();
         let mut policy = RematchPolicy::defaults(SCOPE, now);

@@ -6,6 +6,7 @@ use peerlift_domain::{
     Veto, Violations, Weights,
 };
 
+use crate::app::runs::{RunTokens, INLINE};
 use crate::convert::{enum_from_pb, enum_to_pb, ts};
 use crate::pb;
 
@@ -267,11 +268,6 @@ pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
     }
 }
 
-/// How many pairs, unmatched demands and diff entries a run's message carries inline; the
-/// rest is read a page at a time. 1000 pairs with their terms are about half a megabyte, well
-/// under the 4 MiB most gRPC clients accept by default.
-pub const INLINE: usize = 1000;
-
 /// A pair of a run at position `index`, with whether the run adds it.
 pub fn run_pair_to_pb(p: &ProposedPair, index: usize, added: bool) -> pb::ProposedPair {
     pb::ProposedPair {
@@ -335,14 +331,6 @@ pub fn certificate_to_pb(c: &Certificate) -> pb::Certificate {
         solver_objective: c.solver_objective,
         statement: c.statement.clone(),
     }
-}
-
-/// Page tokens of a run's inline lists, when they were cut (made by the service module).
-#[derive(Debug, Default, Clone)]
-pub struct RunTokens {
-    pub pairs: String,
-    pub unmatched: String,
-    pub changes: String,
 }
 
 /// A run as the API shows it; `full` includes the first page of its pairs, unmatched demands

@@ -1,6 +1,7 @@
 //! The peerlift gRPC API: generated protobuf code and the tonic services that map it to the
 //! domain and the store. This is the only crate that knows protobuf.
 
+pub mod app;
 pub mod auth;
 pub mod caller;
 pub mod convert;

@@ -15,9 +15,9 @@ use peerlift_domain::{
 };
 use peerlift_store::{key, prefix, Store};
 
+use crate::app::runs::{apply_run, load_scope, new_run_id, run_record, scope_municipalities};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::services::{apply_run, load_scope, new_run_id, run_record};
 use crate::state::{self, write_audited, AppState, Running};
 
 /// How an attempt cut short by a stop is marked.
@@ -54,7 +54,7 @@ pub fn load_policy(s: &Store, muni: &str, now: Timestamp) -> ApiResult<(RematchP
 
 /// The time zone of a scope: the municipality's, or a region's first municipality's.
 pub fn scope_zone(s: &Store, scope: &str) -> ApiResult<jiff::tz::TimeZone> {
-    let first = crate::services::scope_municipalities(s, scope)?
+    let first = scope_municipalities(s, scope)?
         .into_iter()
         .next()
         .unwrap_or_default();
@@ -189,7 +189,7 @@ pub async fn run_slot(
     // Open the attempt (flushed), or return the slot's result if it already succeeded.
     let opened = tokio::task::spawn_blocking(move || {
         write_audited(&store, &who, &m_id, method, &s_id, now, |s, b| {
-            crate::services::scope_municipalities(s, &m_id)?;
+            scope_municipalities(s, &m_id)?;
             let k = key(&[&m_id, &s_id]);
             let mut r = match s.get::<RematchRecord>(&k)? {
                 Some(r) if r.status == RematchStatus::Succeeded => return Ok(Err(r)),

@@ -9,8 +9,8 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::check_id;
-use super::matching::load_snapshot;
 use super::mentor_profiles::check_teacher;
+use crate::app::runs::load_snapshot;
 use crate::auth::Admit;
 use crate::auth::Caller;
 use crate::convert_match::{

@@ -19,10 +19,7 @@ pub use access::{AuditApi, TokenApi};
 pub use catalog::CatalogApi;
 pub use diagnostics::DiagnosticApi;
 pub use import::ImportApi;
-pub use matching::{
-    apply_run, compute_run, load_scope, load_snapshot, new_run_id, run_record,
-    scope_municipalities, MatchingApi,
-};
+pub use matching::MatchingApi;
 pub use mentor_profiles::MentorProfileApi;
 pub use mentorships::MentorshipApi;
 pub use municipalities::MunicipalityApi;

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use peerlift_domain::{MatchKind, Mentorship, SchoolStatus};
 use tonic::{Request, Response, Status};
 
-use super::matching::load_scope;
+use crate::app::runs::load_scope;
 use crate::auth::Admit;
 use crate::convert::enum_to_pb;
 use crate::convert_match::mentorship_to_pb;

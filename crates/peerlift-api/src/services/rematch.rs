@@ -267,7 +267,7 @@ impl RematchService for RematchApi {
         let out = self
             .state
             .read(move |s| {
-                crate::services::scope_municipalities(s, &r.municipality_id)?;
+                crate::app::runs::scope_municipalities(s, &r.municipality_id)?;
                 let all = nightly::history(s, &r.municipality_id)?;
                 Ok(all.iter().take(limit).map(record_to_pb).collect())
             })
