@@ -4,4 +4,76 @@
 //! Rules about the domain's own state live on the domain types; what needs the store (reading
 //! a scope, checking a generation, creating records in a batch) lives here.
 
+pub mod mentorships;
 pub mod runs;
+
+use peerlift_domain::{Teacher, Violations};
+use peerlift_store::{key, Store};
+
+use crate::error::{ApiError, ApiResult};
+
+/// Checks a path id given in a request field.
+pub fn check_id(field: &str, id: &str) -> ApiResult<()> {
+    let mut v = Violations::new();
+    peerlift_domain::ids::check_id(&mut v, field, id);
+    v.into_result().map_err(ApiError::Invalid)
+}
+
+/// A teacher a request refers to (a profile's, a diagnostic's, a pair's) exists in the same
+/// municipality; otherwise the field is named as a bad reference.
+pub fn check_teacher(
+    s: &Store,
+    field: &str,
+    municipality_id: &str,
+    teacher_id: &str,
+) -> ApiResult<()> {
+    if !s.contains::<Teacher>(&key(&[municipality_id, teacher_id]))? {
+        return Err(ApiError::Invalid(Violations::single(
+            field,
+            format!("no teacher '{teacher_id}' in municipality '{municipality_id}'"),
+        )));
+    }
+    Ok(())
+}
+
+/// A store with the Kirovsky example imported, for the app layer's unit tests: real records,
+/// no server.
+#[cfg(test)]
+pub(crate) mod testing {
+    #![allow(clippy::unwrap_used)]
+    use peerlift_domain::csvfmt::FileKind;
+    use peerlift_store::Store;
+
+    use crate::caller::Caller;
+    use crate::import::{ImportOptions, Importer};
+
+    pub const MUNICIPALITY: &str = "kirovsky";
+
+    pub fn now() -> jiff::Timestamp {
+        jiff::Timestamp::constant(1_700_000_000, 0)
+    }
+
+    /// The example imported into a fresh store; the directory goes with the first element.
+    pub fn kirovsky() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/kirovsky");
+        {
+            let _lock = store.lock();
+            let opts = ImportOptions {
+                municipality_id: MUNICIPALITY.into(),
+                strict: true,
+                dry_run: false,
+                caller: Caller::dev(),
+            };
+            let mut importer = Importer::new(&store, opts, now()).unwrap();
+            for kind in FileKind::ALL {
+                let text = std::fs::read(format!("{examples}/{}", kind.file_name())).unwrap();
+                importer.import_file(kind, kind.file_name(), text.as_slice()).unwrap();
+            }
+            let report = importer.finish().unwrap();
+            assert!(report.committed && report.errors_total == 0, "{report:?}");
+        }
+        (dir, store)
+    }
+}

@@ -362,7 +362,7 @@ pub fn check_note(note: &str) -> ApiResult<()> {
 /// A stored run of a scope.
 pub fn stored_run(s: &Store, scope: &str, run_id: &str) -> ApiResult<MatchRun> {
     scope_municipalities(s, scope)?;
-    crate::services::check_id("run_id", run_id)?;
+    crate::app::check_id("run_id", run_id)?;
     s.get::<MatchRun>(&key(&[scope, run_id]))?
         .ok_or_else(|| not_found(run_id))
 }
@@ -896,5 +896,67 @@ mod tests {
         assert_eq!(effective_date("").unwrap(), None);
         assert!(effective_date("2022-11-01").unwrap().is_some());
         assert!(effective_date("2022-11-01T10:00").is_err());
+    }
+
+    /// A run computed, stored and approved creates its added pairs as mentorships; a registry
+    /// change between computing and approving refuses the approval and writes nothing.
+    #[test]
+    fn a_run_is_approved_only_while_its_registry_holds() {
+        use crate::app::testing::{kirovsky, now, MUNICIPALITY};
+        let (_dir, s) = kirovsky();
+        let compute = || {
+            compute_run(
+                &s,
+                MUNICIPALITY,
+                MatchKind::TeacherPairs,
+                Default::default(),
+                Default::default(),
+                now(),
+                false,
+            )
+            .unwrap()
+            .0
+        };
+        let mut run = compute();
+        assert!(!run.pairs.is_empty() && run.certificate.optimal);
+        s.write(|s, b| store_run(s, b, &mut run)).unwrap();
+        let stale = {
+            let mut r = compute();
+            s.write(|s, b| store_run(s, b, &mut r)).unwrap();
+            r
+        };
+        let (approved, created, ended) = s
+            .write(|s, b| approve(s, b, MUNICIPALITY, &run.id, None, "ok", now()))
+            .unwrap();
+        assert_eq!(approved.status, RunStatus::Approved);
+        assert_eq!(created.len(), run.diff.added.len());
+        assert!(ended.is_empty());
+        let stored: Vec<Mentorship> = s
+            .scan::<Mentorship>(&prefix(&[MUNICIPALITY]), None)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(stored.len(), created.len());
+        // The approval changed the registry: the other proposal is out of date.
+        let e = s
+            .write(|s, b| approve(s, b, MUNICIPALITY, &stale.id, None, "", now()))
+            .unwrap_err();
+        assert!(
+            matches!(e, ApiError::FailedPrecondition(ref m) if m.contains("changed since")),
+            "{e:?}"
+        );
+        assert_eq!(
+            stored_run(&s, MUNICIPALITY, &stale.id).unwrap().status,
+            RunStatus::Proposed
+        );
+        // Decided once.
+        assert!(s
+            .write(|s, b| reject(s, b, MUNICIPALITY, &run.id, "", now()))
+            .is_err());
+        let (runs, next) =
+            list_runs(&s, MUNICIPALITY, None, Some(RunStatus::Proposed), 10, "").unwrap();
+        assert_eq!(
+            (runs.len(), runs[0].id.as_str(), next.as_str()),
+            (1, stale.id.as_str(), "")
+        );
     }
 }

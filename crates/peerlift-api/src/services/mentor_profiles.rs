@@ -1,5 +1,5 @@
-use peerlift_domain::{stamp, Change, MentorProfile, Meta, Mode, Teacher, Violations};
-use peerlift_store::{key, prefix, Record, Store};
+use peerlift_domain::{stamp, Change, MentorProfile, Meta, Mode};
+use peerlift_store::{key, prefix, Record};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
@@ -7,7 +7,7 @@ use super::schools::optional_enum;
 use super::{check_id, required, under};
 use crate::auth::Admit;
 use crate::convert::{mentor_profile_from_pb, mentor_profile_to_pb};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::pb;
 use crate::pb::mentor_profile_service_server::MentorProfileService;
 use crate::state::{self, check_etag, page, page_size, walk, AppState};
@@ -25,20 +25,7 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// A profile belongs to an existing teacher of the same municipality.
-pub(crate) fn check_teacher(
-    s: &Store,
-    field: &str,
-    municipality_id: &str,
-    teacher_id: &str,
-) -> ApiResult<()> {
-    if !s.contains::<Teacher>(&key(&[municipality_id, teacher_id]))? {
-        return Err(ApiError::Invalid(Violations::single(
-            field,
-            format!("no teacher '{teacher_id}' in municipality '{municipality_id}'"),
-        )));
-    }
-    Ok(())
-}
+pub(crate) use crate::app::check_teacher;
 
 #[tonic::async_trait]
 impl MentorProfileService for MentorProfileApi {

@@ -45,9 +45,4 @@ pub(crate) fn under(prefix: &'static str) -> impl Fn(Violations) -> ApiError {
     move |v| ApiError::Invalid(v.prefixed(prefix))
 }
 
-/// Checks a path id given in a request field.
-pub(crate) fn check_id(field: &str, id: &str) -> Result<(), ApiError> {
-    let mut v = Violations::new();
-    peerlift_domain::ids::check_id(&mut v, field, id);
-    v.into_result().map_err(ApiError::Invalid)
-}
+pub(crate) use crate::app::check_id;

@@ -1,0 +1,550 @@
+//! Mentorships as use cases: a pair made by hand (its rules checked against a snapshot outside
+//! the write lock), locking, ending, vetoing, listing.
+
+use peerlift_domain::{
+    MatchKind, Mentorship, MentorshipStatus, Meta, Mode, Origin, PartnershipType, School,
+    SchoolStatus, Veto, Violations,
+};
+use peerlift_match::Snapshot;
+use peerlift_store::{key, prefix, Batch, Record, Store};
+
+use crate::app::runs::load_snapshot;
+use crate::error::{ApiError, ApiResult};
+use crate::state::{self, check_etag, page, today, walk};
+
+pub fn not_found(id: &str) -> ApiError {
+    ApiError::NotFound {
+        kind: "mentorship",
+        id: id.to_string(),
+    }
+}
+
+/// A pair made by hand (CreateMentorship).
+#[derive(Debug, Clone, Default)]
+pub struct NewPair {
+    pub municipality_id: String,
+    pub kind: Option<MatchKind>,
+    pub mentee_id: String,
+    pub mentor_id: String,
+    pub subject: String,
+    pub reason: String,
+    pub locked: bool,
+}
+
+impl NewPair {
+    /// The request's own checks, before anything is read: every broken field named at once.
+    pub fn validate(&self) -> ApiResult<MatchKind> {
+        let Some(kind) = self.kind else {
+            return Err(ApiError::invalid("kind", "must be set"));
+        };
+        if matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups) {
+            return Err(ApiError::invalid(
+                "kind",
+                "groups are formed by match runs; create pairs or partnerships by hand",
+            ));
+        }
+        let mut v = Violations::new();
+        peerlift_domain::ids::check_id(&mut v, "mentee_id", &self.mentee_id);
+        peerlift_domain::ids::check_id(&mut v, "mentor_id", &self.mentor_id);
+        // A mentorship of one with itself (a cycle) is refused here, whatever the kind, rather
+        // than by whichever hard rule happens to notice it first.
+        if !self.mentee_id.is_empty() && self.mentor_id == self.mentee_id {
+            v.add(
+                "mentor_id",
+                "must differ from mentee_id: nobody mentors themselves",
+            );
+        }
+        if self.reason.trim().is_empty() {
+            v.add("reason", "say why the pair is made by hand");
+        } else {
+            // The reason is stored in the mentorship (its origin): bounded like any typed text.
+            peerlift_domain::check_reason(&mut v, "reason", self.reason.trim(), true);
+        }
+        if kind != MatchKind::SchoolPartnerships && self.subject.is_empty() {
+            v.add(
+                "subject",
+                "teacher pairs and distributed partnerships need the subject",
+            );
+        }
+        v.into_result().map_err(ApiError::Invalid)?;
+        Ok(kind)
+    }
+}
+
+/// What the pair rules found for a hand-made pair, and the municipality's generation they were
+/// checked against: the write keeps it only while that generation holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedPair {
+    pub generation: u64,
+    pub mode: Mode,
+    pub score: i64,
+    pub partnership_type: Option<PartnershipType>,
+}
+
+/// Checks a hand-made pair against the matcher's hard rules on a snapshot of its municipality.
+/// Loading the snapshot is the heavy part; called before the write, it keeps the write lock
+/// free meanwhile.
+pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
+    let kind = p.validate()?;
+    let m = state::municipality(s, &p.municipality_id)?;
+    let (snap, generation) = load_snapshot(s, &m.id)?;
+    let (mode, score, partnership_type) = match kind {
+        MatchKind::TeacherPairs => {
+            // Unknown teachers are bad references in the request, named like every other
+            // reference field, not a hard rule of the pair.
+            crate::app::check_teacher(s, "mentee_id", &m.id, &p.mentee_id)?;
+            crate::app::check_teacher(s, "mentor_id", &m.id, &p.mentor_id)?;
+            let pair = peerlift_match::pairs::check_teacher_pair(
+                &snap,
+                &Default::default(),
+                &Default::default(),
+                &m.id,
+                &p.mentee_id,
+                &p.subject,
+                &p.mentor_id,
+            )
+            .map_err(ApiError::FailedPrecondition)?;
+            if snap
+                .mentorships
+                .iter()
+                .any(|x| x.kind == kind && x.mentee_id == p.mentee_id && x.subject == p.subject)
+            {
+                return Err(ApiError::AlreadyExists {
+                    kind: "active mentorship for this mentee and subject",
+                    id: format!("{}/{}", p.mentee_id, p.subject),
+                });
+            }
+            (pair.mode, pair.score, None)
+        }
+        MatchKind::TeacherGroups | MatchKind::SchoolGroups => {
+            return Err(ApiError::invalid("kind", "groups are formed by match runs"));
+        }
+        MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
+            let t = check_school_pair(s, &snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
+            (Mode::InPerson, 0, Some(t))
+        }
+    };
+    if snap
+        .vetoes
+        .iter()
+        .any(|x| x.kind == kind && x.mentee_id == p.mentee_id && x.mentor_id == p.mentor_id)
+    {
+        return Err(ApiError::FailedPrecondition("the pair is vetoed".into()));
+    }
+    Ok(CheckedPair {
+        generation,
+        mode,
+        score,
+        partnership_type,
+    })
+}
+
+/// A school partnership's rules: both schools exist, differ, the mentee is in need, the pair is
+/// not vetoed; the answer is the partnership's type.
+fn check_school_pair(
+    s: &Store,
+    snap: &Snapshot,
+    municipality_id: &str,
+    kind: MatchKind,
+    mentee_id: &str,
+    mentor_id: &str,
+) -> ApiResult<PartnershipType> {
+    let school = |id: &str| s.get::<School>(&key(&[municipality_id, id]));
+    let no_school = |field: &str, id: &str| {
+        ApiError::invalid(
+            field,
+            format!("no school '{id}' in municipality '{municipality_id}'"),
+        )
+    };
+    let mentee = school(mentee_id)?.ok_or_else(|| no_school("mentee_id", mentee_id))?;
+    let mentor = school(mentor_id)?.ok_or_else(|| no_school("mentor_id", mentor_id))?;
+    if mentee.id == mentor.id {
+        return Err(ApiError::invalid(
+            "mentor_id",
+            "a school cannot partner itself",
+        ));
+    }
+    if !matches!(
+        mentee.status,
+        SchoolStatus::LowResults | SchoolStatus::AtRisk
+    ) {
+        return Err(ApiError::FailedPrecondition(format!(
+            "{} is {}, not a school in need",
+            mentee.id,
+            mentee.status.code()
+        )));
+    }
+    if snap
+        .vetoes
+        .iter()
+        .any(|x| x.kind == kind && x.mentee_id == mentee.id && x.mentor_id == mentor.id)
+    {
+        return Err(ApiError::FailedPrecondition(
+            "the partnership is vetoed".into(),
+        ));
+    }
+    let position = |id: &str| snap.schools.iter().position(|x| x.id == id).unwrap_or(0) as u32;
+    let (t, _) =
+        peerlift_match::schools::partnership_type(snap, position(&mentee.id), position(&mentor.id));
+    Ok(t)
+}
+
+/// Creates a hand-made pair in the batch. `checked` comes from [`check_pair`] before the write;
+/// if the municipality changed since, the rules are checked again here, under the lock, where
+/// nothing can change.
+pub fn create(
+    s: &Store,
+    b: &mut Batch,
+    p: &NewPair,
+    checked: CheckedPair,
+    now: jiff::Timestamp,
+) -> ApiResult<Mentorship> {
+    let kind = p.validate()?;
+    let m = state::municipality(s, &p.municipality_id)?;
+    let checked = if s.generation(&m.id)? == checked.generation {
+        checked
+    } else {
+        tracing::debug!(municipality = %m.id, "registry changed while a pair was checked: checking again");
+        check_pair(s, p)?
+    };
+    let ms = Mentorship {
+        municipality_id: m.id.clone(),
+        id: format!("ms-{:010}", s.generate_id()?),
+        kind,
+        mentee_id: p.mentee_id.clone(),
+        mentor_id: p.mentor_id.clone(),
+        mentor_municipality_id: String::new(),
+        subject: if kind == MatchKind::SchoolPartnerships {
+            String::new()
+        } else {
+            p.subject.clone()
+        },
+        mode: checked.mode,
+        partnership_type: checked.partnership_type,
+        locked: p.locked,
+        status: MentorshipStatus::Active,
+        started_on: today(&m, now),
+        ended_on: None,
+        end_reason: String::new(),
+        origin: Origin::Manual(p.reason.trim().to_string()),
+        score: checked.score,
+        members: Vec::new(),
+        meta: Meta::new(now),
+    };
+    b.put(&ms)?;
+    Ok(ms)
+}
+
+/// A change to one mentorship: lock, unlock or end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Lock,
+    Unlock,
+    /// Ended today in its municipality, for this reason (checked by [`end_reason`]).
+    End(String),
+}
+
+/// The reason an ending is stored with: required, bounded like any typed text.
+pub fn end_reason(reason: &str) -> ApiResult<String> {
+    if reason.trim().is_empty() {
+        return Err(ApiError::invalid("reason", "say why the mentorship ends"));
+    }
+    let mut v = Violations::new();
+    peerlift_domain::check_reason(&mut v, "reason", reason.trim(), true);
+    v.into_result().map_err(ApiError::Invalid)?;
+    Ok(reason.trim().to_string())
+}
+
+fn require_active(m: &Mentorship) -> ApiResult<()> {
+    if m.status != MentorshipStatus::Active {
+        return Err(ApiError::FailedPrecondition(format!(
+            "mentorship {} has ended",
+            m.id
+        )));
+    }
+    Ok(())
+}
+
+/// Applies a change to a stored mentorship whose etag matches (any, when `etag` is empty); an
+/// unchanged record is not rewritten.
+pub fn modify(
+    s: &Store,
+    b: &mut Batch,
+    municipality_id: &str,
+    mentorship_id: &str,
+    etag: &str,
+    change: &Change,
+    now: jiff::Timestamp,
+) -> ApiResult<Mentorship> {
+    let muni = state::municipality(s, municipality_id)?;
+    let mut m = s
+        .get::<Mentorship>(&key(&[municipality_id, mentorship_id]))?
+        .ok_or_else(|| not_found(mentorship_id))?;
+    check_etag("mentorship", &m.id, etag, &m.meta)?;
+    let before = m.clone();
+    apply(&mut m, change, today(&muni, now), now)?;
+    if m != before {
+        m.meta = before.meta.next(now);
+        b.put(&m)?;
+    }
+    Ok(m)
+}
+
+/// The rules of each change: only an active mentorship is locked or ended; unlocking is always
+/// allowed.
+fn apply(
+    m: &mut Mentorship,
+    change: &Change,
+    today: jiff::civil::Date,
+    now: jiff::Timestamp,
+) -> ApiResult<()> {
+    match change {
+        Change::Lock => {
+            require_active(m)?;
+            m.locked = true;
+        }
+        Change::Unlock => m.locked = false,
+        Change::End(reason) => {
+            require_active(m)?;
+            m.end(today, reason.clone(), now);
+        }
+    }
+    Ok(())
+}
+
+/// Vetoes a pair: stores the veto (its reason trimmed) and ends the active mentorships it
+/// forbids. The veto and the ended mentorships.
+pub fn veto(
+    s: &Store,
+    b: &mut Batch,
+    mut veto: Veto,
+    now: jiff::Timestamp,
+) -> ApiResult<(Veto, Vec<Mentorship>)> {
+    let m = state::municipality(s, &veto.municipality_id)?;
+    veto.reason = veto.reason.trim().to_string();
+    veto.validate().map_err(ApiError::Invalid)?;
+    b.put(&veto)?;
+    let mut ended = Vec::new();
+    for x in s.scan::<Mentorship>(&prefix(&[&m.id]), None) {
+        let mut x = x?;
+        if x.is_active()
+            && x.kind == veto.kind
+            && x.mentee_id == veto.mentee_id
+            && x.mentor_id == veto.mentor_id
+        {
+            x.end(today(&m, now), format!("vetoed: {}", veto.reason), now);
+            b.put(&x)?;
+            ended.push(x);
+        }
+    }
+    Ok((veto, ended))
+}
+
+/// Which mentorships a list shows (None / empty: all).
+#[derive(Debug, Clone, Default)]
+pub struct MentorshipFilter {
+    pub kind: Option<MatchKind>,
+    pub status: Option<MentorshipStatus>,
+    pub mentee_id: String,
+    pub mentor_id: String,
+    pub locked: Option<bool>,
+}
+
+impl MentorshipFilter {
+    fn keeps(&self, m: &Mentorship) -> bool {
+        self.kind.is_none_or(|k| m.kind == k)
+            && self.status.is_none_or(|st| m.status == st)
+            && (self.mentee_id.is_empty() || m.mentee_id == self.mentee_id)
+            && (self.mentor_id.is_empty() || m.mentor_id == self.mentor_id)
+            && self.locked.is_none_or(|l| m.locked == l)
+    }
+}
+
+/// A page of a municipality's mentorships in id order.
+pub fn list(
+    s: &Store,
+    municipality_id: &str,
+    f: &MentorshipFilter,
+    size: usize,
+    token: &str,
+) -> ApiResult<(Vec<Mentorship>, String)> {
+    state::municipality(s, municipality_id)?;
+    let p = prefix(&[municipality_id]);
+    let after = state::decode_token(token, walk::MENTORSHIPS, &p)?;
+    let iter = s
+        .scan::<Mentorship>(&p, after.as_deref())
+        .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
+    page(iter, size, walk::MENTORSHIPS, |m: &Mentorship| f.keeps(m))
+}
+
+/// One stored mentorship.
+pub fn get(s: &Store, municipality_id: &str, mentorship_id: &str) -> ApiResult<Mentorship> {
+    state::municipality(s, municipality_id)?;
+    crate::app::check_id("mentorship_id", mentorship_id)?;
+    s.get::<Mentorship>(&key(&[municipality_id, mentorship_id]))?
+        .ok_or_else(|| not_found(mentorship_id))
+}
+
+/// A municipality's vetoes.
+pub fn vetoes(s: &Store, municipality_id: &str) -> ApiResult<Vec<Veto>> {
+    state::municipality(s, municipality_id)?;
+    Ok(s.scan::<Veto>(&prefix(&[municipality_id]), None)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn pair(kind: Option<MatchKind>) -> NewPair {
+        NewPair {
+            municipality_id: "m".into(),
+            kind,
+            mentee_id: "t1".into(),
+            mentor_id: "t2".into(),
+            subject: "mathematics".into(),
+            reason: "agreed at the school".into(),
+            locked: false,
+        }
+    }
+
+    fn field_of(e: ApiError) -> Vec<String> {
+        match e {
+            ApiError::Invalid(v) => v.0.iter().map(|x| x.field.clone()).collect(),
+            other => panic!("not a field error: {other:?}"),
+        }
+    }
+
+    /// A hand-made pair names every broken field at once; groups cannot be made by hand.
+    #[test]
+    fn a_new_pair_names_every_broken_field() {
+        assert_eq!(
+            pair(Some(MatchKind::TeacherPairs)).validate().unwrap(),
+            MatchKind::TeacherPairs
+        );
+        assert_eq!(field_of(pair(None).validate().unwrap_err()), ["kind"]);
+        assert_eq!(
+            field_of(pair(Some(MatchKind::TeacherGroups)).validate().unwrap_err()),
+            ["kind"]
+        );
+        let bad = NewPair {
+            mentor_id: "t1".into(),
+            subject: String::new(),
+            reason: "  ".into(),
+            ..pair(Some(MatchKind::TeacherPairs))
+        };
+        assert_eq!(
+            field_of(bad.validate().unwrap_err()),
+            ["mentor_id", "reason", "subject"]
+        );
+        let partnership = NewPair {
+            subject: String::new(),
+            ..pair(Some(MatchKind::SchoolPartnerships))
+        };
+        assert!(
+            partnership.validate().is_ok(),
+            "a partnership has no subject"
+        );
+    }
+
+    fn mentorship() -> Mentorship {
+        Mentorship {
+            municipality_id: "m".into(),
+            id: "ms-1".into(),
+            kind: MatchKind::TeacherPairs,
+            mentee_id: "t1".into(),
+            mentor_id: "t2".into(),
+            mentor_municipality_id: String::new(),
+            subject: "mathematics".into(),
+            mode: Mode::InPerson,
+            partnership_type: None,
+            locked: false,
+            status: MentorshipStatus::Active,
+            started_on: jiff::civil::date(2026, 9, 1),
+            ended_on: None,
+            end_reason: String::new(),
+            origin: Origin::Manual("x".into()),
+            score: 1,
+            members: vec![],
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    /// An ended mentorship is neither locked nor ended again; it can be unlocked; ending
+    /// unlocks and dates it.
+    #[test]
+    fn only_an_active_mentorship_is_locked_or_ended() {
+        let day = jiff::civil::date(2026, 11, 30);
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let mut m = mentorship();
+        apply(&mut m, &Change::Lock, day, now).unwrap();
+        assert!(m.locked);
+        apply(&mut m, &Change::End("moved away".into()), day, now).unwrap();
+        assert_eq!(
+            (m.status, m.ended_on, m.locked),
+            (MentorshipStatus::Ended, Some(day), false)
+        );
+        for c in [Change::Lock, Change::End("again".into())] {
+            assert!(matches!(
+                apply(&mut m, &c, day, now),
+                Err(ApiError::FailedPrecondition(_))
+            ));
+        }
+        assert!(apply(&mut m, &Change::Unlock, day, now).is_ok());
+        assert!(end_reason(" ").is_err());
+        assert_eq!(end_reason(" moved ").unwrap(), "moved");
+    }
+
+    /// A pair checked before the write is kept only while its municipality is unchanged: here
+    /// the first pair's mentorship changed it, and the stale check is redone under the lock,
+    /// which finds the mentee already mentored in that subject.
+    #[test]
+    fn a_stale_check_is_redone_under_the_lock() {
+        use crate::app::runs::compute_run;
+        use crate::app::testing::{kirovsky, now, MUNICIPALITY};
+        let (_dir, s) = kirovsky();
+        let (run, _) = compute_run(
+            &s,
+            MUNICIPALITY,
+            MatchKind::TeacherPairs,
+            Default::default(),
+            Default::default(),
+            now(),
+            false,
+        )
+        .unwrap();
+        let p = &run.pairs[0];
+        let new = NewPair {
+            municipality_id: MUNICIPALITY.into(),
+            kind: Some(MatchKind::TeacherPairs),
+            mentee_id: p.mentee_id.clone(),
+            mentor_id: p.mentor_id.clone(),
+            subject: p.subject.clone(),
+            reason: "agreed".into(),
+            locked: true,
+        };
+        let checked = check_pair(&s, &new).unwrap();
+        assert_eq!(checked.score, p.score);
+        let made = s
+            .write(|s, b| create(s, b, &new, checked.clone(), now()))
+            .unwrap();
+        assert_eq!(
+            (made.locked, made.origin.clone()),
+            (true, Origin::Manual("agreed".into()))
+        );
+        let again = s.write(|s, b| create(s, b, &new, checked, now()));
+        assert!(
+            matches!(again, Err(ApiError::AlreadyExists { .. })),
+            "{again:?}"
+        );
+        let stranger = NewPair {
+            mentor_id: "nobody".into(),
+            ..new
+        };
+        assert_eq!(
+            field_of(check_pair(&s, &stranger).unwrap_err()),
+            ["mentor_id"]
+        );
+    }
+}
