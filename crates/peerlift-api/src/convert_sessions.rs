@@ -8,6 +8,7 @@ use peerlift_domain::{
     SessionKind, SessionStatus, StatusChange, UnplacedSession, Violations,
 };
 
+use crate::app::sessions::SessionInput;
 use crate::convert::{
     enum_from_pb, enum_to_pb, parse_date, required_enum, ts, window_to_pb, windows_from_pb,
 };
@@ -105,24 +106,6 @@ pub fn session_to_pb(s: &Session) -> pb::Session {
         create_time: Some(ts(s.meta.create_time)),
         update_time: Some(ts(s.meta.update_time)),
     }
-}
-
-/// What a client says about a session it creates or edits; unset parts are filled from the
-/// mentorship and the form's frequency by the service.
-#[derive(Debug, Clone)]
-pub struct SessionInput {
-    pub id: String,
-    pub mentorship_id: String,
-    pub kind: Option<SessionKind>,
-    pub start: Option<DateTime>,
-    pub duration_minutes: Option<u16>,
-    pub mode: Option<Mode>,
-    pub school_id: String,
-    pub place: String,
-    pub mentee_ids: Vec<String>,
-    pub topics: Vec<String>,
-    pub materials: Vec<String>,
-    pub etag: String,
 }
 
 pub fn session_input_from_pb(scope: &str, s: pb::Session) -> Result<SessionInput, Violations> {

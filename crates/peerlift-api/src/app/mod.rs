@@ -6,6 +6,7 @@
 
 pub mod mentorships;
 pub mod runs;
+pub mod sessions;
 
 use peerlift_domain::{Teacher, Violations};
 use peerlift_store::{key, Store};
@@ -69,7 +70,9 @@ pub(crate) mod testing {
             let mut importer = Importer::new(&store, opts, now()).unwrap();
             for kind in FileKind::ALL {
                 let text = std::fs::read(format!("{examples}/{}", kind.file_name())).unwrap();
-                importer.import_file(kind, kind.file_name(), text.as_slice()).unwrap();
+                importer
+                    .import_file(kind, kind.file_name(), text.as_slice())
+                    .unwrap();
             }
             let report = importer.finish().unwrap();
             assert!(report.committed && report.errors_total == 0, "{report:?}");
