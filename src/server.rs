@@ -145,7 +145,7 @@ pub async fn serve(
     // by the scheduler.
     let recover_store = store.clone();
     let interrupted = tokio::task::spawn_blocking(move || {
-        peerlift_api::nightly::recover(&recover_store, jiff::Timestamp::now())
+        peerlift_api::app::nightly::recover(&recover_store, jiff::Timestamp::now())
     })
     .await
     .map_err(|e| ServeError::Store(peerlift_store::StoreError::Restore(e.to_string())))?
@@ -154,9 +154,14 @@ pub async fn serve(
     let scheduler = if config.scheduler {
         let st = state.clone();
         Some(tokio::spawn(async move {
-            peerlift_api::nightly::run_scheduler(st, Duration::from_secs(30), interrupted, async {
-                let _ = scheduler_stopped.await;
-            })
+            peerlift_api::app::nightly::run_scheduler(
+                st,
+                Duration::from_secs(30),
+                interrupted,
+                async {
+                    let _ = scheduler_stopped.await;
+                },
+            )
             .await
         }))
     } else {

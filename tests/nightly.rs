@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use common::*;
 use jiff::Timestamp;
+use peerlift_api::app::nightly::{self, manual_slot, recover, run_slot, tick};
 use peerlift_api::auth::Caller;
-use peerlift_api::nightly::{self, manual_slot, recover, run_slot, tick};
 use peerlift_api::{ApiError, AppState};
 use peerlift_domain::{
     Attempt, MatchRun, Meta, RematchPolicy, RematchRecord, RematchStatus, RunStatus, Trigger,

@@ -28,6 +28,7 @@ use peerlift_domain::{Meta, Violations};
 use peerlift_store::Store;
 use prost::Message;
 
+use crate::app::import::{ImportOptions, Importer, Report, MAX_REPORTED_ERRORS};
 use crate::auth::Caller;
 use crate::convert::{
     diagnostic_from_pb, diagnostic_to_pb, mentor_profile_from_pb, mentor_profile_to_pb, parse_date,
@@ -36,7 +37,6 @@ use crate::convert::{
 use crate::convert_match::{policy_from_pb, required_kind, weights_from_pb};
 use crate::convert_sessions::{session_input_from_pb, settings_from_pb};
 use crate::error::ApiError;
-use crate::import::{ImportOptions, Importer, Report, MAX_REPORTED_ERRORS};
 use crate::pb;
 use crate::state;
 

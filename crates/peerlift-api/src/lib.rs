@@ -9,8 +9,6 @@ pub mod convert_match;
 pub mod convert_sessions;
 pub mod error;
 pub mod fuzzing;
-pub mod import;
-pub mod nightly;
 mod paging;
 pub mod services;
 pub mod state;

@@ -4,7 +4,9 @@
 //! Rules about the domain's own state live on the domain types; what needs the store (reading
 //! a scope, checking a generation, creating records in a batch) lives here.
 
+pub mod import;
 pub mod mentorships;
+pub mod nightly;
 pub mod runs;
 pub mod sessions;
 
@@ -45,8 +47,8 @@ pub(crate) mod testing {
     use peerlift_domain::csvfmt::FileKind;
     use peerlift_store::Store;
 
+    use crate::app::import::{ImportOptions, Importer};
     use crate::caller::Caller;
-    use crate::import::{ImportOptions, Importer};
 
     pub const MUNICIPALITY: &str = "kirovsky";
 

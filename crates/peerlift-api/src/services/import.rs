@@ -11,10 +11,10 @@ use peerlift_domain::csvfmt::FileKind;
 use tokio::sync::mpsc;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::app::import::{Counts, ImportOptions, Importer, Report};
 use crate::auth::Admit;
 use crate::convert::enum_from_pb;
 use crate::error::{ApiError, ApiResult};
-use crate::import::{Counts, ImportOptions, Importer, Report};
 use crate::pb;
 use crate::pb::import_request::Item;
 use crate::pb::import_service_server::ImportService;

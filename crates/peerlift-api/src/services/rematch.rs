@@ -8,13 +8,13 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{required, under};
+use crate::app::nightly;
 use crate::auth::Admit;
 use crate::convert::{enum_to_pb, ts};
 use crate::convert_match::{
     kind_from_pb, kind_to_pb, policy_from_pb, policy_to_pb, weights_from_pb, weights_to_pb,
 };
 use crate::error::ApiError;
-use crate::nightly;
 use crate::pb;
 use crate::pb::rematch_service_server::RematchService;
 use crate::state::{check_etag, AppState};

@@ -16,7 +16,7 @@ use peerlift_domain::{
 use peerlift_store::{key, prefix, Store};
 
 use crate::app::runs::{apply_run, load_scope, new_run_id, run_record, scope_municipalities};
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state::{self, write_audited, AppState, Running};
 

@@ -22,7 +22,7 @@ use peerlift_domain::{
 };
 use peerlift_store::{key, Batch, Record, Store};
 
-use crate::auth::Caller;
+use crate::caller::Caller;
 use crate::error::{ApiError, ApiResult};
 use crate::state;
 
@@ -118,7 +118,7 @@ impl std::fmt::Debug for Importer<'_> {
 
 impl<'s> Importer<'s> {
     pub fn new(store: &'s Store, opts: ImportOptions, now: Timestamp) -> ApiResult<Importer<'s>> {
-        crate::services::check_id("municipality_id", &opts.municipality_id)?;
+        crate::app::check_id("municipality_id", &opts.municipality_id)?;
         let municipality = store.get::<Municipality>(&key(&[&opts.municipality_id]))?;
         let catalog = state::catalog(store, &opts.municipality_id)?;
         Ok(Importer {
