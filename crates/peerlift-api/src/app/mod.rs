@@ -6,6 +6,7 @@
 
 pub mod import;
 pub mod mentorships;
+pub mod network;
 pub mod nightly;
 pub mod runs;
 pub mod sessions;
