@@ -1,9 +1,11 @@
-//! The `peerlift` binary's library: configuration, server wiring, the CLI's client commands
-//! and the example-data generator. `main.rs` only parses arguments and calls into here, so the
-//! end-to-end tests start the very same server.
+//! The `peerlift` binary's library: configuration, server wiring, the command line (`cli`,
+//! one module per area) and the client commands it calls, and the example-data generator.
+//! `main.rs` only parses, dispatches and prints the error, so the end-to-end tests start the
+//! very same server and run the very same commands.
 
 pub mod access_cli;
 pub mod bench;
+pub mod cli;
 pub mod client;
 pub mod config;
 pub mod gen;

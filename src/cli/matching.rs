@@ -1,0 +1,399 @@
+//! Matching: computing, approving and rejecting runs, reading them, the network, the
+//! mentorships, and exported problems.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use peerlift_api::pb;
+
+use super::{done, CliError, CliResult, Remote, Scope};
+use crate::match_cli as mc;
+use crate::network_cli as nc;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KindArg {
+    /// Teacher pairs.
+    Pairs,
+    /// School partnerships (PAIRS mode).
+    Schools,
+    /// Distributed networks: a leader per school and subject (DISTRIBUTED mode).
+    Directions,
+    /// Teacher groups: one mentor, mentees of one subject with similar deficits.
+    TeacherGroups,
+    /// School groups (GROUPS mode): a leader with several schools of similar needs.
+    SchoolGroups,
+}
+
+impl KindArg {
+    pub fn pb(self) -> pb::MatchKind {
+        match self {
+            KindArg::Pairs => pb::MatchKind::TeacherPairs,
+            KindArg::Schools => pb::MatchKind::SchoolPartnerships,
+            KindArg::Directions => pb::MatchKind::SchoolDirections,
+            KindArg::TeacherGroups => pb::MatchKind::TeacherGroups,
+            KindArg::SchoolGroups => pb::MatchKind::SchoolGroups,
+        }
+    }
+}
+
+/// A deficit level as the API numbers it, from `a`, `b` or `c` (either case).
+fn level(flag: &str, l: &str) -> Result<i32, CliError> {
+    let level = peerlift_domain::Level::from_letter(&l.to_ascii_uppercase())
+        .ok_or_else(|| CliError::Usage(format!("{flag} {l}: expected a, b or c")))?;
+    Ok(peerlift_api::convert::enum_to_pb(
+        peerlift_domain::Level::ALL,
+        &level,
+    ))
+}
+
+#[derive(Debug, Args)]
+pub struct MatchArgs {
+    #[command(flatten)]
+    remote: Remote,
+    /// Municipality id.
+    #[arg(short, long, env = "PEERLIFT_MUNICIPALITY")]
+    municipality: Option<String>,
+    /// Instead of a municipality: every municipality of this region (pairs across
+    /// municipalities online only); approve the run with `-m region:NAME`.
+    #[arg(long)]
+    region: Option<String>,
+    /// What to match.
+    #[arg(long, value_enum, default_value = "pairs")]
+    kind: KindArg,
+    /// Compute and show, store nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print each pair's score terms and why demands stay unmatched.
+    #[arg(long)]
+    explain: bool,
+    /// Write the whole problem solved to FILE as JSON, gzipped when FILE ends in .gz
+    /// (README: "Checking optimality"); streamed, any size.
+    #[arg(long, value_name = "FILE")]
+    export_problem: Option<PathBuf>,
+    /// Deficit levels that make a demand [default: a,b].
+    #[arg(long, value_delimiter = ',')]
+    levels: Vec<String>,
+    /// In-person pairs only within this many km [default: 40].
+    #[arg(long)]
+    travel_limit_km: Option<u32>,
+    /// No online pairs.
+    #[arg(long)]
+    no_online: bool,
+    /// Opt-in: keep only each demand's best N arcs. The run is then NOT guaranteed optimal
+    /// (it says so); without it the whole problem is solved and proven optimal.
+    #[arg(long)]
+    max_candidates: Option<u32>,
+}
+
+pub async fn run(a: MatchArgs) -> CliResult {
+    let levels = a
+        .levels
+        .iter()
+        .map(|l| level("--levels", l))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (municipality, region) = match (a.municipality, a.region) {
+        (_, Some(r)) => (String::new(), r),
+        (Some(m), None) => (m, String::new()),
+        (None, None) => {
+            return Err(CliError::Usage(
+                "name the scope: -m MUNICIPALITY (or PEERLIFT_MUNICIPALITY) or --region NAME"
+                    .into(),
+            ))
+        }
+    };
+    let args = mc::MatchArgs {
+        municipality,
+        region,
+        kind: a.kind.pb(),
+        dry_run: a.dry_run,
+        explain: a.explain,
+        export_problem: a.export_problem,
+        policy: pb::Policy {
+            levels,
+            travel_limit_km: a.travel_limit_km,
+            allow_online: if a.no_online { Some(false) } else { None },
+            max_candidates: a.max_candidates,
+            ..Default::default()
+        },
+        weights: pb::Weights::default(),
+    };
+    mc::run(a.remote.connect().await?, args).await?;
+    done()
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    #[command(flatten)]
+    remote: Remote,
+    #[command(flatten)]
+    scope: Scope,
+    run_id: String,
+    #[arg(long, default_value = "")]
+    note: String,
+    /// The date the pairs start (default today), e.g. 2022-11-01 for pairs working since.
+    #[arg(long, default_value = "")]
+    effective_date: String,
+}
+
+pub async fn approve(a: ApproveArgs) -> CliResult {
+    let ch = a.remote.connect().await?;
+    mc::approve(ch, a.scope.municipality, a.run_id, a.note, a.effective_date).await?;
+    done()
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    #[command(flatten)]
+    remote: Remote,
+    #[command(flatten)]
+    scope: Scope,
+    run_id: String,
+    #[arg(long, default_value = "")]
+    note: String,
+}
+
+pub async fn reject(a: RejectArgs) -> CliResult {
+    let ch = a.remote.connect().await?;
+    mc::reject(ch, a.scope.municipality, a.run_id, a.note).await?;
+    done()
+}
+
+#[derive(Debug, Args)]
+pub struct RunsArgs {
+    #[command(flatten)]
+    remote: Remote,
+    #[command(flatten)]
+    scope: Scope,
+    /// Show this run.
+    run_id: Option<String>,
+    /// Each pair's score terms.
+    #[arg(long)]
+    explain: bool,
+    /// What to list after the summary.
+    #[arg(long, value_enum, default_value = "pairs")]
+    list: mc::RunList,
+    /// Only mentees of this municipality (a region's run).
+    #[arg(long, value_name = "MUNICIPALITY")]
+    mentees_in: Option<String>,
+    /// Only pairs with this school (the mentee's or the mentor's).
+    #[arg(long)]
+    school: Option<String>,
+    #[arg(long)]
+    subject: Option<String>,
+    /// Only this level of deficit (a, b or c).
+    #[arg(long)]
+    level: Option<String>,
+    /// Changes: only kept, added or ended.
+    #[arg(long, value_parser = ["kept", "added", "ended"])]
+    change: Option<String>,
+    /// Rows a page [default: 100, at most 1000].
+    #[arg(long, default_value_t = 100)]
+    page_size: i32,
+    /// The page a previous call pointed to.
+    #[arg(long, default_value = "")]
+    page_token: String,
+    /// Every page.
+    #[arg(long)]
+    all: bool,
+}
+
+pub async fn runs(a: RunsArgs) -> CliResult {
+    let level = match &a.level {
+        None => 0,
+        Some(l) => level("--level", l)?,
+    };
+    let change = match a.change.as_deref() {
+        Some("kept") => pb::run_change::Change::Kept as i32,
+        Some("added") => pb::run_change::Change::Added as i32,
+        Some("ended") => pb::run_change::Change::Ended as i32,
+        _ => 0,
+    };
+    let view = mc::RunView {
+        list: a.list,
+        mentee_municipality: a.mentees_in.unwrap_or_default(),
+        school: a.school.unwrap_or_default(),
+        subject: a.subject.unwrap_or_default(),
+        level,
+        change,
+        page_size: a.page_size,
+        page_token: a.page_token,
+        all: a.all,
+        explain: a.explain,
+    };
+    let ch = a.remote.connect().await?;
+    match a.run_id {
+        Some(id) => mc::show_run(ch, a.scope.municipality, id, view).await?,
+        None => mc::runs(ch, a.scope.municipality).await?,
+    }
+    done()
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    #[command(flatten)]
+    remote: Remote,
+    #[command(flatten)]
+    scope: Scope,
+    /// Write the graph in this format (default: print the statistics).
+    #[arg(long, value_enum)]
+    format: Option<nc::Format>,
+    /// Write to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub async fn network(a: NetworkArgs) -> CliResult {
+    let net = nc::fetch(a.remote.connect().await?, a.scope.municipality).await?;
+    let text = match a.format {
+        None => {
+            nc::print_stats(&net);
+            return done();
+        }
+        Some(nc::Format::Dot) => nc::dot(&net),
+        Some(nc::Format::Graphml) => nc::graphml(&net),
+        Some(nc::Format::Json) => nc::json(&net),
+    };
+    match a.out {
+        Some(path) => std::fs::write(&path, text).map_err(|e| CliError::io(&path, e))?,
+        None => print!("{text}"),
+    }
+    done()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MentorshipCommand {
+    /// Active mentorships (--all: ended ones too).
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Lock a mentorship: every run keeps it.
+    Lock {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+    },
+    Unlock {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+    },
+    /// End a mentorship.
+    End {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Veto a pair: it is never proposed again.
+    Veto {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        #[arg(long)]
+        mentee: String,
+        #[arg(long)]
+        mentor: String,
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// A school partnership rather than a teacher pair.
+        #[arg(long)]
+        schools: bool,
+    },
+}
+
+pub async fn mentorships(command: MentorshipCommand) -> CliResult {
+    match command {
+        MentorshipCommand::List { remote, scope, all } => {
+            mc::mentorships(remote.connect().await?, scope.municipality, all).await?
+        }
+        MentorshipCommand::Lock { remote, scope, id } => {
+            let ch = remote.connect().await?;
+            mc::change_mentorship(ch, scope.municipality, id, "lock", String::new()).await?
+        }
+        MentorshipCommand::Unlock { remote, scope, id } => {
+            let ch = remote.connect().await?;
+            mc::change_mentorship(ch, scope.municipality, id, "unlock", String::new()).await?
+        }
+        MentorshipCommand::End {
+            remote,
+            scope,
+            id,
+            reason,
+        } => {
+            let ch = remote.connect().await?;
+            mc::change_mentorship(ch, scope.municipality, id, "end", reason).await?
+        }
+        MentorshipCommand::Veto {
+            remote,
+            scope,
+            mentee,
+            mentor,
+            reason,
+            schools,
+        } => {
+            let kind = if schools {
+                pb::MatchKind::SchoolPartnerships
+            } else {
+                pb::MatchKind::TeacherPairs
+            };
+            let ch = remote.connect().await?;
+            mc::veto(ch, scope.municipality, kind, mentee, mentor, reason).await?
+        }
+    }
+    done()
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProblemCommand {
+    /// Checks the file's claims: the assignment uses arcs and keeps every capacity, the
+    /// objective is the sum of its arcs, and the duals cover every arc and bound the objective
+    /// exactly (which proves it optimal without a solver). FILE may be gzipped.
+    Check { file: PathBuf },
+    /// Writes the problem as a DIMACS min-cost-flow instance (the input of LEMON, OR-Tools and
+    /// most network solvers); its minimum cost is minus the maximum weight.
+    Dimacs {
+        file: PathBuf,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Works on the file alone, no server.
+pub fn problem(command: ProblemCommand) -> CliResult {
+    match command {
+        ProblemCommand::Check { file } => {
+            let r = mc::check_problem_file(&file)?;
+            println!(
+                "{}: {} demands, {} suppliers, {} arcs, {} assigned, objective {}: \
+                 feasible, the objective is the sum of its arcs{}",
+                file.display(),
+                r.demands,
+                r.suppliers,
+                r.arcs,
+                r.assigned,
+                r.objective,
+                if r.proven_optimal {
+                    "; the duals cover every arc and bound it exactly: optimal"
+                } else {
+                    " (the file has no duals: optimality not checked)"
+                }
+            );
+        }
+        ProblemCommand::Dimacs { file, out } => mc::problem_to_dimacs(&file, out.as_deref())?,
+    }
+    done()
+}

@@ -1,0 +1,91 @@
+//! Running the server, and the store directory's backup and restore (server stopped).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{done, init_logging, CliError, CliResult, ServerFlags};
+use crate::config::{Layer, LogFormat};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    flags: ServerFlags,
+    /// Address to listen on [default: 127.0.0.1:50051; env PEERLIFT_LISTEN].
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Log format [default: text; env PEERLIFT_LOG_FORMAT].
+    #[arg(long, value_enum)]
+    log_format: Option<LogFormat>,
+    /// Seconds in-flight calls may take after SIGINT/SIGTERM [default: 30].
+    #[arg(long)]
+    shutdown_grace_secs: Option<u64>,
+    /// Do not run the nightly rematch scheduler [env PEERLIFT_SCHEDULER=false].
+    #[arg(long)]
+    no_scheduler: bool,
+    /// DEVELOPMENT ONLY: no tokens, every caller is an admin of everything.
+    #[arg(long)]
+    insecure_no_auth: bool,
+}
+
+pub async fn serve(a: ServeArgs) -> CliResult {
+    let config = a.flags.load(Layer {
+        listen: a.listen,
+        log_format: a.log_format,
+        shutdown_grace_secs: a.shutdown_grace_secs,
+        scheduler: a.no_scheduler.then_some(false),
+        insecure_no_auth: a.insecure_no_auth.then_some(true),
+        ..Layer::default()
+    })?;
+    init_logging(config.log_format, "info");
+    crate::server::run(&config, crate::server::shutdown_signal()).await?;
+    done()
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    file: PathBuf,
+    #[command(flatten)]
+    flags: ServerFlags,
+}
+
+pub fn backup(a: BackupArgs) -> CliResult {
+    let config = a.flags.load(Layer::default())?;
+    if !config.data_dir.exists() {
+        return Err(CliError::Usage(format!(
+            "no store at {}",
+            config.data_dir.display()
+        )));
+    }
+    let store = peerlift_store::Store::open(&config.data_dir)?;
+    let n = store.backup_to_file(&a.file)?;
+    println!(
+        "backed up {n} records from {} to {}",
+        config.data_dir.display(),
+        a.file.display()
+    );
+    done()
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    file: PathBuf,
+    #[command(flatten)]
+    flags: ServerFlags,
+    /// Replace a store that already holds data.
+    #[arg(long)]
+    replace: bool,
+}
+
+pub fn restore(a: RestoreArgs) -> CliResult {
+    let config = a.flags.load(Layer::default())?;
+    let f = std::fs::File::open(&a.file).map_err(|e| CliError::io(&a.file, e))?;
+    let summary =
+        peerlift_store::backup::restore(std::io::BufReader::new(f), &config.data_dir, a.replace)?;
+    println!(
+        "restored {} records into {}",
+        summary.records,
+        config.data_dir.display()
+    );
+    done()
+}
