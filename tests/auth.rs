@@ -261,7 +261,7 @@ async fn the_rate_limit_holds_across_connections() {
         ]
     );
     // Health stays open to everyone, limits or not.
-    let mut health = tonic_health::pb::health_client::HealthClient::new(s.channel.clone());
+    let mut health = s.health();
     health
         .check(tonic_health::pb::HealthCheckRequest {
             service: String::new(),
@@ -473,7 +473,7 @@ async fn a_fresh_store_gets_one_initial_admin_token() {
     };
     let s = TestServer::start_with(dir.path(), auth_on).await;
     // Once health answers, start-up (which writes the file) is over.
-    tonic_health::pb::health_client::HealthClient::new(s.channel.clone())
+    s.health()
         .check(tonic_health::pb::HealthCheckRequest::default())
         .await
         .unwrap();
@@ -496,7 +496,7 @@ async fn a_fresh_store_gets_one_initial_admin_token() {
     // Once any token exists, never again.
     std::fs::remove_file(&file).unwrap();
     let s = TestServer::start_with(dir.path(), auth_on).await;
-    tonic_health::pb::health_client::HealthClient::new(s.channel.clone())
+    s.health()
         .check(tonic_health::pb::HealthCheckRequest::default())
         .await
         .unwrap();

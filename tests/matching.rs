@@ -7,21 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use peerlift_api::pb;
-use peerlift_api::pb::matching_service_client::MatchingServiceClient;
-use peerlift_api::pb::mentorship_service_client::MentorshipServiceClient;
-use tonic::transport::Channel;
 use tonic::Code;
 
-fn matching(s: &TestServer) -> MatchingServiceClient<Channel> {
-    MatchingServiceClient::new(s.channel.clone())
-}
-
-fn mentorships(s: &TestServer) -> MentorshipServiceClient<Channel> {
-    MentorshipServiceClient::new(s.channel.clone())
-}
-
 async fn run(s: &TestServer, kind: pb::MatchKind, dry_run: bool) -> pb::RunMatchingResponse {
-    matching(s)
+    s.matching()
         .run_matching(pb::RunMatchingRequest {
             municipality_id: "kirovsky".into(),
             kind: kind as i32,
@@ -38,7 +27,7 @@ async fn approve(
     s: &TestServer,
     run_id: &str,
 ) -> Result<pb::ApproveMatchRunResponse, tonic::Status> {
-    matching(s)
+    s.matching()
         .approve_match_run(pb::ApproveMatchRunRequest {
             municipality_id: "kirovsky".into(),
             run_id: run_id.into(),
@@ -50,7 +39,7 @@ async fn approve(
 }
 
 async fn active(s: &TestServer, kind: pb::MatchKind) -> Vec<pb::Mentorship> {
-    mentorships(s)
+    s.mentorships()
         .list_mentorships(pb::ListMentorshipsRequest {
             municipality_id: "kirovsky".into(),
             page_size: 1000,
@@ -143,7 +132,7 @@ async fn run_approve_lock_veto_and_run_again() {
     // Lock one pair, veto another.
     let locked = list[0].clone();
     let vetoed = list[1].clone();
-    mentorships(&s)
+    s.mentorships()
         .lock_mentorship(pb::LockMentorshipRequest {
             municipality_id: "kirovsky".into(),
             mentorship_id: locked.id.clone(),
@@ -151,7 +140,8 @@ async fn run_approve_lock_veto_and_run_again() {
         })
         .await
         .unwrap();
-    let v = mentorships(&s)
+    let v = s
+        .mentorships()
         .veto_pair(pb::VetoPairRequest {
             municipality_id: "kirovsky".into(),
             kind: pb::MatchKind::TeacherPairs as i32,
@@ -202,7 +192,7 @@ async fn run_approve_lock_veto_and_run_again() {
         .await
         .run
         .unwrap();
-    mentorships(&s)
+    s.mentorships()
         .unlock_mentorship(pb::LockMentorshipRequest {
             municipality_id: "kirovsky".into(),
             mentorship_id: locked.id.clone(),
@@ -215,7 +205,8 @@ async fn run_approve_lock_veto_and_run_again() {
     assert!(err.message().contains("changed"), "{}", err.message());
 
     // Runs are listed newest first, without their pairs.
-    let runs = matching(&s)
+    let runs = s
+        .matching()
         .list_match_runs(pb::ListMatchRunsRequest {
             municipality_id: "kirovsky".into(),
             ..Default::default()
@@ -297,19 +288,22 @@ async fn hand_made_pairs_follow_the_hard_rules() {
         };
     let before = s.snapshot();
     // Without a reason, or as their own mentor: invalid. Nothing written.
-    let err = mentorships(&s)
+    let err = s
+        .mentorships()
         .create_mentorship(create(&p.mentee_id, &p.subject, &p.mentor_id, ""))
         .await
         .unwrap_err();
     assert_eq!(bad_fields(&err), ["reason"]);
-    let err = mentorships(&s)
+    let err = s
+        .mentorships()
         .create_mentorship(create(&p.mentee_id, &p.subject, &p.mentee_id, "why not"))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
     assert_eq!(bad_fields(&err), ["mentor_id"]);
     assert_eq!(s.snapshot(), before);
-    let ok = mentorships(&s)
+    let ok = s
+        .mentorships()
         .create_mentorship(create(
             &p.mentee_id,
             &p.subject,
@@ -515,7 +509,7 @@ async fn a_region_run_pairs_across_municipalities_online_and_approves_into_each(
         assert!(report.committed, "{:?}", report.errors);
         ids.push(data.municipality.id.clone());
     }
-    let mut c = matching(&s);
+    let mut c = s.matching();
     let run = c
         .run_matching(pb::RunMatchingRequest {
             region: "region-00".into(),
@@ -556,7 +550,8 @@ async fn a_region_run_pairs_across_municipalities_online_and_approves_into_each(
     // Each mentorship lives in its mentee's municipality.
     let mut total = 0;
     for m in &ids {
-        let list = mentorships(&s)
+        let list = s
+            .mentorships()
             .list_mentorships(pb::ListMentorshipsRequest {
                 municipality_id: m.clone(),
                 page_size: 1000,
@@ -611,18 +606,21 @@ async fn a_retried_run_with_its_request_id_is_answered_without_a_second_run() {
         request_id: "nightly-2026-11-23".into(),
         ..Default::default()
     };
-    let a = matching(&s)
+    let a = s
+        .matching()
         .run_matching(req.clone())
         .await
         .unwrap()
         .into_inner();
-    let b = matching(&s)
+    let b = s
+        .matching()
         .run_matching(req.clone())
         .await
         .unwrap()
         .into_inner();
     assert_eq!(a.run.clone().unwrap().id, b.run.unwrap().id);
-    let runs = matching(&s)
+    let runs = s
+        .matching()
         .list_match_runs(pb::ListMatchRunsRequest {
             municipality_id: "kirovsky".into(),
             ..Default::default()
@@ -634,7 +632,7 @@ async fn a_retried_run_with_its_request_id_is_answered_without_a_second_run() {
     assert_eq!(runs.len(), 1);
     let mut other = req;
     other.kind = pb::MatchKind::TeacherPairs as i32;
-    let err = matching(&s).run_matching(other).await.unwrap_err();
+    let err = s.matching().run_matching(other).await.unwrap_err();
     assert_eq!(bad_fields(&err), ["request_id"]);
     s.stop().await;
 }

@@ -7,11 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::*;
 use peerlift_api::pb;
-use peerlift_api::pb::matching_service_client::MatchingServiceClient;
-use peerlift_api::pb::network_service_client::NetworkServiceClient;
 
 async fn run_and_approve(s: &TestServer, kind: pb::MatchKind) {
-    let mut c = MatchingServiceClient::new(s.channel.clone());
+    let mut c = s.matching();
     let run = c
         .run_matching(pb::RunMatchingRequest {
             municipality_id: "kirovsky".into(),
@@ -42,7 +40,8 @@ async fn the_kirovsky_network_counts_right_and_renders() {
         .unwrap();
     run_and_approve(&s, pb::MatchKind::SchoolPartnerships).await;
     run_and_approve(&s, pb::MatchKind::TeacherPairs).await;
-    let net = NetworkServiceClient::new(s.channel.clone())
+    let net = s
+        .network()
         .get_network(pb::GetNetworkRequest {
             municipality_id: "kirovsky".into(),
             ..Default::default()
@@ -55,7 +54,7 @@ async fn the_kirovsky_network_counts_right_and_renders() {
     // arrive, each once, the schools and statistics on the first page only.
     assert!(net.next_page_token.is_empty());
     assert_eq!(net.mentorship_count, net.mentorships.len() as u64);
-    let mut c = NetworkServiceClient::new(s.channel.clone());
+    let mut c = s.network();
     let (mut mentorships, mut teachers, mut token, mut pages) =
         (Vec::new(), BTreeSet::new(), String::new(), 0);
     loop {

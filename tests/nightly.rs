@@ -221,8 +221,6 @@ async fn an_interrupted_attempt_is_marked_failed_then_retried_and_applied_atomic
 #[tokio::test]
 async fn the_policy_and_a_manual_rematch_through_the_api() {
     use peerlift_api::pb;
-    use peerlift_api::pb::matching_service_client::MatchingServiceClient;
-    use peerlift_api::pb::rematch_service_client::RematchServiceClient;
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
     assert!(
@@ -231,7 +229,7 @@ async fn the_policy_and_a_manual_rematch_through_the_api() {
             .unwrap()
             .committed
     );
-    let mut c = RematchServiceClient::new(s.channel.clone());
+    let mut c = s.rematch();
     let p = c
         .get_rematch_policy(pb::GetRematchPolicyRequest {
             municipality_id: M.into(),
@@ -299,7 +297,8 @@ async fn the_policy_and_a_manual_rematch_through_the_api() {
     assert!(rec.slot.starts_with("manual-"));
     let o = &rec.outcomes[0];
     assert!(!o.applied && o.added > 0 && o.gain_ends == 0);
-    let run = MatchingServiceClient::new(s.channel.clone())
+    let run = s
+        .matching()
         .get_match_run(pb::GetMatchRunRequest {
             municipality_id: M.into(),
             run_id: o.run_id.clone(),

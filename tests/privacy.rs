@@ -6,13 +6,11 @@ mod common;
 
 use common::*;
 use peerlift_api::pb;
-use peerlift_api::pb::report_service_client::ReportServiceClient;
-use peerlift_api::pb::session_service_client::SessionServiceClient;
 
 const M: &str = "kirovsky";
 
 async fn export(s: &TestServer) -> Vec<pb::ExportFile> {
-    ReportServiceClient::new(s.channel.clone())
+    s.reports()
         .export_pseudonymised(pb::ReportRequest {
             municipality_id: M.into(),
             ..Default::default()
@@ -32,7 +30,7 @@ async fn export_is_pseudonymised_and_erasure_keeps_anonymous_history() {
         .unwrap();
     let pairs = match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "2026-09-01").await;
     let ms = pairs[0].clone();
-    let mut sessions = SessionServiceClient::new(s.channel.clone());
+    let mut sessions = s.sessions();
     let session = online_session(&s, M, &ms.id, "2026-09-10T15:00").await;
     sessions
         .record_session(pb::RecordSessionRequest {

@@ -13,7 +13,6 @@ use std::io::Read;
 use common::*;
 use peerlift::synth::{self, Scale};
 use peerlift_api::pb;
-use peerlift_api::pb::matching_service_client::MatchingServiceClient;
 use peerlift_domain::{Level, Mode};
 
 const MUNICIPALITIES: usize = 3;
@@ -183,7 +182,7 @@ async fn a_generated_region_from_the_cli_to_every_page_of_its_run() {
     assert!(out.contains("optimal: the pairs weigh the most"), "{out}");
     let run_id = out.split_whitespace().nth(1).unwrap().to_string();
 
-    let mut c = MatchingServiceClient::new(s.channel.clone());
+    let mut c = s.matching();
     let run = c
         .get_match_run(pb::GetMatchRunRequest {
             municipality_id: SCOPE.into(),

@@ -5,6 +5,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use common::cases::Cases;
 use common::*;
 use peerlift_api::pb;
 use tonic::Code;
@@ -14,7 +15,7 @@ async fn health_is_serving_and_reflection_lists_every_service() {
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
 
-    let mut health = tonic_health::pb::health_client::HealthClient::new(s.channel.clone());
+    let mut health = s.health();
     for service in ["", "peerlift.v1.SchoolService", "peerlift.v1.ImportService"] {
         let r = health
             .check(tonic_health::pb::HealthCheckRequest {
@@ -30,11 +31,10 @@ async fn health_is_serving_and_reflection_lists_every_service() {
         );
     }
 
-    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
     use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
     use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
     use tonic_reflection::pb::v1::ServerReflectionRequest;
-    let mut refl = ServerReflectionClient::new(s.channel.clone());
+    let mut refl = s.reflection();
     let ask = |m: MessageRequest| ServerReflectionRequest {
         host: String::new(),
         message_request: Some(m),
@@ -655,6 +655,8 @@ async fn a_stale_etag_is_aborted() {
     s.stop().await;
 }
 
+/// Each invalid field of a registry call is named in the BadRequest details, exactly once, and
+/// a refused call writes nothing (the shared harness, `common::cases::Cases`).
 #[tokio::test]
 async fn each_invalid_field_is_named_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
@@ -662,53 +664,49 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
     municipality(&s, "m").await;
     let existing = school(&s, "m", "s1", pb::SchoolStatus::Leader).await;
     teacher(&s, "m", "s1", "t1", &["mathematics"]).await;
-    let before = s.snapshot();
+    let mut c = Cases::new(&s);
 
-    let mut cases: Vec<(Result<(), tonic::Status>, Vec<&str>)> = Vec::new();
     let mut sc = s.schools();
-    let create_school = |school: pb::School| {
-        let mut sc = sc.clone();
-        async move {
-            sc.create_school(pb::CreateSchoolRequest {
-                municipality_id: "m".into(),
-                school: Some(school),
-                request_id: String::new(),
-            })
-            .await
-            .map(|_| ())
-        }
+    let create_school = |school: pb::School| pb::CreateSchoolRequest {
+        municipality_id: "m".into(),
+        school: Some(school),
+        request_id: String::new(),
     };
-    cases.push((
-        create_school(pb::School {
+    c.invalid_once_each(
+        "school without a name",
+        sc.create_school(create_school(pb::School {
             name: String::new(),
             ..school_msg("new", pb::SchoolStatus::Leader)
-        })
+        }))
         .await,
-        vec!["school.name"],
-    ));
-    cases.push((
-        create_school(pb::School {
+        &["school.name"],
+    );
+    c.invalid_once_each(
+        "school of kind 99 at latitude 95",
+        sc.create_school(create_school(pb::School {
             kind: 99,
             location: Some(pb::GeoPoint {
                 lat: 95.0,
                 lon: 30.0,
             }),
             ..school_msg("new", pb::SchoolStatus::Leader)
-        })
+        }))
         .await,
-        vec!["school.kind", "school.location.lat"],
-    ));
-    cases.push((
-        create_school(pb::School {
+        &["school.kind", "school.location.lat"],
+    );
+    c.invalid_once_each(
+        "school id with a slash, status since yesterday",
+        sc.create_school(create_school(pb::School {
             id: "bad id/with slash".into(),
             status_since: "yesterday".into(),
             ..school_msg("x", pb::SchoolStatus::Leader)
-        })
+        }))
         .await,
-        vec!["school.status_since", "school.id"],
-    ));
-    cases.push((
-        create_school(pb::School {
+        &["school.status_since", "school.id"],
+    );
+    c.invalid_once_each(
+        "school with a risk factor twice and 500 partners",
+        sc.create_school(create_school(pb::School {
             risk_profile: vec![
                 pb::RiskFactorValue {
                     factor: 1,
@@ -721,15 +719,16 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
             ],
             partner_capacity: Some(500),
             ..school_msg("new", pb::SchoolStatus::Leader)
-        })
+        }))
         .await,
-        vec![
+        &[
             "school.risk_profile[1].significance",
             "school.partner_capacity",
         ],
-    ));
+    );
     // An update that would be invalid leaves the old record in place.
-    cases.push((
+    c.invalid_once_each(
+        "school updated to no status",
         sc.update_school(pb::UpdateSchoolRequest {
             municipality_id: "m".into(),
             school: Some(pb::School {
@@ -738,12 +737,12 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
             }),
             request_id: String::new(),
         })
-        .await
-        .map(|_| ()),
-        vec!["school.status"],
-    ));
+        .await,
+        &["school.status"],
+    );
     let mut tc = s.teachers();
-    cases.push((
+    c.invalid_once_each(
+        "teacher with a misspelt and a repeated subject",
         tc.create_teacher(pb::CreateTeacherRequest {
             municipality_id: "m".into(),
             teacher: Some(pb::Teacher {
@@ -755,11 +754,11 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
             }),
             request_id: String::new(),
         })
-        .await
-        .map(|_| ()),
-        vec!["teacher.subjects[0]", "teacher.subjects[2]"],
-    ));
-    cases.push((
+        .await,
+        &["teacher.subjects[0]", "teacher.subjects[2]"],
+    );
+    c.invalid_once_each(
+        "teacher at an unknown school",
         tc.create_teacher(pb::CreateTeacherRequest {
             municipality_id: "m".into(),
             teacher: Some(pb::Teacher {
@@ -771,11 +770,11 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
             }),
             request_id: String::new(),
         })
-        .await
-        .map(|_| ()),
-        vec!["teacher.school_id"],
-    ));
-    cases.push((
+        .await,
+        &["teacher.school_id"],
+    );
+    c.invalid_once_each(
+        "mentor profile of capacity 99, no modes, overlapping windows",
         s.profiles()
             .create_mentor_profile(pb::CreateMentorProfileRequest {
                 municipality_id: "m".into(),
@@ -800,15 +799,15 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
                 }),
                 request_id: String::new(),
             })
-            .await
-            .map(|_| ()),
-        vec![
+            .await,
+        &[
             "mentor_profile.capacity",
             "mentor_profile.modes",
             "mentor_profile.availability[1]",
         ],
-    ));
-    cases.push((
+    );
+    c.invalid_once_each(
+        "diagnostic of February 30th",
         s.diagnostics()
             .create_diagnostic(pb::CreateDiagnosticRequest {
                 municipality_id: "m".into(),
@@ -821,11 +820,11 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
                 }),
                 request_id: String::new(),
             })
-            .await
-            .map(|_| ()),
-        vec!["diagnostic.date"],
-    ));
-    cases.push((
+            .await,
+        &["diagnostic.date"],
+    );
+    c.invalid_once_each(
+        "diagnostic without a level, a score over 1 and an unknown score",
         s.diagnostics()
             .create_diagnostic(pb::CreateDiagnosticRequest {
                 municipality_id: "m".into(),
@@ -839,15 +838,15 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
                 }),
                 request_id: String::new(),
             })
-            .await
-            .map(|_| ()),
-        vec![
+            .await,
+        &[
             "diagnostic.level",
             "diagnostic.scores[astrology]",
             "diagnostic.scores[digital]",
         ],
-    ));
-    cases.push((
+    );
+    c.invalid_once_each(
+        "diagnostic with a score over 1 and an unknown score",
         s.diagnostics()
             .create_diagnostic(pb::CreateDiagnosticRequest {
                 municipality_id: "m".into(),
@@ -861,11 +860,11 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
                 }),
                 request_id: String::new(),
             })
-            .await
-            .map(|_| ()),
-        vec!["diagnostic.scores[astrology]", "diagnostic.scores[digital]"],
-    ));
-    cases.push((
+            .await,
+        &["diagnostic.scores[astrology]", "diagnostic.scores[digital]"],
+    );
+    c.invalid_once_each(
+        "municipality on Mars",
         s.municipalities()
             .create_municipality(pb::CreateMunicipalityRequest {
                 municipality: Some(pb::Municipality {
@@ -876,32 +875,21 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
                 }),
                 request_id: String::new(),
             })
-            .await
-            .map(|_| ()),
-        vec!["municipality.time_zone"],
-    ));
-    cases.push((
+            .await,
+        &["municipality.time_zone"],
+    );
+    c.invalid_once_each(
+        "teacher list of page size -5",
         s.teachers()
             .list_teachers(pb::ListTeachersRequest {
                 municipality_id: "m".into(),
                 page_size: -5,
                 ..Default::default()
             })
-            .await
-            .map(|_| ()),
-        vec!["page_size"],
-    ));
-    for (i, (result, fields)) in cases.into_iter().enumerate() {
-        let err = result.expect_err(&format!("case {i} should fail"));
-        assert_eq!(err.code(), Code::InvalidArgument, "case {i}: {err:?}");
-        let mut got = bad_fields(&err);
-        got.sort();
-        let mut want: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
-        want.sort();
-        assert_eq!(got, want, "case {i}: {}", err.message());
-    }
-    let _ = &mut sc;
-    assert_eq!(s.snapshot(), before, "a rejected call wrote something");
+            .await,
+        &["page_size"],
+    );
+    c.finish();
     s.stop().await;
 }
 

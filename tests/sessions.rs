@@ -11,22 +11,9 @@ use std::path::Path;
 use common::*;
 use jiff::civil::{Date, DateTime};
 use peerlift_api::pb;
-use peerlift_api::pb::mentor_profile_service_client::MentorProfileServiceClient;
-use peerlift_api::pb::mentorship_service_client::MentorshipServiceClient;
-use peerlift_api::pb::report_service_client::ReportServiceClient;
-use peerlift_api::pb::session_service_client::SessionServiceClient;
-use tonic::transport::Channel;
 use tonic::Code;
 
 const M: &str = "kirovsky";
-
-fn sessions(s: &TestServer) -> SessionServiceClient<Channel> {
-    SessionServiceClient::new(s.channel.clone())
-}
-
-fn reports(s: &TestServer) -> ReportServiceClient<Channel> {
-    ReportServiceClient::new(s.channel.clone())
-}
 
 /// Rows of an example CSV as header -> value maps.
 fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
@@ -81,7 +68,7 @@ async fn match_and_approve(s: &TestServer, kind: pb::MatchKind, since: &str) -> 
 }
 
 async fn active_mentorships(s: &TestServer) -> Vec<pb::Mentorship> {
-    MentorshipServiceClient::new(s.channel.clone())
+    s.mentorships()
         .list_mentorships(pb::ListMentorshipsRequest {
             municipality_id: M.into(),
             page_size: 1000,
@@ -101,7 +88,8 @@ async fn list(s: &TestServer, req: pb::ListSessionsRequest) -> Vec<pb::Session> 
         ..req
     };
     loop {
-        let r = sessions(s)
+        let r = s
+            .sessions()
             .list_sessions(req.clone())
             .await
             .unwrap()
@@ -167,7 +155,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         }
     }
     hand.retain(|_, v| v[0] + v[2] > 0);
-    let cov = reports(&s)
+    let cov = s
+        .reports()
         .coverage_report(pb::ReportRequest {
             municipality_id: M.into(),
             ..Default::default()
@@ -195,7 +184,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
 
     // The office's settings: Thursday methodical day (default) and a district holiday.
     let holiday = "2022-11-17";
-    let mut settings = sessions(&s)
+    let mut settings = s
+        .sessions()
         .get_schedule_settings(pb::GetScheduleSettingsRequest {
             municipality_id: M.into(),
         })
@@ -204,7 +194,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         .into_inner();
     assert!(settings.etag.is_empty(), "defaults until set");
     settings.non_working_days = vec![holiday.into()];
-    let settings = sessions(&s)
+    let settings = s
+        .sessions()
         .update_schedule_settings(pb::UpdateScheduleSettingsRequest {
             settings: Some(settings),
             request_id: String::new(),
@@ -215,7 +206,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     assert_eq!(settings.etag, "1");
 
     // Six weeks from Monday 7 November 2022.
-    let proposal = sessions(&s)
+    let proposal = s
+        .sessions()
         .propose_schedule(pb::ProposeScheduleRequest {
             municipality_id: M.into(),
             from: "2022-11-07".into(),
@@ -237,7 +229,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     assert_eq!(items.len() + proposal.unplaced.len(), due);
     assert!(proposal.unplaced.iter().all(|u| !u.reason.is_empty()));
     // Windows: the methodical day or the mentor's own availability; never the holiday.
-    let profiles = MentorProfileServiceClient::new(s.channel.clone())
+    let profiles = s
+        .profiles()
         .list_mentor_profiles(pb::ListMentorProfilesRequest {
             municipality_id: M.into(),
             page_size: 1000,
@@ -283,7 +276,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     }
 
     // Accept it all; accepting again creates nothing.
-    let accepted = sessions(&s)
+    let accepted = s
+        .sessions()
         .accept_schedule(pb::AcceptScheduleRequest {
             municipality_id: M.into(),
             proposal_id: proposal.id.clone(),
@@ -293,7 +287,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         .unwrap()
         .into_inner();
     assert_eq!(accepted.created.len(), items.len());
-    let again = sessions(&s)
+    let again = s
+        .sessions()
         .accept_schedule(pb::AcceptScheduleRequest {
             municipality_id: M.into(),
             proposal_id: proposal.id.clone(),
@@ -307,7 +302,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         (0, items.len())
     );
     // A second proposal over the same weeks finds every placed session already booked.
-    let second = sessions(&s)
+    let second = s
+        .sessions()
         .propose_schedule(pb::ProposeScheduleRequest {
             municipality_id: M.into(),
             from: "2022-11-07".into(),
@@ -344,7 +340,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     );
     assert!(mine.windows(2).all(|w| w[0].start <= w[1].start));
     for x in &mine[..3] {
-        let held = sessions(&s)
+        let held = s
+            .sessions()
             .record_session(pb::RecordSessionRequest {
                 municipality_id: M.into(),
                 session_id: x.id.clone(),
@@ -367,7 +364,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         assert_eq!(held.attended.len(), 2, "everyone, by default");
         assert_eq!(held.feedback.unwrap().rating, 5);
     }
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .record_session(pb::RecordSessionRequest {
             municipality_id: M.into(),
             session_id: mine[3].id.clone(),
@@ -377,7 +375,7 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         .await
         .unwrap_err();
     assert_eq!(bad_fields(&err), ["reason"]);
-    sessions(&s)
+    s.sessions()
         .record_session(pb::RecordSessionRequest {
             municipality_id: M.into(),
             session_id: mine[3].id.clone(),
@@ -387,7 +385,7 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         })
         .await
         .unwrap();
-    sessions(&s)
+    s.sessions()
         .cancel_session(pb::CancelSessionRequest {
             municipality_id: M.into(),
             session_id: mine[4].id.clone(),
@@ -397,7 +395,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         .await
         .unwrap();
     // A cancelled session cannot then be recorded.
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .record_session(pb::RecordSessionRequest {
             municipality_id: M.into(),
             session_id: mine[4].id.clone(),
@@ -409,7 +408,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     assert_eq!(err.code(), Code::FailedPrecondition);
 
     // Sessions report by hand: everything accepted is scheduled except the cancelled one.
-    let rep = reports(&s)
+    let rep = s
+        .reports()
         .sessions_report(pb::ReportRequest {
             municipality_id: M.into(),
             ..Default::default()
@@ -431,7 +431,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         .unwrap();
     assert_eq!((row.held, row.missed, row.cancelled), (3, 1, 1));
     // The mentor's load counts the held sessions.
-    let load = reports(&s)
+    let load = s
+        .reports()
         .mentor_load_report(pb::ReportRequest {
             municipality_id: M.into(),
             ..Default::default()
@@ -453,7 +454,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     assert!(load.rows.iter().all(|r| r.mentees <= r.capacity));
 
     // Before the re-diagnosis nothing is measured yet.
-    let before = reports(&s)
+    let before = s
+        .reports()
         .get_mentorship_progress(pb::GetMentorshipProgressRequest {
             municipality_id: M.into(),
             mentorship_id: pair.id.clone(),
@@ -494,7 +496,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     {
         let k = (m.mentee_id.clone(), m.subject.clone());
         let (from, to) = (&round1[&k], &round2[&k]);
-        let p = reports(&s)
+        let p = s
+            .reports()
             .get_mentorship_progress(pb::GetMentorshipProgressRequest {
                 municipality_id: M.into(),
                 mentorship_id: m.id.clone(),
@@ -513,7 +516,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
     }
     assert!(graduated > 0, "the example closes some deficits");
     // The mentor's progress is the mean of their mentees' changes.
-    let mp = reports(&s)
+    let mp = s
+        .reports()
         .get_mentor_progress(pb::GetMentorProgressRequest {
             municipality_id: M.into(),
             mentor_id: pair.mentor_id.clone(),
@@ -538,7 +542,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         .iter()
         .filter(|m| m.kind == pb::MatchKind::SchoolPartnerships as i32)
     {
-        let p = reports(&s)
+        let p = s
+            .reports()
             .get_mentorship_progress(pb::GetMentorshipProgressRequest {
                 municipality_id: M.into(),
                 mentorship_id: m.id.clone(),
@@ -566,7 +571,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
             matches!(l.as_str(), "A" | "B") && matches!(round2[*k].as_str(), "C" | "D")
         })
         .count() as u32;
-    let o = reports(&s)
+    let o = s
+        .reports()
         .outcomes_report(pb::ReportRequest {
             municipality_id: M.into(),
             ..Default::default()
@@ -585,7 +591,8 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
 
     // Progress report: every teacher-subject with two rounds is in exactly one "all" row,
     // and the mentored ones are the pairs.
-    let pr = reports(&s)
+    let pr = s
+        .reports()
         .progress_report(pb::ReportRequest {
             municipality_id: M.into(),
             ..Default::default()
@@ -705,7 +712,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
         request_id: request_id.into(),
     };
     // Every bad field at once.
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .create_session(pb::CreateSessionRequest {
             municipality_id: M.into(),
             session: Some(pb::Session {
@@ -724,7 +732,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
         bad_fields(&err),
         ["session.kind", "session.start", "session.status"]
     );
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .create_session(pb::CreateSessionRequest {
             municipality_id: M.into(),
             session: Some(pb::Session {
@@ -747,14 +756,16 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
         ]
     );
     // Before the mentorship began.
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .create_session(create(&a.id, "2022-10-20T14:00", ""))
         .await
         .unwrap_err();
     assert_eq!(bad_fields(&err), ["session.start"]);
 
     // A valid one takes the form's defaults: a 90-minute lesson visit at the mentee's school.
-    let x = sessions(&s)
+    let x = s
+        .sessions()
         .create_session(create(&a.id, "2022-11-10T14:00", "req-1"))
         .await
         .unwrap()
@@ -767,7 +778,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
         assert!(!x.school_id.is_empty() && x.schools.contains(&x.school_id));
     }
     // The same request again: the same answer, nothing new.
-    let again = sessions(&s)
+    let again = s
+        .sessions()
         .create_session(create(&a.id, "2022-11-10T14:00", "req-1"))
         .await
         .unwrap()
@@ -775,21 +787,24 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
     assert_eq!(again.id, x.id);
     // The mentor is busy then: refused, naming the session.
     let clash_with = other_of_a.unwrap_or(a);
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .create_session(create(&clash_with.id, "2022-11-10T15:00", ""))
         .await
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     assert!(err.message().contains(&x.id), "{}", err.message());
     // Someone else at the same time is fine.
-    let y = sessions(&s)
+    let y = s
+        .sessions()
         .create_session(create(&b.id, "2022-11-10T14:00", ""))
         .await
         .unwrap()
         .into_inner();
 
     // Reschedule with the etag; a stale etag is ABORTED.
-    let moved = sessions(&s)
+    let moved = s
+        .sessions()
         .update_session(pb::UpdateSessionRequest {
             municipality_id: M.into(),
             session: Some(pb::Session {
@@ -808,7 +823,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
         (moved.start.as_str(), moved.duration_minutes),
         ("2022-11-17T13:00", 45)
     );
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .update_session(pb::UpdateSessionRequest {
             municipality_id: M.into(),
             session: Some(pb::Session {
@@ -853,7 +869,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
     )
     .await;
     assert_eq!(in_range.iter().map(|x| &x.id).collect::<Vec<_>>(), [&x.id]);
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .list_sessions(pb::ListSessionsRequest {
             municipality_id: M.into(),
             mentee_id: "a".into(),
@@ -865,12 +882,14 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
     assert_eq!(bad_fields(&err), ["school_id"]);
 
     // A session in the future cannot be recorded yet.
-    let future = sessions(&s)
+    let future = s
+        .sessions()
         .create_session(create(&a.id, "2099-11-12T14:00", ""))
         .await
         .unwrap()
         .into_inner();
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .record_session(pb::RecordSessionRequest {
             municipality_id: M.into(),
             session_id: future.id.clone(),
@@ -881,7 +900,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
         .unwrap_err();
     assert_eq!(err.code(), Code::FailedPrecondition);
     // Attendance must name participants.
-    let err = sessions(&s)
+    let err = s
+        .sessions()
         .record_session(pb::RecordSessionRequest {
             municipality_id: M.into(),
             session_id: x.id.clone(),
@@ -894,7 +914,8 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
     assert_eq!(bad_fields(&err), ["attended[0]"]);
     // Nothing of the refused calls was written.
     let snapshot = s.snapshot();
-    let _ = sessions(&s)
+    let _ = s
+        .sessions()
         .cancel_session(pb::CancelSessionRequest {
             municipality_id: M.into(),
             session_id: x.id.clone(),

@@ -1,5 +1,10 @@
-//! A real server on 127.0.0.1:0 with a temporary store, and generated clients to talk to it.
+//! A real server on 127.0.0.1:0 with a temporary store, and generated clients to talk to it:
+//! every client on a test server's channel is made by a method of [`TestServer`]
+//! (`s.schools()`, `s.sessions()`), never again in a test file. [`cases::Cases`] is the one
+//! table-driven harness for refused calls.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod cases;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,6 +14,7 @@ use peerlift_api::pb;
 use peerlift_store::Store;
 use tokio::net::TcpListener;
 use tonic::transport::Channel;
+use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 
 pub struct TestServer {
     pub addr: String,
@@ -110,6 +116,30 @@ impl TestServer {
     }
     pub fn importer(&self) -> pb::import_service_client::ImportServiceClient<Channel> {
         pb::import_service_client::ImportServiceClient::new(self.channel.clone())
+    }
+    pub fn matching(&self) -> pb::matching_service_client::MatchingServiceClient<Channel> {
+        pb::matching_service_client::MatchingServiceClient::new(self.channel.clone())
+    }
+    pub fn mentorships(&self) -> pb::mentorship_service_client::MentorshipServiceClient<Channel> {
+        pb::mentorship_service_client::MentorshipServiceClient::new(self.channel.clone())
+    }
+    pub fn sessions(&self) -> pb::session_service_client::SessionServiceClient<Channel> {
+        pb::session_service_client::SessionServiceClient::new(self.channel.clone())
+    }
+    pub fn reports(&self) -> pb::report_service_client::ReportServiceClient<Channel> {
+        pb::report_service_client::ReportServiceClient::new(self.channel.clone())
+    }
+    pub fn network(&self) -> pb::network_service_client::NetworkServiceClient<Channel> {
+        pb::network_service_client::NetworkServiceClient::new(self.channel.clone())
+    }
+    pub fn rematch(&self) -> pb::rematch_service_client::RematchServiceClient<Channel> {
+        pb::rematch_service_client::RematchServiceClient::new(self.channel.clone())
+    }
+    pub fn health(&self) -> tonic_health::pb::health_client::HealthClient<Channel> {
+        tonic_health::pb::health_client::HealthClient::new(self.channel.clone())
+    }
+    pub fn reflection(&self) -> ServerReflectionClient<Channel> {
+        ServerReflectionClient::new(self.channel.clone())
     }
 }
 
@@ -251,7 +281,7 @@ pub async fn match_and_approve(
     kind: pb::MatchKind,
     since: &str,
 ) -> Vec<pb::Mentorship> {
-    let mut c = pb::matching_service_client::MatchingServiceClient::new(s.channel.clone());
+    let mut c = s.matching();
     let run = c
         .run_matching(pb::RunMatchingRequest {
             municipality_id: m.into(),
@@ -321,7 +351,7 @@ pub fn spawn_serve(data: &Path, args: &[&str]) -> (std::process::Child, String, 
 
 /// Books an online session of `mentorship` in `m` at `start` (45 minutes).
 pub async fn online_session(s: &TestServer, m: &str, mentorship: &str, start: &str) -> pb::Session {
-    pb::session_service_client::SessionServiceClient::new(s.channel.clone())
+    s.sessions()
         .create_session(pb::CreateSessionRequest {
             municipality_id: m.into(),
             session: Some(pb::Session {

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::check_code;
-use crate::model::Meta;
+use crate::meta::Meta;
 use crate::validate::{text, Violations};
 
 /// Which catalogue an entry belongs to.

@@ -11,6 +11,7 @@ pub mod cron;
 pub mod csvfmt;
 pub mod ids;
 pub mod matching;
+pub mod meta;
 pub mod model;
 pub mod progress;
 pub mod rematch;
