@@ -8,6 +8,7 @@ pub mod import;
 pub mod mentorships;
 pub mod network;
 pub mod nightly;
+pub mod registry;
 pub mod runs;
 pub mod sessions;
 

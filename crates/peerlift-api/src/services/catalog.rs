@@ -1,15 +1,15 @@
-use peerlift_domain::{CatalogEntry, CatalogKind, Diagnostic, MentorProfile, Meta, Teacher};
-use peerlift_store::{key, prefix, Record, Store};
+use peerlift_domain::{CatalogEntry, CatalogKind, Meta};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
-use super::{required, under};
+use super::required;
+use crate::app::registry;
 use crate::auth::Admit;
 use crate::convert::{catalog_kind_from_pb, catalog_kind_to_pb};
 use crate::error::{ApiError, ApiResult};
 use crate::pb;
 use crate::pb::catalog_service_server::CatalogService;
-use crate::state::{self, AppState};
+use crate::state::AppState;
 
 #[derive(Debug, Clone)]
 pub struct CatalogApi {
@@ -34,30 +34,6 @@ fn kind_filter(v: i32) -> ApiResult<Option<CatalogKind>> {
         .ok_or_else(|| ApiError::invalid("kind", format!("{v} is not a catalogue kind")))
 }
 
-/// True when any record of the municipality uses the code.
-fn in_use(s: &Store, muni: &str, kind: CatalogKind, code: &str) -> ApiResult<bool> {
-    let p = prefix(&[muni]);
-    let code = code.to_string();
-    Ok(match kind {
-        CatalogKind::Subject => {
-            any::<Teacher>(s, &p, |t| t.subjects.contains(&code))?
-                || any::<MentorProfile>(s, &p, |m| m.subjects.contains(&code))?
-                || any::<Diagnostic>(s, &p, |d| d.subject == code)?
-        }
-        CatalogKind::Direction => any::<MentorProfile>(s, &p, |m| m.directions.contains(&code))?,
-        CatalogKind::CompetenceArea => any::<Diagnostic>(s, &p, |d| d.scores.contains_key(&code))?,
-    })
-}
-
-fn any<R: Record>(s: &Store, p: &[u8], f: impl Fn(&R) -> bool) -> ApiResult<bool> {
-    for r in s.scan::<R>(p, None) {
-        if f(&r?) {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
 #[tonic::async_trait]
 impl CatalogService for CatalogApi {
     async fn list_catalog(
@@ -68,27 +44,14 @@ impl CatalogService for CatalogApi {
         let filter = kind_filter(r.kind)?;
         let entries = self
             .state
-            .read_now(move |s| {
-                state::municipality(s, &r.municipality_id)?;
-                let mut out = Vec::new();
-                for kind in CatalogKind::ALL {
-                    if filter.is_some_and(|f| f != kind) {
-                        continue;
-                    }
-                    for (code, name) in kind.builtin() {
-                        out.push(entry_to_pb(kind, code, name, true));
-                    }
-                    for e in s.scan::<CatalogEntry>(&prefix(&[&r.municipality_id]), None) {
-                        let e = e?;
-                        if e.kind == kind {
-                            out.push(entry_to_pb(kind, &e.code, &e.name, false));
-                        }
-                    }
-                }
-                Ok(out)
-            })
+            .read_now(move |s| registry::catalog(s, &r.municipality_id, filter))
             .await?;
-        Ok(Response::new(pb::ListCatalogResponse { entries }))
+        Ok(Response::new(pb::ListCatalogResponse {
+            entries: entries
+                .iter()
+                .map(|(kind, code, name, builtin)| entry_to_pb(*kind, code, name, *builtin))
+                .collect(),
+        }))
     }
 
     async fn create_catalog_entry(
@@ -107,26 +70,20 @@ impl CatalogService for CatalogApi {
                 &rid,
                 bytes,
                 move |s, b, now| {
-                    let m = state::municipality(s, &r.municipality_id)?;
                     let given = required("entry", r.entry)?;
                     let kind = catalog_kind_from_pb(given.kind)
                         .ok_or_else(|| ApiError::invalid("entry.kind", "must be set"))?;
-                    let entry = CatalogEntry {
-                        municipality_id: m.id.clone(),
-                        kind,
-                        code: given.code,
-                        name: given.name,
-                        meta: Meta::new(now),
-                    };
-                    let builtin = kind.builtin().iter().any(|(c, _)| *c == entry.code);
-                    if builtin || s.contains::<CatalogEntry>(&entry.key())? {
-                        return Err(ApiError::AlreadyExists {
-                            kind: "catalogue entry",
-                            id: entry.key_id(),
-                        });
-                    }
-                    entry.validate().map_err(under("entry"))?;
-                    b.put(&entry)?;
+                    let entry = registry::create_entry(
+                        s,
+                        b,
+                        CatalogEntry {
+                            municipality_id: r.municipality_id,
+                            kind,
+                            code: given.code,
+                            name: given.name,
+                            meta: Meta::new(now),
+                        },
+                    )?;
                     Ok(entry_to_pb(kind, &entry.code, &entry.name, false))
                 },
             )
@@ -150,32 +107,9 @@ impl CatalogService for CatalogApi {
                 &rid,
                 bytes,
                 move |s, b, _| {
-                    let m = state::municipality(s, &r.municipality_id)?;
                     let kind = catalog_kind_from_pb(r.kind)
                         .ok_or_else(|| ApiError::invalid("kind", "must be set"))?;
-                    if kind.builtin().iter().any(|(c, _)| *c == r.code) {
-                        return Err(ApiError::FailedPrecondition(format!(
-                            "'{}' is a built-in {} and cannot be removed",
-                            r.code,
-                            kind.code()
-                        )));
-                    }
-                    let k = key(&[&m.id, &format!("{}:{}", kind.code(), r.code)]);
-                    if !s.contains::<CatalogEntry>(&k)? {
-                        return Err(ApiError::NotFound {
-                            kind: "catalogue entry",
-                            id: r.code,
-                        });
-                    }
-                    if in_use(s, &m.id, kind, &r.code)? {
-                        return Err(ApiError::FailedPrecondition(format!(
-                            "{} '{}' is still used by records of '{}'",
-                            kind.code(),
-                            r.code,
-                            m.id
-                        )));
-                    }
-                    b.delete::<CatalogEntry>(k);
+                    registry::delete_entry(s, b, &r.municipality_id, kind, &r.code)?;
                     Ok(pb::DeleteCatalogEntryResponse {})
                 },
             )

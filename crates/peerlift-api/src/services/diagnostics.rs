@@ -1,17 +1,18 @@
 use peerlift_domain::{stamp, Change, Diagnostic, Level, Meta, Violations};
-use peerlift_store::{key, prefix, Record, TreeId};
+use peerlift_store::{key, Record};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::mentor_profiles::check_teacher;
 use super::schools::optional_enum;
 use super::{check_id, required, under};
+use crate::app::registry::{self, DiagnosticQuery};
 use crate::auth::Admit;
 use crate::convert::{diagnostic_from_pb, diagnostic_to_pb, parse_date};
 use crate::error::ApiError;
 use crate::pb;
 use crate::pb::diagnostic_service_server::DiagnosticService;
-use crate::state::{self, check_etag, page, page_size, walk, AppState};
+use crate::state::{self, check_etag, page_size, AppState};
 
 #[derive(Debug, Clone)]
 pub struct DiagnosticApi {
@@ -104,34 +105,14 @@ impl DiagnosticService for DiagnosticApi {
         let (items, next) = self
             .state
             .read_now(move |s| {
-                state::municipality(s, &r.municipality_id)?;
-                let keep = |d: &Diagnostic| {
-                    (r.subject.is_empty() || d.subject == r.subject)
-                        && level.is_none_or(|l| d.level == l)
-                        && from.is_none_or(|f| d.date >= f)
-                        && to.is_none_or(|t| d.date <= t)
+                let q = DiagnosticQuery {
+                    teacher_id: r.teacher_id,
+                    subject: r.subject,
+                    level,
+                    from,
+                    to,
                 };
-                if r.teacher_id.is_empty() {
-                    let p = prefix(&[&r.municipality_id]);
-                    let after = state::decode_token(&r.page_token, walk::DIAGNOSTICS, &p)?;
-                    let iter = s
-                        .scan::<Diagnostic>(&p, after.as_deref())
-                        .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                    page(iter, size, walk::DIAGNOSTICS, keep)
-                } else {
-                    // One teacher's records, in date order, through the index.
-                    let p = prefix(&[&r.municipality_id, &r.teacher_id]);
-                    let after =
-                        state::decode_token(&r.page_token, walk::DIAGNOSTICS_BY_TEACHER, &p)?;
-                    let iter = state::index_walk::<Diagnostic>(
-                        s,
-                        TreeId::DiagnosticsByTeacher,
-                        &p,
-                        after.as_deref(),
-                        &r.municipality_id,
-                    );
-                    page(iter, size, walk::DIAGNOSTICS_BY_TEACHER, keep)
-                }
+                registry::diagnostics(s, &r.municipality_id, &q, size, &r.page_token)
             })
             .await?;
         Ok(Response::new(pb::ListDiagnosticsResponse {

@@ -10,7 +10,7 @@ use peerlift_domain::{
     Diagnostic, Level, MentorProfile, Mentorship, School, SchoolStatus, Session, Teacher,
     Violations,
 };
-use peerlift_store::{key, prefix, Record, Store};
+use peerlift_store::{prefix, Record, Store};
 use tonic::{Request, Response, Status};
 
 use super::check_id;
@@ -91,25 +91,11 @@ impl ReportService for ReportApi {
         let out = self
             .state
             .read(move |s| {
-                let muni = r.municipality_id.as_str();
-                state::municipality(s, muni)?;
-                if !s.contains::<Teacher>(&key(&[muni, &r.teacher_id]))? {
-                    return Err(ApiError::NotFound {
-                        kind: "teacher",
-                        id: r.teacher_id.clone(),
-                    });
-                }
-                let mut diags = Vec::new();
-                for k in s.scan_index(
-                    peerlift_store::TreeId::DiagnosticsByTeacher,
-                    &prefix(&[muni, &r.teacher_id]),
-                    None,
-                ) {
-                    let id = peerlift_store::split_key(&k?).pop().unwrap_or_default();
-                    if let Some(d) = s.get::<Diagnostic>(&key(&[muni, &id]))? {
-                        diags.push(d);
-                    }
-                }
+                let diags = crate::app::registry::teacher_diagnostics(
+                    s,
+                    &r.municipality_id,
+                    &r.teacher_id,
+                )?;
                 let h = History::new(&diags);
                 let subjects = h
                     .subjects_of(&r.teacher_id)

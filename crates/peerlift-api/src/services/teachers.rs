@@ -1,9 +1,10 @@
-use peerlift_domain::{stamp, Change, MentorProfile, Meta, School, Session, Teacher, Violations};
-use peerlift_store::{key, prefix, IdempotencyEntry, Record, Store, TreeId};
+use peerlift_domain::{stamp, Change, Meta, School, Teacher, Violations};
+use peerlift_store::{key, prefix, Record, Store, TreeId};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{check_id, required, under};
+use crate::app::registry::{self, Deletion};
 use crate::auth::Admit;
 use crate::convert::{teacher_from_pb, teacher_to_pb};
 use crate::error::{ApiError, ApiResult};
@@ -40,16 +41,6 @@ fn check_school(s: &Store, t: &Teacher) -> ApiResult<()> {
 
 /// A teacher has history when anything refers to them: then they are deactivated, not erased,
 /// so past diagnostics and mentoring keep their meaning.
-pub(crate) fn has_history(s: &Store, municipality_id: &str, teacher_id: &str) -> ApiResult<bool> {
-    Ok(
-        s.contains::<MentorProfile>(&key(&[municipality_id, teacher_id]))?
-            || s.index_has(
-                TreeId::DiagnosticsByTeacher,
-                &prefix(&[municipality_id, teacher_id]),
-            )?,
-    )
-}
-
 #[tonic::async_trait]
 impl TeacherService for TeacherApi {
     async fn create_teacher(
@@ -211,28 +202,23 @@ impl TeacherService for TeacherApi {
                 &rid,
                 bytes,
                 move |s, b, now| {
-                    state::municipality(s, &r.municipality_id)?;
-                    let k = key(&[&r.municipality_id, &r.teacher_id]);
-                    let cur = s
-                        .get::<Teacher>(&k)?
-                        .ok_or_else(|| not_found(&r.teacher_id))?;
-                    check_etag("teacher", &cur.id, &r.etag, &cur.meta)?;
-                    if has_history(s, &r.municipality_id, &r.teacher_id)? {
-                        let mut t = cur.clone();
-                        if t.active {
-                            t.active = false;
-                            t.meta = cur.meta.next(now);
-                            b.put(&t)?;
-                        }
-                        return Ok(pb::DeleteTeacherResponse {
+                    let d = registry::delete_teacher(
+                        s,
+                        b,
+                        &r.municipality_id,
+                        &r.teacher_id,
+                        &r.etag,
+                        now,
+                    )?;
+                    Ok(match d {
+                        Deletion::Deactivated(t) => pb::DeleteTeacherResponse {
                             outcome: Outcome::Deactivated as i32,
                             teacher: Some(teacher_to_pb(&t)),
-                        });
-                    }
-                    b.delete::<Teacher>(k);
-                    Ok(pb::DeleteTeacherResponse {
-                        outcome: Outcome::Erased as i32,
-                        teacher: None,
+                        },
+                        Deletion::Erased => pb::DeleteTeacherResponse {
+                            outcome: Outcome::Erased as i32,
+                            teacher: None,
+                        },
                     })
                 },
             )
@@ -250,49 +236,17 @@ impl TeacherService for TeacherApi {
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
             .state
-            .write(&caller, &scope, "EraseTeacher", &rid, bytes, move |s, b, now| {
-                let m = &r.municipality_id;
-                state::municipality(s, m)?;
-                let mut t = s
-                    .get::<Teacher>(&key(&[m, &r.teacher_id]))?
-                    .ok_or_else(|| not_found(&r.teacher_id))?;
-                // Remembered answers of earlier writes (idempotent retries) may quote the
-                // name: forget those that do.
-                let name = t.full_name.clone();
-                if name != Teacher::ERASED_NAME && !name.is_empty() {
-                    for e in s.scan::<IdempotencyEntry>(&prefix(&[m]), None) {
-                        let e = e?;
-                        if e.response
-                            .windows(name.len())
-                            .any(|w| w == name.as_bytes())
-                        {
-                            b.delete::<IdempotencyEntry>(e.key());
-                        }
-                    }
-                }
-                if t.erase() {
-                    t.meta = t.meta.next(now);
-                    b.put(&t)?;
-                }
-                let pre = prefix(&[m, &r.teacher_id]);
-                let mut ids = Vec::new();
-                for k in s.scan_index(TreeId::SessionsByParticipant, &pre, None) {
-                    let k = k?;
-                    if let Some(id) = k.rsplit(|x| *x == 0).next() {
-                        ids.push(String::from_utf8_lossy(id).into_owned());
-                    }
-                }
-                for id in ids {
-                    if let Some(mut x) = s.get::<Session>(&key(&[m, &id]))? {
-                        if x.erase_text_of(&r.teacher_id) {
-                            x.meta = x.meta.next(now);
-                            b.put(&x)?;
-                        }
-                    }
-                }
-                tracing::info!(municipality = %m, teacher = %r.teacher_id, "teacher's personal data erased");
-                Ok(teacher_to_pb(&t))
-            })
+            .write(
+                &caller,
+                &scope,
+                "EraseTeacher",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let t = registry::erase_teacher(s, b, &r.municipality_id, &r.teacher_id, now)?;
+                    Ok(teacher_to_pb(&t))
+                },
+            )
             .await?;
         Ok(Response::new(out))
     }
