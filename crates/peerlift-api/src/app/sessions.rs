@@ -939,7 +939,33 @@ pub fn propose(
     }
     settings.validate().map_err(under("frequencies"))?;
     let from = ask.from.unwrap_or_else(|| today(&m, now));
-    place(s, &m, &settings, from, ask.weeks, ask, now)
+    let started = std::time::Instant::now();
+    let proposal = place(s, &m, &settings, from, ask.weeks, ask, now)?;
+    tracing::info!(
+        municipality = %muni,
+        proposal = %proposal.id,
+        placed = proposal.items.len(),
+        unplaced = proposal.unplaced.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "schedule proposed"
+    );
+    Ok(proposal)
+}
+
+/// The horizon a request asks for in weeks: 0 means the default (6); more than
+/// [`MAX_WEEKS`] is named in `v`.
+pub fn weeks(v: &mut Violations, requested: u32) -> u16 {
+    match requested {
+        0 => 6,
+        w if w <= MAX_WEEKS => w as u16,
+        _ => {
+            v.add(
+                "weeks",
+                format!("must be between 1 and {MAX_WEEKS} (default 6)"),
+            );
+            6
+        }
+    }
 }
 
 /// A stored proposal.

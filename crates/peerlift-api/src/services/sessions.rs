@@ -8,7 +8,7 @@ use tonic::{Request, Response, Status};
 
 use super::{check_id, required, under};
 use crate::app::sessions::{
-    self as app, required_reason, ScheduleAsk, SessionChange, SessionQuery, MAX_WEEKS,
+    self as app, required_reason, ScheduleAsk, SessionChange, SessionQuery,
 };
 use crate::auth::{Admit, Caller};
 use crate::convert::parse_date;
@@ -309,17 +309,7 @@ impl SessionService for SessionApi {
         let from = (!r.from.is_empty())
             .then(|| parse_date(&mut v, "from", &r.from))
             .flatten();
-        let weeks = match r.weeks {
-            0 => 6,
-            w if w <= MAX_WEEKS => w as u16,
-            _ => {
-                v.add(
-                    "weeks",
-                    format!("must be between 1 and {MAX_WEEKS} (default 6)"),
-                );
-                6
-            }
-        };
+        let weeks = app::weeks(&mut v, r.weeks);
         let overrides = frequencies_from_pb(&mut v, "frequencies", &r.frequencies);
         if !r.school_id.is_empty() {
             peerlift_domain::ids::check_id(&mut v, "school_id", &r.school_id);
@@ -341,21 +331,12 @@ impl SessionService for SessionApi {
             mentorship_ids: r.mentorship_ids,
             school_id: r.school_id,
         };
-        let started = std::time::Instant::now();
         let now = (self.state.clock)();
         let at = muni.clone();
         let proposal = self
             .state
             .read(move |s| app::propose(s, &at, &ask, now))
             .await?;
-        tracing::info!(
-            municipality = %muni,
-            proposal = %proposal.id,
-            placed = proposal.items.len(),
-            unplaced = proposal.unplaced.len(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "schedule proposed"
-        );
         let out = self
             .state
             .write(
