@@ -501,19 +501,9 @@ mod tests {
     /// which finds the mentee already mentored in that subject.
     #[test]
     fn a_stale_check_is_redone_under_the_lock() {
-        use crate::app::runs::compute_run;
-        use crate::app::testing::{kirovsky, now, MUNICIPALITY};
+        use crate::app::testing::{computed, kirovsky, now, MUNICIPALITY};
         let (_dir, s) = kirovsky();
-        let (run, _) = compute_run(
-            &s,
-            MUNICIPALITY,
-            MatchKind::TeacherPairs,
-            Default::default(),
-            Default::default(),
-            now(),
-            false,
-        )
-        .unwrap();
+        let run = computed(&s, MatchKind::TeacherPairs);
         let p = &run.pairs[0];
         let new = NewPair {
             municipality_id: MUNICIPALITY.into(),

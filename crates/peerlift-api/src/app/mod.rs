@@ -58,6 +58,35 @@ pub(crate) mod testing {
         jiff::Timestamp::constant(1_700_000_000, 0)
     }
 
+    /// A run of `kind` on the example with default settings, not stored.
+    pub fn computed(s: &Store, kind: peerlift_domain::MatchKind) -> peerlift_domain::MatchRun {
+        let (run, _) = crate::app::runs::compute_run(
+            s,
+            MUNICIPALITY,
+            kind,
+            Default::default(),
+            Default::default(),
+            now(),
+            false,
+        )
+        .unwrap();
+        run
+    }
+
+    /// A run of `kind` computed, stored and approved: the mentorships it created.
+    pub fn approved(
+        s: &Store,
+        kind: peerlift_domain::MatchKind,
+    ) -> Vec<peerlift_domain::Mentorship> {
+        use crate::app::runs::{approve, store_run};
+        let mut run = computed(s, kind);
+        s.write(|s, b| store_run(s, b, &mut run)).unwrap();
+        let (_, created, _) = s
+            .write(|s, b| approve(s, b, MUNICIPALITY, &run.id, None, "", now()))
+            .unwrap();
+        created
+    }
+
     /// The example imported into a fresh store; the directory goes with the first element.
     pub fn kirovsky() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

@@ -1064,26 +1064,12 @@ pub fn accept(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::app::runs::{approve, compute_run, store_run};
-    use crate::app::testing::{kirovsky, now, MUNICIPALITY};
+    use crate::app::testing::{approved, kirovsky, now, MUNICIPALITY};
 
     /// The Kirovsky example with its teacher pairs approved: real mentorships to schedule.
     fn with_pairs() -> (tempfile::TempDir, Store, Vec<Mentorship>) {
         let (dir, s) = kirovsky();
-        let (mut run, _) = compute_run(
-            &s,
-            MUNICIPALITY,
-            MatchKind::TeacherPairs,
-            Default::default(),
-            Default::default(),
-            now(),
-            false,
-        )
-        .unwrap();
-        s.write(|s, b| store_run(s, b, &mut run)).unwrap();
-        let (_, created, _) = s
-            .write(|s, b| approve(s, b, MUNICIPALITY, &run.id, None, "", now()))
-            .unwrap();
+        let created = approved(&s, MatchKind::TeacherPairs);
         assert!(!created.is_empty());
         (dir, s, created)
     }
