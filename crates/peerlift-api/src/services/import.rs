@@ -39,24 +39,9 @@ impl ImportService for ImportApi {
     ) -> Result<Response<pb::ImportReport>, Status> {
         let caller = crate::auth::caller_of(&req)?;
         let mut stream = req.into_inner();
-        let start = match stream.message().await? {
-            Some(pb::ImportRequest {
-                item: Some(Item::Start(s)),
-            }) => s,
-            _ => {
-                return Err(ApiError::invalid(
-                    "start",
-                    "the first message of an import must be an ImportStart",
-                )
-                .into())
-            }
-        };
-        self.state
-            .check_target(
-                &caller,
-                crate::auth::Target::Municipality(&start.municipality_id),
-            )
-            .await?;
+        let start = first_start(&mut stream).await?;
+        let target = crate::auth::Target::Municipality(&start.municipality_id);
+        self.state.check_target(&caller, target).await?;
         let opts = ImportOptions {
             municipality_id: start.municipality_id,
             strict: start.strict,
@@ -65,87 +50,8 @@ impl ImportService for ImportApi {
         };
         tracing::info!(municipality = %opts.municipality_id, strict = opts.strict, dry_run = opts.dry_run, "import started");
         let (tx, rx) = mpsc::channel::<Feed>(QUEUE);
-        let store = self.state.store.clone();
-        let now = (self.state.clock)();
-        let worker = tokio::task::spawn_blocking(move || {
-            let _guard = store.lock();
-            let mut importer = Importer::new(&store, opts, now)?;
-            let mut incoming = Incoming { rx, peeked: None };
-            while let Some((kind, name)) = incoming.peek_file()? {
-                let reader = FileReader {
-                    incoming: &mut incoming,
-                    kind: kind_pb(kind),
-                    name: name.clone(),
-                    buf: Vec::new(),
-                    pos: 0,
-                };
-                if let Err(e) = importer.import_file(kind, &name, reader) {
-                    // The reader saw the stream fail and the importer says "reading failed";
-                    // a failure that is the client's data (a chunk over the size limit) says
-                    // better what happened, with its own code.
-                    return Err(match incoming.peeked.take() {
-                        Some(Feed::Fail(f)) if !matches!(f, ApiError::Cancelled(_)) => f,
-                        _ => e,
-                    });
-                }
-            }
-            importer.finish()
-        });
-        loop {
-            // The importer holds the store's write lock: a client that stops sending must not
-            // hold every other writer up, so a silent stream is cut after IDLE.
-            let next = match tokio::time::timeout(IDLE, stream.message()).await {
-                Ok(next) => next,
-                Err(_) => {
-                    let _ = tx
-                        .send(Feed::Fail(ApiError::Cancelled(format!(
-                            "the import stream sent nothing for {} s; nothing more was imported",
-                            IDLE.as_secs()
-                        ))))
-                        .await;
-                    break;
-                }
-            };
-            let msg = match next {
-                Ok(Some(m)) => m,
-                Ok(None) => {
-                    // Only a clean end of stream lets the importer finish and commit.
-                    let _ = tx.send(Feed::End).await;
-                    break;
-                }
-                Err(status) => {
-                    // tonic reports a message over the server's limit as OUT_OF_RANGE, as it
-                    // does for unary calls: that is the client's chunk, not a broken stream.
-                    let e = if status.code() == tonic::Code::OutOfRange {
-                        ApiError::OutOfRange(format!(
-                            "an import chunk is too large ({}); send chunks of at most a few MiB",
-                            status.message()
-                        ))
-                    } else {
-                        ApiError::Cancelled(format!(
-                            "the import stream broke: {}",
-                            status.message()
-                        ))
-                    };
-                    let _ = tx.send(Feed::Fail(e)).await;
-                    break;
-                }
-            };
-            let item = match msg.item {
-                Some(Item::Chunk(c)) => Feed::Chunk(c),
-                Some(Item::Start(_)) => Feed::Fail(ApiError::invalid(
-                    "start",
-                    "an import has exactly one ImportStart, first",
-                )),
-                None => Feed::Fail(ApiError::invalid("item", "must be set")),
-            };
-            let stop = matches!(item, Feed::Fail(_));
-            if tx.send(item).await.is_err() || stop {
-                // The importer stopped (it will say why), or the input is unusable.
-                break;
-            }
-        }
-        drop(tx);
+        let worker = spawn_importer(&self.state, opts, rx);
+        forward(stream, tx).await;
         let report = worker
             .await
             .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))??;
@@ -159,6 +65,100 @@ impl ImportService for ImportApi {
             "import finished"
         );
         Ok(Response::new(report_to_pb(report)))
+    }
+}
+
+/// The first message, which must say where to import and how.
+async fn first_start(stream: &mut Streaming<pb::ImportRequest>) -> Result<pb::ImportStart, Status> {
+    match stream.message().await? {
+        Some(pb::ImportRequest {
+            item: Some(Item::Start(s)),
+        }) => Ok(s),
+        _ => Err(ApiError::invalid(
+            "start",
+            "the first message of an import must be an ImportStart",
+        )
+        .into()),
+    }
+}
+
+/// The importer on a blocking thread, under the store's write lock, reading files from `rx`.
+fn spawn_importer(
+    state: &AppState,
+    opts: ImportOptions,
+    rx: mpsc::Receiver<Feed>,
+) -> tokio::task::JoinHandle<ApiResult<Report>> {
+    let store = state.store.clone();
+    let now = (state.clock)();
+    tokio::task::spawn_blocking(move || {
+        let _guard = store.lock();
+        let mut importer = Importer::new(&store, opts, now)?;
+        let mut incoming = Incoming { rx, peeked: None };
+        while let Some((kind, name)) = incoming.peek_file()? {
+            let reader = FileReader {
+                incoming: &mut incoming,
+                kind: kind_pb(kind),
+                name: name.clone(),
+                buf: Vec::new(),
+                pos: 0,
+            };
+            if let Err(e) = importer.import_file(kind, &name, reader) {
+                // The reader saw the stream fail and the importer says "reading failed";
+                // a failure that is the client's data (a chunk over the size limit) says
+                // better what happened, with its own code.
+                return Err(match incoming.peeked.take() {
+                    Some(Feed::Fail(f)) if !matches!(f, ApiError::Cancelled(_)) => f,
+                    _ => e,
+                });
+            }
+        }
+        importer.finish()
+    })
+}
+
+/// Hands the stream's messages to the importer until the stream ends, breaks, goes silent, or
+/// the importer stops; only a clean end lets the importer commit.
+async fn forward(mut stream: Streaming<pb::ImportRequest>, tx: mpsc::Sender<Feed>) {
+    loop {
+        // The importer holds the store's write lock: a client that stops sending must not
+        // hold every other writer up, so a silent stream is cut after IDLE.
+        let Ok(next) = tokio::time::timeout(IDLE, stream.message()).await else {
+            let _ = tx
+                .send(Feed::Fail(ApiError::Cancelled(format!(
+                    "the import stream sent nothing for {} s; nothing more was imported",
+                    IDLE.as_secs()
+                ))))
+                .await;
+            return;
+        };
+        let item = match next {
+            Ok(Some(msg)) => match msg.item {
+                Some(Item::Chunk(c)) => Feed::Chunk(c),
+                Some(Item::Start(_)) => Feed::Fail(ApiError::invalid(
+                    "start",
+                    "an import has exactly one ImportStart, first",
+                )),
+                None => Feed::Fail(ApiError::invalid("item", "must be set")),
+            },
+            Ok(None) => Feed::End,
+            // tonic reports a message over the server's limit as OUT_OF_RANGE, as it does for
+            // unary calls: that is the client's chunk, not a broken stream.
+            Err(status) if status.code() == tonic::Code::OutOfRange => {
+                Feed::Fail(ApiError::OutOfRange(format!(
+                    "an import chunk is too large ({}); send chunks of at most a few MiB",
+                    status.message()
+                )))
+            }
+            Err(status) => Feed::Fail(ApiError::Cancelled(format!(
+                "the import stream broke: {}",
+                status.message()
+            ))),
+        };
+        let stop = !matches!(item, Feed::Chunk(_));
+        if tx.send(item).await.is_err() || stop {
+            // The importer stopped (it will say why), or the stream ended either way.
+            return;
+        }
     }
 }
 
