@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod gen;
+pub mod health;
 pub mod ics;
 pub mod loadtest;
 pub mod match_cli;

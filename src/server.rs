@@ -140,7 +140,8 @@ pub async fn serve(
     if !config.insecure_no_auth {
         first_admin_token(config, &store, &auth).await?;
     }
-    let state = AppState::new(store.clone());
+    let mut state = AppState::new(store.clone());
+    state.revoked = auth.revoked.clone();
     // Rematches a stop interrupted are marked failed before anything else can run, and retried
     // by the scheduler.
     let recover_store = store.clone();
@@ -170,7 +171,8 @@ pub async fn serve(
         }
         None
     };
-    let (health, health_service) = tonic_health::server::health_reporter();
+    let health = tonic_health::server::HealthReporter::new();
+    let (health_service, watchers_stop) = crate::health::health_service(&health);
     health.set_service_status("", ServingStatus::Serving).await;
     for s in SERVICES {
         health.set_service_status(*s, ServingStatus::Serving).await;
@@ -331,6 +333,8 @@ pub async fn serve(
                 .set_service_status(*s, ServingStatus::NotServing)
                 .await;
         }
+        // Watch streams end now, so they do not hold the stop for the grace period.
+        let _ = watchers_stop.send(true);
         let _ = stop_tx.send(());
     };
     // Nagle's algorithm with delayed ACKs holds small responses back for up to 40 ms: gRPC's

@@ -85,13 +85,11 @@ scoped!(Municipality:
     CreateCatalogEntryRequest, DeleteCatalogEntryRequest,
     ListMentorshipsRequest, GetMentorshipRequest, CreateMentorshipRequest, LockMentorshipRequest,
     EndMentorshipRequest, VetoPairRequest, ListVetoesRequest,
-    GetNetworkRequest,
     CreateSessionRequest, UpdateSessionRequest, CancelSessionRequest,
     GetScheduleSettingsRequest, ProposeScheduleRequest, GetScheduleProposalRequest,
     AcceptScheduleRequest,
     GetTeacherProgressRequest, GetMentorshipProgressRequest, GetMentorProgressRequest,
     ReportRequest,
-    GetRematchPolicyRequest, TriggerRematchRequest, ListRematchRecordsRequest,
     DeleteMunicipalityRequest,
 );
 scoped!(Shared: GetMunicipalityRequest, ListCatalogRequest);
@@ -135,7 +133,12 @@ macro_rules! scoped_run {
         })+
     };
 }
+// The network and the nightly rematch are a region's too (README: `-m region:NAME`).
 scoped_run!(
+    GetNetworkRequest,
+    GetRematchPolicyRequest,
+    TriggerRematchRequest,
+    ListRematchRecordsRequest,
     GetMatchRunRequest,
     ListMatchRunsRequest,
     ApproveMatchRunRequest,
@@ -165,7 +168,7 @@ impl Scoped for pb::UpdateScheduleSettingsRequest {
 }
 impl Scoped for pb::UpdateRematchPolicyRequest {
     fn target(&self) -> Target<'_> {
-        Target::Municipality(
+        muni_or_region(
             self.policy
                 .as_ref()
                 .map(|s| s.municipality_id.as_str())
@@ -628,6 +631,8 @@ pub struct Auth {
     tokens: RwLock<HashMap<String, Arc<Token>>>,
     buckets: Mutex<HashMap<String, Bucket>>,
     permits: Option<Arc<Semaphore>>,
+    /// Revoked in this process, refused before the revocation is written.
+    pub revoked: Arc<crate::caller::Revoked>,
 }
 
 impl Auth {
@@ -640,6 +645,7 @@ impl Auth {
             tokens: RwLock::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             permits,
+            revoked: Arc::default(),
         };
         auth.reload(store)?;
         Ok(auth)
@@ -655,6 +661,7 @@ impl Auth {
             tokens: RwLock::new(HashMap::new()),
             buckets: Mutex::new(HashMap::new()),
             permits: None,
+            revoked: Arc::default(),
         }
     }
 
@@ -706,7 +713,9 @@ impl Auth {
             .get(&hash)
             .cloned();
         // Unknown, revoked and expired look alike: a caller learns only that it is not let in.
-        let token = token.filter(|t| t.live(now)).ok_or_else(|| {
+        let token = token
+            .filter(|t| t.live(now) && !self.revoked.contains(&t.id))
+            .ok_or_else(|| {
             ApiError::Unauthenticated("the token is unknown, revoked or expired".into())
         })?;
         Ok(Caller {
@@ -869,8 +878,30 @@ where
                 Some(Err(sem)) => sem.acquire_owned().await.ok(),
                 None => None,
             };
-            inner.call(req).await
+            let resp = inner.call(req).await?;
+            Ok(unreadable_is_invalid(resp))
         })
+    }
+}
+
+/// A request tonic could not decode is answered before any handler runs, as a trailers-only
+/// response with INTERNAL; it is the caller's fault, so it becomes INVALID_ARGUMENT here.
+fn unreadable_is_invalid(
+    resp: http::Response<tonic::body::Body>,
+) -> http::Response<tonic::body::Body> {
+    if resp.headers().get("grpc-status").map(|v| v.as_bytes()) != Some(b"13") {
+        return resp;
+    }
+    match Status::from_header_map(resp.headers()) {
+        Some(st) if st.code() == tonic::Code::Internal => {
+            let fixed = crate::error::caller_fault(st);
+            if fixed.code() == tonic::Code::Internal {
+                resp
+            } else {
+                fixed.into_http()
+            }
+        }
+        _ => resp,
     }
 }
 

@@ -59,3 +59,36 @@ impl Caller {
 pub(crate) fn outside() -> ApiError {
     ApiError::PermissionDenied("the resource is outside this token's scope".into())
 }
+
+/// Tokens revoked while this server runs, known at once to everything that holds a call open.
+///
+/// Revoking writes the token record, and a write waits for the store's lock, which an import
+/// holds for its whole stream: without this set the import would go on committing the rows of
+/// a token that had been revoked. The auth layer refuses these ids from the moment they are
+/// added, and open streams (imports, exports) check it between messages.
+#[derive(Debug, Default)]
+pub struct Revoked(std::sync::RwLock<std::collections::HashSet<String>>);
+
+impl Revoked {
+    pub fn add(&self, token_id: &str) {
+        if let Ok(mut set) = self.0.write() {
+            set.insert(token_id.to_string());
+        }
+    }
+
+    pub fn contains(&self, token_id: &str) -> bool {
+        // A poisoned set fails closed: every caller counts as revoked.
+        self.0.read().map_or(true, |set| set.contains(token_id))
+    }
+
+    /// Refuses a caller revoked since its call was admitted.
+    pub fn check(&self, caller: &Caller) -> ApiResult<()> {
+        if self.contains(&caller.id) {
+            return Err(ApiError::Unauthenticated(format!(
+                "token {} was revoked during this call; nothing it sent after that was written",
+                caller.id
+            )));
+        }
+        Ok(())
+    }
+}

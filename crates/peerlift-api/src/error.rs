@@ -164,9 +164,46 @@ impl From<ApiError> for Status {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// How tonic's codec words a request it could not read. It answers them all INTERNAL, which
+/// must mean a bug in the server; a body that does not decode is the caller's.
+const UNREADABLE_REQUEST: [&str; 5] = [
+    "failed to decode Protobuf message",
+    "protocol error: received message",
+    "Error decompressing",
+    "Unexpected EOF decoding stream",
+    "Missing request message",
+];
+
+/// The status for the caller: INVALID_ARGUMENT for a request tonic could not decode, the
+/// status itself otherwise.
+pub fn caller_fault(status: Status) -> Status {
+    if status.code() == Code::Internal
+        && UNREADABLE_REQUEST
+            .iter()
+            .any(|p| status.message().starts_with(p))
+    {
+        return Status::invalid_argument(format!(
+            "the request is not a readable message of this call: {}",
+            clip(status.message(), MAX_MESSAGE_CHARS / 2)
+        ));
+    }
+    status
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unreadable_requests_are_the_callers_fault() {
+        let st = caller_fault(Status::internal(
+            "failed to decode Protobuf message: invalid wire type",
+        ));
+        assert_eq!(st.code(), Code::InvalidArgument);
+        assert!(st.message().contains("invalid wire type"));
+        let bug = caller_fault(Status::internal("internal: storage gone"));
+        assert_eq!(bug.code(), Code::Internal);
+    }
 
     #[test]
     fn clip_keeps_both_ends() {

@@ -31,6 +31,8 @@ pub struct AppState {
     pub clock: Clock,
     /// Municipalities whose rematch is in progress (single flight).
     pub rematch_running: Running,
+    /// Tokens revoked while the server runs (shared with the auth layer).
+    pub revoked: Arc<crate::caller::Revoked>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -47,6 +49,7 @@ impl AppState {
             store,
             clock: Arc::new(Timestamp::now),
             rematch_running: Arc::default(),
+            revoked: Arc::default(),
         }
     }
 
@@ -211,7 +214,10 @@ impl AppState {
 }
 
 /// Adds the audit entry of a write to its batch (nothing for a write that changes nothing).
-/// Installation-wide writes (empty scope) are filed under the municipality they change.
+/// Installation-wide writes (empty scope) are filed under the municipality they change. A
+/// region's write (an approved region run, a region rematch) is filed under the region and,
+/// with the records that touched it, under each member municipality it changed: a
+/// municipality's coordinator, who may not read the region's log, sees every write to its data.
 fn audit(
     s: &Store,
     batch: &mut Batch,
@@ -222,38 +228,62 @@ fn audit(
     now: Timestamp,
 ) -> ApiResult<()> {
     const SHOWN: usize = 50;
+    #[derive(Default)]
+    struct Filed {
+        changes: Vec<String>,
+        count: u64,
+    }
+    impl Filed {
+        fn add(&mut self, shown: &str) {
+            self.count += 1;
+            if self.changes.len() < SHOWN {
+                self.changes.push(shown.to_string());
+            }
+        }
+    }
+    let region = scope.starts_with("region:");
     let mut municipality = scope.to_string();
-    let mut changes = Vec::new();
-    let mut count = 0u64;
+    let mut all = Filed::default();
+    let mut members: std::collections::BTreeMap<String, Filed> = Default::default();
     for (tree, shown) in batch.changes() {
         if matches!(tree, TreeId::Idempotency | TreeId::Audit) {
             continue;
         }
+        // `tree/first/...`: ids never contain '/', a region's name may.
+        let rest = shown
+            .strip_prefix(tree.name())
+            .and_then(|r| r.strip_prefix('/'))
+            .unwrap_or_default();
+        let first = rest.split('/').next().unwrap_or_default();
         if municipality.is_empty() && tree == TreeId::Municipalities {
-            municipality = shown
-                .strip_prefix("municipalities/")
-                .unwrap_or_default()
-                .to_string();
+            municipality = first.to_string();
         }
-        count += 1;
-        if changes.len() < SHOWN {
-            changes.push(shown);
+        let own = rest == scope || rest.starts_with(&format!("{scope}/"));
+        if region && tree != TreeId::Tokens && !own && !first.is_empty() {
+            members.entry(first.to_string()).or_default().add(&shown);
         }
+        all.add(&shown);
     }
-    if count == 0 {
+    if all.count == 0 {
         return Ok(());
     }
-    batch.put(&AuditEntry {
-        municipality_id: municipality,
-        time: now,
-        seq: s.generate_id()?,
-        token_id: caller.id.clone(),
-        role: caller.role.code().to_string(),
-        method: method.to_string(),
-        request_id: request_id.to_string(),
-        changes,
-        change_count: count,
-    })?;
+    let entry = |municipality_id: String, filed: Filed| -> ApiResult<AuditEntry> {
+        Ok(AuditEntry {
+            municipality_id,
+            time: now,
+            seq: s.generate_id()?,
+            token_id: caller.id.clone(),
+            role: caller.role.code().to_string(),
+            method: method.to_string(),
+            request_id: request_id.to_string(),
+            changes: filed.changes,
+            change_count: filed.count,
+        })
+    };
+    batch.put(&entry(municipality, all)?)?;
+    for (m, filed) in members {
+        batch.put(&entry(m, filed)?)?;
+    }
     Ok(())
 }
 

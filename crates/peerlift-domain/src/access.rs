@@ -131,12 +131,17 @@ impl Scope {
         if rest.is_empty() {
             return None;
         }
+        // Every part must be what the registry accepts as such: a scope of a municipality
+        // that no id can name (`a,b`, `region:north`) would be a token for nothing, or for
+        // more than it says.
+        let id = crate::ids::is_valid_id;
         match kind {
-            "region" => Some(Scope::Region(rest.to_string())),
-            "municipality" => Some(Scope::Municipality(rest.to_string())),
+            "region" => (rest.chars().count() <= 200 && !rest.chars().any(char::is_control))
+                .then(|| Scope::Region(rest.to_string())),
+            "municipality" => id(rest).then(|| Scope::Municipality(rest.to_string())),
             "school" => {
                 let (m, sc) = rest.split_once('/')?;
-                (!m.is_empty() && !sc.is_empty()).then(|| Scope::School {
+                (id(m) && id(sc)).then(|| Scope::School {
                     municipality_id: m.to_string(),
                     school_id: sc.to_string(),
                 })
@@ -402,6 +407,10 @@ mod tests {
             "school:/x",
             "planet:earth",
             "ALL",
+            "municipality:a,b",
+            "municipality:region:north",
+            "school:m/region:x",
+            "region:a\u{1b}b",
         ] {
             assert_eq!(Scope::parse(bad), None, "{bad}");
         }

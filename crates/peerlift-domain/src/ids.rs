@@ -14,7 +14,19 @@ fn id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':')
 }
 
-/// Validates an id: 1..=128 characters of `A-Z a-z 0-9 - _ . :`, starting with a letter or digit.
+/// The kinds of scope address (`region:NAME`, `municipality:ID`, `school:M/S`). An id that
+/// starts like one (`region:north`) would make `municipality:region:north` read as a region
+/// wherever a municipality id may also name a region's runs, so no id may.
+const SCOPE_KINDS: [&str; 3] = ["region", "municipality", "school"];
+
+/// True when `id` starts like a scope address (`region:…`, any case).
+pub fn looks_like_scope(id: &str) -> bool {
+    id.split_once(':')
+        .is_some_and(|(kind, _)| SCOPE_KINDS.iter().any(|k| kind.eq_ignore_ascii_case(k)))
+}
+
+/// Validates an id: 1..=128 characters of `A-Z a-z 0-9 - _ . :`, starting with a letter or digit,
+/// not starting like a scope address.
 pub fn check_id(v: &mut Violations, field: &str, id: &str) {
     if id.is_empty() {
         v.add(field, "must not be empty");
@@ -30,6 +42,11 @@ pub fn check_id(v: &mut Violations, field: &str, id: &str) {
         );
     } else if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         v.add(field, "must start with a letter or a digit");
+    } else if looks_like_scope(id) {
+        v.add(
+            field,
+            format!("'{id}' reads as a scope address (region:, municipality:, school:): choose an id without that prefix"),
+        );
     }
 }
 
@@ -74,7 +91,18 @@ mod tests {
 
     #[test]
     fn rejects_unsafe_ids() {
-        for id in ["", "a b", "a/b", "-lead", "a\0b", "ш1", &"x".repeat(129)] {
+        for id in [
+            "",
+            "a b",
+            "a/b",
+            "-lead",
+            "a\0b",
+            "ш1",
+            &"x".repeat(129),
+            "region:north",
+            "Municipality:m",
+            "school:x",
+        ] {
             assert!(!is_valid_id(id), "{id:?}");
         }
     }

@@ -156,6 +156,7 @@ impl<'s> Importer<'s> {
             }
         }
         self.last_kind = Some(kind);
+        may_import(&self.opts.caller, kind)?;
         if kind == FileKind::Municipality {
             self.municipality_file = Some(file_name.to_string());
         }
@@ -303,6 +304,11 @@ impl<'s> Importer<'s> {
         Ok(())
     }
 
+    /// Whose import this is.
+    pub fn caller(&self) -> &Caller {
+        &self.opts.caller
+    }
+
     /// Finishes: commits what is pending unless strict-with-errors or dry run.
     pub fn finish(mut self) -> ApiResult<Report> {
         let rejected = self.report.errors_total > 0;
@@ -402,6 +408,12 @@ impl<'s> Importer<'s> {
                     )
                     .into());
                 }
+                crate::app::registry::check_municipality_write(
+                    &self.opts.caller,
+                    self.municipality.as_ref(),
+                    &m,
+                )
+                .map_err(RowFailure::Fatal)?;
                 let out = stamp(&mut m, self.municipality.as_ref(), self.now);
                 if out == Change::Unchanged {
                     return Ok(out);
@@ -534,6 +546,35 @@ impl From<Violations> for RowFailure {
     fn from(v: Violations) -> Self {
         RowFailure::Invalid(v)
     }
+}
+
+/// An import writes what the single calls would (CreateSchool, UpdateTeacher, ...), so it is
+/// held to their grants file by file: a token granted only `import:write` imports nothing the
+/// service it writes to would refuse it. The import grant itself the auth layer checked.
+fn may_import(caller: &Caller, kind: FileKind) -> ApiResult<()> {
+    use peerlift_domain::access::{allows, Op, Rpc, Service};
+    let service = match kind {
+        FileKind::Municipality => Service::Municipalities,
+        FileKind::Schools => Service::Schools,
+        FileKind::Teachers => Service::Teachers,
+        FileKind::MentorProfiles => Service::MentorProfiles,
+        FileKind::Diagnostics => Service::Diagnostics,
+    };
+    let rpc = Rpc {
+        service,
+        op: Op::Write,
+        school: false,
+    };
+    if allows(caller.role, &caller.grants, &rpc) {
+        return Ok(());
+    }
+    Err(ApiError::PermissionDenied(format!(
+        "a {} token may not import {}: it writes {} as the single calls do, which needs the {}:write grant",
+        caller.role.code(),
+        kind.file_name(),
+        service.code(),
+        service.code()
+    )))
 }
 
 fn fatal(e: impl Into<ApiError>) -> RowFailure {

@@ -3,13 +3,39 @@
 //! reading diagnostics.
 
 use jiff::civil::Date;
+use peerlift_domain::access::Role;
 use peerlift_domain::{
-    CatalogEntry, CatalogKind, Diagnostic, Level, MentorProfile, Session, Teacher,
+    CatalogEntry, CatalogKind, Diagnostic, Level, MentorProfile, Municipality, Session, Teacher,
 };
 use peerlift_store::{key, prefix, Batch, IdempotencyEntry, Record, Store, TreeId};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{self, check_etag, page, walk};
+
+/// Who may write a municipality's record: its region decides which region tokens read it, so
+/// creating one or moving it to another region is an admin's act (audited as every write);
+/// the rest (name, time zone) is whoever may update it. The id is the record's key and never
+/// changes. The import holds a municipality row to the same rule.
+pub fn check_municipality_write(
+    caller: &crate::caller::Caller,
+    cur: Option<&Municipality>,
+    new: &Municipality,
+) -> ApiResult<()> {
+    if caller.role == Role::Admin {
+        return Ok(());
+    }
+    match cur {
+        None => Err(ApiError::PermissionDenied(format!(
+            "municipality '{}' does not exist; only an admin creates municipalities",
+            new.id
+        ))),
+        Some(cur) if cur.region != new.region => Err(ApiError::PermissionDenied(format!(
+            "only an admin may move municipality '{}' from region '{}' to '{}': the region decides who may read it",
+            cur.id, cur.region, new.region
+        ))),
+        Some(_) => Ok(()),
+    }
+}
 
 pub fn teacher_not_found(id: &str) -> ApiError {
     ApiError::NotFound {

@@ -251,6 +251,11 @@ impl TokenService for TokenApi {
         let store = self.state.store.clone();
         let auth = self.auth.clone();
         let token = tokio::task::spawn_blocking(move || {
+            // Known at once to the auth layer and to open streams; the record follows under
+            // the store's lock, which an open import may hold until it ends.
+            if store.get::<Token>(&key(&[&r.token_id]))?.is_some() {
+                auth.revoked.add(&r.token_id);
+            }
             let t = revoke_token(&store, &caller, &r.token_id, now)?;
             auth.reload(&store)?;
             Ok::<_, ApiError>(t)

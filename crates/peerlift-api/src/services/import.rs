@@ -13,8 +13,9 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::app::import::{Counts, ImportOptions, Importer, Report};
 use crate::auth::Admit;
+use crate::caller::{Caller, Revoked};
 use crate::convert::enum_from_pb;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{caller_fault, ApiError, ApiResult};
 use crate::pb;
 use crate::pb::import_request::Item;
 use crate::pb::import_service_server::ImportService;
@@ -50,8 +51,9 @@ impl ImportService for ImportApi {
         };
         tracing::info!(municipality = %opts.municipality_id, strict = opts.strict, dry_run = opts.dry_run, "import started");
         let (tx, rx) = mpsc::channel::<Feed>(QUEUE);
+        let who = opts.caller.clone();
         let worker = spawn_importer(&self.state, opts, rx);
-        forward(stream, tx).await;
+        forward(stream, tx, &self.state.revoked, &who).await;
         let report = worker
             .await
             .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))??;
@@ -70,7 +72,7 @@ impl ImportService for ImportApi {
 
 /// The first message, which must say where to import and how.
 async fn first_start(stream: &mut Streaming<pb::ImportRequest>) -> Result<pb::ImportStart, Status> {
-    match stream.message().await? {
+    match stream.message().await.map_err(caller_fault)? {
         Some(pb::ImportRequest {
             item: Some(Item::Start(s)),
         }) => Ok(s),
@@ -90,6 +92,7 @@ fn spawn_importer(
 ) -> tokio::task::JoinHandle<ApiResult<Report>> {
     let store = state.store.clone();
     let now = (state.clock)();
+    let revoked = state.revoked.clone();
     tokio::task::spawn_blocking(move || {
         let _guard = store.lock();
         let mut importer = Importer::new(&store, opts, now)?;
@@ -112,13 +115,21 @@ fn spawn_importer(
                 });
             }
         }
+        // The last check before the final commit: a revocation that came while the last
+        // file was read stops it.
+        revoked.check(importer.caller())?;
         importer.finish()
     })
 }
 
 /// Hands the stream's messages to the importer until the stream ends, breaks, goes silent, or
 /// the importer stops; only a clean end lets the importer commit.
-async fn forward(mut stream: Streaming<pb::ImportRequest>, tx: mpsc::Sender<Feed>) {
+async fn forward(
+    mut stream: Streaming<pb::ImportRequest>,
+    tx: mpsc::Sender<Feed>,
+    revoked: &Revoked,
+    caller: &Caller,
+) {
     loop {
         // The importer holds the store's write lock: a client that stops sending must not
         // hold every other writer up, so a silent stream is cut after IDLE.
@@ -132,6 +143,11 @@ async fn forward(mut stream: Streaming<pb::ImportRequest>, tx: mpsc::Sender<Feed
             return;
         };
         let item = match next {
+            // A revocation takes effect at once: nothing that arrives after it is imported.
+            _ if revoked.contains(&caller.id) => Feed::Fail(ApiError::Unauthenticated(format!(
+                "token {} was revoked during the import; nothing sent after that was imported",
+                caller.id
+            ))),
             Ok(Some(msg)) => match msg.item {
                 Some(Item::Chunk(c)) => Feed::Chunk(c),
                 Some(Item::Start(_)) => Feed::Fail(ApiError::invalid(
@@ -148,6 +164,15 @@ async fn forward(mut stream: Streaming<pb::ImportRequest>, tx: mpsc::Sender<Feed
                     "an import chunk is too large ({}); send chunks of at most a few MiB",
                     status.message()
                 )))
+            }
+            Err(status) if caller_fault(status.clone()).code() == tonic::Code::InvalidArgument => {
+                Feed::Fail(ApiError::invalid(
+                    "chunk",
+                    format!(
+                        "a message of the import stream is not readable: {}",
+                        status.message()
+                    ),
+                ))
             }
             Err(status) => Feed::Fail(ApiError::Cancelled(format!(
                 "the import stream broke: {}",

@@ -40,6 +40,9 @@ fn level_filter(v: i32) -> ApiResult<Option<peerlift_domain::Level>> {
 struct ChunkWriter {
     tx: tokio::sync::mpsc::Sender<Result<pb::ExportMatchProblemChunk, Status>>,
     buf: Vec<u8>,
+    /// A token revoked during the export gets nothing more.
+    revoked: std::sync::Arc<crate::caller::Revoked>,
+    caller: crate::caller::Caller,
 }
 
 const CHUNK: usize = 1 << 20;
@@ -55,6 +58,9 @@ impl std::io::Write for ChunkWriter {
 
     fn flush(&mut self) -> std::io::Result<()> {
         while !self.buf.is_empty() {
+            self.revoked
+                .check(&self.caller)
+                .map_err(|e| std::io::Error::other(e.to_string()))?;
             let rest = if self.buf.len() > CHUNK {
                 self.buf.split_off(CHUNK)
             } else {
@@ -197,7 +203,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::ExportMatchProblemRequest>,
     ) -> Result<Response<Self::ExportMatchProblemStream>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         let now = (self.state.clock)();
         let of = if r.run_id.is_empty() {
             ProblemOf::Settings {
@@ -218,10 +224,13 @@ impl MatchingService for MatchingApi {
             .read(move |s| runs::rebuild_problem(s, of, now))
             .await?;
         let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let revoked = self.state.revoked.clone();
         tokio::task::spawn_blocking(move || {
             let mut w = ChunkWriter {
                 tx: tx.clone(),
                 buf: Vec::with_capacity(CHUNK + 4096),
+                revoked,
+                caller,
             };
             let written = problem
                 .write_json(&mut w)

@@ -4,6 +4,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::{check_id, required, under};
+use crate::app::registry::check_municipality_write;
 use crate::auth::Admit;
 use crate::convert::{municipality_from_pb, municipality_to_pb};
 use crate::error::ApiError;
@@ -100,6 +101,7 @@ impl MunicipalityService for MunicipalityApi {
         let (caller, r) = self.state.admit(req).await?;
         let bytes = r.encode_to_vec();
         let rid = r.request_id.clone();
+        let who = caller.clone();
         let out = self
             .state
             .write(
@@ -114,6 +116,7 @@ impl MunicipalityService for MunicipalityApi {
                     let mut m = municipality_from_pb(given).map_err(under("municipality"))?;
                     let cur = state::municipality(s, &m.id)?;
                     check_etag("municipality", &m.id, &etag, &cur.meta)?;
+                    check_municipality_write(&who, Some(&cur), &m)?;
                     if stamp(&mut m, Some(&cur), now) == Change::Unchanged {
                         return Ok(municipality_to_pb(&cur));
                     }
