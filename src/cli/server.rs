@@ -45,6 +45,11 @@ pub async fn serve(a: ServeArgs) -> CliResult {
 #[derive(Debug, Args)]
 pub struct BackupArgs {
     file: PathBuf,
+    /// Also write the installation's secrets (the key of export pseudonyms), so a restored
+    /// store gives the same pseudonyms. The file (owner-only) then links pseudonyms to ids:
+    /// keep it as safe as the data directory.
+    #[arg(long)]
+    include_secrets: bool,
     #[command(flatten)]
     flags: ServerFlags,
 }
@@ -58,12 +63,17 @@ pub fn backup(a: BackupArgs) -> CliResult {
         )));
     }
     let store = peerlift_store::Store::open(&config.data_dir)?;
-    let n = store.backup_to_file(&a.file)?;
+    let n = store.backup_to_file(&a.file, a.include_secrets)?;
     println!(
         "backed up {n} records from {} to {}",
         config.data_dir.display(),
         a.file.display()
     );
+    if a.include_secrets {
+        println!("the file holds the installation's secrets (owner-only): keep it as safe as the data directory");
+    } else {
+        println!("installation secrets are not in the file: a restored store gives new export pseudonyms (--include-secrets keeps them)");
+    }
     done()
 }
 

@@ -207,6 +207,7 @@ pub fn policy_from_pb(p: Option<pb::Policy>) -> Result<Policy, Violations> {
         .into_iter()
         .map(|x| (x.mentee_id, x.mentor_id))
         .collect();
+    out.check_preferences(&mut v, "policy.preferences");
     v.into_result()?;
     Ok(out)
 }

@@ -283,6 +283,28 @@ pub struct Policy {
     pub group_capacity: GroupCapacity,
 }
 
+/// Most preferred pairs a policy carries: far more than any office types, few enough that a
+/// stored policy stays small.
+pub const MAX_PREFERENCES: usize = 10_000;
+
+impl Policy {
+    /// Preferred pairs name teachers or schools: ids, a bounded number of them, the same
+    /// rules as every id the registry stores (no control characters, at most 128 bytes).
+    pub fn check_preferences(&self, v: &mut Violations, field: &str) {
+        if self.preferences.len() > MAX_PREFERENCES {
+            v.add(
+                field,
+                format!("at most {MAX_PREFERENCES} preferred pairs"),
+            );
+            return;
+        }
+        for (i, (mentee, mentor)) in self.preferences.iter().enumerate() {
+            check_id(v, &format!("{field}[{i}].mentee_id"), mentee);
+            check_id(v, &format!("{field}[{i}].mentor_id"), mentor);
+        }
+    }
+}
+
 /// What a mentor's capacity counts when mentoring groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GroupCapacity {

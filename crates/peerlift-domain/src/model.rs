@@ -291,7 +291,24 @@ pub struct School {
 /// Upper bound on a leader's partner capacity; more is a data error, not a plan.
 pub const MAX_PARTNER_CAPACITY: u32 = 50;
 
+/// Most internship platforms a school can run: one per subject, and no catalogue has more.
+pub const MAX_PLATFORMS: usize = 64;
+
 impl School {
+    /// A platform is in a subject of the municipality's catalogue, as a teacher's subjects are.
+    pub fn check_platforms(&self, catalog: &Catalog) -> Result<(), Violations> {
+        let mut v = Violations::new();
+        for code in self.platforms.keys().take(MAX_PLATFORMS) {
+            catalog.check(
+                &mut v,
+                &format!("platforms[{code}]"),
+                CatalogKind::Subject,
+                code,
+            );
+        }
+        v.into_result()
+    }
+
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
         check_id(&mut v, "id", &self.id);
@@ -311,7 +328,13 @@ impl School {
                 v.add("location.lon", "must be a longitude between -180 and 180");
             }
         }
-        for (code, cap) in &self.platforms {
+        if self.platforms.len() > MAX_PLATFORMS {
+            v.add(
+                "platforms",
+                format!("at most {MAX_PLATFORMS} platforms, one per subject"),
+            );
+        }
+        for (code, cap) in self.platforms.iter().take(MAX_PLATFORMS) {
             let field = format!("platforms[{code}]");
             crate::ids::check_code(&mut v, &field, code);
             if *cap == 0 || *cap > MAX_PARTNER_CAPACITY {

@@ -71,12 +71,32 @@ enum Line {
     Idempotency(IdempotencyEntry),
     Token(Token),
     Audit(AuditEntry),
+    /// Only with `--include-secrets`: an installation secret (the pseudonym key).
+    Secret(SecretLine),
     End(EndRecord),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct SecretLine {
+    name: String,
+    #[serde(with = "crate::codec::hex_bytes")]
+    value: Vec<u8>,
 }
 
 impl Store {
     /// Writes the whole store to `w` in the backup format; returns the number of records.
+    /// Installation secrets stay out: see [`Store::export_with_secrets`].
     pub fn export(&self, w: &mut impl Write) -> Result<u64> {
+        self.export_with(w, false)
+    }
+
+    /// [`Store::export`] plus the installation secrets, so a restored store gives the same
+    /// pseudonyms: the file then lets whoever holds it link pseudonyms back to ids.
+    pub fn export_with_secrets(&self, w: &mut impl Write) -> Result<u64> {
+        self.export_with(w, true)
+    }
+
+    fn export_with(&self, w: &mut impl Write, secrets: bool) -> Result<u64> {
         let header = HeaderLine {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
@@ -103,6 +123,12 @@ impl Store {
         n += self.export_tree(w, Line::Idempotency)?;
         n += self.export_tree(w, Line::Token)?;
         n += self.export_tree(w, Line::Audit)?;
+        if secrets {
+            for (name, value) in self.secrets()? {
+                write_json(w, &Line::Secret(SecretLine { name, value }))?;
+                n += 1;
+            }
+        }
         write_json(w, &Line::End(EndRecord { records: n }))?;
         Ok(n)
     }
@@ -116,12 +142,20 @@ impl Store {
         Ok(n)
     }
 
-    /// Writes a backup file atomically (a temporary file renamed into place).
-    pub fn backup_to_file(&self, path: &Path) -> Result<u64> {
+    /// Writes a backup file atomically (a temporary file renamed into place); with `secrets`,
+    /// readable by its owner only.
+    pub fn backup_to_file(&self, path: &Path, secrets: bool) -> Result<u64> {
         let tmp = sibling(path, "partial");
-        let file = fs::File::create(&tmp)?;
+        let mut open = fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        if secrets {
+            use std::os::unix::fs::OpenOptionsExt;
+            open.mode(0o600);
+        }
+        let file = open.open(&tmp)?;
         let mut w = BufWriter::new(file);
-        let n = self.export(&mut w)?;
+        let n = self.export_with(&mut w, secrets)?;
         let file = w.into_inner().map_err(|e| StoreError::Io(e.into_error()))?;
         file.sync_all()?;
         fs::rename(&tmp, path)?;
@@ -272,6 +306,7 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Token(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Audit(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Secret(r) => store.set_secret(&r.name, &r.value)?,
             Line::End(end) => {
                 ended = Some((no, end.records));
                 continue;

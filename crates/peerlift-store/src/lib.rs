@@ -403,6 +403,25 @@ impl Store {
             })
     }
 
+    /// Every installation secret, by name (for a backup that asks for them).
+    pub fn secrets(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let meta = self.db.open_tree("meta")?;
+        let mut out = Vec::new();
+        for kv in meta.scan_prefix(b"secret:") {
+            let (k, v) = kv?;
+            let name = String::from_utf8_lossy(&k["secret:".len()..]).into_owned();
+            out.push((name, v.to_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Sets an installation secret (restoring a backup made with its secrets).
+    pub fn set_secret(&self, name: &str, value: &[u8]) -> Result<()> {
+        let meta = self.db.open_tree("meta")?;
+        meta.insert(format!("secret:{name}").as_bytes(), value)?;
+        Ok(())
+    }
+
     /// Writes raw bytes into a tree, bypassing encoding; for tests of older encodings only.
     #[doc(hidden)]
     pub fn put_raw_for_test(&self, tree: TreeId, key: &[u8], value: &[u8]) -> Result<()> {

@@ -425,6 +425,17 @@ impl<'s> Importer<'s> {
             FileKind::Schools => {
                 let row = csvfmt::parse_school(&muni, h, cells)?;
                 let mut s = row.school;
+                s.check_platforms(&self.catalog).map_err(|v| {
+                    // The CSV's column, as the parser names it.
+                    RowFailure::Invalid(Violations(
+                        v.0.into_iter()
+                            .map(|f| peerlift_domain::FieldViolation {
+                                field: "platforms".into(),
+                                ..f
+                            })
+                            .collect(),
+                    ))
+                })?;
                 once(&s.id)?;
                 let cur = self.school(&s.id).map_err(RowFailure::Fatal)?;
                 s.record_status(

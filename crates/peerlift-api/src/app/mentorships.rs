@@ -323,6 +323,8 @@ pub fn veto(
     let m = state::municipality(s, &veto.municipality_id)?;
     veto.reason = veto.reason.trim().to_string();
     veto.validate().map_err(ApiError::Invalid)?;
+    party_exists(s, &m, veto.kind, &veto.mentee_id, false)?;
+    party_exists(s, &m, veto.kind, &veto.mentor_id, true)?;
     b.put(&veto)?;
     let mut ended = Vec::new();
     for x in s.scan::<Mentorship>(&prefix(&[&m.id]), None) {
@@ -338,6 +340,46 @@ pub fn veto(
         }
     }
     Ok((veto, ended))
+}
+
+/// A vetoed party exists: a teacher (a school, for school kinds) of the municipality. A
+/// mentor may also be of another municipality of the same region, as a region's run pairs
+/// them online; never of another region. A veto of an id nobody has would only hide a typo.
+fn party_exists(
+    s: &Store,
+    m: &peerlift_domain::Municipality,
+    kind: MatchKind,
+    id: &str,
+    mentor: bool,
+) -> ApiResult<()> {
+    let found = |muni: &str| -> ApiResult<bool> {
+        Ok(if kind.is_schools() {
+            s.contains::<peerlift_domain::School>(&key(&[muni, id]))?
+        } else {
+            s.contains::<peerlift_domain::Teacher>(&key(&[muni, id]))?
+        })
+    };
+    if found(&m.id)? {
+        return Ok(());
+    }
+    if mentor && !m.region.is_empty() {
+        for other in s.scan::<peerlift_domain::Municipality>(&[], None) {
+            let other = other?;
+            if other.region == m.region && other.id != m.id && found(&other.id)? {
+                return Ok(());
+            }
+        }
+    }
+    let what = if kind.is_schools() { "school" } else { "teacher" };
+    let field = if mentor { "mentor_id" } else { "mentee_id" };
+    Err(ApiError::invalid(
+        field,
+        format!(
+            "no {what} '{id}' in municipality '{}'{}",
+            m.id,
+            if mentor { " or its region" } else { "" }
+        ),
+    ))
 }
 
 /// Which mentorships a list shows (None / empty: all).

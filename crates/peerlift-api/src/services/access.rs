@@ -2,7 +2,7 @@
 
 use jiff::Timestamp;
 use peerlift_domain::access::{hash_secret, secret_from, AuditEntry, Grant, Role, Scope, Token};
-use peerlift_domain::Violations;
+use peerlift_domain::{Municipality, School, Violations};
 use peerlift_store::{key, prefix, Store};
 use tonic::{Request, Response, Status};
 
@@ -94,6 +94,7 @@ pub fn create_token(
         ),
     };
     state::write_audited(store, caller, "", "CreateToken", "", now, |s, b| {
+        scope_exists(s, &new.scope)?;
         let token = Token {
             id: format!("tok-{}", s.generate_id()?),
             hash: hash_secret(&secret),
@@ -110,6 +111,42 @@ pub fn create_token(
         b.put(&token)?;
         Ok((token, secret.clone()))
     })
+}
+
+/// A token is for something that exists: a scope naming no municipality, school or region
+/// would be a token for nothing today and, once someone creates that id, for data nobody
+/// meant to give it.
+fn scope_exists(s: &Store, scope: &Scope) -> ApiResult<()> {
+    let missing = |what: String| {
+        ApiError::invalid(
+            "scope",
+            format!("{what} does not exist: create it first, then the token"),
+        )
+    };
+    match scope {
+        Scope::All => Ok(()),
+        Scope::Municipality(m) => match s.contains::<Municipality>(&key(&[m]))? {
+            true => Ok(()),
+            false => Err(missing(format!("municipality '{m}'"))),
+        },
+        Scope::School {
+            municipality_id,
+            school_id,
+        } => match s.contains::<School>(&key(&[municipality_id, school_id]))? {
+            true => Ok(()),
+            false => Err(missing(format!(
+                "school '{school_id}' of municipality '{municipality_id}'"
+            ))),
+        },
+        Scope::Region(r) => {
+            for m in s.scan::<Municipality>(&[], None) {
+                if &m?.region == r {
+                    return Ok(());
+                }
+            }
+            Err(missing(format!("a municipality of region '{r}'")))
+        }
+    }
 }
 
 /// Every token, oldest id first.

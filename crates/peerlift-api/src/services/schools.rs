@@ -48,6 +48,8 @@ impl SchoolService for SchoolApi {
                     }
                     let (mut school, since) =
                         school_from_pb(&m.id, given).map_err(under("school"))?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    school.check_platforms(&catalog).map_err(under("school"))?;
                     if s.contains::<School>(&school.key())? {
                         return Err(ApiError::AlreadyExists {
                             kind: "school",
@@ -143,6 +145,8 @@ impl SchoolService for SchoolApi {
                     let etag = given.etag.clone();
                     let (mut school, since) =
                         school_from_pb(&m.id, given).map_err(under("school"))?;
+                    let catalog = state::catalog(s, &m.id)?;
+                    school.check_platforms(&catalog).map_err(under("school"))?;
                     let cur = s
                         .get::<School>(&school.key())?
                         .ok_or_else(|| not_found(&school.id))?;
