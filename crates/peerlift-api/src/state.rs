@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use jiff::Timestamp;
-use peerlift_domain::access::AuditEntry;
+use peerlift_domain::access::{AuditEntry, AuditHead};
 use peerlift_domain::{Catalog, CatalogEntry, Municipality};
 use peerlift_store::{key, prefix, Batch, IdempotencyEntry, Record, Store, TreeId};
 use prost::Message;
@@ -246,7 +246,10 @@ fn audit(
     let mut all = Filed::default();
     let mut members: std::collections::BTreeMap<String, Filed> = Default::default();
     for (tree, shown) in batch.changes() {
-        if matches!(tree, TreeId::Idempotency | TreeId::Audit) {
+        if matches!(
+            tree,
+            TreeId::Idempotency | TreeId::Audit | TreeId::AuditChain
+        ) {
             continue;
         }
         // `tree/first/...`: ids never contain '/', a region's name may.
@@ -267,8 +270,11 @@ fn audit(
     if all.count == 0 {
         return Ok(());
     }
-    let entry = |municipality_id: String, filed: Filed| -> ApiResult<AuditEntry> {
-        Ok(AuditEntry {
+    // Under the store's write lock: the head read here is the newest, and the entries of
+    // this write join the chain in seq order.
+    let mut head = s.get::<AuditHead>(peerlift_store::AUDIT_HEAD)?;
+    let mut entry = |municipality_id: String, filed: Filed| -> ApiResult<AuditEntry> {
+        let mut e = AuditEntry {
             municipality_id,
             time: now,
             seq: s.generate_id()?,
@@ -278,11 +284,18 @@ fn audit(
             request_id: request_id.to_string(),
             changes: filed.changes,
             change_count: filed.count,
-        })
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        head = Some(e.link(head.as_ref()));
+        Ok(e)
     };
     batch.put(&entry(municipality, all)?)?;
     for (m, filed) in members {
         batch.put(&entry(m, filed)?)?;
+    }
+    if let Some(h) = head {
+        batch.put(&h)?;
     }
     Ok(())
 }

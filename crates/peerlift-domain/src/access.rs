@@ -368,6 +368,162 @@ pub struct AuditEntry {
     pub changes: Vec<String>,
     /// How many records the write changed in all.
     pub change_count: u64,
+    /// The hash of the entry written just before this one (by `seq`; empty for the first).
+    /// Entries of stores older than the chain have both hashes empty.
+    #[serde(default)]
+    pub prev_hash: String,
+    /// [`AuditEntry::chain_hash`] of this entry.
+    #[serde(default)]
+    pub hash: String,
+}
+
+/// The newest entry of the audit chain: removing entries from the end shows against it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub seq: u64,
+    pub hash: String,
+    /// Entries in the chain.
+    pub count: u64,
+}
+
+/// Where the audit chain breaks, or that it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Entries that carry a hash and were checked.
+    pub chained: u64,
+    /// Entries written before the chain existed (schema 2), at its start: not covered.
+    pub before_chain: u64,
+    /// The head's hash (to note down elsewhere: a chain rewritten whole shows against it).
+    pub head: String,
+    /// Every break found, in order; empty when the chain holds.
+    pub breaks: Vec<String>,
+}
+
+impl AuditEntry {
+    /// SHA-256 over `prev_hash` and every field but `hash`, each length-prefixed, so no two
+    /// different entries encode alike and the value does not depend on any serializer.
+    pub fn chain_hash(&self) -> String {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        let mut field = |b: &[u8]| {
+            h.update((b.len() as u64).to_be_bytes());
+            h.update(b);
+        };
+        field(self.prev_hash.as_bytes());
+        field(self.municipality_id.as_bytes());
+        field(&self.time.as_nanosecond().to_be_bytes());
+        field(&self.seq.to_be_bytes());
+        field(self.token_id.as_bytes());
+        field(self.role.as_bytes());
+        field(self.method.as_bytes());
+        field(self.request_id.as_bytes());
+        field(&(self.changes.len() as u64).to_be_bytes());
+        for c in &self.changes {
+            field(c.as_bytes());
+        }
+        field(&self.change_count.to_be_bytes());
+        hex(&h.finalize())
+    }
+
+    /// Links this entry after `head` (None: the first of the chain) and returns the new head.
+    pub fn link(&mut self, head: Option<&AuditHead>) -> AuditHead {
+        self.prev_hash = head.map(|h| h.hash.clone()).unwrap_or_default();
+        self.hash = self.chain_hash();
+        AuditHead {
+            seq: self.seq,
+            hash: self.hash.clone(),
+            count: head.map_or(0, |h| h.count) + 1,
+        }
+    }
+}
+
+/// Checks a whole audit log against its head: every entry's hash, every link to the entry
+/// before it (by `seq`), and the head against the last entry. A changed entry, a removed one
+/// (first, middle or last) and a reordered one each show as a break, named by its seq, its
+/// municipality and its time.
+pub fn verify_chain(mut entries: Vec<AuditEntry>, head: Option<&AuditHead>) -> ChainReport {
+    entries.sort_by_key(|e| e.seq);
+    let mut report = ChainReport {
+        chained: 0,
+        before_chain: 0,
+        head: head.map(|h| h.hash.clone()).unwrap_or_default(),
+        breaks: Vec::new(),
+    };
+    let name = |e: &AuditEntry| {
+        format!(
+            "entry {} ({} {} {})",
+            e.seq,
+            if e.municipality_id.is_empty() { "installation" } else { &e.municipality_id },
+            e.time,
+            e.method
+        )
+    };
+    let mut prev: Option<&AuditEntry> = None;
+    for e in &entries {
+        if e.hash.is_empty() && e.prev_hash.is_empty() {
+            if prev.is_some() {
+                report
+                    .breaks
+                    .push(format!("{} has no hash, after chained entries: it was inserted", name(e)));
+            } else {
+                report.before_chain += 1;
+            }
+            continue;
+        }
+        report.chained += 1;
+        if e.chain_hash() != e.hash {
+            report.breaks.push(format!("{} was changed after it was written", name(e)));
+        }
+        let expected = prev.map(|p| p.hash.as_str()).unwrap_or_default();
+        if e.prev_hash != expected {
+            report.breaks.push(match prev {
+                Some(p) => format!(
+                    "{} does not follow {}: an entry between them was removed, or one of them changed",
+                    name(e),
+                    name(p)
+                ),
+                None => format!(
+                    "{} is not the first of the chain: the entries before it were removed",
+                    name(e)
+                ),
+            });
+        }
+        prev = Some(e);
+    }
+    match (head, prev) {
+        (None, None) => {}
+        (None, Some(last)) => report.breaks.push(format!(
+            "the chain's head is missing (last entry {})",
+            name(last)
+        )),
+        (Some(h), None) => report.breaks.push(format!(
+            "the head names entry {} but no chained entry is left: the log was removed",
+            h.seq
+        )),
+        (Some(h), Some(last)) => {
+            if h.seq != last.seq || h.hash != last.hash {
+                report.breaks.push(format!(
+                    "the last entry is {} but the head names entry {}: entries at the end were removed",
+                    name(last),
+                    h.seq
+                ));
+            } else if h.count != report.chained {
+                report.breaks.push(format!(
+                    "the head counts {} entries, the log has {}: entries were removed",
+                    h.count, report.chained
+                ));
+            }
+        }
+    }
+    report
+}
+
+fn hex(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
 }
 
 impl AuditEntry {
@@ -569,5 +725,73 @@ mod tests {
             hash_secret(""),
             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
+    }
+
+    fn chain(n: u64) -> (Vec<AuditEntry>, AuditHead) {
+        let mut head: Option<AuditHead> = None;
+        let mut out = Vec::new();
+        for seq in 1..=n {
+            let mut e = AuditEntry {
+                municipality_id: if seq % 2 == 0 { "m".into() } else { String::new() },
+                time: Timestamp::constant(1_700_000_000 + seq as i64, 0),
+                seq: seq * 10,
+                token_id: "tok-1".into(),
+                role: "admin".into(),
+                method: "CreateSchool".into(),
+                request_id: String::new(),
+                changes: vec![format!("schools/m/s{seq}")],
+                change_count: 1,
+                prev_hash: String::new(),
+                hash: String::new(),
+            };
+            head = Some(e.link(head.as_ref()));
+            out.push(e);
+        }
+        (out, head.unwrap_or_else(|| unreachable!()))
+    }
+
+    /// The chain holds as written, and every way of changing it quietly shows, named.
+    #[test]
+    fn the_audit_chain_shows_every_change_and_removal() {
+        let (entries, head) = chain(5);
+        let ok = verify_chain(entries.clone(), Some(&head));
+        assert_eq!((ok.chained, ok.breaks.len()), (5, 0), "{:?}", ok.breaks);
+        assert_eq!(ok.head, entries[4].hash);
+
+        let mut changed = entries.clone();
+        changed[2].method = "DeleteSchool".into();
+        let r = verify_chain(changed, Some(&head));
+        assert_eq!(r.breaks.len(), 1, "{:?}", r.breaks);
+        assert!(r.breaks[0].contains("entry 30") && r.breaks[0].contains("changed"));
+
+        // Changed and re-hashed: the next entry no longer follows it.
+        let mut rehashed = entries.clone();
+        rehashed[2].method = "DeleteSchool".into();
+        rehashed[2].hash = rehashed[2].chain_hash();
+        let r = verify_chain(rehashed, Some(&head));
+        assert!(r.breaks.iter().any(|b| b.contains("entry 40") && b.contains("does not follow")));
+
+        for (i, what) in [(0, "were removed"), (2, "removed"), (4, "at the end were removed")] {
+            let mut removed = entries.clone();
+            removed.remove(i);
+            let r = verify_chain(removed, Some(&head));
+            assert!(
+                r.breaks.iter().any(|b| b.contains(what)),
+                "removing entry {i}: {:?}",
+                r.breaks
+            );
+        }
+        let r = verify_chain(Vec::new(), Some(&head));
+        assert_eq!(r.breaks.len(), 1);
+
+        // Entries from before the chain, at its start, are counted, not broken.
+        let mut legacy = entries[0].clone();
+        legacy.seq = 1;
+        legacy.prev_hash.clear();
+        legacy.hash.clear();
+        let mut with_legacy = entries.clone();
+        with_legacy.push(legacy);
+        let r = verify_chain(with_legacy, Some(&head));
+        assert_eq!((r.before_chain, r.breaks.len()), (1, 0), "{:?}", r.breaks);
     }
 }

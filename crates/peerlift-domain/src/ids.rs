@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn accepts_integrator_ids() {
-        for id in ["putilovo-oosh", "t42", "school:7.a", "A_1"] {
+        for id in ["putilovo-oosh", "t42", "s:7.a", "schools:7", "A_1"] {
             assert!(is_valid_id(id), "{id}");
         }
     }

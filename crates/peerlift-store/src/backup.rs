@@ -22,7 +22,7 @@ use std::fs;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use peerlift_domain::access::{AuditEntry, Token};
+use peerlift_domain::access::{AuditEntry, AuditHead, Token};
 use peerlift_domain::{
     CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, RematchPolicy,
     RematchRecord, ScheduleProposal, ScheduleSettings, School, Session, Teacher, Veto,
@@ -71,6 +71,7 @@ enum Line {
     Idempotency(IdempotencyEntry),
     Token(Token),
     Audit(AuditEntry),
+    AuditHead(AuditHead),
     /// Only with `--include-secrets`: an installation secret (the pseudonym key).
     Secret(SecretLine),
     End(EndRecord),
@@ -123,6 +124,7 @@ impl Store {
         n += self.export_tree(w, Line::Idempotency)?;
         n += self.export_tree(w, Line::Token)?;
         n += self.export_tree(w, Line::Audit)?;
+        n += self.export_tree(w, Line::AuditHead)?;
         if secrets {
             for (name, value) in self.secrets()? {
                 write_json(w, &Line::Secret(SecretLine { name, value }))?;
@@ -306,6 +308,7 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Token(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Audit(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::AuditHead(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Secret(r) => store.set_secret(&r.name, &r.value)?,
             Line::End(end) => {
                 ended = Some((no, end.records));

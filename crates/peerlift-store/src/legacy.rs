@@ -321,3 +321,37 @@ mod tests {
         assert!(store.get::<MatchRun>(&key(&["m", "run-2"])).is_err());
     }
 }
+
+/// An audit entry before the hash chain (schema 2, to 2026-11): read with empty hashes, which
+/// `verify_chain` counts as written before the chain.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct AuditEntryV1 {
+    municipality_id: String,
+    time: Timestamp,
+    seq: u64,
+    token_id: String,
+    role: String,
+    method: String,
+    request_id: String,
+    changes: Vec<String>,
+    change_count: u64,
+}
+
+impl From<AuditEntryV1> for peerlift_domain::access::AuditEntry {
+    fn from(v: AuditEntryV1) -> Self {
+        peerlift_domain::access::AuditEntry {
+            municipality_id: v.municipality_id,
+            time: v.time,
+            seq: v.seq,
+            token_id: v.token_id,
+            role: v.role,
+            method: v.method,
+            request_id: v.request_id,
+            changes: v.changes,
+            change_count: v.change_count,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+}

@@ -19,7 +19,7 @@ pub mod legacy;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use peerlift_domain::access::{AuditEntry, Token};
+use peerlift_domain::access::{AuditEntry, AuditHead, Token};
 use peerlift_domain::{
     CatalogEntry, Diagnostic, MatchRun, MentorProfile, Mentorship, Municipality, RematchPolicy,
     RematchRecord, ScheduleProposal, ScheduleSettings, School, Session, Teacher, Veto,
@@ -37,7 +37,9 @@ pub use keys::{key, prefix, split_key};
 /// 2: match runs carry a certificate and unmatched demands their municipality and school; the
 /// candidate limit became opt-in (records of schema 1 are upgraded as they are read, see
 /// [`legacy`]).
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: audit entries are hash-chained (`prev_hash`, `hash`; the head in tree `audit_chain`);
+/// entries written before read with empty hashes and count as before the chain.
+pub const SCHEMA_VERSION: u32 = 3;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
 
@@ -111,10 +113,12 @@ pub enum TreeId {
     Tokens,
     /// `muni \0 time \0 seq` -> one acknowledged write (empty muni: installation-wide).
     Audit,
+    /// `head` -> the newest entry of the audit chain.
+    AuditChain,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 24] = [
+    pub const ALL: [TreeId; 25] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -139,6 +143,7 @@ impl TreeId {
         TreeId::RematchRecords,
         TreeId::Tokens,
         TreeId::Audit,
+        TreeId::AuditChain,
     ];
 
     /// Trees whose writes change what a match run would see.
@@ -180,6 +185,7 @@ impl TreeId {
             TreeId::RematchRecords => "rematch_records",
             TreeId::Tokens => "tokens",
             TreeId::Audit => "audit",
+            TreeId::AuditChain => "audit_chain",
         }
     }
 }
@@ -879,7 +885,7 @@ impl Record for Token {
 
 impl Record for AuditEntry {
     const TREE: TreeId = TreeId::Audit;
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     fn key(&self) -> Vec<u8> {
         key(&[
             &self.municipality_id,
@@ -887,7 +893,23 @@ impl Record for AuditEntry {
             &format!("{:020}", self.seq),
         ])
     }
+    fn decode_older(version: u8, body: &[u8]) -> Option<Result<Self>> {
+        (version == 1).then(|| {
+            codec::decode_body::<legacy::AuditEntryV1>(Self::TREE, body).map(AuditEntry::from)
+        })
+    }
 }
+
+impl Record for AuditHead {
+    const TREE: TreeId = TreeId::AuditChain;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        AUDIT_HEAD.to_vec()
+    }
+}
+
+/// The key of the audit chain's head.
+pub const AUDIT_HEAD: &[u8] = b"head";
 
 impl Record for Generation {
     const TREE: TreeId = TreeId::Generations;
