@@ -91,7 +91,10 @@ pub async fn token(command: TokenCommand) -> CliResult {
 }
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct AuditArgs {
+    #[command(subcommand)]
+    action: Option<AuditCommand>,
     #[command(flatten)]
     remote: Remote,
     /// Municipality (or region:NAME for region-wide runs); empty: installation-wide
@@ -108,7 +111,24 @@ pub struct AuditArgs {
     limit: usize,
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Prove the audit log's hash chain on the store (server stopped): every entry unchanged,
+    /// none removed; says where it breaks, exits 1 if it does. Prints the head's hash: note it
+    /// down elsewhere, and a log rewritten whole shows against it.
+    Verify {
+        #[command(flatten)]
+        flags: super::ServerFlags,
+        /// The head hash noted down earlier: the chain must still contain it.
+        #[arg(long)]
+        expect_head: Option<String>,
+    },
+}
+
 pub async fn audit(a: AuditArgs) -> CliResult {
+    if let Some(AuditCommand::Verify { flags, expect_head }) = a.action {
+        return verify(&flags, expect_head.as_deref());
+    }
     let ch = a.remote.connect().await?;
     ac::audit(ch, a.municipality, a.since, a.until, a.limit).await?;
     done()
@@ -150,4 +170,52 @@ pub async fn erase_teacher(a: EraseTeacherArgs) -> CliResult {
     let ch = a.remote.connect().await?;
     ac::erase_teacher(ch, a.scope.municipality, a.teacher).await?;
     done()
+}
+
+fn verify(flags: &super::ServerFlags, expect_head: Option<&str>) -> CliResult {
+    let config = flags.load(crate::config::Layer::default())?;
+    if !config.data_dir.exists() {
+        return Err(super::CliError::Usage(format!(
+            "no store at {}",
+            config.data_dir.display()
+        )));
+    }
+    let store = peerlift_store::Store::open(&config.data_dir)?;
+    let (entries, head) = store.audit_chain()?;
+    let hashes: std::collections::HashSet<String> =
+        entries.iter().map(|e| e.hash.clone()).collect();
+    let mut report = peerlift_domain::access::verify_chain(entries, head.as_ref());
+    if let Some(h) = expect_head {
+        if !hashes.contains(h) {
+            report.breaks.push(format!(
+                "the head noted down earlier ({h}) is not in the chain: the log was rewritten"
+            ));
+        }
+    }
+    for b in &report.breaks {
+        println!("BROKEN: {b}");
+    }
+    if report.before_chain > 0 {
+        println!(
+            "{} entries were written before the chain existed (schema 3) and are not covered",
+            report.before_chain
+        );
+    }
+    if report.breaks.is_empty() {
+        println!(
+            "audit chain intact: {} entries, head {}",
+            report.chained,
+            if report.head.is_empty() {
+                "(empty log)"
+            } else {
+                &report.head
+            }
+        );
+        done()
+    } else {
+        Err(super::CliError::Failed(format!(
+            "the audit chain is broken in {} places (listed above)",
+            report.breaks.len()
+        )))
+    }
 }

@@ -716,8 +716,8 @@ impl Auth {
         let token = token
             .filter(|t| t.live(now) && !self.revoked.contains(&t.id))
             .ok_or_else(|| {
-            ApiError::Unauthenticated("the token is unknown, revoked or expired".into())
-        })?;
+                ApiError::Unauthenticated("the token is unknown, revoked or expired".into())
+            })?;
         Ok(Caller {
             id: token.id.clone(),
             role: token.role,

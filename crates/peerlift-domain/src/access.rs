@@ -453,7 +453,11 @@ pub fn verify_chain(mut entries: Vec<AuditEntry>, head: Option<&AuditHead>) -> C
         format!(
             "entry {} ({} {} {})",
             e.seq,
-            if e.municipality_id.is_empty() { "installation" } else { &e.municipality_id },
+            if e.municipality_id.is_empty() {
+                "installation"
+            } else {
+                &e.municipality_id
+            },
             e.time,
             e.method
         )
@@ -462,9 +466,10 @@ pub fn verify_chain(mut entries: Vec<AuditEntry>, head: Option<&AuditHead>) -> C
     for e in &entries {
         if e.hash.is_empty() && e.prev_hash.is_empty() {
             if prev.is_some() {
-                report
-                    .breaks
-                    .push(format!("{} has no hash, after chained entries: it was inserted", name(e)));
+                report.breaks.push(format!(
+                    "{} has no hash, after chained entries: it was inserted",
+                    name(e)
+                ));
             } else {
                 report.before_chain += 1;
             }
@@ -472,7 +477,9 @@ pub fn verify_chain(mut entries: Vec<AuditEntry>, head: Option<&AuditHead>) -> C
         }
         report.chained += 1;
         if e.chain_hash() != e.hash {
-            report.breaks.push(format!("{} was changed after it was written", name(e)));
+            report
+                .breaks
+                .push(format!("{} was changed after it was written", name(e)));
         }
         let expected = prev.map(|p| p.hash.as_str()).unwrap_or_default();
         if e.prev_hash != expected {
@@ -732,7 +739,11 @@ mod tests {
         let mut out = Vec::new();
         for seq in 1..=n {
             let mut e = AuditEntry {
-                municipality_id: if seq % 2 == 0 { "m".into() } else { String::new() },
+                municipality_id: if seq % 2 == 0 {
+                    "m".into()
+                } else {
+                    String::new()
+                },
                 time: Timestamp::constant(1_700_000_000 + seq as i64, 0),
                 seq: seq * 10,
                 token_id: "tok-1".into(),
@@ -769,9 +780,16 @@ mod tests {
         rehashed[2].method = "DeleteSchool".into();
         rehashed[2].hash = rehashed[2].chain_hash();
         let r = verify_chain(rehashed, Some(&head));
-        assert!(r.breaks.iter().any(|b| b.contains("entry 40") && b.contains("does not follow")));
+        assert!(r
+            .breaks
+            .iter()
+            .any(|b| b.contains("entry 40") && b.contains("does not follow")));
 
-        for (i, what) in [(0, "were removed"), (2, "removed"), (4, "at the end were removed")] {
+        for (i, what) in [
+            (0, "were removed"),
+            (2, "removed"),
+            (4, "at the end were removed"),
+        ] {
             let mut removed = entries.clone();
             removed.remove(i);
             let r = verify_chain(removed, Some(&head));

@@ -292,10 +292,7 @@ impl Policy {
     /// rules as every id the registry stores (no control characters, at most 128 bytes).
     pub fn check_preferences(&self, v: &mut Violations, field: &str) {
         if self.preferences.len() > MAX_PREFERENCES {
-            v.add(
-                field,
-                format!("at most {MAX_PREFERENCES} preferred pairs"),
-            );
+            v.add(field, format!("at most {MAX_PREFERENCES} preferred pairs"));
             return;
         }
         for (i, (mentee, mentor)) in self.preferences.iter().enumerate() {

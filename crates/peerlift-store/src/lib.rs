@@ -409,6 +409,14 @@ impl Store {
             })
     }
 
+    /// The whole audit log and the head of its chain, for verification.
+    pub fn audit_chain(&self) -> Result<(Vec<AuditEntry>, Option<AuditHead>)> {
+        let entries = self
+            .scan::<AuditEntry>(&[], None)
+            .collect::<Result<Vec<_>>>()?;
+        Ok((entries, self.get::<AuditHead>(AUDIT_HEAD)?))
+    }
+
     /// Every installation secret, by name (for a backup that asks for them).
     pub fn secrets(&self) -> Result<Vec<(String, Vec<u8>)>> {
         let meta = self.db.open_tree("meta")?;

@@ -370,7 +370,11 @@ fn party_exists(
             }
         }
     }
-    let what = if kind.is_schools() { "school" } else { "teacher" };
+    let what = if kind.is_schools() {
+        "school"
+    } else {
+        "teacher"
+    };
     let field = if mentor { "mentor_id" } else { "mentee_id" };
     Err(ApiError::invalid(
         field,
