@@ -536,6 +536,13 @@ async fn revocation_stops_an_open_import() {
         }
     });
     // The revocation is made while the import holds the store.
+    for _ in 0..5_000 {
+        if s.store.writer_busy() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    assert!(s.store.writer_busy(), "the import never started");
     let revoke = tokio::spawn({
         let admin = admin.clone();
         async move {

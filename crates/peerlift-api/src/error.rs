@@ -154,6 +154,25 @@ impl From<ApiError> for Status {
             ApiError::ResourceExhausted(_) => Status::resource_exhausted(message),
             ApiError::OutOfRange(_) => Status::out_of_range(message),
             ApiError::Store(StoreError::Locked { .. }) => Status::unavailable(message),
+            // The disk, not the request, and not a bug: say what happened to the write.
+            ApiError::Store(ref e) if e.is_disk_full() => {
+                tracing::error!(error = %message, "disk full");
+                Status::resource_exhausted(format!(
+                    "the server's disk is full; nothing was written: retry once space is freed ({message})"
+                ))
+            }
+            ApiError::Store(StoreError::Unflushed(_)) => {
+                tracing::error!(error = %message, "flush failed");
+                Status::unavailable(format!(
+                    "{message}: retry with the same request_id to confirm it"
+                ))
+            }
+            ApiError::Store(ref e) if e.is_io() => {
+                tracing::error!(error = %message, "storage failed");
+                Status::unavailable(format!(
+                    "the store could not write ({message}); nothing was written: retry later"
+                ))
+            }
             ApiError::Store(_) | ApiError::Internal(_) => {
                 tracing::error!(error = %message, "internal error");
                 Status::internal(message)

@@ -142,7 +142,11 @@ impl AppState {
             )
         })
         .await
-        .map_err(|e| ApiError::Internal(format!("write task failed: {e}")))?
+        .map_err(|e| {
+            ApiError::Internal(format!(
+                "the write failed inside the server ({e}); nothing was written. This is a bug: the server's log has it"
+            ))
+        })?
     }
 }
 
@@ -160,6 +164,8 @@ pub fn write_audited<T>(
     f: impl FnOnce(&Store, &mut Batch) -> ApiResult<T>,
 ) -> ApiResult<T> {
     store.write(|s, batch| {
+        // Fault injection (tests): a panic inside a write, before anything is committed.
+        fail::fail_point!("write-closure");
         let out = f(s, batch)?;
         audit(s, batch, caller, scope, method, request_id, now)?;
         Ok(out)

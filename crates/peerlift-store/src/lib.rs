@@ -71,6 +71,45 @@ pub enum StoreError {
     Backup { line: usize, reason: String },
     #[error("{0}")]
     Restore(String),
+    /// The write is applied but its flush to disk failed.
+    #[error("the write was applied but not confirmed on disk ({0})")]
+    Unflushed(String),
+}
+
+impl StoreError {
+    /// Whether the disk (or the file system under it) failed, rather than the data: the call
+    /// may succeed later, nothing is wrong with the request.
+    pub fn is_io(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Io(_) | StoreError::Sled(sled::Error::Io(_)) | StoreError::Unflushed(_)
+        )
+    }
+
+    /// Whether the disk is full.
+    pub fn is_disk_full(&self) -> bool {
+        match self {
+            StoreError::Io(e) | StoreError::Sled(sled::Error::Io(e)) => {
+                e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The error a failpoint injects: `enospc` is a full disk, anything else a failed write.
+#[cfg_attr(not(feature = "failpoints"), allow(dead_code))]
+fn injected(arg: Option<String>) -> StoreError {
+    match arg.as_deref() {
+        Some("enospc") => StoreError::Io(std::io::Error::new(
+            std::io::ErrorKind::StorageFull,
+            "no space left on device (injected)",
+        )),
+        other => StoreError::Io(std::io::Error::other(format!(
+            "write failed (injected{})",
+            other.map(|a| format!(": {a}")).unwrap_or_default()
+        ))),
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -551,6 +590,12 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Whether a writer holds the write lock right now (an import holds it for its whole
+    /// stream): for diagnostics and tests that must act while a writer is inside.
+    pub fn writer_busy(&self) -> bool {
+        self.write_lock.try_lock().is_err()
+    }
+
     /// Runs `f` under the write lock; if it returns Ok, applies its batch atomically across trees
     /// and flushes before returning, so an acknowledged write survives a crash.
     pub fn write<T, E>(
@@ -587,6 +632,11 @@ impl Store {
                 for m in &bumps {
                     bump_generation(&txs[TreeId::Generations as usize], m)?;
                 }
+                // Fault injection (tests): a write that fails after every op was applied
+                // inside the transaction, which must then leave nothing behind.
+                fail::fail_point!("store-commit", |arg| Err(
+                    ConflictableTransactionError::Abort(injected(arg))
+                ));
                 Ok(())
             });
         match result {
@@ -594,8 +644,19 @@ impl Store {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(StoreError::Sled(e)),
         }
-        self.db.flush()?;
-        Ok(())
+        self.flush_written()
+    }
+
+    /// The flush that makes a committed batch durable. If it fails, the batch is in the store
+    /// (readers see it) but may not survive a crash: the caller is told so, and a retry with
+    /// the same request id confirms it once the disk works again.
+    fn flush_written(&self) -> Result<()> {
+        let flushed = (|| -> Result<()> {
+            fail::fail_point!("store-flush", |arg| Err(injected(arg)));
+            self.db.flush()?;
+            Ok(())
+        })();
+        flushed.map_err(|e| StoreError::Unflushed(e.to_string()))
     }
 
     /// Flushes everything to disk (shutdown).
