@@ -1,6 +1,9 @@
 //! `peerlift loadtest`: many concurrent clients against a local server with auth on, for a
-//! bounded time, with a nightly rematch triggered in the middle; prints throughput, latency
-//! percentiles and errors.
+//! bounded time, with an import of a second municipality at a quarter of the time and the
+//! nightly rematch inside (triggered at half time; on runs of three minutes or more, the
+//! scheduler runs it every two minutes instead); prints throughput, latency percentiles,
+//! errors, and the writes lost: every writer owns its teachers, and at the end each teacher
+//! must hold the last value a write of it acknowledged. `--seconds 600` is the soak.
 //!
 //! The server runs in this process on a temporary store (synthetic municipality, pairs
 //! approved, six weeks of sessions), over real TCP on 127.0.0.1, with every default limit on:
@@ -66,6 +69,14 @@ pub struct Report {
     pub reads: Line,
     pub writes: Line,
     pub rematch: Option<(Duration, String)>,
+    /// The import of a second municipality during the run: how long, and its outcome.
+    pub import: Option<(Duration, String)>,
+    /// Scheduled rematches of the run by status (soak runs).
+    pub scheduled: BTreeMap<String, u64>,
+    /// Teachers whose stored value is not the last one a write acknowledged.
+    pub lost_writes: usize,
+    /// Teachers written at least once (what `lost_writes` was checked over).
+    pub written_teachers: usize,
 }
 
 #[derive(Debug, Default)]
@@ -136,9 +147,11 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
     )
     .map_err(|e| err(&e))?;
     drop(store);
+    // A soak runs the nightly job as the scheduler does; a short run triggers it once.
+    let soak = o.seconds >= 180;
     let config = crate::config::Config {
         data_dir: data.clone(),
-        scheduler: false,
+        scheduler: soak,
         ..crate::config::Config::default()
     };
     let (addr, stop, server) = crate::bench::start_server(config).await?;
@@ -150,6 +163,12 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
     let admin_conn = connect_to(&target(&admin)).await.map_err(|e| err(&e))?;
     progress("importing, matching, scheduling");
     let pool = prepare(admin_conn.clone(), &csv).await?;
+    // The second municipality the run imports: generated now, imported at a quarter.
+    let csv2 = dir.join("csv2");
+    second_municipality(o.seed, &csv2)?;
+    if soak {
+        schedule_rematch(admin_conn.clone(), &pool.muni).await?;
+    }
 
     // Tokens: one per reader (methodologists), one for the writers (a coordinator).
     let mut tokens = pb::token_service_client::TokenServiceClient::new(admin_conn.clone());
@@ -218,20 +237,58 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
         let pool = pool.clone();
         let stop = stop_flag.clone();
         let seed = o.seed.wrapping_mul(7000).wrapping_add(i as u64);
+        let of = o.writers;
         writers.push(tokio::spawn(async move {
-            writer(conn, pool, stop, seed, i).await
+            writer(conn, pool, stop, seed, i, of).await
         }));
     }
     let started = Instant::now();
-    let half = Duration::from_secs(o.seconds) / 2;
+    let quarter = Duration::from_secs(o.seconds) / 4;
+    tokio::time::sleep(quarter).await;
+    let t = Instant::now();
+    let imported = crate::client::import(
+        admin_conn.clone(),
+        crate::client::ImportArgs {
+            municipality: None,
+            municipality_from_env: false,
+            strict: true,
+            dry_run: false,
+            paths: vec![csv2.clone()],
+        },
+    )
+    .await;
+    let import = Some(match imported {
+        Ok(units) => {
+            let mut out = Vec::new();
+            for u in units {
+                out.push(match u.result {
+                    Ok(r) => format!(
+                        "{}: {} rows created",
+                        u.municipality,
+                        r.total.map(|t| t.created).unwrap_or(0)
+                    ),
+                    Err(e) => format!("{}: FAILED {e}", u.municipality),
+                });
+            }
+            (t.elapsed(), out.join("; "))
+        }
+        Err(e) => (t.elapsed(), format!("FAILED {e}")),
+    });
+    let half = (Duration::from_secs(o.seconds) / 2).saturating_sub(started.elapsed());
     tokio::time::sleep(half).await;
     let t = Instant::now();
-    let rematch = pb::rematch_service_client::RematchServiceClient::new(admin_conn.clone())
-        .trigger_rematch(pb::TriggerRematchRequest {
-            municipality_id: pool.muni.clone(),
-        })
-        .await;
-    let rematch = Some(match rematch {
+    let rematch = if soak {
+        None
+    } else {
+        Some(
+            pb::rematch_service_client::RematchServiceClient::new(admin_conn.clone())
+                .trigger_rematch(pb::TriggerRematchRequest {
+                    municipality_id: pool.muni.clone(),
+                })
+                .await,
+        )
+    };
+    let rematch = rematch.map(|rematch| match rematch {
         Ok(r) => {
             let r = r.into_inner();
             let mut status = pb::RematchStatus::try_from(r.status)
@@ -255,9 +312,19 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
         reads.merge(h.await.map_err(|e| err(&e))?);
     }
     let mut writes = Samples::default();
+    let mut acknowledged = BTreeMap::new();
     for h in writers {
-        writes.merge(h.await.map_err(|e| err(&e))?);
+        let (samples, last) = h.await.map_err(|e| err(&e))?;
+        writes.merge(samples);
+        acknowledged.extend(last);
     }
+    progress("checking every acknowledged write");
+    let lost_writes = lost(admin_conn.clone(), &pool.muni, &acknowledged).await?;
+    let scheduled = if soak {
+        scheduled_rematches(admin_conn.clone(), &pool.muni).await?
+    } else {
+        BTreeMap::new()
+    };
     let _ = stop.send(());
     server.await.map_err(|e| err(&e))?.map_err(|e| err(&e))?;
     let _ = std::fs::remove_dir_all(&dir);
@@ -267,7 +334,97 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
         reads: line(reads, seconds),
         writes: line(writes, seconds),
         rematch,
+        import,
+        scheduled,
+        lost_writes,
+        written_teachers: acknowledged.len(),
     })
+}
+
+/// A second synthetic municipality (`r00-m01`), for the import inside the run.
+fn second_municipality(seed: u64, out: &std::path::Path) -> Result<(), String> {
+    synth::write(Scale::Municipality, seed.wrapping_add(1), out, |_, _| {}).map_err(|e| err(&e))?;
+    let mut stack = vec![out.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| err(&e))? {
+            let p = entry.map_err(|e| err(&e))?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.file_name().is_some_and(|n| n == "municipality.csv") {
+                let text = std::fs::read_to_string(&p).map_err(|e| err(&e))?;
+                std::fs::write(&p, text.replace("r00-m00,", "r00-m01,")).map_err(|e| err(&e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The nightly rematch every two minutes, applied as it would be at night.
+async fn schedule_rematch(admin: Conn, muni: &str) -> Result<(), String> {
+    let mut c = pb::rematch_service_client::RematchServiceClient::new(admin);
+    let policy = c
+        .get_rematch_policy(pb::GetRematchPolicyRequest {
+            municipality_id: muni.into(),
+        })
+        .await
+        .map_err(|e| err(&e))?
+        .into_inner();
+    c.update_rematch_policy(pb::UpdateRematchPolicyRequest {
+        policy: Some(pb::RematchPolicy {
+            enabled: true,
+            schedule: "*/2 * * * *".into(),
+            auto_approve: true,
+            ..policy
+        }),
+        request_id: String::new(),
+    })
+    .await
+    .map_err(|e| err(&e))?;
+    Ok(())
+}
+
+async fn scheduled_rematches(admin: Conn, muni: &str) -> Result<BTreeMap<String, u64>, String> {
+    let records = pb::rematch_service_client::RematchServiceClient::new(admin)
+        .list_rematch_records(pb::ListRematchRecordsRequest {
+            municipality_id: muni.into(),
+            limit: 1000,
+        })
+        .await
+        .map_err(|e| err(&e))?
+        .into_inner()
+        .records;
+    let mut out = BTreeMap::new();
+    for r in records {
+        let status = pb::RematchStatus::try_from(r.status)
+            .map(|s| s.as_str_name().to_string())
+            .unwrap_or_default();
+        *out.entry(status).or_default() += 1;
+    }
+    Ok(out)
+}
+
+/// Teachers whose stored flag is not the last one acknowledged.
+async fn lost(
+    admin: Conn,
+    muni: &str,
+    acknowledged: &BTreeMap<String, bool>,
+) -> Result<usize, String> {
+    let mut teachers = pb::teacher_service_client::TeacherServiceClient::new(admin);
+    let mut lost = 0;
+    for (id, want) in acknowledged {
+        let t = teachers
+            .get_teacher(pb::GetTeacherRequest {
+                municipality_id: muni.into(),
+                teacher_id: id.clone(),
+            })
+            .await
+            .map_err(|e| err(&e))?
+            .into_inner();
+        if t.accepts_online != Some(*want) {
+            lost += 1;
+        }
+    }
+    Ok(lost)
 }
 
 /// Imports the synthetic municipality, approves pairs and partnerships, accepts six weeks of
@@ -421,17 +578,35 @@ async fn reader(conn: Conn, pool: Pool, stop: Arc<AtomicBool>, seed: u64) -> Sam
 }
 
 /// A closed-loop writer: flips a teacher's "accepts online" flag with a fresh request id (an
-/// acknowledged, audited, idempotent write that also feeds the next matching).
-async fn writer(conn: Conn, pool: Pool, stop: Arc<AtomicBool>, seed: u64, me: usize) -> Samples {
+/// acknowledged, audited, idempotent write that also feeds the next matching). Writer `me` of
+/// `of` owns every `of`-th teacher, so the last write it saw acknowledged is what the store
+/// must hold; it returns those values.
+async fn writer(
+    conn: Conn,
+    pool: Pool,
+    stop: Arc<AtomicBool>,
+    seed: u64,
+    me: usize,
+    of: usize,
+) -> (Samples, BTreeMap<String, bool>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut out = Samples::default();
+    let mut last = BTreeMap::new();
     let mut teachers = pb::teacher_service_client::TeacherServiceClient::new(conn);
+    let mine: Vec<pb::Teacher> = pool
+        .teachers
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % of.max(1) == me)
+        .map(|(_, t)| t.clone())
+        .collect();
     let mut n = 0u64;
     while !stop.load(Ordering::Relaxed) {
-        let Some(t) = pick(&mut rng, &pool.teachers).cloned() else {
+        let Some(t) = pick(&mut rng, &mine).cloned() else {
             break;
         };
         n += 1;
+        let id = t.id.clone();
         let start = Instant::now();
         let r = teachers
             .update_teacher(pb::UpdateTeacherRequest {
@@ -445,9 +620,12 @@ async fn writer(conn: Conn, pool: Pool, stop: Arc<AtomicBool>, seed: u64, me: us
             })
             .await
             .map(|_| ());
+        if r.is_ok() {
+            last.insert(id, n % 2 == 0);
+        }
         out.record(start, r);
     }
-    out
+    (out, last)
 }
 
 /// Prints a report as BENCHMARKS.md rows.
@@ -479,4 +657,25 @@ pub fn print(o: &Options, r: &Report) {
             d.as_secs_f64()
         );
     }
+    if !r.scheduled.is_empty() {
+        let s: Vec<String> = r
+            .scheduled
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "scheduled rematches (every 2 min, auto-approved): {}",
+            s.join(", ")
+        );
+    }
+    if let Some((d, outcome)) = &r.import {
+        println!(
+            "import of a second municipality at a quarter: {:.2} s, {outcome}",
+            d.as_secs_f64()
+        );
+    }
+    println!(
+        "lost writes: {} of {} teachers written (each must hold its last acknowledged value)",
+        r.lost_writes, r.written_teachers
+    );
 }
