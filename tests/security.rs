@@ -818,6 +818,75 @@ async fn lists_and_ids_that_reach_the_store_are_checked_and_bounded() {
             "UpdateRematchPolicy {case}"
         );
     }
+    // Tokens: a label is text, a service is granted once.
+    let mut tokens = pb::token_service_client::TokenServiceClient::new(s.conn());
+    for (case, label, grants, field) in [
+        (
+            "ESC in label",
+            "a\u{1b}[31mb",
+            vec!["sessions:write"],
+            "label",
+        ),
+        (
+            "a grant twice",
+            "ok",
+            vec!["sessions:write", "sessions:read"],
+            "grants[1]",
+        ),
+    ] {
+        let err = tokens
+            .create_token(pb::CreateTokenRequest {
+                role: pb::Role::Integration as i32,
+                scope: format!("municipality:{M}"),
+                grants: grants.into_iter().map(String::from).collect(),
+                label: label.into(),
+                expires_in_days: 0,
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(bad_fields(&err), [field], "{case}: {err:?}");
+    }
+    // A schedule is a short cron line.
+    let err = s
+        .rematch()
+        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
+            policy: Some(pb::RematchPolicy {
+                municipality_id: M.into(),
+                schedule: format!("{}0 2 * * *", "0,".repeat(5000)),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), ["policy.schedule"], "{err:?}");
+    // A proposal names mentorships by id, each once.
+    for (ids, field) in [
+        (vec!["a\0b".to_string()], "mentorship_ids[0]"),
+        (
+            vec!["m1".to_string(), "m1".to_string()],
+            "mentorship_ids[0]",
+        ),
+    ] {
+        let err = s
+            .sessions()
+            .propose_schedule(pb::ProposeScheduleRequest {
+                municipality_id: M.into(),
+                from: "2026-09-07".into(),
+                weeks: 1,
+                mentorship_ids: ids,
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::InvalidArgument, "{err:?}");
+        assert!(
+            bad_fields(&err)
+                .iter()
+                .any(|f| f.starts_with("mentorship_ids")),
+            "{field}: {err:?}"
+        );
+    }
     assert!(s.snapshot() == before, "a refused call wrote something");
     s.stop().await;
 }

@@ -294,8 +294,15 @@ impl Token {
             _ if !self.grants.is_empty() => v.add("grants", "only integration tokens have grants"),
             _ => {}
         }
-        if self.label.chars().count() > 200 {
-            v.add("label", "must be at most 200 characters");
+        crate::validate::text(&mut v, "label", &self.label, false, 200);
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, g) in self.grants.iter().enumerate() {
+            if !seen.insert(g.service) {
+                v.add(
+                    format!("grants[{i}]"),
+                    format!("{} is granted twice", g.service.code()),
+                );
+            }
         }
         if let Some(e) = self.expire_time {
             if e <= self.create_time {

@@ -71,7 +71,12 @@ impl RematchPolicy {
 
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
-        if let Err(e) = self.cron() {
+        if self.schedule.len() > 100 || self.schedule.chars().any(char::is_control) {
+            v.add(
+                "schedule",
+                "a cron expression of at most 100 characters, fields separated by spaces",
+            );
+        } else if let Err(e) = self.cron() {
             v.add("schedule", e);
         }
         if self.kinds.is_empty() {

@@ -230,8 +230,18 @@ impl Session {
         for (i, m) in self.materials.iter().enumerate() {
             text(&mut v, &format!("materials[{i}]"), m, true, 1000);
         }
-        for (i, a) in self.attended.iter().enumerate() {
-            if !self.participants().contains(&a.as_str()) {
+        // A group has at most a few dozen members; a list past that, or with an id twice,
+        // is a client's mistake (and, unbounded, a way to grow a record without end).
+        distinct_ids(&mut v, "mentee_ids", &self.mentee_ids, MAX_SESSION_PEOPLE);
+        distinct_ids(&mut v, "attended", &self.attended, MAX_SESSION_PEOPLE + 1);
+        let participants = self.participants();
+        for (i, a) in self
+            .attended
+            .iter()
+            .enumerate()
+            .take(MAX_SESSION_PEOPLE + 1)
+        {
+            if !participants.contains(&a.as_str()) {
                 v.add(
                     format!("attended[{i}]"),
                     format!("'{a}' is not a participant of the session"),
@@ -413,6 +423,23 @@ pub struct ScheduleProposal {
     pub accepted: Vec<bool>,
     pub unplaced: Vec<UnplacedSession>,
     pub create_time: Timestamp,
+}
+
+/// Most mentees (and so attendees, with the mentor) one session may have.
+pub const MAX_SESSION_PEOPLE: usize = 100;
+
+/// Ids of a list: each once, at most `max` of them.
+fn distinct_ids(v: &mut Violations, field: &str, ids: &[String], max: usize) {
+    if ids.len() > max {
+        v.add(field, format!("at most {max} entries"));
+        return;
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !seen.insert(id.as_str()) {
+            v.add(format!("{field}[{i}]"), format!("'{id}' is listed twice"));
+        }
+    }
 }
 
 #[cfg(test)]

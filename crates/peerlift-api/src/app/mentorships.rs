@@ -120,6 +120,18 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
             return Err(ApiError::invalid("kind", "groups are formed by match runs"));
         }
         MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
+            if kind == MatchKind::SchoolDirections {
+                // The direction's subject is stored and becomes its sessions' topic: a
+                // subject of the catalogue, as a teacher pair's is.
+                let mut v = Violations::new();
+                state::catalog(s, &m.id)?.check(
+                    &mut v,
+                    "subject",
+                    peerlift_domain::CatalogKind::Subject,
+                    &p.subject,
+                );
+                v.into_result().map_err(ApiError::Invalid)?;
+            }
             let t = check_school_pair(s, &snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
             (Mode::InPerson, 0, Some(t))
         }
@@ -334,7 +346,13 @@ pub fn veto(
             && x.mentee_id == veto.mentee_id
             && x.mentor_id == veto.mentor_id
         {
-            x.end(today(&m, now), format!("vetoed: {}", veto.reason), now);
+            // The ended mentorship's reason is bounded like any reason: the veto's own, which
+            // may use the whole length, is kept in the veto.
+            let reason: String = format!("vetoed: {}", veto.reason)
+                .chars()
+                .take(peerlift_domain::MAX_REASON_CHARS)
+                .collect();
+            x.end(today(&m, now), reason, now);
             b.put(&x)?;
             ended.push(x);
         }

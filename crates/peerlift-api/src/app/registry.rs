@@ -182,9 +182,25 @@ pub fn create_entry(s: &Store, b: &mut Batch, entry: CatalogEntry) -> ApiResult<
     entry
         .validate()
         .map_err(|v| ApiError::Invalid(v.prefixed("entry")))?;
+    // A municipality's own entries are a handful; the cap keeps every record that may name
+    // them (a diagnostic's scores by competence area) bounded too.
+    let own = s
+        .scan::<CatalogEntry>(&prefix(&[&entry.municipality_id]), None)
+        .filter(|e| e.as_ref().map_or(true, |e| e.kind == entry.kind))
+        .take(MAX_OWN_ENTRIES)
+        .count();
+    if own >= MAX_OWN_ENTRIES {
+        return Err(ApiError::FailedPrecondition(format!(
+            "municipality '{}' already has {MAX_OWN_ENTRIES} entries of its own of this kind; delete unused ones first",
+            entry.municipality_id
+        )));
+    }
     b.put(&entry)?;
     Ok(entry)
 }
+
+/// Most entries of one kind a municipality may add to the built-in catalogue.
+pub const MAX_OWN_ENTRIES: usize = 200;
 
 /// Removes a municipality's own entry, unless it is built in or still used by a record.
 pub fn delete_entry(

@@ -657,7 +657,7 @@ pub fn approve(
     let mut run = s
         .get::<MatchRun>(&key(&[scope, run_id]))?
         .ok_or_else(|| not_found(run_id))?;
-    let (created, ended) = apply_run(s, b, &mut run, effective, note, now)?;
+    let (created, ended) = apply_run(s, b, &mut run, effective, note.trim(), now)?;
     Ok((run, created, ended))
 }
 
@@ -674,7 +674,7 @@ pub fn reject(
     let mut run = s
         .get::<MatchRun>(&key(&[scope, run_id]))?
         .ok_or_else(|| not_found(run_id))?;
-    run.reject(note, now)
+    run.reject(note.trim(), now)
         .map_err(ApiError::FailedPrecondition)?;
     b.put(&run)?;
     Ok(run)

@@ -387,6 +387,9 @@ fn booking_problem(
 
 /// Computes a proposal: the due sessions of the chosen active mentorships, placed by
 /// [`schedule::propose`] around the sessions already in the calendar.
+/// Most mentorships one proposal may name: a region's network, with room to spare.
+const MAX_ASKED_MENTORSHIPS: usize = 10_000;
+
 fn place(
     s: &Store,
     m: &Municipality,
@@ -408,7 +411,25 @@ fn place(
         }
     } else {
         let mut v = Violations::new();
+        if r.mentorship_ids.len() > MAX_ASKED_MENTORSHIPS {
+            return Err(ApiError::invalid(
+                "mentorship_ids",
+                format!("at most {MAX_ASKED_MENTORSHIPS}; leave it empty for every active one"),
+            ));
+        }
+        let mut seen = std::collections::BTreeSet::new();
         for (i, id) in r.mentorship_ids.iter().enumerate() {
+            let field = format!("mentorship_ids[{i}]");
+            let mut bad_id = Violations::new();
+            peerlift_domain::ids::check_id(&mut bad_id, &field, id);
+            if !bad_id.is_empty() {
+                v.extend(bad_id);
+                continue;
+            }
+            if !seen.insert(id.as_str()) {
+                v.add(field, format!("mentorship {id} is listed twice"));
+                continue;
+            }
             match s.get::<Mentorship>(&key(&[muni, id]))? {
                 Some(x) if x.is_active() => chosen.push(x),
                 Some(_) => v.add(
