@@ -557,3 +557,33 @@ fn a_backup_larger_than_one_restore_batch_round_trips() {
     restored.export(&mut second).unwrap();
     assert!(first == second, "backup -> restore -> backup differs");
 }
+
+/// A backup keeps the installation secret only when asked: without it a restored store makes
+/// a new one (new pseudonyms); with it, the same, and the file is its owner's alone.
+#[test]
+fn secrets_travel_only_in_a_backup_that_asks_for_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("a")).unwrap();
+    let key = store.secret("pseudonym", [1u8; 32]).unwrap();
+    for (with, file) in [(false, "plain.jsonl"), (true, "secret.jsonl")] {
+        let path = dir.path().join(file);
+        store.backup_to_file(&path, with).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.contains("\"kind\":\"secret\""), with);
+        #[cfg(unix)]
+        if with {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(
+                mode & 0o077,
+                0,
+                "a file with secrets is readable by others: {mode:o}"
+            );
+        }
+        let target = dir.path().join(format!("restored-{with}"));
+        backup::restore(text.as_bytes(), &target, false).unwrap();
+        let restored = Store::open(&target).unwrap();
+        let again = restored.secret("pseudonym", [2u8; 32]).unwrap();
+        assert_eq!(again == key, with, "with secrets: {with}");
+    }
+}
