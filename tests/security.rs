@@ -135,6 +135,19 @@ fn school_row(id: &str, platforms: &str) -> String {
     format!("{id},New school,sosh,leader,2020-09-01,Kirovsk,,,,,,{platforms},,,,,,,,,,")
 }
 
+async fn update_municipality(
+    c: &Conn,
+    m: pb::Municipality,
+) -> Result<pb::Municipality, tonic::Status> {
+    pb::municipality_service_client::MunicipalityServiceClient::new(c.clone())
+        .update_municipality(pb::UpdateMunicipalityRequest {
+            municipality: Some(m),
+            request_id: String::new(),
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
 async fn municipality_of(c: &Conn, id: &str) -> pb::Municipality {
     pb::municipality_service_client::MunicipalityServiceClient::new(c.clone())
         .get_municipality(pb::GetMunicipalityRequest {
@@ -211,19 +224,12 @@ async fn an_import_is_held_to_the_grants_of_the_calls_it_stands_for() {
     .await
     .unwrap();
     let coord = conn(&s, &coord);
-    let mut munis = pb::municipality_service_client::MunicipalityServiceClient::new(coord.clone());
     let cur = municipality_of(&coord, M).await;
     let moved = pb::Municipality {
         region: "Another region".into(),
         ..cur.clone()
     };
-    let err = munis
-        .update_municipality(pb::UpdateMunicipalityRequest {
-            municipality: Some(moved.clone()),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap_err();
+    let err = update_municipality(&coord, moved).await.unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     // ...or by import.
     let err = import_as(&coord, M, vec![municipality_csv(M, "Another region")])
@@ -231,30 +237,26 @@ async fn an_import_is_held_to_the_grants_of_the_calls_it_stands_for() {
         .unwrap_err();
     assert_eq!(err.code(), Code::PermissionDenied, "{err:?}");
     assert_eq!(municipality_of(&admin, M).await.region, REGION);
-    let renamed = munis
-        .update_municipality(pb::UpdateMunicipalityRequest {
-            municipality: Some(pb::Municipality {
-                name: "Kirovsky district".into(),
-                ..cur
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let renamed = update_municipality(
+        &coord,
+        pb::Municipality {
+            name: "Kirovsky district".into(),
+            ..cur
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(renamed.name, "Kirovsky district");
     // An admin may move it, and the move is in the audit log.
-    let moved = pb::municipality_service_client::MunicipalityServiceClient::new(admin.clone())
-        .update_municipality(pb::UpdateMunicipalityRequest {
-            municipality: Some(pb::Municipality {
-                region: "Another region".into(),
-                ..renamed
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let moved = update_municipality(
+        &admin,
+        pb::Municipality {
+            region: "Another region".into(),
+            ..renamed
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(moved.region, "Another region");
     let log = pb::audit_service_client::AuditServiceClient::new(admin.clone())
         .list_audit(pb::ListAuditRequest {
