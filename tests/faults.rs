@@ -144,7 +144,7 @@ async fn faults_at_the_store_fail_cleanly_and_pass() {
         .create_school(create("f3", "r3"))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    assert_eq!(err.code(), Code::Unknown, "{err:?}");
     assert!(
         err.message().contains("same request_id"),
         "{}",
@@ -191,6 +191,52 @@ async fn faults_at_the_store_fail_cleanly_and_pass() {
     reads_work(&s).await;
     fail::remove("write-closure");
     s.schools().create_school(create("f4", "r4")).await.unwrap();
+
+    // 5. The registry changes while a rematch computes (an office or an integration writing
+    // through the night): the rematch still applies, computed again under the write lock.
+    let mut rematch = s.rematch();
+    let policy = rematch
+        .get_rematch_policy(pb::GetRematchPolicyRequest {
+            municipality_id: M.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    rematch
+        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
+            policy: Some(pb::RematchPolicy {
+                auto_approve: true,
+                ..policy
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let store = s.store.clone();
+    fail::cfg_callback("rematch-computed", move || {
+        let mut t = store
+            .scan::<peerlift_domain::Teacher>(&peerlift_store::prefix(&[M]), None)
+            .next()
+            .unwrap()
+            .unwrap();
+        t.accepts_online = !t.accepts_online;
+        store.write(|_, b| b.put(&t)).unwrap();
+    })
+    .unwrap();
+    let record = rematch
+        .trigger_rematch(pb::TriggerRematchRequest {
+            municipality_id: M.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    fail::remove("rematch-computed");
+    assert_eq!(
+        record.status,
+        pb::RematchStatus::Succeeded as i32,
+        "{:?}",
+        record.attempts
+    );
 
     s.stop().await;
     scenario.teardown();

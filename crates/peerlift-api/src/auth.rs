@@ -120,7 +120,7 @@ impl Scoped for pb::RunMatchingRequest {
         if self.municipality_id.is_empty() && !self.region.is_empty() {
             Target::Region(&self.region)
         } else {
-            Target::Municipality(&self.municipality_id)
+            muni_or_region(&self.municipality_id)
         }
     }
 }
@@ -671,6 +671,12 @@ impl Auth {
         let mut map = HashMap::new();
         for t in store.scan::<Token>(&[], None) {
             let t = t?;
+            // A token made before a scope's rules tightened (`municipality:region:north`)
+            // would mean more than it says today: it is refused, and the log says which.
+            if Scope::parse(&t.scope.code()).as_ref() != Some(&t.scope) {
+                tracing::warn!(token = %t.id, scope = %t.scope.code(), "token refused: its scope is no longer valid; make a new one");
+                continue;
+            }
             map.insert(t.hash.clone(), Arc::new(t));
         }
         let mut guard = self

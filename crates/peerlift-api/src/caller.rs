@@ -67,18 +67,37 @@ pub(crate) fn outside() -> ApiError {
 /// a token that had been revoked. The auth layer refuses these ids from the moment they are
 /// added, and open streams (imports, exports) check it between messages.
 #[derive(Debug, Default)]
-pub struct Revoked(std::sync::RwLock<std::collections::HashSet<String>>);
+pub struct Revoked {
+    ids: std::sync::RwLock<std::collections::HashSet<String>>,
+    /// Wakes streams waiting for their next message.
+    added: tokio::sync::Notify,
+}
 
 impl Revoked {
     pub fn add(&self, token_id: &str) {
-        if let Ok(mut set) = self.0.write() {
+        if let Ok(mut set) = self.ids.write() {
             set.insert(token_id.to_string());
         }
+        self.added.notify_waiters();
     }
 
     pub fn contains(&self, token_id: &str) -> bool {
         // A poisoned set fails closed: every caller counts as revoked.
-        self.0.read().map_or(true, |set| set.contains(token_id))
+        self.ids.read().map_or(true, |set| set.contains(token_id))
+    }
+
+    /// Resolves once `token_id` is revoked (at once if it already is).
+    pub async fn revoked_now(&self, token_id: &str) {
+        loop {
+            let added = self.added.notified();
+            tokio::pin!(added);
+            // Registered before the check, so a revocation in between still wakes us.
+            added.as_mut().enable();
+            if self.contains(token_id) {
+                return;
+            }
+            added.await;
+        }
     }
 
     /// Refuses a caller revoked since its call was admitted.

@@ -161,9 +161,11 @@ impl From<ApiError> for Status {
                     "the server's disk is full; nothing was written: retry once space is freed ({message})"
                 ))
             }
+            // Not UNAVAILABLE: clients retry that on their own, and a create without a
+            // request id would then be written twice.
             ApiError::Store(StoreError::Unflushed(_)) => {
                 tracing::error!(error = %message, "flush failed");
-                Status::unavailable(format!(
+                Status::unknown(format!(
                     "{message}: retry with the same request_id to confirm it"
                 ))
             }

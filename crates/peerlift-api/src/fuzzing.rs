@@ -151,6 +151,7 @@ fn options(strict: bool, dry_run: bool) -> ImportOptions {
         strict,
         dry_run,
         caller: Caller::dev(),
+        revoked: Default::default(),
     }
 }
 

@@ -100,6 +100,7 @@ impl AppState {
         let scope = scope.to_string();
         let request_id = request_id.to_string();
         let caller = caller.clone();
+        let revoked = self.revoked.clone();
         tokio::task::spawn_blocking(move || {
             write_audited(
                 &store,
@@ -109,6 +110,9 @@ impl AppState {
                 &request_id,
                 now,
                 |s, batch| {
+                    // Under the lock: a call admitted before its token was revoked, and
+                    // waiting for the lock since, writes nothing.
+                    revoked.check(&caller)?;
                     let idem_key = key(&[&scope, method, &request_id]);
                     if !request_id.is_empty() {
                         if let Some(prev) = s.get::<IdempotencyEntry>(&idem_key)? {

@@ -25,8 +25,21 @@ pub fn looks_like_scope(id: &str) -> bool {
         .is_some_and(|(kind, _)| SCOPE_KINDS.iter().any(|k| kind.eq_ignore_ascii_case(k)))
 }
 
-/// Validates an id: 1..=128 characters of `A-Z a-z 0-9 - _ . :`, starting with a letter or digit,
-/// not starting like a scope address.
+/// Validates an id a record is given (created, updated, imported): [`check_id`], and not
+/// starting like a scope address. References and lookups use [`check_id`] alone, so a record
+/// stored before this rule can still be read, referred to and deleted.
+pub fn check_new_id(v: &mut Violations, field: &str, id: &str) {
+    let before = v.0.len();
+    check_id(v, field, id);
+    if v.0.len() == before && looks_like_scope(id) {
+        v.add(
+            field,
+            format!("'{id}' reads as a scope address (region:, municipality:, school:): choose an id without that prefix"),
+        );
+    }
+}
+
+/// Validates an id: 1..=128 characters of `A-Z a-z 0-9 - _ . :`, starting with a letter or digit.
 pub fn check_id(v: &mut Violations, field: &str, id: &str) {
     if id.is_empty() {
         v.add(field, "must not be empty");
@@ -42,18 +55,13 @@ pub fn check_id(v: &mut Violations, field: &str, id: &str) {
         );
     } else if !id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         v.add(field, "must start with a letter or a digit");
-    } else if looks_like_scope(id) {
-        v.add(
-            field,
-            format!("'{id}' reads as a scope address (region:, municipality:, school:): choose an id without that prefix"),
-        );
     }
 }
 
-/// True when `id` passes [`check_id`].
+/// True when `id` passes [`check_new_id`].
 pub fn is_valid_id(id: &str) -> bool {
     let mut v = Violations::new();
-    check_id(&mut v, "id", id);
+    check_new_id(&mut v, "id", id);
     v.is_empty()
 }
 

@@ -237,7 +237,7 @@ pub struct Municipality {
 impl Municipality {
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
-        check_id(&mut v, "id", &self.id);
+        crate::ids::check_new_id(&mut v, "id", &self.id);
         text(&mut v, "name", &self.name, true, 200);
         text(&mut v, "region", &self.region, false, 200);
         if self.time_zone.is_empty()
@@ -311,7 +311,7 @@ impl School {
 
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
-        check_id(&mut v, "id", &self.id);
+        crate::ids::check_new_id(&mut v, "id", &self.id);
         text(&mut v, "name", &self.name, true, 300);
         text(&mut v, "locality", &self.locality, false, 200);
         for (i, tag) in self.programme_tags.iter().enumerate() {
@@ -414,7 +414,7 @@ pub struct Teacher {
 impl Teacher {
     pub fn validate(&self, catalog: &Catalog) -> Result<(), Violations> {
         let mut v = Violations::new();
-        check_id(&mut v, "id", &self.id);
+        crate::ids::check_new_id(&mut v, "id", &self.id);
         check_id(&mut v, "school_id", &self.school_id);
         text(&mut v, "full_name", &self.full_name, true, 200);
         check_codes(
@@ -624,7 +624,7 @@ impl Diagnostic {
 
     pub fn validate(&self, catalog: &Catalog) -> Result<(), Violations> {
         let mut v = Violations::new();
-        check_id(&mut v, "id", &self.id);
+        crate::ids::check_new_id(&mut v, "id", &self.id);
         check_id(&mut v, "teacher_id", &self.teacher_id);
         catalog.check(&mut v, "subject", CatalogKind::Subject, &self.subject);
         for (area, score) in &self.scores {

@@ -196,7 +196,7 @@ impl Session {
     /// against the store.
     pub fn validate(&self) -> Result<(), Violations> {
         let mut v = Violations::new();
-        check_id(&mut v, "id", &self.id);
+        crate::ids::check_new_id(&mut v, "id", &self.id);
         check_id(&mut v, "mentorship_id", &self.mentorship_id);
         if self.duration_minutes == 0 || self.duration_minutes > MAX_SESSION_MINUTES {
             v.add(

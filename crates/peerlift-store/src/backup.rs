@@ -266,6 +266,7 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
     let mut pending = HashSet::new();
     let mut count = 0u64;
     let mut ended = None;
+    let mut max_id = 0u64;
     for (i, line) in lines {
         let no = i + 1;
         let line = line?;
@@ -306,8 +307,17 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::RematchRecord(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
-            Line::Token(r) => put(&store, &mut batch, &mut pending, &r, no)?,
-            Line::Audit(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Token(r) => {
+                // `tok-N`: N came from the id counter.
+                if let Some(n) = r.id.strip_prefix("tok-").and_then(|n| n.parse().ok()) {
+                    max_id = max_id.max(n);
+                }
+                put(&store, &mut batch, &mut pending, &r, no)?
+            }
+            Line::Audit(r) => {
+                max_id = max_id.max(r.seq);
+                put(&store, &mut batch, &mut pending, &r, no)?
+            }
             Line::AuditHead(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Secret(r) => store.set_secret(&r.name, &r.value)?,
             Line::End(end) => {
@@ -333,6 +343,9 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             format!("end line counts {n} records but the file has {count}"),
         )),
         Some(_) => {
+            // Every audited write takes its entry's seq after the ids it generated, so above
+            // the highest seq no restored id can repeat, and the chain goes on in order.
+            store.raise_id_floor(max_id.saturating_add(1))?;
             store.flush()?;
             Ok(RestoreSummary { records: count })
         }

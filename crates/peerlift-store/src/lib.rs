@@ -42,6 +42,7 @@ pub use keys::{key, prefix, split_key};
 pub const SCHEMA_VERSION: u32 = 3;
 
 const SCHEMA_KEY: &[u8] = b"schema_version";
+const ID_FLOOR_KEY: &[u8] = b"id_floor";
 
 /// The one error type of the store crate.
 #[derive(Debug, thiserror::Error)]
@@ -372,6 +373,8 @@ pub struct Store {
     trees: Vec<sled::Tree>,
     path: PathBuf,
     write_lock: Mutex<()>,
+    /// Added to sled's id counter (see [`Store::raise_id_floor`]).
+    id_floor: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -416,12 +419,35 @@ impl Store {
             }
         }
         tracing::debug!(path = %shown, schema = SCHEMA_VERSION, "store opened");
+        let id_floor = match meta.get(ID_FLOOR_KEY)? {
+            Some(v) => {
+                u64::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
+                    tree: "meta",
+                    reason: "id floor is not 8 bytes".into(),
+                })?)
+            }
+            None => 0,
+        };
         Ok(Store {
             db,
             trees,
             path,
             write_lock: Mutex::new(()),
+            id_floor: std::sync::atomic::AtomicU64::new(id_floor),
         })
+    }
+
+    /// Raises the floor of generated ids (a restore: the restored records used ids up to
+    /// there, and sled's counter of the new store starts again at 0).
+    pub fn raise_id_floor(&self, floor: u64) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        if floor > self.id_floor.load(Ordering::SeqCst) {
+            let meta = self.db.open_tree("meta")?;
+            meta.insert(ID_FLOOR_KEY, &floor.to_be_bytes())?;
+            self.db.flush()?;
+            self.id_floor.store(floor, Ordering::SeqCst);
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -561,7 +587,10 @@ impl Store {
 
     /// A number never returned before by this store, for generated ids.
     pub fn generate_id(&self) -> Result<u64> {
-        Ok(self.db.generate_id()?)
+        // Above every id of restored records, so audit seqs keep growing and no generated id
+        // repeats one a backup brought back.
+        let floor = self.id_floor.load(std::sync::atomic::Ordering::SeqCst);
+        Ok(self.db.generate_id()?.saturating_add(floor))
     }
 
     /// True when the index has any key under `prefix`.

@@ -563,7 +563,7 @@ fn a_backup_larger_than_one_restore_batch_round_trips() {
 #[test]
 fn secrets_travel_only_in_a_backup_that_asks_for_them() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("a")).unwrap();
+    let store = Store::open(dir.path().join("a")).unwrap();
     let key = store.secret("pseudonym", [1u8; 32]).unwrap();
     for (with, file) in [(false, "plain.jsonl"), (true, "secret.jsonl")] {
         let path = dir.path().join(file);
@@ -586,4 +586,41 @@ fn secrets_travel_only_in_a_backup_that_asks_for_them() {
         let again = restored.secret("pseudonym", [2u8; 32]).unwrap();
         assert_eq!(again == key, with, "with secrets: {with}");
     }
+}
+
+/// A restored store generates ids above every id its records used: audit seqs keep growing
+/// (the chain goes on in order) and no generated id repeats a restored one.
+#[test]
+fn a_restored_store_generates_above_what_it_restored() {
+    use peerlift_domain::access::AuditEntry;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("a")).unwrap();
+    let high = 7_000_000u64;
+    store
+        .write(|_, b| -> Result<()> {
+            b.put(&AuditEntry {
+                municipality_id: "m".into(),
+                time: Timestamp::constant(1_700_000_000, 0),
+                seq: high,
+                token_id: "t".into(),
+                role: "admin".into(),
+                method: "CreateSchool".into(),
+                request_id: String::new(),
+                changes: vec![],
+                change_count: 1,
+                prev_hash: String::new(),
+                hash: String::new(),
+            })
+        })
+        .unwrap();
+    let mut file = Vec::new();
+    store.export(&mut file).unwrap();
+    let target = dir.path().join("b");
+    backup::restore(file.as_slice(), &target, false).unwrap();
+    let restored = Store::open(&target).unwrap();
+    assert!(restored.generate_id().unwrap() > high);
+    drop(restored);
+    // The floor survives a reopen.
+    let reopened = Store::open(&target).unwrap();
+    assert!(reopened.generate_id().unwrap() > high);
 }

@@ -39,6 +39,8 @@ pub struct ImportOptions {
     pub dry_run: bool,
     /// Whom the audit log names for each committed batch.
     pub caller: Caller,
+    /// Tokens revoked while the server runs: no batch of a revoked caller is committed.
+    pub revoked: std::sync::Arc<crate::caller::Revoked>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -330,8 +332,9 @@ impl<'s> Importer<'s> {
         Ok(())
     }
 
-    /// Commits the pending batch with its audit entry.
+    /// Commits the pending batch with its audit entry, unless the caller was revoked since.
     fn commit(&mut self) -> ApiResult<()> {
+        self.opts.revoked.check(&self.opts.caller)?;
         let batch = std::mem::take(&mut self.batch);
         crate::state::commit_audited(
             self.store,

@@ -99,6 +99,7 @@ pub(crate) mod testing {
                 strict: true,
                 dry_run: false,
                 caller: Caller::dev(),
+                revoked: Default::default(),
             };
             let mut importer = Importer::new(&store, opts, now()).unwrap();
             for kind in FileKind::ALL {

@@ -273,6 +273,12 @@ pub async fn run_slot(
 
 /// The work of one attempt: every kind of the policy, stably; then one transaction stores the
 /// runs, applies them when the policy auto-approves, and marks the slot succeeded.
+///
+/// The runs are computed outside the write lock, against the registry's generations. If a
+/// write changed the registry meanwhile (a busy office, an integration syncing all night),
+/// applying them would be refused, and under a steady stream of writes every attempt would
+/// be: so the second computation runs inside the write lock, where nothing can change, and
+/// writers wait for it (seconds for a municipality; this is the nightly job).
 fn compute_and_apply(
     store: &Store,
     caller: &Caller,
@@ -283,6 +289,38 @@ fn compute_and_apply(
     started: Instant,
 ) -> ApiResult<RematchRecord> {
     let (policy, _) = load_policy(store, muni, now)?;
+    let runs = compute_runs(store, &policy, muni, slot, now)?;
+    // Fault injection (tests): the registry changes between computing and applying.
+    fail::fail_point!("rematch-computed");
+    let first = write_audited(store, caller, muni, method, slot, now, |s, b| {
+        for (run, _) in &runs {
+            for (m, then) in &run.generations {
+                if policy.auto_approve && s.generation(m)? != *then {
+                    // Nothing is written: the batch stays empty.
+                    return Ok(None);
+                }
+            }
+        }
+        store_runs(s, b, &policy, muni, slot, runs, started, now).map(Some)
+    })?;
+    if let Some(record) = first {
+        return Ok(record);
+    }
+    tracing::info!(municipality = %muni, slot, "the registry changed during the rematch; computing it again under the write lock");
+    write_audited(store, caller, muni, method, slot, now, |s, b| {
+        let runs = compute_runs(s, &policy, muni, slot, now)?;
+        store_runs(s, b, &policy, muni, slot, runs, started, now)
+    })
+}
+
+/// One run per kind of the policy, from the scope as it is now.
+fn compute_runs(
+    store: &Store,
+    policy: &RematchPolicy,
+    muni: &str,
+    slot: &str,
+    now: Timestamp,
+) -> ApiResult<Vec<(MatchRun, KindOutcome)>> {
     let mut runs: Vec<(MatchRun, KindOutcome)> = Vec::new();
     for kind in &policy.kinds {
         let (snap, generations) = load_scope(store, muni)?;
@@ -330,28 +368,41 @@ fn compute_and_apply(
         );
         runs.push((run, outcome));
     }
-    write_audited(store, caller, muni, method, slot, now, |s, b| {
-        let k = key(&[muni, slot]);
-        let mut record = s
-            .get::<RematchRecord>(&k)?
-            .ok_or_else(|| ApiError::Internal(format!("the record of slot {slot} vanished")))?;
-        let mut outcomes = Vec::new();
-        for (mut run, mut outcome) in runs {
-            run.id = new_run_id(s)?;
-            outcome.run_id = run.id.clone();
-            if policy.auto_approve {
-                let note = format!("nightly rematch {slot}, approved by policy");
-                apply_run(s, b, &mut run, None, &note, now)?;
-                outcome.applied = true;
-            } else {
-                b.put(&run)?;
-            }
-            outcomes.push(outcome);
+    Ok(runs)
+}
+
+/// Stores the runs of a slot (applied when the policy auto-approves) and marks it succeeded.
+#[allow(clippy::too_many_arguments)]
+fn store_runs(
+    s: &Store,
+    b: &mut peerlift_store::Batch,
+    policy: &RematchPolicy,
+    muni: &str,
+    slot: &str,
+    runs: Vec<(MatchRun, KindOutcome)>,
+    started: Instant,
+    now: Timestamp,
+) -> ApiResult<RematchRecord> {
+    let k = key(&[muni, slot]);
+    let mut record = s
+        .get::<RematchRecord>(&k)?
+        .ok_or_else(|| ApiError::Internal(format!("the record of slot {slot} vanished")))?;
+    let mut outcomes = Vec::new();
+    for (mut run, mut outcome) in runs {
+        run.id = new_run_id(s)?;
+        outcome.run_id = run.id.clone();
+        if policy.auto_approve {
+            let note = format!("nightly rematch {slot}, approved by policy");
+            apply_run(s, b, &mut run, None, &note, now)?;
+            outcome.applied = true;
+        } else {
+            b.put(&run)?;
         }
-        record.succeed(outcomes, started.elapsed().as_millis() as u64, now);
-        b.put(&record)?;
-        Ok(record)
-    })
+        outcomes.push(outcome);
+    }
+    record.succeed(outcomes, started.elapsed().as_millis() as u64, now);
+    b.put(&record)?;
+    Ok(record)
 }
 
 /// Failed slots whose last attempt was interrupted by a stop and that have attempts left.

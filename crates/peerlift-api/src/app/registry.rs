@@ -244,6 +244,10 @@ fn in_use(s: &Store, muni: &str, kind: CatalogKind, code: &str) -> ApiResult<boo
             any::<Teacher>(s, &p, |t| t.subjects.contains(&code))?
                 || any::<MentorProfile>(s, &p, |m| m.subjects.contains(&code))?
                 || any::<Diagnostic>(s, &p, |d| d.subject == code)?
+                || any::<peerlift_domain::School>(s, &p, |x| x.platforms.contains_key(&code))?
+                || any::<peerlift_domain::Mentorship>(s, &p, |x| {
+                    x.kind == peerlift_domain::MatchKind::SchoolDirections && x.subject == code
+                })?
         }
         CatalogKind::Direction => any::<MentorProfile>(s, &p, |m| m.directions.contains(&code))?,
         CatalogKind::CompetenceArea => any::<Diagnostic>(s, &p, |d| d.scores.contains_key(&code))?,

@@ -48,6 +48,7 @@ impl ImportService for ImportApi {
             strict: start.strict,
             dry_run: start.dry_run,
             caller,
+            revoked: self.state.revoked.clone(),
         };
         tracing::info!(municipality = %opts.municipality_id, strict = opts.strict, dry_run = opts.dry_run, "import started");
         let (tx, rx) = mpsc::channel::<Feed>(QUEUE);
@@ -132,8 +133,13 @@ async fn forward(
 ) {
     loop {
         // The importer holds the store's write lock: a client that stops sending must not
-        // hold every other writer up, so a silent stream is cut after IDLE.
-        let Ok(next) = tokio::time::timeout(IDLE, stream.message()).await else {
+        // hold every other writer up, so a silent stream is cut after IDLE, and at once when
+        // its token is revoked.
+        let next = tokio::select! {
+            next = tokio::time::timeout(IDLE, stream.message()) => next,
+            () = revoked.revoked_now(&caller.id) => Ok(Err(tonic::Status::unauthenticated(""))),
+        };
+        let Ok(next) = next else {
             let _ = tx
                 .send(Feed::Fail(ApiError::Cancelled(format!(
                     "the import stream sent nothing for {} s; nothing more was imported",
