@@ -217,8 +217,15 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
     };
 
     progress(&format!(
-        "running {} readers and {} writers for {} s; a rematch at half time",
-        o.readers, o.writers, o.seconds
+        "running {} readers and {} writers for {} s; an import at a quarter; {}",
+        o.readers,
+        o.writers,
+        o.seconds,
+        if soak {
+            "the nightly rematch every 2 minutes"
+        } else {
+            "a rematch at half time"
+        }
     ));
     let stop_flag = Arc::new(AtomicBool::new(false));
     let mut readers = Vec::new();
