@@ -39,6 +39,7 @@ impl ImportService for ImportApi {
         req: Request<Streaming<pb::ImportRequest>>,
     ) -> Result<Response<pb::ImportReport>, Status> {
         let caller = crate::auth::caller_of(&req)?;
+        let deadline = deadline_of(req.metadata());
         let mut stream = req.into_inner();
         let start = first_start(&mut stream).await?;
         let target = crate::auth::Target::Municipality(&start.municipality_id);
@@ -54,7 +55,7 @@ impl ImportService for ImportApi {
         let (tx, rx) = mpsc::channel::<Feed>(QUEUE);
         let who = opts.caller.clone();
         let worker = spawn_importer(&self.state, opts, rx);
-        forward(stream, tx, &self.state.revoked, &who).await;
+        forward(stream, tx, &self.state.revoked, &who, deadline).await;
         let report = worker
             .await
             .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))??;
@@ -130,6 +131,7 @@ async fn forward(
     tx: mpsc::Sender<Feed>,
     revoked: &Revoked,
     caller: &Caller,
+    deadline: Option<std::time::Instant>,
 ) {
     loop {
         // The importer holds the store's write lock: a client that stops sending must not
@@ -162,6 +164,14 @@ async fn forward(
                 )),
                 None => Feed::Fail(ApiError::invalid("item", "must be set")),
             },
+            // A client whose deadline passed has been told DEADLINE_EXCEEDED and may have
+            // reset the stream, which can reach us as a clean end: never commit then.
+            Ok(None) if deadline.is_some_and(|d| std::time::Instant::now() >= d) => {
+                Feed::Fail(ApiError::Cancelled(
+                    "the call's deadline passed before the import ended; nothing was imported"
+                        .into(),
+                ))
+            }
             Ok(None) => Feed::End,
             // tonic reports a message over the server's limit as OUT_OF_RANGE, as it does for
             // unary calls: that is the client's chunk, not a broken stream.
@@ -191,6 +201,23 @@ async fn forward(
             return;
         }
     }
+}
+
+/// When the call's `grpc-timeout` (if any) runs out, from now.
+fn deadline_of(m: &tonic::metadata::MetadataMap) -> Option<std::time::Instant> {
+    let v = m.get("grpc-timeout")?.to_str().ok()?;
+    let (n, unit) = v.split_at(v.len().checked_sub(1)?);
+    let n: u64 = n.parse().ok()?;
+    let d = match unit {
+        "H" => std::time::Duration::from_secs(n.saturating_mul(3600)),
+        "M" => std::time::Duration::from_secs(n.saturating_mul(60)),
+        "S" => std::time::Duration::from_secs(n),
+        "m" => std::time::Duration::from_millis(n),
+        "u" => std::time::Duration::from_micros(n),
+        "n" => std::time::Duration::from_nanos(n),
+        _ => return None,
+    };
+    std::time::Instant::now().checked_add(d)
 }
 
 fn kind_pb(k: FileKind) -> i32 {
