@@ -733,7 +733,15 @@ pub async fn change_mentorship(
     };
     let m = match action {
         "lock" => c.lock_mentorship(req).await?.into_inner(),
-        "unlock" => c.unlock_mentorship(req).await?.into_inner(),
+        "unlock" => c
+            .unlock_mentorship(pb::UnlockMentorshipRequest {
+                municipality_id: req.municipality_id,
+                mentorship_id: req.mentorship_id,
+                etag: req.etag,
+                request_id: req.request_id,
+            })
+            .await?
+            .into_inner(),
         _ => c
             .end_mentorship(pb::EndMentorshipRequest {
                 municipality_id: municipality,

@@ -193,7 +193,7 @@ async fn run_approve_lock_veto_and_run_again() {
         .run
         .unwrap();
     s.mentorships()
-        .unlock_mentorship(pb::LockMentorshipRequest {
+        .unlock_mentorship(pb::UnlockMentorshipRequest {
             municipality_id: "kirovsky".into(),
             mentorship_id: locked.id.clone(),
             ..Default::default()

@@ -394,7 +394,7 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
             )
         ),
         "UnlockMentorship" => c!(mentorship_service_client::MentorshipServiceClient
-            .unlock_mentorship(pb::LockMentorshipRequest {
+            .unlock_mentorship(pb::UnlockMentorshipRequest {
                 municipality_id: m(),
                 mentorship_id: ids.mentorship.clone(),
                 etag: stale(),

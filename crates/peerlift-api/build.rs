@@ -15,7 +15,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|p| p.extension().is_some_and(|x| x == "proto"))
         .collect();
     files.sort();
-    let fds = protox::compile(&files, [&root])?;
+    // With source info, every comment of the protos reaches reflection clients (an
+    // integrator building a client from reflection alone reads the units and formats there).
+    let fds = protox::Compiler::new([&root])?
+        .include_source_info(true)
+        .include_imports(true)
+        .open_files(&files)?
+        .file_descriptor_set();
     let out = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out.join("peerlift_descriptor.bin"), fds.encode_to_vec())?;
     tonic_prost_build::configure()

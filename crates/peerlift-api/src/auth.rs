@@ -84,6 +84,7 @@ scoped!(Municipality:
     UpdateDiagnosticRequest, DeleteDiagnosticRequest,
     CreateCatalogEntryRequest, DeleteCatalogEntryRequest,
     ListMentorshipsRequest, GetMentorshipRequest, CreateMentorshipRequest, LockMentorshipRequest,
+    UnlockMentorshipRequest,
     EndMentorshipRequest, VetoPairRequest, ListVetoesRequest,
     CreateSessionRequest, UpdateSessionRequest, CancelSessionRequest,
     GetScheduleSettingsRequest, ProposeScheduleRequest, GetScheduleProposalRequest,
@@ -783,18 +784,44 @@ impl Auth {
         };
         if !allows(caller.role, &caller.grants, &rpc) {
             let method = path.rsplit('/').next().unwrap_or(path);
-            return Decision::Refuse(
-                ApiError::PermissionDenied(format!(
-                    "a {} token may not call {method}",
-                    caller.role.code()
-                ))
-                .into(),
-            );
+            return Decision::Refuse(refusal(&caller, &rpc, method).into());
         }
         if let Err(e) = self.take(&caller.id) {
             return Decision::Refuse(e.into());
         }
         Decision::Admit(caller)
+    }
+}
+
+/// Why a role may not make a call, with what a program needs: an integration is told the
+/// grant it lacks.
+fn refusal(caller: &Caller, rpc: &Rpc, method: &str) -> ApiError {
+    use peerlift_domain::access::Role;
+    let who = crate::error::a_an(&format!("{} token", caller.role.code()));
+    let mut metadata = vec![
+        ("role", caller.role.code().to_string()),
+        ("method", method.to_string()),
+    ];
+    let grant = match rpc.op {
+        Op::Read => Some("read"),
+        Op::Write => Some("write"),
+        Op::Approve | Op::Admin => None,
+    };
+    match (caller.role, grant) {
+        (Role::Integration, Some(access)) => {
+            let needs = format!("{}:{access}", rpc.service.code());
+            metadata.push(("missing_grant", needs.clone()));
+            ApiError::Denied {
+                reason: "GRANT_MISSING",
+                message: format!("{who} may not call {method}: it needs the {needs} grant"),
+                metadata,
+            }
+        }
+        _ => ApiError::Denied {
+            reason: "ROLE_MAY_NOT_CALL",
+            message: format!("{who} may not call {method}"),
+            metadata,
+        },
     }
 }
 

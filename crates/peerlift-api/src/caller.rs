@@ -57,7 +57,11 @@ impl Caller {
 }
 
 pub(crate) fn outside() -> ApiError {
-    ApiError::PermissionDenied("the resource is outside this token's scope".into())
+    ApiError::Denied {
+        reason: "OUTSIDE_SCOPE",
+        message: "the resource is outside this token's scope".into(),
+        metadata: Vec::new(),
+    }
 }
 
 /// Tokens revoked while this server runs, known at once to everything that holds a call open.

@@ -39,6 +39,14 @@ pub enum ApiError {
     /// the resource exists.
     #[error("{0}")]
     PermissionDenied(String),
+    /// A refusal with a machine-readable reason (`ROLE_MAY_NOT_CALL`, `GRANT_MISSING`,
+    /// `OUTSIDE_SCOPE`) and what a program needs to act on it (the grant that is missing).
+    #[error("{message}")]
+    Denied {
+        reason: &'static str,
+        message: String,
+        metadata: Vec<(&'static str, String)>,
+    },
     /// A limit was reached (rate, concurrency): retry later.
     #[error("{0}")]
     ResourceExhausted(String),
@@ -147,10 +155,37 @@ impl From<ApiError> for Status {
                 message,
                 ErrorDetails::with_resource_info(kind, id, "", "stale etag"),
             ),
-            ApiError::FailedPrecondition(_) => Status::failed_precondition(message),
+            // Every refusal carries google.rpc details a program can branch on.
+            ApiError::FailedPrecondition(_) => Status::with_error_details(
+                Code::FailedPrecondition,
+                message.clone(),
+                ErrorDetails::with_precondition_failure_violation("STATE", "", message),
+            ),
             ApiError::Cancelled(_) => Status::cancelled(message),
             ApiError::Unauthenticated(_) => Status::unauthenticated(message),
-            ApiError::PermissionDenied(_) => Status::permission_denied(message),
+            ApiError::PermissionDenied(_) => Status::with_error_details(
+                Code::PermissionDenied,
+                message,
+                ErrorDetails::with_error_info(
+                    "PERMISSION_DENIED",
+                    DOMAIN,
+                    std::collections::HashMap::new(),
+                ),
+            ),
+            ApiError::Denied {
+                reason, metadata, ..
+            } => Status::with_error_details(
+                Code::PermissionDenied,
+                message,
+                ErrorDetails::with_error_info(
+                    reason,
+                    DOMAIN,
+                    metadata
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), clip(&v, MAX_FIELD_CHARS)))
+                        .collect::<std::collections::HashMap<_, _>>(),
+                ),
+            ),
             ApiError::ResourceExhausted(_) => Status::resource_exhausted(message),
             ApiError::OutOfRange(_) => Status::out_of_range(message),
             ApiError::Store(StoreError::Locked { .. }) => Status::unavailable(message),
@@ -184,6 +219,18 @@ impl From<ApiError> for Status {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The `domain` of every `google.rpc.ErrorInfo` this API sends.
+pub const DOMAIN: &str = "peerlift";
+
+/// "a school token", "an integration token", "an admin token".
+pub fn a_an(word: &str) -> String {
+    let vowel = word
+        .chars()
+        .next()
+        .is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
 
 /// How tonic's codec words a request it could not read. It answers them all INTERNAL, which
 /// must mean a bug in the server; a body that does not decode is the caller's.

@@ -582,13 +582,21 @@ fn may_import(caller: &Caller, kind: FileKind) -> ApiResult<()> {
     if allows(caller.role, &caller.grants, &rpc) {
         return Ok(());
     }
-    Err(ApiError::PermissionDenied(format!(
-        "a {} token may not import {}: it writes {} as the single calls do, which needs the {}:write grant",
-        caller.role.code(),
-        kind.file_name(),
-        service.code(),
-        service.code()
-    )))
+    let needs = format!("{}:write", service.code());
+    Err(ApiError::Denied {
+        reason: "GRANT_MISSING",
+        message: format!(
+            "{} may not import {}: it writes {} as the single calls do, which needs the {needs} grant",
+            crate::error::a_an(&format!("{} token", caller.role.code())),
+            kind.file_name(),
+            service.code(),
+        ),
+        metadata: vec![
+            ("role", caller.role.code().to_string()),
+            ("method", "Import".into()),
+            ("missing_grant", needs),
+        ],
+    })
 }
 
 fn fatal(e: impl Into<ApiError>) -> RowFailure {

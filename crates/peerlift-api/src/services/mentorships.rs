@@ -17,6 +17,19 @@ use crate::pb;
 use crate::pb::mentorship_service_server::MentorshipService;
 use crate::state::{page_size, AppState};
 
+/// The mentorship a lock, unlock or end names (their requests share these fields).
+#[derive(Clone, PartialEq, prost::Message)]
+struct Target {
+    #[prost(string, tag = "1")]
+    municipality_id: String,
+    #[prost(string, tag = "2")]
+    mentorship_id: String,
+    #[prost(string, tag = "3")]
+    etag: String,
+    #[prost(string, tag = "4")]
+    request_id: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct MentorshipApi {
     pub state: AppState,
@@ -28,7 +41,7 @@ impl MentorshipApi {
         &self,
         caller: &Caller,
         method: &'static str,
-        r: pb::LockMentorshipRequest,
+        r: Target,
         change: Change,
     ) -> Result<pb::Mentorship, ApiError> {
         check_id("mentorship_id", &r.mentorship_id)?;
@@ -145,19 +158,31 @@ impl MentorshipService for MentorshipApi {
         req: Request<pb::LockMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let t = Target {
+            municipality_id: r.municipality_id,
+            mentorship_id: r.mentorship_id,
+            etag: r.etag,
+            request_id: r.request_id,
+        };
         let out = self
-            .modify(&caller, "LockMentorship", r, Change::Lock)
+            .modify(&caller, "LockMentorship", t, Change::Lock)
             .await?;
         Ok(Response::new(out))
     }
 
     async fn unlock_mentorship(
         &self,
-        req: Request<pb::LockMentorshipRequest>,
+        req: Request<pb::UnlockMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let t = Target {
+            municipality_id: r.municipality_id,
+            mentorship_id: r.mentorship_id,
+            etag: r.etag,
+            request_id: r.request_id,
+        };
         let out = self
-            .modify(&caller, "UnlockMentorship", r, Change::Unlock)
+            .modify(&caller, "UnlockMentorship", t, Change::Unlock)
             .await?;
         Ok(Response::new(out))
     }
@@ -168,7 +193,7 @@ impl MentorshipService for MentorshipApi {
     ) -> Result<Response<pb::Mentorship>, Status> {
         let (caller, r) = self.state.admit(req).await?;
         let reason = app::end_reason(&r.reason)?;
-        let lock = pb::LockMentorshipRequest {
+        let lock = Target {
             municipality_id: r.municipality_id,
             mentorship_id: r.mentorship_id,
             etag: r.etag,

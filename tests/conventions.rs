@@ -1,0 +1,171 @@
+//! What an integrator used to Google's API conventions expects: reflection that carries the
+//! protos' comments and the error detail types, refusals with machine-readable details.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use peerlift::client::Bearer;
+use peerlift_api::auth::Caller;
+use peerlift_api::pb;
+use peerlift_api::services::access::{create_token, NewToken};
+use peerlift_domain::access::Role;
+use prost::Message;
+use tonic::service::interceptor::InterceptedService;
+use tonic::Code;
+use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
+use tonic_types::StatusExt;
+
+/// The descriptors of the file defining `symbol`, as reflection serves them.
+async fn file_of(s: &TestServer, symbol: &str) -> Option<Vec<prost_types::FileDescriptorProto>> {
+    let ask = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::FileContainingSymbol(symbol.into())),
+    };
+    let mut stream = s
+        .reflection()
+        .server_reflection_info(tokio_stream::iter(vec![ask]))
+        .await
+        .unwrap()
+        .into_inner();
+    let answer = stream.message().await.ok()??;
+    match answer.message_response? {
+        MessageResponse::FileDescriptorResponse(f) => Some(
+            f.file_descriptor_proto
+                .iter()
+                .map(|b| prost_types::FileDescriptorProto::decode(b.as_slice()).unwrap())
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// A client built from reflection alone sees the protos' comments (units, formats) and can
+/// decode every error detail the API sends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflection_carries_comments_and_error_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    let files = file_of(&s, "peerlift.v1.RematchService").await.unwrap();
+    let rematch = files
+        .iter()
+        .find(|f| f.name() == "peerlift/v1/rematch_service.proto")
+        .expect("the service's own file");
+    let comments: Vec<&str> = rematch
+        .source_code_info
+        .as_ref()
+        .map(|i| {
+            i.location
+                .iter()
+                .map(|l| l.leading_comments())
+                .filter(|c| !c.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        comments.iter().any(|c| c.contains("Cron expression")),
+        "no comments in reflection: {comments:?}"
+    );
+    for detail in [
+        "google.rpc.BadRequest",
+        "google.rpc.ErrorInfo",
+        "google.rpc.PreconditionFailure",
+    ] {
+        assert!(
+            file_of(&s, detail).await.is_some(),
+            "{detail} is not served"
+        );
+    }
+    s.stop().await;
+}
+
+/// Refusals say, in details a program reads, why: the grant an integration lacks, a scope
+/// left, a state that forbids the call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_carry_machine_readable_details() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    // A school with teachers cannot be deleted: a precondition, with its details.
+    let err = s
+        .schools()
+        .delete_school(pb::DeleteSchoolRequest {
+            municipality_id: "kirovsky".into(),
+            school_id: "putilovo-oosh".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::FailedPrecondition, "{err:?}");
+    let pf = err
+        .get_details_precondition_failure()
+        .expect("PreconditionFailure");
+    assert_eq!(pf.violations.len(), 1);
+    assert!(!pf.violations[0].description.is_empty());
+    s.stop().await;
+
+    let store = peerlift_store::Store::open(dir.path()).unwrap();
+    let new = NewToken::parse(
+        Some(Role::Integration),
+        "municipality:kirovsky",
+        &["sessions:write".to_string()],
+        "attendance",
+        0,
+    )
+    .unwrap();
+    let (_, secret) = create_token(
+        &store,
+        &Caller::system("bootstrap"),
+        new,
+        [3u8; 32],
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    store.flush().unwrap();
+    drop(store);
+    let s = TestServer::start_with(dir.path(), |c| peerlift::config::Config {
+        insecure_no_auth: false,
+        ..c
+    })
+    .await;
+    let conn = InterceptedService::new(s.channel.clone(), Bearer::new(&secret).unwrap());
+    let err = pb::school_service_client::SchoolServiceClient::new(conn.clone())
+        .create_school(pb::CreateSchoolRequest {
+            municipality_id: "kirovsky".into(),
+            school: Some(school_msg("new", pb::SchoolStatus::Stable)),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    assert!(
+        err.message().starts_with("an integration token"),
+        "{}",
+        err.message()
+    );
+    let info = err.get_details_error_info().expect("ErrorInfo");
+    assert_eq!(info.reason, "GRANT_MISSING");
+    assert_eq!(info.domain, "peerlift");
+    assert_eq!(
+        info.metadata.get("missing_grant").map(String::as_str),
+        Some("schools:write")
+    );
+    // Outside its scope: another reason, same code.
+    let err = pb::session_service_client::SessionServiceClient::new(conn)
+        .list_sessions(pb::ListSessionsRequest {
+            municipality_id: "elsewhere".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Code::PermissionDenied);
+    assert_eq!(
+        err.get_details_error_info().expect("ErrorInfo").reason,
+        "OUTSIDE_SCOPE"
+    );
+    s.stop().await;
+}
