@@ -169,3 +169,51 @@ async fn refusals_carry_machine_readable_details() {
     );
     s.stop().await;
 }
+
+/// Page tokens are opaque (nothing of the store's keys shows) and bound to the filters that
+/// issued them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_tokens_are_opaque_and_bound_to_their_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let list = |subject: &str, token: &str| pb::ListTeachersRequest {
+        municipality_id: "kirovsky".into(),
+        subject: subject.into(),
+        page_size: 3,
+        page_token: token.into(),
+        ..Default::default()
+    };
+    let first = s
+        .teachers()
+        .list_teachers(list("mathematics", ""))
+        .await
+        .unwrap()
+        .into_inner();
+    let token = first.next_page_token;
+    assert!(!token.is_empty());
+    let kirovsky_hex: String = "kirovsky".bytes().map(|b| format!("{b:02x}")).collect();
+    assert!(
+        !token.contains(&kirovsky_hex),
+        "the token shows a store key: {token}"
+    );
+    let next = s
+        .teachers()
+        .list_teachers(list("mathematics", &token))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(next
+        .teachers
+        .iter()
+        .all(|t| !first.teachers.iter().any(|f| f.id == t.id)));
+    let err = s
+        .teachers()
+        .list_teachers(list("history", &token))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), ["page_token"], "{err:?}");
+    s.stop().await;
+}

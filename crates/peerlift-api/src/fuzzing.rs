@@ -516,14 +516,15 @@ pub fn validate_request(data: &[u8]) {
         }
         refused("ListSessions", v.into_result(), "");
         let prefix = peerlift_store::prefix(&[&scope_of(&r.municipality_id)]);
+        // Any walk: a token that decodes for it must encode back to itself.
+        let walk = state::Walk::new(state::walk::SESSIONS_BY_START, &());
         if let Some(Some(after)) = api_refused(
             "ListSessions",
-            state::decode_token(&r.page_token, state::walk::SESSIONS_BY_START, &prefix),
+            state::decode_token(&r.page_token, walk, &prefix),
         ) {
             ensure!(
                 after.starts_with(&prefix)
-                    && state::encode_token(state::walk::SESSIONS_BY_START, &after)
-                        .eq_ignore_ascii_case(&r.page_token),
+                    && state::encode_token(walk, &after).eq_ignore_ascii_case(&r.page_token),
                 "an accepted page token does not round-trip: {:?}",
                 r.page_token
             );

@@ -409,35 +409,85 @@ pub mod walk {
     pub const AUDIT: u8 = 0x0d;
 }
 
-/// Page tokens are the hex of the last key a page walked, tagged by the walk (see [`walk`]),
-/// so the next page resumes right after it even when records were added or removed in between.
-pub fn encode_token(walk: u8, last_key: &[u8]) -> String {
-    let mut s = format!("{walk:02x}");
-    for b in last_key {
+/// One list walk: which index it walks ([`walk`]) and a fingerprint of its filters, so a
+/// page token is accepted only by the list, and with the filters, that issued it (AIP-158).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walk {
+    pub tag: u8,
+    pub print: u64,
+}
+
+impl Walk {
+    /// `filters`: every filter of the call, as the call received them (their `Debug` form is
+    /// stable within a release, which a page token need not outlive).
+    pub fn new(tag: u8, filters: &impl std::fmt::Debug) -> Walk {
+        Walk {
+            tag,
+            print: fingerprint("walk", format!("{filters:?}").as_bytes()),
+        }
+    }
+}
+
+/// Page tokens are opaque (AIP-158): version 2 is the walk's tag, its filters' fingerprint
+/// and the last key a page walked, masked with a keystream and hex-encoded, so a client
+/// reads nothing of the store's keys and cannot make a token. The next page resumes right
+/// after that key even when records were added or removed in between.
+pub fn encode_token(walk: Walk, last_key: &[u8]) -> String {
+    let mut plain = vec![walk.tag];
+    plain.extend_from_slice(&walk.print.to_be_bytes());
+    plain.extend_from_slice(last_key);
+    mask(&mut plain);
+    let mut s = String::with_capacity(2 + plain.len() * 2);
+    s.push_str("p2");
+    for b in plain {
         s.push_str(&format!("{b:02x}"));
     }
     s
 }
 
 /// Decodes a page token for `walk`; the key must lie under `expected_prefix`.
-pub fn decode_token(token: &str, walk: u8, expected_prefix: &[u8]) -> ApiResult<Option<Vec<u8>>> {
+pub fn decode_token(token: &str, walk: Walk, expected_prefix: &[u8]) -> ApiResult<Option<Vec<u8>>> {
     if token.is_empty() {
         return Ok(None);
     }
-    let bad = || ApiError::invalid("page_token", "is not a page token of this list call");
-    if token.len() % 2 != 0 || !token.is_ascii() {
+    let bad = || {
+        ApiError::invalid(
+            "page_token",
+            "is not a page token of this list call (with these filters): start again without one",
+        )
+    };
+    let hex = token.strip_prefix("p2").ok_or_else(bad)?;
+    if hex.len() % 2 != 0 || !hex.is_ascii() {
         return Err(bad());
     }
-    let bytes = (0..token.len())
+    let mut bytes = (0..hex.len())
         .step_by(2)
-        .map(|i| u8::from_str_radix(&token[i..i + 2], 16))
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16))
         .collect::<Result<Vec<u8>, _>>()
         .map_err(|_| bad())?;
-    match bytes.split_first() {
-        Some((w, rest)) if *w == walk && rest.starts_with(expected_prefix) => {
-            Ok(Some(rest.to_vec()))
+    mask(&mut bytes);
+    if bytes.len() < 9 || bytes[0] != walk.tag || bytes[1..9] != walk.print.to_be_bytes() {
+        return Err(bad());
+    }
+    let key = &bytes[9..];
+    if !key.starts_with(expected_prefix) {
+        return Err(bad());
+    }
+    Ok(Some(key.to_vec()))
+}
+
+/// XORs `bytes` with a fixed keystream (SHA-256 in counter mode): opacity, not secrecy; what
+/// a token may reach is decided by the scope check, never by the token.
+fn mask(bytes: &mut [u8]) {
+    use sha2::Digest;
+    for (i, chunk) in bytes.chunks_mut(32).enumerate() {
+        let block = sha2::Sha256::new()
+            .chain_update(b"peerlift page token v2")
+            .chain_update((i as u64).to_be_bytes())
+            .finalize();
+        for (b, k) in chunk.iter_mut().zip(block.iter()) {
+            *b ^= k;
         }
-        _ => Err(bad()),
     }
 }
 
@@ -471,7 +521,7 @@ pub fn index_walk<'a, R: Record + 'a>(
 pub fn page<T>(
     iter: impl Iterator<Item = ApiResult<(Vec<u8>, T)>>,
     size: usize,
-    walk: u8,
+    walk: Walk,
     keep: impl Fn(&T) -> bool,
 ) -> ApiResult<(Vec<T>, String)> {
     let mut out = Vec::with_capacity(size.min(1000));
@@ -496,15 +546,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_roundtrip_and_reject_foreign_prefixes() {
-        let t = encode_token(1, b"m\0t42");
+    fn tokens_roundtrip_and_reject_foreign_walks_filters_and_prefixes() {
+        let w = Walk::new(1, &("math", Some(true)));
+        let t = encode_token(w, b"m\0t42");
         assert_eq!(
-            decode_token(&t, 1, b"m\0").unwrap(),
+            decode_token(&t, w, b"m\0").unwrap(),
             Some(b"m\0t42".to_vec())
         );
-        assert!(decode_token(&t, 2, b"m\0").is_err());
-        assert!(decode_token(&t, 1, b"other\0").is_err());
-        assert!(decode_token("zz", 1, b"").is_err());
+        // Opaque: nothing of the key shows.
+        assert!(!t.contains(
+            &"t42"
+                .bytes()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>()
+        ));
+        assert!(decode_token(&t, Walk::new(2, &("math", Some(true))), b"m\0").is_err());
+        assert!(decode_token(&t, Walk::new(1, &("history", Some(true))), b"m\0").is_err());
+        assert!(decode_token(&t, w, b"other\0").is_err());
+        assert!(decode_token("zz", w, b"").is_err());
     }
 
     #[test]

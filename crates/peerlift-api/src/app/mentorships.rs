@@ -434,11 +434,12 @@ pub fn list(
 ) -> ApiResult<(Vec<Mentorship>, String)> {
     state::municipality(s, municipality_id)?;
     let p = prefix(&[municipality_id]);
-    let after = state::decode_token(token, walk::MENTORSHIPS, &p)?;
+    let w = state::Walk::new(walk::MENTORSHIPS, f);
+    let after = state::decode_token(token, w, &p)?;
     let iter = s
         .scan::<Mentorship>(&p, after.as_deref())
         .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-    page(iter, size, walk::MENTORSHIPS, |m: &Mentorship| f.keeps(m))
+    page(iter, size, w, |m: &Mentorship| f.keeps(m))
 }
 
 /// One stored mentorship.

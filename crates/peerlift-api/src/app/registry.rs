@@ -294,14 +294,16 @@ pub fn diagnostics(
     state::municipality(s, municipality_id)?;
     if q.teacher_id.is_empty() {
         let p = prefix(&[municipality_id]);
-        let after = state::decode_token(token, walk::DIAGNOSTICS, &p)?;
+        let w = state::Walk::new(walk::DIAGNOSTICS, q);
+        let after = state::decode_token(token, w, &p)?;
         let iter = s
             .scan::<Diagnostic>(&p, after.as_deref())
             .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-        page(iter, size, walk::DIAGNOSTICS, |d| q.keeps(d))
+        page(iter, size, w, |d| q.keeps(d))
     } else {
         let p = prefix(&[municipality_id, &q.teacher_id]);
-        let after = state::decode_token(token, walk::DIAGNOSTICS_BY_TEACHER, &p)?;
+        let w = state::Walk::new(walk::DIAGNOSTICS_BY_TEACHER, q);
+        let after = state::decode_token(token, w, &p)?;
         let iter = state::index_walk::<Diagnostic>(
             s,
             TreeId::DiagnosticsByTeacher,
@@ -309,7 +311,7 @@ pub fn diagnostics(
             after.as_deref(),
             municipality_id,
         );
-        page(iter, size, walk::DIAGNOSTICS_BY_TEACHER, |d| q.keeps(d))
+        page(iter, size, w, |d| q.keeps(d))
     }
 }
 

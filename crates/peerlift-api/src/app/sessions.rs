@@ -869,7 +869,8 @@ pub fn list(
             prefix(&[muni]),
         )
     };
-    let token = state::decode_token(token, tag, &pre)?;
+    let w = state::Walk::new(tag, q);
+    let token = state::decode_token(token, w, &pre)?;
     // The index is in start order: begin at `from`, stop at `to`.
     let after = token.or_else(|| {
         q.from.map(|f| {
@@ -883,7 +884,7 @@ pub fn list(
             Ok((_, x)) => q.to.is_none_or(|t| x.start.date() < t),
             Err(_) => true,
         });
-    page(iter, size, tag, |x: &Session| {
+    page(iter, size, w, |x: &Session| {
         q.status.is_none_or(|st| x.status == st)
             && (q.mentor_id.is_empty() || x.mentor_id == q.mentor_id)
             && (q.mentee_id.is_empty() || x.mentee_ids.contains(&q.mentee_id))

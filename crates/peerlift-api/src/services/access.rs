@@ -342,12 +342,13 @@ impl AuditService for AuditApi {
             .state
             .read_now(move |s| {
                 let p = prefix(&[&r.municipality_id]);
-                let after = state::decode_token(&r.page_token, walk::AUDIT, &p)?;
+                let w = state::Walk::new(walk::AUDIT, &(start, end));
+                let after = state::decode_token(&r.page_token, w, &p)?;
                 let iter = s.scan::<AuditEntry>(&p, after.as_deref()).map(|x| {
                     x.map(|x| (peerlift_store::Record::key(&x), x))
                         .map_err(ApiError::from)
                 });
-                page(iter, size, walk::AUDIT, |x: &AuditEntry| {
+                page(iter, size, w, |x: &AuditEntry| {
                     start.is_none_or(|s| x.time >= s) && end.is_none_or(|e| x.time < e)
                 })
             })

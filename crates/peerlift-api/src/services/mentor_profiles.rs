@@ -95,11 +95,15 @@ impl MentorProfileService for MentorProfileApi {
             .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
-                let after = state::decode_token(&r.page_token, walk::PROFILES, &p)?;
+                let w = state::Walk::new(
+                    walk::PROFILES,
+                    &(&r.subject, &r.direction, mode, r.available_only),
+                );
+                let after = state::decode_token(&r.page_token, w, &p)?;
                 let iter = s
                     .scan::<MentorProfile>(&p, after.as_deref())
                     .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                page(iter, size, walk::PROFILES, |x: &MentorProfile| {
+                page(iter, size, w, |x: &MentorProfile| {
                     (r.subject.is_empty() || x.subjects.contains(&r.subject))
                         && (r.direction.is_empty() || x.directions.contains(&r.direction))
                         && mode.is_none_or(|m| x.modes.contains(&m))

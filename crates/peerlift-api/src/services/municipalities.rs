@@ -74,7 +74,8 @@ impl MunicipalityService for MunicipalityApi {
     ) -> Result<Response<pb::ListMunicipalitiesResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
-        let after = state::decode_token(&r.page_token, walk::MUNICIPALITIES, &[])?;
+        let w = state::Walk::new(walk::MUNICIPALITIES, &r.region);
+        let after = state::decode_token(&r.page_token, w, &[])?;
         let (items, next) = self
             .state
             .read_now(move |s| {
@@ -82,7 +83,7 @@ impl MunicipalityService for MunicipalityApi {
                     .scan::<Municipality>(&[], after.as_deref())
                     .map(|m| m.map(|m| (key(&[&m.id]), m)).map_err(ApiError::from));
                 // A scoped token lists only what it may read.
-                page(iter, size, walk::MUNICIPALITIES, |m| {
+                page(iter, size, w, |m| {
                     (r.region.is_empty() || m.region == r.region)
                         && caller.scope.covers(&m.id, Some(&m.region))
                 })

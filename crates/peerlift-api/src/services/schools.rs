@@ -104,11 +104,15 @@ impl SchoolService for SchoolApi {
             .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
-                let after = state::decode_token(&r.page_token, walk::SCHOOLS, &p)?;
+                let w = state::Walk::new(
+                    walk::SCHOOLS,
+                    &(&statuses, kind, flag, &r.locality, &r.programme_tag),
+                );
+                let after = state::decode_token(&r.page_token, w, &p)?;
                 let iter = s
                     .scan::<School>(&p, after.as_deref())
                     .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                page(iter, size, walk::SCHOOLS, |x: &School| {
+                page(iter, size, w, |x: &School| {
                     (statuses.is_empty() || statuses.contains(&x.status))
                         && kind.is_none_or(|k| x.kind == k)
                         && flag.is_none_or(|f| x.flags.contains(&f))

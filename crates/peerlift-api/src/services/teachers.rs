@@ -115,17 +115,20 @@ impl TeacherService for TeacherApi {
                     (r.subject.is_empty() || t.subjects.contains(&r.subject))
                         && r.active.is_none_or(|a| t.active == a)
                 };
+                let filters = (&r.subject, r.active);
                 if r.school_id.is_empty() {
                     let p = prefix(&[&r.municipality_id]);
-                    let after = state::decode_token(&r.page_token, walk::TEACHERS, &p)?;
+                    let w = state::Walk::new(walk::TEACHERS, &filters);
+                    let after = state::decode_token(&r.page_token, w, &p)?;
                     let iter = s
                         .scan::<Teacher>(&p, after.as_deref())
                         .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                    page(iter, size, walk::TEACHERS, keep)
+                    page(iter, size, w, keep)
                 } else {
                     // Walk the school index instead of every teacher of the municipality.
                     let p = prefix(&[&r.municipality_id, &r.school_id]);
-                    let after = state::decode_token(&r.page_token, walk::TEACHERS_BY_SCHOOL, &p)?;
+                    let w = state::Walk::new(walk::TEACHERS_BY_SCHOOL, &filters);
+                    let after = state::decode_token(&r.page_token, w, &p)?;
                     let iter = state::index_walk::<Teacher>(
                         s,
                         TreeId::TeachersBySchool,
@@ -133,7 +136,7 @@ impl TeacherService for TeacherApi {
                         after.as_deref(),
                         &r.municipality_id,
                     );
-                    page(iter, size, walk::TEACHERS_BY_SCHOOL, keep)
+                    page(iter, size, w, keep)
                 }
             })
             .await?;
