@@ -217,3 +217,49 @@ async fn page_tokens_are_opaque_and_bound_to_their_filters() {
     assert_eq!(bad_fields(&err), ["page_token"], "{err:?}");
     s.stop().await;
 }
+
+/// One sign convention: costs are positive weights the scorer subtracts; a negative cost, as
+/// a reader of an explanation's "-8" might send, is refused with the reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn costs_are_positive_weights_and_negative_ones_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let run = |w: pb::Weights| pb::RunMatchingRequest {
+        municipality_id: "kirovsky".into(),
+        kind: pb::MatchKind::TeacherPairs as i32,
+        weights: Some(w),
+        dry_run: true,
+        ..Default::default()
+    };
+    let err = s
+        .matching()
+        .run_matching(run(pb::Weights {
+            travel_per_km: Some(-8),
+            online_penalty: Some(-150),
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        bad_fields(&err),
+        ["weights.travel_per_km", "weights.online_penalty"],
+        "{err:?}"
+    );
+    let ok = s
+        .matching()
+        .run_matching(run(pb::Weights::default()))
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    let used = ok.weights.unwrap();
+    assert_eq!(
+        (used.travel_per_km, used.online_penalty),
+        (Some(8), Some(150))
+    );
+    s.stop().await;
+}

@@ -107,6 +107,20 @@ pub fn weights_from_pb(w: Option<pb::Weights>) -> Result<Weights, Violations> {
             )*};
         }
         weights_fields!(take);
+        // One sign convention: every weight is a number of points, and these two are costs
+        // the scorer subtracts. A negative cost would reward distance; it is what a reader
+        // who took the explanation's "-8" for the weight would send, so say so.
+        for (field, x) in [
+            ("weights.travel_per_km", w.travel_per_km),
+            ("weights.online_penalty", w.online_penalty),
+        ] {
+            if x.is_some_and(|x| x < 0) {
+                v.add(
+                    field,
+                    "is a cost, given as a positive number of points the scorer subtracts (8 means 8 points less per km); explanations show it as a negative term",
+                );
+            }
+        }
     }
     v.into_result()?;
     Ok(out)
