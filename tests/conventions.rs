@@ -263,3 +263,77 @@ async fn costs_are_positive_weights_and_negative_ones_are_refused() {
     );
     s.stop().await;
 }
+
+/// Every violation a request has, in one answer: a mentor profile with five problems names
+/// all five; a teacher with no name and an unknown school names both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_violation_in_one_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let err = s
+        .profiles()
+        .create_mentor_profile(pb::CreateMentorProfileRequest {
+            municipality_id: "kirovsky".into(),
+            mentor_profile: Some(pb::MentorProfile {
+                teacher_id: "putilovo-oosh-t001".into(),
+                subjects: vec!["astrology".into()],
+                capacity: 99,
+                modes: vec![],
+                availability: vec![
+                    pb::AvailabilityWindow {
+                        weekday: 0,
+                        start_minute: 600,
+                        end_minute: 660,
+                    },
+                    pb::AvailabilityWindow {
+                        weekday: pb::Weekday::Tuesday as i32,
+                        start_minute: 900,
+                        end_minute: 840,
+                    },
+                ],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    let mut fields = bad_fields(&err);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "mentor_profile.availability[0].weekday",
+            "mentor_profile.availability[1]",
+            "mentor_profile.capacity",
+            "mentor_profile.modes",
+            "mentor_profile.subjects[0]",
+        ],
+        "{err:?}"
+    );
+    let err = s
+        .teachers()
+        .create_teacher(pb::CreateTeacherRequest {
+            municipality_id: "kirovsky".into(),
+            teacher: Some(pb::Teacher {
+                id: "t-new".into(),
+                school_id: "no-such-school".into(),
+                full_name: String::new(),
+                subjects: vec!["mathematics".into()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    let mut fields = bad_fields(&err);
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["teacher.full_name", "teacher.school_id"],
+        "{err:?}"
+    );
+    s.stop().await;
+}

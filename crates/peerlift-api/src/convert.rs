@@ -336,15 +336,45 @@ pub fn windows_from_pb(
         };
         let start = minute(v, "start_minute", w.start_minute);
         let end = minute(v, "end_minute", w.end_minute);
-        if let (Some(weekday), Some(start_minute), Some(end_minute)) = (day, start, end) {
-            out.push(Window {
+        if let (Some(s), Some(e)) = (start, end) {
+            if e <= s {
+                // Worded and named as the record's own rule, which `merge_violations` then
+                // does not repeat.
+                v.add(field.clone(), "must end after it starts, within one day");
+            }
+        }
+        // Every window keeps its place, so what the record's own rules find later is named
+        // at the index the client sent; a window with an unreadable part stands in as an
+        // empty one, which overlaps nothing and whose complaints `merge_violations` drops.
+        match (day, start, end) {
+            (Some(weekday), Some(start_minute), Some(end_minute)) => out.push(Window {
                 weekday,
                 start_minute,
                 end_minute,
-            });
+            }),
+            _ => out.push(Window {
+                weekday: day.unwrap_or(Weekday::Sunday),
+                start_minute: 0,
+                end_minute: 0,
+            }),
         }
     }
     out
+}
+
+/// Adds the record's own violations to those conversion found, except for fields already
+/// named (an unknown mode also makes the list of modes empty: one complaint, not two).
+pub fn merge_violations(v: &mut Violations, more: Violations) {
+    for x in more.0 {
+        let named = v.0.iter().any(|y| {
+            y.field == x.field
+                || y.field.starts_with(&format!("{}[", x.field))
+                || y.field.starts_with(&format!("{}.", x.field))
+        });
+        if !named {
+            v.0.push(x);
+        }
+    }
 }
 
 pub fn mentor_profile_to_pb(p: &MentorProfile) -> pb::MentorProfile {
@@ -378,10 +408,8 @@ pub fn mentor_profile_from_pb(
             }
         }
     }
+    // Every violation of the request in one answer: conversion goes on past a bad field.
     let availability = windows_from_pb(&mut v, "availability", &p.availability);
-    if !v.is_empty() {
-        return Err(v);
-    }
     let mut profile = MentorProfile {
         municipality_id: scope.to_string(),
         teacher_id: p.teacher_id,
@@ -393,7 +421,7 @@ pub fn mentor_profile_from_pb(
         meta: placeholder_meta(),
     };
     if let Err(e) = profile.validate(catalog) {
-        v.extend(e);
+        merge_violations(&mut v, e);
     }
     profile.normalise();
     v.into_result()?;

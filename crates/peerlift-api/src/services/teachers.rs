@@ -26,6 +26,33 @@ fn not_found(id: &str) -> ApiError {
 }
 
 /// The teacher's school must exist in the same municipality.
+/// A teacher converted from a request, with an unknown school named in the same answer as
+/// every other bad field (an empty name no longer hides it).
+fn converted(
+    s: &Store,
+    m: &str,
+    catalog: &peerlift_domain::Catalog,
+    given: pb::Teacher,
+) -> ApiResult<(Teacher, crate::convert::TeacherFlags)> {
+    let school_id = given.school_id.clone();
+    match teacher_from_pb(m, catalog, given).map_err(under("teacher")) {
+        Err(ApiError::Invalid(mut v)) => {
+            let named = v.0.iter().any(|x| x.field == "teacher.school_id");
+            if !named
+                && peerlift_domain::ids::is_valid_id(&school_id)
+                && !s.contains::<School>(&key(&[m, &school_id]))?
+            {
+                v.add(
+                    "teacher.school_id",
+                    format!("no school '{school_id}' in municipality '{m}'"),
+                );
+            }
+            Err(ApiError::Invalid(v))
+        }
+        other => other,
+    }
+}
+
 fn check_school(s: &Store, t: &Teacher) -> ApiResult<()> {
     if !s.contains::<School>(&key(&[&t.municipality_id, &t.school_id]))? {
         return Err(ApiError::Invalid(Violations::single(
@@ -65,8 +92,7 @@ impl TeacherService for TeacherApi {
                     if given.id.is_empty() {
                         given.id = format!("teacher-{}", s.generate_id()?);
                     }
-                    let (mut t, _) =
-                        teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
+                    let (mut t, _) = converted(s, &m.id, &catalog, given)?;
                     check_school(s, &t)?;
                     if s.contains::<Teacher>(&t.key())? {
                         return Err(ApiError::AlreadyExists {
@@ -166,8 +192,7 @@ impl TeacherService for TeacherApi {
                     let catalog = state::catalog(s, &m.id)?;
                     let given = required("teacher", r.teacher)?;
                     let etag = given.etag.clone();
-                    let (mut t, flags) =
-                        teacher_from_pb(&m.id, &catalog, given).map_err(under("teacher"))?;
+                    let (mut t, flags) = converted(s, &m.id, &catalog, given)?;
                     let cur = s
                         .get::<Teacher>(&t.key())?
                         .ok_or_else(|| not_found(&t.id))?;
