@@ -624,6 +624,7 @@ async fn writer(
                     ..t
                 }),
                 request_id: format!("loadtest-{me}-{n}"),
+                update_mask: None,
             })
             .await
             .map(|_| ());

@@ -337,3 +337,60 @@ async fn every_violation_in_one_answer() {
     );
     s.stop().await;
 }
+
+/// `update_mask` (AIP-134): only the named fields change; without a mask an update still
+/// replaces the whole resource; a path the update may not change is named.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_take_a_field_mask() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    let id = "putilovo-oosh-t001";
+    let before = s
+        .teachers()
+        .get_teacher(pb::GetTeacherRequest {
+            municipality_id: "kirovsky".into(),
+            teacher_id: id.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let update = |paths: &[&str]| pb::UpdateTeacherRequest {
+        municipality_id: "kirovsky".into(),
+        teacher: Some(pb::Teacher {
+            id: id.into(),
+            full_name: "Иванова Мария Петровна".into(),
+            ..Default::default()
+        }),
+        request_id: String::new(),
+        update_mask: (!paths.is_empty()).then(|| prost_types::FieldMask {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        }),
+    };
+    let after = s
+        .teachers()
+        .update_teacher(update(&["full_name"]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(after.full_name, "Иванова Мария Петровна");
+    assert_eq!(
+        (&after.school_id, &after.subjects, after.active),
+        (&before.school_id, &before.subjects, before.active)
+    );
+    // Without a mask: the whole resource, as before.
+    let err = s.teachers().update_teacher(update(&[])).await.unwrap_err();
+    assert!(
+        bad_fields(&err).contains(&"teacher.school_id".to_string()),
+        "{err:?}"
+    );
+    let err = s
+        .teachers()
+        .update_teacher(update(&["full_name", "id"]))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), ["update_mask.paths[1]"], "{err:?}");
+    s.stop().await;
+}

@@ -83,6 +83,7 @@ async fn write_until_killed(ch: Channel, round: usize, acked: Acked, pending: Pe
                     municipality_id: M.into(),
                     school: Some(school(&earlier, &name)),
                     request_id: String::new(),
+                    update_mask: None,
                 })
                 .await;
             match renamed {

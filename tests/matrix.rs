@@ -135,7 +135,8 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                     etag: stale(),
                     ..Default::default()
                 }),
-                request_id: String::new()
+                request_id: String::new(),
+                update_mask: None,
             })),
         "DeleteMunicipality" => c!(municipality_service_client::MunicipalityServiceClient
             .delete_municipality(pb::DeleteMunicipalityRequest {

@@ -112,6 +112,7 @@ async fn export_is_pseudonymised_and_erasure_keeps_anonymous_history() {
                 ..mentee.clone()
             }),
             request_id: "update-before-leaving".into(),
+            update_mask: None,
         })
         .await
         .unwrap();

@@ -85,6 +85,7 @@ async fn crud_of_every_resource() {
         .update_municipality(pb::UpdateMunicipalityRequest {
             municipality: Some(renamed),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -142,6 +143,7 @@ async fn crud_of_every_resource() {
             municipality_id: "kirovsky".into(),
             school: Some(better),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -198,6 +200,7 @@ async fn crud_of_every_resource() {
             municipality_id: "kirovsky".into(),
             teacher: Some(t_upd),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -250,6 +253,7 @@ async fn crud_of_every_resource() {
             municipality_id: "kirovsky".into(),
             mentor_profile: Some(p_upd),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -304,6 +308,7 @@ async fn crud_of_every_resource() {
             municipality_id: "kirovsky".into(),
             diagnostic: Some(d_upd),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -622,6 +627,7 @@ async fn a_stale_etag_is_aborted() {
             municipality_id: "m".into(),
             school: Some(a),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -636,6 +642,7 @@ async fn a_stale_etag_is_aborted() {
             municipality_id: "m".into(),
             school: Some(b),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap_err();
@@ -736,6 +743,7 @@ async fn each_invalid_field_is_named_and_nothing_is_written() {
                 ..existing.clone()
             }),
             request_id: String::new(),
+            update_mask: None,
         })
         .await,
         &["school.status"],

@@ -143,6 +143,7 @@ async fn update_municipality(
         .update_municipality(pb::UpdateMunicipalityRequest {
             municipality: Some(m),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .map(|r| r.into_inner())

@@ -295,6 +295,7 @@ async fn an_approval_may_not_end_a_mentorship_before_it_began() {
             municipality_id: M.into(),
             school: Some(school_msg("low", pb::SchoolStatus::Stable)),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap();

@@ -176,6 +176,7 @@ async fn registry_enum_values_out_of_range_are_named() {
                     ..school_msg("lead", pb::SchoolStatus::Leader)
                 }),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         &["school.status"],
@@ -391,6 +392,7 @@ async fn registry_texts_that_are_empty_huge_or_hold_control_characters_are_refus
                     ..school_msg("lead", pb::SchoolStatus::Leader)
                 }),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         Code::Aborted,
@@ -407,6 +409,7 @@ async fn registry_texts_that_are_empty_huge_or_hold_control_characters_are_refus
                     ..teacher_msg("t1", "lead")
                 }),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         &["teacher.full_name"],
@@ -491,6 +494,7 @@ async fn unknown_registry_ids_are_not_found_or_named_references() {
                 municipality_id: M.into(),
                 teacher: Some(teacher_msg("t1", "nope")),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         Code::InvalidArgument,
@@ -514,6 +518,7 @@ async fn unknown_registry_ids_are_not_found_or_named_references() {
                 municipality_id: M.into(),
                 teacher: Some(teacher_msg("ghost", "lead")),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         "ghost",
@@ -719,6 +724,7 @@ async fn impossible_registry_dates_and_ranges_out_of_order_are_refused() {
                     ..school_msg("lead", pb::SchoolStatus::Leader)
                 }),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         &["school.status_since"],

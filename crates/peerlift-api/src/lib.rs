@@ -9,6 +9,7 @@ pub mod convert_match;
 pub mod convert_sessions;
 pub mod error;
 pub mod fuzzing;
+pub mod mask;
 mod paging;
 pub mod services;
 pub mod state;

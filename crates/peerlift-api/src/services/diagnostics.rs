@@ -143,6 +143,26 @@ impl DiagnosticService for DiagnosticApi {
                     if given.id.is_empty() {
                         return Err(ApiError::invalid("diagnostic.id", "must be set"));
                     }
+                    let given = match crate::mask::partial(r.update_mask.as_ref()) {
+                        Some(mk) => {
+                            check_id("diagnostic.id", &given.id)?;
+                            let cur = s
+                                .get::<Diagnostic>(&key(&[&m.id, &given.id]))?
+                                .ok_or_else(|| not_found(&given.id))?;
+                            crate::mask::merge(
+                                diagnostic_to_pb(&cur),
+                                given,
+                                mk,
+                                crate::mask::DIAGNOSTIC,
+                                |o, g| {
+                                    o.id = g.id.clone();
+                                    o.municipality_id = g.municipality_id.clone();
+                                    o.etag = g.etag.clone();
+                                },
+                            )?
+                        }
+                        None => given,
+                    };
                     let etag = given.etag.clone();
                     let mut d =
                         diagnostic_from_pb(&m.id, &catalog, given).map_err(under("diagnostic"))?;

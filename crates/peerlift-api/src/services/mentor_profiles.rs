@@ -136,6 +136,26 @@ impl MentorProfileService for MentorProfileApi {
                     let m = state::municipality(s, &r.municipality_id)?;
                     let catalog = state::catalog(s, &m.id)?;
                     let given = required("mentor_profile", r.mentor_profile)?;
+                    let given = match crate::mask::partial(r.update_mask.as_ref()) {
+                        Some(mk) => {
+                            check_id("mentor_profile.teacher_id", &given.teacher_id)?;
+                            let cur = s
+                                .get::<MentorProfile>(&key(&[&m.id, &given.teacher_id]))?
+                                .ok_or_else(|| not_found(&given.teacher_id))?;
+                            crate::mask::merge(
+                                mentor_profile_to_pb(&cur),
+                                given,
+                                mk,
+                                crate::mask::MENTOR_PROFILE,
+                                |o, g| {
+                                    o.teacher_id = g.teacher_id.clone();
+                                    o.municipality_id = g.municipality_id.clone();
+                                    o.etag = g.etag.clone();
+                                },
+                            )?
+                        }
+                        None => given,
+                    };
                     let etag = given.etag.clone();
                     let mut p = mentor_profile_from_pb(&m.id, &catalog, given)
                         .map_err(under("mentor_profile"))?;

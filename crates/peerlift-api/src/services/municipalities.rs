@@ -113,6 +113,22 @@ impl MunicipalityService for MunicipalityApi {
                 bytes,
                 move |s, b, now| {
                     let given = required("municipality", r.municipality)?;
+                    let given = match crate::mask::partial(r.update_mask.as_ref()) {
+                        Some(mk) => {
+                            let cur = state::municipality(s, &given.id)?;
+                            crate::mask::merge(
+                                municipality_to_pb(&cur),
+                                given,
+                                mk,
+                                crate::mask::MUNICIPALITY,
+                                |o, g| {
+                                    o.id = g.id.clone();
+                                    o.etag = g.etag.clone();
+                                },
+                            )?
+                        }
+                        None => given,
+                    };
                     let etag = given.etag.clone();
                     let mut m = municipality_from_pb(given).map_err(under("municipality"))?;
                     let cur = state::municipality(s, &m.id)?;

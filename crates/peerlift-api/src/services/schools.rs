@@ -146,6 +146,26 @@ impl SchoolService for SchoolApi {
                 move |s, b, now| {
                     let m = state::municipality(s, &r.municipality_id)?;
                     let given = required("school", r.school)?;
+                    let given = match crate::mask::partial(r.update_mask.as_ref()) {
+                        Some(mk) => {
+                            check_id("school.id", &given.id)?;
+                            let cur = s
+                                .get::<School>(&key(&[&m.id, &given.id]))?
+                                .ok_or_else(|| not_found(&given.id))?;
+                            crate::mask::merge(
+                                school_to_pb(&cur),
+                                given,
+                                mk,
+                                crate::mask::SCHOOL,
+                                |o, g| {
+                                    o.id = g.id.clone();
+                                    o.municipality_id = g.municipality_id.clone();
+                                    o.etag = g.etag.clone();
+                                },
+                            )?
+                        }
+                        None => given,
+                    };
                     let etag = given.etag.clone();
                     let (mut school, since) =
                         school_from_pb(&m.id, given).map_err(under("school"))?;

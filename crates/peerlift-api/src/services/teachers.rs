@@ -191,6 +191,26 @@ impl TeacherService for TeacherApi {
                     let m = state::municipality(s, &r.municipality_id)?;
                     let catalog = state::catalog(s, &m.id)?;
                     let given = required("teacher", r.teacher)?;
+                    let given = match crate::mask::partial(r.update_mask.as_ref()) {
+                        Some(mk) => {
+                            check_id("teacher.id", &given.id)?;
+                            let cur = s
+                                .get::<Teacher>(&key(&[&m.id, &given.id]))?
+                                .ok_or_else(|| not_found(&given.id))?;
+                            crate::mask::merge(
+                                teacher_to_pb(&cur),
+                                given,
+                                mk,
+                                crate::mask::TEACHER,
+                                |o, g| {
+                                    o.id = g.id.clone();
+                                    o.municipality_id = g.municipality_id.clone();
+                                    o.etag = g.etag.clone();
+                                },
+                            )?
+                        }
+                        None => given,
+                    };
                     let etag = given.etag.clone();
                     let (mut t, flags) = converted(s, &m.id, &catalog, given)?;
                     let cur = s
