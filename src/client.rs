@@ -36,7 +36,8 @@ pub enum ClientError {
     },
 }
 
-/// A status as a person reads it: the message, then each offending field.
+/// A status as a person reads it: the message, then each offending field, then what to do
+/// where the command line has its own way (a token is a flag, not a header).
 fn describe(s: &tonic::Status) -> String {
     use tonic_types::StatusExt;
     let mut out = format!("{:?}: {}", s.code(), s.message());
@@ -45,7 +46,22 @@ fn describe(s: &tonic::Status) -> String {
             out.push_str(&format!("\n  {}: {}", v.field, v.description));
         }
     }
+    if s.code() == tonic::Code::Unauthenticated {
+        out.push_str(
+            "\n  pass --token SECRET or set PEERLIFT_TOKEN (`peerlift token create` makes one; a fresh server writes <data_dir>/initial-admin-token)",
+        );
+    }
     out
+}
+
+/// The innermost cause of a transport error ("Connection refused (os error 111)"), not the
+/// debug dump of every layer.
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
 }
 
 /// Size of an import chunk; small enough to keep progress smooth.
@@ -104,7 +120,15 @@ pub async fn connect(addr: &str) -> Result<Conn, ClientError> {
 }
 
 pub async fn connect_to(t: &Target) -> Result<Conn, ClientError> {
-    let addr = &t.addr;
+    // `localhost:50051` means what a person typing it means: plain HTTP/2, or TLS when TLS
+    // options are given; an address with a scheme is taken as it is.
+    let addr = &if t.addr.contains("://") {
+        t.addr.clone()
+    } else if t.ca_cert.is_some() || t.client_cert.is_some() {
+        format!("https://{}", t.addr)
+    } else {
+        format!("http://{}", t.addr)
+    };
     let fail = |message: String| ClientError::Connect {
         addr: addr.clone(),
         message,
@@ -139,10 +163,7 @@ pub async fn connect_to(t: &Target) -> Result<Conn, ClientError> {
         }
         endpoint = endpoint.tls_config(tls).map_err(|e| fail(e.to_string()))?;
     }
-    let channel = endpoint
-        .connect()
-        .await
-        .map_err(|e| fail(format!("{e:?}")))?;
+    let channel = endpoint.connect().await.map_err(|e| fail(root_cause(&e)))?;
     Ok(InterceptedService::new(channel, bearer))
 }
 
@@ -701,6 +722,10 @@ where
         let (items, next) = call(token).await?;
         out.extend(items);
         if next.is_empty() || out.len() >= limit {
+            if out.len() > limit || !next.is_empty() {
+                // Never a silent cut: say the list goes on, and how to see it.
+                eprintln!("showing the first {limit}; there are more (--limit N shows more)");
+            }
             out.truncate(limit);
             return Ok(out);
         }

@@ -415,22 +415,28 @@ pub async fn record(
     r: Record,
 ) -> Result<(), ClientError> {
     let mut c = SessionServiceClient::new(channel);
-    let feedback = r.held.then(|| pb::Feedback {
+    let mut checklist = Vec::new();
+    for x in &r.checks {
+        let (item, done) = match x.rsplit_once('=') {
+            None => (x.as_str(), true),
+            Some((item, v)) => match v.trim() {
+                "yes" | "true" | "1" | "done" => (item, true),
+                "no" | "false" | "0" => (item, false),
+                other => {
+                    return Err(ClientError::Usage(format!(
+                        "--check {x}: '{other}' is neither yes nor no (ITEM, ITEM=yes or ITEM=no)"
+                    )))
+                }
+            },
+        };
+        checklist.push(pb::ChecklistItem {
+            item: item.to_string(),
+            done,
+        });
+    }
+    let feedback = r.held.then_some(pb::Feedback {
         rating: r.rating,
-        checklist: r
-            .checks
-            .iter()
-            .map(|x| match x.rsplit_once('=') {
-                Some((item, v)) => pb::ChecklistItem {
-                    item: item.to_string(),
-                    done: !matches!(v.trim(), "no" | "false" | "0"),
-                },
-                None => pb::ChecklistItem {
-                    item: x.clone(),
-                    done: true,
-                },
-            })
-            .collect(),
+        checklist,
         mentee_comment: r.comment,
         mentor_notes: r.notes,
     });

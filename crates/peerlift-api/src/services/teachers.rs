@@ -137,6 +137,17 @@ impl TeacherService for TeacherApi {
             .state
             .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
+                // A filter on a code nobody can have is a typo, not an empty list.
+                if !r.subject.is_empty() {
+                    let mut v = Violations::new();
+                    state::catalog(s, &r.municipality_id)?.check(
+                        &mut v,
+                        "subject",
+                        peerlift_domain::CatalogKind::Subject,
+                        &r.subject,
+                    );
+                    v.into_result().map_err(ApiError::Invalid)?;
+                }
                 let keep = |t: &Teacher| {
                     (r.subject.is_empty() || t.subjects.contains(&r.subject))
                         && r.active.is_none_or(|a| t.active == a)

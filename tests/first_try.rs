@@ -1,0 +1,101 @@
+//! The command line as a new user meets it: an address typed without a scheme, errors that
+//! say what to do, a typo that is an error rather than an empty table, a list that says
+//! when it stops early.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_peerlift");
+
+async fn cli(args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(BIN)
+        .args(args)
+        .env_remove("PEERLIFT_TOKEN")
+        .env_remove("PEERLIFT_ADDR")
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .unwrap();
+    // The address as people type it: no scheme.
+    let bare = s.addr.trim_start_matches("http://").to_string();
+    let (code, out, err) = cli(&[
+        "teachers", "list", "-m", "kirovsky", "--addr", &bare, "--limit", "3",
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.contains("-t0")).count(),
+        3,
+        "{out}"
+    );
+    assert!(err.contains("showing the first 3; there are more"), "{err}");
+    // A subject nobody can have is a typo, said as one.
+    let (code, _, err) = cli(&[
+        "teachers",
+        "list",
+        "-m",
+        "kirovsky",
+        "--addr",
+        &bare,
+        "--subject",
+        "math",
+    ])
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("unknown subject 'math'"), "{err}");
+    // A checklist value that is neither yes nor no is refused, not stored as done.
+    let (code, _, err) = cli(&[
+        "sessions",
+        "record",
+        "-m",
+        "kirovsky",
+        "any-session",
+        "--held",
+        "--check",
+        "agenda=maybe",
+        "--addr",
+        &bare,
+    ])
+    .await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("neither yes nor no"), "{err}");
+    s.stop().await;
+
+    // No server: one line that says where and why, not a transport dump.
+    let (code, _, err) = cli(&["municipalities", "list", "--addr", "127.0.0.1:1"]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("cannot reach the peerlift server at http://127.0.0.1:1"),
+        "{err}"
+    );
+    assert!(!err.contains("ConnectError("), "{err}");
+
+    // Auth on, no token: the command line's own way to give one.
+    let s = TestServer::start_with(dir.path(), |c| peerlift::config::Config {
+        insecure_no_auth: false,
+        ..c
+    })
+    .await;
+    let (code, _, err) = cli(&["municipalities", "list", "--addr", &s.addr]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("pass --token SECRET or set PEERLIFT_TOKEN"),
+        "{err}"
+    );
+    s.stop().await;
+}
