@@ -607,6 +607,9 @@ fn write_csv(
 /// The second round of the example (spring 2023): re-diagnosis and the schools' new statuses.
 #[derive(Debug, Clone)]
 pub struct Followup {
+    /// The municipality itself, unchanged: the directory then names what it is for, and
+    /// `peerlift import examples/kirovsky-2023` needs no `-m`.
+    pub municipality: peerlift_domain::Municipality,
     pub schools: Vec<(School, Date)>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -682,17 +685,24 @@ pub fn kirovsky_followup(d: &Dataset, seed: u64) -> Followup {
         })
         .collect();
     Followup {
+        municipality: d.municipality.clone(),
         schools,
         diagnostics,
     }
 }
 
-/// Writes the second round as import CSVs (schools, diagnostics) into `dir`.
+/// Writes the second round as import CSVs (municipality, schools, diagnostics) into `dir`.
 pub fn write_followup(f: &Followup, dir: &Path) -> Result<(), GenError> {
     std::fs::create_dir_all(dir).map_err(|e| GenError::Write {
         path: dir.display().to_string(),
         message: e.to_string(),
     })?;
+    write_csv(
+        dir,
+        FileKind::Municipality.file_name(),
+        write::municipality_header(),
+        vec![write::municipality(&f.municipality)],
+    )?;
     write_csv(
         dir,
         "schools-2023.csv",

@@ -545,6 +545,44 @@ fn print_changes(changes: &[pb::RunChange]) {
     }
 }
 
+/// `latest` names the newest proposed run of the scope (run ids grow with time), so the
+/// quickstart and scripts need not copy an id.
+async fn resolve_run(
+    c: &mut MatchingServiceClient<Conn>,
+    municipality: &str,
+    run_id: String,
+) -> Result<String, ClientError> {
+    if run_id != "latest" {
+        return Ok(run_id);
+    }
+    let mut newest = None;
+    let mut token = String::new();
+    loop {
+        let r = c
+            .list_match_runs(pb::ListMatchRunsRequest {
+                municipality_id: municipality.to_string(),
+                page_size: 1000,
+                page_token: token,
+                status: pb::RunStatus::Proposed as i32,
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        if let Some(last) = r.runs.last() {
+            newest = Some(last.id.clone());
+        }
+        if r.next_page_token.is_empty() {
+            break;
+        }
+        token = r.next_page_token;
+    }
+    newest.ok_or_else(|| {
+        ClientError::Usage(format!(
+            "no proposed run in {municipality}: run `peerlift match -m {municipality}` first"
+        ))
+    })
+}
+
 pub async fn approve(
     channel: Conn,
     municipality: String,
@@ -553,6 +591,7 @@ pub async fn approve(
     effective_date: String,
 ) -> Result<(), ClientError> {
     let mut c = MatchingServiceClient::new(channel);
+    let run_id = resolve_run(&mut c, &municipality, run_id).await?;
     let r = c
         .approve_match_run(pb::ApproveMatchRunRequest {
             municipality_id: municipality,
@@ -577,6 +616,7 @@ pub async fn reject(
     note: String,
 ) -> Result<(), ClientError> {
     let mut c = MatchingServiceClient::new(channel);
+    let run_id = resolve_run(&mut c, &municipality, run_id).await?;
     c.reject_match_run(pb::RejectMatchRunRequest {
         municipality_id: municipality,
         run_id: run_id.clone(),

@@ -281,6 +281,18 @@ pub async fn accept(
     items: Vec<u32>,
 ) -> Result<(), ClientError> {
     let mut c = SessionServiceClient::new(channel);
+    // `latest`: the newest proposal, resolved first, so the request id names the real one.
+    let proposal = if proposal == "latest" {
+        c.get_schedule_proposal(pb::GetScheduleProposalRequest {
+            municipality_id: municipality.clone(),
+            proposal_id: proposal,
+        })
+        .await?
+        .into_inner()
+        .id
+    } else {
+        proposal
+    };
     let r = c
         .accept_schedule(pb::AcceptScheduleRequest {
             municipality_id: municipality,

@@ -127,6 +127,7 @@ pub struct ApproveArgs {
     remote: Remote,
     #[command(flatten)]
     scope: Scope,
+    /// The run (run-…, as `peerlift match` printed it), or `latest` for the newest proposed run.
     run_id: String,
     #[arg(long, default_value = "")]
     note: String,
@@ -147,6 +148,7 @@ pub struct RejectArgs {
     remote: Remote,
     #[command(flatten)]
     scope: Scope,
+    /// The run (run-…, as `peerlift match` printed it), or `latest` for the newest proposed run.
     run_id: String,
     #[arg(long, default_value = "")]
     note: String,

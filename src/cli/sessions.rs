@@ -69,6 +69,7 @@ pub enum ScheduleCommand {
         remote: Remote,
         #[command(flatten)]
         scope: Scope,
+        /// The proposal (sp-…, as `schedule propose` printed it), or `latest`.
         proposal: String,
         #[arg(long, value_delimiter = ',')]
         items: Vec<u32>,

@@ -387,6 +387,9 @@ fn booking_problem(
 
 /// Computes a proposal: the due sessions of the chosen active mentorships, placed by
 /// [`schedule::propose`] around the sessions already in the calendar.
+/// The id that names the newest record of its kind (proposals; runs in the CLI).
+pub const LATEST: &str = "latest";
+
 /// Most mentorships one proposal may name: a region's network, with room to spare.
 const MAX_ASKED_MENTORSHIPS: usize = 10_000;
 
@@ -991,9 +994,18 @@ pub fn weeks(v: &mut Violations, requested: u32) -> u16 {
 }
 
 /// A stored proposal.
+/// One proposal; `latest` names the newest of the municipality (ids grow with time), so a
+/// person or a script need not copy an id from the output of `propose`.
 pub fn get_proposal(s: &Store, muni: &str, proposal_id: &str) -> ApiResult<ScheduleProposal> {
     check_id("proposal_id", proposal_id)?;
     state::municipality(s, muni)?;
+    if proposal_id == LATEST {
+        let mut newest: Option<ScheduleProposal> = None;
+        for p in s.scan::<ScheduleProposal>(&prefix(&[muni]), None) {
+            newest = Some(p?);
+        }
+        return newest.ok_or_else(|| not_found("schedule proposal", proposal_id));
+    }
     s.get::<ScheduleProposal>(&key(&[muni, proposal_id]))?
         .ok_or_else(|| not_found("schedule proposal", proposal_id))
 }
