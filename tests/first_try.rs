@@ -99,3 +99,66 @@ async fn the_command_line_says_what_to_do() {
     );
     s.stop().await;
 }
+
+/// The quickstart's steps as written: no id to copy by hand, no -m for the 2023 round.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_quickstart_needs_no_copied_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/examples");
+    let a = s.addr.as_str();
+    let (code, _, err) = cli(&["import", &format!("{examples}/kirovsky"), "--addr", a]).await;
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = cli(&["approve", "-m", "kirovsky", "latest", "--addr", a]).await;
+    assert_eq!(code, 1);
+    assert!(err.contains("no proposed run in kirovsky"), "{err}");
+    let (code, out, err) = cli(&["match", "-m", "kirovsky", "--addr", a]).await;
+    assert_eq!(code, 0, "{err}");
+    let first = out.lines().next().unwrap_or_default().to_string();
+    let run = first
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        run.starts_with("run-"),
+        "the run id is not on the first line: {first}"
+    );
+    let (code, out, err) = cli(&[
+        "approve",
+        "-m",
+        "kirovsky",
+        "latest",
+        "--effective-date",
+        "2022-11-01",
+        "--addr",
+        a,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&format!("approved {run}")), "{out}");
+    let (code, _, err) = cli(&[
+        "schedule",
+        "propose",
+        "-m",
+        "kirovsky",
+        "--from",
+        "2022-11-07",
+        "--weeks",
+        "1",
+        "--addr",
+        a,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = cli(&[
+        "schedule", "accept", "-m", "kirovsky", "latest", "--addr", a,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("accepted sp-"), "{out}");
+    let (code, out, err) =
+        cli(&["import", &format!("{examples}/kirovsky-2023"), "--addr", a]).await;
+    assert_eq!(code, 0, "{out}{err}");
+    s.stop().await;
+}
