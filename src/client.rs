@@ -759,24 +759,18 @@ pub async fn municipalities_list(channel: Conn) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// A school's status as offices write it (and as the CSV files take it): `low_results`.
 pub fn status_name(v: i32) -> String {
-    pb::SchoolStatus::try_from(v)
-        .map(|s| {
-            s.as_str_name()
-                .trim_start_matches("SCHOOL_STATUS_")
-                .to_string()
-        })
-        .unwrap_or_else(|_| v.to_string())
+    peerlift_api::convert::enum_from_pb(peerlift_domain::SchoolStatus::ALL, v)
+        .map(|s| s.code().to_string())
+        .unwrap_or_else(|| v.to_string())
 }
 
+/// A school's kind as offices write it: `sosh`, `oosh`.
 pub fn kind_name(v: i32) -> String {
-    pb::SchoolKind::try_from(v)
-        .map(|s| {
-            s.as_str_name()
-                .trim_start_matches("SCHOOL_KIND_")
-                .to_string()
-        })
-        .unwrap_or_else(|_| v.to_string())
+    peerlift_api::convert::enum_from_pb(peerlift_domain::SchoolKind::ALL, v)
+        .map(|s| s.code().to_string())
+        .unwrap_or_else(|| v.to_string())
 }
 
 pub async fn schools_list(
