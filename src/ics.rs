@@ -10,15 +10,37 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
 /// One calendar event.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Event {
     /// Stable and unique (a session id): calendar programs update an event by its UID.
     pub uid: String,
+    /// Bumped by every change of the session (its revision), so a calendar that imported the
+    /// file before replaces the event instead of keeping two.
+    pub sequence: u32,
     pub start: DateTime,
     pub end: DateTime,
     pub summary: String,
     pub location: String,
     pub description: String,
+    /// The mentor, who runs the session.
+    pub organizer: Option<Person>,
+    /// The mentees.
+    pub attendees: Vec<Person>,
+    /// A cancelled session stays in the file as CANCELLED, so calendars drop it.
+    pub cancelled: bool,
+}
+
+/// Someone in a calendar: a name to show and a stable address. Teachers have no e-mail in
+/// the registry, so the address is a URN naming them (`urn:peerlift:teacher:M:ID`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub uri: String,
+}
+
+/// A parameter value, quoted (names may hold `,` `;` `:`); a double quote cannot appear.
+fn param(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "'"))
 }
 
 fn escape(s: &str) -> String {
@@ -70,7 +92,16 @@ pub fn calendar(name: &str, tz: &TimeZone, stamp: Timestamp, events: &[Event]) -
     for e in events {
         line("BEGIN:VEVENT".into());
         line(format!("UID:{}", escape(&e.uid)));
+        line(format!("SEQUENCE:{}", e.sequence));
         line(format!("DTSTAMP:{stamp}"));
+        line(format!(
+            "STATUS:{}",
+            if e.cancelled {
+                "CANCELLED"
+            } else {
+                "CONFIRMED"
+            }
+        ));
         line(format!("DTSTART:{}", utc(e.start, tz)));
         line(format!("DTEND:{}", utc(e.end, tz)));
         line(format!("SUMMARY:{}", escape(&e.summary)));
@@ -79,6 +110,16 @@ pub fn calendar(name: &str, tz: &TimeZone, stamp: Timestamp, events: &[Event]) -
         }
         if !e.description.is_empty() {
             line(format!("DESCRIPTION:{}", escape(&e.description)));
+        }
+        if let Some(o) = &e.organizer {
+            line(format!("ORGANIZER;CN={}:{}", param(&o.name), o.uri));
+        }
+        for a in &e.attendees {
+            line(format!(
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT:{}",
+                param(&a.name),
+                a.uri
+            ));
         }
         line("END:VEVENT".into());
     }
@@ -102,6 +143,16 @@ mod tests {
                 summary: "Посещение урока: математика, 7 «Б»; наставник Иванова".into(),
                 location: "MKOU Putilovskaya OOSh, каб. 12".into(),
                 description: "Дефициты: оценивание\nЧек-лист обратной связи".repeat(3),
+                sequence: 2,
+                organizer: Some(Person {
+                    name: "Иванова Анна Петровна".into(),
+                    uri: "urn:peerlift:teacher:kirovsky:t17".into(),
+                }),
+                attendees: vec![Person {
+                    name: "Петров, Пётр".into(),
+                    uri: "urn:peerlift:teacher:kirovsky:t19".into(),
+                }],
+                cancelled: false,
             },
             Event {
                 uid: "ses-2@peerlift".into(),
@@ -110,6 +161,8 @@ mod tests {
                 summary: "Video call".into(),
                 location: String::new(),
                 description: String::new(),
+                cancelled: true,
+                ..Default::default()
             },
         ];
         let text = calendar("Иванова А. П.", &tz, Timestamp::UNIX_EPOCH, &events);
@@ -133,5 +186,22 @@ mod tests {
         let summary = prop(0, "SUMMARY").replace("\\;", ";").replace("\\,", ",");
         assert_eq!(summary, events[0].summary);
         assert_eq!(prop(1, "SUMMARY"), "Video call");
+        assert_eq!(
+            (prop(0, "SEQUENCE").as_str(), prop(0, "STATUS").as_str()),
+            ("2", "CONFIRMED")
+        );
+        assert_eq!(prop(1, "STATUS"), "CANCELLED");
+        assert_eq!(prop(0, "ORGANIZER"), "urn:peerlift:teacher:kirovsky:t17");
+        let cn = cal.events[0]
+            .properties
+            .iter()
+            .find(|p| p.name == "ATTENDEE")
+            .and_then(|p| p.params.clone())
+            .unwrap_or_default();
+        assert!(
+            cn.iter()
+                .any(|(k, v)| k == "CN" && v.iter().any(|x| x.contains("Петров"))),
+            "{cn:?}"
+        );
     }
 }

@@ -144,13 +144,31 @@ pub async fn schedule(
         .await?
         .into_inner();
     let tz = jiff::tz::TimeZone::get(&muni.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let mut schools = SchoolServiceClient::new(channel);
+    let mut schools = SchoolServiceClient::new(channel.clone());
+    let mut teachers = peerlift_api::pb::teacher_service_client::TeacherServiceClient::new(channel);
     let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut people: BTreeMap<String, String> = BTreeMap::new();
     let mut events = Vec::new();
-    for s in sessions
-        .iter()
-        .filter(|s| s.status != pb::SessionStatus::Cancelled as i32)
-    {
+    // Cancelled sessions stay in the file, marked so, and calendars that had them drop them.
+    for s in &sessions {
+        for id in std::iter::once(&s.mentor_id).chain(s.mentee_ids.iter()) {
+            if id.is_empty() || people.contains_key(id) {
+                continue;
+            }
+            let name = teachers
+                .get_teacher(pb::GetTeacherRequest {
+                    municipality_id: municipality.clone(),
+                    teacher_id: id.clone(),
+                })
+                .await
+                .map(|r| r.into_inner().full_name)
+                .unwrap_or_else(|_| id.clone());
+            people.insert(id.clone(), name);
+        }
+        let person = |id: &String| ics::Person {
+            name: people.get(id).cloned().unwrap_or_else(|| id.clone()),
+            uri: format!("urn:peerlift:teacher:{municipality}:{id}"),
+        };
         if !s.school_id.is_empty() && !names.contains_key(&s.school_id) {
             let name = schools
                 .get_school(pb::GetSchoolRequest {
@@ -175,11 +193,17 @@ pub async fn schedule(
         } else {
             format!(": {}", s.topics.join(", "))
         };
+        let mentor = person(&s.mentor_id);
         events.push(ics::Event {
             uid: format!("{}.{}@peerlift", s.id, municipality),
+            sequence: s.etag.parse::<u32>().unwrap_or(1).saturating_sub(1),
             start,
             end,
-            summary: format!("{}{topics}", kind_name(s.kind).replace('_', " ")),
+            summary: format!(
+                "{}{topics} ({})",
+                kind_name(s.kind).replace('_', " "),
+                mentor.name
+            ),
             location: if s.school_id.is_empty() {
                 if s.place.is_empty() {
                     "online".into()
@@ -197,10 +221,17 @@ pub async fn schedule(
             description: format!(
                 "Mentorship {}\nMentor: {}\nMentees: {}\nStatus: {}",
                 s.mentorship_id,
-                s.mentor_id,
-                s.mentee_ids.join(", "),
+                mentor.name,
+                s.mentee_ids
+                    .iter()
+                    .map(|m| person(m).name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 status_name(s.status)
             ),
+            attendees: s.mentee_ids.iter().map(person).collect(),
+            organizer: Some(mentor),
+            cancelled: s.status == pb::SessionStatus::Cancelled as i32,
         });
     }
     let who = [&f.teacher, &f.school, &f.mentorship]

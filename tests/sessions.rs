@@ -658,12 +658,50 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         },
     )
     .await;
-    let not_cancelled: Vec<&pb::Session> = theirs
-        .iter()
-        .filter(|x| x.status != pb::SessionStatus::Cancelled as i32)
-        .collect();
-    assert_eq!(cal.events.len(), not_cancelled.len());
-    let first = not_cancelled[0];
+    // Every session, cancelled ones marked CANCELLED (so calendars drop them), each with the
+    // mentor as organizer by name and its revision as SEQUENCE.
+    assert_eq!(cal.events.len(), theirs.len());
+    let prop = |i: usize, name: &str| {
+        cal.events[i]
+            .properties
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.value.clone())
+            .unwrap_or_default()
+    };
+    for (i, x) in theirs.iter().enumerate() {
+        let cancelled = x.status == pb::SessionStatus::Cancelled as i32;
+        assert_eq!(
+            prop(i, "STATUS"),
+            if cancelled { "CANCELLED" } else { "CONFIRMED" }
+        );
+        let revision: u32 = x.etag.parse().unwrap();
+        assert_eq!(prop(i, "SEQUENCE"), (revision - 1).to_string());
+        assert_eq!(
+            prop(i, "ORGANIZER"),
+            format!("urn:peerlift:teacher:{M}:{}", pair.mentor_id)
+        );
+    }
+    assert!(
+        theirs.iter().any(|x| x.etag != "1"),
+        "no session was changed: SEQUENCE untested"
+    );
+    let mentor_name = s
+        .teachers()
+        .get_teacher(pb::GetTeacherRequest {
+            municipality_id: M.into(),
+            teacher_id: pair.mentor_id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .full_name;
+    assert!(
+        prop(0, "SUMMARY").contains(mentor_name.split(' ').next().unwrap()),
+        "the summary names the mentor: {}",
+        prop(0, "SUMMARY")
+    );
+    let first = &theirs[0];
     let dtstart = cal.events[0]
         .properties
         .iter()
