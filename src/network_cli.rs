@@ -104,43 +104,29 @@ fn mentees(m: &pb::Mentorship) -> Vec<&str> {
 /// pairs between two schools as one dashed edge with the count and subjects.
 pub fn dot(n: &pb::Network) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "graph \"{}\" {{", esc(&n.municipality_id));
+    // Directed: who mentors whom reads off the arrow (mentor's school -> mentee's school).
+    let _ = writeln!(out, "digraph \"{}\" {{", esc(&n.municipality_id));
     let _ = writeln!(
         out,
-        "  graph [label=\"{}: mentoring network\\nred: low results, orange: at risk, green: leader, blue: stable; bold: school partnership, dashed: teachers mentored (pairs and groups)\", labelloc=t, fontsize=16, fontname=\"Helvetica\", layout=neato, overlap=false, sep=\"+14\", splines=true];",
+        "  graph [label=\"{}: mentoring network\\narrows point from the mentor's school to the mentee's; bold: school partnership, dashed: teachers mentored (the number on it)\\nred: low results, orange: at risk, green: leader, blue: stable\", labelloc=t, fontsize=16, fontname=\"Helvetica\", layout=neato, overlap=false, sep=\"+24\", splines=true, esep=\"+8\"];",
         esc(&n.municipality_id)
     );
     let _ = writeln!(
         out,
         "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=11];"
     );
-    let _ = writeln!(out, "  edge [fontname=\"Helvetica\", fontsize=9];");
-    for s in &n.schools {
-        let cover = if s.ab_deficits > 0 {
-            format!(
-                "\\nA/B deficits mentored: {}/{}",
-                s.ab_covered, s.ab_deficits
-            )
-        } else {
-            String::new()
-        };
-        let _ = writeln!(
-            out,
-            "  \"{}\" [label=\"{}\\n{} · {} teachers{}\", fillcolor=\"{}\"];",
-            esc(&s.id),
-            esc(&s.name),
-            status_name(s.status),
-            s.teachers,
-            cover,
-            status_colour(s.status)
-        );
-    }
+    // `decorate` ties each label to its edge with a short line, so no label floats free.
+    let _ = writeln!(
+        out,
+        "  edge [fontname=\"Helvetica\", fontsize=9, decorate=true, arrowsize=0.8];"
+    );
     let school_of: BTreeMap<&str, &str> = n
         .teachers
         .iter()
         .map(|t| (t.id.as_str(), t.school_id.as_str()))
         .collect();
     let mut pairs: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    let mut partnerships = Vec::new();
     for m in &n.mentorships {
         let teachers = m.kind == pb::MatchKind::TeacherPairs as i32
             || m.kind == pb::MatchKind::TeacherGroups as i32;
@@ -153,21 +139,15 @@ pub fn dot(n: &pb::Network) -> String {
             let what = if m.subject.is_empty() {
                 format!("{} {form}", ptype(m.partnership_type))
             } else {
-                format!("{} {form}: {}", ptype(m.partnership_type), m.subject)
+                format!("{}: {}", form, m.subject)
             };
             for mentee in mentees(m) {
-                let _ = writeln!(
-                    out,
-                    "  \"{}\" -- \"{}\" [penwidth=3, color=\"{}\", label=\"{}\"];",
-                    esc(&m.mentor_id),
-                    esc(mentee),
-                    if ptype(m.partnership_type) == "identical" {
-                        "#6a3d9a"
-                    } else {
-                        "#1f4e79"
-                    },
-                    esc(&what)
-                );
+                partnerships.push((
+                    m.mentor_id.clone(),
+                    mentee.to_string(),
+                    what.clone(),
+                    ptype(m.partnership_type),
+                ));
             }
         } else {
             // Teacher pairs and groups: one edge per pair of schools, counting the mentees.
@@ -184,33 +164,82 @@ pub fn dot(n: &pb::Network) -> String {
             }
         }
     }
-    for ((a, b), subjects) in pairs {
-        let mut uniq = subjects.clone();
+    let summary = |subjects: &[String]| {
+        let mut uniq = subjects.to_vec();
         uniq.sort();
         uniq.dedup();
-        let label = format!(
-            "{} mentee{}: {}",
-            subjects.len(),
-            if subjects.len() == 1 { "" } else { "s" },
-            uniq.join(", ")
-        );
-        if a == b {
-            // Pairs inside one school: a note on the school rather than a loop.
-            let _ = writeln!(
-                out,
-                "  \"{}\" [xlabel=\"internal: {}\"];",
-                esc(&a),
-                esc(&label)
-            );
+        (
+            format!(
+                "{} mentee{}",
+                subjects.len(),
+                if subjects.len() == 1 { "" } else { "s" }
+            ),
+            uniq.join(", "),
+        )
+    };
+    for s in &n.schools {
+        let cover = if s.ab_deficits > 0 {
+            format!(
+                "\\nA/B deficits mentored: {}/{}",
+                s.ab_covered, s.ab_deficits
+            )
         } else {
-            let _ = writeln!(
-                out,
-                "  \"{}\" -- \"{}\" [style=dashed, color=\"#555555\", label=\"{}\"];",
-                esc(&a),
-                esc(&b),
-                esc(&label)
-            );
+            String::new()
+        };
+        // Mentoring inside the school is part of its box, not a label beside it.
+        let internal = pairs
+            .get(&(s.id.clone(), s.id.clone()))
+            .map(|subjects| format!("\\nwithin the school: {}", summary(subjects).0))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  \"{}\" [label=\"{}\\n{} · {} teachers{}{}\", fillcolor=\"{}\"];",
+            esc(&s.id),
+            esc(&s.name),
+            status_name(s.status).replace('_', " "),
+            s.teachers,
+            cover,
+            internal,
+            status_colour(s.status)
+        );
+    }
+    // One edge per pair of schools: a partnership and the teachers mentored along it share
+    // it, so the picture has as few lines as the network has links.
+    let mut drawn = std::collections::BTreeSet::new();
+    for (mentor, mentee, what, kind) in partnerships {
+        let teachers = pairs.get(&(mentor.clone(), mentee.clone()));
+        let label = match teachers {
+            Some(t) => format!("{what} · {}", summary(t).0),
+            None => what,
+        };
+        let _ = writeln!(
+            out,
+            "  \"{}\" -> \"{}\" [penwidth=3, color=\"{}\", label=\"{}\"];",
+            esc(&mentor),
+            esc(&mentee),
+            if kind == "identical" {
+                "#6a3d9a"
+            } else {
+                "#1f4e79"
+            },
+            esc(&label)
+        );
+        drawn.insert((mentor, mentee));
+    }
+    for ((a, b), subjects) in &pairs {
+        if a == b || drawn.contains(&(a.clone(), b.clone())) {
+            continue;
         }
+        let (count, which) = summary(subjects);
+        let _ = writeln!(
+            out,
+            "  \"{}\" -> \"{}\" [style=dashed, color=\"#555555\", label=\"{}\", tooltip=\"{}: {}\"];",
+            esc(a),
+            esc(b),
+            esc(&count),
+            esc(&count),
+            esc(&which)
+        );
     }
     out.push_str("}\n");
     out
