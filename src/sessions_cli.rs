@@ -748,6 +748,82 @@ const BLUE: &str = "#1565c0";
 const ORANGE: &str = "#ef6c00";
 const RED: &str = "#c62828";
 
+/// What a chart calls things: the catalogue's subject names, schools' and teachers' names,
+/// each looked up once (ids are for programs; a chart is for people).
+struct Names {
+    channel: Conn,
+    municipality: String,
+    subjects: BTreeMap<String, String>,
+    cache: BTreeMap<String, String>,
+}
+
+impl Names {
+    async fn new(channel: Conn, municipality: &str) -> Names {
+        let subjects =
+            peerlift_api::pb::catalog_service_client::CatalogServiceClient::new(channel.clone())
+                .list_catalog(pb::ListCatalogRequest {
+                    municipality_id: municipality.to_string(),
+                    kind: pb::CatalogKind::Subject as i32,
+                })
+                .await
+                .map(|r| {
+                    r.into_inner()
+                        .entries
+                        .into_iter()
+                        .map(|e| (e.code, e.name))
+                        .collect()
+                })
+                .unwrap_or_default();
+        Names {
+            channel,
+            municipality: municipality.to_string(),
+            subjects,
+            cache: BTreeMap::new(),
+        }
+    }
+
+    fn subject(&self, code: &str) -> String {
+        self.subjects
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
+    async fn school(&mut self, id: &str) -> String {
+        if let Some(n) = self.cache.get(id) {
+            return n.clone();
+        }
+        let name = SchoolServiceClient::new(self.channel.clone())
+            .get_school(pb::GetSchoolRequest {
+                municipality_id: self.municipality.clone(),
+                school_id: id.to_string(),
+            })
+            .await
+            .map(|r| r.into_inner().name)
+            .unwrap_or_else(|_| id.to_string());
+        self.cache.insert(id.to_string(), name.clone());
+        name
+    }
+
+    async fn teacher(&mut self, id: &str) -> String {
+        if let Some(n) = self.cache.get(id) {
+            return n.clone();
+        }
+        let name = peerlift_api::pb::teacher_service_client::TeacherServiceClient::new(
+            self.channel.clone(),
+        )
+        .get_teacher(pb::GetTeacherRequest {
+            municipality_id: self.municipality.clone(),
+            teacher_id: id.to_string(),
+        })
+        .await
+        .map(|r| r.into_inner().full_name)
+        .unwrap_or_else(|_| id.to_string());
+        self.cache.insert(id.to_string(), name.clone());
+        name
+    }
+}
+
 pub async fn build_report(
     channel: Conn,
     municipality: String,
@@ -755,6 +831,7 @@ pub async fn build_report(
     from: String,
     to: String,
 ) -> Result<Rendered, ClientError> {
+    let mut names = Names::new(channel.clone(), &municipality).await;
     let mut c = ReportServiceClient::new(channel);
     let req = pb::ReportRequest {
         municipality_id: municipality.clone(),
@@ -800,7 +877,11 @@ pub async fn build_report(
                     pct(row.covered_a + row.covered_b, row.demands_a + row.demands_b),
                 ]);
             }
-            let cats: Vec<String> = r.by_subject.iter().map(|x| x.subject.clone()).collect();
+            let cats: Vec<String> = r
+                .by_subject
+                .iter()
+                .map(|x| names.subject(&x.subject))
+                .collect();
             let series = vec![
                 Series {
                     name: "A demands".into(),
@@ -889,7 +970,15 @@ pub async fn build_report(
                 chart: Some(bar_chart(
                     &format!("Mentor load: {municipality}"),
                     "mentees",
-                    &busy.iter().map(|x| x.mentor_id.clone()).collect::<Vec<_>>(),
+                    &{
+                        let mut cats = Vec::new();
+                        for x in &busy {
+                            let who = names.teacher(&x.mentor_id).await;
+                            let school = names.school(&x.school_id).await;
+                            cats.push(format!("{who} ({school})"));
+                        }
+                        cats
+                    },
                     &[
                         Series {
                             name: "capacity".into(),
@@ -941,7 +1030,10 @@ pub async fn build_report(
                 counts: r.total,
             };
             row(&mut t, "total", &total);
-            let cats: Vec<String> = r.by_school.iter().map(|x| x.key.clone()).collect();
+            let mut cats: Vec<String> = Vec::new();
+            for x in &r.by_school {
+                cats.push(names.school(&x.key).await);
+            }
             let series = |name: &str, colour, f: fn(&pb::SessionCounts) -> u32| Series {
                 name: name.into(),
                 colour,
@@ -956,7 +1048,7 @@ pub async fn build_report(
                 notes: vec![],
                 chart: Some(bar_chart(
                     &format!("Sessions by school: {municipality}"),
-                    "sessions",
+                    "sessions (one between two schools counts for each of them)",
                     &cats,
                     &[
                         series("scheduled", GREY, |c| c.scheduled),
@@ -998,6 +1090,26 @@ pub async fn build_report(
                 .map(|x| x.subject.clone())
                 .collect();
             subjects.dedup();
+            // Each row says how many teachers its means rest on: "1.0" from one teacher is
+            // not "1.0" from thirty.
+            let n = |s: &String, mentored: bool| {
+                r.rows
+                    .iter()
+                    .find(|x| &x.subject == s && x.mentored == mentored)
+                    .and_then(|x| x.summary)
+                    .map_or(0, |x| x.changes)
+            };
+            let labels: Vec<String> = subjects
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{} (n = {} mentored, {} not)",
+                        names.subject(s),
+                        n(s, true),
+                        n(s, false)
+                    )
+                })
+                .collect();
             let values = |mentored: bool| -> Vec<f64> {
                 subjects
                     .iter()
@@ -1015,8 +1127,8 @@ pub async fn build_report(
                 notes: vec![],
                 chart: Some(bar_chart(
                     &format!("Change at re-diagnosis, mentored vs not: {municipality}"),
-                    "mean levels gained",
-                    &subjects,
+                    "mean levels gained per teacher",
+                    &labels,
                     &[
                         Series {
                             name: "mentored".into(),

@@ -45,18 +45,52 @@ fn num(x: f64) -> String {
     }
 }
 
-/// A grouped bar chart: categories along x, one bar per series in each group; values may be
-/// negative (progress can go down), the zero line is drawn.
-pub fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Series]) -> String {
-    let (left, right, top, bottom) = (70.0, 20.0, 50.0, 110.0);
-    let group_w = (24.0 * series.len().max(1) as f64 + 24.0).max(48.0);
-    let plot_w = group_w * categories.len().max(1) as f64;
-    let plot_h = 300.0;
-    let width = left + plot_w + right;
-    let height = top + plot_h + bottom + 24.0 * series.len() as f64 / 3.0_f64.max(1.0);
-    let values = series.iter().flat_map(|s| s.values.iter().copied());
+/// Width of `s` in 12 px sans-serif, erring wide (Cyrillic capitals run wider than Latin),
+/// so nothing is cut.
+fn text_width(s: &str) -> f64 {
+    s.chars().count() as f64 * 7.6
+}
+
+/// Longest row label shown whole; a longer one ends in "…" (the whole text is its tooltip).
+const MAX_LABEL_CHARS: usize = 64;
+
+fn shown_label(s: &str) -> String {
+    if s.chars().count() <= MAX_LABEL_CHARS {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(MAX_LABEL_CHARS - 1).collect();
+    out.push('…');
+    out
+}
+
+/// A grouped bar chart laid out to be read at a glance: one row per category with its name
+/// written out in full at the left (never rotated, never cut), one horizontal bar per series
+/// with its value at the end (so a bar of 3 next to one of 120 still reads), the legend
+/// under the title. Values may be negative (progress can go down): the zero line is drawn.
+/// The chart grows downwards with the categories, not sideways.
+pub fn bar_chart(title: &str, x_label: &str, categories: &[String], series: &[Series]) -> String {
+    let n_series = series.len().max(1) as f64;
+    let bar_h = 13.0;
+    let row_h = bar_h * n_series + 12.0;
+    let label_w = categories
+        .iter()
+        .map(|c| text_width(&shown_label(c)))
+        .fold(60.0f64, f64::max)
+        + 24.0;
+    let plot_w = 480.0;
+    let value_w = 56.0;
+    let legend_rows = series.len().div_ceil(3).max(1) as f64;
+    let top = 44.0 + 20.0 * legend_rows;
+    let plot_h = row_h * categories.len().max(1) as f64;
+    let bottom = 46.0;
+    let width = (label_w + plot_w + value_w + 20.0).max(text_width(title) * 1.4 + 40.0);
+    let height = top + plot_h + bottom;
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
-    for v in values.filter(|v| v.is_finite()) {
+    for v in series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite())
+    {
         lo = lo.min(v);
         hi = hi.max(v);
     }
@@ -66,7 +100,8 @@ pub fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Se
     let step = nice_step(hi - lo);
     let lo = (lo / step).floor() * step;
     let hi = (hi / step).ceil() * step;
-    let y = |v: f64| top + plot_h - (v - lo) / (hi - lo) * plot_h;
+    let left = label_w;
+    let x = |v: f64| left + (v - lo) / (hi - lo) * plot_w;
     let mut out = String::new();
     out.push_str(&format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"sans-serif\" font-size=\"12\">\n",
@@ -78,73 +113,13 @@ pub fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Se
         escape(title)
     ));
     out.push_str(&format!(
-        "<text x=\"{}\" y=\"24\" font-size=\"16\" font-weight=\"bold\">{}</text>\n",
-        num(left),
+        "<text x=\"16\" y=\"26\" font-size=\"16\" font-weight=\"bold\">{}</text>\n",
         escape(title)
     ));
-    // Grid and y axis.
-    let mut t = lo;
-    while t <= hi + step / 2.0 {
-        out.push_str(&format!(
-            "<line x1=\"{}\" x2=\"{}\" y1=\"{y}\" y2=\"{y}\" stroke=\"#ddd\"/>\n<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text>\n",
-            num(left),
-            num(left + plot_w),
-            num(left - 6.0),
-            num(y(t) + 4.0),
-            num(t),
-            y = num(y(t)),
-        ));
-        t += step;
-    }
-    out.push_str(&format!(
-        "<text transform=\"translate(16 {}) rotate(-90)\" text-anchor=\"middle\">{}</text>\n",
-        num(top + plot_h / 2.0),
-        escape(y_label)
-    ));
-    // Bars.
-    for (ci, c) in categories.iter().enumerate() {
-        let gx = left + group_w * ci as f64 + 12.0;
-        for (si, s) in series.iter().enumerate() {
-            let v = s.values.get(ci).copied().unwrap_or(0.0);
-            let v = if v.is_finite() { v } else { 0.0 };
-            let (y0, y1) = (y(0.0_f64.max(lo)), y(v));
-            let (ry, rh) = if y1 < y0 {
-                (y1, y0 - y1)
-            } else {
-                (y0, y1 - y0)
-            };
-            out.push_str(&format!(
-                "<rect x=\"{}\" y=\"{}\" width=\"22\" height=\"{}\" fill=\"{}\"><title>{}: {} = {}</title></rect>\n",
-                num(gx + 24.0 * si as f64),
-                num(ry),
-                num(rh.max(0.5)),
-                s.colour,
-                escape(c),
-                escape(&s.name),
-                num(v)
-            ));
-        }
-        let cx = gx + 12.0 * series.len() as f64;
-        out.push_str(&format!(
-            "<text transform=\"translate({} {}) rotate(40)\">{}</text>\n",
-            num(cx),
-            num(top + plot_h + 14.0),
-            escape(c)
-        ));
-    }
-    // Zero line and axes.
-    out.push_str(&format!(
-        "<line x1=\"{l}\" x2=\"{r}\" y1=\"{z}\" y2=\"{z}\" stroke=\"black\"/>\n<line x1=\"{l}\" x2=\"{l}\" y1=\"{t}\" y2=\"{b}\" stroke=\"black\"/>\n",
-        l = num(left),
-        r = num(left + plot_w),
-        z = num(y(0.0_f64.max(lo))),
-        t = num(top),
-        b = num(top + plot_h),
-    ));
-    // Legend.
+    // Legend, under the title: every key in view before the bars.
     for (si, s) in series.iter().enumerate() {
-        let lx = left + 180.0 * (si % 3) as f64;
-        let ly = top + plot_h + bottom - 8.0 + 20.0 * (si / 3) as f64;
+        let lx = 16.0 + 200.0 * (si % 3) as f64;
+        let ly = 52.0 + 20.0 * (si / 3) as f64;
         out.push_str(&format!(
             "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text>\n",
             num(lx),
@@ -155,6 +130,86 @@ pub fn bar_chart(title: &str, y_label: &str, categories: &[String], series: &[Se
             escape(&s.name)
         ));
     }
+    // Grid and the value axis along the bottom.
+    let mut t = lo;
+    while t <= hi + step / 2.0 {
+        out.push_str(&format!(
+            "<line x1=\"{x}\" x2=\"{x}\" y1=\"{}\" y2=\"{}\" stroke=\"#e4e4e4\"/>\n<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\" fill=\"#444\">{}</text>\n",
+            num(top),
+            num(top + plot_h),
+            num(top + plot_h + 16.0),
+            num(t),
+            x = num(x(t)),
+        ));
+        t += step;
+    }
+    out.push_str(&format!(
+        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#444\">{}</text>\n",
+        num(left + plot_w / 2.0),
+        num(top + plot_h + 36.0),
+        escape(x_label)
+    ));
+    // Rows: the category's name, then its bars with their values.
+    let zero = x(0.0f64.max(lo));
+    for (ci, c) in categories.iter().enumerate() {
+        let ry = top + row_h * ci as f64 + 6.0;
+        if ci % 2 == 1 {
+            out.push_str(&format!(
+                "<rect width=\"{}\" height=\"{}\" y=\"{}\" fill=\"#f6f6f6\"/>\n",
+                num(width),
+                num(row_h),
+                num(ry - 6.0)
+            ));
+        }
+        out.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\"><title>{}</title>{}</text>\n",
+            num(left - 8.0),
+            num(ry + row_h / 2.0 - 2.0),
+            escape(c),
+            escape(&shown_label(c))
+        ));
+        for (si, s) in series.iter().enumerate() {
+            let v = s.values.get(ci).copied().unwrap_or(0.0);
+            let v = if v.is_finite() { v } else { 0.0 };
+            let (x0, x1) = (zero, x(v));
+            let (bx, bw) = if x1 < x0 {
+                (x1, x0 - x1)
+            } else {
+                (x0, x1 - x0)
+            };
+            let by = ry + bar_h * si as f64;
+            out.push_str(&format!(
+                "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\"><title>{}: {} = {}</title></rect>\n",
+                num(bx),
+                num(by),
+                num(bw.max(0.5)),
+                num(bar_h - 2.0),
+                s.colour,
+                escape(c),
+                escape(&s.name),
+                num(v)
+            ));
+            out.push_str(&format!(
+                "<text x=\"{}\" y=\"{}\" font-size=\"10\" fill=\"#333\">{}</text>\n",
+                num(bx + bw + 4.0),
+                num(by + bar_h - 4.0),
+                num(v)
+            ));
+        }
+    }
+    if categories.is_empty() {
+        out.push_str(&format!(
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\">nothing to show yet</text>\n",
+            num(left + plot_w / 2.0),
+            num(top + plot_h / 2.0 + 4.0)
+        ));
+    }
+    out.push_str(&format!(
+        "<line x1=\"{z}\" x2=\"{z}\" y1=\"{}\" y2=\"{}\" stroke=\"black\"/>\n",
+        num(top),
+        num(top + plot_h),
+        z = num(zero),
+    ));
     out.push_str("</svg>\n");
     out
 }
@@ -191,6 +246,37 @@ mod tests {
         );
         assert!(svg.contains("Coverage &lt;by subject&gt;"));
         assert!(svg.contains("mathematics: with a mentor = -1"));
+    }
+
+    /// Nothing a person reads is rotated or cut: labels are written horizontally, the chart is
+    /// wide enough for the longest (a longer than 64 characters ends in "…" with the whole
+    /// text as its tooltip), every bar carries its value, an empty chart says so.
+    #[test]
+    fn labels_fit_and_values_show() {
+        let long = "MBOU Shlisselburgskaya SOSh No1 (advanced study of subjects)".to_string();
+        let svg = bar_chart(
+            "Sessions",
+            "sessions",
+            &[long.clone(), "x".repeat(100)],
+            &[Series {
+                name: "held".into(),
+                colour: "#2a7",
+                values: vec![3.0, 120.0],
+            }],
+        );
+        assert!(!svg.contains("rotate("), "a rotated label");
+        let width: f64 = svg
+            .split("width=\"")
+            .nth(1)
+            .and_then(|w| w.split('"').next())
+            .and_then(|w| w.parse().ok())
+            .unwrap();
+        assert!(width > text_width(&long) + 480.0, "{width}");
+        assert!(svg.contains(&format!(">{long}</text>")));
+        assert!(svg.contains(&format!("{}…", "x".repeat(63))));
+        assert!(svg.contains(">3</text>") && svg.contains(">120</text>"));
+        let empty = bar_chart("Progress", "levels", &[], &[]);
+        assert!(empty.contains("nothing to show yet"));
     }
 
     #[test]

@@ -169,13 +169,20 @@ async fn the_kirovsky_network_counts_right_and_renders() {
     // Who mentors whom reads off the picture: directed edges, mentor's school first, each
     // pair of schools once.
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.starts_with("digraph") && !text.contains(" -- "), "{text}");
+    assert!(
+        text.starts_with("digraph") && !text.contains(" -- "),
+        "{text}"
+    );
     let edges: Vec<&str> = text.lines().filter(|l| l.contains(" -> ")).collect();
     let unique: std::collections::BTreeSet<String> = edges
         .iter()
         .map(|l| l.split(" [").next().unwrap_or_default().to_string())
         .collect();
-    assert_eq!(unique.len(), edges.len(), "two edges between the same schools");
+    assert_eq!(
+        unique.len(),
+        edges.len(),
+        "two edges between the same schools"
+    );
     let dot = std::process::Command::new("dot")
         .args(["-Tsvg", "-o"])
         .arg(dir.path().join("k.svg"))
