@@ -31,8 +31,23 @@ fn status_name(s: i32) -> String {
     )
 }
 
+/// Two decimals, never "-0.00" (a mean of tiny losses rounds to zero, not below it).
 fn opt(x: Option<f64>) -> String {
-    x.map(|x| format!("{x:.2}")).unwrap_or_else(|| "-".into())
+    x.map(fixed2).unwrap_or_else(|| "-".into())
+}
+
+fn fixed2(x: f64) -> String {
+    let s = format!("{x:.2}");
+    if s == "-0.00" {
+        "0.00".into()
+    } else {
+        s
+    }
+}
+
+/// "1 change", "3 changes".
+fn count(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn pct(part: u32, whole: u32) -> String {
@@ -279,23 +294,33 @@ pub async fn propose(
     }
     print!("{}", t.render());
     if !p.unplaced.is_empty() {
+        // One line per reason and week, not one per mentorship: 71 mentorships kept off a
+        // holiday are one fact.
         println!("\nnot placed:");
-        let mut u = Table::new(&["mentorship", "week of", "reason"]);
+        let mut grouped: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for x in &p.unplaced {
-            u.row(vec![
-                x.mentorship_id.clone(),
-                x.week.clone(),
-                x.reason.clone(),
-            ]);
+            grouped
+                .entry((x.week.clone(), x.reason.clone()))
+                .or_default()
+                .push(x.mentorship_id.clone());
+        }
+        let mut u = Table::new(&["week of", "reason", "mentorships"]);
+        for ((week, reason), ids) in grouped {
+            let which = if ids.len() <= 3 {
+                ids.join(", ")
+            } else {
+                format!("{} ({}, … )", ids.len(), ids[..2].join(", "))
+            };
+            u.row(vec![week, reason, which]);
         }
         print!("{}", u.render());
     }
     println!(
-        "\nproposal {}: {} sessions placed, {} not placed, {} weeks from {}",
+        "\nproposal {}: {} placed, {} not placed, {} from {}",
         p.id,
-        p.items.len(),
+        count(p.items.len() as u32, "session", "sessions"),
         p.unplaced.len(),
-        p.weeks,
+        count(p.weeks, "week", "weeks"),
         p.from
     );
     println!(
@@ -569,32 +594,50 @@ fn change_rows(t: &mut Table, changes: &[pb::ProgressChange]) {
                 if n == 0 {
                     "-".into()
                 } else {
-                    format!("{:+.2}", c.area_deltas.values().sum::<f64>() / n as f64)
+                    let mean = c.area_deltas.values().sum::<f64>() / n as f64;
+                    let s = format!("{mean:+.2}");
+                    if s == "-0.00" || s == "+0.00" {
+                        "0.00".into()
+                    } else {
+                        s
+                    }
                 }
             },
             if c.closed {
                 "closed".into()
             } else {
-                String::new()
+                "open".into()
             },
         ]);
     }
 }
 
 fn change_table() -> Table {
-    Table::new(&["teacher", "subject", "from", "to", "levels", "areas", ""])
+    Table::new(&[
+        "teacher",
+        "subject",
+        "from",
+        "to",
+        "levels",
+        "mean area score change",
+        "deficit",
+    ])
 }
 
 fn summary_line(s: Option<pb::ProgressSummary>) -> String {
     let s = s.unwrap_or_default();
     format!(
-        "{} changes: mean {} levels, {} area score; {} improved, {} of {} deficits closed",
-        s.changes,
+        "{}: mean {} levels, {} area score; {} improved, {} of {} closed",
+        count(
+            s.changes,
+            "teacher-subject re-diagnosed",
+            "teacher-subjects re-diagnosed"
+        ),
         opt(s.mean_level_steps),
         opt(s.mean_area_delta),
         s.improved,
         s.closed,
-        s.deficits
+        count(s.deficits, "deficit", "deficits")
     )
 }
 
@@ -1147,9 +1190,22 @@ pub async fn build_report(
         ReportKind::Outcomes => {
             let o = c.outcomes_report(req).await?.into_inner();
             let s = o.sessions.unwrap_or_default();
-            let mut t = Table::new(&["outcome", "value", "share"]);
+            // A share says what it is a share of: "33%" alone is not a figure.
+            let mut t = Table::new(&["outcome", "value", "share", "share of"]);
+            let mut of = vec![
+                "",
+                "schools ever on the list",
+                "deficits re-diagnosed",
+                "sessions planned",
+                "sessions held or missed",
+                "active teachers",
+                "teachers with a deficit",
+            ]
+            .into_iter();
             let mut row = |name: &str, value: String, share: String| {
-                t.row(vec![name.into(), value, share]);
+                let whole = of.next().unwrap_or_default();
+                let whole = if share.is_empty() { "" } else { whole };
+                t.row(vec![name.into(), value, share, whole.into()]);
             };
             row(
                 "schools on the low-result list (ever / now)",
