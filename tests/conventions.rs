@@ -86,10 +86,7 @@ async fn reflection_carries_comments_and_error_details() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_carry_machine_readable_details() {
     let dir = tempfile::tempdir().unwrap();
-    let s = TestServer::start_in(dir.path()).await;
-    import_files(&s, "kirovsky", true, false, example_files())
-        .await
-        .unwrap();
+    let s = kirovsky_server(dir.path()).await;
     // A school with teachers cannot be deleted: a precondition, with its details.
     let err = s
         .schools()
@@ -175,10 +172,7 @@ async fn refusals_carry_machine_readable_details() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn page_tokens_are_opaque_and_bound_to_their_filters() {
     let dir = tempfile::tempdir().unwrap();
-    let s = TestServer::start_in(dir.path()).await;
-    import_files(&s, "kirovsky", true, false, example_files())
-        .await
-        .unwrap();
+    let s = kirovsky_server(dir.path()).await;
     let list = |subject: &str, token: &str| pb::ListTeachersRequest {
         municipality_id: "kirovsky".into(),
         subject: subject.into(),
@@ -223,10 +217,7 @@ async fn page_tokens_are_opaque_and_bound_to_their_filters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn costs_are_positive_weights_and_negative_ones_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let s = TestServer::start_in(dir.path()).await;
-    import_files(&s, "kirovsky", true, false, example_files())
-        .await
-        .unwrap();
+    let s = kirovsky_server(dir.path()).await;
     let run = |w: pb::Weights| pb::RunMatchingRequest {
         municipality_id: "kirovsky".into(),
         kind: pb::MatchKind::TeacherPairs as i32,
@@ -269,10 +260,7 @@ async fn costs_are_positive_weights_and_negative_ones_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_violation_in_one_answer() {
     let dir = tempfile::tempdir().unwrap();
-    let s = TestServer::start_in(dir.path()).await;
-    import_files(&s, "kirovsky", true, false, example_files())
-        .await
-        .unwrap();
+    let s = kirovsky_server(dir.path()).await;
     let err = s
         .profiles()
         .create_mentor_profile(pb::CreateMentorProfileRequest {
@@ -343,10 +331,7 @@ async fn every_violation_in_one_answer() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn updates_take_a_field_mask() {
     let dir = tempfile::tempdir().unwrap();
-    let s = TestServer::start_in(dir.path()).await;
-    import_files(&s, "kirovsky", true, false, example_files())
-        .await
-        .unwrap();
+    let s = kirovsky_server(dir.path()).await;
     let id = "putilovo-oosh-t001";
     let before = s
         .teachers()

@@ -195,23 +195,7 @@ async fn faults_at_the_store_fail_cleanly_and_pass() {
     // 5. The registry changes while a rematch computes (an office or an integration writing
     // through the night): the rematch still applies, computed again under the write lock.
     let mut rematch = s.rematch();
-    let policy = rematch
-        .get_rematch_policy(pb::GetRematchPolicyRequest {
-            municipality_id: M.into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    rematch
-        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
-            policy: Some(pb::RematchPolicy {
-                auto_approve: true,
-                ..policy
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    change_rematch_policy(&mut rematch, M, |p| p.auto_approve = true).await;
     let store = s.store.clone();
     fail::cfg_callback("rematch-computed", move || {
         let mut t = store

@@ -425,23 +425,7 @@ async fn a_region_is_one_scope_for_its_tokens_and_its_members_logs() {
         .await
         .unwrap();
     let mut rematch = pb::rematch_service_client::RematchServiceClient::new(regional.clone());
-    let policy = rematch
-        .get_rematch_policy(pb::GetRematchPolicyRequest {
-            municipality_id: scope.clone(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    rematch
-        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
-            policy: Some(pb::RematchPolicy {
-                enabled: true,
-                ..policy
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    change_rematch_policy(&mut rematch, &scope, |p| p.enabled = true).await;
     rematch
         .trigger_rematch(pb::TriggerRematchRequest {
             municipality_id: scope.clone(),

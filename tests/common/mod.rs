@@ -367,3 +367,41 @@ pub async fn online_session(s: &TestServer, m: &str, mentorship: &str, start: &s
         .expect("create session")
         .into_inner()
 }
+
+/// A server on a fresh store in `dir` with the Kirovsky example imported as `kirovsky`.
+pub async fn kirovsky_server(dir: &Path) -> TestServer {
+    let s = TestServer::start_in(dir).await;
+    import_files(&s, "kirovsky", true, false, example_files())
+        .await
+        .expect("the example imports");
+    s
+}
+
+/// Reads a scope's rematch policy, lets `change` edit it, and stores it.
+pub async fn change_rematch_policy<T>(
+    c: &mut pb::rematch_service_client::RematchServiceClient<T>,
+    scope: &str,
+    change: impl FnOnce(&mut pb::RematchPolicy),
+) -> pb::RematchPolicy
+where
+    T: tonic::client::GrpcService<tonic::body::Body>,
+    T::Error: Into<tonic::codegen::StdError>,
+    T::ResponseBody: tonic::codegen::Body<Data = tonic::codegen::Bytes> + Send + 'static,
+    <T::ResponseBody as tonic::codegen::Body>::Error: Into<tonic::codegen::StdError> + Send,
+{
+    let mut policy = c
+        .get_rematch_policy(pb::GetRematchPolicyRequest {
+            municipality_id: scope.into(),
+        })
+        .await
+        .expect("the policy")
+        .into_inner();
+    change(&mut policy);
+    c.update_rematch_policy(pb::UpdateRematchPolicyRequest {
+        policy: Some(policy),
+        request_id: String::new(),
+    })
+    .await
+    .expect("the policy is stored")
+    .into_inner()
+}
