@@ -10,6 +10,7 @@ pub mod client;
 pub mod config;
 pub mod gen;
 pub mod health;
+pub mod i18n;
 pub mod ics;
 pub mod loadtest;
 pub mod match_cli;

@@ -13,6 +13,7 @@ use peerlift_api::pb::school_service_client::SchoolServiceClient;
 use peerlift_api::pb::session_service_client::SessionServiceClient;
 
 use crate::client::{enum_code, level_name, ClientError};
+use crate::i18n::{self, n, s, tr};
 use crate::ics;
 use crate::svg::{bar_chart, Series};
 use crate::table::Table;
@@ -791,6 +792,17 @@ const BLUE: &str = "#1565c0";
 const ORANGE: &str = "#ef6c00";
 const RED: &str = "#c62828";
 
+/// The report's table with its columns in the language in use.
+fn table(columns: &[&str]) -> Table {
+    let names: Vec<String> = columns.iter().map(|c| i18n::t(c)).collect();
+    Table::new(&names.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// A message (the report code names its own `t`, the table, as people write it).
+fn t_(id: &str) -> String {
+    i18n::t(id)
+}
+
 /// What a chart calls things: the catalogue's subject names, schools' and teachers' names,
 /// each looked up once (ids are for programs; a chart is for people).
 struct Names {
@@ -825,7 +837,13 @@ impl Names {
         }
     }
 
+    /// A built-in subject in the language in use; a municipality's own by its own name.
     fn subject(&self, code: &str) -> String {
+        let id = format!("subject-{code}");
+        let builtin = i18n::t(&id);
+        if builtin != id {
+            return builtin;
+        }
         self.subjects
             .get(code)
             .cloned()
@@ -884,14 +902,14 @@ pub async fn build_report(
     Ok(match kind {
         ReportKind::Coverage => {
             let r = c.coverage_report(req).await?.into_inner();
-            let mut t = Table::new(&[
-                "school",
-                "subject",
-                "A",
-                "A covered",
-                "B",
-                "B covered",
-                "coverage",
+            let mut t = table(&[
+                "col-school",
+                "col-subject",
+                "col-a",
+                "col-a-covered",
+                "col-b",
+                "col-b-covered",
+                "col-coverage",
             ]);
             let total = r.total.clone().unwrap_or_default();
             for row in r
@@ -901,14 +919,14 @@ pub async fn build_report(
                 .chain(std::iter::once(&total))
             {
                 let school = if row.school_id.is_empty() {
-                    "(all)".into()
+                    t_("all")
                 } else {
                     row.school_id.clone()
                 };
                 let subject = if row.subject.is_empty() {
-                    "(all)".into()
+                    t_("all")
                 } else {
-                    row.subject.clone()
+                    names.subject(&row.subject)
                 };
                 t.row(vec![
                     school,
@@ -927,7 +945,7 @@ pub async fn build_report(
                 .collect();
             let series = vec![
                 Series {
-                    name: "A demands".into(),
+                    name: t_("series-a-demands"),
                     colour: RED,
                     values: r
                         .by_subject
@@ -936,7 +954,7 @@ pub async fn build_report(
                         .collect(),
                 },
                 Series {
-                    name: "A with a mentor".into(),
+                    name: t_("series-a-mentored"),
                     colour: GREEN,
                     values: r
                         .by_subject
@@ -945,7 +963,7 @@ pub async fn build_report(
                         .collect(),
                 },
                 Series {
-                    name: "B demands".into(),
+                    name: t_("series-b-demands"),
                     colour: ORANGE,
                     values: r
                         .by_subject
@@ -954,7 +972,7 @@ pub async fn build_report(
                         .collect(),
                 },
                 Series {
-                    name: "B with a mentor".into(),
+                    name: t_("series-b-mentored"),
                     colour: BLUE,
                     values: r
                         .by_subject
@@ -965,14 +983,16 @@ pub async fn build_report(
             ];
             Rendered {
                 table: t,
-                notes: vec![format!(
-                    "{} of {} A/B demands have a mentor",
-                    total.covered_a + total.covered_b,
-                    total.demands_a + total.demands_b
+                notes: vec![tr(
+                    "coverage-note",
+                    &[
+                        ("covered", n(total.covered_a + total.covered_b)),
+                        ("demands", n(total.demands_a + total.demands_b)),
+                    ],
                 )],
                 chart: Some(bar_chart(
-                    &format!("Coverage of A/B deficits by subject: {municipality}"),
-                    "teachers",
+                    &tr("coverage-title", &[("municipality", s(&municipality))]),
+                    &t_("coverage-axis"),
                     &cats,
                     &series,
                 )),
@@ -980,14 +1000,14 @@ pub async fn build_report(
         }
         ReportKind::Load => {
             let r = c.mentor_load_report(req).await?.into_inner();
-            let mut t = Table::new(&[
-                "mentor",
-                "school",
-                "capacity",
-                "mentees",
-                "mentorships",
-                "held",
-                "planned",
+            let mut t = table(&[
+                "col-mentor",
+                "col-school",
+                "col-capacity",
+                "col-mentees",
+                "col-mentorships",
+                "col-held",
+                "col-planned",
             ]);
             for x in &r.rows {
                 t.row(vec![
@@ -1004,15 +1024,17 @@ pub async fn build_report(
             let over = r.rows.iter().filter(|x| x.mentees > x.capacity).count();
             Rendered {
                 table: t,
-                notes: vec![format!(
-                    "{} mentors, {} with mentees, {} over capacity",
-                    r.rows.len(),
-                    busy.len(),
-                    over
+                notes: vec![tr(
+                    "load-note",
+                    &[
+                        ("mentors", n(r.rows.len() as u32)),
+                        ("busy", n(busy.len() as u32)),
+                        ("over", n(over as u32)),
+                    ],
                 )],
                 chart: Some(bar_chart(
-                    &format!("Mentor load: {municipality}"),
-                    "mentees",
+                    &tr("load-title", &[("municipality", s(&municipality))]),
+                    &t_("load-axis"),
                     &{
                         let mut cats = Vec::new();
                         for x in &busy {
@@ -1024,12 +1046,12 @@ pub async fn build_report(
                     },
                     &[
                         Series {
-                            name: "capacity".into(),
+                            name: t_("col-capacity"),
                             colour: GREY,
                             values: busy.iter().map(|x| f64::from(x.capacity)).collect(),
                         },
                         Series {
-                            name: "mentees".into(),
+                            name: t_("col-mentees"),
                             colour: BLUE,
                             values: busy.iter().map(|x| f64::from(x.mentees)).collect(),
                         },
@@ -1039,15 +1061,15 @@ pub async fn build_report(
         }
         ReportKind::Sessions => {
             let r = c.sessions_report(req).await?.into_inner();
-            let mut t = Table::new(&[
-                "by",
-                "id",
-                "scheduled",
-                "held",
-                "missed",
-                "open",
-                "cancelled",
-                "held rate",
+            let mut t = table(&[
+                "col-by",
+                "col-id",
+                "col-scheduled",
+                "col-held",
+                "col-missed",
+                "col-open",
+                "col-cancelled",
+                "col-held-rate",
             ]);
             let row = |t: &mut Table, by: &str, x: &pb::SessionCountRow| {
                 let c = x.counts.unwrap_or_default();
@@ -1063,16 +1085,16 @@ pub async fn build_report(
                 ]);
             };
             for x in &r.by_mentorship {
-                row(&mut t, "mentorship", x);
+                row(&mut t, &t_("row-mentorship"), x);
             }
             for x in &r.by_school {
-                row(&mut t, "school", x);
+                row(&mut t, &t_("row-school"), x);
             }
             let total = pb::SessionCountRow {
-                key: "(all)".into(),
+                key: t_("all"),
                 counts: r.total,
             };
-            row(&mut t, "total", &total);
+            row(&mut t, &t_("row-total"), &total);
             let mut cats: Vec<String> = Vec::new();
             for x in &r.by_school {
                 cats.push(names.school(&x.key).await);
@@ -1090,34 +1112,38 @@ pub async fn build_report(
                 table: t,
                 notes: vec![],
                 chart: Some(bar_chart(
-                    &format!("Sessions by school: {municipality}"),
-                    "sessions (one between two schools counts for each of them)",
+                    &tr("sessions-title", &[("municipality", s(&municipality))]),
+                    &t_("sessions-axis"),
                     &cats,
                     &[
-                        series("scheduled", GREY, |c| c.scheduled),
-                        series("held", GREEN, |c| c.held),
-                        series("missed", RED, |c| c.missed),
+                        series(&t_("col-scheduled"), GREY, |c| c.scheduled),
+                        series(&t_("col-held"), GREEN, |c| c.held),
+                        series(&t_("col-missed"), RED, |c| c.missed),
                     ],
                 )),
             }
         }
         ReportKind::Progress => {
             let r = c.progress_report(req).await?.into_inner();
-            let mut t = Table::new(&[
-                "subject",
-                "mentored",
-                "teachers",
-                "mean levels",
-                "mean areas",
-                "improved",
-                "closed",
-                "of deficits",
+            let mut t = table(&[
+                "col-subject",
+                "col-mentored",
+                "col-teachers",
+                "col-mean-levels",
+                "col-mean-areas",
+                "col-improved",
+                "col-closed",
+                "col-of-deficits",
             ]);
             for x in &r.rows {
                 let s = x.summary.unwrap_or_default();
                 t.row(vec![
-                    x.subject.clone(),
-                    if x.mentored { "yes" } else { "no" }.into(),
+                    if x.subject == "all" {
+                        t_("all")
+                    } else {
+                        names.subject(&x.subject)
+                    },
+                    t_(if x.mentored { "yes" } else { "no" }),
                     s.changes.to_string(),
                     opt(s.mean_level_steps),
                     opt(s.mean_area_delta),
@@ -1135,21 +1161,23 @@ pub async fn build_report(
             subjects.dedup();
             // Each row says how many teachers its means rest on: "1.0" from one teacher is
             // not "1.0" from thirty.
-            let n = |s: &String, mentored: bool| {
+            let count_of = |subj: &String, mentored: bool| {
                 r.rows
                     .iter()
-                    .find(|x| &x.subject == s && x.mentored == mentored)
+                    .find(|x| &x.subject == subj && x.mentored == mentored)
                     .and_then(|x| x.summary)
                     .map_or(0, |x| x.changes)
             };
             let labels: Vec<String> = subjects
                 .iter()
-                .map(|s| {
-                    format!(
-                        "{} (n = {} mentored, {} not)",
-                        names.subject(s),
-                        n(s, true),
-                        n(s, false)
+                .map(|subj| {
+                    tr(
+                        "progress-row",
+                        &[
+                            ("subject", i18n::s(names.subject(subj))),
+                            ("mentored", n(count_of(subj, true))),
+                            ("not", n(count_of(subj, false))),
+                        ],
                     )
                 })
                 .collect();
@@ -1169,17 +1197,17 @@ pub async fn build_report(
                 table: t,
                 notes: vec![],
                 chart: Some(bar_chart(
-                    &format!("Change at re-diagnosis, mentored vs not: {municipality}"),
-                    "mean levels gained per teacher",
+                    &tr("progress-title", &[("municipality", s(&municipality))]),
+                    &t_("progress-axis"),
                     &labels,
                     &[
                         Series {
-                            name: "mentored".into(),
+                            name: t_("series-mentored"),
                             colour: GREEN,
                             values: values(true),
                         },
                         Series {
-                            name: "not mentored".into(),
+                            name: t_("series-not-mentored"),
                             colour: GREY,
                             values: values(false),
                         },
@@ -1191,24 +1219,28 @@ pub async fn build_report(
             let o = c.outcomes_report(req).await?.into_inner();
             let s = o.sessions.unwrap_or_default();
             // A share says what it is a share of: "33%" alone is not a figure.
-            let mut t = Table::new(&["outcome", "value", "share", "share of"]);
+            let mut t = table(&["col-outcome", "col-value", "col-share", "col-share-of"]);
             let mut of = vec![
-                "",
-                "schools ever on the list",
-                "deficits re-diagnosed",
-                "sessions planned",
-                "sessions held or missed",
-                "active teachers",
-                "teachers with a deficit",
+                String::new(),
+                t_("of-schools-ever"),
+                t_("of-rediagnosed"),
+                t_("of-planned"),
+                t_("of-held-or-missed"),
+                t_("of-active"),
+                t_("of-with-deficit"),
             ]
             .into_iter();
             let mut row = |name: &str, value: String, share: String| {
                 let whole = of.next().unwrap_or_default();
-                let whole = if share.is_empty() { "" } else { whole };
-                t.row(vec![name.into(), value, share, whole.into()]);
+                let whole = if share.is_empty() {
+                    String::new()
+                } else {
+                    whole
+                };
+                t.row(vec![name.into(), value, share, whole]);
             };
             row(
-                "schools on the low-result list (ever / now)",
+                &t_("out-low-results"),
                 format!(
                     "{} / {}",
                     o.schools_low_results_ever, o.schools_low_results_now
@@ -1216,7 +1248,7 @@ pub async fn build_report(
                 String::new(),
             );
             row(
-                "schools that left the list",
+                &t_("out-left"),
                 o.schools_left_low_results.len().to_string(),
                 pct(
                     o.schools_left_low_results.len() as u32,
@@ -1224,41 +1256,56 @@ pub async fn build_report(
                 ),
             );
             row(
-                "deficits closed at re-diagnosis",
-                format!("{} of {}", o.deficits_closed, o.deficits_rediagnosed),
+                &t_("out-closed"),
+                tr(
+                    "x-of-y",
+                    &[
+                        ("part", n(o.deficits_closed)),
+                        ("whole", n(o.deficits_rediagnosed)),
+                    ],
+                ),
                 pct(o.deficits_closed, o.deficits_rediagnosed),
             );
             row(
-                "sessions held of planned",
-                format!("{} of {}", s.held, s.scheduled),
+                &t_("out-held"),
+                tr("x-of-y", &[("part", n(s.held)), ("whole", n(s.scheduled))]),
                 pct(s.held, s.scheduled),
             );
             row(
-                "sessions missed",
+                &t_("out-missed"),
                 s.missed.to_string(),
                 pct(s.missed, s.held + s.missed),
             );
             row(
-                "teachers taking part",
-                format!("{} of {}", o.teachers_participating, o.teachers_active),
+                &t_("out-taking-part"),
+                tr(
+                    "x-of-y",
+                    &[
+                        ("part", n(o.teachers_participating)),
+                        ("whole", n(o.teachers_active)),
+                    ],
+                ),
                 pct(o.teachers_participating, o.teachers_active),
             );
             row(
-                "teachers with a deficit who have a mentor",
-                format!(
-                    "{} of {}",
-                    o.teachers_with_deficit_mentored, o.teachers_with_deficit
+                &t_("out-with-mentor"),
+                tr(
+                    "x-of-y",
+                    &[
+                        ("part", n(o.teachers_with_deficit_mentored)),
+                        ("whole", n(o.teachers_with_deficit)),
+                    ],
                 ),
                 pct(o.teachers_with_deficit_mentored, o.teachers_with_deficit),
             );
             let mut notes = vec![];
             if !o.schools_left_low_results.is_empty() {
-                notes.push(format!(
-                    "left the low-result list: {}",
-                    o.schools_left_low_results.join(", ")
+                notes.push(tr(
+                    "out-left-note",
+                    &[("schools", i18n::s(o.schools_left_low_results.join(", ")))],
                 ));
             }
-            notes.push("exam results (VPR, OGE) are not kept by peerlift".into());
+            notes.push(t_("out-exams-note"));
             Rendered {
                 table: t,
                 notes,

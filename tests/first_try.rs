@@ -10,10 +10,18 @@ use common::*;
 const BIN: &str = env!("CARGO_BIN_EXE_peerlift");
 
 async fn cli(args: &[&str]) -> (i32, String, String) {
+    cli_in(&[("LANG", "C.UTF-8")], args).await
+}
+
+async fn cli_in(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
     let out = tokio::process::Command::new(BIN)
         .args(args)
         .env_remove("PEERLIFT_TOKEN")
         .env_remove("PEERLIFT_ADDR")
+        .env_remove("PEERLIFT_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .envs(env.iter().copied())
         .output()
         .await
         .unwrap();
@@ -160,5 +168,58 @@ async fn the_quickstart_needs_no_copied_ids() {
     let (code, out, err) =
         cli(&["import", &format!("{examples}/kirovsky-2023"), "--addr", a]).await;
     assert_eq!(code, 0, "{out}{err}");
+    s.stop().await;
+}
+
+/// An office's locale speaks Russian: reports, their charts and the built-in subjects; `--lang`
+/// overrides the locale.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_russian_locale_speaks_russian() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let a = s.addr.as_str();
+    let ru = [("LANG", "ru_RU.UTF-8")];
+    let (code, out, err) =
+        cli_in(&ru, &["report", "outcomes", "-m", "kirovsky", "--addr", a]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("показатель") && out.contains("учителей участвует"),
+        "{out}"
+    );
+    assert!(
+        out.contains("результаты ВПР и ОГЭ peerlift не хранит"),
+        "{out}"
+    );
+    let svg = dir.path().join("coverage.svg");
+    let (code, out, err) = cli_in(
+        &ru,
+        &[
+            "report",
+            "coverage",
+            "-m",
+            "kirovsky",
+            "--addr",
+            a,
+            "--svg",
+            svg.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("охват"), "{out}");
+    let chart = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        chart.contains("Охват дефицитов") && chart.contains("Математика"),
+        "{chart}"
+    );
+    // --lang wins over the locale.
+    let (_, out, _) = cli_in(
+        &ru,
+        &[
+            "report", "outcomes", "-m", "kirovsky", "--addr", a, "--lang", "en",
+        ],
+    )
+    .await;
+    assert!(out.contains("teachers taking part"), "{out}");
     s.stop().await;
 }

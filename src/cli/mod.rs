@@ -32,6 +32,15 @@ pub use error::{CliError, CliResult};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Language of what the command prints: en or ru [default: from PEERLIFT_LANG, LC_ALL,
+    /// LC_MESSAGES or LANG; ru_RU.UTF-8 speaks Russian].
+    #[arg(long, global = true, value_parser = parse_lang)]
+    pub lang: Option<crate::i18n::Lang>,
+}
+
+fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
+    crate::i18n::Lang::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a language peerlift speaks: en or ru"))
 }
 
 /// Where the server is, for client commands.
@@ -221,6 +230,7 @@ pub fn parse() -> Cli {
 
 /// Runs a parsed command.
 pub async fn dispatch(cli: Cli) -> CliResult {
+    crate::i18n::set(cli.lang.unwrap_or_else(crate::i18n::Lang::from_env));
     match cli.command {
         Command::Serve(a) => server::serve(a).await,
         Command::Backup(a) => server::backup(a),

@@ -1,0 +1,106 @@
+# The command line's messages in English. Every id here is in ru.ftl too (a test checks).
+
+## Columns of the reports' tables
+col-school = school
+col-subject = subject
+col-a = A
+col-a-covered = A covered
+col-b = B
+col-b-covered = B covered
+col-coverage = coverage
+col-mentor = mentor
+col-capacity = capacity
+col-mentees = mentees
+col-mentorships = mentorships
+col-held = held
+col-planned = planned
+col-by = by
+col-id = id
+col-scheduled = scheduled
+col-missed = missed
+col-open = open
+col-cancelled = cancelled
+col-held-rate = held rate
+col-mentored = mentored
+col-teachers = teachers
+col-mean-levels = mean levels
+col-mean-areas = mean areas
+col-improved = improved
+col-closed = closed
+col-of-deficits = of deficits
+col-outcome = outcome
+col-value = value
+col-share = share
+col-share-of = share of
+
+## Words in cells
+all = (all)
+yes = yes
+no = no
+row-mentorship = mentorship
+row-school = school
+row-total = total
+
+## Coverage
+coverage-title = Coverage of A/B deficits by subject: { $municipality }
+coverage-axis = teachers
+series-a-demands = A demands
+series-a-mentored = A with a mentor
+series-b-demands = B demands
+series-b-mentored = B with a mentor
+coverage-note = { $covered } of { $demands } A/B demands have a mentor
+
+## Mentor load
+load-title = Mentor load: { $municipality }
+load-axis = mentees
+load-note = { $mentors } mentors, { $busy } with mentees, { $over } over capacity
+
+## Sessions
+sessions-title = Sessions by school: { $municipality }
+sessions-axis = sessions (one between two schools counts for each of them)
+sessions-count = { $count ->
+    [one] { $count } session
+   *[other] { $count } sessions
+}
+
+## Progress
+progress-title = Change at re-diagnosis, mentored vs not: { $municipality }
+progress-axis = mean levels gained per teacher
+progress-row = { $subject } (n = { $mentored } mentored, { $not } not)
+series-mentored = mentored
+series-not-mentored = not mentored
+
+## Outcomes
+out-low-results = schools on the low-result list (ever / now)
+out-left = schools that left the list
+out-closed = deficits closed at re-diagnosis
+out-held = sessions held of planned
+out-missed = sessions missed
+out-taking-part = teachers taking part
+out-with-mentor = teachers with a deficit who have a mentor
+of-schools-ever = schools ever on the list
+of-rediagnosed = deficits re-diagnosed
+of-planned = sessions planned
+of-held-or-missed = sessions held or missed
+of-active = active teachers
+of-with-deficit = teachers with a deficit
+x-of-y = { $part } of { $whole }
+out-left-note = left the low-result list: { $schools }
+out-exams-note = exam results (VPR, OGE) are not kept by peerlift
+
+## Built-in subjects (a municipality's own subjects keep the name it gave them)
+subject-russian = Russian language
+subject-literature = Literature
+subject-mathematics = Mathematics
+subject-foreign_language = Foreign language
+subject-informatics = Informatics
+subject-physics = Physics
+subject-chemistry = Chemistry
+subject-biology = Biology
+subject-history = History
+subject-social_studies = Social studies
+subject-geography = Geography
+subject-primary_school = Primary school
+subject-physical_education = Physical education
+subject-arts = Arts and music
+subject-technology = Technology

@@ -1,0 +1,107 @@
+# Сообщения командной строки по-русски. Каждый идентификатор есть и в en.ftl (это проверяет тест).
+
+## Столбцы таблиц отчётов
+col-school = школа
+col-subject = предмет
+col-a = A
+col-a-covered = A с наставником
+col-b = B
+col-b-covered = B с наставником
+col-coverage = охват
+col-mentor = наставник
+col-capacity = может вести
+col-mentees = наставляемые
+col-mentorships = пары
+col-held = проведено
+col-planned = запланировано
+col-by = по
+col-id = код
+col-scheduled = назначено
+col-missed = сорвано
+col-open = ожидает отметки
+col-cancelled = отменено
+col-held-rate = доля проведённых
+col-mentored = с наставником
+col-teachers = учителя
+col-mean-levels = средний рост уровня
+col-mean-areas = средний рост по областям
+col-improved = улучшили
+col-closed = закрыли
+col-of-deficits = из дефицитов
+col-outcome = показатель
+col-value = значение
+col-share = доля
+col-share-of = доля от
+
+## Слова в ячейках
+all = (все)
+yes = да
+no = нет
+row-mentorship = пара
+row-school = школа
+row-total = итого
+
+## Охват
+coverage-title = Охват дефицитов уровней A и B по предметам: { $municipality }
+coverage-axis = учителя
+series-a-demands = дефицит A
+series-a-mentored = A с наставником
+series-b-demands = дефицит B
+series-b-mentored = B с наставником
+coverage-note = наставник есть у { $covered } из { $demands } учителей с дефицитом A/B
+
+## Нагрузка наставников
+load-title = Нагрузка наставников: { $municipality }
+load-axis = наставляемые
+load-note = наставников: { $mentors }, с наставляемыми: { $busy }, сверх возможностей: { $over }
+
+## Занятия
+sessions-title = Занятия по школам: { $municipality }
+sessions-axis = занятия (занятие двух школ учтено у каждой)
+sessions-count = { $count ->
+    [one] { $count } сессия
+    [few] { $count } сессии
+   *[many] { $count } сессий
+}
+
+## Динамика
+progress-title = Изменение при повторной диагностике, с наставником и без: { $municipality }
+progress-axis = средний рост уровня на учителя
+progress-row = { $subject } (n = { $mentored } с наставником, { $not } без)
+series-mentored = с наставником
+series-not-mentored = без наставника
+
+## Итоги программы
+out-low-results = школ в списке ШНОР (всего / сейчас)
+out-left = школ вышло из списка
+out-closed = дефицитов закрыто при повторной диагностике
+out-held = проведено занятий из запланированных
+out-missed = сорвано занятий
+out-taking-part = учителей участвует
+out-with-mentor = учителей с дефицитом, у которых есть наставник
+of-schools-ever = от школ, бывших в списке
+of-rediagnosed = от продиагностированных дефицитов
+of-planned = от запланированных занятий
+of-held-or-missed = от проведённых и сорванных
+of-active = от работающих учителей
+of-with-deficit = от учителей с дефицитом
+x-of-y = { $part } из { $whole }
+out-left-note = вышли из списка ШНОР: { $schools }
+out-exams-note = результаты ВПР и ОГЭ peerlift не хранит
+
+## Встроенные предметы (свои предметы муниципалитета называются так, как он их назвал)
+subject-russian = Русский язык
+subject-literature = Литература
+subject-mathematics = Математика
+subject-foreign_language = Иностранный язык
+subject-informatics = Информатика
+subject-physics = Физика
+subject-chemistry = Химия
+subject-biology = Биология
+subject-history = История
+subject-social_studies = Обществознание
+subject-geography = География
+subject-primary_school = Начальные классы
+subject-physical_education = Физическая культура
+subject-arts = Искусство и музыка
+subject-technology = Технология
