@@ -6,10 +6,29 @@ pub struct Table {
     rows: Vec<Vec<String>>,
 }
 
+fn column(name: &str) -> String {
+    if name.is_empty() {
+        return String::new();
+    }
+    let id: String = format!("col-{}", name.to_lowercase())
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let shown = crate::i18n::t(&id);
+    if shown == id {
+        name.to_string()
+    } else {
+        shown
+    }
+}
+
 impl Table {
+    /// A table with these column headers, each shown in the language in use when the
+    /// catalogue has it (`col-` and the header, spaces as dashes: `time zone` →
+    /// `col-time-zone`); a header without a message is shown as given.
     pub fn new(header: &[&str]) -> Table {
         Table {
-            header: header.iter().map(|s| s.to_string()).collect(),
+            header: header.iter().map(|s| column(s)).collect(),
             rows: Vec::new(),
         }
     }
