@@ -173,3 +173,9 @@ col-unchanged = unchanged
 col-updated = updated
 col-week-of = week of
 col-where = where
+
+## The command line's own messages
+err-connect = cannot reach the peerlift server at { $addr }: { $message } (is `peerlift serve` running? set --addr or PEERLIFT_ADDR)
+hint-token = pass --token SECRET or set PEERLIFT_TOKEN (`peerlift token create` makes one; a fresh server writes <data_dir>/initial-admin-token)
+list-cut = showing the first { $limit }; there are more (--limit N shows more)
+error = error

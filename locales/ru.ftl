@@ -174,3 +174,9 @@ col-unchanged = без изменений
 col-updated = обновлено
 col-week-of = неделя
 col-where = где
+
+## Собственные сообщения командной строки
+err-connect = не удаётся связаться с сервером peerlift по адресу { $addr }: { $message } (запущен ли `peerlift serve`? укажите --addr или PEERLIFT_ADDR)
+hint-token = укажите --token СЕКРЕТ или задайте PEERLIFT_TOKEN (токен создаёт `peerlift token create`; новый сервер записывает <data_dir>/initial-admin-token)
+list-cut = показаны первые { $limit }; есть ещё (--limit N покажет больше)
+error = ошибка

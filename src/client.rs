@@ -23,7 +23,7 @@ use crate::table::Table;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("cannot reach the peerlift server at {addr}: {message} (is `peerlift serve` running? set --addr or PEERLIFT_ADDR)")]
+    #[error("{}", crate::i18n::tr("err-connect", &[("addr", crate::i18n::s(addr)), ("message", crate::i18n::s(message))]))]
     Connect { addr: String, message: String },
     #[error("{}", describe(.0))]
     Rpc(#[from] tonic::Status),
@@ -47,9 +47,8 @@ fn describe(s: &tonic::Status) -> String {
         }
     }
     if s.code() == tonic::Code::Unauthenticated {
-        out.push_str(
-            "\n  pass --token SECRET or set PEERLIFT_TOKEN (`peerlift token create` makes one; a fresh server writes <data_dir>/initial-admin-token)",
-        );
+        out.push_str("\n  ");
+        out.push_str(&crate::i18n::t("hint-token"));
     }
     out
 }
@@ -724,7 +723,10 @@ where
         if next.is_empty() || out.len() >= limit {
             if out.len() > limit || !next.is_empty() {
                 // Never a silent cut: say the list goes on, and how to see it.
-                eprintln!("showing the first {limit}; there are more (--limit N shows more)");
+                eprintln!(
+                    "{}",
+                    crate::i18n::tr("list-cut", &[("limit", crate::i18n::n(limit as f64))])
+                );
             }
             out.truncate(limit);
             return Ok(out);

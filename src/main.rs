@@ -15,7 +15,7 @@ async fn main() -> ExitCode {
     match peerlift::cli::dispatch(cli).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}: {e}", peerlift::i18n::t("error"));
             ExitCode::FAILURE
         }
     }
