@@ -753,6 +753,10 @@ pub async fn municipalities_list(channel: Conn) -> Result<(), ClientError> {
     })
     .await?;
     let _ = &mut c;
+    if crate::output::json() {
+        crate::output::print_list(&items, "peerlift.v1.Municipality");
+        return Ok(());
+    }
     let mut t = Table::new(&["id", "name", "region", "time zone"]);
     for m in items {
         t.row(vec![m.id, m.name, m.region, m.time_zone]);
@@ -798,6 +802,10 @@ pub async fn schools_list(
         }
     })
     .await?;
+    if crate::output::json() {
+        crate::output::print_list(&items, "peerlift.v1.School");
+        return Ok(());
+    }
     let mut t = Table::new(&["id", "name", "kind", "status", "locality", "teachers"]);
     for s in items {
         let n = collect_pages(usize::MAX, |token| {
@@ -847,6 +855,10 @@ pub async fn teachers_list(
         }
     })
     .await?;
+    if crate::output::json() {
+        crate::output::print_list(&items, "peerlift.v1.Teacher");
+        return Ok(());
+    }
     let mut t = Table::new(&["id", "full name", "school", "subjects", "active"]);
     for x in items {
         t.row(vec![

@@ -15,6 +15,7 @@ pub mod ics;
 pub mod loadtest;
 pub mod match_cli;
 pub mod network_cli;
+pub mod output;
 pub mod rematch_cli;
 pub mod server;
 pub mod sessions_cli;

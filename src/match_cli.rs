@@ -73,22 +73,28 @@ pub async fn run(channel: Conn, a: MatchArgs) -> Result<(), ClientError> {
         })
         .await?
         .into_inner();
-    let run = r.run.unwrap_or_default();
-    print_summary(&run);
-    let view = RunView {
-        explain: a.explain,
-        ..RunView::default()
-    };
-    if a.dry_run {
-        // Not stored: what came inline is all there is to show.
-        println!();
-        print_pairs(run.kind, &run.pairs, a.explain);
-        print_unmatched(&run.unmatched, a.explain);
-        if let Some(d) = &run.diff {
-            print_ended(&d.ended);
-        }
+    let run = r.run.clone().unwrap_or_default();
+    if crate::output::json() {
+        // The call's whole answer: the run with its first page of pairs and the tokens for
+        // the rest (`peerlift runs` pages them).
+        crate::output::print(&r, "peerlift.v1.RunMatchingResponse");
     } else {
-        show_pages(&mut c, &run, &view).await?;
+        print_summary(&run);
+        let view = RunView {
+            explain: a.explain,
+            ..RunView::default()
+        };
+        if a.dry_run {
+            // Not stored: what came inline is all there is to show.
+            println!();
+            print_pairs(run.kind, &run.pairs, a.explain);
+            print_unmatched(&run.unmatched, a.explain);
+            if let Some(d) = &run.diff {
+                print_ended(&d.ended);
+            }
+        } else {
+            show_pages(&mut c, &run, &view).await?;
+        }
     }
     if let Some(path) = &a.export_problem {
         let request = if a.dry_run {
@@ -702,6 +708,7 @@ pub async fn mentorships(
 ) -> Result<(), ClientError> {
     let mut c = MentorshipServiceClient::new(channel);
     let mut token = String::new();
+    let mut all_of = Vec::new();
     let mut t = Table::new(&[
         "id", "kind", "mentee", "subject", "mentor", "mode", "status", "since", "",
     ]);
@@ -720,6 +727,7 @@ pub async fn mentorships(
             })
             .await?
             .into_inner();
+        all_of.extend(r.mentorships.iter().cloned());
         for m in r.mentorships {
             let kind = if m.kind == pb::MatchKind::TeacherPairs as i32 {
                 "pair"
@@ -751,6 +759,10 @@ pub async fn mentorships(
             break;
         }
         token = r.next_page_token;
+    }
+    if crate::output::json() {
+        crate::output::print_list(&all_of, "peerlift.v1.Mentorship");
+        return Ok(());
     }
     print!("{}", t.render());
     Ok(())

@@ -122,6 +122,10 @@ pub async fn schedule(
 ) -> Result<(), ClientError> {
     let mut c = SessionServiceClient::new(channel.clone());
     let sessions = all_sessions(&mut c, &municipality, &f).await?;
+    if crate::output::json() && !ics_out {
+        crate::output::print_list(&sessions, "peerlift.v1.Session");
+        return Ok(());
+    }
     if !ics_out {
         let mut t = Table::new(&[
             "id",
@@ -784,6 +788,8 @@ pub struct Rendered {
     pub table: Table,
     pub notes: Vec<String>,
     pub chart: Option<String>,
+    /// The report's response as the API sends it (`--output json`).
+    pub json: serde_json::Value,
 }
 
 const GREY: &str = "#9e9e9e";
@@ -902,6 +908,7 @@ pub async fn build_report(
     Ok(match kind {
         ReportKind::Coverage => {
             let r = c.coverage_report(req).await?.into_inner();
+            let json = crate::output::value(&r, "peerlift.v1.CoverageReportResponse");
             let mut t = table(&[
                 "col-school",
                 "col-subject",
@@ -982,6 +989,7 @@ pub async fn build_report(
                 },
             ];
             Rendered {
+                json,
                 table: t,
                 notes: vec![tr(
                     "coverage-note",
@@ -1000,6 +1008,7 @@ pub async fn build_report(
         }
         ReportKind::Load => {
             let r = c.mentor_load_report(req).await?.into_inner();
+            let json = crate::output::value(&r, "peerlift.v1.MentorLoadReportResponse");
             let mut t = table(&[
                 "col-mentor",
                 "col-school",
@@ -1023,6 +1032,7 @@ pub async fn build_report(
             let busy: Vec<&pb::LoadRow> = r.rows.iter().filter(|x| x.mentees > 0).collect();
             let over = r.rows.iter().filter(|x| x.mentees > x.capacity).count();
             Rendered {
+                json,
                 table: t,
                 notes: vec![tr(
                     "load-note",
@@ -1061,6 +1071,7 @@ pub async fn build_report(
         }
         ReportKind::Sessions => {
             let r = c.sessions_report(req).await?.into_inner();
+            let json = crate::output::value(&r, "peerlift.v1.SessionsReportResponse");
             let mut t = table(&[
                 "col-by",
                 "col-id",
@@ -1109,6 +1120,7 @@ pub async fn build_report(
                     .collect(),
             };
             Rendered {
+                json,
                 table: t,
                 notes: vec![],
                 chart: Some(bar_chart(
@@ -1125,6 +1137,7 @@ pub async fn build_report(
         }
         ReportKind::Progress => {
             let r = c.progress_report(req).await?.into_inner();
+            let json = crate::output::value(&r, "peerlift.v1.ProgressReportResponse");
             let mut t = table(&[
                 "col-subject",
                 "col-mentored",
@@ -1194,6 +1207,7 @@ pub async fn build_report(
                     .collect()
             };
             Rendered {
+                json,
                 table: t,
                 notes: vec![],
                 chart: Some(bar_chart(
@@ -1217,6 +1231,7 @@ pub async fn build_report(
         }
         ReportKind::Outcomes => {
             let o = c.outcomes_report(req).await?.into_inner();
+            let json = crate::output::value(&o, "peerlift.v1.OutcomesReportResponse");
             let s = o.sessions.unwrap_or_default();
             // A share says what it is a share of: "33%" alone is not a figure.
             let mut t = table(&["col-outcome", "col-value", "col-share", "col-share-of"]);
@@ -1307,6 +1322,7 @@ pub async fn build_report(
             }
             notes.push(t_("out-exams-note"));
             Rendered {
+                json,
                 table: t,
                 notes,
                 chart: None,
@@ -1322,6 +1338,13 @@ pub async fn report(
     out: ReportOut,
 ) -> Result<(), ClientError> {
     let r = build_report(channel, municipality, kind, out.from, out.to).await?;
+    if crate::output::json() {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&r.json).unwrap_or_default()
+        );
+        return Ok(());
+    }
     if let Some(path) = &out.svg {
         let chart = r.chart.as_ref().ok_or_else(|| {
             ClientError::Usage("the outcomes report is a list of figures: it has no chart".into())

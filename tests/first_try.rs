@@ -223,3 +223,47 @@ async fn a_russian_locale_speaks_russian() {
     assert!(out.contains("teachers taking part"), "{out}");
     s.stop().await;
 }
+
+/// `--output json`: scripts read the API's own messages, field and enum names as the API
+/// has them, never a table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_output_is_the_apis_messages() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let a = s.addr.as_str();
+    let json = |out: &str| -> serde_json::Value {
+        serde_json::from_str(out).unwrap_or_else(|e| panic!("not JSON ({e}): {out}"))
+    };
+    let (code, out, err) = cli(&[
+        "schools", "list", "-m", "kirovsky", "--output", "json", "--addr", a,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let schools = json(&out);
+    assert_eq!(schools.as_array().map(Vec::len), Some(10));
+    assert_eq!(schools[0]["municipality_id"], "kirovsky");
+    assert!(schools[0]["status"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("SCHOOL_STATUS_"));
+    let (code, out, err) = cli(&["match", "-m", "kirovsky", "--output", "json", "--addr", a]).await;
+    assert_eq!(code, 0, "{err}");
+    let run = json(&out);
+    assert!(
+        run["run"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("run-"),
+        "{run}"
+    );
+    assert!(run["run"]["pairs"]
+        .as_array()
+        .is_some_and(|p| !p.is_empty()));
+    let (code, out, err) = cli(&[
+        "report", "outcomes", "-m", "kirovsky", "--output", "json", "--addr", a,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(json(&out).get("teachers_active").is_some(), "{out}");
+    s.stop().await;
+}

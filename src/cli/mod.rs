@@ -36,6 +36,9 @@ pub struct Cli {
     /// LC_MESSAGES or LANG; ru_RU.UTF-8 speaks Russian].
     #[arg(long, global = true, value_parser = parse_lang)]
     pub lang: Option<crate::i18n::Lang>,
+    /// text (tables for a person) or json (the API's messages, for scripts).
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub output: crate::output::Output,
 }
 
 fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
@@ -231,6 +234,7 @@ pub fn parse() -> Cli {
 /// Runs a parsed command.
 pub async fn dispatch(cli: Cli) -> CliResult {
     crate::i18n::set(cli.lang.unwrap_or_else(crate::i18n::Lang::from_env));
+    crate::output::set(cli.output);
     match cli.command {
         Command::Serve(a) => server::serve(a).await,
         Command::Backup(a) => server::backup(a),
