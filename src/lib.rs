@@ -16,6 +16,7 @@ pub mod loadtest;
 pub mod match_cli;
 pub mod network_cli;
 pub mod output;
+pub mod reflection;
 pub mod rematch_cli;
 pub mod server;
 pub mod sessions_cli;

@@ -54,8 +54,8 @@ pub enum ServeError {
     },
     #[error("server failed: {0}")]
     Transport(#[from] tonic::transport::Error),
-    #[error("reflection: {0}")]
-    Reflection(#[from] tonic_reflection::server::Error),
+    #[error("reflection: the served descriptors do not decode: {0}")]
+    Reflection(#[from] prost::DecodeError),
     #[error("TLS: {0}")]
     Tls(String),
     #[error("cannot load the tokens: {0}")]
@@ -177,17 +177,19 @@ pub async fn serve(
     for s in SERVICES {
         health.set_service_status(*s, ServingStatus::Serving).await;
     }
-    let reflection_v1 = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        // The google.rpc error details (BadRequest, ErrorInfo, ...) every error may carry.
-        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-        .build_v1()?;
-    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
-        .build_v1alpha()?;
+    // Our own reflection: every request answered, unknown names with an error_response
+    // (src/reflection.rs).
+    let index = crate::reflection::index()?;
+    let reflection_v1 =
+        tonic_reflection::pb::v1::server_reflection_server::ServerReflectionServer::new(
+            crate::reflection::v1::Reflection {
+                index: index.clone(),
+            },
+        );
+    let reflection_v1alpha =
+        tonic_reflection::pb::v1alpha::server_reflection_server::ServerReflectionServer::new(
+            crate::reflection::v1alpha::Reflection { index },
+        );
 
     macro_rules! svc {
         ($server:ty, $api:expr) => {{

@@ -81,6 +81,66 @@ async fn reflection_carries_comments_and_error_details() {
     s.stop().await;
 }
 
+/// An unknown name gets an `error_response` and the stream goes on answering: a client
+/// exploring the API by reflection does not lose its stream to one wrong name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflection_answers_unknown_names_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    let ask = |m: MessageRequest| ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(m),
+    };
+    let mut stream = s
+        .reflection()
+        .server_reflection_info(tokio_stream::iter(vec![
+            ask(MessageRequest::FileContainingSymbol(
+                "peerlift.v1.Nope".into(),
+            )),
+            ask(MessageRequest::FileByFilename("no/such.proto".into())),
+            ask(MessageRequest::FileContainingSymbol(
+                "peerlift.v1.SchoolService.GetSchool".into(),
+            )),
+        ]))
+        .await
+        .unwrap()
+        .into_inner();
+    for expected_missing in ["peerlift.v1.Nope", "no/such.proto"] {
+        let r = stream.message().await.unwrap().unwrap();
+        match r.message_response {
+            Some(MessageResponse::ErrorResponse(e)) => {
+                assert_eq!(e.error_code, Code::NotFound as i32);
+                assert!(e.error_message.contains(expected_missing), "{e:?}");
+            }
+            other => panic!("expected an error_response, got {other:?}"),
+        }
+    }
+    let r = stream.message().await.unwrap().unwrap();
+    let Some(MessageResponse::FileDescriptorResponse(files)) = r.message_response else {
+        panic!("the stream stopped answering after an unknown name");
+    };
+    // The file and its imports: enough to build a client from one answer.
+    let names: Vec<String> = files
+        .file_descriptor_proto
+        .iter()
+        .map(|b| {
+            prost_types::FileDescriptorProto::decode(b.as_slice())
+                .unwrap()
+                .name()
+                .to_string()
+        })
+        .collect();
+    assert!(
+        names.contains(&"peerlift/v1/school_service.proto".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"peerlift/v1/resources.proto".to_string()),
+        "{names:?}"
+    );
+    s.stop().await;
+}
+
 /// Refusals say, in details a program reads, why: the grant an integration lacks, a scope
 /// left, a state that forbids the call.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
