@@ -384,6 +384,7 @@ async fn schedule_rematch(admin: Conn, muni: &str) -> Result<(), String> {
             ..policy
         }),
         request_id: String::new(),
+        update_mask: None,
     })
     .await
     .map_err(|e| err(&e))?;

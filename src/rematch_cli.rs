@@ -79,6 +79,7 @@ pub async fn policy(
             .update_rematch_policy(pb::UpdateRematchPolicyRequest {
                 policy: Some(p),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await?
             .into_inner();

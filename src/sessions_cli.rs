@@ -419,6 +419,7 @@ pub async fn settings(
             .update_schedule_settings(pb::UpdateScheduleSettingsRequest {
                 settings: Some(s),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await?
             .into_inner();

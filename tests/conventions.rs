@@ -437,5 +437,31 @@ async fn updates_take_a_field_mask() {
         .await
         .unwrap_err();
     assert_eq!(bad_fields(&err), ["update_mask.paths[1]"], "{err:?}");
+    // The singletons too: a policy's `enabled` alone, its schedule and kinds kept.
+    let mut rematch = s.rematch();
+    let before = change_rematch_policy(&mut rematch, "kirovsky", |p| {
+        p.schedule = "30 3 * * *".into();
+    })
+    .await;
+    let after = rematch
+        .update_rematch_policy(pb::UpdateRematchPolicyRequest {
+            policy: Some(pb::RematchPolicy {
+                municipality_id: "kirovsky".into(),
+                enabled: true,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["enabled".into()],
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(after.enabled);
+    assert_eq!(
+        (&after.schedule, &after.kinds),
+        (&before.schedule, &before.kinds)
+    );
     s.stop().await;
 }

@@ -286,6 +286,7 @@ fn seed_requests() -> Vec<(&'static str, Vec<u8>)> {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                update_mask: None,
             }
             .encode_to_vec(),
         ),

@@ -448,7 +448,8 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
             pb::UpdateSessionRequest {
                 municipality_id: m(),
                 session: None,
-                request_id: String::new()
+                request_id: String::new(),
+                update_mask: None,
             }
         )),
         "CancelSession" => c!(session_service_client::SessionServiceClient.cancel_session(
@@ -487,7 +488,8 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                     etag: stale(),
                     ..Default::default()
                 }),
-                request_id: String::new()
+                request_id: String::new(),
+                update_mask: None,
             })),
         "ProposeSchedule" => c!(
             session_service_client::SessionServiceClient.propose_schedule(
@@ -587,7 +589,8 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                     schedule: "not cron".into(),
                     ..Default::default()
                 }),
-                request_id: String::new()
+                request_id: String::new(),
+                update_mask: None,
             })),
         "TriggerRematch" => c!(
             rematch_service_client::RematchServiceClient.trigger_rematch(

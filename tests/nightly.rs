@@ -250,6 +250,7 @@ async fn the_policy_and_a_manual_rematch_through_the_api() {
                 ..p.clone()
             }),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap_err();
@@ -264,6 +265,7 @@ async fn the_policy_and_a_manual_rematch_through_the_api() {
                 ..p.clone()
             }),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap_err();
@@ -278,6 +280,7 @@ async fn the_policy_and_a_manual_rematch_through_the_api() {
                 ..p.clone()
             }),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()

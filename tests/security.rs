@@ -796,6 +796,7 @@ async fn lists_and_ids_that_reach_the_store_are_checked_and_bounded() {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await
             .unwrap_err();
@@ -843,6 +844,7 @@ async fn lists_and_ids_that_reach_the_store_are_checked_and_bounded() {
                 ..Default::default()
             }),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap_err();

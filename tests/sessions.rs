@@ -199,6 +199,7 @@ async fn an_office_schedules_records_rediagnoses_and_reads_reports() {
         .update_schedule_settings(pb::UpdateScheduleSettingsRequest {
             settings: Some(settings),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -853,6 +854,7 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
                 ..Default::default()
             }),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap()
@@ -872,6 +874,7 @@ async fn sessions_by_hand_are_validated_and_never_double_book() {
                 ..Default::default()
             }),
             request_id: String::new(),
+            update_mask: None,
         })
         .await
         .unwrap_err();

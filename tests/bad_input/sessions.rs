@@ -104,6 +104,7 @@ async fn session_and_schedule_enum_values_out_of_range_are_named() {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         &[
@@ -383,6 +384,7 @@ async fn absurd_session_and_schedule_sizes_are_refused() {
         pb::UpdateScheduleSettingsRequest {
             settings: Some(x),
             request_id: String::new(),
+            update_mask: None,
         }
     };
     c.invalid(
@@ -538,6 +540,7 @@ async fn session_dates_out_of_order_or_impossible_are_refused() {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                update_mask: None,
             })
             .await,
         &["settings.non_working_days[0]"],

@@ -400,6 +400,7 @@ where
     c.update_rematch_policy(pb::UpdateRematchPolicyRequest {
         policy: Some(policy),
         request_id: String::new(),
+        update_mask: None,
     })
     .await
     .expect("the policy is stored")

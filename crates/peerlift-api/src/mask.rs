@@ -31,6 +31,12 @@ pub const MENTOR_PROFILE: &[Field<pb::MentorProfile>] = fields!(pb::MentorProfil
     subjects, directions, capacity, modes, availability);
 pub const DIAGNOSTIC: &[Field<pb::Diagnostic>] =
     fields!(pb::Diagnostic: teacher_id, subject, date, level, scores, source);
+pub const SESSION: &[Field<pb::Session>] = fields!(pb::Session:
+    kind, start, duration_minutes, mode, school_id, place, mentee_ids, topics, materials);
+pub const SCHEDULE_SETTINGS: &[Field<pb::ScheduleSettings>] = fields!(pb::ScheduleSettings:
+    methodical_days, non_working_days, frequencies, travel_speed_kmh, travel_buffer_minutes);
+pub const REMATCH_POLICY: &[Field<pb::RematchPolicy>] = fields!(pb::RematchPolicy:
+    enabled, schedule, kinds, churn_budget, auto_approve, weights, policy, max_minutes);
 
 /// Whether a request's mask asks for a partial update.
 pub fn partial(mask: Option<&FieldMask>) -> Option<&FieldMask> {

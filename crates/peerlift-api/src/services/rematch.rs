@@ -205,6 +205,19 @@ impl RematchService for RematchApi {
                     if stored {
                         check_etag("rematch policy", &muni, &given.etag, &current.meta)?;
                     }
+                    let given = match crate::mask::partial(r.update_mask.as_ref()) {
+                        Some(mk) => crate::mask::merge(
+                            policy_to_pb_msg(&current, stored, String::new()),
+                            given,
+                            mk,
+                            crate::mask::REMATCH_POLICY,
+                            |o, g| {
+                                o.municipality_id = g.municipality_id.clone();
+                                o.etag = g.etag.clone();
+                            },
+                        )?,
+                        None => given,
+                    };
                     let mut next = policy_from_pb_msg(&current, given).map_err(under("policy"))?;
                     next.meta = if stored {
                         current.meta.next(now)

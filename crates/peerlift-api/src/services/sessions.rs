@@ -127,6 +127,28 @@ impl SessionService for SessionApi {
         let (caller, r) = self.state.admit(req).await?;
         let muni = r.municipality_id.clone();
         let given = required("session", r.session.clone())?;
+        let given = match crate::mask::partial(r.update_mask.as_ref()) {
+            Some(mk) => {
+                check_id("session.id", &given.id)?;
+                let (m, id, who) = (muni.clone(), given.id.clone(), caller.clone());
+                let stored = self
+                    .state
+                    .read_now(move |s| app::get(s, &who, &m, &id))
+                    .await?;
+                crate::mask::merge(
+                    session_to_pb(&stored),
+                    given,
+                    mk,
+                    crate::mask::SESSION,
+                    |o, g| {
+                        o.id = g.id.clone();
+                        o.municipality_id = g.municipality_id.clone();
+                        o.etag = g.etag.clone();
+                    },
+                )?
+            }
+            None => given,
+        };
         let input = session_input_from_pb(&muni, given).map_err(under("session"))?;
         check_id("session.id", &input.id)?;
         let ids = (
@@ -290,6 +312,19 @@ impl SessionService for SessionApi {
                 bytes,
                 move |s, b, now| {
                     let (current, stored) = app::settings_to_update(s, &muni, &given.etag, now)?;
+                    let given = match crate::mask::partial(r.update_mask.as_ref()) {
+                        Some(mk) => crate::mask::merge(
+                            settings_to_pb(&current, stored),
+                            given,
+                            mk,
+                            crate::mask::SCHEDULE_SETTINGS,
+                            |o, g| {
+                                o.municipality_id = g.municipality_id.clone();
+                                o.etag = g.etag.clone();
+                            },
+                        )?,
+                        None => given,
+                    };
                     let next = settings_from_pb(&current, given).map_err(under("settings"))?;
                     let saved = app::save_settings(b, next, &current, stored, now)?;
                     Ok(settings_to_pb(&saved, true))
