@@ -151,6 +151,10 @@ pub async fn list_remote(channel: Conn) -> Result<(), ClientError> {
         .await?
         .into_inner()
         .tokens;
+    if crate::output::json() {
+        crate::output::print_list(&tokens, "peerlift.v1.Token");
+        return Ok(());
+    }
     let rows = tokens
         .iter()
         .map(|t| {
@@ -208,6 +212,7 @@ pub async fn audit(
     limit: usize,
 ) -> Result<(), ClientError> {
     let mut client = AuditServiceClient::new(channel);
+    let mut entries = Vec::new();
     let mut table = Table::new(&["time", "token", "role", "method", "request id", "changes"]);
     let mut token = String::new();
     let mut shown = 0usize;
@@ -222,6 +227,7 @@ pub async fn audit(
             })
             .await?
             .into_inner();
+        entries.extend(page.entries.iter().cloned());
         for e in page.entries {
             if shown == limit {
                 break;
@@ -253,6 +259,11 @@ pub async fn audit(
             break;
         }
         token = page.next_page_token;
+    }
+    if crate::output::json() {
+        entries.truncate(limit);
+        crate::output::print_list(&entries, "peerlift.v1.AuditEntry");
+        return Ok(());
     }
     print!("{}", table.render());
     Ok(())

@@ -1023,6 +1023,10 @@ pub async fn catalog_list(channel: Conn, municipality: String) -> Result<(), Cli
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.ListCatalogResponse");
+        return Ok(());
+    }
     let mut t = Table::new(&["kind", "code", "name", "built in"]);
     for e in r.entries {
         let kind = pb::CatalogKind::try_from(e.kind)

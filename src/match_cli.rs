@@ -648,6 +648,10 @@ pub async fn show_run(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&run, "peerlift.v1.MatchRun");
+        return Ok(());
+    }
     print_summary(&run);
     show_pages(&mut c, &run, &view).await
 }
@@ -662,6 +666,10 @@ pub async fn runs(channel: Conn, municipality: String) -> Result<(), ClientError
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.ListMatchRunsResponse");
+        return Ok(());
+    }
     let mut t = Table::new(&[
         "run",
         "kind",

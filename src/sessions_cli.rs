@@ -281,6 +281,10 @@ pub async fn propose(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&p, "peerlift.v1.ScheduleProposal");
+        return Ok(());
+    }
     let mut t = Table::new(&["item", "start", "min", "kind", "mentorship", "where"]);
     for i in &p.items {
         let Some(s) = &i.session else { continue };
@@ -671,6 +675,10 @@ pub async fn progress(
                 })
                 .await?
                 .into_inner();
+            if crate::output::json() {
+                crate::output::print(&p, "peerlift.v1.MentorshipProgress");
+                return Ok(());
+            }
             let mut t = change_table();
             change_rows(&mut t, &p.changes);
             print!("{}", t.render());
@@ -693,6 +701,10 @@ pub async fn progress(
                 })
                 .await?
                 .into_inner();
+            if crate::output::json() {
+                crate::output::print(&p, "peerlift.v1.MentorProgress");
+                return Ok(());
+            }
             let mut t = change_table();
             for m in &p.mentorships {
                 change_rows(&mut t, &m.changes);
@@ -712,6 +724,10 @@ pub async fn progress(
                 })
                 .await?
                 .into_inner();
+            if crate::output::json() {
+                crate::output::print(&p, "peerlift.v1.SchoolProgress");
+                return Ok(());
+            }
             let mut t = change_table();
             change_rows(&mut t, &p.changes);
             print!("{}", t.render());
@@ -743,6 +759,10 @@ pub async fn progress(
                 })
                 .await?
                 .into_inner();
+            if crate::output::json() {
+                crate::output::print(&p, "peerlift.v1.TeacherProgress");
+                return Ok(());
+            }
             let mut t = Table::new(&["subject", "rounds", "latest change"]);
             for s in &p.subjects {
                 t.row(vec![

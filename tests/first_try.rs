@@ -265,5 +265,26 @@ async fn json_output_is_the_apis_messages() {
     .await;
     assert_eq!(code, 0, "{err}");
     assert!(json(&out).get("teachers_active").is_some(), "{out}");
+    for args in [
+        vec!["runs", "-m", "kirovsky"],
+        vec!["catalog", "-m", "kirovsky"],
+        vec!["progress", "-m", "kirovsky", "--teacher", "nazia-sosh-t005"],
+        vec![
+            "schedule",
+            "propose",
+            "-m",
+            "kirovsky",
+            "--from",
+            "2022-11-07",
+            "--weeks",
+            "1",
+        ],
+    ] {
+        let mut full = args.clone();
+        full.extend(["--output", "json", "--addr", a]);
+        let (code, out, err) = cli(&full).await;
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(json(&out).is_object(), "{args:?}: {out}");
+    }
     s.stop().await;
 }
