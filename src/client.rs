@@ -908,6 +908,43 @@ pub async fn teachers_show(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        // The teacher, their mentor profile (null without one) and every diagnostic.
+        let profile = MentorProfileServiceClient::new(channel.clone())
+            .get_mentor_profile(pb::GetMentorProfileRequest {
+                municipality_id: municipality.clone(),
+                teacher_id: id.clone(),
+            })
+            .await
+            .ok()
+            .map(|p| crate::output::value(&p.into_inner(), "peerlift.v1.MentorProfile"));
+        let dc = DiagnosticServiceClient::new(channel);
+        let diags = collect_pages(usize::MAX, |token| {
+            let mut dc = dc.clone();
+            let req = pb::ListDiagnosticsRequest {
+                municipality_id: municipality.clone(),
+                teacher_id: id.clone(),
+                page_size: 1000,
+                page_token: token,
+                ..Default::default()
+            };
+            async move {
+                let r = dc.list_diagnostics(req).await?.into_inner();
+                Ok((r.diagnostics, r.next_page_token))
+            }
+        })
+        .await?;
+        let out = serde_json::json!({
+            "teacher": crate::output::value(&t, "peerlift.v1.Teacher"),
+            "mentor_profile": profile,
+            "diagnostics": diags
+                .iter()
+                .map(|d| crate::output::value(d, "peerlift.v1.Diagnostic"))
+                .collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
+        return Ok(());
+    }
     println!("{} ({})", t.full_name, t.id);
     println!("  school:   {}", t.school_id);
     println!("  subjects: {}", t.subjects.join(", "));

@@ -221,6 +221,10 @@ pub async fn rematch(channel: Conn, municipality: String, now: bool) -> Result<(
             })
             .await?
             .into_inner();
+        if crate::output::json() {
+            crate::output::print(&r, "peerlift.v1.RematchRecord");
+            return Ok(());
+        }
         outcome_rows(&mut t, &r.slot, &r);
     } else {
         let list = c
@@ -230,6 +234,10 @@ pub async fn rematch(channel: Conn, municipality: String, now: bool) -> Result<(
             })
             .await?
             .into_inner();
+        if crate::output::json() {
+            crate::output::print(&list, "peerlift.v1.ListRematchRecordsResponse");
+            return Ok(());
+        }
         for r in &list.records {
             outcome_rows(&mut t, &r.slot, r);
         }

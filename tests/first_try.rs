@@ -279,6 +279,8 @@ async fn json_output_is_the_apis_messages() {
             "--weeks",
             "1",
         ],
+        vec!["teachers", "show", "-m", "kirovsky", "putilovo-oosh-t002"],
+        vec!["rematch", "-m", "kirovsky"],
     ] {
         let mut full = args.clone();
         full.extend(["--output", "json", "--addr", a]);

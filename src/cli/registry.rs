@@ -50,6 +50,34 @@ pub async fn import(a: ImportArgs) -> CliResult {
         },
     )
     .await?;
+    if crate::output::json() {
+        // One entry per municipality imported: its id and the ImportReport, or the error.
+        let all: Vec<serde_json::Value> = results
+            .iter()
+            .map(|u| match &u.result {
+                Ok(r) => serde_json::json!({
+                    "municipality_id": u.municipality,
+                    "report": crate::output::value(r, "peerlift.v1.ImportReport"),
+                }),
+                Err(e) => serde_json::json!({
+                    "municipality_id": u.municipality,
+                    "error": e.to_string(),
+                }),
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&all).unwrap_or_default());
+        let failed = results.iter().any(|u| u.result.is_err());
+        let rejected = results
+            .iter()
+            .any(|u| u.result.as_ref().is_ok_and(|r| r.errors_total > 0));
+        return Ok(if failed {
+            ExitCode::FAILURE
+        } else if rejected {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let (clean, ok) = match results.as_slice() {
         [one] => match &one.result {
             Ok(report) => (client::print_report(report, a.dry_run), true),
