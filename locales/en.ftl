@@ -179,3 +179,20 @@ err-connect = cannot reach the peerlift server at { $addr }: { $message } (is `p
 hint-token = pass --token SECRET or set PEERLIFT_TOKEN (`peerlift token create` makes one; a fresh server writes <data_dir>/initial-admin-token)
 list-cut = showing the first { $limit }; there are more (--limit N shows more)
 error = error
+
+## Matching
+kind-teacher-pairs = teacher pairs
+kind-school-partnerships = school partnerships
+kind-school-directions = distributed directions
+kind-teacher-groups = teacher groups
+kind-school-groups = school groups
+dry-run = dry run
+match-head = run { $id } ({ $status }): { $kind } of { $scope }; objective { $objective }
+match-problem = problem: { $demands } demands, { $suppliers } suppliers, { $arcs } arcs { $note }, { $locked } held by locked pairs
+match-every-arc = (every arc the hard rules allow)
+match-limited = ({ $count } more left out by the candidate limit)
+match-coverage = coverage: { $list }
+match-by-subject = by subject: { $list }
+match-counts = { $pairs } pairs, { $unmatched } demands without a mentor; against what is active: { $kept } kept, { $added } added, { $ended } ended
+match-took = took: { $phases }
+approved = approved { $run }: { $created } mentorships created, { $ended } ended

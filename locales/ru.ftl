@@ -180,3 +180,20 @@ err-connect = не удаётся связаться с сервером peerlif
 hint-token = укажите --token СЕКРЕТ или задайте PEERLIFT_TOKEN (токен создаёт `peerlift token create`; новый сервер записывает <data_dir>/initial-admin-token)
 list-cut = показаны первые { $limit }; есть ещё (--limit N покажет больше)
 error = ошибка
+
+## Подбор пар
+kind-teacher-pairs = пары учителей
+kind-school-partnerships = партнёрства школ
+kind-school-directions = распределённые направления
+kind-teacher-groups = группы учителей
+kind-school-groups = группы школ
+dry-run = пробный расчёт
+match-head = расчёт { $id } ({ $status }): { $kind }, { $scope }; целевая функция { $objective }
+match-problem = задача: потребностей { $demands }, наставников и лидеров { $suppliers }, допустимых связей { $arcs } { $note }, закреплённых пар { $locked }
+match-every-arc = (все связи, разрешённые жёсткими правилами)
+match-limited = (ещё { $count } отброшено ограничением числа кандидатов)
+match-coverage = охват: { $list }
+match-by-subject = по предметам: { $list }
+match-counts = пар: { $pairs }, потребностей без наставника: { $unmatched }; по сравнению с действующими: сохранено { $kept }, добавлено { $added }, завершено { $ended }
+match-took = время: { $phases }
+approved = расчёт { $run } утверждён: создано пар { $created }, завершено { $ended }

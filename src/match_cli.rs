@@ -331,39 +331,53 @@ async fn show_pages(
 /// size. The first line is `run <id> (<status>) ...`.
 pub fn print_summary(run: &pb::MatchRun) {
     let size = run.size.unwrap_or_default();
+    use crate::i18n::{n, s, t, tr};
     let kind = pb::MatchKind::try_from(run.kind)
         .map(|k| {
-            k.as_str_name()
+            let code = k
+                .as_str_name()
                 .trim_start_matches("MATCH_KIND_")
-                .to_ascii_lowercase()
-                .replace('_', " ")
+                .to_ascii_lowercase();
+            t(&format!("kind-{}", code.replace('_', "-")))
         })
         .unwrap_or_default();
     println!(
-        "run {} ({}): {kind} of {}; objective {}",
-        if run.id.is_empty() {
-            "dry run"
-        } else {
-            run.id.as_str()
-        },
-        status(run.status),
-        run.municipality_id,
-        run.objective
+        "{}",
+        tr(
+            "match-head",
+            &[
+                (
+                    "id",
+                    s(if run.id.is_empty() {
+                        t("dry-run")
+                    } else {
+                        run.id.clone()
+                    }),
+                ),
+                ("status", s(status(run.status))),
+                ("kind", s(kind)),
+                ("scope", s(&run.municipality_id)),
+                ("objective", n(run.objective as f64)),
+            ],
+        )
     );
+    let note = if size.pruned_arcs > 0 {
+        tr("match-limited", &[("count", n(size.pruned_arcs as f64))])
+    } else {
+        t("match-every-arc")
+    };
     println!(
-        "problem: {} demands, {} suppliers, {} arcs{}, {} held by locked pairs",
-        size.demands,
-        size.suppliers,
-        size.arcs,
-        if size.pruned_arcs > 0 {
-            format!(
-                " ({} more left out by the candidate limit)",
-                size.pruned_arcs
-            )
-        } else {
-            " (every arc the hard rules allow)".to_string()
-        },
-        size.locked,
+        "{}",
+        tr(
+            "match-problem",
+            &[
+                ("demands", n(size.demands as f64)),
+                ("suppliers", n(size.suppliers as f64)),
+                ("arcs", n(size.arcs as f64)),
+                ("note", s(note)),
+                ("locked", n(size.locked as f64)),
+            ],
+        )
     );
     if let Some(cert) = &run.certificate {
         if !cert.statement.is_empty() {
@@ -378,13 +392,34 @@ pub fn print_summary(run: &pb::MatchRun) {
             })
             .collect()
     };
-    println!("coverage: {}", cov(&run.coverage_by_level).join(", "));
+    println!(
+        "{}",
+        tr(
+            "match-coverage",
+            &[("list", s(cov(&run.coverage_by_level).join(", ")))]
+        )
+    );
     if !run.coverage_by_subject.is_empty() {
-        println!("by subject: {}", cov(&run.coverage_by_subject).join(", "));
+        println!(
+            "{}",
+            tr(
+                "match-by-subject",
+                &[("list", s(cov(&run.coverage_by_subject).join(", ")))]
+            )
+        );
     }
     println!(
-        "{} pairs, {} demands without a mentor; against what is active: {} kept, {} added, {} ended",
-        run.pair_count, run.unmatched_count, run.kept_count, run.added_count, run.ended_count
+        "{}",
+        tr(
+            "match-counts",
+            &[
+                ("pairs", n(run.pair_count as f64)),
+                ("unmatched", n(run.unmatched_count as f64)),
+                ("kept", n(run.kept_count as f64)),
+                ("added", n(run.added_count as f64)),
+                ("ended", n(run.ended_count as f64)),
+            ],
+        )
     );
     let phases: Vec<String> = run
         .timings
@@ -392,7 +427,7 @@ pub fn print_summary(run: &pb::MatchRun) {
         .map(|t| format!("{} {} ms", t.phase, t.millis))
         .collect();
     if !phases.is_empty() {
-        println!("took: {}", phases.join(", "));
+        println!("{}", tr("match-took", &[("phases", s(phases.join(", ")))]));
     }
 }
 
@@ -609,8 +644,15 @@ pub async fn approve(
         .await?
         .into_inner();
     println!(
-        "approved {run_id}: {} mentorships created, {} ended",
-        r.created_count, r.ended_count
+        "{}",
+        crate::i18n::tr(
+            "approved",
+            &[
+                ("run", crate::i18n::s(&run_id)),
+                ("created", crate::i18n::n(r.created_count as f64)),
+                ("ended", crate::i18n::n(r.ended_count as f64)),
+            ],
+        )
     );
     Ok(())
 }
