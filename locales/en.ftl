@@ -196,3 +196,19 @@ match-by-subject = by subject: { $list }
 match-counts = { $pairs } pairs, { $unmatched } demands without a mentor; against what is active: { $kept } kept, { $added } added, { $ended } ended
 match-took = took: { $phases }
 approved = approved { $run }: { $created } mentorships created, { $ended } ended
+
+## Schedules and imports
+proposal-summary = proposal { $id }: { $placed ->
+    [one] { $placed } session
+   *[other] { $placed } sessions
+} placed, { $unplaced } not placed, { $weeks ->
+    [one] { $weeks } week
+   *[other] { $weeks } weeks
+} from { $from }
+proposal-accept-hint = accept it with: peerlift schedule accept -m { $municipality } { $id } [--items 0,1,...]
+accepted = accepted { $id }: { $created } sessions created, { $before } accepted before
+wrote = wrote { $path }
+import-more-errors = ... and { $count } more errors
+import-dry-run = dry run: nothing was written
+import-written = written: { $created } created, { $updated } updated, { $unchanged } unchanged, { $rejected } rejected
+import-strict-nothing = nothing was written: --strict and { $rejected } rows were rejected

@@ -197,3 +197,21 @@ match-by-subject = по предметам: { $list }
 match-counts = пар: { $pairs }, потребностей без наставника: { $unmatched }; по сравнению с действующими: сохранено { $kept }, добавлено { $added }, завершено { $ended }
 match-took = время: { $phases }
 approved = расчёт { $run } утверждён: создано пар { $created }, завершено { $ended }
+
+## Расписания и загрузка
+proposal-summary = предложение { $id }: { $placed ->
+    [one] размещено { $placed } занятие
+    [few] размещено { $placed } занятия
+   *[many] размещено { $placed } занятий
+}, не размещено { $unplaced }, { $weeks ->
+    [one] { $weeks } неделя
+    [few] { $weeks } недели
+   *[many] { $weeks } недель
+} с { $from }
+proposal-accept-hint = принять: peerlift schedule accept -m { $municipality } { $id } [--items 0,1,...]
+accepted = предложение { $id } принято: создано занятий { $created }, принято ранее { $before }
+wrote = записан файл { $path }
+import-more-errors = ... и ещё ошибок: { $count }
+import-dry-run = пробная загрузка: ничего не записано
+import-written = записано: создано { $created }, обновлено { $updated }, без изменений { $unchanged }, отклонено { $rejected }
+import-strict-nothing = ничего не записано: режим --strict, отклонено строк: { $rejected }

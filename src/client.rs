@@ -677,7 +677,7 @@ pub fn print_report(r: &pb::ImportReport, dry_run: bool) -> bool {
         t.row(row(&f.file_name, &f.counts.unwrap_or_default()));
     }
     let total = r.total.unwrap_or_default();
-    t.row(row("total", &total));
+    t.row(row(&crate::i18n::t("row-total"), &total));
     print!("{}", t.render());
     for e in &r.errors {
         let field = if e.field.is_empty() {
@@ -689,21 +689,39 @@ pub fn print_report(r: &pb::ImportReport, dry_run: bool) -> bool {
     }
     if r.errors_total > r.errors.len() as u64 {
         println!(
-            "... and {} more errors",
-            r.errors_total - r.errors.len() as u64
+            "{}",
+            crate::i18n::tr(
+                "import-more-errors",
+                &[(
+                    "count",
+                    crate::i18n::n((r.errors_total - r.errors.len() as u64) as f64)
+                )],
+            )
         );
     }
+    use crate::i18n::{n, tr};
     if dry_run {
-        println!("dry run: nothing was written");
+        println!("{}", crate::i18n::t("import-dry-run"));
     } else if r.committed {
         println!(
-            "written: {} created, {} updated, {} unchanged, {} rejected",
-            total.created, total.updated, total.unchanged, total.rejected
+            "{}",
+            tr(
+                "import-written",
+                &[
+                    ("created", n(total.created as f64)),
+                    ("updated", n(total.updated as f64)),
+                    ("unchanged", n(total.unchanged as f64)),
+                    ("rejected", n(total.rejected as f64)),
+                ],
+            )
         );
     } else {
         println!(
-            "nothing was written: --strict and {} rows were rejected",
-            total.rejected
+            "{}",
+            tr(
+                "import-strict-nothing",
+                &[("rejected", n(total.rejected as f64))]
+            )
         );
     }
     r.errors_total == 0

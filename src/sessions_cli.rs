@@ -325,16 +325,24 @@ pub async fn propose(
         print!("{}", u.render());
     }
     println!(
-        "\nproposal {}: {} placed, {} not placed, {} from {}",
-        p.id,
-        count(p.items.len() as u32, "session", "sessions"),
-        p.unplaced.len(),
-        count(p.weeks, "week", "weeks"),
-        p.from
+        "\n{}",
+        tr(
+            "proposal-summary",
+            &[
+                ("id", s(&p.id)),
+                ("placed", n(p.items.len() as u32)),
+                ("unplaced", n(p.unplaced.len() as u32)),
+                ("weeks", n(p.weeks)),
+                ("from", s(&p.from)),
+            ],
+        )
     );
     println!(
-        "accept it with: peerlift schedule accept -m {municipality} {} [--items 0,1,...]",
-        p.id
+        "{}",
+        tr(
+            "proposal-accept-hint",
+            &[("municipality", s(&municipality)), ("id", s(&p.id))],
+        )
     );
     Ok(())
 }
@@ -375,9 +383,15 @@ pub async fn accept(
         .await?
         .into_inner();
     println!(
-        "accepted {proposal}: {} sessions created, {} accepted before",
-        r.created.len(),
-        r.already_accepted
+        "{}",
+        tr(
+            "accepted",
+            &[
+                ("id", s(&proposal)),
+                ("created", n(r.created.len() as u32)),
+                ("before", n(r.already_accepted)),
+            ],
+        )
     );
     Ok(())
 }
@@ -1371,7 +1385,10 @@ pub async fn report(
             ClientError::Usage("the outcomes report is a list of figures: it has no chart".into())
         })?;
         write_out(&Some(path.clone()), chart)?;
-        eprintln!("wrote {}", path.display());
+        eprintln!(
+            "{}",
+            tr("wrote", &[("path", s(path.display().to_string()))])
+        );
     }
     if out.csv {
         print!("{}", r.table.to_csv());
