@@ -212,3 +212,23 @@ import-more-errors = ... and { $count } more errors
 import-dry-run = dry run: nothing was written
 import-written = written: { $created } created, { $updated } updated, { $unchanged } unchanged, { $rejected } rejected
 import-strict-nothing = nothing was written: --strict and { $rejected } rows were rejected
+
+## Calendars
+session-kind-lesson-visit = lesson visit
+session-kind-open-lesson = open lesson
+session-kind-trial-lesson = trial lesson
+session-kind-master-class = master class
+session-kind-seminar = seminar-practicum
+session-kind-workshop = workshop
+session-kind-meetup = meetup
+session-kind-round-table = round table
+session-kind-festival = festival
+session-kind-creative-lab = creative lab
+session-kind-consultation = consultation
+session-kind-video-call = video call
+session-kind-unspecified = session
+ics-description =
+    Mentorship { $mentorship }
+    Mentor: { $mentor }
+    Mentees: { $mentees }
+    Status: { $status }

@@ -215,3 +215,23 @@ import-more-errors = ... и ещё ошибок: { $count }
 import-dry-run = пробная загрузка: ничего не записано
 import-written = записано: создано { $created }, обновлено { $updated }, без изменений { $unchanged }, отклонено { $rejected }
 import-strict-nothing = ничего не записано: режим --strict, отклонено строк: { $rejected }
+
+## Календари
+session-kind-lesson-visit = посещение урока
+session-kind-open-lesson = открытый урок
+session-kind-trial-lesson = пробный урок
+session-kind-master-class = мастер-класс
+session-kind-seminar = семинар-практикум
+session-kind-workshop = практикум
+session-kind-meetup = встреча
+session-kind-round-table = круглый стол
+session-kind-festival = фестиваль
+session-kind-creative-lab = творческая лаборатория
+session-kind-consultation = консультация
+session-kind-video-call = видеосвязь
+session-kind-unspecified = занятие
+ics-description =
+    Пара { $mentorship }
+    Наставник: { $mentor }
+    Наставляемые: { $mentees }
+    Статус: { $status }

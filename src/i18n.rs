@@ -156,6 +156,9 @@ mod tests {
         assert_eq!(count(3.0), "3 сессии");
         assert_eq!(count(5.0), "5 сессий");
         assert_eq!(count(21.0), "21 сессия");
+        // Multi-line messages keep their line breaks (a calendar entry's description).
+        let d = format_in(Lang::Ru, "ics-description", None).unwrap_or_default();
+        assert_eq!(d.lines().count(), 4, "{d:?}");
         assert_eq!(Lang::parse("ru_RU.UTF-8"), Some(Lang::Ru));
         assert_eq!(Lang::parse("C.UTF-8"), Some(Lang::En));
         assert_eq!(Lang::parse("de_DE"), None);

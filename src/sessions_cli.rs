@@ -221,7 +221,10 @@ pub async fn schedule(
             end,
             summary: format!(
                 "{}{topics} ({})",
-                kind_name(s.kind).replace('_', " "),
+                i18n::t(&format!(
+                    "session-kind-{}",
+                    kind_name(s.kind).replace('_', "-")
+                )),
                 mentor.name
             ),
             location: if s.school_id.is_empty() {
@@ -238,16 +241,23 @@ pub async fn schedule(
                     format!("{name}, {}", s.place)
                 }
             },
-            description: format!(
-                "Mentorship {}\nMentor: {}\nMentees: {}\nStatus: {}",
-                s.mentorship_id,
-                mentor.name,
-                s.mentee_ids
-                    .iter()
-                    .map(|m| person(m).name)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                status_name(s.status)
+            description: tr(
+                "ics-description",
+                &[
+                    ("mentorship", i18n::s(&s.mentorship_id)),
+                    ("mentor", i18n::s(&mentor.name)),
+                    (
+                        "mentees",
+                        i18n::s(
+                            s.mentee_ids
+                                .iter()
+                                .map(|m| person(m).name)
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    ),
+                    ("status", i18n::s(status_name(s.status))),
+                ],
             ),
             attendees: s.mentee_ids.iter().map(person).collect(),
             organizer: Some(mentor),
