@@ -232,3 +232,27 @@ ics-description =
     Mentor: { $mentor }
     Mentees: { $mentees }
     Status: { $status }
+
+## The network picture
+net-title = { $municipality }: mentoring network
+    arrows point from the mentor's school to the mentee's; bold: school partnership, dashed: teachers mentored (the number on it)
+    red: low results, orange: at risk, green: leader, blue: stable
+net-partnership = partnership
+net-group-partnership = group partnership
+net-type-instrumental = instrumental
+net-type-identical = identical
+net-type- = partnership
+net-mentees = { $count ->
+    [one] { $count } mentee
+   *[other] { $count } mentees
+}
+net-covered = A/B deficits mentored: { $covered }/{ $deficits }
+net-within = within the school: { $mentees }
+net-teachers = { $count ->
+    [one] { $count } teacher
+   *[other] { $count } teachers
+}
+status-low-results = low results
+status-at-risk = at risk
+status-stable = stable
+status-leader = leader

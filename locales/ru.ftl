@@ -235,3 +235,29 @@ ics-description =
     Наставник: { $mentor }
     Наставляемые: { $mentees }
     Статус: { $status }
+
+## Схема сети
+net-title = { $municipality }: сеть наставничества
+    стрелка — от школы наставника к школе наставляемого; жирная линия — партнёрство школ, пунктир — пары учителей (число на линии)
+    красный — ШНОР, оранжевый — в зоне риска, зелёный — лидер, синий — стабильная
+net-partnership = партнёрство
+net-group-partnership = групповое партнёрство
+net-type-instrumental = инструментальное
+net-type-identical = идентичное
+net-type- = партнёрство
+net-mentees = { $count ->
+    [one] { $count } наставляемый
+    [few] { $count } наставляемых
+   *[many] { $count } наставляемых
+}
+net-covered = дефицитов A/B с наставником: { $covered }/{ $deficits }
+net-within = внутри школы: { $mentees }
+net-teachers = { $count ->
+    [one] { $count } учитель
+    [few] { $count } учителя
+   *[many] { $count } учителей
+}
+status-low-results = низкие результаты
+status-at-risk = в зоне риска
+status-stable = стабильная
+status-leader = лидер

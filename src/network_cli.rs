@@ -106,10 +106,11 @@ pub fn dot(n: &pb::Network) -> String {
     let mut out = String::new();
     // Directed: who mentors whom reads off the arrow (mentor's school -> mentee's school).
     let _ = writeln!(out, "digraph \"{}\" {{", esc(&n.municipality_id));
+    use crate::i18n::{n as num, s as text, t, tr};
     let _ = writeln!(
         out,
-        "  graph [label=\"{}: mentoring network\\narrows point from the mentor's school to the mentee's; bold: school partnership, dashed: teachers mentored (the number on it)\\nred: low results, orange: at risk, green: leader, blue: stable\", labelloc=t, fontsize=16, fontname=\"Helvetica\", layout=neato, overlap=false, sep=\"+24\", splines=true, esep=\"+8\"];",
-        esc(&n.municipality_id)
+        "  graph [label=\"{}\", labelloc=t, fontsize=16, fontname=\"Helvetica\", layout=neato, overlap=false, sep=\"+24\", splines=true, esep=\"+8\"];",
+        esc(&tr("net-title", &[("municipality", text(&n.municipality_id))])).replace('\n', "\\n")
     );
     let _ = writeln!(
         out,
@@ -132,12 +133,15 @@ pub fn dot(n: &pb::Network) -> String {
             || m.kind == pb::MatchKind::TeacherGroups as i32;
         if !teachers {
             let form = if m.kind == pb::MatchKind::SchoolGroups as i32 {
-                "group partnership"
+                t("net-group-partnership")
             } else {
-                "partnership"
+                t("net-partnership")
             };
             let what = if m.subject.is_empty() {
-                format!("{} {form}", ptype(m.partnership_type))
+                format!(
+                    "{form} ({})",
+                    t(&format!("net-type-{}", ptype(m.partnership_type)))
+                )
             } else {
                 format!("{}: {}", form, m.subject)
             };
@@ -169,19 +173,21 @@ pub fn dot(n: &pb::Network) -> String {
         uniq.sort();
         uniq.dedup();
         (
-            format!(
-                "{} mentee{}",
-                subjects.len(),
-                if subjects.len() == 1 { "" } else { "s" }
-            ),
+            tr("net-mentees", &[("count", num(subjects.len() as u32))]),
             uniq.join(", "),
         )
     };
     for s in &n.schools {
         let cover = if s.ab_deficits > 0 {
             format!(
-                "\\nA/B deficits mentored: {}/{}",
-                s.ab_covered, s.ab_deficits
+                "\\n{}",
+                tr(
+                    "net-covered",
+                    &[
+                        ("covered", num(s.ab_covered)),
+                        ("deficits", num(s.ab_deficits))
+                    ]
+                )
             )
         } else {
             String::new()
@@ -189,15 +195,23 @@ pub fn dot(n: &pb::Network) -> String {
         // Mentoring inside the school is part of its box, not a label beside it.
         let internal = pairs
             .get(&(s.id.clone(), s.id.clone()))
-            .map(|subjects| format!("\\nwithin the school: {}", summary(subjects).0))
+            .map(|subjects| {
+                format!(
+                    "\\n{}",
+                    tr("net-within", &[("mentees", text(summary(subjects).0))])
+                )
+            })
             .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  \"{}\" [label=\"{}\\n{} · {} teachers{}{}\", fillcolor=\"{}\"];",
+            "  \"{}\" [label=\"{}\\n{} · {}{}{}\", fillcolor=\"{}\"];",
             esc(&s.id),
             esc(&s.name),
-            status_name(s.status).replace('_', " "),
-            s.teachers,
+            t(&format!(
+                "status-{}",
+                status_name(s.status).replace('_', "-")
+            )),
+            tr("net-teachers", &[("count", num(s.teachers))]),
             cover,
             internal,
             status_colour(s.status)
