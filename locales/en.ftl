@@ -256,3 +256,26 @@ status-low-results = low results
 status-at-risk = at risk
 status-stable = stable
 status-leader = leader
+
+## Built-in competence areas and directions, catalogue kinds
+area-methodological = Methodological
+area-methodical = Methodical
+area-technological = Technological
+area-assessment = Assessment
+area-diagnostic = Diagnostic
+area-design = Design (projecting)
+area-reflective = Reflective
+area-inclusive = Inclusive
+area-psych_pedagogical = Psychological-pedagogical and communicative
+area-subject_methodical = Subject-methodical
+area-digital = Digital (ICT)
+direction-subject_content = Subject content
+direction-teaching_methodology = Teaching methodology
+direction-upbringing = Upbringing work
+direction-lesson_organisation = Lesson and extracurricular organisation
+direction-psych_support = Psychological-pedagogical support
+direction-work_with_parents = Work with parents
+direction-supplementary_education = Links with supplementary education
+catalog-kind-subject = subject
+catalog-kind-competence-area = competence area
+catalog-kind-direction = direction

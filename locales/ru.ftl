@@ -261,3 +261,26 @@ status-low-results = низкие результаты
 status-at-risk = в зоне риска
 status-stable = стабильная
 status-leader = лидер
+
+## Встроенные области компетенций и направления, виды записей каталога
+area-methodological = Методологическая
+area-methodical = Методическая
+area-technological = Технологическая
+area-assessment = Оценочная
+area-diagnostic = Диагностическая
+area-design = Проектировочная
+area-reflective = Рефлексивная
+area-inclusive = Инклюзивная
+area-psych_pedagogical = Психолого-педагогическая и коммуникативная
+area-subject_methodical = Предметно-методическая
+area-digital = Цифровая (ИКТ)
+direction-subject_content = Предметное содержание
+direction-teaching_methodology = Методика преподавания
+direction-upbringing = Воспитательная работа
+direction-lesson_organisation = Организация урочной и внеурочной деятельности
+direction-psych_support = Психолого-педагогическое сопровождение
+direction-work_with_parents = Работа с родителями
+direction-supplementary_education = Связь с дополнительным образованием
+catalog-kind-subject = предмет
+catalog-kind-competence-area = область компетенций
+catalog-kind-direction = направление

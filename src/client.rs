@@ -1091,11 +1091,25 @@ pub async fn catalog_list(channel: Conn, municipality: String) -> Result<(), Cli
                     .to_ascii_lowercase()
             })
             .unwrap_or_default();
+        // Built-in entries by the catalogue's name in the language in use; a
+        // municipality's own keep the name it gave them.
+        let prefix = match kind.as_str() {
+            "subject" => "subject",
+            "competence_area" => "area",
+            _ => "direction",
+        };
+        let id = format!("{prefix}-{}", e.code);
+        let translated = crate::i18n::t(&id);
+        let name = if e.builtin && translated != id {
+            translated
+        } else {
+            e.name
+        };
         t.row(vec![
-            kind,
+            crate::i18n::t(&format!("catalog-kind-{}", kind.replace('_', "-"))),
             e.code,
-            e.name,
-            if e.builtin { "yes" } else { "no" }.into(),
+            name,
+            crate::i18n::t(if e.builtin { "yes" } else { "no" }),
         ]);
     }
     print!("{}", t.render());
