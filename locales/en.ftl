@@ -279,3 +279,19 @@ direction-supplementary_education = Links with supplementary education
 catalog-kind-subject = subject
 catalog-kind-competence-area = competence area
 catalog-kind-direction = direction
+
+## Settings and progress
+settings-methodical = methodical days:   { $days }
+settings-non-working = non-working days:  { $days }
+settings-travel = travel:            { $speed } km/h + { $buffer } min per trip
+settings-defaults = (defaults: nothing set for this municipality yet)
+progress-summary = { $changes ->
+    [one] { $changes } teacher-subject re-diagnosed
+   *[other] { $changes } teacher-subjects re-diagnosed
+}: mean { $levels } levels, { $areas } area score; { $improved } improved, { $closed } of { $deficits ->
+    [one] { $deficits } deficit
+   *[other] { $deficits } deficits
+} closed
+progress-awaiting = { $count } mentee subjects await re-diagnosis
+progress-history = status history: { $history }
+progress-left-list = the school has left the low-result list

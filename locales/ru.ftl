@@ -284,3 +284,17 @@ direction-supplementary_education = Связь с дополнительным �
 catalog-kind-subject = предмет
 catalog-kind-competence-area = область компетенций
 catalog-kind-direction = направление
+
+## Настройки и динамика
+settings-methodical = методические дни:   { $days }
+settings-non-working = нерабочие дни:      { $days }
+settings-travel = дорога:             { $speed } км/ч + { $buffer } мин на поездку
+settings-defaults = (по умолчанию: для муниципалитета ничего не задано)
+progress-summary = повторно продиагностировано пар «учитель — предмет»: { $changes }; средний рост уровня { $levels }, баллов по областям { $areas }; улучшили { $improved }, закрыто { $closed } из { $deficits ->
+    [one] { $deficits } дефицита
+    [few] { $deficits } дефицитов
+   *[many] { $deficits } дефицитов
+}
+progress-awaiting = ожидают повторной диагностики предметов наставляемых: { $count }
+progress-history = история статусов: { $history }
+progress-left-list = школа вышла из списка ШНОР

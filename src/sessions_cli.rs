@@ -46,11 +46,6 @@ fn fixed2(x: f64) -> String {
     }
 }
 
-/// "1 change", "3 changes".
-fn count(n: u32, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 fn pct(part: u32, whole: u32) -> String {
     if whole == 0 {
         "-".into()
@@ -468,11 +463,26 @@ pub async fn settings(
             )
         })
         .collect();
-    println!("methodical days:   {}", days.join(", "));
-    println!("non-working days:  {}", s.non_working_days.join(", "));
     println!(
-        "travel:            {} km/h + {} min per trip",
-        s.travel_speed_kmh, s.travel_buffer_minutes
+        "{}",
+        tr("settings-methodical", &[("days", i18n::s(days.join(", ")))])
+    );
+    println!(
+        "{}",
+        tr(
+            "settings-non-working",
+            &[("days", i18n::s(s.non_working_days.join(", ")))]
+        )
+    );
+    println!(
+        "{}",
+        tr(
+            "settings-travel",
+            &[
+                ("speed", n(s.travel_speed_kmh)),
+                ("buffer", n(s.travel_buffer_minutes)),
+            ],
+        )
     );
     let mut t = Table::new(&["form", "session", "minutes", "per week", "every weeks"]);
     for f in &s.frequencies {
@@ -492,7 +502,7 @@ pub async fn settings(
     }
     print!("{}", t.render());
     if s.etag.is_empty() {
-        println!("(defaults: nothing set for this municipality yet)");
+        println!("{}", i18n::t("settings-defaults"));
     }
     Ok(())
 }
@@ -660,18 +670,16 @@ fn change_table() -> Table {
 
 fn summary_line(s: Option<pb::ProgressSummary>) -> String {
     let s = s.unwrap_or_default();
-    format!(
-        "{}: mean {} levels, {} area score; {} improved, {} of {} closed",
-        count(
-            s.changes,
-            "teacher-subject re-diagnosed",
-            "teacher-subjects re-diagnosed"
-        ),
-        opt(s.mean_level_steps),
-        opt(s.mean_area_delta),
-        s.improved,
-        s.closed,
-        count(s.deficits, "deficit", "deficits")
+    tr(
+        "progress-summary",
+        &[
+            ("changes", n(s.changes)),
+            ("levels", i18n::s(opt(s.mean_level_steps))),
+            ("areas", i18n::s(opt(s.mean_area_delta))),
+            ("improved", n(s.improved)),
+            ("closed", n(s.closed)),
+            ("deficits", n(s.deficits)),
+        ],
     )
 }
 
@@ -708,7 +716,7 @@ pub async fn progress(
             print!("{}", t.render());
             println!("{}", summary_line(p.summary));
             if p.awaiting > 0 {
-                println!("{} mentee subjects await re-diagnosis", p.awaiting);
+                println!("{}", tr("progress-awaiting", &[("count", n(p.awaiting))]));
             }
             if p.graduated {
                 println!(
@@ -770,9 +778,15 @@ pub async fn progress(
                     format!("{st} since {}", h.since)
                 })
                 .collect();
-            println!("status history: {}", history.join(" -> "));
+            println!(
+                "{}",
+                tr(
+                    "progress-history",
+                    &[("history", i18n::s(history.join(" -> ")))]
+                )
+            );
             if p.left_low_results {
-                println!("the school has left the low-result list");
+                println!("{}", i18n::t("progress-left-list"));
             }
         }
         ProgressOf::Teacher(id) => {
