@@ -913,6 +913,30 @@ fn minutes(m: u32) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
+/// Every diagnostic of a teacher, in date order.
+async fn diagnostics_of(
+    channel: Conn,
+    municipality: &str,
+    teacher: &str,
+) -> Result<Vec<pb::Diagnostic>, ClientError> {
+    let dc = DiagnosticServiceClient::new(channel);
+    collect_pages(usize::MAX, |token| {
+        let mut dc = dc.clone();
+        let req = pb::ListDiagnosticsRequest {
+            municipality_id: municipality.to_string(),
+            teacher_id: teacher.to_string(),
+            page_size: 1000,
+            page_token: token,
+            ..Default::default()
+        };
+        async move {
+            let r = dc.list_diagnostics(req).await?.into_inner();
+            Ok((r.diagnostics, r.next_page_token))
+        }
+    })
+    .await
+}
+
 pub async fn teachers_show(
     channel: Conn,
     municipality: String,
@@ -936,22 +960,7 @@ pub async fn teachers_show(
             .await
             .ok()
             .map(|p| crate::output::value(&p.into_inner(), "peerlift.v1.MentorProfile"));
-        let dc = DiagnosticServiceClient::new(channel);
-        let diags = collect_pages(usize::MAX, |token| {
-            let mut dc = dc.clone();
-            let req = pb::ListDiagnosticsRequest {
-                municipality_id: municipality.clone(),
-                teacher_id: id.clone(),
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            };
-            async move {
-                let r = dc.list_diagnostics(req).await?.into_inner();
-                Ok((r.diagnostics, r.next_page_token))
-            }
-        })
-        .await?;
+        let diags = diagnostics_of(channel, &municipality, &id).await?;
         let out = serde_json::json!({
             "teacher": crate::output::value(&t, "peerlift.v1.Teacher"),
             "mentor_profile": profile,
@@ -1027,22 +1036,7 @@ pub async fn teachers_show(
         Err(s) if s.code() == tonic::Code::NotFound => println!("  mentor:   no profile"),
         Err(s) => return Err(s.into()),
     }
-    let dc = DiagnosticServiceClient::new(channel);
-    let diags = collect_pages(usize::MAX, |token| {
-        let mut dc = dc.clone();
-        let req = pb::ListDiagnosticsRequest {
-            municipality_id: municipality.clone(),
-            teacher_id: id.clone(),
-            page_size: 1000,
-            page_token: token,
-            ..Default::default()
-        };
-        async move {
-            let r = dc.list_diagnostics(req).await?.into_inner();
-            Ok((r.diagnostics, r.next_page_token))
-        }
-    })
-    .await?;
+    let diags = diagnostics_of(channel, &municipality, &id).await?;
     if diags.is_empty() {
         println!("  diagnostics: none");
         return Ok(());
