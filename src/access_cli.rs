@@ -87,6 +87,11 @@ pub async fn create_remote(channel: Conn, a: CreateArgs) -> Result<(), ClientErr
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        // The secret is in it, as in the text: shown once.
+        crate::output::print(&out, "peerlift.v1.CreateTokenResponse");
+        return Ok(());
+    }
     let t = out.token.unwrap_or_default();
     print_created(&t.id, role.code(), &t.scope, &out.secret);
     Ok(())

@@ -643,6 +643,10 @@ pub async fn approve(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.ApproveMatchRunResponse");
+        return Ok(());
+    }
     println!(
         "{}",
         crate::i18n::tr(

@@ -387,6 +387,10 @@ pub async fn accept(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.AcceptScheduleResponse");
+        return Ok(());
+    }
     println!(
         "{}",
         tr(
@@ -568,6 +572,10 @@ pub async fn record(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&s, "peerlift.v1.Session");
+        return Ok(());
+    }
     println!("{} {} ({})", s.id, status_name(s.status), s.start);
     Ok(())
 }
@@ -588,6 +596,10 @@ pub async fn cancel(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&s, "peerlift.v1.Session");
+        return Ok(());
+    }
     println!("{} {}", s.id, status_name(s.status));
     Ok(())
 }

@@ -265,6 +265,16 @@ async fn json_output_is_the_apis_messages() {
     .await;
     assert_eq!(code, 0, "{err}");
     assert!(json(&out).get("teachers_active").is_some(), "{out}");
+    // Writes answer with the API's response too.
+    let (code, out, err) = cli(&[
+        "approve", "-m", "kirovsky", "latest", "--output", "json", "--addr", a,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        json(&out)["created_count"].as_u64().is_some_and(|n| n > 0),
+        "{out}"
+    );
     for args in [
         vec!["runs", "-m", "kirovsky"],
         vec!["catalog", "-m", "kirovsky"],
