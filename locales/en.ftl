@@ -295,3 +295,12 @@ progress-summary = { $changes ->
 progress-awaiting = { $count } mentee subjects await re-diagnosis
 progress-history = status history: { $history }
 progress-left-list = the school has left the low-result list
+
+## Explanations and changes of a run
+unmatched-count = { $count } demands without a mentor
+outbid-one = { $mentor } (here { $score }, taken by { $taken })
+outbid = outbid: { $list }
+change-keeps = keeps { $id } ({ $municipality })
+change-adds = adds { $mentee } <- { $mentor }{ $subject } (pair { $pair })
+change-ends = ends { $id } { $mentee } <- { $mentor }{ $subject }: { $reason }
+rejected = rejected { $run }

@@ -298,3 +298,12 @@ progress-summary = повторно продиагностировано пар 
 progress-awaiting = ожидают повторной диагностики предметов наставляемых: { $count }
 progress-history = история статусов: { $history }
 progress-left-list = школа вышла из списка ШНОР
+
+## Пояснения и изменения расчёта
+unmatched-count = потребностей без наставника: { $count }
+outbid-one = { $mentor } (здесь { $score }, занят: { $taken })
+outbid = наставники заняты более ценными парами: { $list }
+change-keeps = сохраняется { $id } ({ $municipality })
+change-adds = добавляется { $mentee } <- { $mentor }{ $subject } (пара { $pair })
+change-ends = завершается { $id } { $mentee } <- { $mentor }{ $subject }: { $reason }
+rejected = расчёт { $run } отклонён

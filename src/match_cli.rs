@@ -513,7 +513,13 @@ pub fn print_unmatched(list: &[pb::UnmatchedDemand], explain: bool) {
     if list.is_empty() {
         return;
     }
-    println!("{} demands without a mentor", list.len());
+    println!(
+        "{}",
+        crate::i18n::tr(
+            "unmatched-count",
+            &[("count", crate::i18n::n(list.len() as f64))]
+        )
+    );
     if !explain {
         return;
     }
@@ -530,15 +536,17 @@ pub fn print_unmatched(list: &[pb::UnmatchedDemand], explain: bool) {
                         .iter()
                         .map(|t| format!("{} {}", t.mentee_id, t.score))
                         .collect();
-                    format!(
-                        "{} (here {}, taken by {})",
-                        b.mentor_id,
-                        b.score,
-                        taken.join(", ")
+                    crate::i18n::tr(
+                        "outbid-one",
+                        &[
+                            ("mentor", crate::i18n::s(&b.mentor_id)),
+                            ("score", crate::i18n::n(b.score as f64)),
+                            ("taken", crate::i18n::s(taken.join(", "))),
+                        ],
                     )
                 })
                 .collect();
-            format!("outbid: {}", by.join("; "))
+            crate::i18n::tr("outbid", &[("list", crate::i18n::s(by.join("; ")))])
         };
         let subject = if u.subject.is_empty() {
             String::new()
@@ -549,6 +557,21 @@ pub fn print_unmatched(list: &[pb::UnmatchedDemand], explain: bool) {
     }
 }
 
+/// "ends ms-… mentee <- mentor (subject): reason".
+fn ends_line(id: &str, mentee: &str, mentor: &str, subject: &str, reason: &str) -> String {
+    use crate::i18n::s;
+    crate::i18n::tr(
+        "change-ends",
+        &[
+            ("id", s(id)),
+            ("mentee", s(mentee)),
+            ("mentor", s(mentor)),
+            ("subject", s(subject)),
+            ("reason", s(reason)),
+        ],
+    )
+}
+
 fn print_ended(ended: &[pb::EndedMentorship]) {
     for e in ended {
         let subject = if e.subject.is_empty() {
@@ -557,8 +580,14 @@ fn print_ended(ended: &[pb::EndedMentorship]) {
             format!(" ({})", e.subject)
         };
         println!(
-            "  ends {} {} <- {}{}: {}",
-            e.mentorship_id, e.mentee_id, e.mentor_id, subject, e.reason
+            "  {}",
+            ends_line(
+                &e.mentorship_id,
+                &e.mentee_id,
+                &e.mentor_id,
+                &subject,
+                &e.reason
+            )
         );
     }
 }
@@ -572,14 +601,37 @@ fn print_changes(changes: &[pb::RunChange]) {
             format!(" ({})", ch.subject)
         };
         match Change::try_from(ch.change) {
-            Ok(Change::Kept) => println!("  keeps {} ({})", ch.mentorship_id, ch.municipality_id),
+            Ok(Change::Kept) => println!(
+                "  {}",
+                crate::i18n::tr(
+                    "change-keeps",
+                    &[
+                        ("id", crate::i18n::s(&ch.mentorship_id)),
+                        ("municipality", crate::i18n::s(&ch.municipality_id)),
+                    ],
+                )
+            ),
             Ok(Change::Added) => println!(
-                "  adds {} <- {}{} (pair {})",
-                ch.mentee_id, ch.mentor_id, subject, ch.pair_index
+                "  {}",
+                crate::i18n::tr(
+                    "change-adds",
+                    &[
+                        ("mentee", crate::i18n::s(&ch.mentee_id)),
+                        ("mentor", crate::i18n::s(&ch.mentor_id)),
+                        ("subject", crate::i18n::s(&subject)),
+                        ("pair", crate::i18n::n(ch.pair_index as f64)),
+                    ],
+                )
             ),
             Ok(Change::Ended) => println!(
-                "  ends {} {} <- {}{}: {}",
-                ch.mentorship_id, ch.mentee_id, ch.mentor_id, subject, ch.reason
+                "  {}",
+                ends_line(
+                    &ch.mentorship_id,
+                    &ch.mentee_id,
+                    &ch.mentor_id,
+                    &subject,
+                    &ch.reason
+                )
             ),
             _ => {}
         }
@@ -676,7 +728,10 @@ pub async fn reject(
         request_id: format!("reject-{run_id}"),
     })
     .await?;
-    println!("rejected {run_id}");
+    println!(
+        "{}",
+        crate::i18n::tr("rejected", &[("run", crate::i18n::s(&run_id))])
+    );
     Ok(())
 }
 
