@@ -304,3 +304,22 @@ change-keeps = keeps { $id } ({ $municipality })
 change-adds = adds { $mentee } <- { $mentor }{ $subject } (pair { $pair })
 change-ends = ends { $id } { $mentee } <- { $mentor }{ $subject }: { $reason }
 rejected = rejected { $run }
+
+## Rematch policy, tokens, erasure
+policy-enabled = enabled:       { $value }
+policy-schedule = schedule:      { $value } (municipality time)
+policy-next-run = next run:      { $value }
+policy-kinds = kinds:         { $value }
+policy-continuity = continuity:    { $value }
+policy-churn = churn budget:  { $value }
+policy-result = result:        { $value }
+policy-applied = applied automatically
+policy-proposal = a proposal for the office
+churn-count = { $count } mentorships
+churn-pct = { $pct }% of the active mentorships
+token-created = created { $id } ({ $role }, { $scope })
+token-shown-once =
+    This secret is shown once and never stored: keep it now.
+    Use it as PEERLIFT_TOKEN=… or --token …; revoke with `peerlift token revoke { $id }`.
+token-revoked = { $id } revoked
+teacher-erased = teacher { $id } erased: name and free-text notes removed, history kept anonymously

@@ -307,3 +307,26 @@ change-keeps = сохраняется { $id } ({ $municipality })
 change-adds = добавляется { $mentee } <- { $mentor }{ $subject } (пара { $pair })
 change-ends = завершается { $id } { $mentee } <- { $mentor }{ $subject }: { $reason }
 rejected = расчёт { $run } отклонён
+
+## Политика пересчёта, токены, удаление данных
+policy-enabled = включена:      { $value }
+policy-schedule = расписание:    { $value } (время муниципалитета)
+policy-next-run = следующий:     { $value }
+policy-kinds = виды:          { $value }
+policy-continuity = преемственность: { $value }
+policy-churn = бюджет замен:  { $value }
+policy-result = результат:     { $value }
+policy-applied = применяется автоматически
+policy-proposal = предложение для отдела
+churn-count = { $count ->
+    [one] { $count } пара
+    [few] { $count } пары
+   *[many] { $count } пар
+}
+churn-pct = { $pct }% действующих пар
+token-created = создан { $id } ({ $role }, { $scope })
+token-shown-once =
+    Секрет показывается один раз и нигде не хранится: сохраните его сейчас.
+    Используйте его как PEERLIFT_TOKEN=… или --token …; отозвать: `peerlift token revoke { $id }`.
+token-revoked = { $id } отозван
+teacher-erased = данные учителя { $id } удалены: ФИО и свободный текст стёрты, история сохранена обезличенно

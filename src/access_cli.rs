@@ -50,12 +50,18 @@ fn random() -> [u8; 32] {
 }
 
 fn print_created(id: &str, role: &str, scope: &str, secret: &str) {
-    println!("created {id} ({role}, {scope})");
+    use crate::i18n::{s, tr};
+    println!(
+        "{}",
+        tr(
+            "token-created",
+            &[("id", s(id)), ("role", s(role)), ("scope", s(scope))]
+        )
+    );
     println!();
     println!("  {secret}");
     println!();
-    println!("This secret is shown once and never stored: keep it now.");
-    println!("Use it as PEERLIFT_TOKEN=… or --token …; revoke with `peerlift token revoke {id}`.");
+    println!("{}", tr("token-shown-once", &[("id", s(id))]));
 }
 
 /// Creates a token on the store directly (bootstrap: the server is stopped).
@@ -193,7 +199,10 @@ pub fn revoke_local(dir: &Path, id: &str) -> Result<(), ClientError> {
     store
         .flush()
         .map_err(|e| ClientError::Usage(e.to_string()))?;
-    println!("{} revoked", t.id);
+    println!(
+        "{}",
+        crate::i18n::tr("token-revoked", &[("id", crate::i18n::s(&t.id))])
+    );
     Ok(())
 }
 
@@ -204,7 +213,10 @@ pub async fn revoke_remote(channel: Conn, id: &str) -> Result<(), ClientError> {
         })
         .await?
         .into_inner();
-    println!("{} revoked", t.id);
+    println!(
+        "{}",
+        crate::i18n::tr("token-revoked", &[("id", crate::i18n::s(&t.id))])
+    );
     Ok(())
 }
 
@@ -288,8 +300,8 @@ pub async fn erase_teacher(
         .await?
         .into_inner();
     println!(
-        "teacher {} erased: name and free-text notes removed, history kept anonymously",
-        t.id
+        "{}",
+        crate::i18n::tr("teacher-erased", &[("id", crate::i18n::s(&t.id))])
     );
     Ok(())
 }
@@ -326,7 +338,13 @@ pub async fn export(
             path: path.display().to_string(),
             source,
         })?;
-        println!("wrote {}", path.display());
+        println!(
+            "{}",
+            crate::i18n::tr(
+                "wrote",
+                &[("path", crate::i18n::s(path.display().to_string()))]
+            )
+        );
     }
     Ok(())
 }

@@ -84,48 +84,55 @@ pub async fn policy(
             .await?
             .into_inner();
     }
-    println!("enabled:       {}", p.enabled);
-    println!("schedule:      {} (municipality time)", p.schedule);
-    println!(
-        "next run:      {}",
+    use crate::i18n::{n, s, t, tr};
+    let line = |id: &str, value: String| println!("{}", tr(id, &[("value", s(value))]));
+    line("policy-enabled", t(if p.enabled { "yes" } else { "no" }));
+    line("policy-schedule", p.schedule.clone());
+    line(
+        "policy-next-run",
         if p.next_run.is_empty() {
-            "-"
+            "-".into()
         } else {
-            &p.next_run
-        }
+            p.next_run.clone()
+        },
     );
-    println!(
-        "kinds:         {}",
+    line(
+        "policy-kinds",
         p.kinds
             .iter()
             .map(|k| kind_name(*k))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join(", "),
     );
-    println!(
-        "continuity:    {}",
-        p.weights.and_then(|w| w.continuity).unwrap_or_default()
+    line(
+        "policy-continuity",
+        p.weights
+            .and_then(|w| w.continuity)
+            .unwrap_or_default()
+            .to_string(),
     );
-    println!(
-        "churn budget:  {}",
+    line(
+        "policy-churn",
         match p.churn_budget {
-            Some(pb::rematch_policy::ChurnBudget::ChurnBudgetCount(n)) =>
-                format!("{n} mentorships"),
-            Some(pb::rematch_policy::ChurnBudget::ChurnBudgetPct(n)) =>
-                format!("{n}% of the active mentorships"),
+            Some(pb::rematch_policy::ChurnBudget::ChurnBudgetCount(c)) => {
+                tr("churn-count", &[("count", n(c))])
+            }
+            Some(pb::rematch_policy::ChurnBudget::ChurnBudgetPct(c)) => {
+                tr("churn-pct", &[("pct", n(c))])
+            }
             None => "-".into(),
-        }
+        },
     );
-    println!(
-        "result:        {}",
-        if p.auto_approve {
-            "applied automatically"
+    line(
+        "policy-result",
+        t(if p.auto_approve {
+            "policy-applied"
         } else {
-            "a proposal for the office"
-        }
+            "policy-proposal"
+        }),
     );
     if p.etag.is_empty() {
-        println!("(defaults: nothing set for this municipality yet)");
+        println!("{}", t("settings-defaults"));
     }
     Ok(())
 }
