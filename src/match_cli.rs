@@ -115,11 +115,22 @@ pub async fn run(channel: Conn, a: MatchArgs) -> Result<(), ClientError> {
         };
         let bytes = export_problem(&mut c, request, path).await?;
         println!(
-            "problem written to {} ({} arcs, {:.1} MB{})",
-            path.display(),
-            run.size.map(|x| x.arcs).unwrap_or_default(),
-            bytes as f64 / 1e6,
-            if is_gz(path) { " before gzip" } else { "" }
+            "{}",
+            crate::i18n::tr(
+                if is_gz(path) {
+                    "problem-written-gz"
+                } else {
+                    "problem-written"
+                },
+                &[
+                    ("path", crate::i18n::s(path.display().to_string())),
+                    (
+                        "arcs",
+                        crate::i18n::n(run.size.map(|x| x.arcs).unwrap_or_default() as f64)
+                    ),
+                    ("mb", crate::i18n::s(format!("{:.1}", bytes as f64 / 1e6))),
+                ],
+            )
         );
     }
     Ok(())
@@ -269,7 +280,7 @@ async fn show_pages(
                     .await?
                     .into_inner();
                 print_pairs(run.kind, &r.pairs, v.explain);
-                (r.next_page_token, r.total_size, r.pairs.len(), "pairs")
+                (r.next_page_token, r.total_size, r.pairs.len(), "list-pairs")
             }
             RunList::Unmatched => {
                 let r = c
@@ -290,7 +301,7 @@ async fn show_pages(
                     r.next_page_token,
                     r.total_size,
                     r.unmatched.len(),
-                    "demands",
+                    "list-demands",
                 )
             }
             RunList::Changes => {
@@ -307,7 +318,12 @@ async fn show_pages(
                     .await?
                     .into_inner();
                 print_changes(&r.changes);
-                (r.next_page_token, r.total_size, r.changes.len(), "changes")
+                (
+                    r.next_page_token,
+                    r.total_size,
+                    r.changes.len(),
+                    "list-changes",
+                )
             }
         };
         let (next_token, total, shown, what) = next;
@@ -315,10 +331,25 @@ async fn show_pages(
             break;
         }
         if !v.all {
+            use crate::i18n::{n, s, tr};
             println!(
-                "\n{shown} of {total} {what} shown; the next page: peerlift runs -m {scope} {} {}--page-token {next_token} (or --all)",
-                run.id,
-                v.args(),
+                "\n{}",
+                tr(
+                    "run-next-page",
+                    &[
+                        ("shown", n(shown as f64)),
+                        ("total", n(total as f64)),
+                        ("what", s(crate::i18n::t(what))),
+                        (
+                            "command",
+                            s(format!(
+                                "peerlift runs -m {scope} {} {}--page-token {next_token}",
+                                run.id,
+                                v.args()
+                            )),
+                        ),
+                    ],
+                )
             );
             break;
         }
@@ -499,7 +530,10 @@ pub fn print_pairs(kind: i32, pairs: &[pb::ProposedPair], explain: bool) {
             };
             println!("{what}: {} = {}", terms.join(", "), p.score);
             if !p.members.is_empty() {
-                println!("    members: {}", p.members.join(", "));
+                println!(
+                    "    {}",
+                    crate::i18n::tr("members", &[("list", crate::i18n::s(p.members.join(", ")))])
+                );
             }
             if !p.type_reason.is_empty() {
                 println!("    {}", p.type_reason);
