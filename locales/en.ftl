@@ -330,3 +330,7 @@ run-next-page = { $shown } of { $total } { $what } shown; the next page: { $comm
 problem-written = problem written to { $path } ({ $arcs } arcs, { $mb } MB)
 problem-written-gz = problem written to { $path } ({ $arcs } arcs, { $mb } MB before gzip)
 members = members: { $list }
+mentorship-active = active
+mentorship-ended = ended
+mentorship-locked = locked
+vetoed = vetoed { $mentee } <- { $mentor }; { $ended } active mentorships ended

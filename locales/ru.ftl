@@ -337,3 +337,7 @@ run-next-page = показано { $shown } из { $total } ({ $what }); сле�
 problem-written = задача записана в { $path } (связей: { $arcs }, { $mb } МБ)
 problem-written-gz = задача записана в { $path } (связей: { $arcs }, { $mb } МБ до сжатия gzip)
 members = участники: { $list }
+mentorship-active = действует
+mentorship-ended = завершена
+mentorship-locked = закреплена
+vetoed = пара { $mentee } <- { $mentor } запрещена; завершено действующих пар: { $ended }

@@ -948,17 +948,26 @@ pub async fn change_mentorship(
             .await?
             .into_inner(),
     };
+    if crate::output::json() {
+        crate::output::print(&m, "peerlift.v1.Mentorship");
+        return Ok(());
+    }
+    use crate::i18n::t;
     println!(
         "{}: {} <- {} {}{}",
         m.id,
         m.mentee_id,
         m.mentor_id,
-        if m.status == pb::MentorshipStatus::Active as i32 {
-            "active"
+        t(if m.status == pb::MentorshipStatus::Active as i32 {
+            "mentorship-active"
         } else {
-            "ended"
-        },
-        if m.locked { ", locked" } else { "" }
+            "mentorship-ended"
+        }),
+        if m.locked {
+            format!(", {}", t("mentorship-locked"))
+        } else {
+            String::new()
+        }
     );
     Ok(())
 }
@@ -983,9 +992,20 @@ pub async fn veto(
         })
         .await?
         .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.VetoPairResponse");
+        return Ok(());
+    }
     println!(
-        "vetoed {mentee} <- {mentor}; {} active mentorships ended",
-        r.ended.len()
+        "{}",
+        crate::i18n::tr(
+            "vetoed",
+            &[
+                ("mentee", crate::i18n::s(&mentee)),
+                ("mentor", crate::i18n::s(&mentor)),
+                ("ended", crate::i18n::n(r.ended.len() as f64)),
+            ],
+        )
     );
     Ok(())
 }
