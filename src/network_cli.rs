@@ -380,22 +380,36 @@ pub fn json(n: &pb::Network) -> String {
 
 /// The statistics as text.
 pub fn print_stats(n: &pb::Network) {
+    use crate::i18n::{n as num, s as text, tr};
     let s = n.stats.clone().unwrap_or_default();
     let pct = |a: u64, b: u64| (a * 100).checked_div(b).unwrap_or(0);
     println!(
-        "schools in need with a partner: {}/{} ({}%)",
-        s.schools_in_need_with_partner,
-        s.schools_in_need,
-        pct(
-            u64::from(s.schools_in_need_with_partner),
-            u64::from(s.schools_in_need)
+        "{}",
+        tr(
+            "stats-partnered",
+            &[
+                ("with", num(s.schools_in_need_with_partner)),
+                ("need", num(s.schools_in_need)),
+                (
+                    "pct",
+                    num(pct(
+                        u64::from(s.schools_in_need_with_partner),
+                        u64::from(s.schools_in_need)
+                    ) as f64),
+                ),
+            ],
         )
     );
     println!(
-        "A/B deficits with a mentor: {}/{} ({}%)",
-        s.ab_covered,
-        s.ab_deficits,
-        pct(s.ab_covered, s.ab_deficits)
+        "{}",
+        tr(
+            "stats-covered",
+            &[
+                ("covered", num(s.ab_covered as f64)),
+                ("deficits", num(s.ab_deficits as f64)),
+                ("pct", num(pct(s.ab_covered, s.ab_deficits) as f64)),
+            ],
+        )
     );
     let mut t = Table::new(&["leader", "partners", "capacity", "teacher pairs mentored"]);
     for l in &s.leaders {
@@ -407,15 +421,21 @@ pub fn print_stats(n: &pb::Network) {
         ]);
     }
     print!("{}", t.render());
-    if s.isolated_schools.is_empty() {
-        println!("isolated schools: none");
+    let isolated = if s.isolated_schools.is_empty() {
+        crate::i18n::t("stats-none")
     } else {
-        println!("isolated schools: {}", s.isolated_schools.join(", "));
-    }
+        s.isolated_schools.join(", ")
+    };
+    println!("{}", tr("stats-isolated", &[("list", text(isolated))]));
     let sizes: Vec<String> = s.component_sizes.iter().map(|x| x.to_string()).collect();
     println!(
-        "components: {} (sizes {})",
-        s.component_sizes.len(),
-        sizes.join(", ")
+        "{}",
+        tr(
+            "stats-components",
+            &[
+                ("count", num(s.component_sizes.len() as f64)),
+                ("sizes", text(sizes.join(", "))),
+            ],
+        )
     );
 }
