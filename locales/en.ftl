@@ -339,3 +339,4 @@ stats-covered = A/B deficits with a mentor: { $covered }/{ $deficits } ({ $pct }
 stats-isolated = isolated schools: { $list }
 stats-none = none
 stats-components = components: { $count } (sizes { $sizes })
+chart-empty = nothing to show yet

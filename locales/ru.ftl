@@ -346,3 +346,4 @@ stats-covered = дефицитов A/B с наставником: { $covered }/{
 stats-isolated = школы без связей: { $list }
 stats-none = нет
 stats-components = компонент связности: { $count } (размеры { $sizes })
+chart-empty = пока нечего показать

@@ -127,6 +127,28 @@ mod tests {
             .collect()
     }
 
+    /// The `$variables` a message uses, from its first line to the next message.
+    fn variables(text: &str, id: &str) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let mut inside = false;
+        for line in text.lines() {
+            let starts = !line.starts_with([' ', '\t', '*', '[', '}', '#']) && line.contains(" =");
+            if starts {
+                inside = line.split(" =").next().unwrap_or_default().trim() == id;
+            }
+            if inside {
+                for part in line.split('$').skip(1) {
+                    let name: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+                        .collect();
+                    out.insert(name);
+                }
+            }
+        }
+        out
+    }
+
     /// Every message is in both languages, with the same arguments.
     #[test]
     fn the_two_catalogues_say_the_same_things() {
@@ -139,6 +161,11 @@ mod tests {
             let en_text = format_in(Lang::En, id, None).unwrap_or_default();
             let ru_text = format_in(Lang::Ru, id, None).unwrap_or_default();
             assert!(!en_text.is_empty() && !ru_text.is_empty(), "{id}");
+            assert_eq!(
+                variables(EN, id),
+                variables(RU, id),
+                "{id}: arguments differ"
+            );
         }
     }
 

@@ -40,7 +40,12 @@ pub struct Person {
 
 /// A parameter value, quoted (names may hold `,` `;` `:`); a double quote cannot appear.
 fn param(s: &str) -> String {
-    format!("\"{}\"", s.replace('"', "'"))
+    let clean: String = s
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c == '"' { '\'' } else { c })
+        .collect();
+    format!("\"{clean}\"")
 }
 
 fn escape(s: &str) -> String {

@@ -199,9 +199,10 @@ pub fn bar_chart(title: &str, x_label: &str, categories: &[String], series: &[Se
     }
     if categories.is_empty() {
         out.push_str(&format!(
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\">nothing to show yet</text>\n",
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"#666\">{}</text>\n",
             num(left + plot_w / 2.0),
-            num(top + plot_h / 2.0 + 4.0)
+            num(top + plot_h / 2.0 + 4.0),
+            escape(&crate::i18n::t("chart-empty"))
         ));
     }
     out.push_str(&format!(

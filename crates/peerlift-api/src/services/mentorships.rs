@@ -28,6 +28,10 @@ struct Target {
     etag: String,
     #[prost(string, tag = "4")]
     request_id: String,
+    /// Ending's reason: part of the request a retry must repeat (empty for lock and unlock,
+    /// which then encode as before).
+    #[prost(string, tag = "5")]
+    reason: String,
 }
 
 #[derive(Debug, Clone)]
@@ -163,6 +167,7 @@ impl MentorshipService for MentorshipApi {
             mentorship_id: r.mentorship_id,
             etag: r.etag,
             request_id: r.request_id,
+            reason: String::new(),
         };
         let out = self
             .modify(&caller, "LockMentorship", t, Change::Lock)
@@ -180,6 +185,7 @@ impl MentorshipService for MentorshipApi {
             mentorship_id: r.mentorship_id,
             etag: r.etag,
             request_id: r.request_id,
+            reason: String::new(),
         };
         let out = self
             .modify(&caller, "UnlockMentorship", t, Change::Unlock)
@@ -198,6 +204,7 @@ impl MentorshipService for MentorshipApi {
             mentorship_id: r.mentorship_id,
             etag: r.etag,
             request_id: r.request_id,
+            reason: r.reason,
         };
         let out = self
             .modify(&caller, "EndMentorship", lock, Change::End(reason))

@@ -143,7 +143,12 @@ impl SessionService for SessionApi {
                     |o, g| {
                         o.id = g.id.clone();
                         o.municipality_id = g.municipality_id.clone();
-                        o.etag = g.etag.clone();
+                        // The merge was read outside the write: without an etag of the
+                        // caller's, the write is held to the version read, so a change
+                        // made in between is never overwritten with the values read.
+                        if !g.etag.is_empty() {
+                            o.etag = g.etag.clone();
+                        }
                     },
                 )?
             }
