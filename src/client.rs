@@ -69,7 +69,9 @@ const CHUNK: usize = 64 * 1024;
 /// A connection to the server with the caller's token on every call.
 pub type Conn = InterceptedService<Channel, Bearer>;
 
-/// Adds `authorization: Bearer <token>` to every call (nothing without a token).
+/// Adds `authorization: Bearer <token>` to every call (nothing without a token), and
+/// `accept-language` with the language the command line speaks, so the server says its
+/// explanations (reasons, score terms, the optimality statement) in it.
 #[derive(Debug, Clone, Default)]
 pub struct Bearer(Option<MetadataValue<Ascii>>);
 
@@ -88,6 +90,10 @@ impl Interceptor for Bearer {
         if let Some(v) = &self.0 {
             req.metadata_mut().insert("authorization", v.clone());
         }
+        req.metadata_mut().insert(
+            "accept-language",
+            MetadataValue::from_static(crate::i18n::lang().tag()),
+        );
         Ok(req)
     }
 }

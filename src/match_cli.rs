@@ -34,16 +34,16 @@ fn level(v: i32) -> String {
 
 fn mode(v: i32) -> String {
     match pb::Mode::try_from(v) {
-        Ok(pb::Mode::InPerson) => "in person".into(),
-        Ok(pb::Mode::Online) => "online".into(),
+        Ok(pb::Mode::InPerson) => crate::i18n::t("mode-in-person"),
+        Ok(pb::Mode::Online) => crate::i18n::t("mode-online"),
         _ => String::new(),
     }
 }
 
 fn ptype(v: i32) -> String {
     match pb::PartnershipType::try_from(v) {
-        Ok(pb::PartnershipType::Instrumental) => "instrumental".into(),
-        Ok(pb::PartnershipType::Identical) => "identical".into(),
+        Ok(pb::PartnershipType::Instrumental) => crate::i18n::t("net-type-instrumental"),
+        Ok(pb::PartnershipType::Identical) => crate::i18n::t("net-type-identical"),
         _ => String::new(),
     }
 }

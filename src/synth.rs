@@ -449,7 +449,7 @@ pub fn actives_from(
                 status: MentorshipStatus::Active,
                 started_on: started,
                 ended_on: None,
-                end_reason: String::new(),
+                end_reason: Default::default(),
                 origin: Origin::Run("run-1".into()),
                 score: p.score,
                 members: p.members.clone(),

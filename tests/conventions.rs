@@ -315,6 +315,84 @@ async fn costs_are_positive_weights_and_negative_ones_are_refused() {
     s.stop().await;
 }
 
+/// Explanations in answers are said in the caller's language (`accept-language`), English
+/// without one; score terms keep a stable code in every language; the stored run is the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explanations_speak_the_callers_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let stored = s
+        .matching()
+        .run_matching(pb::RunMatchingRequest {
+            municipality_id: "kirovsky".into(),
+            kind: pb::MatchKind::TeacherPairs as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    let get = |lang: Option<&'static str>| {
+        let mut req = tonic::Request::new(pb::GetMatchRunRequest {
+            municipality_id: "kirovsky".into(),
+            run_id: stored.id.clone(),
+        });
+        if let Some(l) = lang {
+            req.metadata_mut()
+                .insert("accept-language", l.parse().unwrap());
+        }
+        let mut c = s.matching();
+        async move { c.get_match_run(req).await.unwrap().into_inner() }
+    };
+    let (en, ru, ru_first) = (
+        get(None).await,
+        get(Some("ru")).await,
+        get(Some("de, ru-RU;q=0.9, en;q=0.5")).await,
+    );
+    let statement = |r: &pb::MatchRun| r.certificate.clone().unwrap().statement;
+    assert!(statement(&en).starts_with("optimal:"), "{}", statement(&en));
+    assert!(
+        statement(&ru).starts_with("оптимально:"),
+        "{}",
+        statement(&ru)
+    );
+    assert_eq!(statement(&ru), statement(&ru_first));
+    let terms = |r: &pb::MatchRun| r.pairs[0].terms.clone();
+    let (te, tr) = (terms(&en), terms(&ru));
+    assert_eq!(
+        te.iter().map(|t| (&t.code, t.points)).collect::<Vec<_>>(),
+        tr.iter().map(|t| (&t.code, t.points)).collect::<Vec<_>>()
+    );
+    assert!(
+        te.iter()
+            .any(|t| t.code == "severity" && t.name.starts_with("severity (")),
+        "{te:?}"
+    );
+    assert!(
+        tr.iter()
+            .any(|t| t.code == "severity" && t.name.starts_with("острота дефицита")),
+        "{tr:?}"
+    );
+    // The reasons of unmatched demands, too.
+    let why = |r: &pb::MatchRun| {
+        r.unmatched
+            .iter()
+            .map(|u| u.no_candidate_reason.clone())
+            .find(|w| !w.is_empty())
+            .unwrap_or_default()
+    };
+    if !why(&en).is_empty() {
+        assert!(
+            why(&ru).chars().any(|c| ('а'..='я').contains(&c)),
+            "{}",
+            why(&ru)
+        );
+        assert_ne!(why(&en), why(&ru));
+    }
+    s.stop().await;
+}
+
 /// Every violation a request has, in one answer: a mentor profile with five problems names
 /// all five; a teacher with no name and an unknown school names both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -212,6 +212,36 @@ async fn a_russian_locale_speaks_russian() {
         chart.contains("Охват дефицитов") && chart.contains("Математика"),
         "{chart}"
     );
+    // The server's explanations come back in Russian too (the CLI sends accept-language).
+    let (code, out, err) = cli_in(
+        &ru,
+        &[
+            "match",
+            "-m",
+            "kirovsky",
+            "--addr",
+            a,
+            "--explain",
+            "--dry-run",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("оптимально:") && out.contains("острота дефицита") && out.contains("очно"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("severity") && !out.contains("in person"),
+        "{out}"
+    );
+    // And --help.
+    let (code, out, _) = cli_in(&ru, &["match", "--help"]).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Рассчитать подбор") && out.contains("Пары учителей"),
+        "{out}"
+    );
     // --lang wins over the locale.
     let (_, out, _) = cli_in(
         &ru,

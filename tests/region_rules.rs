@@ -15,7 +15,7 @@ fn every_pair_of_a_generated_region_keeps_the_hard_rules() {
         peerlift_match::run(MatchKind::TeacherPairs, &snap, &Weights::default(), &policy).unwrap();
     assert!(out.pairs.len() > 1000, "{}", out.pairs.len());
     // The whole problem, proven optimal: nothing was left out, every arc priced.
-    assert!(out.certificate.optimal, "{}", out.certificate.statement);
+    assert!(out.certificate.optimal, "{:?}", out.certificate.statement);
     assert_eq!(out.size.pruned_arcs, 0);
     assert_eq!(out.certificate.arcs_priced, out.size.arcs);
     assert_eq!(out.certificate.dual_bound, out.certificate.solver_objective);
@@ -109,7 +109,11 @@ fn every_pair_of_a_generated_region_keeps_the_hard_rules() {
     assert!(per_leader
         .values()
         .all(|n| *n <= policy.default_partner_capacity));
-    assert!(parts.certificate.optimal, "{}", parts.certificate.statement);
+    assert!(
+        parts.certificate.optimal,
+        "{:?}",
+        parts.certificate.statement
+    );
 }
 
 #[test]

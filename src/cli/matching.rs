@@ -281,6 +281,7 @@ pub enum MentorshipCommand {
         scope: Scope,
         id: String,
     },
+    /// Unlock a mentorship: runs may change it again
     Unlock {
         #[command(flatten)]
         remote: Remote,

@@ -14,6 +14,7 @@ use crate::config::{Config, Layer, LogFormat};
 pub mod access;
 pub mod bench;
 mod error;
+mod help;
 pub mod matching;
 pub mod registry;
 pub mod rematch;
@@ -213,9 +214,11 @@ pub enum Command {
     },
 }
 
-/// Parses the command line (exits with clap's message on a bad one).
+/// Parses the command line (exits with clap's message on a bad one). `--help` speaks the
+/// language the command will print in (`--lang`, else the environment).
 pub fn parse() -> Cli {
-    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let lang = lang_asked(std::env::args()).unwrap_or_else(crate::i18n::from_env);
+    let matches = help::command(lang).get_matches();
     let mut cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => e.exit(),
@@ -231,9 +234,26 @@ pub fn parse() -> Cli {
     cli
 }
 
+/// The `--lang` of the command line, read before clap parses it (so `--help` can use it).
+fn lang_asked(args: impl Iterator<Item = String>) -> Option<crate::i18n::Lang> {
+    let mut args = args.skip(1);
+    while let Some(a) = args.next() {
+        if a == "--" {
+            break;
+        }
+        if let Some(v) = a.strip_prefix("--lang=") {
+            return crate::i18n::Lang::parse(v);
+        }
+        if a == "--lang" {
+            return args.next().and_then(|v| crate::i18n::Lang::parse(&v));
+        }
+    }
+    None
+}
+
 /// Runs a parsed command.
 pub async fn dispatch(cli: Cli) -> CliResult {
-    crate::i18n::set(cli.lang.unwrap_or_else(crate::i18n::Lang::from_env));
+    crate::i18n::set(cli.lang.unwrap_or_else(crate::i18n::from_env));
     crate::output::set(cli.output);
     match cli.command {
         Command::Serve(a) => server::serve(a).await,

@@ -193,6 +193,7 @@ pub enum SessionCommand {
         #[arg(long, default_value = "")]
         reason: String,
     },
+    /// Cancel a planned session (it stays, marked cancelled; calendars drop it)
     Cancel {
         #[command(flatten)]
         remote: Remote,

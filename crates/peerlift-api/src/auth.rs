@@ -280,9 +280,21 @@ impl Admit for AppState {
 
 /// The caller the layer attached to a request.
 pub fn caller_of<T>(req: &tonic::Request<T>) -> ApiResult<Caller> {
-    req.extensions().get::<Caller>().cloned().ok_or_else(|| {
+    let mut caller = req.extensions().get::<Caller>().cloned().ok_or_else(|| {
         ApiError::Unauthenticated("no credentials were checked for this call".into())
-    })
+    })?;
+    caller.lang = lang_of(req.metadata());
+    Ok(caller)
+}
+
+/// The language a call asks for in `accept-language` (English without one). Explanations in
+/// answers (reasons, the optimality statement, score terms) are said in it; error messages
+/// stay English, for programs.
+pub fn lang_of(md: &tonic::metadata::MetadataMap) -> peerlift_text::Lang {
+    md.get("accept-language")
+        .and_then(|v| v.to_str().ok())
+        .map(peerlift_text::Lang::from_accept_language)
+        .unwrap_or_default()
 }
 
 /// Every peerlift RPC: service, method, the policy's view of it. An RPC missing here is refused
@@ -730,6 +742,7 @@ impl Auth {
             role: token.role,
             scope: token.scope.clone(),
             grants: token.grants.clone(),
+            lang: peerlift_text::Lang::En,
         })
     }
 

@@ -2,6 +2,7 @@
 //! Below the auth layer, the state and the application: it knows no tonic.
 
 use peerlift_domain::access::{Grant, Role, Scope};
+use peerlift_text::Lang;
 
 use crate::error::{ApiError, ApiResult};
 
@@ -13,6 +14,8 @@ pub struct Caller {
     pub role: Role,
     pub scope: Scope,
     pub grants: Vec<Grant>,
+    /// The language the caller reads (`accept-language`): explanations are said in it.
+    pub lang: Lang,
 }
 
 impl Caller {
@@ -23,6 +26,7 @@ impl Caller {
             role: Role::Admin,
             scope: Scope::All,
             grants: Vec::new(),
+            lang: Lang::En,
         }
     }
 
@@ -33,6 +37,7 @@ impl Caller {
             role: Role::Admin,
             scope: Scope::All,
             grants: Vec::new(),
+            lang: Lang::En,
         }
     }
 

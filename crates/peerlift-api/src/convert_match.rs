@@ -9,6 +9,7 @@ use peerlift_domain::{
 use crate::app::runs::{RunTokens, INLINE};
 use crate::convert::{enum_from_pb, enum_to_pb, ts};
 use crate::pb;
+use peerlift_text::{say, Lang};
 
 pub const MATCH_KINDS: [MatchKind; 5] = [
     MatchKind::TeacherPairs,
@@ -254,7 +255,7 @@ fn ptype(t: Option<PartnershipType>) -> i32 {
     t.map(|t| enum_to_pb(&PARTNERSHIP_TYPES, &t)).unwrap_or(0)
 }
 
-pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
+pub fn pair_to_pb(p: &ProposedPair, lang: Lang) -> pb::ProposedPair {
     pb::ProposedPair {
         municipality_id: p.municipality_id.clone(),
         mentee_id: p.mentee_id.clone(),
@@ -269,13 +270,19 @@ pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
             .terms
             .iter()
             .map(|t| pb::ScoreTerm {
-                name: t.name.clone(),
+                name: say(lang, &t.name),
                 points: t.points,
+                code: t
+                    .name
+                    .key
+                    .strip_prefix("term-")
+                    .unwrap_or_default()
+                    .to_string(),
             })
             .collect(),
         locked: p.locked,
         partnership_type: ptype(p.partnership_type),
-        type_reason: p.type_reason.clone(),
+        type_reason: say(lang, &p.type_reason),
         members: p.members.clone(),
         cohesion_pct: p.cohesion_pct,
         index: 0,
@@ -284,17 +291,17 @@ pub fn pair_to_pb(p: &ProposedPair) -> pb::ProposedPair {
 }
 
 /// A pair of a run at position `index`, with whether the run adds it.
-pub fn run_pair_to_pb(p: &ProposedPair, index: usize, added: bool) -> pb::ProposedPair {
+pub fn run_pair_to_pb(p: &ProposedPair, index: usize, added: bool, lang: Lang) -> pb::ProposedPair {
     pb::ProposedPair {
         index: index as u32,
         added,
-        ..pair_to_pb(p)
+        ..pair_to_pb(p, lang)
     }
 }
 
-pub fn unmatched_to_pb(u: &Unmatched) -> pb::UnmatchedDemand {
+pub fn unmatched_to_pb(u: &Unmatched, lang: Lang) -> pb::UnmatchedDemand {
     let (why, by) = match &u.reason {
-        UnmatchedReason::NoCandidate(w) => (w.clone(), Vec::new()),
+        UnmatchedReason::NoCandidate(w) => (say(lang, w), Vec::new()),
         UnmatchedReason::Outbid(by) => (
             String::new(),
             by.iter()
@@ -325,18 +332,18 @@ pub fn unmatched_to_pb(u: &Unmatched) -> pb::UnmatchedDemand {
     }
 }
 
-pub fn ended_to_pb(e: &Ended) -> pb::EndedMentorship {
+pub fn ended_to_pb(e: &Ended, lang: Lang) -> pb::EndedMentorship {
     pb::EndedMentorship {
         municipality_id: e.municipality_id.clone(),
         mentorship_id: e.mentorship_id.clone(),
         mentee_id: e.mentee_id.clone(),
         subject: e.subject.clone(),
         mentor_id: e.mentor_id.clone(),
-        reason: e.reason.clone(),
+        reason: say(lang, &e.reason),
     }
 }
 
-pub fn certificate_to_pb(c: &Certificate) -> pb::Certificate {
+pub fn certificate_to_pb(c: &Certificate, lang: Lang) -> pb::Certificate {
     pb::Certificate {
         optimal: c.optimal,
         arcs_allowed: c.arcs_allowed,
@@ -344,13 +351,19 @@ pub fn certificate_to_pb(c: &Certificate) -> pb::Certificate {
         violations: c.violations,
         dual_bound: c.dual_bound,
         solver_objective: c.solver_objective,
-        statement: c.statement.clone(),
+        statement: say(lang, &c.statement),
     }
 }
 
 /// A run as the API shows it; `full` includes the first page of its pairs, unmatched demands
 /// and diff (with `tokens` for the rest).
-pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool, tokens: &RunTokens) -> pb::MatchRun {
+pub fn run_to_pb(
+    r: &MatchRun,
+    full: bool,
+    dry_run: bool,
+    tokens: &RunTokens,
+    lang: Lang,
+) -> pb::MatchRun {
     let rows = |rows: &[peerlift_domain::CoverageRow]| {
         rows.iter()
             .map(|c| pb::CoverageRow {
@@ -388,7 +401,7 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool, tokens: &RunTokens) ->
                 .iter()
                 .take(INLINE)
                 .enumerate()
-                .map(|(i, p)| run_pair_to_pb(p, i, added.contains(&(i as u32))))
+                .map(|(i, p)| run_pair_to_pb(p, i, added.contains(&(i as u32)), lang))
                 .collect()
         } else {
             Vec::new()
@@ -397,7 +410,7 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool, tokens: &RunTokens) ->
             r.unmatched
                 .iter()
                 .take(INLINE)
-                .map(unmatched_to_pb)
+                .map(|u| unmatched_to_pb(u, lang))
                 .collect()
         } else {
             Vec::new()
@@ -419,7 +432,12 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool, tokens: &RunTokens) ->
                 Vec::new()
             },
             ended: if full {
-                r.diff.ended.iter().take(INLINE).map(ended_to_pb).collect()
+                r.diff
+                    .ended
+                    .iter()
+                    .take(INLINE)
+                    .map(|e| ended_to_pb(e, lang))
+                    .collect()
             } else {
                 Vec::new()
             },
@@ -435,7 +453,7 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool, tokens: &RunTokens) ->
         create_time: Some(ts(r.meta.create_time)),
         decided_time: r.decided_time.map(ts),
         decision_note: r.decision_note.clone(),
-        certificate: Some(certificate_to_pb(&r.certificate)),
+        certificate: Some(certificate_to_pb(&r.certificate, lang)),
         pair_count: r.pairs.len() as u64,
         unmatched_count: r.unmatched.len() as u64,
         kept_count: r.diff.kept.len() as u64,
@@ -459,7 +477,7 @@ pub fn run_to_pb(r: &MatchRun, full: bool, dry_run: bool, tokens: &RunTokens) ->
     }
 }
 
-pub fn mentorship_to_pb(m: &Mentorship) -> pb::Mentorship {
+pub fn mentorship_to_pb(m: &Mentorship, lang: Lang) -> pb::Mentorship {
     pb::Mentorship {
         municipality_id: m.municipality_id.clone(),
         id: m.id.clone(),
@@ -473,7 +491,7 @@ pub fn mentorship_to_pb(m: &Mentorship) -> pb::Mentorship {
         status: enum_to_pb(&MENTORSHIP_STATUSES, &m.status),
         started_on: m.started_on.to_string(),
         ended_on: m.ended_on.map(|d| d.to_string()).unwrap_or_default(),
-        end_reason: m.end_reason.clone(),
+        end_reason: say(lang, &m.end_reason),
         origin: match &m.origin {
             Origin::Run(id) => format!("run:{id}"),
             Origin::Manual(why) => format!("manual: {why}"),
@@ -493,5 +511,58 @@ pub fn veto_to_pb(v: &Veto) -> pb::Veto {
         mentor_id: v.mentor_id.clone(),
         reason: v.reason.clone(),
         create_time: Some(ts(v.meta.create_time)),
+    }
+}
+
+#[cfg(test)]
+mod phrase_keys {
+    /// Every catalogue key the matcher, the scheduler, the legacy decoder and the app layer
+    /// name in a phrase exists in the catalogue, so no explanation is ever said as its bare key.
+    #[test]
+    fn every_key_an_explanation_names_is_in_the_catalogue() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dirs = [
+            "peerlift-match/src",
+            "peerlift-api/src/app",
+            "peerlift-store/src",
+        ];
+        let prefixes = [
+            "why-",
+            "end-",
+            "ended-",
+            "term-",
+            "type-",
+            "cert-",
+            "rule-",
+            "unplaced-",
+        ];
+        let mut seen = 0;
+        for dir in dirs {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for literal in text.split('"').skip(1).step_by(2) {
+                    let is_key = prefixes.iter().any(|p| literal.starts_with(p))
+                        && literal
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+                    if is_key {
+                        seen += 1;
+                        assert!(
+                            peerlift_text::has(literal),
+                            "{}: '{literal}' is not in the catalogue",
+                            path.display()
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            seen > 60,
+            "only {seen} keys found: is the scan still looking?"
+        );
     }
 }

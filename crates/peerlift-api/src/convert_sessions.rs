@@ -14,6 +14,7 @@ use crate::convert::{
 };
 use crate::convert_match::kind_to_pb;
 use crate::pb;
+use peerlift_text::{say, Lang};
 
 pub fn session_kind_to_pb(k: SessionKind) -> i32 {
     enum_to_pb(SessionKind::ALL, &k)
@@ -277,15 +278,15 @@ pub fn settings_from_pb(
     Ok(s)
 }
 
-pub fn unplaced_to_pb(u: &UnplacedSession) -> pb::UnplacedSession {
+pub fn unplaced_to_pb(u: &UnplacedSession, lang: Lang) -> pb::UnplacedSession {
     pb::UnplacedSession {
         mentorship_id: u.mentorship_id.clone(),
         week: u.week.to_string(),
-        reason: u.reason.clone(),
+        reason: say(lang, &u.reason),
     }
 }
 
-pub fn proposal_to_pb(p: &ScheduleProposal) -> pb::ScheduleProposal {
+pub fn proposal_to_pb(p: &ScheduleProposal, lang: Lang) -> pb::ScheduleProposal {
     pb::ScheduleProposal {
         municipality_id: p.municipality_id.clone(),
         id: p.id.clone(),
@@ -301,7 +302,7 @@ pub fn proposal_to_pb(p: &ScheduleProposal) -> pb::ScheduleProposal {
                 accepted: p.accepted.get(i).copied().unwrap_or(false),
             })
             .collect(),
-        unplaced: p.unplaced.iter().map(unplaced_to_pb).collect(),
+        unplaced: p.unplaced.iter().map(|u| unplaced_to_pb(u, lang)).collect(),
         create_time: Some(ts(p.create_time)),
     }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::check_id;
 use crate::model::{Level, Meta, Mode};
+use crate::phrase::Phrase;
 use crate::validate::{text, Violations};
 
 /// The forms the matcher produces.
@@ -92,7 +93,8 @@ pub struct Mentorship {
     pub status: MentorshipStatus,
     pub started_on: Date,
     pub ended_on: Option<Date>,
-    pub end_reason: String,
+    /// Why it ended: the office's words (verbatim), or a run's explanation.
+    pub end_reason: Phrase,
     pub origin: Origin,
     /// The score it had when proposed (0 for manual ones).
     pub score: i64,
@@ -136,7 +138,7 @@ impl Mentorship {
 
     /// Ends the mentorship on `on` (never before it began: an earlier date is clamped to its
     /// start) with `reason`; an ended mentorship is no longer locked.
-    pub fn end(&mut self, on: Date, reason: String, now: Timestamp) {
+    pub fn end(&mut self, on: Date, reason: Phrase, now: Timestamp) {
         self.status = MentorshipStatus::Ended;
         self.locked = false;
         self.ended_on = Some(on.max(self.started_on));
@@ -360,13 +362,13 @@ pub struct Certificate {
     pub dual_bound: i64,
     pub solver_objective: i64,
     /// The claim in words, for people.
-    pub statement: String,
+    pub statement: Phrase,
 }
 
 /// One term of a score: its name and points.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Term {
-    pub name: String,
+    pub name: Phrase,
     pub points: i64,
 }
 
@@ -388,7 +390,7 @@ pub struct ProposedPair {
     pub locked: bool,
     pub partnership_type: Option<PartnershipType>,
     /// Why the partnership has its type (school partnerships).
-    pub type_reason: String,
+    pub type_reason: Phrase,
     /// Groups: the members (teachers or schools); `mentee_id` is the group's label.
     pub members: Vec<String>,
     /// Groups: how alike the members' deficit profiles are, 0-100.
@@ -399,7 +401,7 @@ pub struct ProposedPair {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnmatchedReason {
     /// No mentor passes the hard rules.
-    NoCandidate(String),
+    NoCandidate(Phrase),
     /// Every candidate went to demands that score more; the best few, with who took them.
     Outbid(Vec<OutbidBy>),
 }
@@ -450,7 +452,7 @@ pub struct Ended {
     pub mentee_id: String,
     pub subject: String,
     pub mentor_id: String,
-    pub reason: String,
+    pub reason: Phrase,
 }
 
 /// The run against what is active.
@@ -678,7 +680,7 @@ mod decision_tests {
             status: MentorshipStatus::Active,
             started_on: d(10),
             ended_on: None,
-            end_reason: String::new(),
+            end_reason: Default::default(),
             origin: Origin::Manual("x".into()),
             score: 0,
             members: vec![],
@@ -689,7 +691,10 @@ mod decision_tests {
         assert!(!m.is_active() && !m.locked);
         assert_eq!(m.ended_on, Some(d(10)));
         assert_eq!(
-            (m.end_reason.as_str(), m.meta.revision),
+            (
+                m.end_reason.as_verbatim().unwrap_or_default(),
+                m.meta.revision
+            ),
             ("deficit closed", 2)
         );
     }

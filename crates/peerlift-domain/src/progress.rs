@@ -425,7 +425,7 @@ pub(crate) mod tests {
             status: MentorshipStatus::Active,
             started_on: started,
             ended_on: None,
-            end_reason: String::new(),
+            end_reason: Default::default(),
             origin: Origin::Manual("test".into()),
             score: 0,
             members: vec![],

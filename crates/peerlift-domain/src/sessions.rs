@@ -11,6 +11,8 @@ use jiff::civil::{Date, DateTime};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::phrase::Phrase;
+
 use crate::ids::check_id;
 use crate::matching::MatchKind;
 use crate::model::{coded_enum, Meta, Mode, Weekday, Window};
@@ -406,7 +408,7 @@ pub struct UnplacedSession {
     pub mentorship_id: String,
     /// The Monday of the week it was due.
     pub week: Date,
-    pub reason: String,
+    pub reason: Phrase,
 }
 
 /// A proposed schedule, kept so the office can accept it (wholly or in part) later. Items

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, Diff, MatchKind, Mode, Policy, ProposedPair, SchoolStatus, Term, Unmatched,
+    Coverage, Diff, MatchKind, Mode, Phrase, Policy, ProposedPair, SchoolStatus, Term, Unmatched,
     UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against, Terms};
+use crate::explain::{coverage_rows, diff_against, label, Terms};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pipeline::{self, Kind, RunOptions};
 use crate::schools::{
@@ -60,23 +60,23 @@ impl Score {
         Terms::default()
             .add(
                 if self.low_results {
-                    "status (low results)"
+                    "term-status-low-results"
                 } else {
-                    "status (at risk)"
+                    "term-status-at-risk"
                 },
                 self.status,
             )
-            .add(
-                format!("need ({} teachers at A/B)", self.need),
+            .add_phrase(
+                Phrase::new("term-need").num("teachers", self.need),
                 self.need_points,
             )
-            .add(
-                format!("leader strength ({:.0}% at D)", self.strength_pct),
+            .add_phrase(
+                Phrase::new("term-leader-strength").num("pct", self.strength_pct.round() as i64),
                 self.strength,
             )
-            .add("risk profile", self.risk)
-            .add("continuity", self.continuity)
-            .add("preference", self.preference)
+            .add("term-risk", self.risk)
+            .add("term-continuity", self.continuity)
+            .add("term-preference", self.preference)
             .mode(self.travel, self.online)
             .done()
     }
@@ -304,19 +304,15 @@ impl Kind for Directions<'_> {
         }
     }
 
-    fn no_candidate(&self, di: usize) -> String {
+    fn no_candidate(&self, di: usize) -> Phrase {
         let (_, sj) = self.demands[di];
         let offered = self.by_subject.get(&sj).map_or(0, Vec::len);
         if offered == 0 {
-            format!(
-                "no leader offers a {} platform with free places",
-                self.subject(sj)
-            )
+            Phrase::new("why-no-platform").text("subject", self.subject(sj))
         } else {
-            format!(
-                "{offered} {} platforms excluded (vetoed, or too far and online not allowed)",
-                self.subject(sj)
-            )
+            Phrase::new("why-platforms-excluded")
+                .num("offered", offered)
+                .text("subject", self.subject(sj))
         }
     }
 
@@ -404,10 +400,7 @@ impl Kind for Directions<'_> {
                     mentor_school_id: m.mentor_id.clone(),
                     mode: m.mode,
                     score: m.score,
-                    terms: vec![Term {
-                        name: "locked".into(),
-                        points: 0,
-                    }],
+                    terms: vec![label(Phrase::new("term-locked"))],
                     locked: true,
                     partnership_type: Some(m.partnership_type.unwrap_or(ty)),
                     type_reason: why,
@@ -457,20 +450,22 @@ impl Kind for Directions<'_> {
             pairs,
             |p| (p.mentee_id.clone(), p.subject.clone(), p.mentor_id.clone()),
             |m| m.pair_key(),
-            |m| {
-                match by_demand.get(&(m.mentee_id.clone(), m.subject.clone())) {
-                Some(i) => format!(
-                    "replaced: {} in {} now with {} (score {})",
-                    m.mentee_id, m.subject, pairs[*i].mentor_id, pairs[*i].score
-                ),
-                None if self.vetoed.contains(&(m.mentee_id.clone(), m.mentor_id.clone())) => {
-                    "the partnership was vetoed".into()
+            |m| match by_demand.get(&(m.mentee_id.clone(), m.subject.clone())) {
+                Some(i) => Phrase::new("end-replaced-platform")
+                    .text("school", &m.mentee_id)
+                    .text("subject", &m.subject)
+                    .text("leader", &pairs[*i].mentor_id)
+                    .num("score", pairs[*i].score),
+                None if self
+                    .vetoed
+                    .contains(&(m.mentee_id.clone(), m.mentor_id.clone())) =>
+                {
+                    Phrase::new("end-partnership-vetoed")
                 }
-                None => format!(
-                    "no longer a demand or outbid: {} in {} has no A/B teachers left, or {}'s platform went to schools that score more",
-                    m.mentee_id, m.subject, m.mentor_id
-                ),
-            }
+                None => Phrase::new("end-platform-gone-or-outbid")
+                    .text("school", &m.mentee_id)
+                    .text("subject", &m.subject)
+                    .text("leader", &m.mentor_id),
             },
         )
     }

@@ -3,7 +3,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::Hash;
 
-use peerlift_domain::{CoverageRow, Diff, Ended, MatchKind, Mentorship, ProposedPair, Term};
+use peerlift_domain::{
+    CoverageRow, Diff, Ended, MatchKind, Mentorship, Phrase, ProposedPair, Term,
+};
 
 use crate::graph::Snapshot;
 
@@ -12,12 +14,14 @@ use crate::graph::Snapshot;
 pub(crate) struct Terms(Vec<Term>);
 
 impl Terms {
-    pub(crate) fn add(&mut self, name: impl Into<String>, points: i64) -> &mut Terms {
+    /// Adds the term `key` (a message of the catalogue, `term-…`) when it is worth points.
+    pub(crate) fn add(&mut self, key: &str, points: i64) -> &mut Terms {
+        self.add_phrase(Phrase::new(key), points)
+    }
+
+    pub(crate) fn add_phrase(&mut self, name: Phrase, points: i64) -> &mut Terms {
         if points != 0 {
-            self.0.push(Term {
-                name: name.into(),
-                points,
-            });
+            self.0.push(Term { name, points });
         }
         self
     }
@@ -25,14 +29,32 @@ impl Terms {
     /// The mode's term: travel (with the distance) in person, the online penalty otherwise.
     pub(crate) fn mode(&mut self, travel: Option<(f64, i64)>, online: i64) -> &mut Terms {
         match travel {
-            Some((km, points)) => self.add(format!("travel ({km:.1} km)"), points),
-            None => self.add("online", online),
+            Some((km, points)) => self.add_phrase(travel_term(km), points),
+            None => self.add("term-online", online),
         }
     }
 
     pub(crate) fn done(&mut self) -> Vec<Term> {
         std::mem::take(&mut self.0)
     }
+}
+
+/// The travel term's name, with the distance.
+pub(crate) fn travel_term(km: f64) -> Phrase {
+    Phrase::new("term-travel").text("km", format!("{km:.1}"))
+}
+
+/// A term worth no points that says what a pair is (locked, a group's make-up).
+pub(crate) fn label(name: Phrase) -> Term {
+    Term { name, points: 0 }
+}
+
+/// Counted reasons (rule keys with counts), as a phrase's `counts` argument.
+pub(crate) fn counted<K: AsRef<str>>(counts: &[(K, u32)]) -> Vec<(String, i64)> {
+    counts
+        .iter()
+        .map(|(k, n)| (k.as_ref().to_string(), i64::from(*n)))
+        .collect()
 }
 
 /// Coverage rows from (demands, covered) counts by key, in key order.
@@ -55,7 +77,7 @@ pub(crate) fn diff_against<K: Eq + Hash>(
     pairs: &[ProposedPair],
     pair_key: impl Fn(&ProposedPair) -> K,
     active_key: impl Fn(&Mentorship) -> K,
-    mut reason: impl FnMut(&Mentorship) -> String,
+    mut reason: impl FnMut(&Mentorship) -> Phrase,
 ) -> Diff {
     let proposed: HashMap<K, usize> = pairs
         .iter()

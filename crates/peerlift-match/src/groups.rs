@@ -17,10 +17,11 @@ use std::time::Instant;
 
 use peerlift_domain::{
     Coverage, CoverageRow, Diff, GroupCapacity, Level, MatchKind, Mentorship, Mode,
-    PartnershipType, Policy, ProposedPair, SchoolStatus, Term, Unmatched, UnmatchedReason, Weights,
+    PartnershipType, Phrase, Policy, ProposedPair, SchoolStatus, Term, Unmatched, UnmatchedReason,
+    Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against};
+use crate::explain::{coverage_rows, diff_against, label};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::{school_distance, Ctx, Demand};
 use crate::pipeline::{self, Kind, RunOptions};
@@ -500,8 +501,8 @@ impl<'a> TeacherGroups<'a> {
             if let Some(t) = out.as_deref_mut() {
                 let mut ts = parts.terms();
                 for x in &mut ts {
-                    if x.name.starts_with("travel") {
-                        x.name = "travel".into();
+                    if x.name.key == "term-travel" {
+                        x.name = Phrase::new("term-travel-total");
                     }
                 }
                 add_terms(t, ts);
@@ -515,7 +516,7 @@ impl<'a> TeacherGroups<'a> {
             score += self.weights.continuity;
             if let Some(t) = out {
                 t.push(Term {
-                    name: "continuity (same group and mentor)".into(),
+                    name: Phrase::new("term-group-continuity"),
                     points: self.weights.continuity,
                 });
             }
@@ -568,37 +569,30 @@ impl Kind for TeacherGroups<'_> {
         }
     }
 
-    fn no_candidate(&self, gi: usize) -> String {
+    fn no_candidate(&self, gi: usize) -> Phrase {
         let grp = &self.groups[gi];
-        format!(
-            "group {} ({}): no mentor of {} can take the whole group ({})",
-            grp.label,
-            self.member_ids(gi).join(", "),
-            self.g.subjects[grp.subject as usize],
-            if grp.mode == Mode::InPerson {
-                "in person near every member"
-            } else {
-                "online"
-            }
-        )
+        Phrase::new(if grp.mode == Mode::InPerson {
+            "why-group-no-mentor-in-person"
+        } else {
+            "why-group-no-mentor-online"
+        })
+        .text("group", &grp.label)
+        .text("members", self.member_ids(gi).join(", "))
+        .text("subject", &self.g.subjects[grp.subject as usize])
     }
 
     fn pair(&self, gi: usize, s: u32) -> ProposedPair {
         let grp = &self.groups[gi];
         let m = self.suppliers[s as usize];
-        let mut terms = vec![Term {
-            name: format!(
-                "group of {} ({}), cohesion {:.0}%",
-                grp.members.len(),
-                if grp.mode == Mode::InPerson {
-                    "one locality"
-                } else {
-                    "online"
-                },
-                grp.cohesion * 100.0
-            ),
-            points: 0,
-        }];
+        let mut terms = vec![label(
+            Phrase::new(if grp.mode == Mode::InPerson {
+                "term-group-one-locality"
+            } else {
+                "term-group-online"
+            })
+            .num("members", grp.members.len())
+            .num("cohesion", (grp.cohesion * 100.0).round() as i64),
+        )];
         let score = self.g.profile_of[m as usize]
             .and_then(|pi| {
                 let level = self.g.latest.get(&(m, grp.subject)).map(|(l, _)| *l);
@@ -619,10 +613,8 @@ impl Kind for TeacherGroups<'_> {
             terms,
             locked: false,
             partnership_type: None,
-            type_reason: format!(
-                "mentor fit: {} points per member on average",
-                score / grp.members.len().max(1) as i64
-            ),
+            type_reason: Phrase::new("type-mentor-fit")
+                .num("points", score / grp.members.len().max(1) as i64),
             members: self.member_ids(gi),
             cohesion_pct: Some((grp.cohesion * 100.0).round() as u32),
         }
@@ -678,15 +670,15 @@ impl Kind for TeacherGroups<'_> {
                     mentee_id: mentee.id.clone(),
                     subject: self.g.subjects[d.subject as usize].clone(),
                     level: Some(d.level),
-                    reason: UnmatchedReason::NoCandidate(format!(
-                        "no group: fewer than {min} mentees of {} could be grouped with them{}",
-                        self.g.subjects[d.subject as usize],
-                        if self.policy.allow_online {
-                            ""
+                    reason: UnmatchedReason::NoCandidate(
+                        Phrase::new(if self.policy.allow_online {
+                            "why-no-group"
                         } else {
-                            " in their locality (online not allowed)"
-                        }
-                    )),
+                            "why-no-group-locality"
+                        })
+                        .num("min", min)
+                        .text("subject", &self.g.subjects[d.subject as usize]),
+                    ),
                 }
             })
             .collect()
@@ -709,13 +701,10 @@ impl Kind for TeacherGroups<'_> {
                 mentor_school_id: String::new(),
                 mode: m.mode,
                 score: m.score,
-                terms: vec![Term {
-                    name: "locked".into(),
-                    points: 0,
-                }],
+                terms: vec![label(Phrase::new("term-locked"))],
                 locked: true,
                 partnership_type: None,
-                type_reason: String::new(),
+                type_reason: Phrase::default(),
                 members: m.members.clone(),
                 cohesion_pct: None,
             })
@@ -784,10 +773,7 @@ fn group_diff(snap: &Snapshot, kind: MatchKind, pairs: &[ProposedPair]) -> Diff 
         pairs,
         |p| (p.mentee_id.clone(), p.mentor_id.clone()),
         |m| (m.mentee_id.clone(), m.mentor_id.clone()),
-        |_| {
-            "regrouped: the members' deficits changed, or a better mentor or grouping was found"
-                .into()
-        },
+        |_| Phrase::new("end-regrouped"),
     )
 }
 
@@ -948,15 +934,15 @@ impl<'a> SchoolGroups<'a> {
                     t,
                     vec![
                         Term {
-                            name: "status".into(),
+                            name: Phrase::new("term-status"),
                             points: status,
                         },
                         Term {
-                            name: "fit of strengths to needs".into(),
+                            name: Phrase::new("term-fit"),
                             points: fit,
                         },
                         Term {
-                            name: "risk profile".into(),
+                            name: Phrase::new("term-risk"),
                             points: risk,
                         },
                     ],
@@ -976,13 +962,13 @@ impl<'a> SchoolGroups<'a> {
                 .sum();
             (
                 Mode::InPerson,
-                "travel",
+                "term-travel-total",
                 -((km * weights.travel_per_km as f64).round() as i64),
             )
         } else if policy.allow_online {
             (
                 Mode::Online,
-                "online",
+                "term-online",
                 -weights.online_penalty * grp.len() as i64,
             )
         } else {
@@ -993,11 +979,11 @@ impl<'a> SchoolGroups<'a> {
             add_terms(
                 t,
                 vec![Term {
-                    name: name.into(),
+                    name: Phrase::new(name),
                     points,
                 }],
             );
-            t.retain(|x| x.points != 0 || x.name == "status");
+            t.retain(|x| x.points != 0 || x.name.key == "term-status");
         }
         Some((score, mode))
     }
@@ -1038,12 +1024,10 @@ impl Kind for SchoolGroups<'_> {
         }
     }
 
-    fn no_candidate(&self, gi: usize) -> String {
-        format!(
-            "group {}: no free leader can take {} schools within reach",
-            self.labels[gi],
-            self.formed[gi].len()
-        )
+    fn no_candidate(&self, gi: usize) -> Phrase {
+        Phrase::new("why-group-no-leader")
+            .text("group", &self.labels[gi])
+            .num("schools", self.formed[gi].len())
     }
 
     fn pair(&self, gi: usize, s: u32) -> ProposedPair {
@@ -1051,14 +1035,11 @@ impl Kind for SchoolGroups<'_> {
         let l = self.leaders[s as usize];
         let leader = &self.snap.schools[l as usize];
         let coh = cohesion(&self.features, grp);
-        let mut terms = vec![Term {
-            name: format!(
-                "group of {} schools, cohesion {:.0}%",
-                grp.len(),
-                coh * 100.0
-            ),
-            points: 0,
-        }];
+        let mut terms = vec![label(
+            Phrase::new("term-school-group")
+                .num("schools", grp.len())
+                .num("cohesion", (coh * 100.0).round() as i64),
+        )];
         let (score, mode) = self
             .score(gi, l, Some(&mut terms))
             .unwrap_or((0, Mode::Online));
@@ -1085,12 +1066,9 @@ impl Kind for SchoolGroups<'_> {
                 PartnershipType::Instrumental
             }),
             type_reason: if same_place {
-                format!(
-                    "identical: every school of the group is in {}",
-                    leader.locality
-                )
+                Phrase::new("type-identical-group").text("locality", &leader.locality)
             } else {
-                "instrumental: the group spans localities; each school solves its own tasks with the leader's resources".into()
+                Phrase::new("type-instrumental-group")
             },
             members: self.member_ids(gi),
             cohesion_pct: Some((coh * 100.0).round() as u32),
@@ -1135,10 +1113,7 @@ impl Kind for SchoolGroups<'_> {
                     mentee_id: s.id.clone(),
                     subject: String::new(),
                     level: None,
-                    reason: UnmatchedReason::NoCandidate(
-                        "no group: too few schools in need to group it with (PAIRS mode serves it)"
-                            .into(),
-                    ),
+                    reason: UnmatchedReason::NoCandidate(Phrase::new("why-no-school-group")),
                     municipality_id: s.municipality_id.clone(),
                     school_id: s.id.clone(),
                 }

@@ -4,11 +4,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, Diff, Level, MatchKind, Mode, Policy, ProposedPair, Term, Unmatched, UnmatchedReason,
-    Weights,
+    Coverage, Diff, Level, MatchKind, Mode, Phrase, Policy, ProposedPair, Term, Unmatched,
+    UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against, Terms};
+use crate::explain::{counted, coverage_rows, diff_against, label, travel_term, Terms};
 use crate::graph::{distance_km, CompetenceGraph, Snapshot};
 use crate::pipeline::{self, Kind, RunOptions};
 
@@ -63,25 +63,26 @@ impl Parts {
 
     pub(crate) fn terms(&self) -> Vec<Term> {
         let mut t = Terms::default();
-        t.add(
-            format!(
-                "severity ({})",
-                self.level.map(Level::letter).unwrap_or("?")
-            ),
+        t.add_phrase(
+            Phrase::new("term-severity")
+                .text("level", self.level.map(Level::letter).unwrap_or("?")),
             self.severity,
         );
         if let Some((l, p)) = self.mentor_level {
-            t.add(format!("mentor level {}", l.letter()), p);
+            t.add_phrase(
+                Phrase::new("term-mentor-level").text("level", l.letter()),
+                p,
+            );
         }
-        t.add("complementarity", self.complementarity)
-            .add("partner school", self.partnership)
-            .add("continuity", self.continuity)
-            .add("preference", self.preference)
-            .add("same school", self.same_school);
+        t.add("term-complementarity", self.complementarity)
+            .add("term-partner-school", self.partnership)
+            .add("term-continuity", self.continuity)
+            .add("term-preference", self.preference)
+            .add("term-same-school", self.same_school);
         if let Some((km, p)) = self.travel {
-            t.add(format!("travel ({km:.1} km)"), p);
+            t.add_phrase(travel_term(km), p);
         }
-        t.add("online", self.online).done()
+        t.add("term-online", self.online).done()
     }
 }
 
@@ -98,17 +99,15 @@ impl Rejections {
         }
     }
 
-    fn describe(&self, subject: &str) -> String {
+    fn describe(&self, subject: &str) -> Phrase {
         if self.0.is_empty() {
-            return format!("no mentor in scope offers {subject}");
+            return Phrase::new("why-no-mentor-offers").text("subject", subject);
         }
         let mut sorted = self.0.clone();
         sorted.sort();
-        let parts: Vec<String> = sorted.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        format!(
-            "mentors offering {subject} were excluded: {}",
-            parts.join(", ")
-        )
+        Phrase::new("why-mentors-excluded")
+            .text("subject", subject)
+            .counts("parts", counted(&sorted))
     }
 }
 
@@ -275,23 +274,23 @@ impl<'a> Ctx<'a> {
     ) -> Result<Candidate, &'static str> {
         let mentor = &self.snap.teachers[m as usize];
         if m == d.teacher {
-            return Err("the mentee themself");
+            return Err("rule-self");
         }
         if !mentor.active {
-            return Err("inactive");
+            return Err("rule-inactive");
         }
         if !self.vetoed.is_empty() && self.vetoed.contains(&(d.teacher, m)) {
-            return Err("vetoed");
+            return Err("rule-vetoed");
         }
         let (Some(es), Some(ms)) = (
             self.g.teacher_school[d.teacher as usize],
             self.g.teacher_school[m as usize],
         ) else {
-            return Err("without a known school");
+            return Err("rule-no-school");
         };
         let same_school = es == ms;
         if same_school && !self.policy.allow_same_school {
-            return Err("at the same school (internal contour not allowed)");
+            return Err("rule-same-school");
         }
         let (offers_in_person, offers_online) = self.modes[pi as usize];
         // Across municipalities (a region's run) pairs are online only.
@@ -307,9 +306,9 @@ impl<'a> Ctx<'a> {
             && self.snap.teachers[d.teacher as usize].accepts_online;
         if !in_person && !online {
             return Err(if same_municipality {
-                "too far for in-person work, and online not possible for this pair"
+                "rule-too-far"
             } else {
-                "in another municipality (online only), and online not possible for this pair"
+                "rule-other-municipality"
             });
         }
         let w = self.weights;
@@ -517,7 +516,7 @@ impl<'a> Pairs<'a> {
             terms: c.parts.terms(),
             locked: false,
             partnership_type: None,
-            type_reason: String::new(),
+            type_reason: Phrase::default(),
             members: Vec::new(),
             cohesion_pct: None,
         }
@@ -554,7 +553,7 @@ impl Kind for Pairs<'_> {
         }
     }
 
-    fn no_candidate(&self, di: usize) -> String {
+    fn no_candidate(&self, di: usize) -> Phrase {
         let d = &self.demands[di];
         let mut rejected = Rejections::default();
         for &(m, mentor_level, pi) in &self.strong[d.subject as usize] {
@@ -562,7 +561,7 @@ impl Kind for Pairs<'_> {
                 continue; // oneself: not even worth counting
             }
             if self.supplier_of[m as usize] == NIL {
-                rejected.add("without free capacity");
+                rejected.add("rule-no-capacity");
                 continue;
             }
             if let Err(why) = self.ctx.evaluate(d, m, mentor_level, pi) {
@@ -653,10 +652,7 @@ impl Kind for Pairs<'_> {
                     Some(c) => (c.score, c.parts.terms()),
                     None => (m.score, Vec::new()),
                 };
-                terms.push(Term {
-                    name: "locked".into(),
-                    points: 0,
-                });
+                terms.push(label(Phrase::new("term-locked")));
                 ProposedPair {
                     municipality_id: m.municipality_id.clone(),
                     mentee_id: snap.teachers[d.teacher as usize].id.clone(),
@@ -670,7 +666,7 @@ impl Kind for Pairs<'_> {
                     terms,
                     locked: true,
                     partnership_type: None,
-                    type_reason: String::new(),
+                    type_reason: Phrase::default(),
                     members: Vec::new(),
                     cohesion_pct: None,
                 }
@@ -817,9 +813,12 @@ pub fn check_teacher_pair(
         subject: sj,
         level,
     };
-    let c = ctx
-        .evaluate(&d, mentor, mentor_level, pi)
-        .map_err(|why| format!("the pair breaks a hard rule: the mentor is {why}"))?;
+    let c = ctx.evaluate(&d, mentor, mentor_level, pi).map_err(|why| {
+        format!(
+            "the pair breaks a hard rule: the mentor is {}",
+            peerlift_text::english(&Phrase::new(why))
+        )
+    })?;
     let school = |t: u32| {
         g.teacher_school[t as usize]
             .map(|s| snap.schools[s as usize].id.clone())
@@ -838,7 +837,7 @@ pub fn check_teacher_pair(
         terms: c.parts.terms(),
         locked: false,
         partnership_type: None,
-        type_reason: String::new(),
+        type_reason: Phrase::default(),
         members: Vec::new(),
         cohesion_pct: None,
     })
@@ -883,63 +882,59 @@ fn end_reason(
     m: &peerlift_domain::Mentorship,
     load: u32,
     (by_mentee, pairs): (&HashMap<(String, String), usize>, &[ProposedPair]),
-) -> String {
+) -> Phrase {
     let key = |id: &str| (m.municipality_id.clone(), id.to_string());
     let mentee = g.teacher_index.get(&key(&m.mentee_id)).copied();
     let mentor = g.teacher_index.get(&m.mentor_key()).copied();
     let (Some(mentee), Some(mentor)) = (mentee, mentor) else {
-        return "a teacher of the pair is no longer in the registry".into();
+        return Phrase::new("end-teacher-gone");
     };
     if !snap.teachers[mentee as usize].active {
-        return format!("mentee {} is no longer active", m.mentee_id);
+        return Phrase::new("end-mentee-inactive").text("mentee", &m.mentee_id);
     }
     if !snap.teachers[mentor as usize].active {
-        return format!("mentor {} is no longer active", m.mentor_id);
+        return Phrase::new("end-mentor-inactive").text("mentor", &m.mentor_id);
     }
     if let Some(sj) = g.subject_id(&m.subject) {
         match g.latest.get(&(mentee, sj)) {
             Some((level, date)) if !policy.levels.contains(level) => {
-                return format!(
-                    "deficit closed: level {} at the diagnostic of {date}",
-                    level.letter()
-                );
+                return Phrase::new("end-deficit-closed")
+                    .text("level", level.letter())
+                    .text("date", date.to_string());
             }
-            None => return format!("no diagnostic of {} for the mentee", m.subject),
+            None => return Phrase::new("end-no-diagnostic").text("subject", &m.subject),
             _ => {}
         }
     }
     if vetoed.contains(&(m.mentee_id.clone(), m.mentor_id.clone())) {
-        return "the pair was vetoed".into();
+        return Phrase::new("end-pair-vetoed");
     }
     match g.profile_of[mentor as usize] {
-        None => return "the mentor has no mentor profile any more".into(),
+        None => return Phrase::new("end-no-profile"),
         Some(pi) => {
             let p = &snap.profiles[pi as usize];
             if p.capacity == 0 {
-                return "the mentor's capacity was cut to 0".into();
+                return Phrase::new("end-capacity-zero");
             }
             if !p.subjects.contains(&m.subject) {
-                return format!("the mentor no longer offers {}", m.subject);
+                return Phrase::new("end-no-longer-offers").text("subject", &m.subject);
             }
             if load > p.capacity {
-                return format!(
-                    "capacity cut: {} now takes {} mentees and had {load}",
-                    m.mentor_id, p.capacity
-                );
+                return Phrase::new("end-capacity-cut")
+                    .text("mentor", &m.mentor_id)
+                    .num("capacity", p.capacity)
+                    .num("load", load);
             }
         }
     }
     match by_mentee.get(&(m.mentee_id.clone(), m.subject.clone())) {
         Some(i) => {
             let p = &pairs[*i];
-            format!(
-                "replaced: {} now goes to {} (score {}, beating the current pair with its continuity bonus)",
-                m.mentee_id, p.mentor_id, p.score
-            )
+            Phrase::new("end-replaced-pair")
+                .text("mentee", &m.mentee_id)
+                .text("mentor", &p.mentor_id)
+                .num("score", p.score)
         }
-        None => format!(
-            "outbid: {}'s capacity went to demands that score more",
-            m.mentor_id
-        ),
+        None => Phrase::new("end-outbid-pair").text("mentor", &m.mentor_id),
     }
 }

@@ -21,8 +21,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use peerlift_domain::{
-    Certificate, Coverage, Diff, MatchKind, OutbidBy, Policy, ProblemSize, ProposedPair, Unmatched,
-    UnmatchedReason,
+    Certificate, Coverage, Diff, MatchKind, OutbidBy, Phrase, Policy, ProblemSize, ProposedPair,
+    Unmatched, UnmatchedReason,
 };
 
 use crate::problem::SolvedProblem;
@@ -42,7 +42,7 @@ pub(crate) trait Kind: Sync {
     /// Appends every arc the hard rules allow for demand `d`: (supplier, score).
     fn arcs(&self, d: usize, out: &mut Vec<(u32, i64)>);
     /// Why demand `d` has no arc at all (called only for those).
-    fn no_candidate(&self, d: usize) -> String;
+    fn no_candidate(&self, d: usize) -> Phrase;
     /// Demand `d` with supplier `s`, explained.
     fn pair(&self, d: usize, s: u32) -> ProposedPair;
     /// The demand as the export names it (`teacher/subject`, a school, a group label).
@@ -313,14 +313,16 @@ fn explain<K: Kind>(kind: &K, p: &Problem, s: &Solution, pruned: u64) -> Explain
                 // Nobody outbid it: every pair the rules allow scores nothing with these
                 // weights, and staying unassigned is as good.
                 let best = p.arcs(d).map(|a| p.score[a]).max().unwrap_or(0);
-                unmatched.extend(kind.unmatched(
-                    d,
-                    UnmatchedReason::NoCandidate(format!(
-                        "every mentor the hard rules allow ({}) scores 0 or less with these \
-                         weights (the best {best}): no pair is worth making",
-                        p.arcs(d).len()
-                    )),
-                ));
+                unmatched.extend(
+                    kind.unmatched(
+                        d,
+                        UnmatchedReason::NoCandidate(
+                            Phrase::new("why-scores-nothing")
+                                .num("allowed", p.arcs(d).len())
+                                .num("best", best),
+                        ),
+                    ),
+                );
             }
             None => {
                 // Its three best options by score, and who took their places.
@@ -365,27 +367,19 @@ fn explain<K: Kind>(kind: &K, p: &Problem, s: &Solution, pruned: u64) -> Explain
 fn certificate(kind: MatchKind, p: &Problem, s: &Solution, pruned: u64) -> Certificate {
     let arcs = p.arc_count() as u64;
     let grouped = matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups);
-    let (what, verb) = if grouped {
-        ("the assignment of mentors to the groups formed", "weighs")
-    } else {
-        ("the pairs", "weigh")
-    };
+    // Says whether "the pairs" or "the assignment of mentors to the groups formed" are optimal.
+    let what = if grouped { "groups" } else { "pairs" };
     let statement = if pruned == 0 {
-        format!(
-            "optimal: {what} {verb} the most any assignment can over all {arcs} arcs the hard rules allow; \
-             every arc was priced against the dual prices and none is worth more than they cover \
-             (dual bound {} = objective {})",
-            s.objective,
-            s.objective
-        )
+        Phrase::new("cert-optimal")
+            .text("what", what)
+            .num("arcs", arcs)
+            .num("objective", s.objective)
     } else {
-        format!(
-            "NOT guaranteed optimal: the candidate limit (max_candidates) left out {pruned} of the {} arcs \
-             the hard rules allow; {what} {} optimal only for the {arcs} arcs kept. Run without the \
-             limit for the optimum",
-            arcs + pruned,
-            if grouped { "is" } else { "are" }
-        )
+        Phrase::new("cert-not-optimal")
+            .text("what", what)
+            .num("pruned", pruned)
+            .num("allowed", arcs + pruned)
+            .num("arcs", arcs)
     };
     Certificate {
         optimal: pruned == 0,

@@ -11,14 +11,31 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use peerlift_domain::{MatchKind, Policy, Weights};
+use peerlift_domain::{MatchKind, Phrase, Policy, Weights};
 
 use crate::graph::Snapshot;
 use crate::{run, MatchError, MatchOutcome};
 
 /// Whether an end reason is a mere gain (the pair could go on).
-pub fn is_gain_end(reason: &str) -> bool {
-    reason.starts_with("replaced") || reason.starts_with("outbid")
+pub fn is_gain_end(reason: &Phrase) -> bool {
+    match reason.as_verbatim() {
+        // A reason stored before reasons were phrases: its English words.
+        Some(text) => text.starts_with("replaced") || text.starts_with("outbid"),
+        None => is_replacement(reason) || OUTBID.contains(&reason.key.as_str()),
+    }
+}
+
+/// The end reasons that say a better pair took the place (its score is in the run).
+const REPLACED: [&str; 3] = [
+    "end-replaced-pair",
+    "end-replaced-partner",
+    "end-replaced-platform",
+];
+/// The end reasons that say the mentor's places went to demands that score more.
+const OUTBID: [&str; 2] = ["end-outbid-pair", "end-outbid-partner"];
+
+fn is_replacement(reason: &Phrase) -> bool {
+    REPLACED.contains(&reason.key.as_str())
 }
 
 #[derive(Debug, Clone)]
@@ -51,7 +68,7 @@ fn total(out: &MatchOutcome, locked: &BTreeSet<String>) -> i64 {
             let continuity: i64 = p
                 .terms
                 .iter()
-                .filter(|t| t.name == "continuity")
+                .filter(|t| t.name.key == "term-continuity")
                 .map(|t| t.points)
                 .sum();
             p.score - continuity
@@ -63,11 +80,9 @@ fn total(out: &MatchOutcome, locked: &BTreeSet<String>) -> i64 {
 /// (their demands and places are not in the problem). Its certificate says so.
 fn state_the_pins(outcome: &mut MatchOutcome, held: u64) {
     let c = &mut outcome.certificate;
-    c.statement = format!(
-        "for the problem the rematch states, with {held} pairs held as they are (locked, or pinned \
-         to keep last night's pairs): {}",
-        c.statement
-    );
+    c.statement = Phrase::new("cert-pinned")
+        .num("held", held)
+        .phrase("statement", std::mem::take(&mut c.statement));
 }
 
 /// Pinned pairs show as kept, not as locked: the office did not lock them.
@@ -199,7 +214,7 @@ pub fn stable_rematch(
         let mut ranked: Vec<(i64, &str)> = gains
             .iter()
             .map(|e| {
-                let s = if e.reason.starts_with("replaced") {
+                let s = if is_replacement(&e.reason) {
                     replacement
                         .get(&(e.mentee_id.as_str(), e.subject.as_str()))
                         .copied()

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::civil::{Date, DateTime, Time};
 use jiff::ToSpan;
-use peerlift_domain::{Mode, Weekday, Window};
+use peerlift_domain::{Mode, Phrase, Weekday, Window};
 
 /// Start times are tried on this grid (minutes).
 pub const STEP_MINUTES: u16 = 15;
@@ -75,7 +75,7 @@ pub struct Unplaced {
     pub mentorship_id: String,
     /// The Monday of the week the session was due.
     pub week: Date,
-    pub reason: String,
+    pub reason: Phrase,
 }
 
 fn weekday_of(d: Date) -> Weekday {
@@ -186,7 +186,7 @@ fn place_one(
     people: &[String],
     monday: Date,
     avoid_days: &[Date],
-) -> Result<Placed, String> {
+) -> Result<Placed, Phrase> {
     let mut saw_working_day = false;
     let mut saw_common_window = false;
     let mut blocked_by_travel = false;
@@ -253,31 +253,23 @@ fn place_one(
             .join(", ")
     };
     Err(if !saw_common_window && !lost_to_holidays.is_empty() {
-        format!(
-            "the week's common availability falls on non-working days ({})",
-            days(&lost_to_holidays)
-        )
+        Phrase::new("unplaced-holidays").text("days", days(&lost_to_holidays))
     } else if !saw_working_day {
-        "no working day in the week".into()
+        Phrase::new("unplaced-no-working-day")
     } else if !saw_common_window {
-        format!(
-            "no common availability window of {} minutes for {}",
-            r.duration_minutes,
-            people.join(", ")
-        )
+        Phrase::new("unplaced-no-window")
+            .num("minutes", r.duration_minutes)
+            .text("people", people.join(", "))
     } else if !booked.is_empty() {
         let who: Vec<String> = booked.into_iter().collect();
-        format!(
-            "every common slot is taken by other sessions of {}{}",
-            who.join(", "),
-            if blocked_by_travel {
-                " or too close to a session at another school (travel time)"
-            } else {
-                ""
-            }
-        )
+        Phrase::new(if blocked_by_travel {
+            "unplaced-booked-or-travel"
+        } else {
+            "unplaced-booked"
+        })
+        .text("people", who.join(", "))
     } else {
-        "every common slot is too close to another in-person session at another school (travel time)".into()
+        Phrase::new("unplaced-travel")
     })
 }
 
@@ -417,7 +409,7 @@ mod tests {
         assert_eq!(unplaced.len(), 1);
         assert_eq!(unplaced[0].week, Date::constant(2026, 11, 30));
         assert_eq!(
-            unplaced[0].reason,
+            peerlift_text::english(&unplaced[0].reason),
             "the week's common availability falls on non-working days (thu 2026-12-03)"
         );
     }

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, Diff, Level, MatchKind, Mode, PartnershipType, Policy, ProposedPair, SchoolStatus,
-    Significance, Term, Unmatched, UnmatchedReason, Weights,
+    Coverage, Diff, Level, MatchKind, Mode, PartnershipType, Phrase, Policy, ProposedPair,
+    SchoolStatus, Significance, Term, Unmatched, UnmatchedReason, Weights,
 };
 
-use crate::explain::{coverage_rows, diff_against, Terms};
+use crate::explain::{counted, coverage_rows, diff_against, label, Terms};
 use crate::graph::{CompetenceGraph, Snapshot};
 use crate::pairs::school_distance;
 use crate::pipeline::{self, Kind, RunOptions};
@@ -23,26 +23,21 @@ use crate::{MatchError, MatchOutcome};
 /// Seed 003's rule: partners in one locality share a territory, pupils and resources:
 /// IDENTICAL (a common goal, shared resources; Otradnoe No3 with Otradnoe No2). Partners in
 /// different localities exchange resources while each solves its own tasks: INSTRUMENTAL.
-pub fn partnership_type(snap: &Snapshot, a: u32, b: u32) -> (PartnershipType, String) {
+pub fn partnership_type(snap: &Snapshot, a: u32, b: u32) -> (PartnershipType, Phrase) {
     let (sa, sb) = (&snap.schools[a as usize], &snap.schools[b as usize]);
     if !sa.locality.is_empty() && sa.locality == sb.locality {
         (
             PartnershipType::Identical,
-            format!(
-                "identical: both in {}: a common territory, a common goal and shared resources",
-                sa.locality
-            ),
+            Phrase::new("type-identical").text("locality", &sa.locality),
         )
     } else {
-        let km = school_distance(snap, a, b);
+        let why = match school_distance(snap, a, b) {
+            Some(km) => Phrase::new("type-instrumental").num("km", km.round() as i64),
+            None => Phrase::new("type-instrumental-unknown-distance"),
+        };
         (
             PartnershipType::Instrumental,
-            format!(
-                "instrumental: {} and {} are different localities ({} apart): an exchange of resources, each school solving its own tasks",
-                sa.locality,
-                sb.locality,
-                km.map(|k| format!("{k:.0} km")).unwrap_or_else(|| "distance unknown".into())
-            ),
+            why.text("a", &sa.locality).text("b", &sb.locality),
         )
     }
 }
@@ -136,23 +131,20 @@ impl Score {
     fn terms(&self) -> Vec<Term> {
         // The status term stays even at 0 points: it says what kind of school in need it is.
         let mut out = vec![Term {
-            name: format!(
-                "status ({})",
-                if self.low_results {
-                    "low results"
-                } else {
-                    "at risk"
-                }
-            ),
+            name: Phrase::new(if self.low_results {
+                "term-status-low-results"
+            } else {
+                "term-status-at-risk"
+            }),
             points: self.status,
         }];
         out.extend(
             Terms::default()
-                .add("risk profile", self.risk)
-                .add("fit of strengths to needs", self.fit)
-                .add("leader's own risks", self.leader_risk)
-                .add("continuity", self.continuity)
-                .add("preference", self.preference)
+                .add("term-risk", self.risk)
+                .add("term-fit", self.fit)
+                .add("term-leader-risk", self.leader_risk)
+                .add("term-continuity", self.continuity)
+                .add("term-preference", self.preference)
                 .mode(self.travel, self.online)
                 .done(),
         );
@@ -279,17 +271,16 @@ impl<'a> Schools<'a> {
         let school = &snap.schools[d as usize];
         let leader = &snap.schools[l as usize];
         if l == d {
-            return Err("the school itself");
+            return Err("rule-school-itself");
         }
         if !self.vetoed.is_empty()
             && self
                 .vetoed
                 .contains(&(school.id.clone(), leader.id.clone()))
         {
-            return Err("vetoed");
+            return Err("rule-vetoed");
         }
-        let km = school_reach(snap, policy, d, l)
-            .ok_or("too far for in-person work and online not allowed")?;
+        let km = school_reach(snap, policy, d, l).ok_or("rule-too-far-school")?;
         let in_person = km.is_some();
         let low_results = school.status == SchoolStatus::LowResults;
         let risk: i64 = school
@@ -381,7 +372,7 @@ impl Kind for Schools<'_> {
         }
     }
 
-    fn no_candidate(&self, di: usize) -> String {
+    fn no_candidate(&self, di: usize) -> Phrase {
         let d = self.demands[di];
         let mut reasons: BTreeMap<&'static str, u32> = BTreeMap::new();
         for &l in &self.suppliers {
@@ -393,10 +384,10 @@ impl Kind for Schools<'_> {
             }
         }
         if reasons.is_empty() {
-            "no leader school with free capacity in scope".to_string()
+            Phrase::new("why-no-leader")
         } else {
-            let parts: Vec<String> = reasons.iter().map(|(k, n)| format!("{n} {k}")).collect();
-            format!("leader schools were excluded: {}", parts.join(", "))
+            let reasons: Vec<(&str, u32)> = reasons.into_iter().collect();
+            Phrase::new("why-leaders-excluded").counts("parts", counted(&reasons))
         }
     }
 
@@ -474,10 +465,7 @@ impl Kind for Schools<'_> {
                     mentor_school_id: m.mentor_id.clone(),
                     mode: m.mode,
                     score: m.score,
-                    terms: vec![Term {
-                        name: "locked".into(),
-                        points: 0,
-                    }],
+                    terms: vec![label(Phrase::new("term-locked"))],
                     locked: true,
                     partnership_type: Some(m.partnership_type.unwrap_or(ty)),
                     type_reason: why,
@@ -534,32 +522,25 @@ impl Kind for Schools<'_> {
                     (Some(a), Some(b)) => {
                         let (sa, sb) = (&snap.schools[*a as usize], &snap.schools[*b as usize]);
                         if !matches!(sa.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
-                            format!(
-                                "{} left the low-result list (now {})",
-                                sa.id,
-                                sa.status.code()
-                            )
+                            Phrase::new("end-left-low-results")
+                                .text("school", &sa.id)
+                                .text("status", sa.status.code())
                         } else if sb.status != SchoolStatus::Leader {
-                            format!(
-                                "{} is no longer a leader school (now {})",
-                                sb.id,
-                                sb.status.code()
-                            )
+                            Phrase::new("end-not-leader")
+                                .text("school", &sb.id)
+                                .text("status", sb.status.code())
                         } else if self.vetoed.contains(&(sa.id.clone(), sb.id.clone())) {
-                            "the partnership was vetoed".into()
+                            Phrase::new("end-partnership-vetoed")
                         } else if let Some(i) = by_mentee.get(&sa.id) {
-                            format!(
-                                "replaced: {} now partners {} (score {})",
-                                sa.id, pairs[*i].mentor_id, pairs[*i].score
-                            )
+                            Phrase::new("end-replaced-partner")
+                                .text("school", &sa.id)
+                                .text("leader", &pairs[*i].mentor_id)
+                                .num("score", pairs[*i].score)
                         } else {
-                            format!(
-                                "outbid: {}'s capacity went to schools that score more",
-                                sb.id
-                            )
+                            Phrase::new("end-outbid-partner").text("leader", &sb.id)
                         }
                     }
-                    _ => "a school of the partnership is no longer in the registry".into(),
+                    _ => Phrase::new("end-school-gone"),
                 }
             },
         )

@@ -10,8 +10,8 @@
 use jiff::Timestamp;
 use peerlift_domain::{
     Certificate, ChurnBudget, Coverage, Diff, Ended, GroupCapacity, Level, MatchKind, MatchRun,
-    Meta, Policy, ProblemSize, ProposedPair, RematchPolicy, RunStatus, Unmatched, UnmatchedReason,
-    Weights,
+    Meta, Phrase, Policy, ProblemSize, ProposedPair, RematchPolicy, RunStatus, Unmatched,
+    UnmatchedReason, Weights,
 };
 use serde::Deserialize;
 
@@ -107,14 +107,9 @@ pub fn legacy_certificate(size: &ProblemSize) -> Certificate {
         dual_bound: 0,
         solver_objective: 0,
         statement: if pruned == 0 {
-            "made by an earlier version of peerlift, before runs carried a certificate: its \
-             exact solver kept every arc, so it was optimal, but no duals were recorded"
-                .into()
+            Phrase::new("cert-legacy-optimal")
         } else {
-            format!(
-                "made by an earlier version of peerlift, before runs carried a certificate; its \
-                 candidate limit left out {pruned} arcs: NOT guaranteed optimal"
-            )
+            Phrase::new("cert-legacy-not-optimal").num("pruned", pruned)
         },
     }
 }
@@ -287,7 +282,7 @@ mod tests {
             vec![("a".to_string(), "b".to_string())]
         );
         assert!(!got.certificate.optimal);
-        assert!(got.certificate.statement.contains("NOT guaranteed optimal"));
+        assert_eq!(got.certificate.statement.key, "cert-legacy-not-optimal");
         assert_eq!(got.unmatched[0].mentee_id, "t1");
         assert_eq!(got.diff.kept, vec!["ms-1".to_string()]);
         assert_eq!(got.diff.kept_municipality.len(), 1);

@@ -2,7 +2,7 @@
 //! the write lock), locking, ending, vetoing, listing.
 
 use peerlift_domain::{
-    MatchKind, Mentorship, MentorshipStatus, Meta, Mode, Origin, PartnershipType, School,
+    MatchKind, Mentorship, MentorshipStatus, Meta, Mode, Origin, PartnershipType, Phrase, School,
     SchoolStatus, Veto, Violations,
 };
 use peerlift_match::Snapshot;
@@ -237,7 +237,7 @@ pub fn create(
         status: MentorshipStatus::Active,
         started_on: today(&m, now),
         ended_on: None,
-        end_reason: String::new(),
+        end_reason: Phrase::default(),
         origin: Origin::Manual(p.reason.trim().to_string()),
         score: checked.score,
         members: Vec::new(),
@@ -318,7 +318,7 @@ fn apply(
         Change::Unlock => m.locked = false,
         Change::End(reason) => {
             require_active(m)?;
-            m.end(today, reason.clone(), now);
+            m.end(today, Phrase::verbatim(reason), now);
         }
     }
     Ok(())
@@ -346,12 +346,7 @@ pub fn veto(
             && x.mentee_id == veto.mentee_id
             && x.mentor_id == veto.mentor_id
         {
-            // The ended mentorship's reason is bounded like any reason: the veto's own, which
-            // may use the whole length, is kept in the veto.
-            let reason: String = format!("vetoed: {}", veto.reason)
-                .chars()
-                .take(peerlift_domain::MAX_REASON_CHARS)
-                .collect();
+            let reason = Phrase::new("ended-vetoed").text("reason", &veto.reason);
             x.end(today(&m, now), reason, now);
             b.put(&x)?;
             ended.push(x);
@@ -528,7 +523,7 @@ mod tests {
             status: MentorshipStatus::Active,
             started_on: jiff::civil::date(2026, 9, 1),
             ended_on: None,
-            end_reason: String::new(),
+            end_reason: Phrase::default(),
             origin: Origin::Manual("x".into()),
             score: 1,
             members: vec![],

@@ -4,7 +4,7 @@
 
 use peerlift_domain::{
     Diagnostic, Level, MatchKind, MatchRun, MentorProfile, Mentorship, MentorshipStatus, Meta,
-    Municipality, Origin, ProposedPair, RunStatus, School, Teacher, Unmatched, Veto,
+    Municipality, Origin, Phrase, ProposedPair, RunStatus, School, Teacher, Unmatched, Veto,
 };
 use peerlift_match::{RunOptions, Snapshot, SolvedProblem};
 use peerlift_store::{key, prefix, Store};
@@ -291,7 +291,10 @@ pub fn apply_run(
                 ),
             ));
         }
-        ms.end(end, format!("run {}: {}", run.id, e.reason), now);
+        let why = Phrase::new("ended-by-run")
+            .text("run", &run.id)
+            .phrase("reason", e.reason.clone());
+        ms.end(end, why, now);
         b.put(&ms)?;
         ended.push(ms);
     }
@@ -336,7 +339,7 @@ pub fn apply_run(
             status: MentorshipStatus::Active,
             started_on: today_in(&muni)?,
             ended_on: None,
-            end_reason: String::new(),
+            end_reason: Phrase::default(),
             origin: Origin::Run(run.id.clone()),
             score: p.score,
             members: p.members.clone(),
@@ -530,7 +533,7 @@ pub struct Change {
     pub subject: String,
     pub mentor_id: String,
     /// Ended: why.
-    pub reason: String,
+    pub reason: Phrase,
     /// Added: the pair's index in the run.
     pub pair_index: u32,
 }
@@ -563,7 +566,7 @@ pub fn changes_page(
             mentee_id: String::new(),
             subject: String::new(),
             mentor_id: String::new(),
-            reason: String::new(),
+            reason: Phrase::default(),
             pair_index: 0,
         });
     }
@@ -576,7 +579,7 @@ pub fn changes_page(
                 mentee_id: p.mentee_id.clone(),
                 subject: p.subject.clone(),
                 mentor_id: p.mentor_id.clone(),
-                reason: String::new(),
+                reason: Phrase::default(),
                 pair_index: i,
             });
         }
@@ -795,7 +798,7 @@ mod tests {
             terms: vec![],
             locked: false,
             partnership_type: None,
-            type_reason: String::new(),
+            type_reason: Phrase::default(),
             members: vec![],
             cohesion_pct: None,
         }

@@ -2,6 +2,7 @@
 //! their answers back; the matcher runs off the async threads, approval applies its whole diff
 //! in one transaction.
 
+use peerlift_text::{say, Lang};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
@@ -102,7 +103,7 @@ fn change_from_pb(v: i32) -> ApiResult<Option<ChangeKind>> {
     }
 }
 
-fn change_to_pb(c: runs::Change) -> pb::RunChange {
+fn change_to_pb(c: runs::Change, lang: Lang) -> pb::RunChange {
     use pb::run_change::Change;
     pb::RunChange {
         change: match c.kind {
@@ -115,7 +116,7 @@ fn change_to_pb(c: runs::Change) -> pb::RunChange {
         mentee_id: c.mentee_id,
         subject: c.subject,
         mentor_id: c.mentor_id,
-        reason: c.reason,
+        reason: say(lang, &c.reason),
         pair_index: c.pair_index,
     }
 }
@@ -129,7 +130,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::ListMatchRunPairsRequest>,
     ) -> Result<Response<pb::ListMatchRunPairsResponse>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         let f = filter(r.mentee_municipality_id, r.school_id, r.subject, r.level)?;
         let out = self
             .state
@@ -140,7 +141,7 @@ impl MatchingService for MatchingApi {
                     pairs: page
                         .items
                         .into_iter()
-                        .map(|(i, added)| run_pair_to_pb(&run.pairs[i], i, added))
+                        .map(|(i, added)| run_pair_to_pb(&run.pairs[i], i, added, caller.lang))
                         .collect(),
                     next_page_token: page.next,
                     total_size: page.total,
@@ -154,7 +155,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::ListMatchRunUnmatchedRequest>,
     ) -> Result<Response<pb::ListMatchRunUnmatchedResponse>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         let f = filter(r.mentee_municipality_id, r.school_id, r.subject, r.level)?;
         let out = self
             .state
@@ -165,7 +166,7 @@ impl MatchingService for MatchingApi {
                     unmatched: page
                         .items
                         .into_iter()
-                        .map(|i| unmatched_to_pb(&run.unmatched[i]))
+                        .map(|i| unmatched_to_pb(&run.unmatched[i], caller.lang))
                         .collect(),
                     next_page_token: page.next,
                     total_size: page.total,
@@ -179,7 +180,8 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::ListMatchRunChangesRequest>,
     ) -> Result<Response<pb::ListMatchRunChangesResponse>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         let f = RunFilter {
             change: change_from_pb(r.change)?,
             ..filter(r.mentee_municipality_id, String::new(), r.subject, 0)?
@@ -190,7 +192,11 @@ impl MatchingService for MatchingApi {
                 let run = runs::stored_run(s, &r.municipality_id, &r.run_id)?;
                 let page = runs::changes_page(&run, &f, r.page_size, &r.page_token)?;
                 Ok(pb::ListMatchRunChangesResponse {
-                    changes: page.items.into_iter().map(change_to_pb).collect(),
+                    changes: page
+                        .items
+                        .into_iter()
+                        .map(|c| change_to_pb(c, lang))
+                        .collect(),
                     next_page_token: page.next,
                     total_size: page.total,
                 })
@@ -250,6 +256,7 @@ impl MatchingService for MatchingApi {
         req: Request<pb::RunMatchingRequest>,
     ) -> Result<Response<pb::RunMatchingResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         let kind = required_kind("kind", r.kind)?;
         // A region's run: every municipality of the region in one snapshot; pairs across
         // municipalities are online only (the matcher's rule).
@@ -281,7 +288,7 @@ impl MatchingService for MatchingApi {
         if r.dry_run {
             // A dry run is not stored: its inline lists cannot be paged further.
             return Ok(Response::new(pb::RunMatchingResponse {
-                run: Some(run_to_pb(&run, true, true, &RunTokens::default())),
+                run: Some(run_to_pb(&run, true, true, &RunTokens::default(), lang)),
                 problem_json,
             }));
         }
@@ -297,7 +304,7 @@ impl MatchingService for MatchingApi {
                 move |s, b, _| {
                     runs::store_run(s, b, &mut run)?;
                     Ok(pb::RunMatchingResponse {
-                        run: Some(run_to_pb(&run, true, false, &inline_tokens(&run))),
+                        run: Some(run_to_pb(&run, true, false, &inline_tokens(&run), lang)),
                         problem_json,
                     })
                 },
@@ -310,7 +317,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::GetMatchRunRequest>,
     ) -> Result<Response<pb::MatchRun>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         let run = self
             .state
             .read(move |s| runs::stored_run(s, &r.municipality_id, &r.run_id))
@@ -320,6 +327,7 @@ impl MatchingService for MatchingApi {
             true,
             false,
             &inline_tokens(&run),
+            caller.lang,
         )))
     }
 
@@ -327,7 +335,7 @@ impl MatchingService for MatchingApi {
         &self,
         req: Request<pb::ListMatchRunsRequest>,
     ) -> Result<Response<pb::ListMatchRunsResponse>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         let size = page_size(r.page_size)?;
         let kind = optional_kind("kind", r.kind)?;
         let status = match r.status {
@@ -346,7 +354,7 @@ impl MatchingService for MatchingApi {
         Ok(Response::new(pb::ListMatchRunsResponse {
             runs: found
                 .iter()
-                .map(|x| run_to_pb(x, false, false, &RunTokens::default()))
+                .map(|x| run_to_pb(x, false, false, &RunTokens::default(), caller.lang))
                 .collect(),
             next_page_token: next,
         }))
@@ -357,6 +365,7 @@ impl MatchingService for MatchingApi {
         req: Request<pb::ApproveMatchRunRequest>,
     ) -> Result<Response<pb::ApproveMatchRunResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         check_id("run_id", &r.run_id)?;
         runs::check_note(&r.note)?;
         let effective = runs::effective_date(&r.effective_date)?;
@@ -381,9 +390,17 @@ impl MatchingService for MatchingApi {
                         now,
                     )?;
                     Ok(pb::ApproveMatchRunResponse {
-                        run: Some(run_to_pb(&run, false, false, &RunTokens::default())),
-                        created: created.iter().take(INLINE).map(mentorship_to_pb).collect(),
-                        ended: ended.iter().take(INLINE).map(mentorship_to_pb).collect(),
+                        run: Some(run_to_pb(&run, false, false, &RunTokens::default(), lang)),
+                        created: created
+                            .iter()
+                            .take(INLINE)
+                            .map(|m| mentorship_to_pb(m, lang))
+                            .collect(),
+                        ended: ended
+                            .iter()
+                            .take(INLINE)
+                            .map(|m| mentorship_to_pb(m, lang))
+                            .collect(),
                         created_count: created.len() as u64,
                         ended_count: ended.len() as u64,
                     })
@@ -398,6 +415,7 @@ impl MatchingService for MatchingApi {
         req: Request<pb::RejectMatchRunRequest>,
     ) -> Result<Response<pb::MatchRun>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         check_id("run_id", &r.run_id)?;
         runs::check_note(&r.note)?;
         let bytes = r.encode_to_vec();
@@ -412,7 +430,7 @@ impl MatchingService for MatchingApi {
                 bytes,
                 move |s, b, now| {
                     let run = runs::reject(s, b, &r.municipality_id, &r.run_id, &r.note, now)?;
-                    Ok(run_to_pb(&run, false, false, &RunTokens::default()))
+                    Ok(run_to_pb(&run, false, false, &RunTokens::default(), lang))
                 },
             )
             .await?;

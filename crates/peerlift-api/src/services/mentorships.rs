@@ -51,6 +51,7 @@ impl MentorshipApi {
         check_id("mentorship_id", &r.mentorship_id)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let lang = caller.lang;
         self.state
             .write(caller, &scope, method, &rid, bytes, move |s, b, now| {
                 let m = app::modify(
@@ -62,7 +63,7 @@ impl MentorshipApi {
                     &change,
                     now,
                 )?;
-                Ok(mentorship_to_pb(&m))
+                Ok(mentorship_to_pb(&m, lang))
             })
             .await
     }
@@ -74,7 +75,8 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::ListMentorshipsRequest>,
     ) -> Result<Response<pb::ListMentorshipsResponse>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         let size = page_size(r.page_size)?;
         let f = MentorshipFilter {
             kind: optional_kind("kind", r.kind)?,
@@ -94,7 +96,7 @@ impl MentorshipService for MentorshipApi {
             .read_now(move |s| app::list(s, &r.municipality_id, &f, size, &r.page_token))
             .await?;
         Ok(Response::new(pb::ListMentorshipsResponse {
-            mentorships: items.iter().map(mentorship_to_pb).collect(),
+            mentorships: items.iter().map(|m| mentorship_to_pb(m, lang)).collect(),
             next_page_token: next,
         }))
     }
@@ -103,12 +105,13 @@ impl MentorshipService for MentorshipApi {
         &self,
         req: Request<pb::GetMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         let m = self
             .state
             .read_now(move |s| app::get(s, &r.municipality_id, &r.mentorship_id))
             .await?;
-        Ok(Response::new(mentorship_to_pb(&m)))
+        Ok(Response::new(mentorship_to_pb(&m, lang)))
     }
 
     async fn create_mentorship(
@@ -116,6 +119,7 @@ impl MentorshipService for MentorshipApi {
         req: Request<pb::CreateMentorshipRequest>,
     ) -> Result<Response<pb::Mentorship>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         required_kind("kind", r.kind)?;
         let pair = NewPair {
             municipality_id: r.municipality_id.clone(),
@@ -151,7 +155,12 @@ impl MentorshipService for MentorshipApi {
                 "CreateMentorship",
                 &rid,
                 bytes,
-                move |s, b, now| Ok(mentorship_to_pb(&app::create(s, b, &pair, checked, now)?)),
+                move |s, b, now| {
+                    Ok(mentorship_to_pb(
+                        &app::create(s, b, &pair, checked, now)?,
+                        lang,
+                    ))
+                },
             )
             .await?;
         Ok(Response::new(out))
@@ -217,6 +226,7 @@ impl MentorshipService for MentorshipApi {
         req: Request<pb::VetoPairRequest>,
     ) -> Result<Response<pb::VetoPairResponse>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         let kind = required_kind("kind", r.kind)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
@@ -240,7 +250,7 @@ impl MentorshipService for MentorshipApi {
                     let (veto, ended) = app::veto(s, b, veto, now)?;
                     Ok(pb::VetoPairResponse {
                         veto: Some(veto_to_pb(&veto)),
-                        ended: ended.iter().map(mentorship_to_pb).collect(),
+                        ended: ended.iter().map(|m| mentorship_to_pb(m, lang)).collect(),
                     })
                 },
             )

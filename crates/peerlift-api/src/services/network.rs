@@ -22,18 +22,18 @@ impl NetworkService for NetworkApi {
         &self,
         req: Request<pb::GetNetworkRequest>,
     ) -> Result<Response<pb::Network>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         let size = app::page_size(r.page_size)?;
         let scope = r.municipality_id.clone();
         let page = self
             .state
             .read(move |s| app::page(s, &r.municipality_id, size, &r.page_token))
             .await?;
-        Ok(Response::new(network_to_pb(scope, page)))
+        Ok(Response::new(network_to_pb(scope, page, caller.lang)))
     }
 }
 
-fn network_to_pb(scope: String, p: NetworkPage) -> pb::Network {
+fn network_to_pb(scope: String, p: NetworkPage, lang: peerlift_text::Lang) -> pb::Network {
     let mut net = pb::Network {
         municipality_id: scope,
         teachers: p
@@ -46,7 +46,11 @@ fn network_to_pb(scope: String, p: NetworkPage) -> pb::Network {
                 subjects: t.subjects,
             })
             .collect(),
-        mentorships: p.mentorships.iter().map(mentorship_to_pb).collect(),
+        mentorships: p
+            .mentorships
+            .iter()
+            .map(|m| mentorship_to_pb(m, lang))
+            .collect(),
         next_page_token: p.next,
         mentorship_count: p.total,
         ..Default::default()

@@ -377,6 +377,7 @@ impl SessionService for SessionApi {
             .state
             .read(move |s| app::propose(s, &at, &ask, now))
             .await?;
+        let caller_lang = caller.lang;
         let out = self
             .state
             .write(
@@ -389,7 +390,7 @@ impl SessionService for SessionApi {
                     // The municipality may have been removed meanwhile.
                     crate::state::municipality(s, &proposal.municipality_id)?;
                     b.put(&proposal)?;
-                    Ok(proposal_to_pb(&proposal))
+                    Ok(proposal_to_pb(&proposal, caller_lang))
                 },
             )
             .await?;
@@ -400,13 +401,13 @@ impl SessionService for SessionApi {
         &self,
         req: Request<pb::GetScheduleProposalRequest>,
     ) -> Result<Response<pb::ScheduleProposal>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         check_id("proposal_id", &r.proposal_id)?;
         let p = self
             .state
             .read_now(move |s| app::get_proposal(s, &r.municipality_id, &r.proposal_id))
             .await?;
-        Ok(Response::new(proposal_to_pb(&p)))
+        Ok(Response::new(proposal_to_pb(&p, caller.lang)))
     }
 
     async fn accept_schedule(

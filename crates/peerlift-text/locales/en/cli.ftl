@@ -239,6 +239,8 @@ net-title = { $municipality }: mentoring network
     red: low results, orange: at risk, green: leader, blue: stable
 net-partnership = partnership
 net-group-partnership = group partnership
+mode-in-person = in person
+mode-online = online
 net-type-instrumental = instrumental
 net-type-identical = identical
 net-type- = partnership

@@ -242,6 +242,8 @@ net-title = { $municipality }: сеть наставничества
     красный — ШНОР, оранжевый — в зоне риска, зелёный — лидер, синий — стабильная
 net-partnership = партнёрство
 net-group-partnership = групповое партнёрство
+mode-in-person = очно
+mode-online = онлайн
 net-type-instrumental = инструментальное
 net-type-identical = идентичное
 net-type- = партнёрство

@@ -1,0 +1,385 @@
+# Russian for the command line's --help. The English is in the doc comments of src/cli (what
+# clap shows); each entry carries it in an "en:" comment, and a test checks that every command
+# and option has an entry here whose English is still the English shown (so a changed help
+# text fails the test until it is translated again).
+#
+# help-<command path> is a command's description; help--<option> an option's help wherever
+# it has that English; help-<command path>--<option> an option whose help differs there.
+
+## Commands
+
+# en: Peer-to-peer mentoring networks between schools: the gRPC service and its CLI
+help-peerlift = Сети взаимного наставничества между школами: gRPC-сервис и его командная строка
+# en: Run the gRPC server (embedded store, health, reflection)
+help-serve = Запустить gRPC-сервер (встроенное хранилище, health, reflection)
+# en: Bearer tokens: create (the secret is shown once), list, revoke. With --data-dir on the store directly (server stopped; how the first admin token is made), otherwise through the API with an admin token
+help-token = Токены доступа: создать (секрет показывается один раз), показать, отозвать. С --data-dir — прямо в хранилище (сервер остановлен; так создаётся первый токен администратора), иначе через API с токеном администратора
+# en: Create a token; prints its secret once
+help-token-create = Создать токен; его секрет печатается один раз
+# en: List tokens (never their secrets)
+help-token-list = Показать токены (без секретов)
+# en: Revoke a token at once
+help-token-revoke = Немедленно отозвать токен
+# en: The audit log: every acknowledged write, who made it, when, with which request id
+help-audit = Журнал аудита: каждая подтверждённая запись — кто, когда, с каким идентификатором запроса
+# en: Prove the audit log's hash chain on the store (server stopped): every entry unchanged, none removed; says where it breaks, exits 1 if it does. Prints the head's hash: note it down elsewhere, and a log rewritten whole shows against it
+help-audit-verify = Проверить цепочку хешей журнала аудита в хранилище (сервер остановлен): ни одна запись не изменена и не удалена; говорит, где цепочка рвётся, и тогда завершается с кодом 1. Печатает хеш головы: запишите его в другом месте, и журнал, переписанный целиком, будет виден по нему
+# en: Export a municipality's data for sharing: CSV files with teachers pseudonymised (stable keyed pseudonyms, no names, no free text)
+help-export = Выгрузить данные муниципалитета для передачи: CSV-файлы с псевдонимами учителей (устойчивые псевдонимы по ключу, без имён и свободного текста)
+# en: Erase a departed teacher's personal data (name, free-text notes), keeping the anonymous history that reports count
+help-erase-teacher = Стереть персональные данные ушедшего учителя (имя, свободные заметки), сохранив обезличенную историю для отчётов
+# en: The nightly rematch policy of a municipality: show it, or change the given parts
+help-policy = Правила ночного пересчёта муниципалитета: показать или изменить указанные части
+# en: Run the nightly rematch now (--now), or show its history
+help-rematch = Выполнить ночной пересчёт сейчас (--now) или показать его историю
+# en: Import CSV files (or directories of them) into a running server
+help-import = Загрузить CSV-файлы (или каталоги с ними) в работающий сервер
+# en: Municipalities
+help-municipalities = Муниципалитеты
+# en: List municipalities
+help-municipalities-list = Показать муниципалитеты
+# en: Schools of a municipality
+help-schools = Школы муниципалитета
+# en: List schools with their active teacher counts
+help-schools-list = Показать школы с числом активных учителей
+# en: Teachers of a municipality
+help-teachers = Учителя муниципалитета
+# en: List teachers
+help-teachers-list = Показать учителей
+# en: Show one teacher: school, subjects, mentor profile, diagnostics
+help-teachers-show = Показать учителя: школа, предметы, профиль наставника, диагностики
+# en: The catalogue of subjects, competence areas and directions in force for a municipality
+help-catalog = Действующий в муниципалитете справочник предметов, областей компетенций и направлений
+# en: Write the whole store to FILE (line format, see README). The server must be stopped
+help-backup = Записать всё хранилище в FILE (построчный формат, см. README). Сервер должен быть остановлен
+# en: Restore a backup FILE into the store directory. The server must be stopped
+help-restore = Восстановить резервную копию FILE в каталог хранилища. Сервер должен быть остановлен
+# en: Compute a matching: a proposal (or a dry run) with every pair's score
+help-match = Рассчитать подбор: предложение (или пробный расчёт) с оценкой каждой пары
+# en: Approve a proposed run: apply its whole diff
+help-approve = Утвердить предложенный запуск: применить все его изменения
+# en: Reject a proposed run
+help-reject = Отклонить предложенный запуск
+# en: Match runs: list them, or show one: its summary, then a page of its pairs (or of its unmatched demands, or of its changes), filtered
+help-runs = Запуски подбора: список или один запуск — сводка, затем страница его пар (или потребностей без наставника, или изменений) с отбором
+# en: The active network: statistics, or the graph as DOT, GraphML or JSON
+help-network = Действующая сеть: статистика или граф в DOT, GraphML или JSON
+# en: Mentorships: list, lock, unlock, end, veto
+help-mentorships = Наставничества: список, закрепить, открепить, завершить, вето
+# en: Active mentorships (--all: ended ones too)
+help-mentorships-list = Действующие наставничества (--all — и завершённые)
+# en: Lock a mentorship: every run keeps it
+help-mentorships-lock = Закрепить наставничество: каждый запуск его сохраняет
+# en: Unlock a mentorship: runs may change it again
+help-mentorships-unlock = Открепить наставничество: запуски снова могут его менять
+# en: End a mentorship
+help-mentorships-end = Завершить наставничество
+# en: Veto a pair: it is never proposed again
+help-mentorships-veto = Наложить вето на пару: она больше не будет предложена
+# en: Exported matching problems (`match --export-problem`): check one, or convert it for an independent solver. Works on the file alone, no server
+help-problem = Выгруженные задачи подбора (`match --export-problem`): проверить или преобразовать для независимого решателя. Работает только с файлом, без сервера
+# en: Checks the file's claims: the assignment uses arcs and keeps every capacity, the objective is the sum of its arcs, and the duals cover every arc and bound the objective exactly (which proves it optimal without a solver). FILE may be gzipped
+help-problem-check = Проверяет утверждения файла: назначение использует дуги и соблюдает все ёмкости, цель равна сумме его дуг, а двойственные цены покрывают каждую дугу и точно ограничивают цель (что доказывает оптимальность без решателя). FILE может быть сжат gzip
+# en: Writes the problem as a DIMACS min-cost-flow instance (the input of LEMON, OR-Tools and most network solvers); its minimum cost is minus the maximum weight
+help-problem-dimacs = Записывает задачу как задачу потока минимальной стоимости в формате DIMACS (вход LEMON, OR-Tools и большинства сетевых решателей); её минимальная стоимость равна максимальному весу со знаком минус
+# en: Sessions of a teacher, a school or a mentorship (table, or iCalendar with --ics); propose and accept schedules; scheduling settings
+help-schedule = Встречи учителя, школы или наставничества (таблица или iCalendar с --ics); предложить и принять расписание; настройки расписания
+# en: Propose the sessions every active mentorship is due over the next weeks
+help-schedule-propose = Предложить встречи, положенные каждому действующему наставничеству на ближайшие недели
+# en: Accept a proposal: every item, or the ones listed
+help-schedule-accept = Принять предложение: целиком или перечисленные пункты
+# en: Show the scheduling settings, or change them
+help-schedule-settings = Показать настройки расписания или изменить их
+# en: Sessions: create one by hand, record it as held or missed, cancel it
+help-sessions = Встречи: создать вручную, отметить проведённой или пропущенной, отменить
+# en: Plan a session by hand (kind and length from the form's defaults unless given)
+help-sessions-create = Запланировать встречу вручную (вид и длительность по умолчанию из формы, если не заданы)
+# en: Record a session as held (with attendance and feedback) or missed
+help-sessions-record = Отметить встречу проведённой (с посещаемостью и отзывом) или пропущенной
+# en: Cancel a planned session (it stays, marked cancelled; calendars drop it)
+help-sessions-cancel = Отменить запланированную встречу (она остаётся с пометкой об отмене; календари её убирают)
+# en: Progress since re-diagnosis of a mentorship, a mentor, a school or a teacher
+help-progress = Прогресс после повторной диагностики: наставничества, наставника, школы или учителя
+# en: Reports: coverage, load, sessions, progress, outcomes (table; --csv; --svg FILE)
+help-report = Отчёты: охват, нагрузка, встречи, прогресс, итоги (таблица; --csv; --svg FILE)
+# en: Benchmark the matcher at municipality, region and nation scale (figures as Markdown)
+help-bench = Замерить подбор в масштабе муниципалитета, региона и страны (цифры в Markdown)
+# en: Drive many concurrent clients against a local server (auth and limits on) for a bounded time, with a rematch in the middle; prints throughput, p50/p99 and errors
+help-loadtest = Нагрузить локальный сервер множеством одновременных клиентов (с проверкой токенов и лимитами) на ограниченное время, с пересчётом посередине; печатает пропускную способность, p50/p99 и ошибки
+# en: Generate example data
+help-gen = Создать примерные данные
+# en: Synthetic data at scale (municipality, region or nation), one directory of import CSVs per municipality
+help-gen-synthetic = Синтетические данные в масштабе (муниципалитет, регион или страна), по каталогу CSV для загрузки на муниципалитет
+# en: The Kirovsky district example (real schools and partnerships, generated staff)
+help-gen-kirovsky = Пример Кировского района (настоящие школы и партнёрства, сгенерированные сотрудники)
+
+# en: Start with `peerlift serve`, then `peerlift import examples/kirovsky`.
+help-peerlift-after = Начните с `peerlift serve`, затем `peerlift import examples/kirovsky`.
+
+## Options, wherever their help is this
+
+# en: Server address
+help--addr = Адрес сервера
+# en: Include inactive teachers
+help--all = Включая неактивных учителей
+# en: Who came (default: everyone)
+help--attended = Кто пришёл (по умолчанию все)
+# en: Apply each night's result
+help--auto_approve = Применять результат каждой ночи
+# en: CA certificate (PEM) of a TLS server; use an https:// address with it
+help--ca_cert = Сертификат УЦ (PEM) сервера с TLS; используйте с ним адрес https://
+# en: Changes: only kept, added or ended
+help--change = Изменения: только сохранённые, добавленные или завершённые
+# en: A checklist item, "item" (done) or "item=no"; repeat
+help--checks = Пункт чек-листа: "пункт" (выполнен) или "пункт=no"; можно повторять
+# en: The most mentorships a run may end for a gain: a count (3) or a share (5%)
+help--churn_budget = Сколько наставничеств запуск может завершить ради выигрыша: число (3) или доля (5%)
+# en: Client certificate (PEM) for a server that requires mutual TLS
+help--client_cert = Сертификат клиента (PEM) для сервера, требующего взаимного TLS
+# en: Key (PEM) of the client certificate
+help--client_key = Ключ (PEM) сертификата клиента
+# en: The mentee's reflection
+help--comment = Рефлексия наставляемого
+# en: TOML configuration file
+help--config = Файл настроек TOML
+# en: TCP connections the clients share
+help--connections = Сколько TCP-соединений делят клиенты
+# en: The continuity weight (points for keeping an existing pair)
+help--continuity = Вес преемственности (баллы за сохранение существующей пары)
+# en: CSV on standard output instead of a table
+help--csv = CSV в стандартный вывод вместо таблицы
+# en: Store directory [default: ./peerlift-data; env PEERLIFT_DATA_DIR]
+help--data_dir = Каталог хранилища [по умолчанию: ./peerlift-data; переменная PEERLIFT_DATA_DIR]
+# en: Check and report, write nothing
+help--dry_run = Проверить и сообщить, ничего не записывая
+# en: The date the pairs start (default today), e.g. 2022-11-01 for pairs working since
+help--effective_date = Дата начала пар (по умолчанию сегодня), например 2022-11-01 для пар, работающих с тех пор
+# en: The head hash noted down earlier: the chain must still contain it
+help--expect_head = Записанный ранее хеш головы: цепочка должна его содержать
+# en: Days until it expires (0: never)
+help--expires_in_days = Через сколько дней истекает (0 — никогда)
+# en: Print each pair's score terms and why demands stay unmatched
+help--explain = Печатать слагаемые оценки каждой пары и почему потребности остались без наставника
+# en: Also write the (first) region's whole teacher-pair problem to FILE, in the export shape (gzipped for .gz), for an independent solver (bench/independent.sh)
+help--export = Также записать всю задачу пар учителей (первого) региона в FILE в формате выгрузки (gzip для .gz) для независимого решателя (bench/independent.sh)
+# en: Write the whole problem solved to FILE as JSON, gzipped when FILE ends in .gz (README: "Checking optimality"); streamed, any size
+help--export_problem = Записать всю решённую задачу в FILE как JSON, сжатый gzip, если FILE оканчивается на .gz (README: «Checking optimality»); потоком, любого размера
+# en: Directory with kirovsky-district.json and labinsk-deficits.csv [default: ../shared/fixtures beside the source tree]
+help--fixtures = Каталог с kirovsky-district.json и labinsk-deficits.csv [по умолчанию: ../shared/fixtures рядом с исходным кодом]
+# en: Output directory of the second round (spring 2023 re-diagnosis, new statuses)
+help--followup_out = Каталог второго этапа (повторная диагностика весны 2023 года, новые статусы)
+# en: Write the graph in this format (default: print the statistics)
+help--format = Записать граф в этом формате (по умолчанию — напечатать статистику)
+# en: Sessions from this date
+help--from = Встречи с этой даты
+# en: Integration grants, repeatable: sessions:write, reports:read, ...
+help--grants = Права интеграции, можно повторять: sessions:write, reports:read, ...
+# en: Instead: grouping quality against the exhaustive best on small instances
+help--grouping = Вместо этого: качество группировки против полного перебора на малых задачах
+# en: Print the table header
+help--header = Напечатать заголовок таблицы
+# en: Write iCalendar (RFC 5545) instead of a table
+help--ics = Записать iCalendar (RFC 5545) вместо таблицы
+# en: Token id (tok-…)
+help--id = Идентификатор токена (tok-…)
+# en: Also write the installation's secrets (the key of export pseudonyms), so a restored store gives the same pseudonyms. The file (owner-only) then links pseudonyms to ids: keep it as safe as the data directory
+help--include_secrets = Записать и секреты установки (ключ псевдонимов выгрузки), чтобы восстановленное хранилище давало те же псевдонимы. Тогда файл (доступ только владельцу) связывает псевдонимы с идентификаторами: храните его так же надёжно, как каталог данных
+# en: DEVELOPMENT ONLY: no tokens, every caller is an admin of everything
+help--insecure_no_auth = ТОЛЬКО ДЛЯ РАЗРАБОТКИ: без токенов, любой вызывающий — администратор всего
+# en: Print the figures as one JSON object instead of a table row
+help--json = Напечатать цифры одним объектом JSON вместо строки таблицы
+# en: What to match
+help--kind = Что подбирать
+# en: Kinds to run, e.g. pairs,schools
+help--kinds = Какие виды запускать, например pairs,schools
+# en: What the token is for
+help--label = Для чего токен
+# en: Language of what the command prints: en or ru [default: from PEERLIFT_LANG, LC_ALL, LC_MESSAGES or LANG; ru_RU.UTF-8 speaks Russian]
+help--lang = Язык вывода команды: en или ru [по умолчанию: из PEERLIFT_LANG, LC_ALL, LC_MESSAGES или LANG; ru_RU.UTF-8 — русский]
+# en: Only this level of deficit (a, b or c)
+help--level = Только этот уровень дефицита (a, b или c)
+# en: Deficit levels that make a demand [default: a,b]
+help--levels = Уровни дефицита, образующие потребность [по умолчанию: a,b]
+# en: At most this many
+help--limit = Не больше стольких
+# en: What to list after the summary
+help--list = Что перечислить после сводки
+# en: Address to listen on [default: 127.0.0.1:50051; env PEERLIFT_LISTEN]
+help--listen = Адрес для приёма соединений [по умолчанию: 127.0.0.1:50051; переменная PEERLIFT_LISTEN]
+# en: Log format [default: text; env PEERLIFT_LOG_FORMAT]
+help--log_format = Формат журнала [по умолчанию: text; переменная PEERLIFT_LOG_FORMAT]
+# en: Opt-in: keep only each demand's best N arcs. The run is then NOT guaranteed optimal (it says so); without it the whole problem is solved and proven optimal
+help--max_candidates = По желанию: оставить у каждой потребности только N лучших дуг. Тогда оптимальность запуска НЕ гарантирована (он так и скажет); без этого решается вся задача и оптимальность доказывается
+# en: Only mentees of this municipality (a region's run)
+help--mentees_in = Только наставляемые этого муниципалитета (запуск по региону)
+# en: A mentorship's sessions
+help--mentorship = Встречи наставничества
+# en: Replace the methodical days ("thu 13:00-17:00"; repeat for several)
+help--methodical_days = Заменить методические дни ("thu 13:00-17:00"; повторите для нескольких)
+# en: Municipality id
+help--municipality = Идентификатор муниципалитета
+# en: No online pairs
+help--no_online = Без онлайн-пар
+# en: Do not run the nightly rematch scheduler [env PEERLIFT_SCHEDULER=false]
+help--no_scheduler = Не запускать ночной пересчёт по расписанию [переменная PEERLIFT_SCHEDULER=false]
+# en: Add a non-working day (2026-12-31; repeat for several)
+help--non_working = Добавить нерабочий день (2026-12-31; повторите для нескольких)
+# en: The mentor's notes
+help--notes = Заметки наставника
+# en: Write to FILE instead of standard output
+help--out = Записать в FILE вместо стандартного вывода
+# en: text (tables for a person) or json (the API's messages, for scripts)
+help--output = text (таблицы для человека) или json (сообщения API, для скриптов)
+# en: Rows a page [default: 100, at most 1000]
+help--page_size = Строк на странице [по умолчанию: 100, не больше 1000]
+# en: The page a previous call pointed to
+help--page_token = Страница, на которую указал предыдущий вызов
+# en: Files (schools.csv, teachers.csv, mentor_profiles.csv, diagnostics.csv, municipality.csv) or directories holding them
+help--paths = Файлы (schools.csv, teachers.csv, mentor_profiles.csv, diagnostics.csv, municipality.csv) или каталоги с ними
+# en: The proposal (sp-…, as `schedule propose` printed it), or `latest`
+help--proposal = Предложение (sp-…, как его напечатал `schedule propose`) или `latest`
+# en: Leave each night's result as a proposal for the office
+help--proposal_only = Оставлять результат каждой ночи предложением для методической службы
+# en: The mentee's rating, 1-5
+help--rating = Оценка наставляемого, 1-5
+# en: Closed-loop reading clients, each with its own token
+help--readers = Читающие клиенты с замкнутым циклом, у каждого свой токен
+# en: Why it was missed
+help--reason = Почему пропущена
+# en: Instead of a municipality: every municipality of this region (pairs across municipalities online only); approve the run with `-m region:NAME`
+help--region = Вместо муниципалитета — все муниципалитеты этого региона (пары между муниципалитетами только онлайн); утверждайте запуск с `-m region:ИМЯ`
+# en: Instead: a region's nightly rematch after a day of re-diagnosis (2%), against a cold solve
+help--rematch = Вместо этого: ночной пересчёт региона после дня повторной диагностики (2%) против решения с нуля
+# en: Replace a store that already holds data
+help--replace = Заменить хранилище, в котором уже есть данные
+# en: admin, coordinator, methodologist, school or integration
+help--role = admin, coordinator, methodologist, school или integration
+# en: The run (run-…, as `peerlift match` printed it), or `latest` for the newest proposed run
+help--run_id = Запуск (run-…, как его напечатал `peerlift match`) или `latest` — последний предложенный
+# en: Cron expression in the municipality's time zone, e.g. "0 2 * * *"
+help--schedule = Выражение cron в часовом поясе муниципалитета, например "0 2 * * *"
+# en: Only teachers of this school
+help--school = Только учителя этой школы
+# en: A school partnership rather than a teacher pair
+help--schools = Партнёрство школ, а не пара учителей
+# en: all (admin), region:NAME, municipality:ID or school:MUNICIPALITY/SCHOOL
+help--scope = all (администратор), region:ИМЯ, municipality:ID или school:МУНИЦИПАЛИТЕТ/ШКОЛА
+# en: Random seed
+help--seed = Начальное значение генератора случайных чисел
+# en: Instead: sessions end to end (schedule, accept, record, reports) on a synthetic municipality, through a real server on a temporary store
+help--sessions = Вместо этого: встречи от начала до конца (расписание, принятие, отметка, отчёты) на синтетическом муниципалитете через настоящий сервер на временном хранилище
+# en: Seconds in-flight calls may take after SIGINT/SIGTERM [default: 30]
+help--shutdown_grace_secs = Сколько секунд начатые вызовы могут идти после SIGINT/SIGTERM [по умолчанию: 30]
+# en: From this time (2026-11-23T00:00:00Z)
+help--since = С этого момента (2026-11-23T00:00:00Z)
+# en: Which size; `all` runs each in its own process (separate peak memory)
+help--size = Какой масштаб; `all` запускает каждый в своём процессе (отдельный пик памяти)
+# en: Travel speed between schools, km/h
+help--speed = Скорость передвижения между школами, км/ч
+# en: "2026-11-26T14:00", municipality time
+help--start = "2026-11-26T14:00", время муниципалитета
+# en: Only these statuses (low_results, at_risk, stable, leader)
+help--status = Только эти статусы (low_results, at_risk, stable, leader)
+# en: Write nothing if any row is bad
+help--strict = Ничего не записывать, если хоть одна строка с ошибкой
+# en: Only teachers of this subject
+help--subject = Только учителя этого предмета
+# en: Also write a chart to FILE (SVG)
+help--svg = Также записать диаграмму в FILE (SVG)
+# en: A teacher's sessions (as mentor or mentee)
+help--teacher = Встречи учителя (как наставника или наставляемого)
+# en: Regions solved at once
+help--threads = Сколько регионов решается одновременно
+# en: Sessions before this date
+help--to = Встречи до этой даты
+# en: Bearer token (`plt_…`); `peerlift token create` makes one
+help--token = Токен доступа (`plt_…`); его создаёт `peerlift token create`
+# en: In-person pairs only within this many km [default: 40]
+help--travel_limit_km = Очные пары только в пределах стольких км [по умолчанию: 40]
+# en: Before this time
+help--until = До этого момента
+# en: Closed-loop writing clients
+help--writers = Пишущие клиенты с замкнутым циклом
+
+## Options whose help differs in one command
+
+# en: Work on this store directly (the server must be stopped)
+help-token-create--data_dir = Работать прямо с этим хранилищем (сервер должен быть остановлен)
+# en: Municipality (or region:NAME for region-wide runs); empty: installation-wide entries such as tokens (admins)
+help-audit--municipality = Муниципалитет (или region:ИМЯ для запусков по региону); пусто — записи всей установки, например токены (для администраторов)
+# en: Directory to write teachers.csv, diagnostics.csv, mentorships.csv, sessions.csv
+help-export--out = Каталог для teachers.csv, diagnostics.csv, mentorships.csv, sessions.csv
+# en: Municipality id [default: the id in municipality.csv]
+help-import--municipality = Идентификатор муниципалитета [по умолчанию: из municipality.csv]
+# en: Teacher id
+help-teachers-show--id = Идентификатор учителя
+# en: Compute and show, store nothing
+help-match--dry_run = Рассчитать и показать, ничего не сохраняя
+# en: Show this run
+help-runs--run_id = Показать этот запуск
+# en: Each pair's score terms
+help-runs--explain = Слагаемые оценки каждой пары
+# en: Only pairs with this school (the mentee's or the mentor's)
+help-runs--school = Только пары с этой школой (наставляемого или наставника)
+# en: Every page
+help-runs--all = Все страницы
+# en: A school's sessions
+help-schedule--school = Встречи школы
+# en: From this date (inclusive)
+help-schedule--from = С этой даты (включительно)
+# en: Before this date
+help-schedule--to = До этой даты
+# en: First day (default today)
+help-schedule-propose--from = Первый день (по умолчанию сегодня)
+# en: Only mentorships of this school
+help-schedule-propose--school = Только наставничества этой школы
+# en: Sessions from this date (sessions, load, outcomes)
+help-report--from = Встречи с этой даты (sessions, load, outcomes)
+# en: Output directory
+help-gen-synthetic--out = Каталог для результата
+# en: Output directory
+help-gen-kirovsky--out = Каталог для результата
+
+## What clap itself writes
+
+# en: Print help
+help--help = Показать справку
+# en: Print version
+help--version = Показать версию
+# en: Print this message or the help of the given subcommand(s)
+help-help = Показать эту справку или справку по указанным командам
+help-heading-usage = Использование:
+help-heading-commands = Команды
+help-heading-options = Параметры
+help-heading-arguments = Аргументы
+help-heading-values = Значения:
+
+## What each value of an option means
+
+# en: Tables and sentences for a person
+help-value-text = Таблицы и предложения для человека
+# en: JSON for programs: the API's messages, with the API's field names
+help-value-json = JSON для программ: сообщения API с именами полей API
+# en: The pairs, with their scores
+help-value--list-pairs = Пары с их оценками
+# en: Demands without a mentor, and why
+help-value-unmatched = Потребности без наставника и почему
+# en: The diff against what is active: kept, added, ended
+help-value-changes = Отличия от действующего: сохранённые, добавленные, завершённые
+# en: 50 schools, 1,500 teachers
+help-value-municipality = 50 школ, 1 500 учителей
+# en: 2,000 schools, 50,000 teachers (40 municipalities)
+help-value-region = 2 000 школ, 50 000 учителей (40 муниципалитетов)
+# en: 40,000 schools, 1,000,000 teachers (20 regions)
+help-value-nation = 40 000 школ, 1 000 000 учителей (20 регионов)
+# en: Teacher pairs
+help-value-pairs = Пары учителей
+# en: School partnerships (PAIRS mode)
+help-value-schools = Партнёрства школ (режим PAIRS)
+# en: Distributed networks: a leader per school and subject (DISTRIBUTED mode)
+help-value-directions = Распределённые сети: лидер на школу и предмет (режим DISTRIBUTED)
+# en: Teacher groups: one mentor, mentees of one subject with similar deficits
+help-value-teacher-groups = Группы учителей: один наставник, наставляемые одного предмета со схожими дефицитами
+# en: School groups (GROUPS mode): a leader with several schools of similar needs
+help-value-school-groups = Группы школ (режим GROUPS): лидер с несколькими школами со схожими потребностями
+
