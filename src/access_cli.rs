@@ -34,9 +34,12 @@ fn usage(e: peerlift_api::ApiError) -> ClientError {
 
 fn open(dir: &Path) -> Result<Store, ClientError> {
     Store::open(dir).map_err(|e| {
-        ClientError::Usage(format!(
-            "cannot open the store at {}: {e} (stop the server first, or leave out --data-dir to go through the API)",
-            dir.display()
+        ClientError::Usage(crate::i18n::tr(
+            "usage-store-busy",
+            &[
+                ("dir", crate::i18n::s(dir.display().to_string())),
+                ("error", crate::i18n::s(e.to_string())),
+            ],
         ))
     })
 }
@@ -81,8 +84,12 @@ pub fn create_local(dir: &Path, a: CreateArgs) -> Result<(), ClientError> {
 }
 
 pub async fn create_remote(channel: Conn, a: CreateArgs) -> Result<(), ClientError> {
-    let role = Role::from_code(&a.role)
-        .ok_or_else(|| ClientError::Usage(format!("--role must be one of {}", Role::codes())))?;
+    let role = Role::from_code(&a.role).ok_or_else(|| {
+        ClientError::Usage(crate::i18n::tr(
+            "usage-role",
+            &[("roles", crate::i18n::s(Role::codes()))],
+        ))
+    })?;
     let out = TokenServiceClient::new(channel)
         .create_token(pb::CreateTokenRequest {
             role: access::role_to_pb(role) as i32,
@@ -332,7 +339,12 @@ pub async fn export(
         let name = Path::new(&f.name)
             .file_name()
             .map(|n| n.to_owned())
-            .ok_or_else(|| ClientError::Usage(format!("bad file name {}", f.name)))?;
+            .ok_or_else(|| {
+                ClientError::Usage(crate::i18n::tr(
+                    "usage-bad-file-name",
+                    &[("name", crate::i18n::s(&f.name))],
+                ))
+            })?;
         let path = out.join(name);
         std::fs::write(&path, f.csv).map_err(|source| ClientError::Io {
             path: path.display().to_string(),

@@ -81,7 +81,7 @@ impl Bearer {
         format!("Bearer {}", token.trim())
             .parse()
             .map(|v| Bearer(Some(v)))
-            .map_err(|_| ClientError::Usage("the token is not printable ASCII".into()))
+            .map_err(|_| ClientError::Usage(crate::i18n::t("usage-token-ascii")))
     }
 }
 
@@ -216,21 +216,21 @@ pub fn plan(paths: &[PathBuf]) -> Result<ImportPlan, ClientError> {
             }
         } else if p.is_file() {
             let k = kind_of(p).ok_or_else(|| {
-                ClientError::Usage(format!(
-                    "cannot tell what {} holds: name it municipality.csv, schools.csv, teachers.csv, mentor_profiles.csv or diagnostics.csv (a suffix like schools-2023.csv is fine)",
-                    p.display()
+                ClientError::Usage(crate::i18n::tr(
+                    "usage-unknown-file",
+                    &[("path", crate::i18n::s(p.display().to_string()))],
                 ))
             })?;
             files.push((k, p.clone()));
         } else {
-            return Err(ClientError::Usage(format!(
-                "{} does not exist",
-                p.display()
+            return Err(ClientError::Usage(crate::i18n::tr(
+                "usage-no-such-path",
+                &[("path", crate::i18n::s(p.display().to_string()))],
             )));
         }
     }
     if files.is_empty() {
-        return Err(ClientError::Usage("no import files found".into()));
+        return Err(ClientError::Usage(crate::i18n::t("usage-no-import-files")));
     }
     files.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
     Ok(ImportPlan { files, skipped })
@@ -308,21 +308,19 @@ pub fn plan_units(paths: &[PathBuf]) -> Result<Vec<ImportUnit>, ClientError> {
                     }
                 }
                 (true, false) => {
-                    return Err(ClientError::Usage(format!(
-                        "{} holds import files and also municipality directories ({}, ...): which \
-                         municipality would its own files be? Move them into a directory of their \
-                         own, or name the directories to import one by one",
-                        p.display(),
-                        nested[0].display()
+                    return Err(ClientError::Usage(crate::i18n::tr(
+                        "usage-mixed-directory",
+                        &[
+                            ("path", crate::i18n::s(p.display().to_string())),
+                            ("first", crate::i18n::s(nested[0].display().to_string())),
+                        ],
                     )))
                 }
                 (false, true) => {
-                    return Err(ClientError::Usage(format!(
-                    "no import files in {}: expected municipality.csv, schools.csv, teachers.csv, \
-                         mentor_profiles.csv, diagnostics.csv, or directories of them (one per \
-                         municipality, as `peerlift gen synthetic region` writes)",
-                    p.display()
-                )))
+                    return Err(ClientError::Usage(crate::i18n::tr(
+                        "usage-empty-directory",
+                        &[("path", crate::i18n::s(p.display().to_string()))],
+                    )))
                 }
             }
         } else {
@@ -338,7 +336,7 @@ pub fn plan_units(paths: &[PathBuf]) -> Result<Vec<ImportUnit>, ClientError> {
         });
     }
     if units.is_empty() {
-        return Err(ClientError::Usage("no import files found".into()));
+        return Err(ClientError::Usage(crate::i18n::t("usage-no-import-files")));
     }
     Ok(units)
 }
@@ -379,16 +377,17 @@ fn refuse_mixed(plan: &ImportPlan) -> Result<(), ClientError> {
     let repeated = per_kind.values().any(|d| d.len() > 1);
     if named.len() > 1 || repeated {
         let shown: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-        let how_many = if named.len() > 1 {
-            format!("{} municipalities", named.len())
+        let (key, count) = if named.len() > 1 {
+            ("usage-files-of-municipalities", named.len())
         } else {
-            format!("{} directories", dirs.len())
+            ("usage-files-of-directories", dirs.len())
         };
-        return Err(ClientError::Usage(format!(
-            "these files belong to {how_many} ({}): pass their directories instead \
-             (`peerlift import DIR` takes a directory of municipality directories), so each is \
-             imported as its own municipality; nothing was imported",
-            shown.join(", ")
+        return Err(ClientError::Usage(crate::i18n::tr(
+            key,
+            &[
+                ("count", crate::i18n::n(count as f64)),
+                ("list", crate::i18n::s(shown.join(", "))),
+            ],
         )));
     }
     Ok(())
@@ -424,10 +423,9 @@ pub async fn import(channel: Conn, args: ImportArgs) -> Result<Vec<UnitResult>, 
         args.municipality = None;
     }
     if units.len() > 1 && args.municipality.is_some() {
-        return Err(ClientError::Usage(format!(
-            "--municipality names one municipality, but the paths hold {} municipality directories \
-             (each with its own municipality.csv): leave --municipality out to import them all",
-            units.len()
+        return Err(ClientError::Usage(crate::i18n::tr(
+            "usage-one-municipality-many-dirs",
+            &[("count", crate::i18n::n(units.len() as f64))],
         )));
     }
     let mut work = Vec::new();
@@ -442,10 +440,9 @@ pub async fn import(channel: Conn, args: ImportArgs) -> Result<Vec<UnitResult>, 
         {
             Some(m) => m,
             None => {
-                return Err(ClientError::Usage(format!(
-                    "name the municipality of {}: --municipality ID (or PEERLIFT_MUNICIPALITY), or \
-                     include a municipality.csv",
-                    u.label
+                return Err(ClientError::Usage(crate::i18n::tr(
+                    "usage-name-the-municipality",
+                    &[("what", crate::i18n::s(&u.label))],
                 )))
             }
         };
@@ -454,10 +451,13 @@ pub async fn import(channel: Conn, args: ImportArgs) -> Result<Vec<UnitResult>, 
     let mut seen = std::collections::BTreeMap::new();
     for (m, u) in &work {
         if let Some(other) = seen.insert(m.clone(), u.label.clone()) {
-            return Err(ClientError::Usage(format!(
-                "{other} and {} are both municipality {m}: import them one at a time if that is \
-                 meant; nothing was imported",
-                u.label
+            return Err(ClientError::Usage(crate::i18n::tr(
+                "usage-same-municipality",
+                &[
+                    ("first", crate::i18n::s(other)),
+                    ("second", crate::i18n::s(&u.label)),
+                    ("municipality", crate::i18n::s(m.as_str())),
+                ],
             )));
         }
     }

@@ -704,8 +704,9 @@ async fn resolve_run(
         token = r.next_page_token;
     }
     newest.ok_or_else(|| {
-        ClientError::Usage(format!(
-            "no proposed run in {municipality}: run `peerlift match -m {municipality}` first"
+        ClientError::Usage(crate::i18n::tr(
+            "usage-no-proposed-run",
+            &[("municipality", crate::i18n::s(municipality))],
         ))
     })
 }

@@ -61,8 +61,12 @@ pub async fn policy(
         }
         if let Some(b) = change.churn_budget {
             let b = b.trim();
-            let bad =
-                || ClientError::Usage(format!("--churn-budget {b}: a count (3) or a share (5%)"));
+            let bad = || {
+                ClientError::Usage(crate::i18n::tr(
+                    "usage-churn-budget",
+                    &[("value", crate::i18n::s(b))],
+                ))
+            };
             p.churn_budget = Some(match b.strip_suffix('%') {
                 Some(pct) => pb::rematch_policy::ChurnBudget::ChurnBudgetPct(
                     pct.trim().parse().map_err(|_| bad())?,
@@ -83,6 +87,10 @@ pub async fn policy(
             })
             .await?
             .into_inner();
+    }
+    if crate::output::json() {
+        crate::output::print(&p, "peerlift.v1.RematchPolicy");
+        return Ok(());
     }
     use crate::i18n::{n, s, t, tr};
     let line = |id: &str, value: String| println!("{}", tr(id, &[("value", s(value))]));

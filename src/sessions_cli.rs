@@ -424,8 +424,15 @@ pub async fn settings(
         if !methodical_days.is_empty() {
             let mut list = Vec::new();
             for w in &methodical_days {
-                let w = peerlift_domain::Window::parse(w)
-                    .map_err(|e| ClientError::Usage(format!("--methodical-day {w}: {e}")))?;
+                let w = peerlift_domain::Window::parse(w).map_err(|e| {
+                    ClientError::Usage(crate::i18n::tr(
+                        "usage-methodical-day",
+                        &[
+                            ("window", crate::i18n::s(w.as_str())),
+                            ("error", crate::i18n::s(e.to_string())),
+                        ],
+                    ))
+                })?;
                 list.push(pb::AvailabilityWindow {
                     weekday: peerlift_domain::Weekday::ALL
                         .iter()
@@ -539,8 +546,12 @@ pub async fn record(
                 "yes" | "true" | "1" | "done" => (item, true),
                 "no" | "false" | "0" => (item, false),
                 other => {
-                    return Err(ClientError::Usage(format!(
-                        "--check {x}: '{other}' is neither yes nor no (ITEM, ITEM=yes or ITEM=no)"
+                    return Err(ClientError::Usage(crate::i18n::tr(
+                        "usage-check",
+                        &[
+                            ("item", crate::i18n::s(x.as_str())),
+                            ("value", crate::i18n::s(other)),
+                        ],
                     )))
                 }
             },
@@ -1417,9 +1428,10 @@ pub async fn report(
         return Ok(());
     }
     if let Some(path) = &out.svg {
-        let chart = r.chart.as_ref().ok_or_else(|| {
-            ClientError::Usage("the outcomes report is a list of figures: it has no chart".into())
-        })?;
+        let chart = r
+            .chart
+            .as_ref()
+            .ok_or_else(|| ClientError::Usage(crate::i18n::t("usage-outcomes-no-chart")))?;
         write_out(&Some(path.clone()), chart)?;
         eprintln!(
             "{}",

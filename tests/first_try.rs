@@ -295,6 +295,23 @@ async fn json_output_is_the_apis_messages() {
     .await;
     assert_eq!(code, 0, "{err}");
     assert!(json(&out).get("teachers_active").is_some(), "{out}");
+    // The nightly policy, shown and changed.
+    let (code, out, err) = cli(&[
+        "policy",
+        "-m",
+        "kirovsky",
+        "--churn-budget",
+        "7%",
+        "--output",
+        "json",
+        "--addr",
+        a,
+    ])
+    .await;
+    assert_eq!(code, 0, "{err}");
+    let policy = json(&out);
+    assert_eq!(policy["municipality_id"], "kirovsky", "{policy}");
+    assert_eq!(policy["churn_budget_pct"], 7, "{policy}");
     // Writes answer with the API's response too.
     let (code, out, err) = cli(&[
         "approve", "-m", "kirovsky", "latest", "--output", "json", "--addr", a,

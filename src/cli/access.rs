@@ -175,9 +175,9 @@ pub async fn erase_teacher(a: EraseTeacherArgs) -> CliResult {
 fn verify(flags: &super::ServerFlags, expect_head: Option<&str>) -> CliResult {
     let config = flags.load(crate::config::Layer::default())?;
     if !config.data_dir.exists() {
-        return Err(super::CliError::Usage(format!(
-            "no store at {}",
-            config.data_dir.display()
+        return Err(super::CliError::Usage(crate::i18n::tr(
+            "usage-no-store",
+            &[("dir", crate::i18n::s(config.data_dir.display().to_string()))],
         )));
     }
     let store = peerlift_store::Store::open(&config.data_dir)?;

@@ -66,8 +66,9 @@ pub async fn bench(a: BenchArgs) -> CliResult {
         "region" => Scale::Region,
         "nation" => Scale::Nation,
         other => {
-            return Err(CliError::Usage(format!(
-                "--size {other}: expected municipality, region, nation or all"
+            return Err(CliError::Usage(crate::i18n::tr(
+                "usage-bench-size",
+                &[("value", crate::i18n::s(other))],
             )))
         }
     };

@@ -38,8 +38,12 @@ impl KindArg {
 
 /// A deficit level as the API numbers it, from `a`, `b` or `c` (either case).
 fn level(flag: &str, l: &str) -> Result<i32, CliError> {
-    let level = peerlift_domain::Level::from_letter(&l.to_ascii_uppercase())
-        .ok_or_else(|| CliError::Usage(format!("{flag} {l}: expected a, b or c")))?;
+    let level = peerlift_domain::Level::from_letter(&l.to_ascii_uppercase()).ok_or_else(|| {
+        CliError::Usage(crate::i18n::tr(
+            "usage-level",
+            &[("flag", crate::i18n::s(flag)), ("value", crate::i18n::s(l))],
+        ))
+    })?;
     Ok(peerlift_api::convert::enum_to_pb(
         peerlift_domain::Level::ALL,
         &level,

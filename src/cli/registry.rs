@@ -136,9 +136,12 @@ pub async fn schools(command: SchoolCommand) -> CliResult {
     let mut statuses = Vec::new();
     for s in status {
         let st = SchoolStatus::from_code(&s).ok_or_else(|| {
-            CliError::Usage(format!(
-                "--status {s}: expected one of {}",
-                SchoolStatus::codes()
+            CliError::Usage(crate::i18n::tr(
+                "usage-status",
+                &[
+                    ("value", crate::i18n::s(s.as_str())),
+                    ("codes", crate::i18n::s(SchoolStatus::codes())),
+                ],
             ))
         })?;
         statuses.push(peerlift_api::convert::enum_to_pb(SchoolStatus::ALL, &st));

@@ -57,9 +57,9 @@ pub struct BackupArgs {
 pub fn backup(a: BackupArgs) -> CliResult {
     let config = a.flags.load(Layer::default())?;
     if !config.data_dir.exists() {
-        return Err(CliError::Usage(format!(
-            "no store at {}",
-            config.data_dir.display()
+        return Err(CliError::Usage(crate::i18n::tr(
+            "usage-no-store",
+            &[("dir", crate::i18n::s(config.data_dir.display().to_string()))],
         )));
     }
     let store = peerlift_store::Store::open(&config.data_dir)?;

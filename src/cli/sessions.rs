@@ -98,7 +98,7 @@ pub async fn schedule(a: ScheduleArgs) -> CliResult {
         None => {
             let scope = a
                 .scope
-                .ok_or_else(|| CliError::Usage("--municipality (-m) is required".into()))?;
+                .ok_or_else(|| CliError::Usage(crate::i18n::t("usage-municipality-required")))?;
             let f = sc::Filter {
                 teacher: a.filter.teacher.unwrap_or_default(),
                 school: a.filter.school.unwrap_or_default(),
@@ -232,7 +232,7 @@ pub async fn sessions(command: SessionCommand) -> CliResult {
             reason,
         } => {
             if held == missed {
-                return Err(CliError::Usage("say --held or --missed".into()));
+                return Err(CliError::Usage(crate::i18n::t("usage-held-or-missed")));
             }
             let r = sc::Record {
                 held,

@@ -342,3 +342,30 @@ stats-isolated = isolated schools: { $list }
 stats-none = none
 stats-components = components: { $count } (sizes { $sizes })
 chart-empty = nothing to show yet
+
+## Usage errors inside commands
+usage-no-proposed-run = no proposed run in { $municipality }: run `peerlift match -m { $municipality }` first
+usage-store-busy = cannot open the store at { $dir }: { $error } (stop the server first, or leave out --data-dir to go through the API)
+usage-role = --role must be one of { $roles }
+usage-bad-file-name = bad file name { $name }
+usage-check = --check { $item }: '{ $value }' is neither yes nor no (ITEM, ITEM=yes or ITEM=no)
+usage-methodical-day = --methodical-day { $window }: { $error }
+usage-outcomes-no-chart = the outcomes report is a list of figures: it has no chart
+usage-churn-budget = --churn-budget { $value }: a count (3) or a share (5%)
+usage-token-ascii = the token is not printable ASCII
+usage-unknown-file = cannot tell what { $path } holds: name it municipality.csv, schools.csv, teachers.csv, mentor_profiles.csv or diagnostics.csv (a suffix like schools-2023.csv is fine)
+usage-no-such-path = { $path } does not exist
+usage-no-import-files = no import files found
+usage-mixed-directory = { $path } holds import files and also municipality directories ({ $first }, ...): which municipality would its own files be? Move them into a directory of their own, or name the directories to import one by one
+usage-empty-directory = no import files in { $path }: expected municipality.csv, schools.csv, teachers.csv, mentor_profiles.csv, diagnostics.csv, or directories of them (one per municipality, as `peerlift gen synthetic region` writes)
+usage-files-of-municipalities = these files belong to { $count } municipalities ({ $list }): pass their directories instead (`peerlift import DIR` takes a directory of municipality directories), so each is imported as its own municipality; nothing was imported
+usage-files-of-directories = these files belong to { $count } directories ({ $list }): pass their directories instead (`peerlift import DIR` takes a directory of municipality directories), so each is imported as its own municipality; nothing was imported
+usage-one-municipality-many-dirs = --municipality names one municipality, but the paths hold { $count } municipality directories (each with its own municipality.csv): leave --municipality out to import them all
+usage-name-the-municipality = name the municipality of { $what }: --municipality ID (or PEERLIFT_MUNICIPALITY), or include a municipality.csv
+usage-same-municipality = { $first } and { $second } are both municipality { $municipality }: import them one at a time if that is meant; nothing was imported
+usage-municipality-required = --municipality (-m) is required
+usage-held-or-missed = say --held or --missed
+usage-level = { $flag } { $value }: expected a, b or c
+usage-status = --status { $value }: expected one of { $codes }
+usage-no-store = no store at { $dir }
+usage-bench-size = --size { $value }: expected municipality, region, nation or all

@@ -349,3 +349,30 @@ stats-isolated = школы без связей: { $list }
 stats-none = нет
 stats-components = компонент связности: { $count } (размеры { $sizes })
 chart-empty = пока нечего показать
+
+## Ошибки использования внутри команд
+usage-no-proposed-run = в { $municipality } нет предложенного запуска: сначала выполните `peerlift match -m { $municipality }`
+usage-store-busy = не удаётся открыть хранилище { $dir }: { $error } (сначала остановите сервер или уберите --data-dir, чтобы работать через API)
+usage-role = --role должен быть одним из: { $roles }
+usage-bad-file-name = неверное имя файла { $name }
+usage-check = --check { $item }: «{ $value }» — ни да, ни нет (ПУНКТ, ПУНКТ=yes или ПУНКТ=no)
+usage-methodical-day = --methodical-day { $window }: { $error }
+usage-outcomes-no-chart = отчёт об итогах — список показателей: диаграммы у него нет
+usage-churn-budget = --churn-budget { $value }: число (3) или доля (5%)
+usage-token-ascii = токен содержит непечатаемые или не-ASCII символы
+usage-unknown-file = непонятно, что содержит { $path }: назовите файл municipality.csv, schools.csv, teachers.csv, mentor_profiles.csv или diagnostics.csv (суффикс вроде schools-2023.csv допустим)
+usage-no-such-path = { $path } не существует
+usage-no-import-files = файлы для загрузки не найдены
+usage-mixed-directory = в { $path } есть и файлы для загрузки, и каталоги муниципалитетов ({ $first }, ...): к какому муниципалитету отнести его собственные файлы? Перенесите их в отдельный каталог или укажите каталоги для загрузки по одному
+usage-empty-directory = в { $path } нет файлов для загрузки: ожидаются municipality.csv, schools.csv, teachers.csv, mentor_profiles.csv, diagnostics.csv или каталоги с ними (по одному на муниципалитет, как пишет `peerlift gen synthetic region`)
+usage-files-of-municipalities = эти файлы относятся к разным муниципалитетам ({ $count }: { $list }): укажите вместо них их каталоги (`peerlift import DIR` принимает каталог с каталогами муниципалитетов), чтобы каждый загрузился как свой муниципалитет; ничего не загружено
+usage-files-of-directories = эти файлы лежат в разных каталогах ({ $count }: { $list }): укажите вместо них их каталоги (`peerlift import DIR` принимает каталог с каталогами муниципалитетов), чтобы каждый загрузился как свой муниципалитет; ничего не загружено
+usage-one-municipality-many-dirs = --municipality называет один муниципалитет, а в путях { $count } каталогов муниципалитетов (у каждого свой municipality.csv): уберите --municipality, чтобы загрузить все
+usage-name-the-municipality = укажите муниципалитет для { $what }: --municipality ID (или PEERLIFT_MUNICIPALITY), либо добавьте municipality.csv
+usage-same-municipality = { $first } и { $second } — один и тот же муниципалитет { $municipality }: если так и задумано, загружайте их по одному; ничего не загружено
+usage-municipality-required = нужен --municipality (-m)
+usage-held-or-missed = укажите --held или --missed
+usage-level = { $flag } { $value }: ожидается a, b или c
+usage-status = --status { $value }: ожидается одно из: { $codes }
+usage-no-store = нет хранилища в { $dir }
+usage-bench-size = --size { $value }: ожидается municipality, region, nation или all
