@@ -1091,20 +1091,9 @@ pub async fn catalog_list(channel: Conn, municipality: String) -> Result<(), Cli
                     .to_ascii_lowercase()
             })
             .unwrap_or_default();
-        // Built-in entries by the catalogue's name in the language in use; a
-        // municipality's own keep the name it gave them.
-        let prefix = match kind.as_str() {
-            "subject" => "subject",
-            "competence_area" => "area",
-            _ => "direction",
-        };
-        let id = format!("{prefix}-{}", e.code);
-        let translated = crate::i18n::t(&id);
-        let name = if e.builtin && translated != id {
-            translated
-        } else {
-            e.name
-        };
+        // The server names built-in entries in the language the CLI sent; a municipality's
+        // own keep the name it gave them.
+        let name = e.name;
         t.row(vec![
             crate::i18n::t(&format!("catalog-kind-{}", kind.replace('_', "-"))),
             e.code,

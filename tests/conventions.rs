@@ -390,6 +390,31 @@ async fn explanations_speak_the_callers_language() {
         );
         assert_ne!(why(&en), why(&ru));
     }
+    // The built-in catalogue: named in the caller's language, with both names.
+    let mut req = tonic::Request::new(pb::ListCatalogRequest {
+        municipality_id: "kirovsky".into(),
+        kind: pb::CatalogKind::Subject as i32,
+    });
+    req.metadata_mut()
+        .insert("accept-language", "ru-RU".parse().unwrap());
+    let entries = s
+        .catalog()
+        .list_catalog(req)
+        .await
+        .unwrap()
+        .into_inner()
+        .entries;
+    let maths = entries.iter().find(|e| e.code == "mathematics").unwrap();
+    assert!(maths.builtin);
+    assert_eq!(maths.name, "Математика");
+    assert_eq!(
+        maths.names.get("en").map(String::as_str),
+        Some("Mathematics")
+    );
+    assert_eq!(
+        maths.names.get("ru").map(String::as_str),
+        Some("Математика")
+    );
     s.stop().await;
 }
 

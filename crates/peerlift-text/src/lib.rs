@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
-use peerlift_domain::{Arg, Phrase};
+use peerlift_domain::{Arg, CatalogKind, Phrase};
 
 pub use fluent_bundle::FluentValue as Value;
 
@@ -170,6 +170,17 @@ pub fn say(lang: Lang, p: &Phrase) -> String {
     format(lang, &p.key, &args)
 }
 
+/// A built-in catalogue entry's name in `lang` (None for a code the service does not ship: a
+/// municipality's own entries keep the name it gave them).
+pub fn catalog_name(lang: Lang, kind: CatalogKind, code: &str) -> Option<String> {
+    let prefix = match kind {
+        CatalogKind::Subject => "subject",
+        CatalogKind::CompetenceArea => "area",
+        CatalogKind::Direction => "direction",
+    };
+    lookup(lang, &format!("{prefix}-{code}"))
+}
+
 /// A phrase in English (logs, and the API's default language).
 pub fn english(p: &Phrase) -> String {
     say(Lang::En, p)
@@ -255,6 +266,23 @@ mod tests {
         assert_eq!(Lang::parse("ru_RU.UTF-8"), Some(Lang::Ru));
         assert_eq!(Lang::parse("C.UTF-8"), Some(Lang::En));
         assert_eq!(Lang::parse("de_DE"), None);
+    }
+
+    /// Every built-in catalogue entry has its name in both languages.
+    #[test]
+    fn the_built_in_catalogue_is_named_in_both_languages() {
+        let mut n = 0;
+        for kind in CatalogKind::ALL {
+            for (code, _) in kind.builtin() {
+                n += 1;
+                let (en, ru) = (
+                    catalog_name(Lang::En, kind, code),
+                    catalog_name(Lang::Ru, kind, code),
+                );
+                assert!(en.is_some() && ru.is_some() && en != ru, "{kind:?} {code}");
+            }
+        }
+        assert!(n > 30, "{n}");
     }
 
     #[test]

@@ -10,18 +10,40 @@ use crate::error::{ApiError, ApiResult};
 use crate::pb;
 use crate::pb::catalog_service_server::CatalogService;
 use crate::state::AppState;
+use peerlift_text::{catalog_name, Lang};
 
 #[derive(Debug, Clone)]
 pub struct CatalogApi {
     pub state: AppState,
 }
 
-fn entry_to_pb(kind: CatalogKind, code: &str, name: &str, builtin: bool) -> pb::CatalogEntry {
+/// A catalogue entry as the caller reads it: a built-in one named in the caller's language,
+/// with its names in every language; a municipality's own by the name it was given.
+fn entry_to_pb(
+    kind: CatalogKind,
+    code: &str,
+    name: &str,
+    builtin: bool,
+    lang: Lang,
+) -> pb::CatalogEntry {
+    let names: std::collections::BTreeMap<String, String> = if builtin {
+        [Lang::En, Lang::Ru]
+            .into_iter()
+            .filter_map(|l| catalog_name(l, kind, code).map(|n| (l.tag().to_string(), n)))
+            .collect()
+    } else {
+        Default::default()
+    };
+    let name = names
+        .get(lang.tag())
+        .cloned()
+        .unwrap_or_else(|| name.to_string());
     pb::CatalogEntry {
         kind: catalog_kind_to_pb(kind),
         code: code.to_string(),
-        name: name.to_string(),
+        name,
         builtin,
+        names,
     }
 }
 
@@ -40,7 +62,7 @@ impl CatalogService for CatalogApi {
         &self,
         req: Request<pb::ListCatalogRequest>,
     ) -> Result<Response<pb::ListCatalogResponse>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
         let filter = kind_filter(r.kind)?;
         let entries = self
             .state
@@ -49,7 +71,9 @@ impl CatalogService for CatalogApi {
         Ok(Response::new(pb::ListCatalogResponse {
             entries: entries
                 .iter()
-                .map(|(kind, code, name, builtin)| entry_to_pb(*kind, code, name, *builtin))
+                .map(|(kind, code, name, builtin)| {
+                    entry_to_pb(*kind, code, name, *builtin, caller.lang)
+                })
                 .collect(),
         }))
     }
@@ -59,6 +83,7 @@ impl CatalogService for CatalogApi {
         req: Request<pb::CreateCatalogEntryRequest>,
     ) -> Result<Response<pb::CatalogEntry>, Status> {
         let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
@@ -84,7 +109,7 @@ impl CatalogService for CatalogApi {
                             meta: Meta::new(now),
                         },
                     )?;
-                    Ok(entry_to_pb(kind, &entry.code, &entry.name, false))
+                    Ok(entry_to_pb(kind, &entry.code, &entry.name, false, lang))
                 },
             )
             .await?;
