@@ -339,6 +339,7 @@ async fn crud_of_every_resource() {
             code: "astronomy".into(),
             name: "Astronomy".into(),
             builtin: false,
+            ..Default::default()
         }),
         request_id: String::new(),
     })
