@@ -516,6 +516,7 @@ async fn import_unit(
             municipality_id: municipality.to_string(),
             strict,
             dry_run,
+            ends_explicitly: true,
         })),
     };
     let files = plan.files.clone();
@@ -525,6 +526,8 @@ async fn import_unit(
         if tx.send(start).await.is_err() {
             return Ok(());
         }
+        // What was sent, for the ImportEnd that tells the server the import is complete.
+        let (mut chunks, mut bytes) = (0u64, 0u64);
         for (kind, path) in files {
             let name = path
                 .file_name()
@@ -558,8 +561,19 @@ async fn import_unit(
                     // The server ended the call; its answer says why.
                     return Ok(());
                 }
+                chunks += 1;
+                bytes += n as u64;
                 bar_feed.inc(n as u64);
             }
+        }
+        let end = pb::ImportRequest {
+            item: Some(pb::import_request::Item::End(pb::ImportEnd {
+                chunks,
+                bytes,
+            })),
+        };
+        if tx.send(end).await.is_err() {
+            return Ok(());
         }
         bar_feed.set_message(format!("{muni}: server finishing"));
         Ok::<(), ClientError>(())

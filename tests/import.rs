@@ -538,6 +538,7 @@ async fn a_cancelled_strict_import_writes_nothing() {
             municipality_id: "m".into(),
             strict: true,
             dry_run: false,
+            ..Default::default()
         })),
     })
     .await
@@ -571,5 +572,89 @@ async fn a_cancelled_strict_import_writes_nothing() {
         .into_inner()
         .schools;
     assert!(schools.is_empty(), "{schools:?}");
+    s.stop().await;
+}
+
+/// With `ends_explicitly`, only an ImportEnd whose counts match what arrived ends an import:
+/// a stream closed without one (a client cut off, a proxy that closed it as if done), an end
+/// that counts other chunks than arrived, and anything after the end are refused, and a
+/// strict import commits nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_ends_only_with_its_end_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    municipality(&s, "m").await;
+    let start = pb::ImportRequest {
+        item: Some(pb::import_request::Item::Start(pb::ImportStart {
+            municipality_id: "m".into(),
+            strict: true,
+            ends_explicitly: true,
+            ..Default::default()
+        })),
+    };
+    let data = b"id,name,kind,status\ns1,School One,sosh,leader\n".to_vec();
+    let chunk = pb::ImportRequest {
+        item: Some(pb::import_request::Item::Chunk(pb::ImportChunk {
+            kind: pb::ImportFileKind::Schools as i32,
+            file_name: "schools.csv".into(),
+            data: data.clone(),
+        })),
+    };
+    let end = |chunks: u64, bytes: u64| pb::ImportRequest {
+        item: Some(pb::import_request::Item::End(pb::ImportEnd {
+            chunks,
+            bytes,
+        })),
+    };
+    let n = data.len() as u64;
+    let cases = [
+        (
+            vec![start.clone(), chunk.clone()],
+            tonic::Code::Cancelled,
+            "without its ImportEnd",
+        ),
+        (
+            vec![start.clone(), chunk.clone(), end(2, 2 * n)],
+            tonic::Code::Cancelled,
+            "the client sent 2 chunks",
+        ),
+        (
+            vec![start.clone(), chunk.clone(), end(1, n), chunk.clone()],
+            tonic::Code::InvalidArgument,
+            "nothing may follow the ImportEnd",
+        ),
+    ];
+    for (msgs, code, says) in cases {
+        let err = s
+            .importer()
+            .import(tokio_stream::iter(msgs))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), code, "{err:?}");
+        assert!(err.message().contains(says), "{err:?}");
+    }
+    let schools = |s: &TestServer| {
+        let mut c = s.schools();
+        async move {
+            c.list_schools(pb::ListSchoolsRequest {
+                municipality_id: "m".into(),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .schools
+        }
+    };
+    assert!(schools(&s).await.is_empty());
+    // The same import with its end is written.
+    let report = s
+        .importer()
+        .import(tokio_stream::iter(vec![start, chunk, end(1, n)]))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(report.committed, "{report:?}");
+    assert_eq!(schools(&s).await.len(), 1);
     s.stop().await;
 }

@@ -39,6 +39,7 @@ async fn hold_slot(
                 municipality_id: "m".into(),
                 strict: false,
                 dry_run,
+                ..Default::default()
             })),
         })
         .await

@@ -296,6 +296,7 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                     municipality_id: m(),
                     strict: true,
                     dry_run: true,
+                    ..Default::default()
                 })),
             };
             c!(import_service_client::ImportServiceClient.import(tokio_stream::iter(vec![start])))

@@ -89,6 +89,7 @@ async fn import_as(
             municipality_id: municipality.into(),
             strict: false,
             dry_run: false,
+            ..Default::default()
         })),
     }];
     for (kind, name, data) in files {
@@ -504,6 +505,7 @@ async fn revocation_stops_an_open_import() {
             municipality_id: M.into(),
             strict: false,
             dry_run: false,
+            ..Default::default()
         })),
     })
     .await

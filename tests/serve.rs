@@ -89,6 +89,7 @@ async fn sigterm_turns_health_off_flushes_and_exits_cleanly() {
             municipality_id: "m".into(),
             strict: false,
             dry_run: false,
+            ..Default::default()
         })),
     })
     .await

@@ -26,6 +26,7 @@ fn start_msg(m: &str, strict: bool) -> pb::ImportRequest {
             municipality_id: m.into(),
             strict,
             dry_run: false,
+            ..Default::default()
         })),
     }
 }

@@ -232,8 +232,10 @@ pub async fn import_files(
             municipality_id: municipality.into(),
             strict,
             dry_run,
+            ends_explicitly: true,
         })),
     }];
+    let (mut chunks, mut bytes) = (0, 0);
     for (kind, name, data) in files {
         // Small chunks, so rows straddle chunk boundaries.
         for chunk in data.chunks(777) {
@@ -244,8 +246,16 @@ pub async fn import_files(
                     data: chunk.to_vec(),
                 })),
             });
+            chunks += 1;
+            bytes += chunk.len() as u64;
         }
     }
+    msgs.push(pb::ImportRequest {
+        item: Some(pb::import_request::Item::End(pb::ImportEnd {
+            chunks,
+            bytes,
+        })),
+    });
     s.importer()
         .import(tokio_stream::iter(msgs))
         .await

@@ -55,7 +55,15 @@ impl ImportService for ImportApi {
         let (tx, rx) = mpsc::channel::<Feed>(QUEUE);
         let who = opts.caller.clone();
         let worker = spawn_importer(&self.state, opts, rx);
-        forward(stream, tx, &self.state.revoked, &who, deadline).await;
+        forward(
+            stream,
+            tx,
+            &self.state.revoked,
+            &who,
+            deadline,
+            start.ends_explicitly,
+        )
+        .await;
         let report = worker
             .await
             .map_err(|e| ApiError::Internal(format!("import task failed: {e}")))??;
@@ -125,14 +133,18 @@ fn spawn_importer(
 }
 
 /// Hands the stream's messages to the importer until the stream ends, breaks, goes silent, or
-/// the importer stops; only a clean end lets the importer commit.
+/// the importer stops; only a clean end lets the importer commit: with `ends_explicitly`, an
+/// ImportEnd whose counts match what arrived, then the end of the stream.
 async fn forward(
     mut stream: Streaming<pb::ImportRequest>,
     tx: mpsc::Sender<Feed>,
     revoked: &Revoked,
     caller: &Caller,
     deadline: Option<std::time::Instant>,
+    ends_explicitly: bool,
 ) {
+    // What arrived (chunks, bytes), and whether the client's ImportEnd did.
+    let (mut chunks, mut bytes, mut ended) = (0u64, 0u64, false);
     loop {
         // The importer holds the store's write lock: a client that stops sending must not
         // hold every other writer up, so a silent stream is cut after IDLE, and at once when
@@ -156,14 +168,39 @@ async fn forward(
                 "token {} was revoked during the import; nothing sent after that was imported",
                 caller.id
             ))),
+            Ok(Some(_)) if ended => Feed::Fail(ApiError::invalid(
+                "end",
+                "nothing may follow the ImportEnd; nothing pending was imported",
+            )),
             Ok(Some(msg)) => match msg.item {
-                Some(Item::Chunk(c)) => Feed::Chunk(c),
+                Some(Item::Chunk(c)) => {
+                    chunks += 1;
+                    bytes += c.data.len() as u64;
+                    Feed::Chunk(c)
+                }
+                Some(Item::End(e)) if (e.chunks, e.bytes) != (chunks, bytes) => {
+                    Feed::Fail(ApiError::Cancelled(format!(
+                        "the client sent {} chunks of {} bytes, {chunks} chunks of {bytes} bytes \
+                         arrived; nothing pending was imported",
+                        e.chunks, e.bytes
+                    )))
+                }
+                Some(Item::End(_)) => {
+                    // The end of the stream must follow; wait for it.
+                    ended = true;
+                    continue;
+                }
                 Some(Item::Start(_)) => Feed::Fail(ApiError::invalid(
                     "start",
                     "an import has exactly one ImportStart, first",
                 )),
                 None => Feed::Fail(ApiError::invalid("item", "must be set")),
             },
+            Ok(None) if ends_explicitly && !ended => Feed::Fail(ApiError::Cancelled(
+                "the import stream ended without its ImportEnd: the client did not finish \
+                 sending; nothing pending was imported"
+                    .into(),
+            )),
             // A client whose deadline passed has been told DEADLINE_EXCEEDED and may have
             // reset the stream, which can reach us as a clean end: never commit then.
             Ok(None) if deadline.is_some_and(|d| std::time::Instant::now() >= d) => {
