@@ -575,7 +575,10 @@ async fn import_unit(
         if tx.send(end).await.is_err() {
             return Ok(());
         }
-        bar_feed.set_message(format!("{muni}: server finishing"));
+        bar_feed.set_message(crate::i18n::tr(
+            "import-server-finishing",
+            &[("municipality", crate::i18n::s(muni))],
+        ));
         Ok::<(), ClientError>(())
     });
     let mut client = ImportServiceClient::new(channel);
@@ -637,13 +640,16 @@ pub fn print_region_report(results: &[UnitResult], dry_run: bool) -> (bool, bool
                     String::new(),
                     String::new(),
                     String::new(),
-                    format!("failed: {e}"),
+                    crate::i18n::tr("import-failed", &[("error", crate::i18n::s(e.to_string()))]),
                 ]);
             }
         }
     }
     t.row(vec![
-        format!("total ({})", results.len()),
+        crate::i18n::tr(
+            "import-total-of",
+            &[("count", crate::i18n::n(results.len() as f64))],
+        ),
         sum.rows.to_string(),
         sum.created.to_string(),
         sum.updated.to_string(),

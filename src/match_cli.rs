@@ -479,7 +479,11 @@ pub fn print_pairs(kind: i32, pairs: &[pb::ProposedPair], explain: bool) {
         Table::new(&["school", "subject", "leader", "type", "mode", "score", ""])
     };
     for p in pairs {
-        let flag = if p.locked { "locked" } else { "" }.to_string();
+        let flag = if p.locked {
+            crate::i18n::t("mentorship-locked")
+        } else {
+            String::new()
+        };
         if teacher_pairs {
             t.row(vec![
                 p.mentee_id.clone(),
@@ -873,27 +877,29 @@ pub async fn mentorships(
             .into_inner();
         all_of.extend(r.mentorships.iter().cloned());
         for m in r.mentorships {
-            let kind = if m.kind == pb::MatchKind::TeacherPairs as i32 {
-                "pair"
+            let kind = crate::i18n::t(match pb::MatchKind::try_from(m.kind) {
+                Ok(pb::MatchKind::TeacherPairs) => "ms-kind-pair",
+                Ok(pb::MatchKind::SchoolDirections) => "ms-kind-direction",
+                Ok(pb::MatchKind::TeacherGroups) => "ms-kind-teacher-group",
+                Ok(pb::MatchKind::SchoolGroups) => "ms-kind-school-group",
+                _ => "ms-kind-partnership",
+            });
+            let st = crate::i18n::t(if m.status == pb::MentorshipStatus::Active as i32 {
+                "mentorship-active"
             } else {
-                "partnership"
-            };
-            let st = if m.status == pb::MentorshipStatus::Active as i32 {
-                "active"
-            } else {
-                "ended"
-            };
+                "mentorship-ended"
+            });
             t.row(vec![
                 m.id,
-                kind.into(),
+                kind,
                 m.mentee_id,
                 m.subject,
                 m.mentor_id,
                 mode(m.mode),
-                st.into(),
+                st,
                 m.started_on,
                 if m.locked {
-                    "locked".into()
+                    crate::i18n::t("mentorship-locked")
                 } else {
                     String::new()
                 },

@@ -453,6 +453,7 @@ pub fn actives_from(
                 origin: Origin::Run("run-1".into()),
                 score: p.score,
                 members: p.members.clone(),
+                charter: Default::default(),
                 meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
             }
         })

@@ -89,7 +89,12 @@ fn localize(cmd: Command, path: &str, lang: Lang) -> Command {
     let path_owned = path.to_string();
     cmd = cmd.mut_args(|a: Arg| {
         let mut a = a;
-        let help = option_help(lang, &path_owned, a.get_id().as_str()).map(|(h, _)| h);
+        // Only what English explains: an option without help has none in Russian either (a
+        // shared key for an id must not lend its text to an undocumented namesake).
+        let help = a
+            .get_help()
+            .and_then(|_| option_help(lang, &path_owned, a.get_id().as_str()))
+            .map(|(h, _)| h);
         let values = value_lines(lang, &a);
         if let Some(help) = &help {
             a = a.help(help.clone()).long_help(None::<&'static str>);

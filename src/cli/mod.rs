@@ -44,7 +44,7 @@ pub struct Cli {
 
 fn parse_lang(s: &str) -> Result<crate::i18n::Lang, String> {
     crate::i18n::Lang::parse(s)
-        .ok_or_else(|| format!("'{s}' is not a language peerlift speaks: en or ru"))
+        .ok_or_else(|| crate::i18n::tr("usage-lang", &[("value", crate::i18n::s(s))]))
 }
 
 /// Where the server is, for client commands.

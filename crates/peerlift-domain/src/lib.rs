@@ -23,7 +23,7 @@ pub mod validate;
 pub use catalog::{Catalog, CatalogEntry, CatalogKind};
 pub use matching::*;
 pub use model::*;
-pub use phrase::{Arg, Phrase};
+pub use phrase::{Arg, Named, Phrase};
 pub use rematch::*;
 pub use sessions::*;
 pub use validate::{FieldViolation, Violations};

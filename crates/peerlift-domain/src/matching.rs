@@ -100,7 +100,133 @@ pub struct Mentorship {
     pub score: i64,
     /// Groups: the mentee teachers or schools (then `mentee_id` is the group's label).
     pub members: Vec<String>,
+    /// What the office recorded about it: the order, the school year, the goal, why.
+    #[serde(default)]
+    pub charter: Charter,
     pub meta: Meta,
+}
+
+/// An order of the municipal education office (a committee's "приказ"): offices approve their
+/// networks by order ("the list of network partnerships", seed 003: No 263 of 12.10.2021).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    /// As the office writes it: "263", "354-р".
+    pub number: String,
+    pub date: Date,
+}
+
+/// Why a mentorship exists when it is not a diagnosed A/B deficit the matcher found.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    /// A diagnosed deficit at a level the policy works on (A or B): what runs produce.
+    #[default]
+    Deficit,
+    /// A young specialist with a mentor (seed 000), whatever the diagnostics say.
+    YoungSpecialist,
+    /// Work on a C-level deficit at the teacher's wish (seed 001: "по желанию").
+    Voluntary,
+    /// The office's own reason (in the origin).
+    Other,
+}
+
+impl Basis {
+    pub const ALL: [Basis; 4] = [
+        Basis::Deficit,
+        Basis::YoungSpecialist,
+        Basis::Voluntary,
+        Basis::Other,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Basis::Deficit => "deficit",
+            Basis::YoungSpecialist => "young_specialist",
+            Basis::Voluntary => "voluntary",
+            Basis::Other => "other",
+        }
+    }
+
+    pub fn from_code(s: &str) -> Option<Basis> {
+        Basis::ALL.into_iter().find(|b| b.code() == s)
+    }
+}
+
+/// A hard rule a mentorship breaks, accepted by the office with its reason (imported networks
+/// and hand-made pairs: the office's list wins over the matcher's rules, but never silently).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// The rule, as the check said it (English, for the record).
+    pub rule: String,
+    /// Why the office keeps the pair anyway.
+    pub reason: String,
+}
+
+/// What the office recorded about a mentorship besides who and what.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Charter {
+    /// The order that approved it, if any.
+    pub order: Option<Order>,
+    /// "2021-2022"; empty when not said.
+    pub school_year: String,
+    /// Partnerships: the common goal (what makes an identical pair identical).
+    pub goal: String,
+    /// Why it exists.
+    pub basis: Basis,
+    /// Partnerships: the type was set by the office (else suggested by the locality rule).
+    pub type_by_office: bool,
+    /// Hard rules it breaks, each accepted with a reason.
+    pub accepted: Vec<Accepted>,
+}
+
+/// Longest common goal an office writes for a partnership.
+pub const MAX_GOAL_CHARS: usize = 1000;
+
+impl Charter {
+    /// The office's fields, each checked (a school year reads "2021-2022": consecutive years).
+    pub fn validate(&self, v: &mut Violations, field: &str) {
+        if let Some(o) = &self.order {
+            text(v, &format!("{field}.order.number"), &o.number, true, 50);
+        }
+        if !self.school_year.is_empty() && parse_school_year(&self.school_year).is_none() {
+            v.add(
+                format!("{field}.school_year"),
+                "write the school year as 2021-2022 (two consecutive years)",
+            );
+        }
+        text(
+            v,
+            &format!("{field}.goal"),
+            &self.goal,
+            false,
+            MAX_GOAL_CHARS,
+        );
+        for (i, a) in self.accepted.iter().enumerate() {
+            text(
+                v,
+                &format!("{field}.accepted[{i}].reason"),
+                &a.reason,
+                true,
+                MAX_REASON_CHARS,
+            );
+        }
+    }
+}
+
+/// "2021-2022" → (2021, 2022), when the years are consecutive.
+pub fn parse_school_year(s: &str) -> Option<(i16, i16)> {
+    let (a, b) = s.trim().split_once('-')?;
+    let (a, b): (i16, i16) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
+    (b == a + 1 && (1990..2200).contains(&a)).then_some((a, b))
+}
+
+/// The school year a date falls in (a school year starts on 1 September).
+pub fn school_year_of(d: Date) -> String {
+    let y = if d.month() >= 9 {
+        d.year()
+    } else {
+        d.year() - 1
+    };
+    format!("{y}-{}", y + 1)
 }
 
 impl Mentorship {
@@ -684,6 +810,7 @@ mod decision_tests {
             origin: Origin::Manual("x".into()),
             score: 0,
             members: vec![],
+            charter: Default::default(),
             meta: Meta::new(Timestamp::UNIX_EPOCH),
         };
         m.locked = true;

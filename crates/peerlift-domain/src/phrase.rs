@@ -33,9 +33,19 @@ pub enum Arg {
     Text(String),
     /// A phrase inside a phrase (a run's reason inside "ended by run ...").
     Phrase(Box<Nested>),
+    /// A code with a name in the catalogue (a built-in subject, a school status): said by
+    /// that name, or as the code when the catalogue has none (a municipality's own subject).
+    Named(Box<Named>),
     /// Counted reasons: each key said with its count, in this order, joined by commas
     /// ("3 vetoed, 2 too far").
     Counts(Vec<(String, i64)>),
+}
+
+/// A catalogue key and the text said when the catalogue has no such message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Named {
+    pub n: String,
+    pub t: String,
 }
 
 /// A phrase as an argument of another (stored as an object, so it is not read as text).
@@ -107,6 +117,21 @@ impl Phrase {
         self
     }
 
+    /// Adds a subject code, said by its catalogue name where the catalogue has one.
+    pub fn subject(self, name: &str, code: &str) -> Phrase {
+        self.named(name, &format!("subject-{code}"), code)
+    }
+
+    /// Adds a code said by the catalogue message `key`, or as `fallback` without one.
+    pub fn named(mut self, name: &str, key: &str, fallback: &str) -> Phrase {
+        let named = Named {
+            n: key.to_string(),
+            t: fallback.to_string(),
+        };
+        self.args.push((name.into(), Arg::Named(Box::new(named))));
+        self
+    }
+
     /// Adds counted reasons as an argument.
     pub fn counts(mut self, name: &str, counts: Vec<(String, i64)>) -> Phrase {
         self.args.push((name.into(), Arg::Counts(counts)));
@@ -135,16 +160,25 @@ impl Phrase {
     }
 }
 
+/// A catalogue key: lowercase letters, digits and dashes (what the catalogue's ids are).
+fn is_key(k: &str) -> bool {
+    k.bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
 impl From<String> for Phrase {
     fn from(s: String) -> Phrase {
         if let Some(rest) = s.strip_prefix(MARK) {
             let (key, args) = rest.split_once(ARGS).unwrap_or((rest, ""));
-            let args = if args.is_empty() {
-                Some(Vec::new())
-            } else {
-                serde_json::from_str::<Vec<(String, Arg)>>(args).ok()
+            let args = match args {
+                "" => Some(Vec::new()),
+                json => serde_json::from_str::<Vec<(String, Arg)>>(json).ok(),
             };
-            if let Some(args) = args {
+            // An empty key is verbatim text kept structured because it began with MARK; a
+            // key must otherwise look like one, or the string is text after all.
+            if let Some(args) = args
+                .filter(|a| (!key.is_empty() && is_key(key)) || (key.is_empty() && !a.is_empty()))
+            {
                 return Phrase {
                     key: key.to_string(),
                     args,
@@ -161,7 +195,16 @@ impl From<String> for Phrase {
 impl From<Phrase> for String {
     fn from(p: Phrase) -> String {
         if p.key.is_empty() {
-            return p.as_verbatim().unwrap_or_default().to_string();
+            let text = p.as_verbatim().unwrap_or_default();
+            if !text.starts_with(MARK) {
+                return text.to_string();
+            }
+            // Text that itself begins with the marker is stored structured, so it reads back
+            // as the same text.
+            return match serde_json::to_string(&p.args) {
+                Ok(json) => format!("{MARK}{ARGS}{json}"),
+                Err(_) => String::new(),
+            };
         }
         if p.args.is_empty() {
             return format!("{MARK}{}", p.key);
@@ -202,6 +245,16 @@ mod tests {
         // A string that only looks structured stays text.
         let odd = Phrase::from(format!("{MARK}key{ARGS}not json"));
         assert_eq!(odd.as_verbatim(), Some("\u{1}key\u{2}not json"));
+        let odd = Phrase::from(format!("{MARK}Not A Key"));
+        assert_eq!(odd.as_verbatim(), Some("\u{1}Not A Key"));
+        assert_eq!(Phrase::from(MARK.to_string()).as_verbatim(), Some("\u{1}"));
+        // Verbatim text that begins with the marker survives its string.
+        for text in ["\u{1}k\u{2}[]", "\u{1}", "\u{1}key"] {
+            let p = Phrase::verbatim(text);
+            assert_eq!(Phrase::from(String::from(p.clone())), p, "{text:?}");
+        }
+        let named = Phrase::new("k").subject("subject", "mathematics");
+        assert_eq!(Phrase::from(String::from(named.clone())), named);
         // Short: a term without arguments is its key and one byte.
         assert_eq!(String::from(Phrase::new("term-online")).len(), 12);
         let severity: String = Phrase::new("term-severity").text("level", "A").into();

@@ -429,6 +429,7 @@ pub(crate) mod tests {
             origin: Origin::Manual("test".into()),
             score: 0,
             members: vec![],
+            charter: Default::default(),
             meta: Meta::new(Timestamp::UNIX_EPOCH),
         }
     }

@@ -308,11 +308,11 @@ impl Kind for Directions<'_> {
         let (_, sj) = self.demands[di];
         let offered = self.by_subject.get(&sj).map_or(0, Vec::len);
         if offered == 0 {
-            Phrase::new("why-no-platform").text("subject", self.subject(sj))
+            Phrase::new("why-no-platform").subject("subject", &self.subject(sj))
         } else {
             Phrase::new("why-platforms-excluded")
                 .num("offered", offered)
-                .text("subject", self.subject(sj))
+                .subject("subject", &self.subject(sj))
         }
     }
 
@@ -453,7 +453,7 @@ impl Kind for Directions<'_> {
             |m| match by_demand.get(&(m.mentee_id.clone(), m.subject.clone())) {
                 Some(i) => Phrase::new("end-replaced-platform")
                     .text("school", &m.mentee_id)
-                    .text("subject", &m.subject)
+                    .subject("subject", &m.subject)
                     .text("leader", &pairs[*i].mentor_id)
                     .num("score", pairs[*i].score),
                 None if self
@@ -464,7 +464,7 @@ impl Kind for Directions<'_> {
                 }
                 None => Phrase::new("end-platform-gone-or-outbid")
                     .text("school", &m.mentee_id)
-                    .text("subject", &m.subject)
+                    .subject("subject", &m.subject)
                     .text("leader", &m.mentor_id),
             },
         )

@@ -578,7 +578,7 @@ impl Kind for TeacherGroups<'_> {
         })
         .text("group", &grp.label)
         .text("members", self.member_ids(gi).join(", "))
-        .text("subject", &self.g.subjects[grp.subject as usize])
+        .subject("subject", &self.g.subjects[grp.subject as usize])
     }
 
     fn pair(&self, gi: usize, s: u32) -> ProposedPair {
@@ -677,7 +677,7 @@ impl Kind for TeacherGroups<'_> {
                             "why-no-group-locality"
                         })
                         .num("min", min)
-                        .text("subject", &self.g.subjects[d.subject as usize]),
+                        .subject("subject", &self.g.subjects[d.subject as usize]),
                     ),
                 }
             })

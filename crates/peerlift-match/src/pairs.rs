@@ -101,12 +101,12 @@ impl Rejections {
 
     fn describe(&self, subject: &str) -> Phrase {
         if self.0.is_empty() {
-            return Phrase::new("why-no-mentor-offers").text("subject", subject);
+            return Phrase::new("why-no-mentor-offers").subject("subject", subject);
         }
         let mut sorted = self.0.clone();
         sorted.sort();
         Phrase::new("why-mentors-excluded")
-            .text("subject", subject)
+            .subject("subject", subject)
             .counts("parts", counted(&sorted))
     }
 }
@@ -902,7 +902,7 @@ fn end_reason(
                     .text("level", level.letter())
                     .text("date", date.to_string());
             }
-            None => return Phrase::new("end-no-diagnostic").text("subject", &m.subject),
+            None => return Phrase::new("end-no-diagnostic").subject("subject", &m.subject),
             _ => {}
         }
     }
@@ -917,7 +917,7 @@ fn end_reason(
                 return Phrase::new("end-capacity-zero");
             }
             if !p.subjects.contains(&m.subject) {
-                return Phrase::new("end-no-longer-offers").text("subject", &m.subject);
+                return Phrase::new("end-no-longer-offers").subject("subject", &m.subject);
             }
             if load > p.capacity {
                 return Phrase::new("end-capacity-cut")

@@ -524,11 +524,17 @@ impl Kind for Schools<'_> {
                         if !matches!(sa.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
                             Phrase::new("end-left-low-results")
                                 .text("school", &sa.id)
-                                .text("status", sa.status.code())
+                                .named(
+                                    "status",
+                                    &format!("status-{}", sa.status.code().replace('_', "-")),
+                                    sa.status.code(),
+                                )
                         } else if sb.status != SchoolStatus::Leader {
-                            Phrase::new("end-not-leader")
-                                .text("school", &sb.id)
-                                .text("status", sb.status.code())
+                            Phrase::new("end-not-leader").text("school", &sb.id).named(
+                                "status",
+                                &format!("status-{}", sb.status.code().replace('_', "-")),
+                                sb.status.code(),
+                            )
                         } else if self.vetoed.contains(&(sa.id.clone(), sb.id.clone())) {
                             Phrase::new("end-partnership-vetoed")
                         } else if let Some(i) = by_mentee.get(&sa.id) {

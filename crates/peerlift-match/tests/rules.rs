@@ -123,6 +123,7 @@ fn pair(mentee: &str, mentor: &str, locked: bool) -> Mentorship {
         origin: Origin::Manual("test".into()),
         score: 0,
         members: vec![],
+        charter: Default::default(),
         meta: meta(),
     }
 }

@@ -1,6 +1,9 @@
 //! Older encodings of records, read and upgraded (postcard is not self-describing, so a changed
 //! record keeps its previous layout here, field for field, in the order it was written).
 //!
+//! Mentorship version 1 (to 2026-11-30) had no charter (order, school year, goal, basis,
+//! accepted rules): it reads as a mentorship with an empty charter, which is what it had.
+//!
 //! Schema 1 (to 2026-11): `Policy::max_candidates` was a plain number whose default, 40, cut
 //! every demand to its 40 best candidates; runs had no certificate and unmatched demands no
 //! municipality or school. Upgrading keeps what was true: an old run says it was made with the
@@ -348,5 +351,94 @@ impl From<AuditEntryV1> for peerlift_domain::access::AuditEntry {
             prev_hash: String::new(),
             hash: String::new(),
         }
+    }
+}
+
+/// A mentorship as version 1 wrote it: every field of today's but the charter.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct MentorshipV1 {
+    municipality_id: String,
+    id: String,
+    kind: MatchKind,
+    mentee_id: String,
+    mentor_id: String,
+    mentor_municipality_id: String,
+    subject: String,
+    mode: peerlift_domain::Mode,
+    partnership_type: Option<peerlift_domain::PartnershipType>,
+    locked: bool,
+    status: peerlift_domain::MentorshipStatus,
+    started_on: jiff::civil::Date,
+    ended_on: Option<jiff::civil::Date>,
+    end_reason: Phrase,
+    origin: peerlift_domain::Origin,
+    score: i64,
+    members: Vec<String>,
+    meta: Meta,
+}
+
+impl From<MentorshipV1> for peerlift_domain::Mentorship {
+    fn from(m: MentorshipV1) -> peerlift_domain::Mentorship {
+        peerlift_domain::Mentorship {
+            municipality_id: m.municipality_id,
+            id: m.id,
+            kind: m.kind,
+            mentee_id: m.mentee_id,
+            mentor_id: m.mentor_id,
+            mentor_municipality_id: m.mentor_municipality_id,
+            subject: m.subject,
+            mode: m.mode,
+            partnership_type: m.partnership_type,
+            locked: m.locked,
+            status: m.status,
+            started_on: m.started_on,
+            ended_on: m.ended_on,
+            end_reason: m.end_reason,
+            origin: m.origin,
+            score: m.score,
+            members: m.members,
+            charter: Default::default(),
+            meta: m.meta,
+        }
+    }
+}
+
+#[cfg(test)]
+mod mentorship_v1 {
+    use super::*;
+    use crate::codec::{self, Record};
+
+    /// A mentorship written by version 1 reads back whole, with an empty charter.
+    #[test]
+    fn a_version_1_mentorship_reads_with_an_empty_charter() {
+        let old = MentorshipV1 {
+            municipality_id: "m".into(),
+            id: "ms-1".into(),
+            kind: MatchKind::SchoolPartnerships,
+            mentee_id: "a".into(),
+            mentor_id: "b".into(),
+            mentor_municipality_id: String::new(),
+            subject: String::new(),
+            mode: peerlift_domain::Mode::InPerson,
+            partnership_type: Some(peerlift_domain::PartnershipType::Identical),
+            locked: true,
+            status: peerlift_domain::MentorshipStatus::Active,
+            started_on: jiff::civil::date(2021, 10, 12),
+            ended_on: None,
+            end_reason: Phrase::default(),
+            origin: peerlift_domain::Origin::Manual("order 263".into()),
+            score: 0,
+            members: vec![],
+            meta: Meta::new(Timestamp::UNIX_EPOCH),
+        };
+        let mut bytes = vec![1u8];
+        bytes.extend(postcard::to_stdvec(&old).unwrap());
+        let got: peerlift_domain::Mentorship =
+            codec::decode(peerlift_domain::Mentorship::TREE, &bytes).unwrap();
+        assert_eq!(got.id, "ms-1");
+        assert!(got.locked);
+        assert_eq!(got.started_on, jiff::civil::date(2021, 10, 12));
+        assert_eq!(got.charter, Default::default());
     }
 }

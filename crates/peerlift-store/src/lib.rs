@@ -874,9 +874,14 @@ impl Record for Diagnostic {
 
 impl Record for Mentorship {
     const TREE: TreeId = TreeId::Mentorships;
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])
+    }
+    fn decode_older(version: u8, body: &[u8]) -> Option<Result<Self>> {
+        (version == 1).then(|| {
+            codec::decode_body::<legacy::MentorshipV1>(Self::TREE, body).map(Mentorship::from)
+        })
     }
 }
 

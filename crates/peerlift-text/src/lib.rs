@@ -108,7 +108,16 @@ fn format_in(lang: Lang, id: &str, args: Option<&FluentArgs>) -> Option<String> 
     let b = bundle(lang);
     let pattern = b.get_message(id)?.value()?;
     let mut errors = Vec::new();
-    Some(b.format_pattern(pattern, args, &mut errors).into_owned())
+    let text = b.format_pattern(pattern, args, &mut errors).into_owned();
+    if !errors.is_empty() {
+        // A variable the message uses and the caller did not give: the text shows `{$name}`.
+        tracing::warn!(
+            message = id,
+            ?errors,
+            "a catalogue message was said with missing arguments"
+        );
+    }
+    Some(text)
 }
 
 /// The message `id` in `lang` only, without arguments and without falling back to English.
@@ -152,6 +161,9 @@ pub fn say(lang: Lang, p: &Phrase) -> String {
                 Arg::Text(t) => FluentValue::from(t.clone()),
                 Arg::Phrase(inner) => {
                     FluentValue::from(say(lang, &Phrase::from((**inner).clone())))
+                }
+                Arg::Named(named) => {
+                    FluentValue::from(lookup(lang, &named.n).unwrap_or_else(|| named.t.clone()))
                 }
                 Arg::Counts(list) => FluentValue::from(
                     list.iter()

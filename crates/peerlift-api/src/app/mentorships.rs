@@ -241,6 +241,7 @@ pub fn create(
         origin: Origin::Manual(p.reason.trim().to_string()),
         score: checked.score,
         members: Vec::new(),
+        charter: Default::default(),
         meta: Meta::new(now),
     };
     b.put(&ms)?;
@@ -527,6 +528,7 @@ mod tests {
             origin: Origin::Manual("x".into()),
             score: 1,
             members: vec![],
+            charter: Default::default(),
             meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
         }
     }

@@ -343,6 +343,7 @@ pub fn apply_run(
             origin: Origin::Run(run.id.clone()),
             score: p.score,
             members: p.members.clone(),
+            charter: Default::default(),
             meta: Meta::new(now),
         };
         b.put(&ms)?;

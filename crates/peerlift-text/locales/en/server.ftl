@@ -76,7 +76,7 @@ term-school-group = group of { $schools } schools, cohesion { $cohesion }%
 
 type-identical = identical: both in { $locality }: a common territory, a common goal and shared resources
 type-instrumental = instrumental: { $a } and { $b } are different localities ({ $km } km apart): an exchange of resources, each school solving its own tasks
-type-instrumental-unknown-distance = instrumental: { $a } and { $b } are different localities (distance unknown apart): an exchange of resources, each school solving its own tasks
+type-instrumental-unknown-distance = instrumental: { $a } and { $b } are different localities (distance unknown): an exchange of resources, each school solving its own tasks
 type-mentor-fit = mentor fit: { $points } points per member on average
 type-identical-group = identical: every school of the group is in { $locality }
 type-instrumental-group = instrumental: the group spans localities; each school solves its own tasks with the leader's resources
