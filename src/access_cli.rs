@@ -131,10 +131,19 @@ fn token_table(rows: Vec<[String; 7]>) -> String {
 fn state_of(revoked: Option<jiff::Timestamp>, expires: Option<jiff::Timestamp>) -> String {
     let now = jiff::Timestamp::now();
     match (revoked, expires) {
-        (Some(r), _) => format!("revoked {}", when(Some(r))),
-        (None, Some(e)) if e <= now => format!("expired {}", when(Some(e))),
-        (None, Some(e)) => format!("live until {}", when(Some(e))),
-        (None, None) => "live".into(),
+        (Some(r), _) => crate::i18n::tr(
+            "token-state-revoked",
+            &[("when", crate::i18n::s(when(Some(r))))],
+        ),
+        (None, Some(e)) if e <= now => crate::i18n::tr(
+            "token-state-expired",
+            &[("when", crate::i18n::s(when(Some(e))))],
+        ),
+        (None, Some(e)) => crate::i18n::tr(
+            "token-state-live-until",
+            &[("when", crate::i18n::s(when(Some(e))))],
+        ),
+        (None, None) => crate::i18n::t("token-state-live"),
     }
 }
 

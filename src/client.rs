@@ -431,7 +431,13 @@ pub async fn import(channel: Conn, args: ImportArgs) -> Result<Vec<UnitResult>, 
     let mut work = Vec::new();
     for u in units {
         for s in &u.plan.skipped {
-            eprintln!("skipped {} (not an import file)", s.display());
+            eprintln!(
+                "{}",
+                crate::i18n::tr(
+                    "import-skipped",
+                    &[("path", crate::i18n::s(s.display().to_string()))]
+                )
+            );
         }
         let municipality = match args
             .municipality
@@ -999,15 +1005,28 @@ pub async fn teachers_show(
         return Ok(());
     }
     println!("{} ({})", t.full_name, t.id);
-    println!("  school:   {}", t.school_id);
-    println!("  subjects: {}", t.subjects.join(", "));
-    println!(
-        "  active:   {}",
-        if t.active.unwrap_or(true) {
+    let field = |id: &str, value: String| {
+        println!(
+            "  {}",
+            crate::i18n::tr(id, &[("value", crate::i18n::s(value))])
+        )
+    };
+    // The mentor's further lines, under the first.
+    let sub = |id: &str, value: String| {
+        println!(
+            "            {}",
+            crate::i18n::tr(id, &[("value", crate::i18n::s(value))])
+        )
+    };
+    field("teacher-school", t.school_id.clone());
+    field("teacher-subjects", t.subjects.join(", "));
+    field(
+        "teacher-active",
+        crate::i18n::t(if t.active.unwrap_or(true) {
             "yes"
         } else {
             "no"
-        }
+        }),
     );
     let mut mc = MentorProfileServiceClient::new(channel.clone());
     match mc
@@ -1050,24 +1069,35 @@ pub async fn teachers_show(
                     )
                 })
                 .collect();
-            println!("  mentor:   capacity {}, {}", p.capacity, modes.join(" + "));
-            println!("            subjects {}", p.subjects.join(", "));
+            println!(
+                "  {}",
+                crate::i18n::tr(
+                    "teacher-mentor",
+                    &[
+                        ("capacity", crate::i18n::n(p.capacity)),
+                        ("modes", crate::i18n::s(modes.join(" + ")))
+                    ],
+                )
+            );
+            sub("teacher-mentor-subjects", p.subjects.join(", "));
             if !p.directions.is_empty() {
-                println!("            directions {}", p.directions.join(", "));
+                sub("teacher-mentor-directions", p.directions.join(", "));
             }
             if !windows.is_empty() {
-                println!("            available {}", windows.join("; "));
+                sub("teacher-mentor-available", windows.join("; "));
             }
         }
-        Err(s) if s.code() == tonic::Code::NotFound => println!("  mentor:   no profile"),
+        Err(s) if s.code() == tonic::Code::NotFound => {
+            println!("  {}", crate::i18n::t("teacher-no-profile"))
+        }
         Err(s) => return Err(s.into()),
     }
     let diags = diagnostics_of(channel, &municipality, &id).await?;
     if diags.is_empty() {
-        println!("  diagnostics: none");
+        println!("  {}", crate::i18n::t("teacher-no-diagnostics"));
         return Ok(());
     }
-    println!("  diagnostics:");
+    println!("  {}", crate::i18n::t("teacher-diagnostics"));
     let mut t = Table::new(&["date", "subject", "level", "scores"]);
     for d in diags {
         let scores: Vec<String> = d

@@ -310,7 +310,7 @@ pub async fn propose(
     if !p.unplaced.is_empty() {
         // One line per reason and week, not one per mentorship: 71 mentorships kept off a
         // holiday are one fact.
-        println!("\nnot placed:");
+        println!("\n{}", i18n::t("proposal-not-placed"));
         let mut grouped: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
         for x in &p.unplaced {
             grouped
@@ -639,11 +639,16 @@ pub async fn create(
         .await?
         .into_inner();
     println!(
-        "created {}: {} {} min, {}",
-        s.id,
-        s.start,
-        s.duration_minutes,
-        kind_name(s.kind)
+        "{}",
+        tr(
+            "session-created",
+            &[
+                ("id", i18n::s(&s.id)),
+                ("start", i18n::s(&s.start)),
+                ("minutes", n(s.duration_minutes)),
+                ("kind", i18n::s(kind_name(s.kind))),
+            ],
+        )
     );
     Ok(())
 }
@@ -743,8 +748,14 @@ pub async fn progress(
             }
             if p.graduated {
                 println!(
-                    "GRADUATED on {}: {} (ready to end)",
-                    p.graduated_on, p.graduation_reason
+                    "{}",
+                    tr(
+                        "progress-graduated",
+                        &[
+                            ("date", i18n::s(&p.graduated_on)),
+                            ("reason", i18n::s(&p.graduation_reason)),
+                        ],
+                    )
                 );
             }
         }

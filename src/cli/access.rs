@@ -187,35 +187,48 @@ fn verify(flags: &super::ServerFlags, expect_head: Option<&str>) -> CliResult {
     let mut report = peerlift_domain::access::verify_chain(entries, head.as_ref());
     if let Some(h) = expect_head {
         if !hashes.contains(h) {
-            report.breaks.push(format!(
-                "the head noted down earlier ({h}) is not in the chain: the log was rewritten"
+            report.breaks.push(crate::i18n::tr(
+                "audit-head-missing",
+                &[("head", crate::i18n::s(h))],
             ));
         }
     }
     for b in &report.breaks {
-        println!("BROKEN: {b}");
+        println!(
+            "{}",
+            crate::i18n::tr("audit-broken", &[("what", crate::i18n::s(b))])
+        );
     }
     if report.before_chain > 0 {
         println!(
-            "{} entries were written before the chain existed (schema 3) and are not covered",
-            report.before_chain
+            "{}",
+            crate::i18n::tr(
+                "audit-before-chain",
+                &[("count", crate::i18n::n(report.before_chain as f64))]
+            )
         );
     }
     if report.breaks.is_empty() {
+        let head = if report.head.is_empty() {
+            crate::i18n::t("audit-empty-log")
+        } else {
+            report.head.clone()
+        };
         println!(
-            "audit chain intact: {} entries, head {}",
-            report.chained,
-            if report.head.is_empty() {
-                "(empty log)"
-            } else {
-                &report.head
-            }
+            "{}",
+            crate::i18n::tr(
+                "audit-intact",
+                &[
+                    ("count", crate::i18n::n(report.chained as f64)),
+                    ("head", crate::i18n::s(head))
+                ]
+            )
         );
         done()
     } else {
-        Err(super::CliError::Failed(format!(
-            "the audit chain is broken in {} places (listed above)",
-            report.breaks.len()
+        Err(super::CliError::Failed(crate::i18n::tr(
+            "audit-broken-count",
+            &[("count", crate::i18n::n(report.breaks.len() as f64))],
         )))
     }
 }

@@ -65,15 +65,24 @@ pub fn backup(a: BackupArgs) -> CliResult {
     let store = peerlift_store::Store::open(&config.data_dir)?;
     let n = store.backup_to_file(&a.file, a.include_secrets)?;
     println!(
-        "backed up {n} records from {} to {}",
-        config.data_dir.display(),
-        a.file.display()
+        "{}",
+        crate::i18n::tr(
+            "backup-written",
+            &[
+                ("count", crate::i18n::n(n as f64)),
+                ("dir", crate::i18n::s(config.data_dir.display().to_string())),
+                ("file", crate::i18n::s(a.file.display().to_string())),
+            ],
+        )
     );
-    if a.include_secrets {
-        println!("the file holds the installation's secrets (owner-only): keep it as safe as the data directory");
-    } else {
-        println!("installation secrets are not in the file: a restored store gives new export pseudonyms (--include-secrets keeps them)");
-    }
+    println!(
+        "{}",
+        crate::i18n::t(if a.include_secrets {
+            "backup-with-secrets"
+        } else {
+            "backup-without-secrets"
+        })
+    );
     done()
 }
 
@@ -93,9 +102,14 @@ pub fn restore(a: RestoreArgs) -> CliResult {
     let summary =
         peerlift_store::backup::restore(std::io::BufReader::new(f), &config.data_dir, a.replace)?;
     println!(
-        "restored {} records into {}",
-        summary.records,
-        config.data_dir.display()
+        "{}",
+        crate::i18n::tr(
+            "backup-restored",
+            &[
+                ("count", crate::i18n::n(summary.records as f64)),
+                ("dir", crate::i18n::s(config.data_dir.display().to_string())),
+            ],
+        )
     );
     done()
 }

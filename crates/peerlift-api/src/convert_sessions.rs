@@ -338,7 +338,7 @@ pub fn summary_to_pb(s: &Summary) -> pb::ProgressSummary {
     }
 }
 
-pub fn mentorship_progress_to_pb(p: &MentorshipProgress) -> pb::MentorshipProgress {
+pub fn mentorship_progress_to_pb(p: &MentorshipProgress, lang: Lang) -> pb::MentorshipProgress {
     pb::MentorshipProgress {
         mentorship_id: p.mentorship_id.clone(),
         changes: p.changes.iter().map(change_to_pb).collect(),
@@ -346,7 +346,7 @@ pub fn mentorship_progress_to_pb(p: &MentorshipProgress) -> pb::MentorshipProgre
         summary: Some(summary_to_pb(&p.summary)),
         graduated: p.graduated,
         graduated_on: p.graduated_on.map(|d| d.to_string()).unwrap_or_default(),
-        graduation_reason: p.graduation_reason.clone(),
+        graduation_reason: say(lang, &p.graduation_reason),
     }
 }
 

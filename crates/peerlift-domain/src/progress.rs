@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::matching::{MatchKind, Mentorship};
 use crate::model::{Diagnostic, Level, School, SchoolStatus, Teacher};
+use crate::phrase::Phrase;
 
 /// Level as a number of steps from A: improvement is a positive difference.
 pub fn rank(l: Level) -> i32 {
@@ -219,7 +220,7 @@ pub struct MentorshipProgress {
     pub graduated: bool,
     /// The date of the diagnostic (or status change) that closed it.
     pub graduated_on: Option<Date>,
-    pub graduation_reason: String,
+    pub graduation_reason: Phrase,
 }
 
 /// The teacher-subjects a mentorship works on.
@@ -282,7 +283,7 @@ pub fn mentorship_progress(m: &Mentorship, w: &World<'_>) -> MentorshipProgress 
 ///   the subject any more, by diagnostics after the start;
 /// * a school partnership or school group: every mentee school has left the low-result and
 ///   at-risk lists since the start.
-pub fn graduation(m: &Mentorship, w: &World<'_>) -> (Option<Date>, String) {
+pub fn graduation(m: &Mentorship, w: &World<'_>) -> (Option<Date>, Phrase) {
     match m.kind {
         MatchKind::TeacherPairs | MatchKind::TeacherGroups => {
             let mut on = None;
@@ -291,17 +292,15 @@ pub fn graduation(m: &Mentorship, w: &World<'_>) -> (Option<Date>, String) {
                     Some(d) if d.date > m.started_on && !is_deficit(d.level) => {
                         on = on.max(Some(d.date));
                     }
-                    _ => return (None, String::new()),
+                    _ => return (None, Phrase::default()),
                 }
             }
-            let why = if m.kind == MatchKind::TeacherPairs {
-                format!("the {} deficit was re-diagnosed at C or D", m.subject)
+            let why = Phrase::new(if m.kind == MatchKind::TeacherPairs {
+                "graduated-pair"
             } else {
-                format!(
-                    "every member's {} deficit was re-diagnosed at C or D",
-                    m.subject
-                )
-            };
+                "graduated-group"
+            })
+            .subject("subject", &m.subject);
             (on, why)
         }
         MatchKind::SchoolDirections => {
@@ -310,7 +309,7 @@ pub fn graduation(m: &Mentorship, w: &World<'_>) -> (Option<Date>, String) {
             for t in teachers.into_iter().flatten().filter(|t| t.active) {
                 if let Some(d) = w.history.latest(&t.id, &m.subject) {
                     if is_deficit(d.level) {
-                        return (None, String::new());
+                        return (None, Phrase::default());
                     }
                     if d.date > m.started_on {
                         on = on.max(Some(d.date));
@@ -319,28 +318,25 @@ pub fn graduation(m: &Mentorship, w: &World<'_>) -> (Option<Date>, String) {
             }
             (
                 on,
-                format!(
-                    "no teacher of the school has an A/B deficit in {} any more",
-                    m.subject
-                ),
+                Phrase::new("graduated-direction").subject("subject", &m.subject),
             )
         }
         MatchKind::SchoolPartnerships | MatchKind::SchoolGroups => {
             let mut on = None;
             for id in m.mentees() {
                 let Some(s) = w.schools.get(id) else {
-                    return (None, String::new());
+                    return (None, Phrase::default());
                 };
                 if matches!(s.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
-                    return (None, String::new());
+                    return (None, Phrase::default());
                 }
                 let since = s.status_history.last().map(|c| c.since);
                 match since {
                     Some(d) if d > m.started_on => on = on.max(Some(d)),
-                    _ => return (None, String::new()),
+                    _ => return (None, Phrase::default()),
                 }
             }
-            (on, "the school left the low-result list".into())
+            (on, Phrase::new("graduated-school"))
         }
     }
 }

@@ -129,7 +129,8 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::GetMentorshipProgressRequest>,
     ) -> Result<Response<pb::MentorshipProgress>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         check_id("mentorship_id", &r.mentorship_id)?;
         let out = self
             .state
@@ -144,7 +145,7 @@ impl ReportService for ReportApi {
                         id: r.mentorship_id.clone(),
                     })?;
                 let p = progress::mentorship_progress(m, &reg.world());
-                Ok(mentorship_progress_to_pb(&p))
+                Ok(mentorship_progress_to_pb(&p, lang))
             })
             .await?;
         Ok(Response::new(out))
@@ -154,7 +155,8 @@ impl ReportService for ReportApi {
         &self,
         req: Request<pb::GetMentorProgressRequest>,
     ) -> Result<Response<pb::MentorProgress>, Status> {
-        let (_caller, r) = self.state.admit(req).await?;
+        let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
         check_id("mentor_id", &r.mentor_id)?;
         let out = self
             .state
@@ -178,7 +180,10 @@ impl ReportService for ReportApi {
                 Ok(pb::MentorProgress {
                     mentor_id: r.mentor_id.clone(),
                     summary: Some(summary_to_pb(&progress::mentor_summary(&list))),
-                    mentorships: list.iter().map(mentorship_progress_to_pb).collect(),
+                    mentorships: list
+                        .iter()
+                        .map(|p| mentorship_progress_to_pb(p, lang))
+                        .collect(),
                 })
             })
             .await?;

@@ -116,3 +116,10 @@ unplaced-no-window = no common availability window of { $minutes } minutes for {
 unplaced-booked = every common slot is taken by other sessions of { $people }
 unplaced-booked-or-travel = every common slot is taken by other sessions of { $people } or too close to a session at another school (travel time)
 unplaced-travel = every common slot is too close to another in-person session at another school (travel time)
+
+## Why a mentorship has done its work (MentorshipProgress.graduation_reason)
+
+graduated-pair = the { $subject } deficit was re-diagnosed at C or D
+graduated-group = every member's { $subject } deficit was re-diagnosed at C or D
+graduated-direction = no teacher of the school has an A/B deficit in { $subject } any more
+graduated-school = the school left the low-result list
