@@ -285,6 +285,7 @@ async fn hand_made_pairs_follow_the_hard_rules() {
             reason: reason.into(),
             locked: false,
             request_id: String::new(),
+            ..Default::default()
         };
     let before = s.snapshot();
     // Without a reason, or as their own mentor: invalid. Nothing written.

@@ -1,9 +1,9 @@
 //! Protobuf <-> domain conversions for matching: weights, policy, runs, mentorships, vetoes.
 
 use peerlift_domain::{
-    Certificate, Ended, GroupCapacity, Level, MatchKind, MatchRun, Mentorship, MentorshipStatus,
-    Mode, Origin, PartnershipType, Policy, ProposedPair, RunStatus, Unmatched, UnmatchedReason,
-    Veto, Violations, Weights,
+    Basis, Certificate, Charter, Ended, GroupCapacity, Level, MatchKind, MatchRun, Mentorship,
+    MentorshipStatus, Mode, Order, Origin, PartnershipType, Policy, ProposedPair, RunStatus,
+    Unmatched, UnmatchedReason, Veto, Violations, Weights,
 };
 
 use crate::app::runs::{RunTokens, INLINE};
@@ -498,9 +498,74 @@ pub fn mentorship_to_pb(m: &Mentorship, lang: Lang) -> pb::Mentorship {
         },
         score: m.score,
         members: m.members.clone(),
+        charter: Some(charter_to_pb(&m.charter)),
         etag: m.meta.etag(),
         create_time: Some(ts(m.meta.create_time)),
         update_time: Some(ts(m.meta.update_time)),
+    }
+}
+
+pub fn charter_to_pb(c: &Charter) -> pb::MentorshipCharter {
+    pb::MentorshipCharter {
+        order: c.order.as_ref().map(|o| pb::Order {
+            number: o.number.clone(),
+            date: o.date.to_string(),
+        }),
+        school_year: c.school_year.clone(),
+        goal: c.goal.clone(),
+        basis: enum_to_pb(&Basis::ALL, &c.basis),
+        type_by_office: c.type_by_office,
+        accepted: c
+            .accepted
+            .iter()
+            .map(|a| pb::AcceptedRule {
+                rule: a.rule.clone(),
+                reason: a.reason.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The office's fields of a request (order, school year, goal, basis).
+pub fn charter_from_pb(
+    v: &mut Violations,
+    order: Option<&pb::Order>,
+    school_year: &str,
+    goal: &str,
+    basis: i32,
+) -> Charter {
+    let order = order.and_then(|o| {
+        let date = crate::convert::parse_date(v, "order.date", &o.date)?;
+        Some(Order {
+            number: o.number.trim().to_string(),
+            date,
+        })
+    });
+    let basis = match basis {
+        0 => Basis::Deficit,
+        x => enum_from_pb(&Basis::ALL, x).unwrap_or_else(|| {
+            v.add("basis", format!("{x} is not a basis"));
+            Basis::Deficit
+        }),
+    };
+    Charter {
+        order,
+        school_year: school_year.trim().to_string(),
+        goal: goal.trim().to_string(),
+        basis,
+        type_by_office: false,
+        accepted: Vec::new(),
+    }
+}
+
+/// A partnership type the request sets (None: unset).
+pub fn partnership_type_from_pb(v: &mut Violations, x: i32) -> Option<PartnershipType> {
+    match x {
+        0 => None,
+        x => enum_from_pb(&PARTNERSHIP_TYPES, x).or_else(|| {
+            v.add("partnership_type", format!("{x} is not a partnership type"));
+            None
+        }),
     }
 }
 

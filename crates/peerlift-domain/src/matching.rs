@@ -184,30 +184,26 @@ pub const MAX_GOAL_CHARS: usize = 1000;
 impl Charter {
     /// The office's fields, each checked (a school year reads "2021-2022": consecutive years).
     pub fn validate(&self, v: &mut Violations, field: &str) {
+        let at = |name: &str| {
+            if field.is_empty() {
+                name.to_string()
+            } else {
+                format!("{field}.{name}")
+            }
+        };
         if let Some(o) = &self.order {
-            text(v, &format!("{field}.order.number"), &o.number, true, 50);
+            text(v, &at("order.number"), &o.number, true, 50);
         }
         if !self.school_year.is_empty() && parse_school_year(&self.school_year).is_none() {
             v.add(
-                format!("{field}.school_year"),
+                at("school_year"),
                 "write the school year as 2021-2022 (two consecutive years)",
             );
         }
-        text(
-            v,
-            &format!("{field}.goal"),
-            &self.goal,
-            false,
-            MAX_GOAL_CHARS,
-        );
+        text(v, &at("goal"), &self.goal, false, MAX_GOAL_CHARS);
         for (i, a) in self.accepted.iter().enumerate() {
-            text(
-                v,
-                &format!("{field}.accepted[{i}].reason"),
-                &a.reason,
-                true,
-                MAX_REASON_CHARS,
-            );
+            let field = at(&format!("accepted[{i}].reason"));
+            text(v, &field, &a.reason, true, MAX_REASON_CHARS);
         }
     }
 }

@@ -754,6 +754,10 @@ pub fn match_teacher_pairs(
 
 /// Checks a hand-made teacher pair against the same hard rules the matcher applies, plus the
 /// mentor's capacity (active pairs must leave room); returns the pair with its scores.
+///
+/// With `needs_deficit` false (a young specialist, voluntary C-level work) the mentee's level
+/// in the subject may be any, or undiagnosed: the pair is scored as a C-level demand.
+#[allow(clippy::too_many_arguments)]
 pub fn check_teacher_pair(
     snap: &Snapshot,
     weights: &Weights,
@@ -762,6 +766,7 @@ pub fn check_teacher_pair(
     mentee_id: &str,
     subject: &str,
     mentor_id: &str,
+    needs_deficit: bool,
 ) -> Result<ProposedPair, String> {
     let g = CompetenceGraph::build(snap);
     let ctx = Ctx::new(snap, &g, weights, policy);
@@ -777,10 +782,15 @@ pub fn check_teacher_pair(
     if !snap.teachers[mentee as usize].active {
         return Err(format!("mentee '{mentee_id}' is inactive"));
     }
-    let sj = g
-        .subject_id(subject)
-        .ok_or_else(|| format!("no diagnostic of {subject} for '{mentee_id}'"))?;
+    let sj = g.subject_id(subject).ok_or_else(|| {
+        if needs_deficit {
+            format!("no diagnostic of {subject} for '{mentee_id}'")
+        } else {
+            format!("no teacher of the municipality is diagnosed or mentors in {subject}")
+        }
+    })?;
     let level = match g.latest.get(&(mentee, sj)) {
+        _ if !needs_deficit => Level::C,
         Some((l, _)) if policy.levels.contains(l) => *l,
         Some((l, date)) => {
             return Err(format!(

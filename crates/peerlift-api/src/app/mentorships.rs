@@ -2,8 +2,8 @@
 //! the write lock), locking, ending, vetoing, listing.
 
 use peerlift_domain::{
-    MatchKind, Mentorship, MentorshipStatus, Meta, Mode, Origin, PartnershipType, Phrase, School,
-    SchoolStatus, Veto, Violations,
+    school_year_of, Accepted, Basis, Charter, MatchKind, Mentorship, MentorshipStatus, Meta, Mode,
+    Origin, PartnershipType, Phrase, School, Veto, Violations,
 };
 use peerlift_match::Snapshot;
 use peerlift_store::{key, prefix, Batch, Record, Store};
@@ -29,6 +29,14 @@ pub struct NewPair {
     pub subject: String,
     pub reason: String,
     pub locked: bool,
+    /// A network already working: the day it began (None: today).
+    pub started_on: Option<jiff::civil::Date>,
+    /// The office's record: order, school year (empty: the year of the start), goal, basis.
+    pub charter: Charter,
+    /// Partnerships: the type the office sets (None: the locality rule suggests one).
+    pub partnership_type: Option<PartnershipType>,
+    /// Keep the pair although it breaks hard rules, for this reason (empty: refuse it).
+    pub accept_reason: String,
 }
 
 impl NewPair {
@@ -66,6 +74,25 @@ impl NewPair {
                 "teacher pairs and distributed partnerships need the subject",
             );
         }
+        if let Some(d) = self.started_on {
+            if d < jiff::civil::date(2000, 1, 1) {
+                v.add("started_on", "must be 2000-01-01 or later");
+            }
+        }
+        self.charter.validate(&mut v, "");
+        peerlift_domain::check_reason(&mut v, "accept_reason", self.accept_reason.trim(), false);
+        if kind != MatchKind::TeacherPairs && self.charter.basis != Basis::Deficit {
+            v.add(
+                "basis",
+                "a reason instead of a deficit is for teacher pairs (a young specialist, voluntary C-level work)",
+            );
+        }
+        if !kind.is_schools() && self.partnership_type.is_some() {
+            v.add(
+                "partnership_type",
+                "only partnerships of schools have a type",
+            );
+        }
         v.into_result().map_err(ApiError::Invalid)?;
         Ok(kind)
     }
@@ -79,6 +106,23 @@ pub struct CheckedPair {
     pub mode: Mode,
     pub score: i64,
     pub partnership_type: Option<PartnershipType>,
+    /// Hard rules the pair breaks, accepted with the request's reason.
+    pub accepted: Vec<Accepted>,
+}
+
+/// A rule the pair breaks: refused, or recorded with the office's reason when it gave one.
+fn breaks(p: &NewPair, rule: String, accepted: &mut Vec<Accepted>) -> ApiResult<()> {
+    let reason = p.accept_reason.trim();
+    if reason.is_empty() {
+        return Err(ApiError::FailedPrecondition(format!(
+            "{rule} (to keep the pair anyway, say why in accept_reason)"
+        )));
+    }
+    accepted.push(Accepted {
+        rule,
+        reason: reason.to_string(),
+    });
+    Ok(())
 }
 
 /// Checks a hand-made pair against the matcher's hard rules on a snapshot of its municipality.
@@ -88,13 +132,14 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
     let kind = p.validate()?;
     let m = state::municipality(s, &p.municipality_id)?;
     let (snap, generation) = load_snapshot(s, &m.id)?;
+    let mut accepted = Vec::new();
     let (mode, score, partnership_type) = match kind {
         MatchKind::TeacherPairs => {
             // Unknown teachers are bad references in the request, named like every other
             // reference field, not a hard rule of the pair.
             crate::app::check_teacher(s, "mentee_id", &m.id, &p.mentee_id)?;
             crate::app::check_teacher(s, "mentor_id", &m.id, &p.mentor_id)?;
-            let pair = peerlift_match::pairs::check_teacher_pair(
+            let checked = peerlift_match::pairs::check_teacher_pair(
                 &snap,
                 &Default::default(),
                 &Default::default(),
@@ -102,8 +147,16 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
                 &p.mentee_id,
                 &p.subject,
                 &p.mentor_id,
-            )
-            .map_err(ApiError::FailedPrecondition)?;
+                p.charter.basis == Basis::Deficit,
+            );
+            let (mode, score) = match checked {
+                Ok(pair) => (pair.mode, pair.score),
+                // Kept against the rules: online (it needs no travel), unscored.
+                Err(rule) => {
+                    breaks(p, rule, &mut accepted)?;
+                    (Mode::Online, 0)
+                }
+            };
             if snap
                 .mentorships
                 .iter()
@@ -114,7 +167,7 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
                     id: format!("{}/{}", p.mentee_id, p.subject),
                 });
             }
-            (pair.mode, pair.score, None)
+            (mode, score, None)
         }
         MatchKind::TeacherGroups | MatchKind::SchoolGroups => {
             return Err(ApiError::invalid("kind", "groups are formed by match runs"));
@@ -133,7 +186,7 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
                 v.into_result().map_err(ApiError::Invalid)?;
             }
             let t = check_school_pair(s, &snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
-            (Mode::InPerson, 0, Some(t))
+            (Mode::InPerson, 0, Some(p.partnership_type.unwrap_or(t)))
         }
     };
     if snap
@@ -148,11 +201,14 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
         mode,
         score,
         partnership_type,
+        accepted,
     })
 }
 
-/// A school partnership's rules: both schools exist, differ, the mentee is in need, the pair is
-/// not vetoed; the answer is the partnership's type.
+/// A school partnership's rules: both schools exist and differ, the pair is not vetoed; the
+/// answer is the type the locality rule suggests. Any two schools may be partners when the
+/// office says so (seed 003's identical pair joins two schools neither of which is a leader,
+/// and networks go on after a school leaves the low-result list).
 fn check_school_pair(
     s: &Store,
     snap: &Snapshot,
@@ -175,16 +231,6 @@ fn check_school_pair(
             "mentor_id",
             "a school cannot partner itself",
         ));
-    }
-    if !matches!(
-        mentee.status,
-        SchoolStatus::LowResults | SchoolStatus::AtRisk
-    ) {
-        return Err(ApiError::FailedPrecondition(format!(
-            "{} is {}, not a school in need",
-            mentee.id,
-            mentee.status.code()
-        )));
     }
     if snap
         .vetoes
@@ -219,6 +265,16 @@ pub fn create(
         tracing::debug!(municipality = %m.id, "registry changed while a pair was checked: checking again");
         check_pair(s, p)?
     };
+    let today = today(&m, now);
+    let started_on = p.started_on.unwrap_or(today);
+    if started_on > today {
+        return Err(ApiError::invalid(
+            "started_on",
+            format!(
+                "{started_on} is after today ({today}): a mentorship starts today or began earlier"
+            ),
+        ));
+    }
     let ms = Mentorship {
         municipality_id: m.id.clone(),
         id: format!("ms-{:010}", s.generate_id()?),
@@ -235,13 +291,22 @@ pub fn create(
         partnership_type: checked.partnership_type,
         locked: p.locked,
         status: MentorshipStatus::Active,
-        started_on: today(&m, now),
+        started_on,
         ended_on: None,
         end_reason: Phrase::default(),
         origin: Origin::Manual(p.reason.trim().to_string()),
         score: checked.score,
         members: Vec::new(),
-        charter: Default::default(),
+        charter: Charter {
+            school_year: if p.charter.school_year.is_empty() {
+                school_year_of(started_on)
+            } else {
+                p.charter.school_year.clone()
+            },
+            type_by_office: p.partnership_type.is_some(),
+            accepted: checked.accepted,
+            ..p.charter.clone()
+        },
         meta: Meta::new(now),
     };
     b.put(&ms)?;
@@ -467,6 +532,7 @@ mod tests {
             subject: "mathematics".into(),
             reason: "agreed at the school".into(),
             locked: false,
+            ..Default::default()
         }
     }
 
@@ -575,6 +641,7 @@ mod tests {
             subject: p.subject.clone(),
             reason: "agreed".into(),
             locked: true,
+            ..Default::default()
         };
         let checked = check_pair(&s, &new).unwrap();
         assert_eq!(checked.score, p.score);

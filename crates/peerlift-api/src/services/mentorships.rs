@@ -1,16 +1,17 @@
 //! The mentorship service: converts requests to the use cases of [`crate::app::mentorships`]
 //! and their answers back.
 
-use peerlift_domain::{Meta, Veto};
+use peerlift_domain::{Meta, Veto, Violations};
 use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::check_id;
 use crate::app::mentorships::{self as app, Change, MentorshipFilter, NewPair};
 use crate::auth::{Admit, Caller};
+use crate::convert::parse_date;
 use crate::convert_match::{
-    kind_from_pb, mentorship_status_from_pb, mentorship_to_pb, optional_kind, required_kind,
-    veto_to_pb,
+    charter_from_pb, kind_from_pb, mentorship_status_from_pb, mentorship_to_pb, optional_kind,
+    partnership_type_from_pb, required_kind, veto_to_pb,
 };
 use crate::error::ApiError;
 use crate::pb;
@@ -121,6 +122,12 @@ impl MentorshipService for MentorshipApi {
         let (caller, r) = self.state.admit(req).await?;
         let lang = caller.lang;
         required_kind("kind", r.kind)?;
+        let mut v = Violations::new();
+        let started_on = (!r.started_on.is_empty())
+            .then(|| parse_date(&mut v, "started_on", &r.started_on))
+            .flatten();
+        let charter = charter_from_pb(&mut v, r.order.as_ref(), &r.school_year, &r.goal, r.basis);
+        let partnership_type = partnership_type_from_pb(&mut v, r.partnership_type);
         let pair = NewPair {
             municipality_id: r.municipality_id.clone(),
             kind: kind_from_pb(r.kind),
@@ -129,8 +136,18 @@ impl MentorshipService for MentorshipApi {
             subject: r.subject.clone(),
             reason: r.reason.clone(),
             locked: r.locked,
+            started_on,
+            charter,
+            partnership_type,
+            accept_reason: r.accept_reason.clone(),
         };
-        pair.validate()?;
+        // Every violation in one answer: the conversions' and the pair's own.
+        match pair.validate() {
+            Err(ApiError::Invalid(more)) => crate::convert::merge_violations(&mut v, more),
+            Err(e) => return Err(e.into()),
+            Ok(_) => {}
+        }
+        v.into_result().map_err(ApiError::Invalid)?;
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id, r.request_id);
         // A retry answers as the first call did, before the rules (which the first call's
