@@ -186,6 +186,10 @@ pub fn kind_of(path: &Path) -> Option<FileKind> {
     if !name.ends_with(".csv") {
         return None;
     }
+    // An office's "list of network partnerships" is a mentorships file by another name.
+    if name.starts_with("partnerships") {
+        return Some(FileKind::Mentorships);
+    }
     FileKind::ALL.into_iter().find(|k| {
         let stem = k.file_name().trim_end_matches(".csv");
         name.starts_with(stem)

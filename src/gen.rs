@@ -724,6 +724,9 @@ pub fn write_followup(f: &Followup, dir: &Path) -> Result<(), GenError> {
     )
 }
 
+/// The date of the order that approved Kirovsky's network partnerships for 2022-2023.
+const PARTNERSHIPS_ORDER_DATE: &str = "2022-10-18";
+
 /// Writes the dataset as import CSVs (plus partnerships.csv) into `dir`.
 pub fn write_dataset(d: &Dataset, dir: &Path) -> Result<(), GenError> {
     std::fs::create_dir_all(dir).map_err(|e| GenError::Write {
@@ -768,17 +771,40 @@ pub fn write_dataset(d: &Dataset, dir: &Path) -> Result<(), GenError> {
             .collect(),
     )?;
     if !d.partnerships.is_empty() {
+        // The district's list of network partnerships as its committee approved it (seed 003:
+        // the fixture's list for 2022-2023, order No 354 of 18.10.2022), in the mentorships
+        // format, so `peerlift import` starts from the network the office already runs.
         write_csv(
             dir,
             "partnerships.csv",
-            vec![
-                "mentee_school_id".into(),
-                "leader_school_id".into(),
-                "type".into(),
-            ],
+            [
+                "kind",
+                "mentee_id",
+                "mentor_id",
+                "type",
+                "started_on",
+                "school_year",
+                "order_number",
+                "order_date",
+            ]
+            .map(String::from)
+            .to_vec(),
             d.partnerships
                 .iter()
-                .map(|(a, b, c)| vec![a.clone(), b.clone(), c.to_ascii_lowercase()])
+                .map(|(a, b, c)| {
+                    [
+                        "school_partnerships",
+                        a,
+                        b,
+                        &c.to_ascii_lowercase(),
+                        PARTNERSHIPS_ORDER_DATE,
+                        "2022-2023",
+                        "354",
+                        PARTNERSHIPS_ORDER_DATE,
+                    ]
+                    .map(String::from)
+                    .to_vec()
+                })
                 .collect(),
         )?;
     }

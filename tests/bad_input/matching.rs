@@ -288,12 +288,15 @@ async fn an_approval_may_not_end_a_mentorship_before_it_began() {
     let s = TestServer::start_in(dir.path()).await;
     let ms = world(&s).await;
 
-    // A mentorship's end before its start: the school no longer needs help, so a run ends the
-    // partnership; approving it as of a date before the partnership began is refused.
+    // A mentorship's end before its start: the leader takes no partner any more, so a run ends
+    // the partnership; approving it as of a date before the partnership began is refused.
     s.schools()
         .update_school(pb::UpdateSchoolRequest {
             municipality_id: M.into(),
-            school: Some(school_msg("low", pb::SchoolStatus::Stable)),
+            school: Some(pb::School {
+                partner_capacity: Some(0),
+                ..school_msg("lead", pb::SchoolStatus::Leader)
+            }),
             request_id: String::new(),
             update_mask: None,
         })

@@ -25,15 +25,18 @@ pub enum FileKind {
     Teachers,
     MentorProfiles,
     Diagnostics,
+    /// A network the office already runs: pairs and partnerships with their orders.
+    Mentorships,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 5] = [
+    pub const ALL: [FileKind; 6] = [
         FileKind::Municipality,
         FileKind::Schools,
         FileKind::Teachers,
         FileKind::MentorProfiles,
         FileKind::Diagnostics,
+        FileKind::Mentorships,
     ];
 
     /// The conventional file name, which `peerlift import DIR` looks for.
@@ -44,6 +47,7 @@ impl FileKind {
             FileKind::Teachers => "teachers.csv",
             FileKind::MentorProfiles => "mentor_profiles.csv",
             FileKind::Diagnostics => "diagnostics.csv",
+            FileKind::Mentorships => "mentorships.csv",
         }
     }
 
@@ -82,6 +86,22 @@ impl FileKind {
                 "availability",
             ],
             FileKind::Diagnostics => &["id", "teacher_id", "subject", "date", "level", "source"],
+            FileKind::Mentorships => &[
+                "kind",
+                "mentee_id",
+                "mentor_id",
+                "subject",
+                "type",
+                "goal",
+                "started_on",
+                "school_year",
+                "order_number",
+                "order_date",
+                "basis",
+                "reason",
+                "locked",
+                "accept_reason",
+            ],
         };
         let mut cols: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
         if self == FileKind::Schools {
@@ -98,6 +118,7 @@ impl FileKind {
             FileKind::Teachers => &["id", "school_id", "full_name", "subjects"],
             FileKind::MentorProfiles => &["teacher_id", "capacity", "modes"],
             FileKind::Diagnostics => &["teacher_id", "subject", "date", "level"],
+            FileKind::Mentorships => &["kind", "mentee_id", "mentor_id"],
         }
     }
 }
@@ -528,6 +549,133 @@ pub fn parse_mentor_profile(
     }
     v.into_result()?;
     Ok(p)
+}
+
+/// What a mentorships.csv row says: a pair or partnership the office already runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentorshipRow {
+    pub kind: crate::MatchKind,
+    pub mentee_id: String,
+    pub mentor_id: String,
+    pub subject: String,
+    pub partnership_type: Option<crate::PartnershipType>,
+    pub started_on: Option<Date>,
+    pub charter: crate::Charter,
+    pub reason: String,
+    pub locked: bool,
+    pub accept_reason: String,
+}
+
+/// The kinds a mentorships.csv row may name: the CSV word and its short form.
+const MENTORSHIP_KINDS: [(&str, &str, crate::MatchKind); 3] = [
+    ("teacher_pairs", "pairs", crate::MatchKind::TeacherPairs),
+    (
+        "school_partnerships",
+        "schools",
+        crate::MatchKind::SchoolPartnerships,
+    ),
+    (
+        "school_directions",
+        "directions",
+        crate::MatchKind::SchoolDirections,
+    ),
+];
+
+/// Parses one mentorships.csv row. The reason defaults to the order ("order 263 of
+/// 2021-10-12"), else to "imported".
+pub fn parse_mentorship(h: &Header, row: &[&str]) -> Result<MentorshipRow, Violations> {
+    let mut v = Violations::new();
+    let kind_cell = h.cell(row, "kind").to_ascii_lowercase();
+    let kind = MENTORSHIP_KINDS
+        .iter()
+        .find(|(long, short, _)| kind_cell == *long || kind_cell == *short)
+        .map(|(_, _, k)| *k);
+    if kind.is_none() {
+        v.add(
+            "kind",
+            format!("'{kind_cell}' is not one of: teacher_pairs (pairs), school_partnerships (schools), school_directions (directions)"),
+        );
+    }
+    for col in ["mentee_id", "mentor_id"] {
+        crate::ids::check_id(&mut v, col, h.cell(row, col));
+    }
+    let type_cell = h.cell(row, "type").to_ascii_lowercase();
+    let partnership_type = match type_cell.as_str() {
+        "" => None,
+        "instrumental" => Some(crate::PartnershipType::Instrumental),
+        "identical" => Some(crate::PartnershipType::Identical),
+        other => {
+            v.add(
+                "type",
+                format!("'{other}' is not one of: instrumental, identical"),
+            );
+            None
+        }
+    };
+    let started_on = match h.cell(row, "started_on") {
+        "" => None,
+        cell => date(&mut v, "started_on", cell),
+    };
+    let order = match (h.cell(row, "order_number"), h.cell(row, "order_date")) {
+        ("", "") => None,
+        (number, "") => {
+            v.add("order_date", format!("order {number} needs its date"));
+            None
+        }
+        ("", _) => {
+            v.add("order_number", "the order's date needs its number");
+            None
+        }
+        (number, d) => date(&mut v, "order_date", d).map(|date| crate::Order {
+            number: number.to_string(),
+            date,
+        }),
+    };
+    let basis = match h.cell(row, "basis") {
+        "" => crate::Basis::Deficit,
+        cell => crate::Basis::from_code(cell).unwrap_or_else(|| {
+            v.add(
+                "basis",
+                format!("'{cell}' is not one of: deficit, young_specialist, voluntary, other"),
+            );
+            crate::Basis::Deficit
+        }),
+    };
+    let locked = match h.cell(row, "locked").to_ascii_lowercase().as_str() {
+        "" | "no" | "false" | "0" => false,
+        "yes" | "true" | "1" => true,
+        other => {
+            v.add("locked", format!("'{other}' is neither yes nor no"));
+            false
+        }
+    };
+    let reason = match (h.cell(row, "reason"), &order) {
+        ("", Some(o)) => format!("order {} of {}", o.number, o.date),
+        ("", None) => "imported".to_string(),
+        (r, _) => r.to_string(),
+    };
+    let charter = crate::Charter {
+        order,
+        school_year: h.cell(row, "school_year").to_string(),
+        goal: h.cell(row, "goal").to_string(),
+        basis,
+        type_by_office: false,
+        accepted: Vec::new(),
+    };
+    charter.validate(&mut v, "");
+    let row = MentorshipRow {
+        kind: kind.unwrap_or(crate::MatchKind::TeacherPairs),
+        mentee_id: h.cell(row, "mentee_id").to_string(),
+        mentor_id: h.cell(row, "mentor_id").to_string(),
+        subject: h.cell(row, "subject").to_string(),
+        partnership_type,
+        started_on,
+        charter,
+        reason,
+        locked,
+        accept_reason: h.cell(row, "accept_reason").to_string(),
+    };
+    v.into_result().map(|()| row)
 }
 
 /// Parses one diagnostics.csv row: one teacher, one subject, one date, a level and optional

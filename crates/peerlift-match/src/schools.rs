@@ -42,6 +42,46 @@ pub fn partnership_type(snap: &Snapshot, a: u32, b: u32) -> (PartnershipType, Ph
     }
 }
 
+/// Why a partnership is held without being solved for: locked by the office, a peer
+/// partnership the office made, or one whose school left the low-result list (kept; the office
+/// decides whether to end it). And whether it counts as locked.
+fn held_term(
+    snap: &Snapshot,
+    m: &peerlift_domain::Mentorship,
+    school: u32,
+    partner: u32,
+) -> (Phrase, bool) {
+    let s = &snap.schools[school as usize];
+    if m.locked {
+        (Phrase::new("term-locked"), true)
+    } else if !matches!(s.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
+        let status = s.status.code();
+        (
+            Phrase::new("term-kept-left-list").named(
+                "status",
+                &format!("status-{}", status.replace('_', "-")),
+                status,
+            ),
+            false,
+        )
+    } else {
+        let partner = &snap.schools[partner as usize];
+        (
+            Phrase::new("term-kept-peer").text("partner", &partner.id),
+            false,
+        )
+    }
+}
+
+/// The type the office set, and its goal when it gave one.
+fn office_type_reason(m: &peerlift_domain::Mentorship) -> Phrase {
+    if m.charter.goal.is_empty() {
+        Phrase::new("type-by-office")
+    } else {
+        Phrase::new("type-by-office-goal").text("goal", &m.charter.goal)
+    }
+}
+
 pub(crate) fn significance_points(s: Significance) -> i64 {
     match s {
         Significance::None => 0,
@@ -207,6 +247,11 @@ impl<'a> Schools<'a> {
         let mut existing = HashSet::new();
         let mut locked: HashMap<u32, usize> = HashMap::new();
         let mut locked_load: HashMap<u32, u32> = HashMap::new();
+        // Partnerships the office keeps although the matcher would not propose them: a peer
+        // partnership (the partner is not a leader: the office made it, seed 003's identical
+        // pair), and one whose school left the low-result list (networks go on; the run says
+        // so, the office decides). They are held like locked ones.
+        let mut kept: Vec<(u32, usize)> = Vec::new();
         for (mi, m) in snap.mentorships.iter().enumerate() {
             if !m.is_active() || m.kind != MatchKind::SchoolPartnerships {
                 continue;
@@ -219,13 +264,22 @@ impl<'a> Schools<'a> {
                 continue;
             };
             existing.insert((a, b));
-            if m.locked {
-                locked.insert(a, mi);
+            let in_need = matches!(
+                snap.schools[a as usize].status,
+                SchoolStatus::LowResults | SchoolStatus::AtRisk
+            );
+            let peer = snap.schools[b as usize].status != SchoolStatus::Leader;
+            if m.locked || !in_need || peer {
+                if in_need {
+                    locked.insert(a, mi);
+                } else {
+                    kept.push((a, mi));
+                }
                 *locked_load.entry(b).or_default() += 1;
             }
         }
         let mut demands = Vec::new();
-        let mut held = Vec::new();
+        let mut held = kept;
         for (i, s) in snap.schools.iter().enumerate() {
             if matches!(s.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
                 match locked.get(&(i as u32)) {
@@ -234,6 +288,7 @@ impl<'a> Schools<'a> {
                 }
             }
         }
+        held.sort_unstable();
         let mut suppliers = Vec::new();
         let mut capacities = Vec::new();
         for (i, s) in snap.schools.iter().enumerate() {
@@ -455,6 +510,7 @@ impl Kind for Schools<'_> {
                     .copied()
                     .unwrap_or(*s);
                 let (ty, why) = partnership_type(self.snap, *s, leader);
+                let (term, locked) = held_term(self.snap, m, *s, leader);
                 ProposedPair {
                     municipality_id: m.municipality_id.clone(),
                     mentee_id: self.id(*s),
@@ -465,10 +521,14 @@ impl Kind for Schools<'_> {
                     mentor_school_id: m.mentor_id.clone(),
                     mode: m.mode,
                     score: m.score,
-                    terms: vec![label(Phrase::new("term-locked"))],
-                    locked: true,
+                    terms: vec![label(term)],
+                    locked,
                     partnership_type: Some(m.partnership_type.unwrap_or(ty)),
-                    type_reason: why,
+                    type_reason: if m.charter.type_by_office {
+                        office_type_reason(m)
+                    } else {
+                        why
+                    },
                     members: Vec::new(),
                     cohesion_pct: None,
                 }
@@ -486,7 +546,15 @@ impl Kind for Schools<'_> {
             .demands
             .iter()
             .zip(covered.iter().copied())
-            .chain(self.held.iter().map(|(s, _)| (s, true)));
+            .chain(self.held.iter().map(|(s, _)| (s, true)))
+            // A school that left the low-result list is not a demand, though its partnership
+            // is kept.
+            .filter(|(d, _)| {
+                matches!(
+                    self.snap.schools[**d as usize].status,
+                    SchoolStatus::LowResults | SchoolStatus::AtRisk
+                )
+            });
         for (&d, covered) in all {
             let e = by_status
                 .entry(self.snap.schools[d as usize].status.code().to_string())

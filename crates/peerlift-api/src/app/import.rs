@@ -108,6 +108,8 @@ pub struct Importer<'s> {
     last_kind: Option<FileKind>,
     /// The name of this import's municipality file, if it had one.
     municipality_file: Option<String>,
+    /// Mentorships created by this import and not yet committed.
+    pending_mentorships: Vec<peerlift_domain::Mentorship>,
 }
 
 impl std::fmt::Debug for Importer<'_> {
@@ -134,6 +136,7 @@ impl<'s> Importer<'s> {
             report: Report::default(),
             last_kind: None,
             municipality_file: None,
+            pending_mentorships: Vec::new(),
         })
     }
 
@@ -150,7 +153,7 @@ impl<'s> Importer<'s> {
                 return Err(ApiError::invalid(
                     "chunk.kind",
                     format!(
-                        "{} came after {}: send files in the order municipality, schools, teachers, mentor_profiles, diagnostics",
+                        "{} came after {}: send files in the order municipality, schools, teachers, mentor_profiles, diagnostics, mentorships",
                         kind.file_name(),
                         last.file_name()
                     ),
@@ -184,6 +187,27 @@ impl<'s> Importer<'s> {
                 kind: "municipality",
                 id: self.opts.municipality_id.clone(),
             });
+        }
+        if kind == FileKind::Mentorships {
+            // Mentorships are checked by the matcher's rules against the registry as stored:
+            // what this import wrote so far is committed first. A strict or dry-run import
+            // keeps its registry rows uncommitted, so it cannot check mentorships against them.
+            if !self.batch.is_empty() {
+                if self.opts.strict || self.opts.dry_run {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "{file_name} is checked against the registry as stored, and a {} import \
+                         keeps this import's rows uncommitted: import the registry first, then \
+                         {file_name} on its own",
+                        if self.opts.dry_run {
+                            "dry-run"
+                        } else {
+                            "strict"
+                        }
+                    )));
+                }
+                self.commit()?;
+                self.overlay = Overlay::default();
+            }
         }
         let mut counts = Counts::default();
         let mut reader = csv::ReaderBuilder::new()
@@ -329,6 +353,7 @@ impl<'s> Importer<'s> {
         }
         self.commit()?;
         self.overlay = Overlay::default();
+        self.pending_mentorships.clear();
         Ok(())
     }
 
@@ -492,6 +517,7 @@ impl<'s> Importer<'s> {
                 self.overlay.profiles.insert(p.teacher_id.clone(), p);
                 Ok(out)
             }
+            FileKind::Mentorships => self.mentorship_row(h, cells, line, seen),
             FileKind::Diagnostics => {
                 let mut d = csvfmt::parse_diagnostic(&muni, &self.catalog, h, cells)?;
                 once(&d.id)?;
@@ -509,6 +535,89 @@ impl<'s> Importer<'s> {
                 Ok(out)
             }
         }
+    }
+
+    /// A mentorship the office already runs: checked by the same rules as CreateMentorship
+    /// (a broken rule is refused unless the row accepts it with a reason), against the
+    /// registry as stored; the same pair already active is unchanged.
+    fn mentorship_row(
+        &mut self,
+        h: &Header,
+        cells: &[&str],
+        line: u64,
+        seen: &mut HashMap<String, u64>,
+    ) -> Result<Change, RowFailure> {
+        let row = csvfmt::parse_mentorship(h, cells)?;
+        let id = format!(
+            "{}|{}|{}|{}",
+            row.kind.code(),
+            row.mentee_id,
+            row.subject,
+            row.mentor_id
+        );
+        if let Some(first) = seen.get(&id) {
+            return Err(Violations::single(
+                "mentee_id",
+                format!("the same mentorship already appeared at line {first} of this file"),
+            )
+            .into());
+        }
+        seen.insert(id, line);
+        let active = self.active_mentorships()?;
+        if active.iter().any(|m| {
+            m.kind == row.kind
+                && m.mentee_id == row.mentee_id
+                && m.subject == row.subject
+                && m.mentor_id == row.mentor_id
+        }) {
+            return Ok(Change::Unchanged);
+        }
+        let pair = crate::app::mentorships::NewPair {
+            municipality_id: self.opts.municipality_id.clone(),
+            kind: Some(row.kind),
+            mentee_id: row.mentee_id,
+            mentor_id: row.mentor_id,
+            subject: row.subject,
+            reason: row.reason,
+            locked: row.locked,
+            started_on: row.started_on,
+            charter: row.charter,
+            partnership_type: row.partnership_type,
+            accept_reason: row.accept_reason,
+        };
+        let as_row = |e: ApiError| match e {
+            ApiError::Invalid(v) => RowFailure::Invalid(v),
+            ApiError::FailedPrecondition(rule) => {
+                RowFailure::Invalid(Violations::single("mentor_id", rule))
+            }
+            ApiError::AlreadyExists { kind, id } => RowFailure::Invalid(Violations::single(
+                "mentee_id",
+                format!("there is already an {kind}: {id}"),
+            )),
+            other => RowFailure::Fatal(other),
+        };
+        let checked = crate::app::mentorships::check_pair(self.store, &pair).map_err(as_row)?;
+        let m =
+            crate::app::mentorships::create(self.store, &mut self.batch, &pair, checked, self.now)
+                .map_err(as_row)?;
+        self.pending_mentorships.push(m);
+        Ok(Change::Created)
+    }
+
+    /// The municipality's active mentorships, stored and accepted in this file.
+    fn active_mentorships(&self) -> Result<Vec<peerlift_domain::Mentorship>, RowFailure> {
+        let mut out: Vec<peerlift_domain::Mentorship> = Vec::new();
+        for m in self.store.scan::<peerlift_domain::Mentorship>(
+            &peerlift_store::prefix(&[&self.opts.municipality_id]),
+            None,
+        ) {
+            let m = m.map_err(fatal)?;
+            if m.is_active() {
+                out.push(m);
+            }
+        }
+        out.extend(self.pending_mentorships.iter().cloned());
+        Ok(out)
     }
 
     fn school(&self, id: &str) -> ApiResult<Option<School>> {
@@ -573,6 +682,7 @@ fn may_import(caller: &Caller, kind: FileKind) -> ApiResult<()> {
         FileKind::Teachers => Service::Teachers,
         FileKind::MentorProfiles => Service::MentorProfiles,
         FileKind::Diagnostics => Service::Diagnostics,
+        FileKind::Mentorships => Service::Mentorships,
     };
     let rpc = Rpc {
         service,
