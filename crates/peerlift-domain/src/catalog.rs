@@ -81,7 +81,10 @@ pub const BUILTIN_COMPETENCE_AREAS: &[(&str, &str)] = &[
     ("digital", "Digital (ICT)"),
 ];
 
-/// Mentoring directions (DOMAIN.md, "Forms of mentoring"; Krymsk's seven internship platforms).
+/// Directions of teacher mentoring: the seven questions a mentor and a teacher work on (seed 003;
+/// DOMAIN.md, "Forms of mentoring"). Not Krymsk's seven *system directions* of management
+/// teams' internship platforms (seed 002: "Система качества подготовки обучающихся", ...),
+/// which are about a school's management, not a teacher's lessons.
 pub const BUILTIN_DIRECTIONS: &[(&str, &str)] = &[
     ("subject_content", "Subject content"),
     ("teaching_methodology", "Teaching methodology"),

@@ -280,8 +280,10 @@ pub struct School {
     pub risk_profile: RiskProfile,
     /// How many partner schools a leader school can take on; `None` means the matcher default.
     pub partner_capacity: Option<u32>,
-    /// A leader's internship platforms (seed 002): subject code -> how many schools it takes
-    /// in that subject. Empty: derived from its teachers' levels by the run's policy.
+    /// A leader's subject platforms for DISTRIBUTED mode: subject code -> how many schools it
+    /// takes in that subject. Empty: derived from its teachers' levels by the run's policy.
+    /// (Krymsk's internship platforms of seed 002 are on system directions of management, a
+    /// different thing.)
     pub platforms: BTreeMap<String, u32>,
     /// Maintained by the service: a new entry whenever `status` changes, oldest first.
     pub status_history: Vec<StatusChange>,
