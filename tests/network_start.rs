@@ -322,3 +322,64 @@ async fn an_imported_pair_breaks_a_rule_only_with_its_reason() {
     assert!(err.message().contains("on its own"), "{err:?}");
     fresh.stop().await;
 }
+
+/// Groups made by hand, like pairs: a teacher group over the API and a school group from
+/// mentorships.csv, each labelled as a run would label the same group.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_are_made_by_hand_like_pairs() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let mut c = s.mentorships();
+    let group = |members: &[&str], mentee: &str| pb::CreateMentorshipRequest {
+        municipality_id: M.into(),
+        kind: pb::MatchKind::TeacherGroups as i32,
+        mentee_id: mentee.into(),
+        mentor_id: "priladozhsky-sosh-t021".into(),
+        subject: "primary_school".into(),
+        members: members.iter().map(|m| m.to_string()).collect(),
+        reason: "the methodical association's group".into(),
+        ..Default::default()
+    };
+    let made = c
+        .create_mentorship(group(&["putilovo-oosh-t009", "putilovo-oosh-t003"], ""))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(made.members, ["putilovo-oosh-t009", "putilovo-oosh-t003"]);
+    assert!(
+        made.mentee_id.starts_with("group-primary_school-"),
+        "{made:?}"
+    );
+    assert_eq!(made.subject, "primary_school");
+    assert!(made.charter.unwrap().accepted.is_empty());
+    // One member, a mentee id, a member twice: every problem in one answer.
+    let err = c
+        .create_mentorship(group(&["putilovo-oosh-t003"], "g"))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), ["mentee_id", "members"], "{err:?}");
+    let err = c
+        .create_mentorship(group(&["putilovo-oosh-t003", "putilovo-oosh-t003"], ""))
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&err), ["members[1]"], "{err:?}");
+
+    let csv = "kind,mentor_id,members,started_on\n\
+               school_groups,priladozhsky-sosh,putilovo-oosh;shum-sosh,2022-10-18\n";
+    let file = || {
+        vec![(
+            pb::ImportFileKind::Mentorships,
+            "mentorships.csv".to_string(),
+            csv.as_bytes().to_vec(),
+        )]
+    };
+    let report = import_files(&s, M, false, false, file()).await.unwrap();
+    assert_eq!(report.total.unwrap().created, 1, "{report:?}");
+    let report = import_files(&s, M, false, false, file()).await.unwrap();
+    assert_eq!(report.total.unwrap().unchanged, 1, "{report:?}");
+    let groups = active(&s, pb::MatchKind::SchoolGroups).await;
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].members, ["putilovo-oosh", "shum-sosh"]);
+    assert!(groups[0].mentee_id.starts_with("group-schools-"));
+    s.stop().await;
+}

@@ -90,6 +90,7 @@ impl FileKind {
                 "kind",
                 "mentee_id",
                 "mentor_id",
+                "members",
                 "subject",
                 "type",
                 "goal",
@@ -118,7 +119,7 @@ impl FileKind {
             FileKind::Teachers => &["id", "school_id", "full_name", "subjects"],
             FileKind::MentorProfiles => &["teacher_id", "capacity", "modes"],
             FileKind::Diagnostics => &["teacher_id", "subject", "date", "level"],
-            FileKind::Mentorships => &["kind", "mentee_id", "mentor_id"],
+            FileKind::Mentorships => &["kind", "mentor_id"],
         }
     }
 }
@@ -557,6 +558,8 @@ pub struct MentorshipRow {
     pub kind: crate::MatchKind,
     pub mentee_id: String,
     pub mentor_id: String,
+    /// Groups: the member teachers or schools (then `mentee_id` is empty).
+    pub members: Vec<String>,
     pub subject: String,
     pub partnership_type: Option<crate::PartnershipType>,
     pub started_on: Option<Date>,
@@ -567,7 +570,7 @@ pub struct MentorshipRow {
 }
 
 /// The kinds a mentorships.csv row may name: the CSV word and its short form.
-const MENTORSHIP_KINDS: [(&str, &str, crate::MatchKind); 3] = [
+const MENTORSHIP_KINDS: [(&str, &str, crate::MatchKind); 5] = [
     ("teacher_pairs", "pairs", crate::MatchKind::TeacherPairs),
     (
         "school_partnerships",
@@ -578,6 +581,12 @@ const MENTORSHIP_KINDS: [(&str, &str, crate::MatchKind); 3] = [
         "school_directions",
         "directions",
         crate::MatchKind::SchoolDirections,
+    ),
+    ("teacher_groups", "groups", crate::MatchKind::TeacherGroups),
+    (
+        "school_groups",
+        "school_groups",
+        crate::MatchKind::SchoolGroups,
     ),
 ];
 
@@ -593,12 +602,19 @@ pub fn parse_mentorship(h: &Header, row: &[&str]) -> Result<MentorshipRow, Viola
     if kind.is_none() {
         v.add(
             "kind",
-            format!("'{kind_cell}' is not one of: teacher_pairs (pairs), school_partnerships (schools), school_directions (directions)"),
+            format!("'{kind_cell}' is not one of: teacher_pairs (pairs), school_partnerships (schools), school_directions (directions), teacher_groups (groups), school_groups"),
         );
     }
-    for col in ["mentee_id", "mentor_id"] {
-        crate::ids::check_id(&mut v, col, h.cell(row, col));
+    let group = matches!(
+        kind,
+        Some(crate::MatchKind::TeacherGroups | crate::MatchKind::SchoolGroups)
+    );
+    let members = list(h.cell(row, "members"));
+    // A group is named by its members, everything else by its mentee.
+    if !group {
+        crate::ids::check_id(&mut v, "mentee_id", h.cell(row, "mentee_id"));
     }
+    crate::ids::check_id(&mut v, "mentor_id", h.cell(row, "mentor_id"));
     let type_cell = h.cell(row, "type").to_ascii_lowercase();
     let partnership_type = match type_cell.as_str() {
         "" => None,
@@ -667,6 +683,7 @@ pub fn parse_mentorship(h: &Header, row: &[&str]) -> Result<MentorshipRow, Viola
         kind: kind.unwrap_or(crate::MatchKind::TeacherPairs),
         mentee_id: h.cell(row, "mentee_id").to_string(),
         mentor_id: h.cell(row, "mentor_id").to_string(),
+        members,
         subject: h.cell(row, "subject").to_string(),
         partnership_type,
         started_on,

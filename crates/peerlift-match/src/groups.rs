@@ -216,8 +216,9 @@ pub fn best_quality(features: &[Vec<f64>], min: usize, max: usize) -> Option<f64
 }
 
 /// A stable label for a group: its subject and a hash of its sorted members, so the same
-/// group gets the same label in every run (continuity and diffs depend on it).
-fn group_label(prefix: &str, members: &[String]) -> String {
+/// group gets the same label in every run (continuity and diffs depend on it). `members` sorted;
+/// `prefix` the subject, or `schools`. A group made by hand gets the label a run would give it.
+pub fn group_label(prefix: &str, members: &[String]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for m in members {
         for b in m.as_bytes().iter().chain([0u8].iter()) {

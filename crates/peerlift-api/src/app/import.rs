@@ -547,11 +547,27 @@ impl<'s> Importer<'s> {
         line: u64,
         seen: &mut HashMap<String, u64>,
     ) -> Result<Change, RowFailure> {
-        let row = csvfmt::parse_mentorship(h, cells)?;
+        let mut row = csvfmt::parse_mentorship(h, cells)?;
+        // A group is known by the label its members make (the label a run gives it).
+        let label = if row.members.is_empty() {
+            row.mentee_id.clone()
+        } else {
+            let mut ids = row.members.clone();
+            ids.sort();
+            let prefix = if row.kind == peerlift_domain::MatchKind::SchoolGroups {
+                "schools"
+            } else {
+                row.subject.as_str()
+            };
+            peerlift_match::groups::group_label(prefix, &ids)
+        };
+        if row.kind == peerlift_domain::MatchKind::SchoolGroups {
+            row.subject.clear();
+        }
         let id = format!(
             "{}|{}|{}|{}",
             row.kind.code(),
-            row.mentee_id,
+            label,
             row.subject,
             row.mentor_id
         );
@@ -566,7 +582,7 @@ impl<'s> Importer<'s> {
         let active = self.active_mentorships()?;
         if active.iter().any(|m| {
             m.kind == row.kind
-                && m.mentee_id == row.mentee_id
+                && m.mentee_id == label
                 && m.subject == row.subject
                 && m.mentor_id == row.mentor_id
         }) {
@@ -584,6 +600,7 @@ impl<'s> Importer<'s> {
             charter: row.charter,
             partnership_type: row.partnership_type,
             accept_reason: row.accept_reason,
+            members: row.members,
         };
         let as_row = |e: ApiError| match e {
             ApiError::Invalid(v) => RowFailure::Invalid(v),

@@ -37,7 +37,12 @@ pub struct NewPair {
     pub partnership_type: Option<PartnershipType>,
     /// Keep the pair although it breaks hard rules, for this reason (empty: refuse it).
     pub accept_reason: String,
+    /// Groups: the member teachers or schools (the group's label is made from them).
+    pub members: Vec<String>,
 }
+
+/// Most members of a group made by hand.
+pub const MAX_GROUP_MEMBERS: usize = 30;
 
 impl NewPair {
     /// The request's own checks, before anything is read: every broken field named at once.
@@ -45,14 +50,37 @@ impl NewPair {
         let Some(kind) = self.kind else {
             return Err(ApiError::invalid("kind", "must be set"));
         };
-        if matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups) {
-            return Err(ApiError::invalid(
-                "kind",
-                "groups are formed by match runs; create pairs or partnerships by hand",
-            ));
-        }
+        let group = matches!(kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups);
         let mut v = Violations::new();
-        peerlift_domain::ids::check_id(&mut v, "mentee_id", &self.mentee_id);
+        if group {
+            // A group is its members; its label (the mentee id) is derived from them.
+            if !self.mentee_id.is_empty() {
+                v.add(
+                    "mentee_id",
+                    "a group has members, not a mentee: leave it empty",
+                );
+            }
+            if !(2..=MAX_GROUP_MEMBERS).contains(&self.members.len()) {
+                v.add(
+                    "members",
+                    format!("a group has 2 to {MAX_GROUP_MEMBERS} members"),
+                );
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, m) in self.members.iter().enumerate() {
+                peerlift_domain::ids::check_id(&mut v, &format!("members[{i}]"), m);
+                if !seen.insert(m) {
+                    v.add(format!("members[{i}]"), format!("'{m}' is named twice"));
+                } else if *m == self.mentor_id {
+                    v.add(format!("members[{i}]"), "the mentor cannot be a member");
+                }
+            }
+        } else if !self.members.is_empty() {
+            v.add("members", "only groups have members");
+        }
+        if !group {
+            peerlift_domain::ids::check_id(&mut v, "mentee_id", &self.mentee_id);
+        }
         peerlift_domain::ids::check_id(&mut v, "mentor_id", &self.mentor_id);
         // A mentorship of one with itself (a cycle) is refused here, whatever the kind, rather
         // than by whichever hard rule happens to notice it first.
@@ -68,10 +96,14 @@ impl NewPair {
             // The reason is stored in the mentorship (its origin): bounded like any typed text.
             peerlift_domain::check_reason(&mut v, "reason", self.reason.trim(), true);
         }
-        if kind != MatchKind::SchoolPartnerships && self.subject.is_empty() {
+        if matches!(
+            kind,
+            MatchKind::TeacherPairs | MatchKind::SchoolDirections | MatchKind::TeacherGroups
+        ) && self.subject.is_empty()
+        {
             v.add(
                 "subject",
-                "teacher pairs and distributed partnerships need the subject",
+                "teacher pairs and groups and distributed partnerships need the subject",
             );
         }
         if let Some(d) = self.started_on {
@@ -81,13 +113,17 @@ impl NewPair {
         }
         self.charter.validate(&mut v, "");
         peerlift_domain::check_reason(&mut v, "accept_reason", self.accept_reason.trim(), false);
-        if kind != MatchKind::TeacherPairs && self.charter.basis != Basis::Deficit {
+        if kind.is_schools() && self.charter.basis != Basis::Deficit {
             v.add(
                 "basis",
-                "a reason instead of a deficit is for teacher pairs (a young specialist, voluntary C-level work)",
+                "a reason instead of a deficit is for teachers (a young specialist, voluntary C-level work)",
             );
         }
-        if !kind.is_schools() && self.partnership_type.is_some() {
+        if !matches!(
+            kind,
+            MatchKind::SchoolPartnerships | MatchKind::SchoolDirections
+        ) && self.partnership_type.is_some()
+        {
             v.add(
                 "partnership_type",
                 "only partnerships of schools have a type",
@@ -170,7 +206,8 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
             (mode, score, None)
         }
         MatchKind::TeacherGroups | MatchKind::SchoolGroups => {
-            return Err(ApiError::invalid("kind", "groups are formed by match runs"));
+            let mode = check_group(s, &snap, &m.id, kind, p, &mut accepted)?;
+            (mode, 0, None)
         }
         MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
             if kind == MatchKind::SchoolDirections {
@@ -203,6 +240,98 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
         partnership_type,
         accepted,
     })
+}
+
+/// A group made by hand: its members and its mentor (a teacher, or a leader school) exist; a
+/// teacher group's mentor offers the subject and each member has a deficit in it (or the group
+/// has another basis), else the office accepts the rule with a reason. In person when every
+/// member's school is in the mentor's locality, online otherwise.
+fn check_group(
+    s: &Store,
+    snap: &Snapshot,
+    municipality_id: &str,
+    kind: MatchKind,
+    p: &NewPair,
+    accepted: &mut Vec<Accepted>,
+) -> ApiResult<Mode> {
+    let school_of = |id: &str| snap.schools.iter().find(|x| x.id == id);
+    let teacher_of = |id: &str| snap.teachers.iter().find(|x| x.id == id);
+    let mut v = Violations::new();
+    let locality = |school: &str| school_of(school).map(|x| x.locality.clone());
+    let mut places = Vec::new();
+    if kind == MatchKind::TeacherGroups {
+        let mentor = teacher_of(&p.mentor_id);
+        if mentor.is_none() {
+            crate::app::check_teacher(s, "mentor_id", municipality_id, &p.mentor_id)?;
+        }
+        for (i, id) in p.members.iter().enumerate() {
+            match teacher_of(id) {
+                Some(t) => places.push(locality(&t.school_id)),
+                None => v.add(
+                    format!("members[{i}]"),
+                    format!("no teacher '{id}' in municipality '{municipality_id}'"),
+                ),
+            }
+        }
+        v.into_result().map_err(ApiError::Invalid)?;
+        let offers = snap.profiles.iter().any(|x| {
+            x.teacher_id == p.mentor_id && x.capacity > 0 && x.subjects.contains(&p.subject)
+        });
+        if !offers {
+            let rule = format!("'{}' does not offer {} as a mentor", p.mentor_id, p.subject);
+            breaks(p, rule, accepted)?;
+        }
+        if p.charter.basis == Basis::Deficit {
+            for id in &p.members {
+                let latest = snap
+                    .diagnostics
+                    .iter()
+                    .filter(|d| d.teacher_id == *id && d.subject == p.subject)
+                    .max_by_key(|d| d.date);
+                if !latest.is_some_and(|d| {
+                    matches!(
+                        d.level,
+                        peerlift_domain::Level::A | peerlift_domain::Level::B
+                    )
+                }) {
+                    let rule = format!("'{id}' has no A/B deficit in {}", p.subject);
+                    breaks(p, rule, accepted)?;
+                }
+            }
+        }
+        let home = mentor.and_then(|t| locality(&t.school_id));
+        Ok(if home.is_some() && places.iter().all(|x| *x == home) {
+            Mode::InPerson
+        } else {
+            Mode::Online
+        })
+    } else {
+        if school_of(&p.mentor_id).is_none() {
+            return Err(ApiError::invalid(
+                "mentor_id",
+                format!(
+                    "no school '{}' in municipality '{municipality_id}'",
+                    p.mentor_id
+                ),
+            ));
+        }
+        for (i, id) in p.members.iter().enumerate() {
+            match school_of(id) {
+                Some(x) => places.push(Some(x.locality.clone())),
+                None => v.add(
+                    format!("members[{i}]"),
+                    format!("no school '{id}' in municipality '{municipality_id}'"),
+                ),
+            }
+        }
+        v.into_result().map_err(ApiError::Invalid)?;
+        let home = locality(&p.mentor_id);
+        Ok(if places.iter().all(|x| *x == home) {
+            Mode::InPerson
+        } else {
+            Mode::Online
+        })
+    }
 }
 
 /// A school partnership's rules: both schools exist and differ, the pair is not vetoed; the
@@ -279,10 +408,24 @@ pub fn create(
         municipality_id: m.id.clone(),
         id: format!("ms-{:010}", s.generate_id()?),
         kind,
-        mentee_id: p.mentee_id.clone(),
+        mentee_id: if p.members.is_empty() {
+            p.mentee_id.clone()
+        } else {
+            let mut ids = p.members.clone();
+            ids.sort();
+            let prefix = if kind == MatchKind::SchoolGroups {
+                "schools"
+            } else {
+                p.subject.as_str()
+            };
+            peerlift_match::groups::group_label(prefix, &ids)
+        },
         mentor_id: p.mentor_id.clone(),
         mentor_municipality_id: String::new(),
-        subject: if kind == MatchKind::SchoolPartnerships {
+        subject: if matches!(
+            kind,
+            MatchKind::SchoolPartnerships | MatchKind::SchoolGroups
+        ) {
             String::new()
         } else {
             p.subject.clone()
@@ -296,7 +439,7 @@ pub fn create(
         end_reason: Phrase::default(),
         origin: Origin::Manual(p.reason.trim().to_string()),
         score: checked.score,
-        members: Vec::new(),
+        members: p.members.clone(),
         charter: Charter {
             school_year: if p.charter.school_year.is_empty() {
                 school_year_of(started_on)
@@ -543,7 +686,7 @@ mod tests {
         }
     }
 
-    /// A hand-made pair names every broken field at once; groups cannot be made by hand.
+    /// A hand-made pair names every broken field at once; a group is named by its members.
     #[test]
     fn a_new_pair_names_every_broken_field() {
         assert_eq!(
@@ -553,7 +696,7 @@ mod tests {
         assert_eq!(field_of(pair(None).validate().unwrap_err()), ["kind"]);
         assert_eq!(
             field_of(pair(Some(MatchKind::TeacherGroups)).validate().unwrap_err()),
-            ["kind"]
+            ["mentee_id", "members"]
         );
         let bad = NewPair {
             mentor_id: "t1".into(),

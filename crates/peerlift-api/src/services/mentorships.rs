@@ -140,6 +140,7 @@ impl MentorshipService for MentorshipApi {
             charter,
             partnership_type,
             accept_reason: r.accept_reason.clone(),
+            members: r.members.clone(),
         };
         // Every violation in one answer: the conversions' and the pair's own.
         match pair.validate() {
