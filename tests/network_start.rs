@@ -149,6 +149,33 @@ async fn the_approved_network_is_imported_and_the_next_run_is_measured_against_i
         .unwrap();
     assert_eq!(low.demands, 4);
 
+    // An office that wants such partnerships ended says so in the run's policy.
+    let run = s
+        .matching()
+        .run_matching(pb::RunMatchingRequest {
+            municipality_id: M.into(),
+            kind: pb::MatchKind::SchoolPartnerships as i32,
+            dry_run: true,
+            policy: Some(pb::Policy {
+                end_when_left_list: Some(true),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    let ended = run.diff.clone().unwrap().ended;
+    assert_eq!(ended.len(), 1, "{ended:?}");
+    assert_eq!(ended[0].mentee_id, "putilovo-oosh");
+    assert!(
+        ended[0].reason.contains("left the low-result list"),
+        "{ended:?}"
+    );
+    assert_eq!(run.policy.unwrap().end_when_left_list, Some(true));
+
     // Importing the same directory again changes nothing.
     import_example(&s).await;
     assert_eq!(active(&s, pb::MatchKind::SchoolPartnerships).await.len(), 6);

@@ -211,6 +211,9 @@ pub fn policy_from_pb(p: Option<pb::Policy>) -> Result<Policy, Violations> {
             None => v.add("policy.group_capacity", "unknown value"),
         }
     }
+    if let Some(x) = p.end_when_left_list {
+        out.end_when_left_list = x;
+    }
     if let Some(x) = p.default_partner_capacity {
         if x > peerlift_domain::MAX_PARTNER_CAPACITY {
             v.add("policy.default_partner_capacity", "must be at most 50");
@@ -240,6 +243,7 @@ pub fn policy_to_pb(p: &Policy) -> pb::Policy {
         group_min_size: Some(p.group_min_size),
         group_max_size: Some(p.group_max_size),
         group_capacity: enum_to_pb(&GROUP_CAPACITIES, &p.group_capacity),
+        end_when_left_list: Some(p.end_when_left_list),
         preferences: p
             .preferences
             .iter()

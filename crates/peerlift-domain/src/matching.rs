@@ -405,6 +405,11 @@ pub struct Policy {
     pub group_max_size: u32,
     /// Teacher groups: what a mentor's capacity counts.
     pub group_capacity: GroupCapacity,
+    /// School partnerships: a run ends the partnership of a school that left the low-result
+    /// and at-risk lists. Off by default: networks go on (seed 003), the run reports it and
+    /// the office decides.
+    #[serde(default)]
+    pub end_when_left_list: bool,
 }
 
 /// Most preferred pairs a policy carries: far more than any office types, few enough that a
@@ -450,6 +455,7 @@ impl Default for Policy {
             group_min_size: 3,
             group_max_size: 8,
             group_capacity: GroupCapacity::Groups,
+            end_when_left_list: false,
         }
     }
 }

@@ -269,7 +269,9 @@ impl<'a> Schools<'a> {
                 SchoolStatus::LowResults | SchoolStatus::AtRisk
             );
             let peer = snap.schools[b as usize].status != SchoolStatus::Leader;
-            if m.locked || !in_need || peer {
+            // The office may have asked for an end when a school leaves the list.
+            let left = !in_need && !m.locked && policy.end_when_left_list;
+            if !left && (m.locked || !in_need || peer) {
                 if in_need {
                     locked.insert(a, mi);
                 } else {

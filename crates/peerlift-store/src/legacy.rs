@@ -1,6 +1,11 @@
 //! Older encodings of records, read and upgraded (postcard is not self-describing, so a changed
 //! record keeps its previous layout here, field for field, in the order it was written).
 //!
+//! Policy version 2 (match runs and rematch policies to 2026-11-30) had no
+//! `end_when_left_list`: it reads as off, which is what a run made then did not do either
+//! (it ended such partnerships; the records say how each run was made, the switch only how
+//! later ones are).
+//!
 //! Mentorship version 1 (to 2026-11-30) had no charter (order, school year, goal, basis,
 //! accepted rules): it reads as a mentorship with an empty charter, which is what it had.
 //!
@@ -54,6 +59,7 @@ impl PolicyV1 {
             group_min_size: self.group_min_size,
             group_max_size: self.group_max_size,
             group_capacity: self.group_capacity,
+            end_when_left_list: false,
         }
     }
 }
@@ -440,5 +446,176 @@ mod mentorship_v1 {
         assert!(got.locked);
         assert_eq!(got.started_on, jiff::civil::date(2021, 10, 12));
         assert_eq!(got.charter, Default::default());
+    }
+}
+
+/// A policy as runs and rematch policies of version 2 wrote it: today's without
+/// `end_when_left_list`.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct PolicyV2 {
+    levels: Vec<Level>,
+    travel_limit_km: u32,
+    allow_online: bool,
+    allow_same_school: bool,
+    max_candidates: Option<u32>,
+    default_partner_capacity: u32,
+    platform_min_strength_pct: u32,
+    default_platform_capacity: u32,
+    preferences: Vec<(String, String)>,
+    group_min_size: u32,
+    group_max_size: u32,
+    group_capacity: GroupCapacity,
+}
+
+impl From<PolicyV2> for Policy {
+    fn from(p: PolicyV2) -> Policy {
+        Policy {
+            levels: p.levels,
+            travel_limit_km: p.travel_limit_km,
+            allow_online: p.allow_online,
+            allow_same_school: p.allow_same_school,
+            max_candidates: p.max_candidates,
+            default_partner_capacity: p.default_partner_capacity,
+            platform_min_strength_pct: p.platform_min_strength_pct,
+            default_platform_capacity: p.default_platform_capacity,
+            preferences: p.preferences,
+            group_min_size: p.group_min_size,
+            group_max_size: p.group_max_size,
+            group_capacity: p.group_capacity,
+            end_when_left_list: false,
+        }
+    }
+}
+
+/// A run as version 2 wrote it: today's with a version-2 policy.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct MatchRunV2 {
+    municipality_id: String,
+    id: String,
+    kind: MatchKind,
+    status: RunStatus,
+    generation: u64,
+    generations: Vec<(String, u64)>,
+    weights: Weights,
+    policy: PolicyV2,
+    size: ProblemSize,
+    objective: i64,
+    coverage: Coverage,
+    pairs: Vec<ProposedPair>,
+    unmatched: Vec<Unmatched>,
+    diff: Diff,
+    certificate: Certificate,
+    timings_ms: Vec<(String, u64)>,
+    decided_time: Option<Timestamp>,
+    decision_note: String,
+    meta: Meta,
+}
+
+impl From<MatchRunV2> for MatchRun {
+    fn from(r: MatchRunV2) -> MatchRun {
+        MatchRun {
+            municipality_id: r.municipality_id,
+            id: r.id,
+            kind: r.kind,
+            status: r.status,
+            generation: r.generation,
+            generations: r.generations,
+            weights: r.weights,
+            policy: r.policy.into(),
+            size: r.size,
+            objective: r.objective,
+            coverage: r.coverage,
+            pairs: r.pairs,
+            unmatched: r.unmatched,
+            diff: r.diff,
+            certificate: r.certificate,
+            timings_ms: r.timings_ms,
+            decided_time: r.decided_time,
+            decision_note: r.decision_note,
+            meta: r.meta,
+        }
+    }
+}
+
+/// A rematch policy as version 2 wrote it.
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct RematchPolicyV2 {
+    municipality_id: String,
+    enabled: bool,
+    schedule: String,
+    kinds: Vec<MatchKind>,
+    churn_budget: ChurnBudget,
+    auto_approve: bool,
+    weights: Weights,
+    policy: PolicyV2,
+    max_minutes: u32,
+    meta: Meta,
+}
+
+impl From<RematchPolicyV2> for RematchPolicy {
+    fn from(r: RematchPolicyV2) -> RematchPolicy {
+        RematchPolicy {
+            municipality_id: r.municipality_id,
+            enabled: r.enabled,
+            schedule: r.schedule,
+            kinds: r.kinds,
+            churn_budget: r.churn_budget,
+            auto_approve: r.auto_approve,
+            weights: r.weights,
+            policy: r.policy.into(),
+            max_minutes: r.max_minutes,
+            meta: r.meta,
+        }
+    }
+}
+
+#[cfg(test)]
+mod policy_v2 {
+    use super::*;
+    use crate::codec::{self, Record};
+
+    /// A run and a rematch policy written by version 2 read back whole, the new switch off.
+    #[test]
+    fn version_2_runs_and_rematch_policies_read_with_the_switch_off() {
+        let p = Policy::default();
+        let v2 = PolicyV2 {
+            levels: p.levels.clone(),
+            travel_limit_km: 25,
+            allow_online: p.allow_online,
+            allow_same_school: p.allow_same_school,
+            max_candidates: None,
+            default_partner_capacity: p.default_partner_capacity,
+            platform_min_strength_pct: p.platform_min_strength_pct,
+            default_platform_capacity: p.default_platform_capacity,
+            preferences: vec![("a".into(), "b".into())],
+            group_min_size: p.group_min_size,
+            group_max_size: p.group_max_size,
+            group_capacity: p.group_capacity,
+        };
+        let old = RematchPolicyV2 {
+            municipality_id: "m".into(),
+            enabled: true,
+            schedule: "0 2 * * *".into(),
+            kinds: vec![MatchKind::SchoolPartnerships],
+            churn_budget: ChurnBudget::Count(2),
+            auto_approve: false,
+            weights: Weights::default(),
+            policy: v2,
+            max_minutes: 30,
+            meta: Meta::new(Timestamp::UNIX_EPOCH),
+        };
+        let mut bytes = vec![2u8];
+        bytes.extend(postcard::to_stdvec(&old).unwrap());
+        let got: RematchPolicy = codec::decode(RematchPolicy::TREE, &bytes).unwrap();
+        assert_eq!(got.policy.travel_limit_km, 25);
+        assert_eq!(
+            got.policy.preferences,
+            vec![("a".to_string(), "b".to_string())]
+        );
+        assert!(!got.policy.end_when_left_list);
+        assert_eq!(got.churn_budget, ChurnBudget::Count(2));
     }
 }

@@ -900,13 +900,20 @@ impl Record for Veto {
 
 impl Record for MatchRun {
     const TREE: TreeId = TreeId::MatchRuns;
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])
     }
     fn decode_older(version: u8, body: &[u8]) -> Option<Result<Self>> {
-        (version == 1)
-            .then(|| codec::decode_body::<legacy::MatchRunV1>(Self::TREE, body).map(MatchRun::from))
+        match version {
+            1 => {
+                Some(codec::decode_body::<legacy::MatchRunV1>(Self::TREE, body).map(MatchRun::from))
+            }
+            2 => {
+                Some(codec::decode_body::<legacy::MatchRunV2>(Self::TREE, body).map(MatchRun::from))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -959,14 +966,22 @@ impl Record for ScheduleProposal {
 
 impl Record for RematchPolicy {
     const TREE: TreeId = TreeId::RematchPolicies;
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id])
     }
     fn decode_older(version: u8, body: &[u8]) -> Option<Result<Self>> {
-        (version == 1).then(|| {
-            codec::decode_body::<legacy::RematchPolicyV1>(Self::TREE, body).map(RematchPolicy::from)
-        })
+        match version {
+            1 => Some(
+                codec::decode_body::<legacy::RematchPolicyV1>(Self::TREE, body)
+                    .map(RematchPolicy::from),
+            ),
+            2 => Some(
+                codec::decode_body::<legacy::RematchPolicyV2>(Self::TREE, body)
+                    .map(RematchPolicy::from),
+            ),
+            _ => None,
+        }
     }
 }
 
