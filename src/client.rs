@@ -433,7 +433,32 @@ pub async fn import(channel: Conn, args: ImportArgs) -> Result<Vec<UnitResult>, 
         )));
     }
     let mut work = Vec::new();
-    for u in units {
+    for mut u in units {
+        // A strict or dry-run import keeps its registry rows uncommitted, and mentorships are
+        // checked against the registry as stored: with registry files, leave the network for
+        // an import of its own, and say so.
+        let registry = u
+            .plan
+            .files
+            .iter()
+            .any(|(k, _)| *k != FileKind::Mentorships);
+        if (args.strict || args.dry_run) && registry {
+            let (network, rest): (Vec<_>, Vec<_>) = u
+                .plan
+                .files
+                .drain(..)
+                .partition(|(k, _)| *k == FileKind::Mentorships);
+            u.plan.files = rest;
+            for (_, p) in network {
+                eprintln!(
+                    "{}",
+                    crate::i18n::tr(
+                        "import-network-later",
+                        &[("path", crate::i18n::s(p.display().to_string()))]
+                    )
+                );
+            }
+        }
         for s in &u.plan.skipped {
             eprintln!(
                 "{}",

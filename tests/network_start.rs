@@ -176,6 +176,27 @@ async fn the_approved_network_is_imported_and_the_next_run_is_measured_against_i
     );
     assert_eq!(run.policy.unwrap().end_when_left_list, Some(true));
 
+    // A dry run of the directory leaves the network file out, and says so.
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
+        .args([
+            "import",
+            &example.display().to_string(),
+            "--dry-run",
+            "--addr",
+            &s.addr,
+        ])
+        .env("LANG", "C.UTF-8")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("left out") && err.contains("partnerships.csv"),
+        "{err}"
+    );
+
     // Importing the same directory again changes nothing.
     import_example(&s).await;
     assert_eq!(active(&s, pb::MatchKind::SchoolPartnerships).await.len(), 6);
@@ -260,10 +281,27 @@ async fn hand_made_pairs_carry_the_offices_record_and_break_rules_only_with_a_re
         .await
         .unwrap()
         .into_inner();
-    let accepted = kept.charter.unwrap().accepted;
+    let accepted = kept.charter.clone().unwrap().accepted;
     assert_eq!(accepted.len(), 1, "{accepted:?}");
     assert!(accepted[0].rule.contains("no deficit"), "{accepted:?}");
     assert_eq!(accepted[0].reason, "the teacher asked for it");
+    // The next run keeps what the office made on grounds it does not weigh.
+    let run = s
+        .matching()
+        .run_matching(pb::RunMatchingRequest {
+            municipality_id: M.into(),
+            kind: pb::MatchKind::TeacherPairs as i32,
+            dry_run: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .run
+        .unwrap();
+    let diff = run.diff.unwrap();
+    assert!(diff.kept.contains(&kept.id), "{diff:?}");
+    assert!(diff.ended.iter().all(|e| e.mentorship_id != kept.id));
 
     // Every broken field in one answer: a start in the future, a school year that is not
     // one, an order without a number, a basis on a partnership.

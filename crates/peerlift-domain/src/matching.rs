@@ -212,7 +212,7 @@ impl Charter {
 pub fn parse_school_year(s: &str) -> Option<(i16, i16)> {
     let (a, b) = s.trim().split_once('-')?;
     let (a, b): (i16, i16) = (a.trim().parse().ok()?, b.trim().parse().ok()?);
-    (b == a + 1 && (1990..2200).contains(&a)).then_some((a, b))
+    ((1990..2200).contains(&a) && a.checked_add(1) == Some(b)).then_some((a, b))
 }
 
 /// The school year a date falls in (a school year starts on 1 September).
@@ -256,6 +256,17 @@ impl Mentorship {
 
     pub fn is_active(&self) -> bool {
         self.status == MentorshipStatus::Active
+    }
+
+    /// Whether runs keep it as it is, like a locked one: locked by the office, or made by the
+    /// office on grounds the matcher does not weigh (a young specialist's or voluntary pair, a
+    /// pair that breaks a rule the office accepted, a group it formed by hand). Runs neither
+    /// end nor re-form these; the office ends them.
+    pub fn held_by_office(&self) -> bool {
+        self.locked
+            || self.charter.basis != Basis::Deficit
+            || !self.charter.accepted.is_empty()
+            || (!self.members.is_empty() && matches!(self.origin, Origin::Manual(_)))
     }
 
     /// Ends the mentorship on `on` (never before it began: an earlier date is clamped to its

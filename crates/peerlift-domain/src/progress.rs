@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::matching::{MatchKind, Mentorship};
+use crate::matching::{Basis, MatchKind, Mentorship};
 use crate::model::{Diagnostic, Level, School, SchoolStatus, Teacher};
 use crate::phrase::Phrase;
 
@@ -286,16 +286,26 @@ pub fn mentorship_progress(m: &Mentorship, w: &World<'_>) -> MentorshipProgress 
 pub fn graduation(m: &Mentorship, w: &World<'_>) -> (Option<Date>, Phrase) {
     match m.kind {
         MatchKind::TeacherPairs | MatchKind::TeacherGroups => {
+            // A young specialist's pair (or the office's own reason) is not about a diagnosed
+            // level: the office says when it is done. Voluntary work on a C-level deficit is
+            // done at D; a deficit pair when the deficit closes (C or D).
+            let done = match m.charter.basis {
+                Basis::Deficit => |l: Level| !is_deficit(l),
+                Basis::Voluntary => |l: Level| l == Level::D,
+                Basis::YoungSpecialist | Basis::Other => return (None, Phrase::default()),
+            };
             let mut on = None;
             for t in m.mentees() {
                 match w.history.latest(t, &m.subject) {
-                    Some(d) if d.date > m.started_on && !is_deficit(d.level) => {
+                    Some(d) if d.date > m.started_on && done(d.level) => {
                         on = on.max(Some(d.date));
                     }
                     _ => return (None, Phrase::default()),
                 }
             }
-            let why = Phrase::new(if m.kind == MatchKind::TeacherPairs {
+            let why = Phrase::new(if m.charter.basis == Basis::Voluntary {
+                "graduated-voluntary"
+            } else if m.kind == MatchKind::TeacherPairs {
                 "graduated-pair"
             } else {
                 "graduated-group"

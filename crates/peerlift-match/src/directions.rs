@@ -126,7 +126,7 @@ impl<'a> Directions<'a> {
                 continue;
             };
             existing.insert((a, sj, b));
-            if m.locked {
+            if m.held_by_office() {
                 locked.insert((a, sj), mi);
                 *locked_load.entry((b, sj)).or_default() += 1;
             }

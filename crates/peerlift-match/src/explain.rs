@@ -100,8 +100,9 @@ pub(crate) fn diff_against<K: Eq + Hash>(
             continue;
         }
         // A locked mentorship is never ended by a run, even when its demand is gone (the
-        // deficit closed, someone left): only the office ends what it locked.
-        if m.locked {
+        // deficit closed, someone left): only the office ends what it locked, or made on
+        // grounds the matcher does not weigh.
+        if m.held_by_office() {
             diff.kept.push(m.id.clone());
             diff.kept_municipality.push(m.municipality_id.clone());
             continue;

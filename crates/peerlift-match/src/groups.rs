@@ -289,7 +289,7 @@ impl<'a> TeacherGroups<'a> {
         let mut locked_load: HashMap<u32, u32> = HashMap::new();
         let mut locked = Vec::new();
         for m in snap.mentorships.iter() {
-            if !m.is_active() || m.kind != MatchKind::TeacherGroups || !m.locked {
+            if !m.is_active() || m.kind != MatchKind::TeacherGroups || !m.held_by_office() {
                 continue;
             }
             let key = |id: &str| (m.municipality_id.clone(), id.to_string());
@@ -809,7 +809,7 @@ impl<'a> SchoolGroups<'a> {
         let locked: HashSet<&str> = snap
             .mentorships
             .iter()
-            .filter(|m| m.is_active() && m.kind == MatchKind::SchoolGroups && m.locked)
+            .filter(|m| m.is_active() && m.kind == MatchKind::SchoolGroups && m.held_by_office())
             .flat_map(|m| m.members.iter().map(String::as_str))
             .collect();
         let schools: Vec<u32> = snap

@@ -431,7 +431,7 @@ impl<'a> Pairs<'a> {
                         .vetoed_ids
                         .contains(&(m.mentee_id.clone(), m.mentor_id.clone()))
             };
-            if m.locked || (snap.pinned.contains(&m.id) && still_valid()) {
+            if m.held_by_office() || (snap.pinned.contains(&m.id) && still_valid()) {
                 *held_load.entry(mentor).or_default() += 1;
                 held_demands.insert((mentee, subject), mi);
             }

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use peerlift_domain::{
-    Coverage, Diff, Level, MatchKind, Mode, PartnershipType, Phrase, Policy, ProposedPair,
+    Coverage, Diff, Level, MatchKind, Mode, Origin, PartnershipType, Phrase, Policy, ProposedPair,
     SchoolStatus, Significance, Term, Unmatched, UnmatchedReason, Weights,
 };
 
@@ -45,6 +45,10 @@ pub fn partnership_type(snap: &Snapshot, a: u32, b: u32) -> (PartnershipType, Ph
 /// Why a partnership is held without being solved for: locked by the office, a peer
 /// partnership the office made, or one whose school left the low-result list (kept; the office
 /// decides whether to end it). And whether it counts as locked.
+fn is_in_need(s: SchoolStatus) -> bool {
+    matches!(s, SchoolStatus::LowResults | SchoolStatus::AtRisk)
+}
+
 fn held_term(
     snap: &Snapshot,
     m: &peerlift_domain::Mentorship,
@@ -54,7 +58,7 @@ fn held_term(
     let s = &snap.schools[school as usize];
     if m.locked {
         (Phrase::new("term-locked"), true)
-    } else if !matches!(s.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
+    } else if !is_in_need(s.status) && s.status_history.iter().any(|c| is_in_need(c.status)) {
         let status = s.status.code();
         (
             Phrase::new("term-kept-left-list").named(
@@ -64,12 +68,14 @@ fn held_term(
             ),
             false,
         )
-    } else {
+    } else if snap.schools[partner as usize].status != SchoolStatus::Leader {
         let partner = &snap.schools[partner as usize];
         (
             Phrase::new("term-kept-peer").text("partner", &partner.id),
             false,
         )
+    } else {
+        (Phrase::new("term-kept-office"), false)
     }
 }
 
@@ -245,7 +251,7 @@ impl<'a> Schools<'a> {
             .collect();
         let preferred = policy.preferences.iter().cloned().collect();
         let mut existing = HashSet::new();
-        let mut locked: HashMap<u32, usize> = HashMap::new();
+        let mut locked: HashMap<u32, Vec<usize>> = HashMap::new();
         let mut locked_load: HashMap<u32, u32> = HashMap::new();
         // Partnerships the office keeps although the matcher would not propose them: a peer
         // partnership (the partner is not a leader: the office made it, seed 003's identical
@@ -264,16 +270,19 @@ impl<'a> Schools<'a> {
                 continue;
             };
             existing.insert((a, b));
-            let in_need = matches!(
-                snap.schools[a as usize].status,
-                SchoolStatus::LowResults | SchoolStatus::AtRisk
-            );
-            let peer = snap.schools[b as usize].status != SchoolStatus::Leader;
+            let school = &snap.schools[a as usize];
+            let in_need = is_in_need(school.status);
+            // Left the list: in need once, not now.
+            let left_list = !in_need && school.status_history.iter().any(|c| is_in_need(c.status));
+            // The office's own: made by hand or typed by the office, with a partner that is
+            // not a leader (a run's partner that lost its leader status is not one).
+            let office = m.charter.type_by_office || matches!(m.origin, Origin::Manual(_));
+            let peer = office && snap.schools[b as usize].status != SchoolStatus::Leader;
             // The office may have asked for an end when a school leaves the list.
-            let left = !in_need && !m.locked && policy.end_when_left_list;
-            if !left && (m.locked || !in_need || peer) {
+            let end_left = left_list && !m.locked && policy.end_when_left_list;
+            if !end_left && (m.held_by_office() || left_list || peer || (!in_need && office)) {
                 if in_need {
-                    locked.insert(a, mi);
+                    locked.entry(a).or_default().push(mi);
                 } else {
                     kept.push((a, mi));
                 }
@@ -284,8 +293,10 @@ impl<'a> Schools<'a> {
         let mut held = kept;
         for (i, s) in snap.schools.iter().enumerate() {
             if matches!(s.status, SchoolStatus::LowResults | SchoolStatus::AtRisk) {
+                // A school with a partnership the office keeps is not a demand: its partner
+                // is the office's choice.
                 match locked.get(&(i as u32)) {
-                    Some(mi) => held.push((i as u32, *mi)),
+                    Some(list) => held.extend(list.iter().map(|mi| (i as u32, *mi))),
                     None => demands.push(i as u32),
                 }
             }

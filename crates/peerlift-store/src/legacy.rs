@@ -2,9 +2,10 @@
 //! record keeps its previous layout here, field for field, in the order it was written).
 //!
 //! Policy version 2 (match runs and rematch policies to 2026-11-30) had no
-//! `end_when_left_list`: it reads as off, which is what a run made then did not do either
-//! (it ended such partnerships; the records say how each run was made, the switch only how
-//! later ones are).
+//! `end_when_left_list`. Runs made then did end the partnerships of schools that left the
+//! list, so an old run reads with the switch on (what it did). An old rematch policy reads
+//! with it off: from now on the nightly rematch keeps such partnerships unless the office
+//! turns the switch on (the default).
 //!
 //! Mentorship version 1 (to 2026-11-30) had no charter (order, school year, goal, basis,
 //! accepted rules): it reads as a mentorship with an empty charter, which is what it had.
@@ -133,8 +134,12 @@ impl From<MatchRunV1> for MatchRun {
             generation: r.generation,
             generations: r.generations,
             weights: r.weights,
-            // What the run was made with, truthfully.
-            policy: r.policy.upgrade(Some),
+            // What the run was made with, truthfully (it ended the partnerships of schools
+            // that left the list).
+            policy: Policy {
+                end_when_left_list: true,
+                ..r.policy.upgrade(Some)
+            },
             size: r.size,
             objective: r.objective,
             coverage: r.coverage,
@@ -523,7 +528,11 @@ impl From<MatchRunV2> for MatchRun {
             generation: r.generation,
             generations: r.generations,
             weights: r.weights,
-            policy: r.policy.into(),
+            // Runs made then ended the partnerships of schools that left the list: say so.
+            policy: Policy {
+                end_when_left_list: true,
+                ..r.policy.into()
+            },
             size: r.size,
             objective: r.objective,
             coverage: r.coverage,

@@ -561,7 +561,12 @@ impl<'s> Importer<'s> {
             };
             peerlift_match::groups::group_label(prefix, &ids)
         };
-        if row.kind == peerlift_domain::MatchKind::SchoolGroups {
+        // Partnerships and school groups have no subject (as CreateMentorship stores them).
+        if matches!(
+            row.kind,
+            peerlift_domain::MatchKind::SchoolGroups
+                | peerlift_domain::MatchKind::SchoolPartnerships
+        ) {
             row.subject.clear();
         }
         let id = format!(

@@ -233,6 +233,22 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
     {
         return Err(ApiError::FailedPrecondition("the pair is vetoed".into()));
     }
+    // The same partnership or group twice is one too many (a pair's subject rule is above).
+    if kind != MatchKind::TeacherPairs {
+        let label = mentee_label(kind, p);
+        if snap.mentorships.iter().any(|x| {
+            x.kind == kind
+                && x.is_active()
+                && x.mentee_id == label
+                && x.mentor_id == p.mentor_id
+                && (kind != MatchKind::SchoolDirections || x.subject == p.subject)
+        }) {
+            return Err(ApiError::AlreadyExists {
+                kind: "active mentorship",
+                id: format!("{label} with {}", p.mentor_id),
+            });
+        }
+    }
     Ok(CheckedPair {
         generation,
         mode,
@@ -240,6 +256,22 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
         partnership_type,
         accepted,
     })
+}
+
+/// The mentee id a mentorship gets: the mentee, or for a group the label its members make
+/// (the label a run gives the same group).
+fn mentee_label(kind: MatchKind, p: &NewPair) -> String {
+    if p.members.is_empty() {
+        return p.mentee_id.clone();
+    }
+    let mut ids = p.members.clone();
+    ids.sort();
+    let prefix = if kind == MatchKind::SchoolGroups {
+        "schools"
+    } else {
+        p.subject.as_str()
+    };
+    peerlift_match::groups::group_label(prefix, &ids)
 }
 
 /// A group made by hand: its members and its mentor (a teacher, or a leader school) exist; a
@@ -408,18 +440,7 @@ pub fn create(
         municipality_id: m.id.clone(),
         id: format!("ms-{:010}", s.generate_id()?),
         kind,
-        mentee_id: if p.members.is_empty() {
-            p.mentee_id.clone()
-        } else {
-            let mut ids = p.members.clone();
-            ids.sort();
-            let prefix = if kind == MatchKind::SchoolGroups {
-                "schools"
-            } else {
-                p.subject.as_str()
-            };
-            peerlift_match::groups::group_label(prefix, &ids)
-        },
+        mentee_id: mentee_label(kind, p),
         mentor_id: p.mentor_id.clone(),
         mentor_municipality_id: String::new(),
         subject: if matches!(

@@ -406,3 +406,4 @@ token-state-revoked = revoked { $when }
 token-state-expired = expired { $when }
 token-state-live-until = live until { $when }
 token-state-live = live
+import-network-later = left out { $path }: a strict or dry-run import does not write the registry first, and the network is checked against it; import it on its own afterwards

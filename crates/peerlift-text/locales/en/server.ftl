@@ -120,6 +120,7 @@ unplaced-travel = every common slot is too close to another in-person session at
 ## Why a mentorship has done its work (MentorshipProgress.graduation_reason)
 
 graduated-pair = the { $subject } deficit was re-diagnosed at C or D
+graduated-voluntary = the voluntary work in { $subject } reached level D
 graduated-group = every member's { $subject } deficit was re-diagnosed at C or D
 graduated-direction = no teacher of the school has an A/B deficit in { $subject } any more
 graduated-school = the school left the low-result list
@@ -127,6 +128,7 @@ graduated-school = the school left the low-result list
 ## Partnerships held without being solved for (school partnerships)
 
 term-kept-left-list = kept: the school left the low-result list (now { $status }); the network goes on until the office ends it
+term-kept-office = kept: a partnership the office made
 term-kept-peer = kept: a partnership the office made with { $partner }, which is not a leader school
 type-by-office = the type the office set
 type-by-office-goal = the type the office set; the common goal: { $goal }

@@ -413,3 +413,4 @@ token-state-revoked = отозван { $when }
 token-state-expired = истёк { $when }
 token-state-live-until = действует до { $when }
 token-state-live = действует
+import-network-later = пропущен { $path }: строгая или пробная загрузка не записывает реестр заранее, а сеть проверяется по нему; загрузите этот файл отдельно после реестра
