@@ -50,12 +50,14 @@ async fn active(s: &TestServer, kind: pb::MatchKind) -> Vec<pb::Mentorship> {
         .mentorships
 }
 
-async fn schools_run(s: &TestServer) -> pb::MatchRun {
+/// A dry run of `kind` with `policy` (None: the defaults).
+async fn dry_run(s: &TestServer, kind: pb::MatchKind, policy: Option<pb::Policy>) -> pb::MatchRun {
     s.matching()
         .run_matching(pb::RunMatchingRequest {
             municipality_id: M.into(),
-            kind: pb::MatchKind::SchoolPartnerships as i32,
+            kind: kind as i32,
             dry_run: true,
+            policy,
             ..Default::default()
         })
         .await
@@ -63,6 +65,10 @@ async fn schools_run(s: &TestServer) -> pb::MatchRun {
         .into_inner()
         .run
         .unwrap()
+}
+
+async fn schools_run(s: &TestServer) -> pb::MatchRun {
+    dry_run(s, pb::MatchKind::SchoolPartnerships, None).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,23 +156,11 @@ async fn the_approved_network_is_imported_and_the_next_run_is_measured_against_i
     assert_eq!(low.demands, 4);
 
     // An office that wants such partnerships ended says so in the run's policy.
-    let run = s
-        .matching()
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: M.into(),
-            kind: pb::MatchKind::SchoolPartnerships as i32,
-            dry_run: true,
-            policy: Some(pb::Policy {
-                end_when_left_list: Some(true),
-                ..Default::default()
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .run
-        .unwrap();
+    let ending = pb::Policy {
+        end_when_left_list: Some(true),
+        ..Default::default()
+    };
+    let run = dry_run(&s, pb::MatchKind::SchoolPartnerships, Some(ending)).await;
     let ended = run.diff.clone().unwrap().ended;
     assert_eq!(ended.len(), 1, "{ended:?}");
     assert_eq!(ended[0].mentee_id, "putilovo-oosh");
@@ -286,19 +280,7 @@ async fn hand_made_pairs_carry_the_offices_record_and_break_rules_only_with_a_re
     assert!(accepted[0].rule.contains("no deficit"), "{accepted:?}");
     assert_eq!(accepted[0].reason, "the teacher asked for it");
     // The next run keeps what the office made on grounds it does not weigh.
-    let run = s
-        .matching()
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: M.into(),
-            kind: pb::MatchKind::TeacherPairs as i32,
-            dry_run: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .run
-        .unwrap();
+    let run = dry_run(&s, pb::MatchKind::TeacherPairs, None).await;
     let diff = run.diff.unwrap();
     assert!(diff.kept.contains(&kept.id), "{diff:?}");
     assert!(diff.ended.iter().all(|e| e.mentorship_id != kept.id));
