@@ -979,6 +979,118 @@ pub async fn change_mentorship(
     Ok(())
 }
 
+/// The CreateMentorship request of `peerlift mentorships create`.
+pub fn create_request(
+    municipality: &str,
+    kind: pb::MatchKind,
+    a: &crate::cli::matching::CreateArgs,
+) -> Result<pb::CreateMentorshipRequest, ClientError> {
+    let partnership_type = match a.partnership_type.trim().to_ascii_lowercase().as_str() {
+        "" => pb::PartnershipType::Unspecified,
+        "instrumental" => pb::PartnershipType::Instrumental,
+        "identical" => pb::PartnershipType::Identical,
+        other => {
+            return Err(ClientError::Usage(crate::i18n::tr(
+                "usage-partnership-type",
+                &[("value", crate::i18n::s(other))],
+            )))
+        }
+    };
+    let basis = match a.basis.trim() {
+        "" => pb::Basis::Unspecified,
+        "deficit" => pb::Basis::Deficit,
+        "young_specialist" => pb::Basis::YoungSpecialist,
+        "voluntary" => pb::Basis::Voluntary,
+        "other" => pb::Basis::Other,
+        other => {
+            return Err(ClientError::Usage(crate::i18n::tr(
+                "usage-basis",
+                &[("value", crate::i18n::s(other))],
+            )))
+        }
+    };
+    let order = (!a.order_number.is_empty() || !a.order_date.is_empty()).then(|| pb::Order {
+        number: a.order_number.clone(),
+        date: a.order_date.clone(),
+    });
+    Ok(pb::CreateMentorshipRequest {
+        municipality_id: municipality.to_string(),
+        kind: kind as i32,
+        mentee_id: a.mentee.clone(),
+        mentor_id: a.mentor.clone(),
+        subject: a.subject.clone(),
+        reason: a.reason.clone(),
+        locked: a.locked,
+        request_id: String::new(),
+        started_on: a.started_on.clone(),
+        school_year: a.school_year.clone(),
+        order,
+        partnership_type: partnership_type as i32,
+        goal: a.goal.clone(),
+        basis: basis as i32,
+        accept_reason: a.accept_reason.clone(),
+        members: a.members.clone(),
+    })
+}
+
+/// Makes a mentorship by hand and says what was made, with the office's record.
+pub async fn create_mentorship(
+    channel: Conn,
+    req: pb::CreateMentorshipRequest,
+) -> Result<(), ClientError> {
+    let m = MentorshipServiceClient::new(channel)
+        .create_mentorship(req)
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&m, "peerlift.v1.Mentorship");
+        return Ok(());
+    }
+    use crate::i18n::{s, tr};
+    let who = if m.members.is_empty() {
+        m.mentee_id.clone()
+    } else {
+        format!("{} ({})", m.mentee_id, m.members.join(", "))
+    };
+    println!(
+        "{}",
+        tr(
+            "mentorship-created",
+            &[
+                ("id", s(&m.id)),
+                ("mentee", s(who)),
+                ("mentor", s(&m.mentor_id)),
+                ("since", s(&m.started_on)),
+            ],
+        )
+    );
+    if let Some(c) = &m.charter {
+        if let Some(o) = &c.order {
+            println!(
+                "  {}",
+                tr(
+                    "mentorship-order",
+                    &[
+                        ("number", s(&o.number)),
+                        ("date", s(&o.date)),
+                        ("year", s(&c.school_year))
+                    ],
+                )
+            );
+        }
+        for a in &c.accepted {
+            println!(
+                "  {}",
+                tr(
+                    "mentorship-accepted",
+                    &[("rule", s(&a.rule)), ("reason", s(&a.reason))],
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
 pub async fn veto(
     channel: Conn,
     municipality: String,

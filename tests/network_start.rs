@@ -231,6 +231,51 @@ async fn hand_made_pairs_carry_the_offices_record_and_break_rules_only_with_a_re
     assert!(charter.type_by_office);
     assert_eq!(charter.goal, "a shared course of reading lessons");
 
+    // The same from the command line: a partnership as the order has it.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
+        .args([
+            "mentorships",
+            "create",
+            "-m",
+            M,
+            "--addr",
+            &s.addr,
+            "--kind",
+            "schools",
+            "--mentee",
+            "shum-sosh",
+            "--mentor",
+            "otradnoe-sosh-2",
+            "--type",
+            "identical",
+            "--goal",
+            "reading",
+            "--order-number",
+            "263",
+            "--order-date",
+            "2021-10-12",
+            "--started-on",
+            "2021-10-12",
+            "--reason",
+            "the network list",
+        ])
+        .env("LANG", "C.UTF-8")
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("shum-sosh <- otradnoe-sosh-2, since 2021-10-12")
+            && text.contains("order No 263 of 2021-10-12, school year 2021-2022"),
+        "{text}"
+    );
+
     // A teacher pair without an A/B deficit: refused as a deficit pair, unless the office
     // says why; made as a young specialist's pair, which needs no deficit.
     let pair = |basis: pb::Basis, accept: &str| pb::CreateMentorshipRequest {

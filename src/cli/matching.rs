@@ -277,6 +277,8 @@ pub enum MentorshipCommand {
         #[arg(long)]
         all: bool,
     },
+    /// Make a pair, partnership or group by hand, as the office's order has it
+    Create(Box<CreateArgs>),
     /// Lock a mentorship: every run keeps it.
     Lock {
         #[command(flatten)]
@@ -321,8 +323,68 @@ pub enum MentorshipCommand {
     },
 }
 
+/// `peerlift mentorships create`: what CreateMentorship takes.
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// What to make
+    #[arg(long, value_enum, default_value = "pairs")]
+    pub kind: KindArg,
+    /// The mentee teacher or school (not for groups)
+    #[arg(long, default_value = "")]
+    pub mentee: String,
+    /// The mentor teacher or partner school
+    #[arg(long)]
+    pub mentor: String,
+    /// Teacher pairs and groups, directions: the subject code
+    #[arg(long, default_value = "")]
+    pub subject: String,
+    /// Groups: a member teacher or school; repeat for each
+    #[arg(long = "member")]
+    pub members: Vec<String>,
+    /// Why it is made by hand, e.g. the order
+    #[arg(long)]
+    pub reason: String,
+    /// The day it began, 2022-10-18 (default today)
+    #[arg(long, default_value = "")]
+    pub started_on: String,
+    /// The school year, 2022-2023 (default: that of the start)
+    #[arg(long, default_value = "")]
+    pub school_year: String,
+    /// The number of the order that approved it
+    #[arg(long, default_value = "")]
+    pub order_number: String,
+    /// The date of that order, 2022-10-18
+    #[arg(long, default_value = "")]
+    pub order_date: String,
+    /// Partnerships: instrumental or identical, as the office sets it
+    #[arg(long = "type", default_value = "")]
+    pub partnership_type: String,
+    /// Partnerships: the common goal
+    #[arg(long, default_value = "")]
+    pub goal: String,
+    /// Teacher pairs: deficit, young_specialist, voluntary or other
+    #[arg(long, default_value = "")]
+    pub basis: String,
+    /// Keep it although it breaks a hard rule, for this reason
+    #[arg(long, default_value = "")]
+    pub accept_reason: String,
+    /// Every run keeps it
+    #[arg(long)]
+    pub locked: bool,
+}
+
 pub async fn mentorships(command: MentorshipCommand) -> CliResult {
     match command {
+        MentorshipCommand::Create(a) => {
+            let a = *a;
+            let ch = a.remote.connect().await?;
+            let req = mc::create_request(&a.scope.municipality, a.kind.pb(), &a)?;
+            mc::create_mentorship(ch, req).await?
+        }
         MentorshipCommand::List { remote, scope, all } => {
             mc::mentorships(remote.connect().await?, scope.municipality, all).await?
         }

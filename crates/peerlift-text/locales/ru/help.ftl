@@ -340,6 +340,41 @@ help-gen-synthetic--out = Каталог для результата
 # en: Output directory
 help-gen-kirovsky--out = Каталог для результата
 
+## mentorships create
+
+# en: Make a pair, partnership or group by hand, as the office's order has it
+help-mentorships-create = Создать пару, партнёрство или группу вручную, как в приказе методической службы
+# en: What to make
+help-mentorships-create--kind = Что создать
+# en: The mentee teacher or school (not for groups)
+help-mentorships-create--mentee = Наставляемый учитель или школа (не для групп)
+# en: The mentor teacher or partner school
+help-mentorships-create--mentor = Учитель-наставник или школа-партнёр
+# en: Teacher pairs and groups, directions: the subject code
+help-mentorships-create--subject = Пары и группы учителей, направления: код предмета
+# en: Groups: a member teacher or school; repeat for each
+help-mentorships-create--members = Группы: учитель или школа — участник; повторите для каждого
+# en: Why it is made by hand, e.g. the order
+help-mentorships-create--reason = Почему создано вручную, например приказ
+# en: The day it began, 2022-10-18 (default today)
+help-mentorships-create--started_on = День начала, 2022-10-18 (по умолчанию сегодня)
+# en: The school year, 2022-2023 (default: that of the start)
+help-mentorships-create--school_year = Учебный год, 2022-2023 (по умолчанию — год начала)
+# en: The number of the order that approved it
+help-mentorships-create--order_number = Номер приказа, которым оно утверждено
+# en: The date of that order, 2022-10-18
+help-mentorships-create--order_date = Дата этого приказа, 2022-10-18
+# en: Partnerships: instrumental or identical, as the office sets it
+help-mentorships-create--partnership_type = Партнёрства: instrumental или identical, как задаёт методическая служба
+# en: Partnerships: the common goal
+help-mentorships-create--goal = Партнёрства: общая цель
+# en: Teacher pairs: deficit, young_specialist, voluntary or other
+help-mentorships-create--basis = Пары учителей: deficit, young_specialist, voluntary или other
+# en: Keep it although it breaks a hard rule, for this reason
+help-mentorships-create--accept_reason = Сохранить, хотя нарушено жёсткое правило, по этой причине
+# en: Every run keeps it
+help-mentorships-create--locked = Каждый запуск его сохраняет
+
 ## What clap itself writes
 
 # en: Print help
