@@ -858,7 +858,7 @@ pub async fn mentorships(
     let mut token = String::new();
     let mut all_of = Vec::new();
     let mut t = Table::new(&[
-        "id", "kind", "mentee", "subject", "mentor", "mode", "status", "since", "",
+        "id", "kind", "mentee", "subject", "mentor", "mode", "status", "since", "year", "order", "",
     ]);
     loop {
         let r = c
@@ -877,6 +877,7 @@ pub async fn mentorships(
             .into_inner();
         all_of.extend(r.mentorships.iter().cloned());
         for m in r.mentorships {
+            let charter = m.charter.clone().unwrap_or_default();
             let kind = crate::i18n::t(match pb::MatchKind::try_from(m.kind) {
                 Ok(pb::MatchKind::TeacherPairs) => "ms-kind-pair",
                 Ok(pb::MatchKind::SchoolDirections) => "ms-kind-direction",
@@ -898,6 +899,21 @@ pub async fn mentorships(
                 mode(m.mode),
                 st,
                 m.started_on,
+                charter.school_year.clone(),
+                // The order that approved it, "No 354 of 2022-10-18".
+                charter
+                    .order
+                    .as_ref()
+                    .map(|o| {
+                        crate::i18n::tr(
+                            "order-short",
+                            &[
+                                ("number", crate::i18n::s(&o.number)),
+                                ("date", crate::i18n::s(&o.date)),
+                            ],
+                        )
+                    })
+                    .unwrap_or_default(),
                 if m.locked {
                     crate::i18n::t("mentorship-locked")
                 } else {

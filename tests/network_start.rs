@@ -91,6 +91,19 @@ async fn the_approved_network_is_imported_and_the_next_run_is_measured_against_i
         assert_eq!(m.started_on, "2022-10-18");
         assert!(c.type_by_office, "{m:?}");
     }
+    // The office reads its list with the orders.
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
+        .args(["mentorships", "list", "-m", M, "--addr", &s.addr])
+        .env("LANG", "C.UTF-8")
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let with_order = text
+        .lines()
+        .filter(|l| l.contains("2022-2023") && l.contains("No 354 of 2022-10-18"))
+        .count();
+    assert_eq!(with_order, 6, "{text}");
     let identical = list
         .iter()
         .find(|m| m.mentee_id == "otradnoe-sosh-3")

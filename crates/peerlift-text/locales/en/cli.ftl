@@ -412,3 +412,6 @@ usage-basis = --basis { $value }: expected deficit, young_specialist, voluntary 
 mentorship-created = made { $id }: { $mentee } <- { $mentor }, since { $since }
 mentorship-order = order No { $number } of { $date }, school year { $year }
 mentorship-accepted = breaks a rule, kept by the office: { $rule } (why: { $reason })
+col-year = school year
+col-order = order
+order-short = No { $number } of { $date }

@@ -419,3 +419,6 @@ usage-basis = --basis { $value }: ожидается deficit, young_specialist, 
 mentorship-created = создано { $id }: { $mentee } <- { $mentor }, с { $since }
 mentorship-order = приказ № { $number } от { $date }, учебный год { $year }
 mentorship-accepted = нарушает правило, сохранено методической службой: { $rule } (почему: { $reason })
+col-year = учебный год
+col-order = приказ
+order-short = № { $number } от { $date }
