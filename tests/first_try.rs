@@ -7,31 +7,6 @@ mod common;
 
 use common::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_peerlift");
-
-async fn cli(args: &[&str]) -> (i32, String, String) {
-    cli_in(&[("LANG", "C.UTF-8")], args).await
-}
-
-async fn cli_in(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
-    let out = tokio::process::Command::new(BIN)
-        .args(args)
-        .env_remove("PEERLIFT_TOKEN")
-        .env_remove("PEERLIFT_ADDR")
-        .env_remove("PEERLIFT_LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .envs(env.iter().copied())
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_command_line_says_what_to_do() {
     let dir = tempfile::tempdir().unwrap();

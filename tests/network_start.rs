@@ -19,19 +19,9 @@ const M: &str = "kirovsky";
 /// Imports the example directory through the CLI, as an office would.
 async fn import_example(s: &TestServer) {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
-        .args(["import", &example.display().to_string(), "--addr", &s.addr])
-        .env("LANG", "C.UTF-8")
-        .output()
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let dir = example.display().to_string();
+    let (code, text, err) = cli(&["import", &dir, "--addr", &s.addr]).await;
+    assert_eq!(code, 0, "{text}{err}");
     assert!(text.contains("partnerships.csv"), "{text}");
 }
 
@@ -92,13 +82,8 @@ async fn the_approved_network_is_imported_and_the_next_run_is_measured_against_i
         assert!(c.type_by_office, "{m:?}");
     }
     // The office reads its list with the orders.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
-        .args(["mentorships", "list", "-m", M, "--addr", &s.addr])
-        .env("LANG", "C.UTF-8")
-        .output()
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    let (code, text, err) = cli(&["mentorships", "list", "-m", M, "--addr", &s.addr]).await;
+    assert_eq!(code, 0, "{text}{err}");
     let with_order = text
         .lines()
         .filter(|l| l.contains("2022-2023") && l.contains("No 354 of 2022-10-18"))
@@ -185,20 +170,9 @@ async fn the_approved_network_is_imported_and_the_next_run_is_measured_against_i
 
     // A dry run of the directory leaves the network file out, and says so.
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
-        .args([
-            "import",
-            &example.display().to_string(),
-            "--dry-run",
-            "--addr",
-            &s.addr,
-        ])
-        .env("LANG", "C.UTF-8")
-        .output()
-        .await
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let dir = example.display().to_string();
+    let (code, text, err) = cli(&["import", &dir, "--dry-run", "--addr", &s.addr]).await;
+    assert_eq!(code, 0, "{text}{err}");
     assert!(
         err.contains("left out") && err.contains("partnerships.csv"),
         "{err}"
@@ -245,44 +219,34 @@ async fn hand_made_pairs_carry_the_offices_record_and_break_rules_only_with_a_re
     assert_eq!(charter.goal, "a shared course of reading lessons");
 
     // The same from the command line: a partnership as the order has it.
-    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
-        .args([
-            "mentorships",
-            "create",
-            "-m",
-            M,
-            "--addr",
-            &s.addr,
-            "--kind",
-            "schools",
-            "--mentee",
-            "shum-sosh",
-            "--mentor",
-            "otradnoe-sosh-2",
-            "--type",
-            "identical",
-            "--goal",
-            "reading",
-            "--order-number",
-            "263",
-            "--order-date",
-            "2021-10-12",
-            "--started-on",
-            "2021-10-12",
-            "--reason",
-            "the network list",
-        ])
-        .env("LANG", "C.UTF-8")
-        .output()
-        .await
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, text, err) = cli(&[
+        "mentorships",
+        "create",
+        "-m",
+        M,
+        "--addr",
+        &s.addr,
+        "--kind",
+        "schools",
+        "--mentee",
+        "shum-sosh",
+        "--mentor",
+        "otradnoe-sosh-2",
+        "--type",
+        "identical",
+        "--goal",
+        "reading",
+        "--order-number",
+        "263",
+        "--order-date",
+        "2021-10-12",
+        "--started-on",
+        "2021-10-12",
+        "--reason",
+        "the network list",
+    ])
+    .await;
+    assert_eq!(code, 0, "{text}{err}");
     assert!(
         text.contains("shum-sosh <- otradnoe-sosh-2, since 2021-10-12")
             && text.contains("order No 263 of 2021-10-12, school year 2021-2022"),

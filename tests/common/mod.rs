@@ -416,3 +416,29 @@ where
     .expect("the policy is stored")
     .into_inner()
 }
+
+/// Runs the `peerlift` binary with `args` in English (LANG=C.UTF-8), the caller's environment
+/// cleared of peerlift's variables and locale: (exit code, stdout, stderr).
+pub async fn cli(args: &[&str]) -> (i32, String, String) {
+    cli_in(&[("LANG", "C.UTF-8")], args).await
+}
+
+/// [`cli`] with `env` set instead of English (`LANG=ru_RU.UTF-8`, say).
+pub async fn cli_in(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_peerlift"))
+        .args(args)
+        .env_remove("PEERLIFT_TOKEN")
+        .env_remove("PEERLIFT_ADDR")
+        .env_remove("PEERLIFT_LANG")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .envs(env.iter().copied())
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
