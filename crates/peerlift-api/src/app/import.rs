@@ -108,8 +108,9 @@ pub struct Importer<'s> {
     last_kind: Option<FileKind>,
     /// The name of this import's municipality file, if it had one.
     municipality_file: Option<String>,
-    /// Mentorships created by this import and not yet committed.
-    pending_mentorships: Vec<peerlift_domain::Mentorship>,
+    /// The municipality's active mentorships: read once, at the first mentorships row, and
+    /// extended with each one this import makes (committed or not, they are active).
+    active: Option<Vec<peerlift_domain::Mentorship>>,
 }
 
 impl std::fmt::Debug for Importer<'_> {
@@ -136,7 +137,7 @@ impl<'s> Importer<'s> {
             report: Report::default(),
             last_kind: None,
             municipality_file: None,
-            pending_mentorships: Vec::new(),
+            active: None,
         })
     }
 
@@ -353,7 +354,6 @@ impl<'s> Importer<'s> {
         }
         self.commit()?;
         self.overlay = Overlay::default();
-        self.pending_mentorships.clear();
         Ok(())
     }
 
@@ -584,8 +584,7 @@ impl<'s> Importer<'s> {
             .into());
         }
         seen.insert(id, line);
-        let active = self.active_mentorships()?;
-        if active.iter().any(|m| {
+        if self.active_mentorships()?.iter().any(|m| {
             m.kind == row.kind
                 && m.mentee_id == label
                 && m.subject == row.subject
@@ -622,24 +621,27 @@ impl<'s> Importer<'s> {
         let m =
             crate::app::mentorships::create(self.store, &mut self.batch, &pair, checked, self.now)
                 .map_err(as_row)?;
-        self.pending_mentorships.push(m);
+        self.active_mentorships()?.push(m);
         Ok(Change::Created)
     }
 
-    /// The municipality's active mentorships, stored and accepted in this file.
-    fn active_mentorships(&self) -> Result<Vec<peerlift_domain::Mentorship>, RowFailure> {
-        let mut out: Vec<peerlift_domain::Mentorship> = Vec::new();
-        for m in self.store.scan::<peerlift_domain::Mentorship>(
-            &peerlift_store::prefix(&[&self.opts.municipality_id]),
-            None,
-        ) {
-            let m = m.map_err(fatal)?;
-            if m.is_active() {
-                out.push(m);
+    /// The municipality's active mentorships, stored and made by this import (read from the
+    /// store once).
+    fn active_mentorships(&mut self) -> Result<&mut Vec<peerlift_domain::Mentorship>, RowFailure> {
+        if self.active.is_none() {
+            let mut out = Vec::new();
+            for m in self.store.scan::<peerlift_domain::Mentorship>(
+                &peerlift_store::prefix(&[&self.opts.municipality_id]),
+                None,
+            ) {
+                let m = m.map_err(fatal)?;
+                if m.is_active() {
+                    out.push(m);
+                }
             }
+            self.active = Some(out);
         }
-        out.extend(self.pending_mentorships.iter().cloned());
-        Ok(out)
+        Ok(self.active.get_or_insert_with(Vec::new))
     }
 
     fn school(&self, id: &str) -> ApiResult<Option<School>> {
