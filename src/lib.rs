@@ -7,6 +7,7 @@ pub mod access_cli;
 pub mod bench;
 pub mod cli;
 pub mod client;
+pub mod community_cli;
 pub mod config;
 pub mod gen;
 pub mod health;

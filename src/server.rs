@@ -7,9 +7,9 @@ use std::time::Duration;
 use peerlift_api::auth::{Auth, AuthConfig, AuthLayer};
 use peerlift_api::pb;
 use peerlift_api::services::{
-    AuditApi, CatalogApi, DiagnosticApi, ImportApi, MatchingApi, MentorProfileApi, MentorshipApi,
-    MunicipalityApi, NetworkApi, RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi,
-    TokenApi,
+    AuditApi, CatalogApi, CuratorApi, DiagnosticApi, EventApi, ImportApi, MatchingApi,
+    MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi, RematchApi, ReportApi, SchoolApi,
+    SessionApi, TeacherApi, TokenApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -317,6 +317,18 @@ pub async fn serve(
         .add_service(svc!(
             pb::report_service_server::ReportServiceServer<ReportApi>,
             ReportApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::curator_service_server::CuratorServiceServer<CuratorApi>,
+            CuratorApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::event_service_server::EventServiceServer<EventApi>,
+            EventApi {
                 state: state.clone()
             }
         ))

@@ -107,7 +107,66 @@ fn write_out(out: &Option<PathBuf>, text: &str) -> Result<(), ClientError> {
     }
 }
 
-/// A person's, a school's or a mentorship's sessions: a table, or iCalendar with `ics`.
+/// The municipal events a teacher is invited to or a school hosts or is invited to (none for
+/// a mentorship's schedule).
+async fn all_events(
+    channel: &Conn,
+    municipality: &str,
+    f: &Filter,
+) -> Result<Vec<pb::Event>, ClientError> {
+    if f.teacher.is_empty() && f.school.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut c = peerlift_api::pb::event_service_client::EventServiceClient::new(channel.clone());
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = c
+            .list_events(pb::ListEventsRequest {
+                municipality_id: municipality.to_string(),
+                page_size: 1000,
+                page_token: token,
+                teacher_id: f.teacher.clone(),
+                school_id: if f.teacher.is_empty() {
+                    f.school.clone()
+                } else {
+                    String::new()
+                },
+                from: f.from.clone(),
+                to: f.to.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        out.extend(r.events);
+        if r.next_page_token.is_empty() {
+            return Ok(out);
+        }
+        token = r.next_page_token;
+    }
+}
+
+fn event_status_name(s: i32) -> String {
+    enum_code(
+        pb::EventStatus::try_from(s).ok().map(|x| x.as_str_name()),
+        "EVENT_STATUS_",
+    )
+}
+
+/// An event kind as a person reads it: the catalogue's name in the language in use, else the
+/// code (a municipality's own kinds).
+pub fn event_kind_name(code: &str) -> String {
+    let id = format!("event-{code}");
+    let name = i18n::t(&id);
+    if name == id {
+        code.to_string()
+    } else {
+        name
+    }
+}
+
+/// A person's, a school's or a mentorship's sessions, and the municipal events of the person
+/// or school: a table, or iCalendar with `ics`.
 pub async fn schedule(
     channel: Conn,
     municipality: String,
@@ -117,8 +176,12 @@ pub async fn schedule(
 ) -> Result<(), ClientError> {
     let mut c = SessionServiceClient::new(channel.clone());
     let sessions = all_sessions(&mut c, &municipality, &f).await?;
+    let municipal_events = all_events(&channel, &municipality, &f).await?;
     if crate::output::json() && !ics_out {
         crate::output::print_list(&sessions, "peerlift.v1.Session");
+        if !municipal_events.is_empty() {
+            crate::output::print_list(&municipal_events, "peerlift.v1.Event");
+        }
         return Ok(());
     }
     if !ics_out {
@@ -150,7 +213,27 @@ pub async fn schedule(
                 status_name(s.status),
             ]);
         }
-        return write_out(&out, &t.render());
+        let mut text = t.render();
+        if !municipal_events.is_empty() {
+            let mut e = Table::new(&["event", "start", "min", "kind", "title", "where", "status"]);
+            for x in &municipal_events {
+                e.row(vec![
+                    x.id.clone(),
+                    x.start.clone(),
+                    x.duration_minutes.to_string(),
+                    event_kind_name(&x.kind),
+                    x.title.clone(),
+                    if x.host_school_id.is_empty() {
+                        "online".into()
+                    } else {
+                        x.host_school_id.clone()
+                    },
+                    event_status_name(x.status),
+                ]);
+            }
+            text.push_str(&format!("\n{}\n{}", i18n::t("schedule-events"), e.render()));
+        }
+        return write_out(&out, &text);
     }
     let muni = MunicipalityServiceClient::new(channel.clone())
         .get_municipality(pb::GetMunicipalityRequest {
@@ -257,6 +340,52 @@ pub async fn schedule(
             attendees: s.mentee_ids.iter().map(person).collect(),
             organizer: Some(mentor),
             cancelled: s.status == pb::SessionStatus::Cancelled as i32,
+        });
+    }
+    for x in &municipal_events {
+        let Ok(start) = x.start.parse::<DateTime>() else {
+            continue;
+        };
+        let end = start
+            .checked_add(jiff::SignedDuration::from_mins(i64::from(
+                x.duration_minutes,
+            )))
+            .unwrap_or(start);
+        if !x.host_school_id.is_empty() && !names.contains_key(&x.host_school_id) {
+            let name = schools
+                .get_school(pb::GetSchoolRequest {
+                    municipality_id: municipality.clone(),
+                    school_id: x.host_school_id.clone(),
+                })
+                .await
+                .map(|r| r.into_inner().name)
+                .unwrap_or_else(|_| x.host_school_id.clone());
+            names.insert(x.host_school_id.clone(), name);
+        }
+        let venue = names.get(&x.host_school_id).cloned().unwrap_or_default();
+        events.push(ics::Event {
+            uid: format!("event.{}.{}@peerlift", x.id, municipality),
+            sequence: x.etag.parse::<u32>().unwrap_or(1).saturating_sub(1),
+            start,
+            end,
+            summary: format!("{}: {}", event_kind_name(&x.kind), x.title),
+            location: match (venue.is_empty(), x.place.is_empty()) {
+                (true, true) => "online".into(),
+                (true, false) => x.place.clone(),
+                (false, true) => venue,
+                (false, false) => format!("{venue}, {}", x.place),
+            },
+            description: tr(
+                "ics-event-description",
+                &[
+                    ("kind", i18n::s(event_kind_name(&x.kind))),
+                    ("invited", i18n::s(x.invited_count.to_string())),
+                    ("status", i18n::s(event_status_name(x.status))),
+                ],
+            ),
+            organizer: None,
+            attendees: Vec::new(),
+            cancelled: x.status == pb::EventStatus::Cancelled as i32,
         });
     }
     let who = [&f.teacher, &f.school, &f.mentorship]
@@ -1199,6 +1328,33 @@ pub async fn build_report(
                 counts: r.total,
             };
             row(&mut t, &t_("row-total"), &total);
+            // The network's events beside its sessions: held vs planned, by kind.
+            for x in &r.events_by_kind {
+                let c = x.counts.unwrap_or_default();
+                t.row(vec![
+                    t_("row-event"),
+                    event_kind_name(&x.kind),
+                    c.scheduled.to_string(),
+                    c.held.to_string(),
+                    "-".into(),
+                    c.open.to_string(),
+                    c.cancelled.to_string(),
+                    pct(c.held, c.scheduled - c.open),
+                ]);
+            }
+            let ev = r.events.unwrap_or_default();
+            let mut notes = vec![];
+            if ev.scheduled + ev.cancelled > 0 {
+                notes.push(tr(
+                    "sessions-events-note",
+                    &[
+                        ("held", n(ev.held)),
+                        ("planned", n(ev.scheduled)),
+                        ("attendances", n(ev.attendances)),
+                        ("schools", n(ev.schools_reached)),
+                    ],
+                ));
+            }
             let mut cats: Vec<String> = Vec::new();
             for x in &r.by_school {
                 cats.push(names.school(&x.key).await);
@@ -1215,7 +1371,7 @@ pub async fn build_report(
             Rendered {
                 json,
                 table: t,
-                notes: vec![],
+                notes,
                 chart: Some(bar_chart(
                     &tr("sessions-title", &[("municipality", s(&municipality))]),
                     &t_("sessions-axis"),
@@ -1336,6 +1492,8 @@ pub async fn build_report(
                 t_("of-held-or-missed"),
                 t_("of-active"),
                 t_("of-with-deficit"),
+                t_("of-events-planned"),
+                t_("of-active"),
             ]
             .into_iter();
             let mut row = |name: &str, value: String, share: String| {
@@ -1406,6 +1564,34 @@ pub async fn build_report(
                 ),
                 pct(o.teachers_with_deficit_mentored, o.teachers_with_deficit),
             );
+            let ev = o.events.unwrap_or_default();
+            row(
+                &t_("out-events-held"),
+                tr(
+                    "x-of-y",
+                    &[("part", n(ev.held)), ("whole", n(ev.scheduled))],
+                ),
+                pct(ev.held, ev.scheduled),
+            );
+            row(
+                &t_("out-at-events"),
+                tr(
+                    "x-of-y",
+                    &[
+                        ("part", n(o.teachers_at_events)),
+                        ("whole", n(o.teachers_active)),
+                    ],
+                ),
+                pct(o.teachers_at_events, o.teachers_active),
+            );
+            // Pairs without an A/B deficit are their own lines: they are not deficits covered.
+            for b in &o.mentorships_by_basis {
+                row(
+                    &t_(&format!("out-basis-{}", b.basis.replace('_', "-"))),
+                    b.mentorships.to_string(),
+                    String::new(),
+                );
+            }
             let mut notes = vec![];
             if !o.schools_left_low_results.is_empty() {
                 notes.push(tr(

@@ -21,6 +21,9 @@ use tonic::Code;
 const M: &str = "kirovsky";
 const REGION: &str = "Leningrad region";
 const OTHER: &str = "other";
+/// The curator of the session's school, and an event that school is invited to.
+const CURATOR: &str = "matrix-curator";
+const EVENT: &str = "matrix-festival";
 
 /// Ids in the fixture that school-gated calls need.
 #[derive(Debug, Clone)]
@@ -32,8 +35,9 @@ struct Ids {
 }
 
 /// Who calls. Letters in the expected table: A admin, C coordinator of M, R coordinator of
-/// M's region, M methodologist of M, S school token of the session's school, I integration
-/// of M granted sessions:write and reports:read, O coordinator of another municipality.
+/// M's region, M methodologist of M, S school token of the session's school, U curator of
+/// that school (and of no other), I integration of M granted sessions:write and
+/// reports:read, O coordinator of another municipality.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Who {
     NoToken,
@@ -45,14 +49,14 @@ enum Who {
 fn allowed(rpc: &str) -> &'static str {
     match rpc {
         "CreateMunicipality" | "DeleteMunicipality" => "A",
-        "GetMunicipality" => "ACRMS",
+        "GetMunicipality" => "ACRMSU",
         "ListMunicipalities" => "ACRMO",
         "UpdateMunicipality" => "ACR",
         "CreateSchool" | "UpdateSchool" | "DeleteSchool" => "ACR",
-        "GetSchool" => "ACRMS",
+        "GetSchool" => "ACRMSU",
         "ListSchools" => "ACRM",
         "CreateTeacher" | "UpdateTeacher" | "DeleteTeacher" | "EraseTeacher" => "ACR",
-        "GetTeacher" | "ListTeachers" => "ACRMS",
+        "GetTeacher" | "ListTeachers" => "ACRMSU",
         "CreateMentorProfile"
         | "GetMentorProfile"
         | "ListMentorProfiles"
@@ -60,7 +64,7 @@ fn allowed(rpc: &str) -> &'static str {
         | "DeleteMentorProfile" => "ACRM",
         "CreateDiagnostic" | "GetDiagnostic" | "ListDiagnostics" | "UpdateDiagnostic"
         | "DeleteDiagnostic" => "ACRM",
-        "ListCatalog" => "ACRMS",
+        "ListCatalog" => "ACRMSU",
         "CreateCatalogEntry" | "DeleteCatalogEntry" => "ACRM",
         "Import" => "ACR",
         "RunMatching"
@@ -82,7 +86,7 @@ fn allowed(rpc: &str) -> &'static str {
         | "ProposeSchedule"
         | "GetScheduleProposal"
         | "AcceptSchedule" => "ACRMI",
-        "GetSession" | "RecordSession" | "ListSessions" => "ACRMIS",
+        "GetSession" | "RecordSession" | "ListSessions" => "ACRMISU",
         "GetTeacherProgress"
         | "GetMentorshipProgress"
         | "GetMentorProgress"
@@ -92,11 +96,15 @@ fn allowed(rpc: &str) -> &'static str {
         | "ProgressReport"
         | "OutcomesReport"
         | "ExportPseudonymised" => "ACRMI",
-        "GetSchoolProgress" => "ACRMIS",
+        "GetSchoolProgress" => "ACRMISU",
         "GetRematchPolicy" | "ListRematchRecords" => "ACRM",
         "UpdateRematchPolicy" | "TriggerRematch" => "ACR",
         "CreateToken" | "ListTokens" | "RevokeToken" => "A",
         "ListAudit" => "ACR",
+        "CreateCurator" | "UpdateCurator" | "DeleteCurator" => "ACR",
+        "GetCurator" | "ListCurators" | "GetCuratorView" => "ACRMU",
+        "CreateEvent" | "UpdateEvent" | "DeleteEvent" => "ACRM",
+        "GetEvent" | "ListEvents" | "RegisterForEvent" => "ACRMSU",
         other => panic!("no documented outcome for {other}"),
     }
 }
@@ -576,6 +584,93 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 municipality_id: m(),
                 ..Default::default()
             })),
+        "CreateCurator" => c!(curator_service_client::CuratorServiceClient.create_curator(
+            pb::CreateCuratorRequest {
+                municipality_id: m(),
+                curator: None,
+                request_id: String::new()
+            }
+        )),
+        "GetCurator" => c!(curator_service_client::CuratorServiceClient.get_curator(
+            pb::GetCuratorRequest {
+                municipality_id: m(),
+                curator_id: CURATOR.into()
+            }
+        )),
+        "ListCurators" => c!(curator_service_client::CuratorServiceClient.list_curators(
+            pb::ListCuratorsRequest {
+                municipality_id: m(),
+                ..Default::default()
+            }
+        )),
+        "UpdateCurator" => c!(curator_service_client::CuratorServiceClient.update_curator(
+            pb::UpdateCuratorRequest {
+                municipality_id: m(),
+                curator: None,
+                request_id: String::new()
+            }
+        )),
+        "DeleteCurator" => c!(curator_service_client::CuratorServiceClient.delete_curator(
+            pb::DeleteCuratorRequest {
+                municipality_id: m(),
+                curator_id: CURATOR.into(),
+                etag: stale(),
+                request_id: String::new()
+            }
+        )),
+        "GetCuratorView" => c!(
+            curator_service_client::CuratorServiceClient.get_curator_view(
+                pb::GetCuratorViewRequest {
+                    municipality_id: m(),
+                    curator_id: CURATOR.into()
+                }
+            )
+        ),
+        "CreateEvent" => c!(event_service_client::EventServiceClient.create_event(
+            pb::CreateEventRequest {
+                municipality_id: m(),
+                event: None,
+                request_id: String::new()
+            }
+        )),
+        "GetEvent" => c!(
+            event_service_client::EventServiceClient.get_event(pb::GetEventRequest {
+                municipality_id: m(),
+                event_id: EVENT.into()
+            })
+        ),
+        "ListEvents" => c!(event_service_client::EventServiceClient.list_events(
+            pb::ListEventsRequest {
+                municipality_id: m(),
+                school_id: ids.school.clone(),
+                ..Default::default()
+            }
+        )),
+        "UpdateEvent" => c!(event_service_client::EventServiceClient.update_event(
+            pb::UpdateEventRequest {
+                municipality_id: m(),
+                event: None,
+                request_id: String::new()
+            }
+        )),
+        "DeleteEvent" => c!(event_service_client::EventServiceClient.delete_event(
+            pb::DeleteEventRequest {
+                municipality_id: m(),
+                event_id: EVENT.into(),
+                etag: stale(),
+                request_id: String::new()
+            }
+        )),
+        "RegisterForEvent" => c!(event_service_client::EventServiceClient.register_for_event(
+            pb::RegisterForEventRequest {
+                municipality_id: m(),
+                event_id: EVENT.into(),
+                teacher_id: ids.teacher.clone(),
+                // Not registered: taking nothing back writes nothing.
+                withdraw: true,
+                ..Default::default()
+            }
+        )),
         "GetRematchPolicy" => c!(
             rematch_service_client::RematchServiceClient.get_rematch_policy(
                 pb::GetRematchPolicyRequest {
@@ -683,6 +778,36 @@ async fn fixture(dir: &std::path::Path) -> Ids {
         .await
         .unwrap()
         .into_inner();
+    pb::curator_service_client::CuratorServiceClient::new(s.channel.clone())
+        .create_curator(pb::CreateCuratorRequest {
+            municipality_id: M.into(),
+            curator: Some(pb::Curator {
+                id: CURATOR.into(),
+                full_name: "Matrix Curator".into(),
+                schools: vec![teacher.school_id.clone()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    pb::event_service_client::EventServiceClient::new(s.channel.clone())
+        .create_event(pb::CreateEventRequest {
+            municipality_id: M.into(),
+            event: Some(pb::Event {
+                id: EVENT.into(),
+                kind: "webinar".into(),
+                title: "Matrix webinar".into(),
+                start: "2030-03-06T15:00".into(),
+                duration_minutes: 60,
+                mode: pb::Mode::Online as i32,
+                invited_schools: vec![teacher.school_id.clone()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
     s.stop().await;
     Ids {
         school: teacher.school_id,
@@ -767,6 +892,12 @@ async fn every_rpc_gets_the_documented_outcome_for_every_caller() {
             vec![],
         ),
         ('S', pb::Role::School, school_scope.clone(), vec![]),
+        (
+            'U',
+            pb::Role::Curator,
+            format!("curator:{M}/{CURATOR}"),
+            vec![],
+        ),
         (
             'I',
             pb::Role::Integration,

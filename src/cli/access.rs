@@ -16,10 +16,11 @@ pub enum TokenCommand {
         /// Work on this store directly (the server must be stopped).
         #[arg(long)]
         data_dir: Option<PathBuf>,
-        /// admin, coordinator, methodologist, school or integration.
+        /// admin, coordinator, methodologist, school, curator or integration.
         #[arg(long)]
         role: String,
-        /// all (admin), region:NAME, municipality:ID or school:MUNICIPALITY/SCHOOL.
+        /// all (admin), region:NAME, municipality:ID, school:MUNICIPALITY/SCHOOL or
+        /// curator:MUNICIPALITY/CURATOR.
         #[arg(long)]
         scope: String,
         /// Integration grants, repeatable: sessions:write, reports:read, ...

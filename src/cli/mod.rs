@@ -13,6 +13,7 @@ use crate::config::{Config, Layer, LogFormat};
 
 pub mod access;
 pub mod bench;
+pub mod community;
 mod error;
 mod help;
 pub mod matching;
@@ -183,6 +184,16 @@ pub enum Command {
         #[command(subcommand)]
         command: matching::MentorshipCommand,
     },
+    /// Curators of schools: assign, change, list, remove; a curator's view of its schools.
+    Curators {
+        #[command(subcommand)]
+        command: community::CuratorCommand,
+    },
+    /// Municipal events across many schools: plan, list, register, record, cancel.
+    Events {
+        #[command(subcommand)]
+        command: community::EventCommand,
+    },
     /// Exported matching problems (`match --export-problem`): check one, or convert it for an
     /// independent solver. Works on the file alone, no server.
     Problem {
@@ -276,6 +287,8 @@ pub async fn dispatch(cli: Cli) -> CliResult {
         Command::Runs(a) => matching::runs(a).await,
         Command::Network(a) => matching::network(a).await,
         Command::Mentorships { command } => matching::mentorships(command).await,
+        Command::Curators { command } => community::curators(command).await,
+        Command::Events { command } => community::events(command).await,
         Command::Problem { command } => matching::problem(command),
         Command::Schedule(a) => sessions::schedule(a).await,
         Command::Sessions { command } => sessions::sessions(command).await,

@@ -442,3 +442,69 @@ pub async fn cli_in(env: &[(&str, &str)], args: &[&str]) -> (i32, String, String
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// The Kirovsky example with its network (partnerships.csv) imported, then a server with auth
+/// on and an admin token made on the store: (server, admin secret).
+pub async fn kirovsky_with_auth(dir: &Path) -> (TestServer, String) {
+    let s = kirovsky_server(dir).await;
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
+    let network = vec![(
+        pb::ImportFileKind::Mentorships,
+        "partnerships.csv".to_string(),
+        std::fs::read(example.join("partnerships.csv")).expect("example file"),
+    )];
+    import_files(&s, "kirovsky", true, false, network)
+        .await
+        .expect("the example's network imports");
+    s.stop().await;
+    let store = Store::open(dir).unwrap();
+    let (_, admin) = peerlift_api::services::access::create_token(
+        &store,
+        &peerlift_api::auth::Caller::system("bootstrap"),
+        peerlift_api::services::access::NewToken::parse(
+            Some(peerlift_domain::access::Role::Admin),
+            "all",
+            &[],
+            "admin",
+            0,
+        )
+        .unwrap(),
+        [5u8; 32],
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    store.flush().unwrap();
+    drop(store);
+    let s = TestServer::start_with(dir, |c| Config {
+        insecure_no_auth: false,
+        rate_limit_per_token: 0.0,
+        scheduler: false,
+        ..c
+    })
+    .await;
+    (s, admin)
+}
+
+/// A connection of the test server that sends `secret` as its bearer token.
+pub fn with_token(s: &TestServer, secret: &str) -> peerlift::client::Conn {
+    tonic::service::interceptor::InterceptedService::new(
+        s.channel.clone(),
+        peerlift::client::Bearer::new(secret).unwrap(),
+    )
+}
+
+/// The secret of a new token made through the CLI with `admin`'s token.
+pub async fn cli_token(s: &TestServer, admin: &str, role: &str, scope: &str) -> String {
+    let (code, out, err) = cli_in(
+        &[("LANG", "C.UTF-8"), ("PEERLIFT_TOKEN", admin)],
+        &[
+            "token", "create", "--role", role, "--scope", scope, "--addr", &s.addr,
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    out.split_whitespace()
+        .find(|w| w.starts_with("plt_"))
+        .expect("the secret is printed")
+        .to_string()
+}

@@ -94,7 +94,11 @@ scoped!(Municipality:
     DeleteMunicipalityRequest,
 );
 scoped!(Shared: GetMunicipalityRequest, ListCatalogRequest);
-scoped!(Gated: GetTeacherRequest, GetSessionRequest, RecordSessionRequest);
+scoped!(Gated: GetTeacherRequest, GetSessionRequest, RecordSessionRequest,
+    GetCuratorRequest, ListCuratorsRequest, GetCuratorViewRequest);
+scoped!(Municipality: CreateCuratorRequest, UpdateCuratorRequest, DeleteCuratorRequest,
+    CreateEventRequest, UpdateEventRequest, DeleteEventRequest);
+scoped!(Gated: GetEventRequest, ListEventsRequest, RegisterForEventRequest);
 
 impl Scoped for pb::GetSchoolRequest {
     fn target(&self) -> Target<'_> {
@@ -232,7 +236,15 @@ pub trait Admit {
 
 impl Admit for AppState {
     async fn admit<T: Scoped + Send>(&self, req: tonic::Request<T>) -> ApiResult<(Caller, T)> {
-        let caller = caller_of(&req)?;
+        let mut caller = caller_of(&req)?;
+        if let Some((m, c)) = caller.scope.curator() {
+            let k = key(&[m, c]);
+            let found = self
+                .read_now(move |s| Ok(s.get::<peerlift_domain::Curator>(&k)?))
+                .await?;
+            // A token whose curator record was deleted sees no school at all.
+            caller.curated = found.map(|c| c.schools).unwrap_or_default();
+        }
         let msg = req.into_inner();
         self.check_target(&caller, msg.target()).await?;
         Ok((caller, msg))
@@ -254,10 +266,15 @@ impl Admit for AppState {
             Target::Municipality(m) | Target::Shared(m) | Target::Gated(m) => m,
             Target::School(m, _) => m,
         };
-        if let Some((own_m, own_s)) = caller.scope.school() {
+        let bound = caller
+            .scope
+            .school()
+            .or(caller.scope.curator())
+            .map(|(m, _)| m);
+        if let Some(own_m) = bound {
             let ok = match target {
                 Target::Shared(m) | Target::Gated(m) => m == own_m,
-                Target::School(m, s) => m == own_m && s == own_s,
+                Target::School(m, s) => m == own_m && caller.sees_school(s),
                 _ => false,
             };
             return if ok { Ok(()) } else { Err(outside()) };
@@ -542,6 +559,18 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         ),
         ("ReportService", "GetMentorProgress", S::Reports, R, false),
         ("ReportService", "GetSchoolProgress", S::Reports, R, true),
+        ("CuratorService", "CreateCurator", S::Curators, W, false),
+        ("CuratorService", "GetCurator", S::Curators, R, false),
+        ("CuratorService", "ListCurators", S::Curators, R, false),
+        ("CuratorService", "UpdateCurator", S::Curators, W, false),
+        ("CuratorService", "DeleteCurator", S::Curators, W, false),
+        ("CuratorService", "GetCuratorView", S::Curators, R, false),
+        ("EventService", "CreateEvent", S::Events, W, false),
+        ("EventService", "GetEvent", S::Events, R, true),
+        ("EventService", "ListEvents", S::Events, R, true),
+        ("EventService", "UpdateEvent", S::Events, W, false),
+        ("EventService", "DeleteEvent", S::Events, W, false),
+        ("EventService", "RegisterForEvent", S::Events, W, true),
         ("ReportService", "CoverageReport", S::Reports, R, false),
         ("ReportService", "MentorLoadReport", S::Reports, R, false),
         ("ReportService", "SessionsReport", S::Reports, R, false),
@@ -743,6 +772,7 @@ impl Auth {
             scope: token.scope.clone(),
             grants: token.grants.clone(),
             lang: peerlift_text::Lang::En,
+            curated: Vec::new(),
         })
     }
 

@@ -16,6 +16,9 @@ pub struct Caller {
     pub grants: Vec<Grant>,
     /// The language the caller reads (`accept-language`): explanations are said in it.
     pub lang: Lang,
+    /// A curator token's schools, read from its curator record when the call was admitted
+    /// (empty for every other scope).
+    pub curated: Vec<String>,
 }
 
 impl Caller {
@@ -27,6 +30,7 @@ impl Caller {
             scope: Scope::All,
             grants: Vec::new(),
             lang: Lang::En,
+            curated: Vec::new(),
         }
     }
 
@@ -38,6 +42,7 @@ impl Caller {
             scope: Scope::All,
             grants: Vec::new(),
             lang: Lang::En,
+            curated: Vec::new(),
         }
     }
 
@@ -50,13 +55,36 @@ impl Caller {
         schools: impl IntoIterator<Item = &'a str>,
         exists: bool,
     ) -> ApiResult<()> {
-        let Some((_, own)) = self.scope.school() else {
+        if !self.school_bound() {
             return Ok(());
-        };
-        if exists && schools.into_iter().any(|s| s == own) {
+        }
+        if exists && schools.into_iter().any(|s| self.sees_school(s)) {
             Ok(())
         } else {
             Err(outside())
+        }
+    }
+
+    /// Whether the caller sees only some schools of its municipality (school and curator
+    /// tokens).
+    pub fn school_bound(&self) -> bool {
+        self.scope.school().is_some() || self.scope.curator().is_some()
+    }
+
+    /// Whether a school-bound caller may see this school (every other caller: true).
+    pub fn sees_school(&self, school_id: &str) -> bool {
+        match (self.scope.school(), self.scope.curator()) {
+            (Some((_, own)), _) => own == school_id,
+            (_, Some(_)) => self.curated.iter().any(|s| s == school_id),
+            _ => true,
+        }
+    }
+
+    /// For calls that name a curator: a curator token only its own record.
+    pub fn gate_curator(&self, curator_id: &str) -> ApiResult<()> {
+        match self.scope.curator() {
+            Some((_, own)) if own != curator_id => Err(outside()),
+            _ => Ok(()),
         }
     }
 }

@@ -69,7 +69,7 @@ pub fn parse_date(v: &mut Violations, field: &str, s: &str) -> Option<Date> {
 }
 
 /// A resource in a request may repeat the request's municipality, but not name another.
-fn check_municipality(v: &mut Violations, given: &str, scope: &str) {
+pub(crate) fn check_municipality(v: &mut Violations, given: &str, scope: &str) {
     if !given.is_empty() && given != scope {
         v.add(
             "municipality_id",
@@ -78,7 +78,7 @@ fn check_municipality(v: &mut Violations, given: &str, scope: &str) {
     }
 }
 
-fn placeholder_meta() -> Meta {
+pub(crate) fn placeholder_meta() -> Meta {
     Meta::new(Timestamp::UNIX_EPOCH)
 }
 
@@ -152,6 +152,7 @@ pub fn school_to_pb(s: &School) -> pb::School {
             .collect(),
         partner_capacity: s.partner_capacity,
         platforms: s.platforms.clone().into_iter().collect(),
+        curator_ids: Vec::new(),
         status_history: s
             .status_history
             .iter()

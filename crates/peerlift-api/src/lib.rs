@@ -6,6 +6,7 @@ pub mod auth;
 pub mod caller;
 pub mod convert;
 pub mod convert_match;
+pub mod convert_network;
 pub mod convert_sessions;
 pub mod error;
 pub mod fuzzing;

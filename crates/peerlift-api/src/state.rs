@@ -407,6 +407,10 @@ pub mod walk {
     pub const SESSIONS_BY_SCHOOL: u8 = 0x0b;
     pub const SESSIONS_BY_START: u8 = 0x0c;
     pub const AUDIT: u8 = 0x0d;
+    pub const CURATORS: u8 = 0x0e;
+    pub const EVENTS: u8 = 0x0f;
+    pub const ASSOCIATIONS: u8 = 0x10;
+    pub const PLATFORMS: u8 = 0x11;
 }
 
 /// One list walk: which index it walks ([`walk`]) and a fingerprint of its filters, so a

@@ -27,6 +27,10 @@ coded_enum!(
         School = "school",
         /// Another municipal system: reads or writes exactly the services it is granted.
         Integration = "integration",
+        /// A curator of several schools (seed 001): reads what a school token of each of its
+        /// schools reads, records their sessions, and reads its own curator view. Its scope
+        /// names the curator record, so reassigning schools changes what it sees at once.
+        Curator = "curator",
     }
 );
 
@@ -48,6 +52,10 @@ coded_enum!(
         Rematch = "rematch",
         Tokens = "tokens",
         Audit = "audit",
+        Curators = "curators",
+        Associations = "associations",
+        Platforms = "platforms",
+        Events = "events",
     }
 );
 
@@ -118,10 +126,16 @@ pub enum Scope {
         municipality_id: String,
         school_id: String,
     },
+    /// The schools of one curator record (curator tokens only), read at each call.
+    Curator {
+        municipality_id: String,
+        curator_id: String,
+    },
 }
 
 impl Scope {
-    /// Parses `all`, `region:NAME`, `municipality:ID`, `school:MUNICIPALITY/SCHOOL`.
+    /// Parses `all`, `region:NAME`, `municipality:ID`, `school:MUNICIPALITY/SCHOOL`,
+    /// `curator:MUNICIPALITY/CURATOR`.
     pub fn parse(s: &str) -> Option<Scope> {
         let s = s.trim();
         if s == "all" {
@@ -146,6 +160,13 @@ impl Scope {
                     school_id: sc.to_string(),
                 })
             }
+            "curator" => {
+                let (m, c) = rest.split_once('/')?;
+                (id(m) && id(c)).then(|| Scope::Curator {
+                    municipality_id: m.to_string(),
+                    curator_id: c.to_string(),
+                })
+            }
             _ => None,
         }
     }
@@ -159,6 +180,10 @@ impl Scope {
                 municipality_id,
                 school_id,
             } => format!("school:{municipality_id}/{school_id}"),
+            Scope::Curator {
+                municipality_id,
+                curator_id,
+            } => format!("curator:{municipality_id}/{curator_id}"),
         }
     }
 
@@ -171,6 +196,9 @@ impl Scope {
             Scope::Region(r) => region == Some(r.as_str()),
             Scope::Municipality(m) => m == municipality_id,
             Scope::School {
+                municipality_id: m, ..
+            }
+            | Scope::Curator {
                 municipality_id: m, ..
             } => m == municipality_id,
         }
@@ -195,6 +223,17 @@ impl Scope {
             _ => None,
         }
     }
+
+    /// The curator record a curator token is bound to.
+    pub fn curator(&self) -> Option<(&str, &str)> {
+        match self {
+            Scope::Curator {
+                municipality_id,
+                curator_id,
+            } => Some((municipality_id, curator_id)),
+            _ => None,
+        }
+    }
 }
 
 /// Whether a role (with its grants, for integrations) may make this kind of call at all; the
@@ -214,10 +253,13 @@ pub fn allows(role: Role, grants: &[Grant], rpc: &Rpc) -> bool {
                     | S::Mentorships
                     | S::Sessions
                     | S::Matching
+                    | S::Associations
+                    | S::Events
             ),
             Op::Approve | Op::Admin => false,
         },
         Role::School => rpc.school,
+        Role::Curator => rpc.school || (rpc.service == S::Curators && rpc.op == Op::Read),
         Role::Integration => {
             let granted = |need: Access| {
                 grants.iter().any(|g| {
@@ -273,6 +315,14 @@ impl Token {
             ),
             (_, Scope::School { .. }) => {
                 v.add("scope", "only school tokens are scoped to one school")
+            }
+            (Role::Curator, Scope::Curator { .. }) => {}
+            (Role::Curator, _) => v.add(
+                "scope",
+                "a curator token names its curator record: curator:MUNICIPALITY/CURATOR",
+            ),
+            (_, Scope::Curator { .. }) => {
+                v.add("scope", "only curator tokens are scoped to a curator")
             }
             _ => {}
         }

@@ -17,13 +17,19 @@ pub enum CatalogKind {
     Subject,
     CompetenceArea,
     Direction,
+    /// System directions of a school's management (seed 002's internship platforms).
+    SystemDirection,
+    /// Kinds of municipal events (festival of open lessons, master class, ...).
+    EventKind,
 }
 
 impl CatalogKind {
-    pub const ALL: [CatalogKind; 3] = [
+    pub const ALL: [CatalogKind; 5] = [
         CatalogKind::Subject,
         CatalogKind::CompetenceArea,
         CatalogKind::Direction,
+        CatalogKind::SystemDirection,
+        CatalogKind::EventKind,
     ];
 
     pub fn code(self) -> &'static str {
@@ -31,6 +37,8 @@ impl CatalogKind {
             CatalogKind::Subject => "subject",
             CatalogKind::CompetenceArea => "competence_area",
             CatalogKind::Direction => "direction",
+            CatalogKind::SystemDirection => "system_direction",
+            CatalogKind::EventKind => "event_kind",
         }
     }
 
@@ -40,6 +48,8 @@ impl CatalogKind {
             CatalogKind::Subject => BUILTIN_SUBJECTS,
             CatalogKind::CompetenceArea => BUILTIN_COMPETENCE_AREAS,
             CatalogKind::Direction => BUILTIN_DIRECTIONS,
+            CatalogKind::SystemDirection => BUILTIN_SYSTEM_DIRECTIONS,
+            CatalogKind::EventKind => BUILTIN_EVENT_KINDS,
         }
     }
 }
@@ -99,6 +109,54 @@ pub const BUILTIN_DIRECTIONS: &[(&str, &str)] = &[
         "supplementary_education",
         "Links with supplementary education",
     ),
+];
+
+/// System directions of a school's management: the seven directions of Krymsk's internship
+/// platforms for management teams (seed 002), where a director or a deputy learns how a leader
+/// school runs a whole system. Not the mentoring directions above.
+pub const BUILTIN_SYSTEM_DIRECTIONS: &[(&str, &str)] = &[
+    (
+        "sys_learning_quality",
+        "System of the quality of students' preparation",
+    ),
+    (
+        "sys_low_results",
+        "System of work of schools with low educational results",
+    ),
+    (
+        "sys_talents",
+        "System of identifying, supporting and developing children's abilities and talents",
+    ),
+    (
+        "sys_career_guidance",
+        "System of students' self-determination and career guidance",
+    ),
+    (
+        "sys_leadership",
+        "System of the effectiveness of school leaders",
+    ),
+    (
+        "sys_staff_development",
+        "System of teachers' professional development",
+    ),
+    (
+        "sys_upbringing",
+        "System of organising students' upbringing",
+    ),
+];
+
+/// Kinds of the municipal events seeds 001-003 ran across many schools.
+pub const BUILTIN_EVENT_KINDS: &[(&str, &str)] = &[
+    ("open_lessons_festival", "Festival of open lessons"),
+    ("master_class", "Master class"),
+    ("seminar_practicum", "Seminar-practicum"),
+    ("creative_laboratory", "Creative laboratory"),
+    ("round_table", "Round table"),
+    ("webinar", "Webinar"),
+    ("business_game", "Business game"),
+    ("ideas_auction", "Auction of pedagogical ideas"),
+    ("conference", "Conference"),
+    ("methodical_day", "Methodical day"),
 ];
 
 /// A municipality's own catalogue entry, extending the built-in catalogue.

@@ -6,24 +6,32 @@
 //! definition of what a valid record is.
 
 pub mod access;
+pub mod associations;
 pub mod catalog;
 pub mod cron;
 pub mod csvfmt;
+pub mod curators;
+pub mod events;
 pub mod ids;
 pub mod matching;
 pub mod meta;
 pub mod model;
 pub mod phrase;
+pub mod platforms;
 pub mod progress;
 pub mod rematch;
 pub mod report;
 pub mod sessions;
 pub mod validate;
 
+pub use associations::{Association, AssociationKind, Member, Reach};
 pub use catalog::{Catalog, CatalogEntry, CatalogKind};
+pub use curators::Curator;
+pub use events::{Event, EventFeedback, EventStatus, OrganiserKind};
 pub use matching::*;
 pub use model::*;
 pub use phrase::{Arg, Named, Phrase};
+pub use platforms::Platform;
 pub use rematch::*;
 pub use sessions::*;
 pub use validate::{FieldViolation, Violations};

@@ -67,6 +67,10 @@ enum Line {
     ScheduleProposal(ScheduleProposal),
     RematchPolicy(RematchPolicy),
     RematchRecord(RematchRecord),
+    Curator(peerlift_domain::Curator),
+    Association(peerlift_domain::Association),
+    Platform(peerlift_domain::Platform),
+    Event(peerlift_domain::Event),
     Generation(Generation),
     Idempotency(IdempotencyEntry),
     Token(Token),
@@ -119,6 +123,10 @@ impl Store {
         n += self.export_tree(w, Line::ScheduleProposal)?;
         n += self.export_tree(w, Line::RematchPolicy)?;
         n += self.export_tree(w, Line::RematchRecord)?;
+        n += self.export_tree(w, Line::Curator)?;
+        n += self.export_tree(w, Line::Association)?;
+        n += self.export_tree(w, Line::Platform)?;
+        n += self.export_tree(w, Line::Event)?;
         // After every record that bumps generations, so restore ends with the saved values.
         n += self.export_tree(w, Line::Generation)?;
         n += self.export_tree(w, Line::Idempotency)?;
@@ -305,6 +313,10 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
                 put(&store, &mut batch, &mut pending, &r, no)?
             }
             Line::RematchRecord(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Curator(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Association(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Platform(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Event(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Token(r) => {

@@ -155,10 +155,18 @@ pub enum TreeId {
     Audit,
     /// `head` -> the newest entry of the audit chain.
     AuditChain,
+    /// `muni \0 curator` -> a curator and the schools it looks after.
+    Curators,
+    /// `muni \0 association` -> a professional association or network community.
+    Associations,
+    /// `muni \0 platform` -> an internship platform of a leader school.
+    Platforms,
+    /// `muni \0 event` -> a municipal event.
+    Events,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 25] = [
+    pub const ALL: [TreeId; 29] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -184,6 +192,10 @@ impl TreeId {
         TreeId::Tokens,
         TreeId::Audit,
         TreeId::AuditChain,
+        TreeId::Curators,
+        TreeId::Associations,
+        TreeId::Platforms,
+        TreeId::Events,
     ];
 
     /// Trees whose writes change what a match run would see.
@@ -226,6 +238,10 @@ impl TreeId {
             TreeId::Tokens => "tokens",
             TreeId::Audit => "audit",
             TreeId::AuditChain => "audit_chain",
+            TreeId::Curators => "curators",
+            TreeId::Associations => "associations",
+            TreeId::Platforms => "platforms",
+            TreeId::Events => "events",
         }
     }
 }
@@ -882,6 +898,38 @@ impl Record for Mentorship {
         (version == 1).then(|| {
             codec::decode_body::<legacy::MentorshipV1>(Self::TREE, body).map(Mentorship::from)
         })
+    }
+}
+
+impl Record for peerlift_domain::Curator {
+    const TREE: TreeId = TreeId::Curators;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for peerlift_domain::Association {
+    const TREE: TreeId = TreeId::Associations;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for peerlift_domain::Platform {
+    const TREE: TreeId = TreeId::Platforms;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for peerlift_domain::Event {
+    const TREE: TreeId = TreeId::Events;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
     }
 }
 

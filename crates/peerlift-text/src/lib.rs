@@ -189,6 +189,8 @@ pub fn catalog_name(lang: Lang, kind: CatalogKind, code: &str) -> Option<String>
         CatalogKind::Subject => "subject",
         CatalogKind::CompetenceArea => "area",
         CatalogKind::Direction => "direction",
+        CatalogKind::SystemDirection => "sysdir",
+        CatalogKind::EventKind => "event",
     };
     lookup(lang, &format!("{prefix}-{code}"))
 }

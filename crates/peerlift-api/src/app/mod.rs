@@ -4,6 +4,8 @@
 //! Rules about the domain's own state live on the domain types; what needs the store (reading
 //! a scope, checking a generation, creating records in a batch) lives here.
 
+pub mod curators;
+pub mod events;
 pub mod import;
 pub mod mentorships;
 pub mod network;
@@ -13,7 +15,7 @@ pub mod runs;
 pub mod sessions;
 
 use peerlift_domain::{Teacher, Violations};
-use peerlift_store::{key, Store};
+use peerlift_store::{key, prefix, Record, Store};
 
 use crate::error::{ApiError, ApiResult};
 
@@ -22,6 +24,13 @@ pub fn check_id(field: &str, id: &str) -> ApiResult<()> {
     let mut v = Violations::new();
     peerlift_domain::ids::check_id(&mut v, field, id);
     v.into_result().map_err(ApiError::Invalid)
+}
+
+/// Every record of one kind of a municipality.
+pub fn all_of<R: Record>(s: &Store, municipality_id: &str) -> ApiResult<Vec<R>> {
+    s.scan::<R>(&prefix(&[municipality_id]), None)
+        .map(|x| x.map_err(ApiError::from))
+        .collect()
 }
 
 /// A teacher a request refers to (a profile's, a diagnostic's, a pair's) exists in the same

@@ -251,6 +251,7 @@ fn in_use(s: &Store, muni: &str, kind: CatalogKind, code: &str) -> ApiResult<boo
         }
         CatalogKind::Direction => any::<MentorProfile>(s, &p, |m| m.directions.contains(&code))?,
         CatalogKind::CompetenceArea => any::<Diagnostic>(s, &p, |d| d.scores.contains_key(&code))?,
+        CatalogKind::SystemDirection | CatalogKind::EventKind => false,
     })
 }
 

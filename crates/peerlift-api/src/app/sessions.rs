@@ -304,7 +304,12 @@ fn build_session(
 }
 
 /// The sessions (not cancelled) of some people on some day, from the participant index.
-fn sessions_on(s: &Store, muni: &str, people: &[&str], day: Date) -> ApiResult<Vec<Session>> {
+pub(crate) fn sessions_on(
+    s: &Store,
+    muni: &str,
+    people: &[&str],
+    day: Date,
+) -> ApiResult<Vec<Session>> {
     let day_key = day.to_string();
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -331,7 +336,7 @@ fn sessions_on(s: &Store, muni: &str, people: &[&str], day: Date) -> ApiResult<V
     Ok(out)
 }
 
-fn busy_of(x: &Session) -> Busy {
+pub(crate) fn busy_of(x: &Session) -> Busy {
     Busy {
         people: x.participants().into_iter().map(String::from).collect(),
         start: x.start,
@@ -341,8 +346,19 @@ fn busy_of(x: &Session) -> Busy {
     }
 }
 
-/// Why `candidate` can't be booked, if it can't: someone is busy, or a participant can't
-/// travel from one school to the other in time.
+/// Minutes between each two of `venues` by the settings' speed.
+pub(crate) fn travel_table(
+    s: &Store,
+    muni: &str,
+    settings: &ScheduleSettings,
+    venues: &BTreeSet<String>,
+) -> ApiResult<BTreeMap<(String, String), u16>> {
+    Places::new(s, muni).travel_table(settings, venues)
+}
+
+/// Why `candidate` can't be booked, if it can't: someone is busy (a session, or a municipal
+/// event they lead or registered for), or a participant can't travel from one school to the
+/// other in time.
 fn booking_problem(
     s: &Store,
     muni: &str,
@@ -355,8 +371,10 @@ fn booking_problem(
         .into_iter()
         .filter(|x| x.id != candidate.id)
         .collect();
+    let events = super::events::busy_on(s, muni, &people, candidate.start.date(), "")?;
     let mut calendar: Vec<Busy> = existing.iter().map(busy_of).collect();
     calendar.extend(also.iter().cloned());
+    calendar.extend(events.iter().map(|(_, b)| b.clone()));
     let mine = busy_of(candidate);
     let mut venues: BTreeSet<String> = calendar.iter().filter_map(|b| b.school.clone()).collect();
     venues.extend(mine.school.clone());
@@ -375,6 +393,14 @@ fn booking_problem(
                         && schedule::clash(&input, &[busy_of(x)], &mine).is_some()
                 })
                 .map(|x| format!("session {} at {}", x.id, x.start_key()))
+                .or_else(|| {
+                    events
+                        .iter()
+                        .find(|(_, b)| {
+                            schedule::clash(&input, std::slice::from_ref(b), &mine).is_some()
+                        })
+                        .map(|(e, _)| format!("event {} at {}", e.id, e.start_key()))
+                })
                 .unwrap_or_else(|| "another session of this request".into());
             Some(if travel_only {
                 format!("too close to {other} at another school: not enough travel time")
@@ -521,6 +547,16 @@ fn place(
             .or_default() += 1;
         venues.extend((!x.school_id.is_empty()).then(|| x.school_id.clone()));
         input.busy.push(busy_of(&x));
+    }
+    // Municipal events take their leaders' and registered people's time too.
+    for e in s.scan::<peerlift_domain::Event>(&pre, None) {
+        let e = e?;
+        if !e.is_scheduled() || e.start < start_of(first) || e.start >= start_of(horizon_end) {
+            continue;
+        }
+        let b = super::events::event_busy(&e, e.busy_people().map(String::from).collect());
+        venues.extend(b.school.clone());
+        input.busy.push(b);
     }
     input.travel = places.travel_table(settings, &venues)?;
     let (placed, unplaced) = schedule::propose(&input);

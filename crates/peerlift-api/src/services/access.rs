@@ -138,6 +138,15 @@ fn scope_exists(s: &Store, scope: &Scope) -> ApiResult<()> {
                 "school '{school_id}' of municipality '{municipality_id}'"
             ))),
         },
+        Scope::Curator {
+            municipality_id,
+            curator_id,
+        } => match s.contains::<peerlift_domain::Curator>(&key(&[municipality_id, curator_id]))? {
+            true => Ok(()),
+            false => Err(missing(format!(
+                "curator '{curator_id}' of municipality '{municipality_id}'"
+            ))),
+        },
         Scope::Region(r) => {
             for m in s.scan::<Municipality>(&[], None) {
                 if &m?.region == r {

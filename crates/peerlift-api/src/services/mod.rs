@@ -2,7 +2,9 @@
 
 pub mod access;
 mod catalog;
+mod curators;
 mod diagnostics;
+mod events;
 mod import;
 mod matching;
 mod mentor_profiles;
@@ -17,7 +19,9 @@ mod teachers;
 
 pub use access::{AuditApi, TokenApi};
 pub use catalog::CatalogApi;
+pub use curators::CuratorApi;
 pub use diagnostics::DiagnosticApi;
+pub use events::EventApi;
 pub use import::ImportApi;
 pub use matching::MatchingApi;
 pub use mentor_profiles::MentorProfileApi;

@@ -10,7 +10,7 @@ use peerlift_domain::{
     Diagnostic, Level, MentorProfile, Mentorship, School, SchoolStatus, Session, Teacher,
     Violations,
 };
-use peerlift_store::{prefix, Record, Store};
+use peerlift_store::Store;
 use tonic::{Request, Response, Status};
 
 use super::check_id;
@@ -30,12 +30,7 @@ pub struct ReportApi {
     pub state: AppState,
 }
 
-/// Every record of one kind of a municipality.
-fn all<R: Record>(s: &Store, muni: &str) -> ApiResult<Vec<R>> {
-    s.scan::<R>(&prefix(&[muni]), None)
-        .map(|x| x.map_err(ApiError::from))
-        .collect()
-}
+use crate::app::all_of as all;
 
 /// The registry of a municipality, loaded once per report.
 struct Registry {
@@ -296,6 +291,12 @@ impl ReportService for ReportApi {
                 state::municipality(s, &r.municipality_id)?;
                 let sessions: Vec<Session> = all(s, &r.municipality_id)?;
                 let rep = report::sessions_report(&sessions, from, to);
+                let (by_kind, events) = crate::app::events::counts(
+                    &all::<peerlift_domain::Event>(s, &r.municipality_id)?,
+                    &all::<Teacher>(s, &r.municipality_id)?,
+                    from,
+                    to,
+                );
                 let rows = |list: &[(String, report::SessionCounts)]| {
                     list.iter()
                         .map(|(k, c)| pb::SessionCountRow {
@@ -308,6 +309,14 @@ impl ReportService for ReportApi {
                     by_mentorship: rows(&rep.by_mentorship),
                     by_school: rows(&rep.by_school),
                     total: Some(counts_to_pb(&rep.total)),
+                    events_by_kind: by_kind
+                        .iter()
+                        .map(|(k, c)| pb::EventCountRow {
+                            kind: k.clone(),
+                            counts: Some(event_counts_to_pb(c)),
+                        })
+                        .collect(),
+                    events: Some(event_counts_to_pb(&events)),
                 })
             })
             .await?;
@@ -350,6 +359,30 @@ impl ReportService for ReportApi {
                 let h = History::new(&reg.diagnostics);
                 let o =
                     report::outcomes(&reg.schools, &reg.teachers, &h, &reg.mentorships, &sessions);
+                let held: Vec<peerlift_domain::Event> =
+                    all::<peerlift_domain::Event>(s, &r.municipality_id)?;
+                let (_, events) = crate::app::events::counts(&held, &reg.teachers, from, to);
+                let came: std::collections::BTreeSet<&str> = held
+                    .iter()
+                    .filter(|e| {
+                        let d = e.start.date();
+                        from.is_none_or(|f| d >= f) && to.is_none_or(|t| d < t)
+                    })
+                    .flat_map(|e| e.attended.iter().map(String::as_str))
+                    .collect();
+                let teachers_at_events = reg
+                    .teachers
+                    .iter()
+                    .filter(|t| t.active && came.contains(t.id.as_str()))
+                    .count() as u32;
+                let mut by_basis: BTreeMap<&str, u32> = BTreeMap::new();
+                for m in reg
+                    .mentorships
+                    .iter()
+                    .filter(|m| m.is_active() && !m.kind.is_schools())
+                {
+                    *by_basis.entry(m.charter.basis.code()).or_default() += 1;
+                }
                 Ok(pb::OutcomesReportResponse {
                     schools_low_results_ever: o.schools_low_results_ever,
                     schools_low_results_now: o.schools_low_results_now,
@@ -361,6 +394,15 @@ impl ReportService for ReportApi {
                     teachers_participating: o.teachers_participating,
                     teachers_with_deficit: o.teachers_with_deficit,
                     teachers_with_deficit_mentored: o.teachers_with_deficit_mentored,
+                    events: Some(event_counts_to_pb(&events)),
+                    teachers_at_events,
+                    mentorships_by_basis: by_basis
+                        .into_iter()
+                        .map(|(basis, n)| pb::BasisCount {
+                            basis: basis.to_string(),
+                            mentorships: n,
+                        })
+                        .collect(),
                 })
             })
             .await?;
@@ -552,5 +594,16 @@ mod export {
             )?,
         ));
         Ok(files)
+    }
+}
+
+fn event_counts_to_pb(c: &crate::app::events::EventCounts) -> pb::EventCounts {
+    pb::EventCounts {
+        scheduled: c.scheduled,
+        open: c.open,
+        held: c.held,
+        cancelled: c.cancelled,
+        attendances: c.attendances,
+        schools_reached: c.schools_reached,
     }
 }

@@ -71,16 +71,19 @@ impl SchoolService for SchoolApi {
         req: Request<pb::GetSchoolRequest>,
     ) -> Result<Response<pb::School>, Status> {
         let (_caller, r) = self.state.admit(req).await?;
-        let school = self
+        let out = self
             .state
             .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
                 check_id("school_id", &r.school_id)?;
-                s.get::<School>(&key(&[&r.municipality_id, &r.school_id]))?
-                    .ok_or_else(|| not_found(&r.school_id))
+                let school = s
+                    .get::<School>(&key(&[&r.municipality_id, &r.school_id]))?
+                    .ok_or_else(|| not_found(&r.school_id))?;
+                let mut curators = crate::app::curators::by_school(s, &r.municipality_id)?;
+                Ok(with_curators(&school, &mut curators))
             })
             .await?;
-        Ok(Response::new(school_to_pb(&school)))
+        Ok(Response::new(out))
     }
 
     async fn list_schools(
@@ -99,10 +102,11 @@ impl SchoolService for SchoolApi {
         }
         let kind = optional_enum("kind", SchoolKind::ALL, r.kind)?;
         let flag = optional_enum("flag", SchoolFlag::ALL, r.flag)?;
-        let (items, next) = self
+        let (items, next, mut curators) = self
             .state
             .read_now(move |s| {
                 state::municipality(s, &r.municipality_id)?;
+                let curators = crate::app::curators::by_school(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
                 let w = state::Walk::new(
                     walk::SCHOOLS,
@@ -120,10 +124,14 @@ impl SchoolService for SchoolApi {
                         && (r.programme_tag.is_empty()
                             || x.programme_tags.contains(&r.programme_tag))
                 })
+                .map(|(items, next)| (items, next, curators))
             })
             .await?;
         Ok(Response::new(pb::ListSchoolsResponse {
-            schools: items.iter().map(school_to_pb).collect(),
+            schools: items
+                .iter()
+                .map(|x| with_curators(x, &mut curators))
+                .collect(),
             next_page_token: next,
         }))
     }
@@ -238,4 +246,14 @@ pub(crate) fn optional_enum<T: Copy>(
     enum_from_pb(all, v)
         .map(Some)
         .ok_or_else(|| ApiError::invalid(field, format!("{v} is not a known value")))
+}
+
+/// A school as answers show it: with the curators assigned to it.
+fn with_curators(
+    school: &School,
+    curators: &mut std::collections::BTreeMap<String, Vec<String>>,
+) -> pb::School {
+    let mut out = school_to_pb(school);
+    out.curator_ids = curators.remove(&school.id).unwrap_or_default();
+    out
 }

@@ -278,9 +278,28 @@ direction-lesson_organisation = Lesson and extracurricular organisation
 direction-psych_support = Psychological-pedagogical support
 direction-work_with_parents = Work with parents
 direction-supplementary_education = Links with supplementary education
+sysdir-sys_learning_quality = System of the quality of students' preparation
+sysdir-sys_low_results = System of work of schools with low educational results
+sysdir-sys_talents = System of identifying, supporting and developing children's abilities and talents
+sysdir-sys_career_guidance = System of students' self-determination and career guidance
+sysdir-sys_leadership = System of the effectiveness of school leaders
+sysdir-sys_staff_development = System of teachers' professional development
+sysdir-sys_upbringing = System of organising students' upbringing
+event-open_lessons_festival = Festival of open lessons
+event-master_class = Master class
+event-seminar_practicum = Seminar-practicum
+event-creative_laboratory = Creative laboratory
+event-round_table = Round table
+event-webinar = Webinar
+event-business_game = Business game
+event-ideas_auction = Auction of pedagogical ideas
+event-conference = Conference
+event-methodical_day = Methodical day
 catalog-kind-subject = subject
 catalog-kind-competence-area = competence area
 catalog-kind-direction = direction
+catalog-kind-system-direction = system direction
+catalog-kind-event-kind = event kind
 
 ## Settings and progress
 settings-methodical = methodical days:   { $days }
@@ -415,3 +434,39 @@ mentorship-accepted = breaks a rule, kept by the office: { $rule } (why: { $reas
 col-year = school year
 col-order = order
 order-short = No { $number } of { $date }
+
+## curators
+curator-saved = Curator { $id } ({ $name }): schools { $schools }
+curator-removed = Curator { $id } removed; its tokens now see no school.
+curator-view-head = { $name }, { $position }: { $count } schools
+curator-missing-schools = Schools of this curator no longer in the registry: { $schools }
+col-position = position
+col-directions = directions
+col-schools = schools
+
+## events
+schedule-events = Municipal events:
+ics-event-description =
+    { $kind }
+    Invited: { $invited }
+    Status: { $status }
+usage-organiser = '{ $value }' is not an organiser: office, platform:ID, association:ID or school:ID
+event-saved = Event { $id } ({ $kind }) "{ $title }" at { $start }: { $invited } invited, { $registered } registered, { $attended } attended
+event-status-planned = planned
+event-status-held = held
+event-status-cancelled = cancelled
+event-status- = unknown
+col-event = event
+col-title = title
+col-invited = invited
+col-registered = registered
+col-attended = attended
+row-event = event
+sessions-events-note = municipal events: { $held } held of { $planned } planned; { $attendances } attendances; { $schools } schools reached
+of-events-planned = events planned
+out-events-held = municipal events held of planned
+out-at-events = teachers who came to an event
+out-basis-deficit = teacher mentorships on a diagnosed deficit
+out-basis-young-specialist = teacher mentorships of young specialists (no deficit)
+out-basis-voluntary = teacher mentorships on voluntary work (no A/B deficit)
+out-basis-other = teacher mentorships on the office's other grounds

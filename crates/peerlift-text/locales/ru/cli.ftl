@@ -283,9 +283,28 @@ direction-lesson_organisation = Организация урочной и вне�
 direction-psych_support = Психолого-педагогическое сопровождение
 direction-work_with_parents = Работа с родителями
 direction-supplementary_education = Связь с дополнительным образованием
+sysdir-sys_learning_quality = Система качества подготовки обучающихся
+sysdir-sys_low_results = Система работы школ с низкими образовательными результатами
+sysdir-sys_talents = Система выявления, поддержки и развития способностей и талантов у детей и молодежи
+sysdir-sys_career_guidance = Система работы по самоопределению и профессиональной ориентации обучающихся
+sysdir-sys_leadership = Система эффективности работы руководителей образовательных организаций
+sysdir-sys_staff_development = Система обеспечения профессионального развития педагогических работников
+sysdir-sys_upbringing = Система организации воспитания обучающихся
+event-open_lessons_festival = Фестиваль открытых уроков
+event-master_class = Мастер-класс
+event-seminar_practicum = Семинар-практикум
+event-creative_laboratory = Творческая лаборатория
+event-round_table = Круглый стол
+event-webinar = Вебинар
+event-business_game = Деловая игра
+event-ideas_auction = Аукцион педагогических идей
+event-conference = Конференция
+event-methodical_day = Методический день
 catalog-kind-subject = предмет
 catalog-kind-competence-area = область компетенций
 catalog-kind-direction = направление
+catalog-kind-system-direction = системное направление
+catalog-kind-event-kind = вид мероприятия
 
 ## Настройки и динамика
 settings-methodical = методические дни:   { $days }
@@ -422,3 +441,39 @@ mentorship-accepted = нарушает правило, сохранено мет
 col-year = учебный год
 col-order = приказ
 order-short = № { $number } от { $date }
+
+## curators
+curator-saved = Куратор { $id } ({ $name }): школы { $schools }
+curator-removed = Куратор { $id } удалён; его токены больше не видят ни одной школы.
+curator-view-head = { $name }, { $position }: школ — { $count }
+curator-missing-schools = Школы этого куратора, которых больше нет в реестре: { $schools }
+col-position = должность
+col-directions = направления
+col-schools = школы
+
+## events
+schedule-events = Муниципальные мероприятия:
+ics-event-description =
+    { $kind }
+    Приглашено: { $invited }
+    Статус: { $status }
+usage-organiser = «{ $value }» — не организатор: office, platform:ID, association:ID или school:ID
+event-saved = Мероприятие { $id } ({ $kind }) «{ $title }», { $start }: приглашено { $invited }, зарегистрировано { $registered }, пришли { $attended }
+event-status-planned = запланировано
+event-status-held = проведено
+event-status-cancelled = отменено
+event-status- = неизвестно
+col-event = мероприятие
+col-title = название
+col-invited = приглашено
+col-registered = зарегистрировано
+col-attended = пришли
+row-event = мероприятие
+sessions-events-note = муниципальные мероприятия: проведено { $held } из { $planned } запланированных; посещений { $attendances }; охвачено школ { $schools }
+of-events-planned = запланированных мероприятий
+out-events-held = муниципальные мероприятия: проведено из запланированных
+out-at-events = учителя, пришедшие на мероприятия
+out-basis-deficit = пары и группы учителей по выявленному дефициту
+out-basis-young-specialist = пары и группы молодых специалистов (без дефицита)
+out-basis-voluntary = пары и группы по желанию (без дефицита A/B)
+out-basis-other = пары и группы по иным основаниям методической службы

@@ -252,8 +252,8 @@ help--region = Вместо муниципалитета — все муници
 help--rematch = Вместо этого: ночной пересчёт региона после дня повторной диагностики (2%) против решения с нуля
 # en: Replace a store that already holds data
 help--replace = Заменить хранилище, в котором уже есть данные
-# en: admin, coordinator, methodologist, school or integration
-help--role = admin, coordinator, methodologist, school или integration
+# en: admin, coordinator, methodologist, school, curator or integration
+help--role = admin, coordinator, methodologist, school, curator или integration
 # en: The run (run-…, as `peerlift match` printed it), or `latest` for the newest proposed run
 help--run_id = Запуск (run-…, как его напечатал `peerlift match`) или `latest` — последний предложенный
 # en: Cron expression in the municipality's time zone, e.g. "0 2 * * *"
@@ -262,8 +262,8 @@ help--schedule = Выражение cron в часовом поясе муниц
 help--school = Только учителя этой школы
 # en: A school partnership rather than a teacher pair
 help--schools = Партнёрство школ, а не пара учителей
-# en: all (admin), region:NAME, municipality:ID or school:MUNICIPALITY/SCHOOL
-help--scope = all (администратор), region:ИМЯ, municipality:ID или school:МУНИЦИПАЛИТЕТ/ШКОЛА
+# en: all (admin), region:NAME, municipality:ID, school:MUNICIPALITY/SCHOOL or curator:MUNICIPALITY/CURATOR
+help--scope = all (администратор), region:ИМЯ, municipality:ID, school:МУНИЦИПАЛИТЕТ/ШКОЛА или curator:МУНИЦИПАЛИТЕТ/КУРАТОР
 # en: Random seed
 help--seed = Начальное значение генератора случайных чисел
 # en: Instead: sessions end to end (schedule, accept, record, reports) on a synthetic municipality, through a real server on a temporary store
@@ -418,3 +418,117 @@ help-value-teacher-groups = Группы учителей: один настав
 # en: School groups (GROUPS mode): a leader with several schools of similar needs
 help-value-school-groups = Группы школ (режим GROUPS): лидер с несколькими школами со схожими потребностями
 
+
+## curators
+
+# en: Curators of schools: assign, change, list, remove; a curator's view of its schools
+help-curators = Кураторы школ: назначить, изменить, показать список, удалить; взгляд куратора на его школы
+# en: Assign a curator to schools and/or directions
+help-curators-add = Назначить куратора школам и/или направлениям
+# en: Change a curator: the options given replace the stored values
+help-curators-update = Изменить куратора: заданные параметры заменяют сохранённые
+# en: Curators of the municipality (of one school with --school)
+help-curators-list = Кураторы муниципалитета (одной школы с --school)
+# en: A curator's schools: status, mentorships, sessions and progress of each
+help-curators-view = Школы куратора: статус, наставнические пары, встречи и динамика каждой
+# en: Remove a curator (its tokens then see no school)
+help-curators-remove = Удалить куратора (его токены больше не видят ни одной школы)
+# en: Only curators of this school
+help-curators-list--school = Только кураторы этой школы
+# en: The curator (with a curator token: its own, by default)
+help-curators-view--id = Куратор (с токеном куратора по умолчанию — он сам)
+# en: The curator's id
+help-curators-add--id = Идентификатор куратора
+# en: Full name of the person
+help-curators-add--name = ФИО
+# en: What the person is, e.g. "методист ИМЦ"
+help-curators-add--position = Должность, например «методист ИМЦ»
+# en: The curator's teacher record, when the curator is a teacher of the registry
+help-curators-add--teacher = Запись учителя-куратора, если куратор есть в реестре учителей
+# en: A school the curator looks after; repeat for each (replaces the list)
+help-curators-add--schools = Школа, которую курирует куратор; повторите для каждой (заменяет список)
+# en: A direction the curator looks after; repeat for each (replaces the list)
+help-curators-add--directions = Направление, которое курирует куратор; повторите для каждого (заменяет список)
+# en: E-mail or phone
+help-curators-add--contact = Электронная почта или телефон
+# en: The curator's id
+help-curators-update--id = Идентификатор куратора
+# en: Full name of the person
+help-curators-update--name = ФИО
+# en: What the person is, e.g. "методист ИМЦ"
+help-curators-update--position = Должность, например «методист ИМЦ»
+# en: The curator's teacher record, when the curator is a teacher of the registry
+help-curators-update--teacher = Запись учителя-куратора, если куратор есть в реестре учителей
+# en: A school the curator looks after; repeat for each (replaces the list)
+help-curators-update--schools = Школа, которую курирует куратор; повторите для каждой (заменяет список)
+# en: A direction the curator looks after; repeat for each (replaces the list)
+help-curators-update--directions = Направление, которое курирует куратор; повторите для каждого (заменяет список)
+# en: E-mail or phone
+help-curators-update--contact = Электронная почта или телефон
+
+## events
+
+# en: Municipal events across many schools: plan, list, register, record, cancel
+help-events = Муниципальные мероприятия для многих школ: запланировать, показать, зарегистрировать, отметить проведение, отменить
+# en: Plan a municipal event: a festival, master class, seminar, round table, webinar
+help-events-add = Запланировать муниципальное мероприятие: фестиваль, мастер-класс, семинар, круглый стол, вебинар
+# en: The event's id
+help-events-add--id = Идентификатор мероприятия
+# en: Its kind: open_lessons_festival, master_class, seminar_practicum, creative_laboratory, round_table, webinar, business_game, ideas_auction, conference, methodical_day (or the municipality's own)
+help-events-add--kind = Вид: open_lessons_festival, master_class, seminar_practicum, creative_laboratory, round_table, webinar, business_game, ideas_auction, conference, methodical_day (или собственный вид муниципалитета)
+# en: Its title
+help-events-add--title = Название
+# en: Start, municipality time: 2026-12-10T10:00
+help-events-add--start = Начало по времени муниципалитета: 2026-12-10T10:00
+# en: Length in minutes
+help-events-add--minutes = Продолжительность в минутах
+# en: The host school (in person); without it the event is online
+help-events-add--host = Принимающая школа (очно); без неё мероприятие проходит онлайн
+# en: Room, address or call link
+help-events-add--place = Кабинет, адрес или ссылка на видеосвязь
+# en: Who organises it: office, platform:ID, association:ID or school:ID
+help-events-add--organiser = Организатор: office, platform:ID, association:ID или school:ID
+# en: A direction it addresses; repeat for each
+help-events-add--directions = Направление, которому оно посвящено; повторите для каждого
+# en: A deficit it addresses (subject or competence area); repeat for each
+help-events-add--topics = Дефицит, на который оно направлено (предмет или область компетенций); повторите для каждого
+# en: An invited school (all its teachers); repeat for each
+help-events-add--invite_schools = Приглашённая школа (все её учителя); повторите для каждой
+# en: An invited teacher; repeat for each
+help-events-add--invite_teachers = Приглашённый учитель; повторите для каждого
+# en: A teacher who leads it (gives the lesson, the master class); repeat for each
+help-events-add--leaders = Учитель, который его ведёт (даёт урок, мастер-класс); повторите для каждого
+# en: Places for registration (default: no limit)
+help-events-add--capacity = Число мест для регистрации (по умолчанию без ограничения)
+# en: Events of a teacher (invited, leading or registered) or of a school, or all
+help-events-list = Мероприятия учителя (приглашён, ведёт или зарегистрирован) или школы, либо все
+# en: Only events this teacher is invited to, leads or is registered for
+help-events-list--teacher = Только мероприятия, куда этот учитель приглашён, которые ведёт или на которые зарегистрирован
+# en: Only events this school hosts or is invited to
+help-events-list--school = Только мероприятия, которые школа принимает или куда приглашена
+# en: From this day, 2026-12-01
+help-events-list--from = С этого дня, 2026-12-01
+# en: Until this day (not included)
+help-events-list--to = До этого дня (не включая его)
+# en: Register a teacher for an event (--withdraw: take it back)
+help-events-register = Зарегистрировать учителя на мероприятие (--withdraw — отменить регистрацию)
+# en: The event
+help-events-register--event = Мероприятие
+# en: The teacher
+help-events-register--teacher = Учитель
+# en: Take the registration back
+help-events-register--withdraw = Отменить регистрацию
+# en: Record an event as held: who came, its materials
+help-events-record = Отметить мероприятие проведённым: кто пришёл, материалы
+# en: The event
+help-events-record--event = Мероприятие
+# en: A teacher who came; repeat for each
+help-events-record--attended = Учитель, который пришёл; повторите для каждого
+# en: A programme, presentation or recording; repeat for each
+help-events-record--materials = Программа, презентация или запись; повторите для каждой
+# en: Cancel an event
+help-events-cancel = Отменить мероприятие
+# en: The event
+help-events-cancel--event = Мероприятие
+# en: Why
+help-events-cancel--reason = Причина

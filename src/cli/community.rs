@@ -1,0 +1,278 @@
+//! The office's network beyond mentorships: curators of schools (and, in the same module as
+//! they come, associations, internship platforms and municipal events).
+
+use clap::{Args, Subcommand};
+
+use super::{CliResult, Remote, Scope};
+use crate::community_cli as cc;
+
+#[derive(Debug, Subcommand)]
+pub enum CuratorCommand {
+    /// Assign a curator to schools and/or directions
+    Add(CuratorArgs),
+    /// Change a curator: the options given replace the stored values
+    Update(CuratorArgs),
+    /// Curators of the municipality (of one school with --school)
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Only curators of this school
+        #[arg(long, default_value = "")]
+        school: String,
+    },
+    /// A curator's schools: status, mentorships, sessions and progress of each
+    View {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The curator (with a curator token: its own, by default)
+        #[arg(default_value = "")]
+        id: String,
+    },
+    /// Remove a curator (its tokens then see no school)
+    Remove {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        id: String,
+    },
+}
+
+/// `peerlift curators add` and `update`: the curator record.
+#[derive(Debug, Args)]
+pub struct CuratorArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// The curator's id
+    pub id: String,
+    /// Full name of the person
+    #[arg(long)]
+    pub name: Option<String>,
+    /// What the person is, e.g. "методист ИМЦ"
+    #[arg(long)]
+    pub position: Option<String>,
+    /// The curator's teacher record, when the curator is a teacher of the registry
+    #[arg(long)]
+    pub teacher: Option<String>,
+    /// A school the curator looks after; repeat for each (replaces the list)
+    #[arg(long = "school")]
+    pub schools: Vec<String>,
+    /// A direction the curator looks after; repeat for each (replaces the list)
+    #[arg(long = "direction")]
+    pub directions: Vec<String>,
+    /// E-mail or phone
+    #[arg(long)]
+    pub contact: Option<String>,
+}
+
+pub async fn curators(command: CuratorCommand) -> CliResult {
+    match command {
+        CuratorCommand::Add(a) => {
+            let ch = a.remote.connect().await?;
+            cc::save_curator(ch, &a, true).await?
+        }
+        CuratorCommand::Update(a) => {
+            let ch = a.remote.connect().await?;
+            cc::save_curator(ch, &a, false).await?
+        }
+        CuratorCommand::List {
+            remote,
+            scope,
+            school,
+        } => cc::list_curators(remote.connect().await?, scope.municipality, school).await?,
+        CuratorCommand::View { remote, scope, id } => {
+            cc::curator_view(remote.connect().await?, scope.municipality, id).await?
+        }
+        CuratorCommand::Remove { remote, scope, id } => {
+            cc::remove_curator(remote.connect().await?, scope.municipality, id).await?
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EventCommand {
+    /// Plan a municipal event: a festival, master class, seminar, round table, webinar
+    Add(Box<EventArgs>),
+    /// Events of a teacher (invited, leading or registered) or of a school, or all
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Only events this teacher is invited to, leads or is registered for
+        #[arg(long, default_value = "")]
+        teacher: String,
+        /// Only events this school hosts or is invited to
+        #[arg(long, default_value = "")]
+        school: String,
+        /// From this day, 2026-12-01
+        #[arg(long, default_value = "")]
+        from: String,
+        /// Until this day (not included)
+        #[arg(long, default_value = "")]
+        to: String,
+    },
+    /// Register a teacher for an event (--withdraw: take it back)
+    Register {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The event
+        event: String,
+        /// The teacher
+        teacher: String,
+        /// Take the registration back
+        #[arg(long)]
+        withdraw: bool,
+    },
+    /// Record an event as held: who came, its materials
+    Record {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The event
+        event: String,
+        /// A teacher who came; repeat for each
+        #[arg(long = "attended")]
+        attended: Vec<String>,
+        /// A programme, presentation or recording; repeat for each
+        #[arg(long = "material")]
+        materials: Vec<String>,
+    },
+    /// Cancel an event
+    Cancel {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The event
+        event: String,
+        /// Why
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// `peerlift events add`: the event.
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// The event's id
+    pub id: String,
+    /// Its kind: open_lessons_festival, master_class, seminar_practicum, creative_laboratory, round_table, webinar, business_game, ideas_auction, conference, methodical_day (or the municipality's own)
+    #[arg(long)]
+    pub kind: String,
+    /// Its title
+    #[arg(long)]
+    pub title: String,
+    /// Start, municipality time: 2026-12-10T10:00
+    #[arg(long)]
+    pub start: String,
+    /// Length in minutes
+    #[arg(long, default_value_t = 90)]
+    pub minutes: u32,
+    /// The host school (in person); without it the event is online
+    #[arg(long, default_value = "")]
+    pub host: String,
+    /// Room, address or call link
+    #[arg(long, default_value = "")]
+    pub place: String,
+    /// Who organises it: office, platform:ID, association:ID or school:ID
+    #[arg(long, default_value = "office")]
+    pub organiser: String,
+    /// A direction it addresses; repeat for each
+    #[arg(long = "direction")]
+    pub directions: Vec<String>,
+    /// A deficit it addresses (subject or competence area); repeat for each
+    #[arg(long = "topic")]
+    pub topics: Vec<String>,
+    /// An invited school (all its teachers); repeat for each
+    #[arg(long = "invite-school")]
+    pub invite_schools: Vec<String>,
+    /// An invited teacher; repeat for each
+    #[arg(long = "invite-teacher")]
+    pub invite_teachers: Vec<String>,
+    /// A teacher who leads it (gives the lesson, the master class); repeat for each
+    #[arg(long = "leader")]
+    pub leaders: Vec<String>,
+    /// Places for registration (default: no limit)
+    #[arg(long)]
+    pub capacity: Option<u32>,
+}
+
+pub async fn events(command: EventCommand) -> CliResult {
+    match command {
+        EventCommand::Add(a) => {
+            let ch = a.remote.connect().await?;
+            cc::add_event(ch, &a).await?
+        }
+        EventCommand::List {
+            remote,
+            scope,
+            teacher,
+            school,
+            from,
+            to,
+        } => {
+            let f = crate::sessions_cli::Filter {
+                teacher,
+                school,
+                mentorship: String::new(),
+                from,
+                to,
+            };
+            cc::list_events(remote.connect().await?, scope.municipality, f).await?
+        }
+        EventCommand::Register {
+            remote,
+            scope,
+            event,
+            teacher,
+            withdraw,
+        } => {
+            let ch = remote.connect().await?;
+            cc::register(ch, scope.municipality, event, teacher, withdraw).await?
+        }
+        EventCommand::Record {
+            remote,
+            scope,
+            event,
+            attended,
+            materials,
+        } => {
+            let ch = remote.connect().await?;
+            cc::change_event(ch, scope.municipality, event, |e| {
+                e.status = peerlift_api::pb::EventStatus::Held as i32;
+                e.attended = attended;
+                e.materials.extend(materials);
+            })
+            .await?
+        }
+        EventCommand::Cancel {
+            remote,
+            scope,
+            event,
+            reason,
+        } => {
+            let ch = remote.connect().await?;
+            cc::change_event(ch, scope.municipality, event, |e| {
+                e.status = peerlift_api::pb::EventStatus::Cancelled as i32;
+                e.status_reason = reason;
+            })
+            .await?
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

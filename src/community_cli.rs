@@ -1,0 +1,416 @@
+//! Client side of the office's network beyond mentorships: what `peerlift curators` and
+//! `peerlift events` send and print.
+
+use peerlift_api::pb;
+use peerlift_api::pb::curator_service_client::CuratorServiceClient;
+
+use crate::cli::community::CuratorArgs;
+use crate::client::{ClientError, Conn};
+use crate::i18n::{s, t, tr};
+use crate::table::Table;
+
+/// Creates the curator, or changes the options given of the stored one.
+pub async fn save_curator(ch: Conn, a: &CuratorArgs, create: bool) -> Result<(), ClientError> {
+    let muni = a.scope.municipality.clone();
+    let mut client = CuratorServiceClient::new(ch);
+    let mut c = if create {
+        pb::Curator {
+            municipality_id: muni.clone(),
+            id: a.id.clone(),
+            ..Default::default()
+        }
+    } else {
+        client
+            .get_curator(pb::GetCuratorRequest {
+                municipality_id: muni.clone(),
+                curator_id: a.id.clone(),
+            })
+            .await?
+            .into_inner()
+    };
+    if let Some(x) = &a.name {
+        c.full_name = x.clone();
+    }
+    if let Some(x) = &a.position {
+        c.position = x.clone();
+    }
+    if let Some(x) = &a.teacher {
+        c.teacher_id = x.clone();
+    }
+    if let Some(x) = &a.contact {
+        c.contact = x.clone();
+    }
+    if create || !a.schools.is_empty() {
+        c.schools = a.schools.clone();
+    }
+    if create || !a.directions.is_empty() {
+        c.directions = a.directions.clone();
+    }
+    let request_id = String::new();
+    let out = if create {
+        client
+            .create_curator(pb::CreateCuratorRequest {
+                municipality_id: muni,
+                curator: Some(c),
+                request_id,
+            })
+            .await?
+    } else {
+        client
+            .update_curator(pb::UpdateCuratorRequest {
+                municipality_id: muni,
+                curator: Some(c),
+                request_id,
+            })
+            .await?
+    }
+    .into_inner();
+    if crate::output::json() {
+        crate::output::print(&out, "peerlift.v1.Curator");
+        return Ok(());
+    }
+    println!(
+        "{}",
+        tr(
+            "curator-saved",
+            &[
+                ("id", s(&out.id)),
+                ("name", s(&out.full_name)),
+                ("schools", s(out.schools.join(", "))),
+            ],
+        )
+    );
+    Ok(())
+}
+
+pub async fn list_curators(ch: Conn, muni: String, school: String) -> Result<(), ClientError> {
+    let mut client = CuratorServiceClient::new(ch);
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = client
+            .list_curators(pb::ListCuratorsRequest {
+                municipality_id: muni.clone(),
+                page_size: 1000,
+                page_token: token,
+                school_id: school.clone(),
+                direction: String::new(),
+            })
+            .await?
+            .into_inner();
+        all.extend(r.curators);
+        if r.next_page_token.is_empty() {
+            break;
+        }
+        token = r.next_page_token;
+    }
+    if crate::output::json() {
+        crate::output::print_list(&all, "peerlift.v1.Curator");
+        return Ok(());
+    }
+    let mut table = Table::new(&["id", "full name", "position", "schools", "directions"]);
+    for c in &all {
+        table.row(vec![
+            c.id.clone(),
+            c.full_name.clone(),
+            c.position.clone(),
+            c.schools.join(", "),
+            c.directions.join(", "),
+        ]);
+    }
+    print!("{}", table.render());
+    Ok(())
+}
+
+pub async fn curator_view(ch: Conn, muni: String, id: String) -> Result<(), ClientError> {
+    let v = CuratorServiceClient::new(ch)
+        .get_curator_view(pb::GetCuratorViewRequest {
+            municipality_id: muni,
+            curator_id: id,
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&v, "peerlift.v1.CuratorView");
+        return Ok(());
+    }
+    let c = v.curator.unwrap_or_default();
+    println!(
+        "{}",
+        tr(
+            "curator-view-head",
+            &[
+                ("name", s(&c.full_name)),
+                ("position", s(&c.position)),
+                ("count", s(v.schools.len().to_string())),
+            ],
+        )
+    );
+    let mut table = Table::new(&[
+        "school",
+        "name",
+        "status",
+        "mentorships",
+        "held",
+        "open",
+        "changes",
+        "improved",
+    ]);
+    for x in &v.schools {
+        let school = x.school.clone().unwrap_or_default();
+        let status = pb::SchoolStatus::try_from(school.status)
+            .map(|st| {
+                t(&format!(
+                    "status-{}",
+                    st.as_str_name()
+                        .trim_start_matches("SCHOOL_STATUS_")
+                        .to_ascii_lowercase()
+                        .replace('_', "-")
+                ))
+            })
+            .unwrap_or_default();
+        let sessions = x.sessions.unwrap_or_default();
+        let progress = x.progress.unwrap_or_default();
+        table.row(vec![
+            school.id.clone(),
+            school.name.clone(),
+            status,
+            x.mentorships.len().to_string(),
+            sessions.held.to_string(),
+            sessions.open.to_string(),
+            progress.changes.to_string(),
+            progress.improved.to_string(),
+        ]);
+    }
+    print!("{}", table.render());
+    if !v.missing_schools.is_empty() {
+        println!(
+            "{}",
+            tr(
+                "curator-missing-schools",
+                &[("schools", s(v.missing_schools.join(", ")))],
+            )
+        );
+    }
+    Ok(())
+}
+
+pub async fn remove_curator(ch: Conn, muni: String, id: String) -> Result<(), ClientError> {
+    let mut client = CuratorServiceClient::new(ch);
+    let cur = client
+        .get_curator(pb::GetCuratorRequest {
+            municipality_id: muni.clone(),
+            curator_id: id.clone(),
+        })
+        .await?
+        .into_inner();
+    client
+        .delete_curator(pb::DeleteCuratorRequest {
+            municipality_id: muni,
+            curator_id: id.clone(),
+            etag: cur.etag,
+            request_id: String::new(),
+        })
+        .await?;
+    println!("{}", tr("curator-removed", &[("id", s(&id))]));
+    Ok(())
+}
+
+use peerlift_api::pb::event_service_client::EventServiceClient;
+
+use crate::cli::community::EventArgs;
+use crate::sessions_cli::{event_kind_name, Filter};
+
+fn organiser_of(given: &str) -> Result<(pb::OrganiserKind, String), ClientError> {
+    let (kind, id) = given.split_once(':').unwrap_or((given, ""));
+    let k = match kind {
+        "office" => pb::OrganiserKind::Office,
+        "platform" => pb::OrganiserKind::Platform,
+        "association" => pb::OrganiserKind::Association,
+        "school" => pb::OrganiserKind::School,
+        _ => {
+            return Err(ClientError::Usage(tr(
+                "usage-organiser",
+                &[("value", s(kind))],
+            )))
+        }
+    };
+    Ok((k, id.to_string()))
+}
+
+pub async fn add_event(ch: Conn, a: &EventArgs) -> Result<(), ClientError> {
+    let (organiser, organiser_id) = organiser_of(&a.organiser)?;
+    let e = pb::Event {
+        municipality_id: a.scope.municipality.clone(),
+        id: a.id.clone(),
+        kind: a.kind.clone(),
+        title: a.title.clone(),
+        start: a.start.clone(),
+        duration_minutes: a.minutes,
+        mode: if a.host.is_empty() {
+            pb::Mode::Online
+        } else {
+            pb::Mode::InPerson
+        } as i32,
+        host_school_id: a.host.clone(),
+        place: a.place.clone(),
+        organiser: organiser as i32,
+        organiser_id,
+        directions: a.directions.clone(),
+        topics: a.topics.clone(),
+        invited_schools: a.invite_schools.clone(),
+        invited_teachers: a.invite_teachers.clone(),
+        leaders: a.leaders.clone(),
+        capacity: a.capacity,
+        ..Default::default()
+    };
+    let out = EventServiceClient::new(ch)
+        .create_event(pb::CreateEventRequest {
+            municipality_id: a.scope.municipality.clone(),
+            event: Some(e),
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    print_event(&out);
+    Ok(())
+}
+
+fn print_event(e: &pb::Event) {
+    if crate::output::json() {
+        crate::output::print(e, "peerlift.v1.Event");
+        return;
+    }
+    println!(
+        "{}",
+        tr(
+            "event-saved",
+            &[
+                ("id", s(&e.id)),
+                ("kind", s(event_kind_name(&e.kind))),
+                ("title", s(&e.title)),
+                ("start", s(&e.start)),
+                ("invited", s(e.invited_count.to_string())),
+                ("registered", s(e.registered.len().to_string())),
+                ("attended", s(e.attended.len().to_string())),
+            ],
+        )
+    );
+}
+
+pub async fn list_events(ch: Conn, muni: String, f: Filter) -> Result<(), ClientError> {
+    let mut client = EventServiceClient::new(ch);
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = client
+            .list_events(pb::ListEventsRequest {
+                municipality_id: muni.clone(),
+                page_size: 1000,
+                page_token: token,
+                teacher_id: f.teacher.clone(),
+                school_id: f.school.clone(),
+                from: f.from.clone(),
+                to: f.to.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        all.extend(r.events);
+        if r.next_page_token.is_empty() {
+            break;
+        }
+        token = r.next_page_token;
+    }
+    if crate::output::json() {
+        crate::output::print_list(&all, "peerlift.v1.Event");
+        return Ok(());
+    }
+    let mut table = Table::new(&[
+        "id",
+        "start",
+        "kind",
+        "title",
+        "where",
+        "invited",
+        "registered",
+        "attended",
+        "status",
+    ]);
+    for e in &all {
+        table.row(vec![
+            e.id.clone(),
+            e.start.clone(),
+            event_kind_name(&e.kind),
+            e.title.clone(),
+            if e.host_school_id.is_empty() {
+                "online".into()
+            } else {
+                e.host_school_id.clone()
+            },
+            e.invited_count.to_string(),
+            e.registered.len().to_string(),
+            e.attended.len().to_string(),
+            t(&format!(
+                "event-status-{}",
+                pb::EventStatus::try_from(e.status)
+                    .map(|x| x
+                        .as_str_name()
+                        .trim_start_matches("EVENT_STATUS_")
+                        .to_ascii_lowercase())
+                    .unwrap_or_default()
+            )),
+        ]);
+    }
+    print!("{}", table.render());
+    Ok(())
+}
+
+pub async fn register(
+    ch: Conn,
+    muni: String,
+    event: String,
+    teacher: String,
+    withdraw: bool,
+) -> Result<(), ClientError> {
+    let out = EventServiceClient::new(ch)
+        .register_for_event(pb::RegisterForEventRequest {
+            municipality_id: muni,
+            event_id: event,
+            teacher_id: teacher,
+            withdraw,
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    print_event(&out);
+    Ok(())
+}
+
+/// Reads the event, lets `change` edit it, and stores it (with the etag read).
+pub async fn change_event(
+    ch: Conn,
+    muni: String,
+    event: String,
+    change: impl FnOnce(&mut pb::Event),
+) -> Result<(), ClientError> {
+    let mut client = EventServiceClient::new(ch);
+    let mut e = client
+        .get_event(pb::GetEventRequest {
+            municipality_id: muni.clone(),
+            event_id: event,
+        })
+        .await?
+        .into_inner();
+    change(&mut e);
+    let out = client
+        .update_event(pb::UpdateEventRequest {
+            municipality_id: muni,
+            event: Some(e),
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    print_event(&out);
+    Ok(())
+}
