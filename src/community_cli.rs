@@ -414,3 +414,248 @@ pub async fn change_event(
     print_event(&out);
     Ok(())
 }
+
+use peerlift_api::pb::association_service_client::AssociationServiceClient;
+
+use crate::cli::community::{AssociationArgs, MembershipArgs};
+
+pub async fn add_association(ch: Conn, a: &AssociationArgs) -> Result<(), ClientError> {
+    let kind = match a.kind.as_str() {
+        "association" => pb::AssociationKind::Association,
+        "community" => pb::AssociationKind::Community,
+        "kindergarten" => pb::AssociationKind::Kindergarten,
+        other => {
+            return Err(ClientError::Usage(tr(
+                "usage-association-kind",
+                &[("value", s(other))],
+            )))
+        }
+    };
+    let reach = match a.reach.as_str() {
+        "city" => pb::Reach::City,
+        "region" => pb::Reach::Region,
+        other => {
+            return Err(ClientError::Usage(tr(
+                "usage-reach",
+                &[("value", s(other))],
+            )))
+        }
+    };
+    let mut modes = vec![pb::Mode::InPerson as i32];
+    if a.online {
+        modes.push(pb::Mode::Online as i32);
+    }
+    let since = if a.since.is_empty() {
+        jiff::Zoned::now().date().to_string()
+    } else {
+        a.since.clone()
+    };
+    let out = AssociationServiceClient::new(ch)
+        .create_association(pb::CreateAssociationRequest {
+            municipality_id: a.scope.municipality.clone(),
+            association: Some(pb::Association {
+                id: a.id.clone(),
+                kind: kind as i32,
+                name: a.name.clone(),
+                subject: a.subject.clone(),
+                areas: a.areas.clone(),
+                problem: a.problem.clone(),
+                modes,
+                reach: reach as i32,
+                since_year: a.since_year.clone(),
+                members: vec![pb::AssociationMember {
+                    teacher_id: a.leader.clone(),
+                    joined_on: since,
+                    leader: true,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    print_association(&out);
+    Ok(())
+}
+
+fn print_association(a: &pb::Association) {
+    if crate::output::json() {
+        crate::output::print(a, "peerlift.v1.Association");
+        return;
+    }
+    println!(
+        "{}",
+        tr(
+            "association-saved",
+            &[
+                ("id", s(&a.id)),
+                ("name", s(&a.name)),
+                ("members", s(a.member_count.to_string())),
+            ],
+        )
+    );
+}
+
+pub async fn membership(ch: Conn, a: &MembershipArgs, join: bool) -> Result<(), ClientError> {
+    let mut client = AssociationServiceClient::new(ch);
+    let out = if join {
+        client
+            .join_association(pb::JoinAssociationRequest {
+                municipality_id: a.scope.municipality.clone(),
+                association_id: a.association.clone(),
+                member_municipality_id: a.from_municipality.clone(),
+                teacher_id: a.teacher.clone(),
+                on: a.on.clone(),
+                leader: a.leader,
+                request_id: String::new(),
+            })
+            .await?
+    } else {
+        client
+            .leave_association(pb::LeaveAssociationRequest {
+                municipality_id: a.scope.municipality.clone(),
+                association_id: a.association.clone(),
+                member_municipality_id: a.from_municipality.clone(),
+                teacher_id: a.teacher.clone(),
+                on: a.on.clone(),
+                request_id: String::new(),
+            })
+            .await?
+    }
+    .into_inner();
+    print_association(&out);
+    Ok(())
+}
+
+pub async fn list_associations(ch: Conn, muni: String) -> Result<(), ClientError> {
+    let mut client = AssociationServiceClient::new(ch);
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = client
+            .list_associations(pb::ListAssociationsRequest {
+                municipality_id: muni.clone(),
+                page_size: 1000,
+                page_token: token,
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        all.extend(r.associations);
+        if r.next_page_token.is_empty() {
+            break;
+        }
+        token = r.next_page_token;
+    }
+    if crate::output::json() {
+        crate::output::print_list(&all, "peerlift.v1.Association");
+        return Ok(());
+    }
+    let mut table = Table::new(&["id", "name", "kind", "subject", "leader", "members"]);
+    for a in &all {
+        let leaders: Vec<&str> = a
+            .members
+            .iter()
+            .filter(|m| m.leader && m.left_on.is_empty())
+            .map(|m| m.teacher_id.as_str())
+            .collect();
+        table.row(vec![
+            a.id.clone(),
+            a.name.clone(),
+            t(&format!(
+                "association-kind-{}",
+                pb::AssociationKind::try_from(a.kind)
+                    .map(|k| k
+                        .as_str_name()
+                        .trim_start_matches("ASSOCIATION_KIND_")
+                        .to_ascii_lowercase())
+                    .unwrap_or_default()
+            )),
+            a.subject.clone(),
+            leaders.join(", "),
+            a.member_count.to_string(),
+        ]);
+    }
+    print!("{}", table.render());
+    Ok(())
+}
+
+pub async fn participation(ch: Conn, muni: String, years: Vec<String>) -> Result<(), ClientError> {
+    let r = AssociationServiceClient::new(ch)
+        .participation_report(pb::ParticipationReportRequest {
+            municipality_id: muni,
+            school_years: years,
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.ParticipationReportResponse");
+        return Ok(());
+    }
+    let mut table = Table::new(&[
+        "year",
+        "teachers",
+        "members",
+        "share",
+        "events held",
+        "attendances",
+    ]);
+    for y in &r.years {
+        table.row(vec![
+            y.school_year.clone(),
+            y.teachers.to_string(),
+            y.members.to_string(),
+            y.percent
+                .map(|p| format!("{p:.1}%"))
+                .unwrap_or_else(|| "-".into()),
+            y.events_held.to_string(),
+            y.event_attendances.to_string(),
+        ]);
+    }
+    print!("{}", table.render());
+    if !r.associations.is_empty() {
+        println!();
+        let mut per = Table::new(&["id", "name", "members", "events held", "attendances"]);
+        for a in &r.associations {
+            per.row(vec![
+                a.association_id.clone(),
+                a.name.clone(),
+                a.members
+                    .iter()
+                    .map(|m| format!("{} {}", m.municipality_id, m.members))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                a.events_held.to_string(),
+                a.event_attendances.to_string(),
+            ]);
+        }
+        print!("{}", per.render());
+    }
+    Ok(())
+}
+
+pub async fn recommend(ch: Conn, muni: String, teacher: String) -> Result<(), ClientError> {
+    let r = AssociationServiceClient::new(ch)
+        .recommend_associations(pb::RecommendAssociationsRequest {
+            municipality_id: muni,
+            teacher_id: teacher.clone(),
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.RecommendAssociationsResponse");
+        return Ok(());
+    }
+    if r.recommendations.is_empty() {
+        println!("{}", tr("recommend-none", &[("teacher", s(&teacher))]));
+        return Ok(());
+    }
+    let mut table = Table::new(&["id", "name", "reason"]);
+    for x in &r.recommendations {
+        let a = x.association.clone().unwrap_or_default();
+        table.row(vec![a.id, a.name, x.reason.clone()]);
+    }
+    print!("{}", table.render());
+    Ok(())
+}

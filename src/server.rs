@@ -7,9 +7,9 @@ use std::time::Duration;
 use peerlift_api::auth::{Auth, AuthConfig, AuthLayer};
 use peerlift_api::pb;
 use peerlift_api::services::{
-    AuditApi, CatalogApi, CuratorApi, DiagnosticApi, EventApi, ImportApi, MatchingApi,
-    MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi, RematchApi, ReportApi, SchoolApi,
-    SessionApi, TeacherApi, TokenApi,
+    AssociationApi, AuditApi, CatalogApi, CuratorApi, DiagnosticApi, EventApi, ImportApi,
+    MatchingApi, MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi, RematchApi,
+    ReportApi, SchoolApi, SessionApi, TeacherApi, TokenApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -329,6 +329,12 @@ pub async fn serve(
         .add_service(svc!(
             pb::event_service_server::EventServiceServer<EventApi>,
             EventApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::association_service_server::AssociationServiceServer<AssociationApi>,
+            AssociationApi {
                 state: state.clone()
             }
         ))

@@ -105,6 +105,15 @@ fn allowed(rpc: &str) -> &'static str {
         "GetCurator" | "ListCurators" | "GetCuratorView" => "ACRMU",
         "CreateEvent" | "UpdateEvent" | "DeleteEvent" => "ACRM",
         "GetEvent" | "ListEvents" | "RegisterForEvent" => "ACRMSU",
+        "CreateAssociation"
+        | "GetAssociation"
+        | "ListAssociations"
+        | "UpdateAssociation"
+        | "DeleteAssociation"
+        | "JoinAssociation"
+        | "LeaveAssociation"
+        | "RecommendAssociations"
+        | "ParticipationReport" => "ACRM",
         other => panic!("no documented outcome for {other}"),
     }
 }
@@ -671,6 +680,59 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 ..Default::default()
             }
         )),
+        "CreateAssociation" => c!(association_service_client::AssociationServiceClient
+            .create_association(pb::CreateAssociationRequest {
+                municipality_id: m(),
+                association: None,
+                request_id: String::new()
+            })),
+        "GetAssociation" => c!(association_service_client::AssociationServiceClient
+            .get_association(pb::GetAssociationRequest {
+                municipality_id: m(),
+                association_id: "no-such-association".into()
+            })),
+        "ListAssociations" => c!(association_service_client::AssociationServiceClient
+            .list_associations(pb::ListAssociationsRequest {
+                municipality_id: m(),
+                ..Default::default()
+            })),
+        "UpdateAssociation" => c!(association_service_client::AssociationServiceClient
+            .update_association(pb::UpdateAssociationRequest {
+                municipality_id: m(),
+                association: None,
+                request_id: String::new()
+            })),
+        "DeleteAssociation" => c!(association_service_client::AssociationServiceClient
+            .delete_association(pb::DeleteAssociationRequest {
+                municipality_id: m(),
+                association_id: "no-such-association".into(),
+                etag: stale(),
+                request_id: String::new()
+            })),
+        "JoinAssociation" => c!(association_service_client::AssociationServiceClient
+            .join_association(pb::JoinAssociationRequest {
+                municipality_id: m(),
+                association_id: "no-such-association".into(),
+                teacher_id: ids.teacher.clone(),
+                ..Default::default()
+            })),
+        "LeaveAssociation" => c!(association_service_client::AssociationServiceClient
+            .leave_association(pb::LeaveAssociationRequest {
+                municipality_id: m(),
+                association_id: "no-such-association".into(),
+                teacher_id: ids.teacher.clone(),
+                ..Default::default()
+            })),
+        "RecommendAssociations" => c!(association_service_client::AssociationServiceClient
+            .recommend_associations(pb::RecommendAssociationsRequest {
+                municipality_id: m(),
+                teacher_id: ids.teacher.clone()
+            })),
+        "ParticipationReport" => c!(association_service_client::AssociationServiceClient
+            .participation_report(pb::ParticipationReportRequest {
+                municipality_id: m(),
+                school_years: vec![]
+            })),
         "GetRematchPolicy" => c!(
             rematch_service_client::RematchServiceClient.get_rematch_policy(
                 pb::GetRematchPolicyRequest {

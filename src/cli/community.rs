@@ -276,3 +276,133 @@ pub async fn events(command: EventCommand) -> CliResult {
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Subcommand)]
+pub enum AssociationCommand {
+    /// Found a professional association or network community, with its leader
+    Add(Box<AssociationArgs>),
+    /// A teacher joins (of another municipality with --from)
+    Join(MembershipArgs),
+    /// A member leaves
+    Leave(MembershipArgs),
+    /// The municipality's associations and their current members
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+    },
+    /// Teachers in associations by school year, and each association's members by municipality
+    Participation {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// A school year, 2021-2022; repeat for each (default: every year with members)
+        #[arg(long = "year")]
+        years: Vec<String>,
+    },
+    /// Associations that suit a teacher's diagnosed deficits, and why
+    Recommend {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The teacher
+        teacher: String,
+    },
+}
+
+/// `peerlift associations add`.
+#[derive(Debug, Args)]
+pub struct AssociationArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// The association's id
+    pub id: String,
+    /// Its name
+    #[arg(long)]
+    pub name: String,
+    /// association, community or kindergarten
+    #[arg(long, default_value = "association")]
+    pub kind: String,
+    /// The subject it is about
+    #[arg(long, default_value = "")]
+    pub subject: String,
+    /// A competence area its theme works on; repeat for each
+    #[arg(long = "area")]
+    pub areas: Vec<String>,
+    /// The pedagogical problem it works on
+    #[arg(long, default_value = "")]
+    pub problem: String,
+    /// city or region
+    #[arg(long, default_value = "city")]
+    pub reach: String,
+    /// It meets online too
+    #[arg(long)]
+    pub online: bool,
+    /// The school year it started, 2020-2021
+    #[arg(long, default_value = "")]
+    pub since_year: String,
+    /// Its leader, a teacher of the municipality
+    #[arg(long)]
+    pub leader: String,
+    /// The day the leader took it on, 2020-09-01 (default today)
+    #[arg(long, default_value = "")]
+    pub since: String,
+}
+
+/// `peerlift associations join` and `leave`.
+#[derive(Debug, Args)]
+pub struct MembershipArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// The association
+    pub association: String,
+    /// The teacher
+    pub teacher: String,
+    /// The teacher's municipality, when it is not the association's
+    #[arg(long = "from", default_value = "")]
+    pub from_municipality: String,
+    /// The day, 2021-09-01 (default today)
+    #[arg(long, default_value = "")]
+    pub on: String,
+    /// Joins as a leader
+    #[arg(long)]
+    pub leader: bool,
+}
+
+pub async fn associations(command: AssociationCommand) -> CliResult {
+    match command {
+        AssociationCommand::Add(a) => {
+            let ch = a.remote.connect().await?;
+            cc::add_association(ch, &a).await?
+        }
+        AssociationCommand::Join(a) => {
+            let ch = a.remote.connect().await?;
+            cc::membership(ch, &a, true).await?
+        }
+        AssociationCommand::Leave(a) => {
+            let ch = a.remote.connect().await?;
+            cc::membership(ch, &a, false).await?
+        }
+        AssociationCommand::List { remote, scope } => {
+            cc::list_associations(remote.connect().await?, scope.municipality).await?
+        }
+        AssociationCommand::Participation {
+            remote,
+            scope,
+            years,
+        } => cc::participation(remote.connect().await?, scope.municipality, years).await?,
+        AssociationCommand::Recommend {
+            remote,
+            scope,
+            teacher,
+        } => cc::recommend(remote.connect().await?, scope.municipality, teacher).await?,
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

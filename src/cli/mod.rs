@@ -189,6 +189,12 @@ pub enum Command {
         #[command(subcommand)]
         command: community::CuratorCommand,
     },
+    /// Professional associations and network communities: found, join, leave, list;
+    /// participation by school year; recommendations for a teacher.
+    Associations {
+        #[command(subcommand)]
+        command: community::AssociationCommand,
+    },
     /// Municipal events across many schools: plan, list, register, record, cancel.
     Events {
         #[command(subcommand)]
@@ -289,6 +295,7 @@ pub async fn dispatch(cli: Cli) -> CliResult {
         Command::Mentorships { command } => matching::mentorships(command).await,
         Command::Curators { command } => community::curators(command).await,
         Command::Events { command } => community::events(command).await,
+        Command::Associations { command } => community::associations(command).await,
         Command::Problem { command } => matching::problem(command),
         Command::Schedule(a) => sessions::schedule(a).await,
         Command::Sessions { command } => sessions::sessions(command).await,

@@ -99,6 +99,9 @@ scoped!(Gated: GetTeacherRequest, GetSessionRequest, RecordSessionRequest,
 scoped!(Municipality: CreateCuratorRequest, UpdateCuratorRequest, DeleteCuratorRequest,
     CreateEventRequest, UpdateEventRequest, DeleteEventRequest);
 scoped!(Gated: GetEventRequest, ListEventsRequest, RegisterForEventRequest);
+scoped!(Municipality: CreateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
+    UpdateAssociationRequest, DeleteAssociationRequest, JoinAssociationRequest,
+    LeaveAssociationRequest, RecommendAssociationsRequest, ParticipationReportRequest);
 
 impl Scoped for pb::GetSchoolRequest {
     fn target(&self) -> Target<'_> {
@@ -571,6 +574,69 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         ("EventService", "UpdateEvent", S::Events, W, false),
         ("EventService", "DeleteEvent", S::Events, W, false),
         ("EventService", "RegisterForEvent", S::Events, W, true),
+        (
+            "AssociationService",
+            "CreateAssociation",
+            S::Associations,
+            W,
+            false,
+        ),
+        (
+            "AssociationService",
+            "GetAssociation",
+            S::Associations,
+            R,
+            false,
+        ),
+        (
+            "AssociationService",
+            "ListAssociations",
+            S::Associations,
+            R,
+            false,
+        ),
+        (
+            "AssociationService",
+            "UpdateAssociation",
+            S::Associations,
+            W,
+            false,
+        ),
+        (
+            "AssociationService",
+            "DeleteAssociation",
+            S::Associations,
+            W,
+            false,
+        ),
+        (
+            "AssociationService",
+            "JoinAssociation",
+            S::Associations,
+            W,
+            false,
+        ),
+        (
+            "AssociationService",
+            "LeaveAssociation",
+            S::Associations,
+            W,
+            false,
+        ),
+        (
+            "AssociationService",
+            "RecommendAssociations",
+            S::Associations,
+            R,
+            false,
+        ),
+        (
+            "AssociationService",
+            "ParticipationReport",
+            S::Associations,
+            R,
+            false,
+        ),
         ("ReportService", "CoverageReport", S::Reports, R, false),
         ("ReportService", "MentorLoadReport", S::Reports, R, false),
         ("ReportService", "SessionsReport", S::Reports, R, false),

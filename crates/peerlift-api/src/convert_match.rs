@@ -594,6 +594,7 @@ mod phrase_keys {
             "peerlift-match/src",
             "peerlift-api/src/app",
             "peerlift-store/src",
+            "peerlift-domain/src",
         ];
         let prefixes = [
             "why-",
@@ -604,12 +605,14 @@ mod phrase_keys {
             "cert-",
             "rule-",
             "unplaced-",
+            "rec-",
         ];
         let mut seen = 0;
         for dir in dirs {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
-                if path.extension().is_none_or(|e| e != "rs") {
+                // phrase.rs's own tests make up keys to test the mechanism.
+                if path.extension().is_none_or(|e| e != "rs") || path.ends_with("phrase.rs") {
                     continue;
                 }
                 let text = std::fs::read_to_string(&path).unwrap();

@@ -1,8 +1,9 @@
 //! Conversions of the network's other resources: curators (and the curator's view),
-//! municipal events.
+//! municipal events, associations.
 
 use peerlift_domain::{
-    Curator, Event, EventFeedback, EventStatus, Mode, OrganiserKind, Violations,
+    Association, AssociationKind, Curator, Event, EventFeedback, EventStatus, Member, Mode,
+    OrganiserKind, Reach, Violations,
 };
 use peerlift_text::Lang;
 
@@ -171,6 +172,101 @@ pub fn event_from_pb(scope: &str, e: pb::Event) -> Result<Event, Violations> {
         materials: e.materials,
         feedback,
         status_reason: e.status_reason,
+        meta: placeholder_meta(),
+    };
+    v.into_result().map(|()| out)
+}
+
+pub fn association_to_pb(a: &Association, today: jiff::civil::Date) -> pb::Association {
+    pb::Association {
+        municipality_id: a.municipality_id.clone(),
+        id: a.id.clone(),
+        kind: enum_to_pb(AssociationKind::ALL, &a.kind),
+        name: a.name.clone(),
+        subject: a.subject.clone(),
+        areas: a.areas.clone(),
+        problem: a.problem.clone(),
+        modes: a.modes.iter().map(|m| enum_to_pb(Mode::ALL, m)).collect(),
+        reach: enum_to_pb(Reach::ALL, &a.reach),
+        since_year: a.since_year.clone(),
+        members: a
+            .members
+            .iter()
+            .map(|m| pb::AssociationMember {
+                municipality_id: m.municipality_id.clone(),
+                teacher_id: m.teacher_id.clone(),
+                joined_on: m.joined_on.to_string(),
+                left_on: m.left_on.map(|d| d.to_string()).unwrap_or_default(),
+                leader: m.leader,
+            })
+            .collect(),
+        member_count: a
+            .members
+            .iter()
+            .filter(|m| m.joined_on <= today && m.left_on.is_none_or(|l| l > today))
+            .count() as u32,
+        etag: a.meta.etag(),
+        create_time: Some(ts(a.meta.create_time)),
+        update_time: Some(ts(a.meta.update_time)),
+    }
+}
+
+/// The association a request gives (the wire checked; the record by the app layer).
+pub fn association_from_pb(scope: &str, a: pb::Association) -> Result<Association, Violations> {
+    let mut v = Violations::new();
+    crate::convert::check_municipality(&mut v, &a.municipality_id, scope);
+    let kind = if a.kind == 0 {
+        Some(AssociationKind::Association)
+    } else {
+        required_enum(&mut v, "kind", AssociationKind::ALL, a.kind)
+    };
+    let reach = if a.reach == 0 {
+        Some(Reach::City)
+    } else {
+        required_enum(&mut v, "reach", Reach::ALL, a.reach)
+    };
+    let mut modes = std::collections::BTreeSet::new();
+    for (i, m) in a.modes.iter().enumerate() {
+        if let Some(m) = required_enum(&mut v, &format!("modes[{i}]"), Mode::ALL, *m) {
+            modes.insert(m);
+        }
+    }
+    let mut members = Vec::new();
+    for (i, m) in a.members.into_iter().enumerate() {
+        let f = format!("members[{i}]");
+        let joined = crate::convert::parse_date(&mut v, &format!("{f}.joined_on"), &m.joined_on);
+        let left = (!m.left_on.is_empty())
+            .then(|| crate::convert::parse_date(&mut v, &format!("{f}.left_on"), &m.left_on))
+            .flatten();
+        if let Some(joined) = joined {
+            members.push(Member {
+                municipality_id: if m.municipality_id.is_empty() {
+                    scope.to_string()
+                } else {
+                    m.municipality_id
+                },
+                teacher_id: m.teacher_id,
+                joined_on: joined,
+                left_on: left,
+                leader: m.leader,
+            });
+        }
+    }
+    let (Some(kind), Some(reach)) = (kind, reach) else {
+        return Err(v);
+    };
+    let out = Association {
+        municipality_id: scope.to_string(),
+        id: a.id,
+        kind,
+        name: a.name,
+        subject: a.subject,
+        areas: a.areas,
+        problem: a.problem,
+        modes,
+        reach,
+        since_year: a.since_year,
+        members,
         meta: placeholder_meta(),
     };
     v.into_result().map(|()| out)

@@ -166,3 +166,198 @@ impl Versioned for Association {
         self.same_content(other)
     }
 }
+
+/// A competence area the latest diagnostics score below this is one an association on it can
+/// help with (half the area mastered).
+pub const WEAK_AREA_SCORE: f64 = 0.5;
+
+/// Why an association suits a teacher, strongest first: the subject of an A/B deficit
+/// (A before B), then a competence area scored below [`WEAK_AREA_SCORE`] (lowest first). Only
+/// associations the teacher is not a current member of; a suggestion, never an assignment.
+pub fn recommend<'a>(
+    teacher: &crate::model::Teacher,
+    history: &crate::progress::History<'_>,
+    associations: &'a [Association],
+    today: Date,
+) -> Vec<(&'a Association, crate::phrase::Phrase)> {
+    use crate::phrase::Phrase;
+    use crate::progress::{is_deficit, rank};
+    let latest: Vec<_> = history
+        .subjects_of(&teacher.id)
+        .into_iter()
+        .filter_map(|s| history.latest(&teacher.id, s))
+        .collect();
+    // (strength: lower is stronger, association, why)
+    let mut out: Vec<(i64, &Association, Phrase)> = Vec::new();
+    for a in associations {
+        if a.is_member(&teacher.municipality_id, &teacher.id, today) {
+            continue;
+        }
+        let by_subject = latest
+            .iter()
+            .find(|d| !a.subject.is_empty() && d.subject == a.subject && is_deficit(d.level));
+        if let Some(d) = by_subject {
+            out.push((
+                i64::from(rank(d.level)),
+                a,
+                Phrase::new("rec-subject")
+                    .subject("subject", &d.subject)
+                    .text("level", d.level.code().to_uppercase())
+                    .text("date", d.date.to_string()),
+            ));
+            continue;
+        }
+        let weakest = a
+            .areas
+            .iter()
+            .flat_map(|area| {
+                latest
+                    .iter()
+                    .filter_map(move |d| d.scores.get(area).map(|s| (area, *s)))
+            })
+            .filter(|(_, s)| *s < WEAK_AREA_SCORE)
+            .min_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((area, score)) = weakest {
+            out.push((
+                100 + (score * 100.0).round() as i64,
+                a,
+                Phrase::new("rec-area")
+                    .named("area", &format!("area-{area}"), area)
+                    .num("percent", (score * 100.0).round() as i64),
+            ));
+        }
+    }
+    out.sort_by(|x, y| (x.0, &x.1.id).cmp(&(y.0, &y.1.id)));
+    out.into_iter().map(|(_, a, p)| (a, p)).collect()
+}
+
+/// The first and last day of a school year "2021-2022": 1 September to 31 August, as the
+/// half-open range [1 Sep 2021, 1 Sep 2022).
+pub fn school_year_range(year: &str) -> Option<(Date, Date)> {
+    let (a, b) = parse_school_year(year)?;
+    Some((Date::new(a, 9, 1).ok()?, Date::new(b, 9, 1).ok()?))
+}
+
+/// One school year of a municipality's participation in associations (seed 004: 58% -> 74%
+/// -> 87% -> 95.7% of Sayansk's teachers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct YearParticipation {
+    pub school_year: String,
+    /// The municipality's teachers that year: today's active ones and every one who was a
+    /// member during the year (the registry keeps today's staff, not each year's).
+    pub teachers: u32,
+    /// Of them, members of at least one association during the year.
+    pub members: u32,
+}
+
+impl YearParticipation {
+    pub fn percent(&self) -> Option<f64> {
+        (self.teachers > 0).then(|| f64::from(self.members) * 100.0 / f64::from(self.teachers))
+    }
+}
+
+/// Participation of `municipality_id`'s teachers by school year, over every association that
+/// has members from it (whoever keeps it).
+pub fn participation(
+    municipality_id: &str,
+    teachers: &[crate::model::Teacher],
+    associations: &[Association],
+    years: &[String],
+) -> Vec<YearParticipation> {
+    let mut out = Vec::new();
+    for y in years {
+        let Some((from, to)) = school_year_range(y) else {
+            continue;
+        };
+        let members: BTreeSet<&str> = associations
+            .iter()
+            .flat_map(|a| &a.members)
+            .filter(|m| m.municipality_id == municipality_id && m.during(from, to))
+            .map(|m| m.teacher_id.as_str())
+            .collect();
+        let staff = teachers
+            .iter()
+            .filter(|t| t.active || members.contains(t.id.as_str()))
+            .count() as u32;
+        let counted = teachers
+            .iter()
+            .filter(|t| members.contains(t.id.as_str()))
+            .count() as u32;
+        out.push(YearParticipation {
+            school_year: y.clone(),
+            teachers: staff,
+            members: counted,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Teacher;
+
+    fn day(s: &str) -> Date {
+        s.parse().unwrap_or_default()
+    }
+
+    fn teacher(id: &str, active: bool) -> Teacher {
+        Teacher {
+            municipality_id: "sayansk".into(),
+            id: id.into(),
+            school_id: "s1".into(),
+            full_name: id.into(),
+            subjects: vec!["mathematics".into()],
+            active,
+            accepts_online: true,
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    fn member(m: &str, t: &str, joined: &str, left: Option<&str>) -> Member {
+        Member {
+            municipality_id: m.into(),
+            teacher_id: t.into(),
+            joined_on: day(joined),
+            left_on: left.map(day),
+            leader: false,
+        }
+    }
+
+    #[test]
+    fn participation_counts_members_of_each_year_over_that_years_staff() {
+        let teachers: Vec<Teacher> = (0..10).map(|i| teacher(&format!("t{i}"), i != 9)).collect();
+        let a = Association {
+            municipality_id: "sayansk".into(),
+            id: "math".into(),
+            kind: AssociationKind::Association,
+            name: "ГПО учителей математики".into(),
+            subject: "mathematics".into(),
+            areas: vec![],
+            problem: String::new(),
+            modes: [Mode::InPerson].into_iter().collect(),
+            reach: Reach::City,
+            since_year: "2020-2021".into(),
+            members: vec![
+                member("sayansk", "t0", "2020-09-01", None),
+                member("sayansk", "t1", "2020-10-01", Some("2021-05-01")),
+                // Inactive now, a member then: counted in that year's staff and members.
+                member("sayansk", "t9", "2020-09-15", Some("2021-06-01")),
+                member("sayansk", "t2", "2021-09-01", None),
+                // Another town's teacher: not Sayansk's participation.
+                member("tulun", "x1", "2020-09-01", None),
+            ],
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        };
+        let rows = participation(
+            "sayansk",
+            &teachers,
+            &[a],
+            &["2020-2021".into(), "2021-2022".into(), "bad".into()],
+        );
+        assert_eq!(rows.len(), 2);
+        assert_eq!((rows[0].members, rows[0].teachers), (3, 10));
+        assert_eq!((rows[1].members, rows[1].teachers), (2, 9));
+        assert_eq!(rows[1].percent().map(|p| (p * 10.0).round()), Some(222.0));
+    }
+}

@@ -4,6 +4,7 @@
 //! Rules about the domain's own state live on the domain types; what needs the store (reading
 //! a scope, checking a generation, creating records in a batch) lives here.
 
+pub mod associations;
 pub mod curators;
 pub mod events;
 pub mod import;

@@ -1,6 +1,7 @@
 //! tonic service implementations, one module per protobuf service.
 
 pub mod access;
+mod associations;
 mod catalog;
 mod curators;
 mod diagnostics;
@@ -18,6 +19,7 @@ mod sessions;
 mod teachers;
 
 pub use access::{AuditApi, TokenApi};
+pub use associations::AssociationApi;
 pub use catalog::CatalogApi;
 pub use curators::CuratorApi;
 pub use diagnostics::DiagnosticApi;

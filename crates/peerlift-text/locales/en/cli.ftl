@@ -470,3 +470,15 @@ out-basis-deficit = teacher mentorships on a diagnosed deficit
 out-basis-young-specialist = teacher mentorships of young specialists (no deficit)
 out-basis-voluntary = teacher mentorships on voluntary work (no A/B deficit)
 out-basis-other = teacher mentorships on the office's other grounds
+
+## associations
+usage-association-kind = '{ $value }' is not a kind of association: association, community or kindergarten
+usage-reach = '{ $value }' is not a reach: city or region
+association-saved = Association { $id } ({ $name }): { $members } current members
+association-kind-association = association
+association-kind-community = network community
+association-kind-kindergarten = kindergarten teachers' association
+association-kind- = unknown
+recommend-none = No association suits { $teacher }'s diagnosed deficits.
+col-events-held = events held
+col-attendances = attendances

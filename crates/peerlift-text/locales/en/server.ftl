@@ -132,3 +132,7 @@ term-kept-office = kept: a partnership the office made
 term-kept-peer = kept: a partnership the office made with { $partner }, which is not a leader school
 type-by-office = the type the office set
 type-by-office-goal = the type the office set; the common goal: { $goal }
+
+## Why an association suits a teacher (RecommendAssociations)
+rec-subject = its subject is { $subject }, where the teacher's diagnostics of { $date } found a level { $level } deficit
+rec-area = it works on { $area }, which the teacher's latest diagnostics score at { $percent }%

@@ -477,3 +477,15 @@ out-basis-deficit = пары и группы учителей по выявле�
 out-basis-young-specialist = пары и группы молодых специалистов (без дефицита)
 out-basis-voluntary = пары и группы по желанию (без дефицита A/B)
 out-basis-other = пары и группы по иным основаниям методической службы
+
+## associations
+usage-association-kind = «{ $value }» — не вид объединения: association, community или kindergarten
+usage-reach = «{ $value }» — не охват: city или region
+association-saved = Объединение { $id } ({ $name }): участников сейчас — { $members }
+association-kind-association = профессиональное объединение
+association-kind-community = сетевое сообщество
+association-kind-kindergarten = объединение педагогов ДОУ
+association-kind- = неизвестно
+recommend-none = Ни одно объединение не подходит к выявленным дефицитам учителя { $teacher }.
+col-events-held = проведено мероприятий
+col-attendances = посещений

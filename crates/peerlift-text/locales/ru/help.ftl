@@ -532,3 +532,66 @@ help-events-cancel = Отменить мероприятие
 help-events-cancel--event = Мероприятие
 # en: Why
 help-events-cancel--reason = Причина
+
+## associations
+
+# en: Professional associations and network communities: found, join, leave, list; participation by school year; recommendations for a teacher
+help-associations = Профессиональные объединения и сетевые сообщества: создать, вступить, выйти, показать; участие по учебным годам; рекомендации учителю
+# en: Found a professional association or network community, with its leader
+help-associations-add = Создать профессиональное объединение или сетевое сообщество с его руководителем
+# en: The association's id
+help-associations-add--id = Идентификатор объединения
+# en: Its name
+help-associations-add--name = Название
+# en: association, community or kindergarten
+help-associations-add--kind = association, community или kindergarten
+# en: The subject it is about
+help-associations-add--subject = Предмет объединения
+# en: A competence area its theme works on; repeat for each
+help-associations-add--areas = Область компетенций, над которой оно работает; повторите для каждой
+# en: The pedagogical problem it works on
+help-associations-add--problem = Педагогическая проблема, над которой оно работает
+# en: city or region
+help-associations-add--reach = city (город) или region (регион)
+# en: It meets online too
+help-associations-add--online = Встречается и онлайн
+# en: The school year it started, 2020-2021
+help-associations-add--since_year = Учебный год создания, 2020-2021
+# en: Its leader, a teacher of the municipality
+help-associations-add--leader = Руководитель — учитель муниципалитета
+# en: The day the leader took it on, 2020-09-01 (default today)
+help-associations-add--since = День, с которого руководитель ведёт объединение, 2020-09-01 (по умолчанию сегодня)
+# en: The municipality's associations and their current members
+help-associations-list = Объединения муниципалитета и их нынешние участники
+# en: Teachers in associations by school year, and each association's members by municipality
+help-associations-participation = Участие учителей в объединениях по учебным годам и участники каждого объединения по муниципалитетам
+# en: A school year, 2021-2022; repeat for each (default: every year with members)
+help-associations-participation--years = Учебный год, 2021-2022; повторите для каждого (по умолчанию — все годы, когда были участники)
+# en: Associations that suit a teacher's diagnosed deficits, and why
+help-associations-recommend = Объединения, подходящие к выявленным дефицитам учителя, и почему
+# en: The teacher
+help-associations-recommend--teacher = Учитель
+# en: A teacher joins (of another municipality with --from)
+help-associations-join = Учитель вступает (из другого муниципалитета — с --from)
+# en: The association
+help-associations-join--association = Объединение
+# en: The teacher
+help-associations-join--teacher = Учитель
+# en: The teacher's municipality, when it is not the association's
+help-associations-join--from_municipality = Муниципалитет учителя, если это не муниципалитет объединения
+# en: The day, 2021-09-01 (default today)
+help-associations-join--on = День, 2021-09-01 (по умолчанию сегодня)
+# en: Joins as a leader
+help-associations-join--leader = Вступает как руководитель
+# en: A member leaves
+help-associations-leave = Участник выходит
+# en: The association
+help-associations-leave--association = Объединение
+# en: The teacher
+help-associations-leave--teacher = Учитель
+# en: The teacher's municipality, when it is not the association's
+help-associations-leave--from_municipality = Муниципалитет учителя, если это не муниципалитет объединения
+# en: The day, 2021-09-01 (default today)
+help-associations-leave--on = День, 2021-09-01 (по умолчанию сегодня)
+# en: Joins as a leader
+help-associations-leave--leader = Вступает как руководитель
