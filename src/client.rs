@@ -938,12 +938,26 @@ pub async fn teachers_list(
         crate::output::print_list(&items, "peerlift.v1.Teacher");
         return Ok(());
     }
-    let mut t = Table::new(&["id", "full name", "school", "subjects", "active"]);
+    let mut t = Table::new(&[
+        "id",
+        "full name",
+        "school",
+        "position",
+        "subjects",
+        "active",
+    ]);
     for x in items {
+        let position = enum_code(
+            pb::StaffPosition::try_from(x.position)
+                .ok()
+                .map(|p| p.as_str_name()),
+            "STAFF_POSITION_",
+        );
         t.row(vec![
             x.id,
             x.full_name,
             x.school_id,
+            crate::i18n::t(&format!("position-{}", position.replace('_', "-"))),
             x.subjects.join(", "),
             if x.active.unwrap_or(true) {
                 "yes"

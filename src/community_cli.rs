@@ -659,3 +659,184 @@ pub async fn recommend(ch: Conn, muni: String, teacher: String) -> Result<(), Cl
     print!("{}", table.render());
     Ok(())
 }
+
+use peerlift_api::pb::platform_service_client::PlatformServiceClient;
+
+use crate::cli::community::PlatformArgs;
+
+/// A system direction as a person reads it: the catalogue's name, else the code.
+fn direction_name(code: &str) -> String {
+    let id = format!("sysdir-{code}");
+    let name = t(&id);
+    if name == id {
+        code.to_string()
+    } else {
+        name
+    }
+}
+
+pub async fn add_platform(ch: Conn, a: &PlatformArgs) -> Result<(), ClientError> {
+    let order = (!a.order_number.is_empty()).then(|| pb::Order {
+        number: a.order_number.clone(),
+        date: a.order_date.clone(),
+    });
+    let p = PlatformServiceClient::new(ch)
+        .create_platform(pb::CreatePlatformRequest {
+            municipality_id: a.scope.municipality.clone(),
+            platform: Some(pb::Platform {
+                id: a.id.clone(),
+                school_id: a.school.clone(),
+                direction: a.direction.clone(),
+                name: a.name.clone(),
+                programme: a.programme.clone(),
+                capacity: a.capacity,
+                curator_id: a.curator.clone(),
+                order,
+                school_year: a.school_year.clone(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&p, "peerlift.v1.Platform");
+        return Ok(());
+    }
+    println!(
+        "{}",
+        tr(
+            "platform-saved",
+            &[
+                ("id", s(&p.id)),
+                ("school", s(&p.school_id)),
+                ("direction", s(direction_name(&p.direction))),
+                ("capacity", s(p.capacity.to_string())),
+            ],
+        )
+    );
+    Ok(())
+}
+
+pub async fn list_platforms(ch: Conn, muni: String, direction: String) -> Result<(), ClientError> {
+    let mut client = PlatformServiceClient::new(ch);
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let r = client
+            .list_platforms(pb::ListPlatformsRequest {
+                municipality_id: muni.clone(),
+                page_size: 1000,
+                page_token: token,
+                direction: direction.clone(),
+                school_id: String::new(),
+            })
+            .await?
+            .into_inner();
+        all.extend(r.platforms);
+        if r.next_page_token.is_empty() {
+            break;
+        }
+        token = r.next_page_token;
+    }
+    if crate::output::json() {
+        crate::output::print_list(&all, "peerlift.v1.Platform");
+        return Ok(());
+    }
+    let mut table = Table::new(&["id", "school", "direction", "name", "capacity", "order"]);
+    for p in &all {
+        table.row(vec![
+            p.id.clone(),
+            p.school_id.clone(),
+            direction_name(&p.direction),
+            p.name.clone(),
+            p.capacity.to_string(),
+            p.order
+                .as_ref()
+                .map(|o| format!("№ {} {}", o.number, o.date))
+                .unwrap_or_default(),
+        ]);
+    }
+    print!("{}", table.render());
+    Ok(())
+}
+
+pub async fn diagnose(
+    ch: Conn,
+    muni: String,
+    teacher: String,
+    school: String,
+    date: String,
+    scores: Vec<String>,
+    source: String,
+) -> Result<(), ClientError> {
+    let mut parsed = std::collections::BTreeMap::new();
+    for x in &scores {
+        let Some((k, v)) = x.split_once('=') else {
+            return Err(ClientError::Usage(tr("usage-score", &[("value", s(x))])));
+        };
+        let v: f64 = v
+            .trim()
+            .parse()
+            .map_err(|_| ClientError::Usage(tr("usage-score", &[("value", s(x))])))?;
+        parsed.insert(k.trim().to_string(), v);
+    }
+    let d = PlatformServiceClient::new(ch)
+        .record_management_diagnostic(pb::RecordManagementDiagnosticRequest {
+            municipality_id: muni,
+            diagnostic: Some(pb::ManagementDiagnostic {
+                school_id: school,
+                teacher_id: teacher,
+                date,
+                scores: parsed,
+                source,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&d, "peerlift.v1.ManagementDiagnostic");
+        return Ok(());
+    }
+    println!(
+        "{}",
+        tr(
+            "management-recorded",
+            &[("id", s(&d.id)), ("count", s(d.scores.len().to_string()))],
+        )
+    );
+    Ok(())
+}
+
+pub async fn team(ch: Conn, muni: String, school: String) -> Result<(), ClientError> {
+    let r = PlatformServiceClient::new(ch)
+        .list_management_diagnostics(pb::ListManagementDiagnosticsRequest {
+            municipality_id: muni,
+            school_id: school.clone(),
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.ListManagementDiagnosticsResponse");
+        return Ok(());
+    }
+    if r.difficulties.is_empty() {
+        println!(
+            "{}",
+            tr("management-no-difficulty", &[("school", s(&school))])
+        );
+        return Ok(());
+    }
+    let mut table = Table::new(&["direction", "share", "severe"]);
+    for d in &r.difficulties {
+        table.row(vec![
+            direction_name(&d.direction),
+            format!("{:.0}%", d.share * 100.0),
+            t(if d.severe { "yes" } else { "no" }),
+        ]);
+    }
+    print!("{}", table.render());
+    Ok(())
+}

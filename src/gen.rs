@@ -399,6 +399,13 @@ pub fn kirovsky(fixtures: &Path, seed: u64) -> Result<Dataset, GenError> {
                 subjects,
                 active: true,
                 accepts_online: true,
+                // Each school's first teacher is its director and the second its deputy, who
+                // also teach (as in small Russian schools): the management team.
+                position: match i {
+                    0 => peerlift_domain::StaffPosition::Director,
+                    1 => peerlift_domain::StaffPosition::DeputyDirector,
+                    _ => peerlift_domain::StaffPosition::Teacher,
+                },
                 meta: epoch.clone(),
             });
         }

@@ -883,6 +883,7 @@ pub async fn mentorships(
                 Ok(pb::MatchKind::SchoolDirections) => "ms-kind-direction",
                 Ok(pb::MatchKind::TeacherGroups) => "ms-kind-teacher-group",
                 Ok(pb::MatchKind::SchoolGroups) => "ms-kind-school-group",
+                Ok(pb::MatchKind::ManagementPlatforms) => "ms-kind-management",
                 _ => "ms-kind-partnership",
             });
             let st = crate::i18n::t(if m.status == pb::MentorshipStatus::Active as i32 {

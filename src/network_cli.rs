@@ -315,6 +315,7 @@ pub fn graphml(n: &pb::Network) -> String {
             Ok(pb::MatchKind::SchoolDirections) => ("school", "direction_partnership"),
             Ok(pb::MatchKind::SchoolPartnerships) => ("school", "partnership"),
             Ok(pb::MatchKind::SchoolGroups) => ("school", "school_group"),
+            Ok(pb::MatchKind::ManagementPlatforms) => ("school", "management_platform"),
             Ok(pb::MatchKind::TeacherGroups) => ("teacher", "teacher_group"),
             _ => ("teacher", "teacher_pair"),
         };

@@ -8,8 +8,8 @@ use peerlift_api::auth::{Auth, AuthConfig, AuthLayer};
 use peerlift_api::pb;
 use peerlift_api::services::{
     AssociationApi, AuditApi, CatalogApi, CuratorApi, DiagnosticApi, EventApi, ImportApi,
-    MatchingApi, MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi, RematchApi,
-    ReportApi, SchoolApi, SessionApi, TeacherApi, TokenApi,
+    MatchingApi, MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi, PlatformApi,
+    RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi, TokenApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -335,6 +335,12 @@ pub async fn serve(
         .add_service(svc!(
             pb::association_service_server::AssociationServiceServer<AssociationApi>,
             AssociationApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::platform_service_server::PlatformServiceServer<PlatformApi>,
+            PlatformApi {
                 state: state.clone()
             }
         ))

@@ -341,6 +341,7 @@ pub fn municipality(scale: Scale, seed: u64, r: usize, m: usize) -> Dataset {
                 active: true,
                 // Most teachers accept a video call with a mentor from elsewhere.
                 accepts_online: rng.random_bool(0.85),
+                position: Default::default(),
                 meta: epoch.clone(),
             });
         }

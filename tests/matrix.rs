@@ -114,6 +114,12 @@ fn allowed(rpc: &str) -> &'static str {
         | "LeaveAssociation"
         | "RecommendAssociations"
         | "ParticipationReport" => "ACRM",
+        "CreatePlatform"
+        | "UpdatePlatform"
+        | "DeletePlatform"
+        | "RecordManagementDiagnostic"
+        | "DeleteManagementDiagnostic" => "ACR",
+        "GetPlatform" | "ListPlatforms" | "ListManagementDiagnostics" => "ACRM",
         other => panic!("no documented outcome for {other}"),
     }
 }
@@ -732,6 +738,66 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
             .participation_report(pb::ParticipationReportRequest {
                 municipality_id: m(),
                 school_years: vec![]
+            })),
+        "CreatePlatform" => c!(
+            platform_service_client::PlatformServiceClient.create_platform(
+                pb::CreatePlatformRequest {
+                    municipality_id: m(),
+                    platform: None,
+                    request_id: String::new()
+                }
+            )
+        ),
+        "GetPlatform" => c!(platform_service_client::PlatformServiceClient.get_platform(
+            pb::GetPlatformRequest {
+                municipality_id: m(),
+                platform_id: "no-such-platform".into()
+            }
+        )),
+        "ListPlatforms" => c!(
+            platform_service_client::PlatformServiceClient.list_platforms(
+                pb::ListPlatformsRequest {
+                    municipality_id: m(),
+                    ..Default::default()
+                }
+            )
+        ),
+        "UpdatePlatform" => c!(
+            platform_service_client::PlatformServiceClient.update_platform(
+                pb::UpdatePlatformRequest {
+                    municipality_id: m(),
+                    platform: None,
+                    request_id: String::new()
+                }
+            )
+        ),
+        "DeletePlatform" => c!(
+            platform_service_client::PlatformServiceClient.delete_platform(
+                pb::DeletePlatformRequest {
+                    municipality_id: m(),
+                    platform_id: "no-such-platform".into(),
+                    etag: stale(),
+                    request_id: String::new()
+                }
+            )
+        ),
+        "RecordManagementDiagnostic" => c!(platform_service_client::PlatformServiceClient
+            .record_management_diagnostic(pb::RecordManagementDiagnosticRequest {
+                municipality_id: m(),
+                diagnostic: None,
+                request_id: String::new()
+            })),
+        "ListManagementDiagnostics" => c!(platform_service_client::PlatformServiceClient
+            .list_management_diagnostics(pb::ListManagementDiagnosticsRequest {
+                municipality_id: m(),
+                school_id: ids.school.clone()
+            })),
+        "DeleteManagementDiagnostic" => c!(platform_service_client::PlatformServiceClient
+            .delete_management_diagnostic(pb::DeleteManagementDiagnosticRequest {
+                municipality_id: m(),
+                diagnostic_id: "no-such-diagnostic".into(),
+                etag: stale(),
+                request_id: String::new()
             })),
         "GetRematchPolicy" => c!(
             rematch_service_client::RematchServiceClient.get_rematch_policy(

@@ -406,3 +406,128 @@ pub async fn associations(command: AssociationCommand) -> CliResult {
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Subcommand)]
+pub enum PlatformCommand {
+    /// Fix an internship platform for management teams to a leader school
+    Add(Box<PlatformArgs>),
+    /// The municipality's platforms
+    List {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Only platforms on this system direction
+        #[arg(long, default_value = "")]
+        direction: String,
+    },
+    /// Record an administrator's management diagnostic
+    Diagnose {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The administrator (a director or deputy)
+        teacher: String,
+        /// The administrator's school
+        #[arg(long)]
+        school: String,
+        /// The day of the diagnostic, 2022-10-14
+        #[arg(long)]
+        date: String,
+        /// A system direction's share mastered, sys_low_results=0.3; repeat for each
+        #[arg(long = "score")]
+        scores: Vec<String>,
+        /// Who produced it
+        #[arg(long, default_value = "")]
+        source: String,
+    },
+    /// A school's management team: its diagnostics and the difficulties they find
+    Team {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The school
+        school: String,
+    },
+}
+
+/// `peerlift platforms add`.
+#[derive(Debug, Args)]
+pub struct PlatformArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// The platform's id
+    pub id: String,
+    /// The leader school that runs it
+    #[arg(long)]
+    pub school: String,
+    /// Its system direction: sys_learning_quality, sys_low_results, sys_talents, sys_career_guidance, sys_leadership, sys_staff_development, sys_upbringing
+    #[arg(long)]
+    pub direction: String,
+    /// Its name
+    #[arg(long)]
+    pub name: String,
+    /// What teams do there, or a link to the programme
+    #[arg(long, default_value = "")]
+    pub programme: String,
+    /// Schools' teams it takes at once
+    #[arg(long, default_value_t = 3)]
+    pub capacity: u32,
+    /// The curator of its direction
+    #[arg(long, default_value = "")]
+    pub curator: String,
+    /// The number of the order that fixed it
+    #[arg(long, default_value = "")]
+    pub order_number: String,
+    /// The date of that order, 2022-09-01
+    #[arg(long, default_value = "")]
+    pub order_date: String,
+    /// The school year, 2022-2023
+    #[arg(long, default_value = "")]
+    pub school_year: String,
+}
+
+pub async fn platforms(command: PlatformCommand) -> CliResult {
+    match command {
+        PlatformCommand::Add(a) => {
+            let ch = a.remote.connect().await?;
+            cc::add_platform(ch, &a).await?
+        }
+        PlatformCommand::List {
+            remote,
+            scope,
+            direction,
+        } => cc::list_platforms(remote.connect().await?, scope.municipality, direction).await?,
+        PlatformCommand::Diagnose {
+            remote,
+            scope,
+            teacher,
+            school,
+            date,
+            scores,
+            source,
+        } => {
+            let ch = remote.connect().await?;
+            cc::diagnose(
+                ch,
+                scope.municipality,
+                teacher,
+                school,
+                date,
+                scores,
+                source,
+            )
+            .await?
+        }
+        PlatformCommand::Team {
+            remote,
+            scope,
+            school,
+        } => cc::team(remote.connect().await?, scope.municipality, school).await?,
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

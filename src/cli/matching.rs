@@ -22,6 +22,8 @@ pub enum KindArg {
     TeacherGroups,
     /// School groups (GROUPS mode): a leader with several schools of similar needs.
     SchoolGroups,
+    /// Management teams with internship platforms on system directions (Krymsk).
+    Platforms,
 }
 
 impl KindArg {
@@ -32,6 +34,7 @@ impl KindArg {
             KindArg::Directions => pb::MatchKind::SchoolDirections,
             KindArg::TeacherGroups => pb::MatchKind::TeacherGroups,
             KindArg::SchoolGroups => pb::MatchKind::SchoolGroups,
+            KindArg::Platforms => pb::MatchKind::ManagementPlatforms,
         }
     }
 }

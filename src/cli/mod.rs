@@ -195,6 +195,12 @@ pub enum Command {
         #[command(subcommand)]
         command: community::AssociationCommand,
     },
+    /// Internship platforms for management teams and management diagnostics (match them with
+    /// `peerlift match --kind platforms`).
+    Platforms {
+        #[command(subcommand)]
+        command: community::PlatformCommand,
+    },
     /// Municipal events across many schools: plan, list, register, record, cancel.
     Events {
         #[command(subcommand)]
@@ -296,6 +302,7 @@ pub async fn dispatch(cli: Cli) -> CliResult {
         Command::Curators { command } => community::curators(command).await,
         Command::Events { command } => community::events(command).await,
         Command::Associations { command } => community::associations(command).await,
+        Command::Platforms { command } => community::platforms(command).await,
         Command::Problem { command } => matching::problem(command),
         Command::Schedule(a) => sessions::schedule(a).await,
         Command::Sessions { command } => sessions::sessions(command).await,

@@ -102,6 +102,9 @@ scoped!(Gated: GetEventRequest, ListEventsRequest, RegisterForEventRequest);
 scoped!(Municipality: CreateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
     UpdateAssociationRequest, DeleteAssociationRequest, JoinAssociationRequest,
     LeaveAssociationRequest, RecommendAssociationsRequest, ParticipationReportRequest);
+scoped!(Municipality: CreatePlatformRequest, GetPlatformRequest, ListPlatformsRequest,
+    UpdatePlatformRequest, DeletePlatformRequest, RecordManagementDiagnosticRequest,
+    ListManagementDiagnosticsRequest, DeleteManagementDiagnosticRequest);
 
 impl Scoped for pb::GetSchoolRequest {
     fn target(&self) -> Target<'_> {
@@ -635,6 +638,32 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
             "ParticipationReport",
             S::Associations,
             R,
+            false,
+        ),
+        ("PlatformService", "CreatePlatform", S::Platforms, W, false),
+        ("PlatformService", "GetPlatform", S::Platforms, R, false),
+        ("PlatformService", "ListPlatforms", S::Platforms, R, false),
+        ("PlatformService", "UpdatePlatform", S::Platforms, W, false),
+        ("PlatformService", "DeletePlatform", S::Platforms, W, false),
+        (
+            "PlatformService",
+            "RecordManagementDiagnostic",
+            S::Platforms,
+            W,
+            false,
+        ),
+        (
+            "PlatformService",
+            "ListManagementDiagnostics",
+            S::Platforms,
+            R,
+            false,
+        ),
+        (
+            "PlatformService",
+            "DeleteManagementDiagnostic",
+            S::Platforms,
+            W,
             false,
         ),
         ("ReportService", "CoverageReport", S::Reports, R, false),

@@ -13,8 +13,8 @@ use jiff::civil::Date;
 use jiff::Timestamp;
 use peerlift_domain::{
     Catalog, CatalogKind, Diagnostic, GeoPoint, Level, MentorProfile, Meta, Mode, Municipality,
-    RiskFactor, RiskProfile, School, SchoolFlag, SchoolKind, SchoolStatus, Significance, Teacher,
-    Violations, Weekday, Window,
+    RiskFactor, RiskProfile, School, SchoolFlag, SchoolKind, SchoolStatus, Significance,
+    StaffPosition, Teacher, Violations, Weekday, Window,
 };
 
 use crate::pb;
@@ -260,6 +260,7 @@ pub fn teacher_to_pb(t: &Teacher) -> pb::Teacher {
         subjects: t.subjects.clone(),
         active: Some(t.active),
         accepts_online: Some(t.accepts_online),
+        position: enum_to_pb(StaffPosition::ALL, &t.position),
         etag: t.meta.etag(),
         create_time: Some(ts(t.meta.create_time)),
         update_time: Some(ts(t.meta.update_time)),
@@ -271,6 +272,7 @@ pub fn teacher_to_pb(t: &Teacher) -> pb::Teacher {
 pub struct TeacherFlags {
     pub active: Option<bool>,
     pub accepts_online: Option<bool>,
+    pub position: Option<StaffPosition>,
 }
 
 /// A teacher from a request, with which optional flags it set.
@@ -281,6 +283,10 @@ pub fn teacher_from_pb(
 ) -> Result<(Teacher, TeacherFlags), Violations> {
     let mut v = Violations::new();
     check_municipality(&mut v, &t.municipality_id, scope);
+    let position = match t.position {
+        0 => None,
+        x => required_enum(&mut v, "position", StaffPosition::ALL, x),
+    };
     let teacher = Teacher {
         municipality_id: scope.to_string(),
         id: t.id,
@@ -289,6 +295,7 @@ pub fn teacher_from_pb(
         subjects: t.subjects,
         active: t.active.unwrap_or(true),
         accepts_online: t.accepts_online.unwrap_or(true),
+        position: position.unwrap_or_default(),
         meta: placeholder_meta(),
     };
     if let Err(e) = teacher.validate(catalog) {
@@ -300,6 +307,7 @@ pub fn teacher_from_pb(
         TeacherFlags {
             active: t.active,
             accepts_online: t.accepts_online,
+            position,
         },
     ))
 }

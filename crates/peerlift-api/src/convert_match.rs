@@ -11,12 +11,13 @@ use crate::convert::{enum_from_pb, enum_to_pb, ts};
 use crate::pb;
 use peerlift_text::{say, Lang};
 
-pub const MATCH_KINDS: [MatchKind; 5] = [
+pub const MATCH_KINDS: [MatchKind; 6] = [
     MatchKind::TeacherPairs,
     MatchKind::SchoolPartnerships,
     MatchKind::SchoolDirections,
     MatchKind::TeacherGroups,
     MatchKind::SchoolGroups,
+    MatchKind::ManagementPlatforms,
 ];
 const GROUP_CAPACITIES: [GroupCapacity; 2] = [GroupCapacity::Groups, GroupCapacity::Seats];
 const PARTNERSHIP_TYPES: [PartnershipType; 2] =

@@ -1,9 +1,9 @@
 //! Conversions of the network's other resources: curators (and the curator's view),
-//! municipal events, associations.
+//! municipal events, associations, management platforms and diagnostics.
 
 use peerlift_domain::{
-    Association, AssociationKind, Curator, Event, EventFeedback, EventStatus, Member, Mode,
-    OrganiserKind, Reach, Violations,
+    Association, AssociationKind, Curator, Event, EventFeedback, EventStatus, ManagementDiagnostic,
+    Member, Mode, Order, OrganiserKind, Platform, Reach, Violations,
 };
 use peerlift_text::Lang;
 
@@ -267,6 +267,97 @@ pub fn association_from_pb(scope: &str, a: pb::Association) -> Result<Associatio
         reach,
         since_year: a.since_year,
         members,
+        meta: placeholder_meta(),
+    };
+    v.into_result().map(|()| out)
+}
+
+pub fn platform_to_pb(p: &Platform) -> pb::Platform {
+    pb::Platform {
+        municipality_id: p.municipality_id.clone(),
+        id: p.id.clone(),
+        school_id: p.school_id.clone(),
+        direction: p.direction.clone(),
+        name: p.name.clone(),
+        programme: p.programme.clone(),
+        capacity: p.capacity,
+        curator_id: p.curator_id.clone(),
+        order: p.order.as_ref().map(|o| pb::Order {
+            number: o.number.clone(),
+            date: o.date.to_string(),
+        }),
+        school_year: p.school_year.clone(),
+        active: Some(p.active),
+        etag: p.meta.etag(),
+        create_time: Some(ts(p.meta.create_time)),
+        update_time: Some(ts(p.meta.update_time)),
+    }
+}
+
+pub fn platform_from_pb(scope: &str, p: pb::Platform) -> Result<Platform, Violations> {
+    let mut v = Violations::new();
+    crate::convert::check_municipality(&mut v, &p.municipality_id, scope);
+    let order = p.order.and_then(|o| {
+        crate::convert::parse_date(&mut v, "order.date", &o.date).map(|date| Order {
+            number: o.number,
+            date,
+        })
+    });
+    let out = Platform {
+        municipality_id: scope.to_string(),
+        id: p.id,
+        school_id: p.school_id,
+        direction: p.direction,
+        name: p.name,
+        programme: p.programme,
+        capacity: p.capacity,
+        curator_id: p.curator_id,
+        order,
+        school_year: p.school_year,
+        active: p.active.unwrap_or(true),
+        meta: placeholder_meta(),
+    };
+    v.into_result().map(|()| out)
+}
+
+pub fn management_to_pb(d: &ManagementDiagnostic) -> pb::ManagementDiagnostic {
+    pb::ManagementDiagnostic {
+        municipality_id: d.municipality_id.clone(),
+        id: d.id.clone(),
+        school_id: d.school_id.clone(),
+        teacher_id: d.teacher_id.clone(),
+        date: d.date.to_string(),
+        scores: d.scores.clone(),
+        source: d.source.clone(),
+        etag: d.meta.etag(),
+        create_time: Some(ts(d.meta.create_time)),
+        update_time: Some(ts(d.meta.update_time)),
+    }
+}
+
+pub fn management_from_pb(
+    scope: &str,
+    d: pb::ManagementDiagnostic,
+) -> Result<ManagementDiagnostic, Violations> {
+    let mut v = Violations::new();
+    crate::convert::check_municipality(&mut v, &d.municipality_id, scope);
+    let date = crate::convert::parse_date(&mut v, "date", &d.date);
+    let Some(date) = date else {
+        return Err(v);
+    };
+    let id = if d.id.is_empty() {
+        ManagementDiagnostic::derived_id(&d.teacher_id, date)
+    } else {
+        d.id
+    };
+    let out = ManagementDiagnostic {
+        municipality_id: scope.to_string(),
+        id,
+        school_id: d.school_id,
+        teacher_id: d.teacher_id,
+        date,
+        scores: d.scores,
+        source: d.source,
         meta: placeholder_meta(),
     };
     v.into_result().map(|()| out)

@@ -26,7 +26,7 @@ pub const SCHOOL: &[Field<pb::School>] = fields!(pb::School:
     name, kind, status, flags, programme_tags, locality, location, risk_profile,
     partner_capacity, platforms, status_since);
 pub const TEACHER: &[Field<pb::Teacher>] =
-    fields!(pb::Teacher: school_id, full_name, subjects, active, accepts_online);
+    fields!(pb::Teacher: school_id, full_name, subjects, active, accepts_online, position);
 pub const MENTOR_PROFILE: &[Field<pb::MentorProfile>] = fields!(pb::MentorProfile:
     subjects, directions, capacity, modes, availability);
 pub const DIAGNOSTIC: &[Field<pb::Diagnostic>] =

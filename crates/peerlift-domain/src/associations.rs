@@ -310,6 +310,7 @@ mod tests {
             subjects: vec!["mathematics".into()],
             active,
             accepts_online: true,
+            position: Default::default(),
             meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
         }
     }

@@ -76,6 +76,7 @@ impl FileKind {
                 "subjects",
                 "active",
                 "accepts_online",
+                "position",
             ],
             FileKind::MentorProfiles => &[
                 "teacher_id",
@@ -484,6 +485,16 @@ pub fn parse_teacher(
         h.cell(row, "accepts_online"),
         true,
     );
+    let position = match h.cell(row, "position") {
+        "" => crate::StaffPosition::Teacher,
+        s => crate::StaffPosition::from_code(s).unwrap_or_else(|| {
+            v.add(
+                "position",
+                format!("'{s}' is not a position: {}", crate::StaffPosition::codes()),
+            );
+            crate::StaffPosition::Teacher
+        }),
+    };
     let t = Teacher {
         municipality_id: municipality_id.to_string(),
         id: h.cell(row, "id").to_string(),
@@ -492,6 +503,7 @@ pub fn parse_teacher(
         subjects: list(h.cell(row, "subjects")),
         active,
         accepts_online,
+        position,
         meta: zero_meta(),
     };
     if let Err(e) = t.validate(catalog) {
@@ -570,7 +582,7 @@ pub struct MentorshipRow {
 }
 
 /// The kinds a mentorships.csv row may name: the CSV word and its short form.
-const MENTORSHIP_KINDS: [(&str, &str, crate::MatchKind); 5] = [
+const MENTORSHIP_KINDS: [(&str, &str, crate::MatchKind); 6] = [
     ("teacher_pairs", "pairs", crate::MatchKind::TeacherPairs),
     (
         "school_partnerships",
@@ -587,6 +599,11 @@ const MENTORSHIP_KINDS: [(&str, &str, crate::MatchKind); 5] = [
         "school_groups",
         "school_groups",
         crate::MatchKind::SchoolGroups,
+    ),
+    (
+        "management_platforms",
+        "platforms",
+        crate::MatchKind::ManagementPlatforms,
     ),
 ];
 
@@ -842,6 +859,7 @@ pub mod write {
             t.subjects.join(";"),
             t.active.to_string(),
             t.accepts_online.to_string(),
+            t.position.code().to_string(),
         ]
     }
 

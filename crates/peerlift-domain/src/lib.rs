@@ -31,7 +31,7 @@ pub use events::{Event, EventFeedback, EventStatus, OrganiserKind};
 pub use matching::*;
 pub use model::*;
 pub use phrase::{Arg, Named, Phrase};
-pub use platforms::Platform;
+pub use platforms::{ManagementDiagnostic, Platform};
 pub use rematch::*;
 pub use sessions::*;
 pub use validate::{FieldViolation, Violations};

@@ -26,6 +26,10 @@ pub enum MatchKind {
     TeacherGroups,
     /// GROUPS mode: a leader school with several schools of similar needs.
     SchoolGroups,
+    /// A school's management team with an internship platform of a leader school on a system
+    /// direction where its management diagnostics found a difficulty (seed 002, Krymsk). The
+    /// mentorship's `subject` is the direction, its mentor the platform's school.
+    ManagementPlatforms,
 }
 
 impl MatchKind {
@@ -36,6 +40,7 @@ impl MatchKind {
             MatchKind::SchoolDirections => "school_directions",
             MatchKind::TeacherGroups => "teacher_groups",
             MatchKind::SchoolGroups => "school_groups",
+            MatchKind::ManagementPlatforms => "management_platforms",
         }
     }
 
@@ -43,7 +48,10 @@ impl MatchKind {
     pub fn is_schools(self) -> bool {
         matches!(
             self,
-            MatchKind::SchoolPartnerships | MatchKind::SchoolDirections | MatchKind::SchoolGroups
+            MatchKind::SchoolPartnerships
+                | MatchKind::SchoolDirections
+                | MatchKind::SchoolGroups
+                | MatchKind::ManagementPlatforms
         )
     }
 }

@@ -171,6 +171,38 @@ impl Level {
 }
 
 coded_enum!(
+    /// A staff position at a school.
+    StaffPosition {
+        Teacher = "teacher",
+        Director = "director",
+        /// Deputy director (завуч).
+        DeputyDirector = "deputy_director",
+        Methodologist = "methodologist",
+        /// Psychologist, speech therapist, social educator.
+        Specialist = "specialist",
+        Other = "other",
+    }
+);
+
+impl StaffPosition {
+    /// A member of the school's management team.
+    pub fn is_administrator(self) -> bool {
+        matches!(
+            self,
+            StaffPosition::Director | StaffPosition::DeputyDirector
+        )
+    }
+}
+
+// coded_enum! derives a fixed set of traits, Default not among them.
+#[allow(clippy::derivable_impls)]
+impl Default for StaffPosition {
+    fn default() -> Self {
+        StaffPosition::Teacher
+    }
+}
+
+coded_enum!(
     /// How a mentor can work.
     Mode {
         InPerson = "in_person",
@@ -410,6 +442,10 @@ pub struct Teacher {
     /// Whether the teacher, as a mentee, accepts online mentoring (video calls with a mentor
     /// from elsewhere); a region's cross-municipality pairs are online only.
     pub accepts_online: bool,
+    /// What the teacher is at the school: administrators (director, deputies) make up its
+    /// management team, which the management internship platforms are for (seed 002).
+    #[serde(default)]
+    pub position: StaffPosition,
     pub meta: Meta,
 }
 
@@ -449,6 +485,7 @@ impl Teacher {
             && self.subjects == other.subjects
             && self.active == other.active
             && self.accepts_online == other.accepts_online
+            && self.position == other.position
     }
 }
 

@@ -248,6 +248,9 @@ fn targets<'a>(m: &'a Mentorship, w: &World<'a>) -> Vec<(&'a str, Vec<&'a str>)>
             }
             out
         }
+        // A management internship works on the team's management, which management
+        // diagnostics measure, not the teachers' subjects.
+        MatchKind::ManagementPlatforms => Vec::new(),
     }
 }
 
@@ -285,6 +288,8 @@ pub fn mentorship_progress(m: &Mentorship, w: &World<'_>) -> MentorshipProgress 
 ///   at-risk lists since the start.
 pub fn graduation(m: &Mentorship, w: &World<'_>) -> (Option<Date>, Phrase) {
     match m.kind {
+        // Its difficulty gone at re-diagnosis, the next run ends it (the demand is gone).
+        MatchKind::ManagementPlatforms => (None, Phrase::default()),
         MatchKind::TeacherPairs | MatchKind::TeacherGroups => {
             // A young specialist's pair (or the office's own reason) is not about a diagnosed
             // level: the office says when it is done. Voluntary work on a C-level deficit is

@@ -363,6 +363,7 @@ mod tests {
             subjects: vec!["math".into()],
             active: true,
             accepts_online: true,
+            position: Default::default(),
             meta: Meta::new(Timestamp::UNIX_EPOCH),
         }
     }

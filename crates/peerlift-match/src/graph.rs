@@ -32,6 +32,10 @@ pub struct Snapshot {
     /// left, whose mentor stopped offering the subject or lost the capacity, or that was vetoed,
     /// is not held and ends with its reason. Teacher pairs only.
     pub pinned: std::collections::BTreeSet<String>,
+    /// Internship platforms of leader schools (management platforms).
+    pub platforms: Vec<peerlift_domain::Platform>,
+    /// Management diagnostics of administrators (management platforms).
+    pub management: Vec<peerlift_domain::ManagementDiagnostic>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -13,6 +13,7 @@ pub mod groups;
 pub mod network;
 pub mod pairs;
 mod pipeline;
+pub mod platforms;
 pub mod problem;
 pub mod rematch;
 pub mod schedule;
@@ -85,5 +86,8 @@ pub fn run_with(
         }
         MatchKind::TeacherGroups => groups::match_teacher_groups(snap, weights, policy, options),
         MatchKind::SchoolGroups => groups::match_school_groups(snap, weights, policy, options),
+        MatchKind::ManagementPlatforms => {
+            platforms::match_management_platforms(snap, weights, policy, options)
+        }
     }
 }

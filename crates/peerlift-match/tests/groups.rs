@@ -130,6 +130,7 @@ fn scope(levels: Vec<usize>, scores: Vec<f64>, mentor_caps: Vec<u32>) -> Snapsho
             subjects: vec!["mathematics".into()],
             active: true,
             accepts_online: true,
+            position: Default::default(),
             meta: meta(),
         });
         s.diagnostics.push(Diagnostic {

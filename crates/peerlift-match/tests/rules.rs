@@ -73,6 +73,7 @@ fn teacher(id: &str, school: &str) -> Teacher {
         subjects: vec!["mathematics".into()],
         active: true,
         accepts_online: true,
+        position: Default::default(),
         meta: meta(),
     }
 }

@@ -71,6 +71,7 @@ enum Line {
     Association(peerlift_domain::Association),
     Platform(peerlift_domain::Platform),
     Event(peerlift_domain::Event),
+    ManagementDiagnostic(peerlift_domain::ManagementDiagnostic),
     Generation(Generation),
     Idempotency(IdempotencyEntry),
     Token(Token),
@@ -127,6 +128,7 @@ impl Store {
         n += self.export_tree(w, Line::Association)?;
         n += self.export_tree(w, Line::Platform)?;
         n += self.export_tree(w, Line::Event)?;
+        n += self.export_tree(w, Line::ManagementDiagnostic)?;
         // After every record that bumps generations, so restore ends with the saved values.
         n += self.export_tree(w, Line::Generation)?;
         n += self.export_tree(w, Line::Idempotency)?;
@@ -317,6 +319,7 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::Association(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Platform(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Event(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::ManagementDiagnostic(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Token(r) => {

@@ -365,6 +365,37 @@ impl From<AuditEntryV1> for peerlift_domain::access::AuditEntry {
     }
 }
 
+/// A teacher as version 1 wrote it: every field of today's but the staff position (all were
+/// teachers then).
+#[derive(Debug, Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+pub(crate) struct TeacherV1 {
+    pub(crate) municipality_id: String,
+    pub(crate) id: String,
+    pub(crate) school_id: String,
+    pub(crate) full_name: String,
+    pub(crate) subjects: Vec<String>,
+    pub(crate) active: bool,
+    pub(crate) accepts_online: bool,
+    pub(crate) meta: Meta,
+}
+
+impl From<TeacherV1> for peerlift_domain::Teacher {
+    fn from(t: TeacherV1) -> peerlift_domain::Teacher {
+        peerlift_domain::Teacher {
+            municipality_id: t.municipality_id,
+            id: t.id,
+            school_id: t.school_id,
+            full_name: t.full_name,
+            subjects: t.subjects,
+            active: t.active,
+            accepts_online: t.accepts_online,
+            position: peerlift_domain::StaffPosition::Teacher,
+            meta: t.meta,
+        }
+    }
+}
+
 /// A mentorship as version 1 wrote it: every field of today's but the charter.
 #[derive(Debug, Deserialize)]
 #[cfg_attr(test, derive(serde::Serialize))]
@@ -626,5 +657,32 @@ mod policy_v2 {
         );
         assert!(!got.policy.end_when_left_list);
         assert_eq!(got.churn_budget, ChurnBudget::Count(2));
+    }
+}
+
+#[cfg(test)]
+mod teacher_v1 {
+    use super::*;
+    use crate::codec::{self, Record};
+
+    /// A teacher written by version 1 reads back whole, as a teacher (not an administrator).
+    #[test]
+    fn a_version_1_teacher_reads_as_a_teacher() {
+        let old = TeacherV1 {
+            municipality_id: "m".into(),
+            id: "t1".into(),
+            school_id: "s1".into(),
+            full_name: "Иванова".into(),
+            subjects: vec!["mathematics".into()],
+            active: true,
+            accepts_online: false,
+            meta: Meta::new(Timestamp::UNIX_EPOCH),
+        };
+        let mut bytes = vec![1u8];
+        bytes.extend(postcard::to_stdvec(&old).unwrap());
+        let got: peerlift_domain::Teacher =
+            codec::decode(peerlift_domain::Teacher::TREE, &bytes).unwrap();
+        assert_eq!(got.position, peerlift_domain::StaffPosition::Teacher);
+        assert_eq!((got.id.as_str(), got.accepts_online), ("t1", false));
     }
 }

@@ -163,10 +163,12 @@ pub enum TreeId {
     Platforms,
     /// `muni \0 event` -> a municipal event.
     Events,
+    /// `muni \0 diagnostic` -> an administrator's management diagnostic.
+    ManagementDiagnostics,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 29] = [
+    pub const ALL: [TreeId; 30] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -196,6 +198,7 @@ impl TreeId {
         TreeId::Associations,
         TreeId::Platforms,
         TreeId::Events,
+        TreeId::ManagementDiagnostics,
     ];
 
     /// Trees whose writes change what a match run would see.
@@ -208,6 +211,8 @@ impl TreeId {
                 | TreeId::Diagnostics
                 | TreeId::Mentorships
                 | TreeId::Vetoes
+                | TreeId::Platforms
+                | TreeId::ManagementDiagnostics
         )
     }
 
@@ -242,6 +247,7 @@ impl TreeId {
             TreeId::Associations => "associations",
             TreeId::Platforms => "platforms",
             TreeId::Events => "events",
+            TreeId::ManagementDiagnostics => "management_diagnostics",
         }
     }
 }
@@ -849,9 +855,13 @@ impl Record for School {
 
 impl Record for Teacher {
     const TREE: TreeId = TreeId::Teachers;
-    const VERSION: u8 = 1;
+    const VERSION: u8 = 2;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])
+    }
+    fn decode_older(version: u8, body: &[u8]) -> Option<Result<Self>> {
+        (version == 1)
+            .then(|| codec::decode_body::<legacy::TeacherV1>(Self::TREE, body).map(Teacher::from))
     }
     fn index_keys(&self) -> Vec<IndexKey> {
         vec![(
@@ -919,6 +929,14 @@ impl Record for peerlift_domain::Association {
 
 impl Record for peerlift_domain::Platform {
     const TREE: TreeId = TreeId::Platforms;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for peerlift_domain::ManagementDiagnostic {
+    const TREE: TreeId = TreeId::ManagementDiagnostics;
     const VERSION: u8 = 1;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])

@@ -115,6 +115,7 @@ fn teacher() -> impl Strategy<Value = Teacher> {
                 subjects,
                 active,
                 accepts_online: !active,
+                position: Default::default(),
                 meta,
             },
         )
@@ -359,6 +360,7 @@ fn sample_teacher(school: &str) -> Teacher {
         subjects: vec!["mathematics".into()],
         active: true,
         accepts_online: true,
+        position: Default::default(),
         meta: Meta::new(Timestamp::UNIX_EPOCH),
     }
 }

@@ -98,12 +98,15 @@ impl NewPair {
         }
         if matches!(
             kind,
-            MatchKind::TeacherPairs | MatchKind::SchoolDirections | MatchKind::TeacherGroups
+            MatchKind::TeacherPairs
+                | MatchKind::SchoolDirections
+                | MatchKind::TeacherGroups
+                | MatchKind::ManagementPlatforms
         ) && self.subject.is_empty()
         {
             v.add(
                 "subject",
-                "teacher pairs and groups and distributed partnerships need the subject",
+                "teacher pairs and groups and distributed partnerships need the subject, management internships the system direction",
             );
         }
         if let Some(d) = self.started_on {
@@ -225,6 +228,31 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
             let t = check_school_pair(s, &snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
             (Mode::InPerson, 0, Some(p.partnership_type.unwrap_or(t)))
         }
+        MatchKind::ManagementPlatforms => {
+            // The office fixes a team to a platform by order: the direction is a system
+            // direction, and the mentor school runs an active platform on it.
+            let mut v = Violations::new();
+            state::catalog(s, &m.id)?.check(
+                &mut v,
+                "subject",
+                peerlift_domain::CatalogKind::SystemDirection,
+                &p.subject,
+            );
+            v.into_result().map_err(ApiError::Invalid)?;
+            check_school_pair(s, &snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
+            if !snap
+                .platforms
+                .iter()
+                .any(|x| x.active && x.school_id == p.mentor_id && x.direction == p.subject)
+            {
+                breaks(
+                    p,
+                    format!("{} runs no active platform on {}", p.mentor_id, p.subject),
+                    &mut accepted,
+                )?;
+            }
+            (Mode::InPerson, 0, None)
+        }
     };
     if snap
         .vetoes
@@ -241,7 +269,10 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
                 && x.is_active()
                 && x.mentee_id == label
                 && x.mentor_id == p.mentor_id
-                && (kind != MatchKind::SchoolDirections || x.subject == p.subject)
+                && (!matches!(
+                    kind,
+                    MatchKind::SchoolDirections | MatchKind::ManagementPlatforms
+                ) || x.subject == p.subject)
         }) {
             return Err(ApiError::AlreadyExists {
                 kind: "active mentorship",

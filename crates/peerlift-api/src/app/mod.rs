@@ -11,6 +11,7 @@ pub mod import;
 pub mod mentorships;
 pub mod network;
 pub mod nightly;
+pub mod platforms;
 pub mod registry;
 pub mod runs;
 pub mod sessions;

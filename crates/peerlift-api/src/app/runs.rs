@@ -52,6 +52,12 @@ fn read_snapshot(s: &Store, municipality_id: &str) -> ApiResult<Snapshot> {
             .collect::<Result<_, _>>()?,
         vetoes: s.scan::<Veto>(&p, None).collect::<Result<_, _>>()?,
         pinned: Default::default(),
+        platforms: s
+            .scan::<peerlift_domain::Platform>(&p, None)
+            .collect::<Result<_, _>>()?,
+        management: s
+            .scan::<peerlift_domain::ManagementDiagnostic>(&p, None)
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -114,6 +120,8 @@ pub fn load_scope(s: &Store, scope: &str) -> ApiResult<(Snapshot, Vec<(String, u
         all.diagnostics.extend(snap.diagnostics);
         all.mentorships.extend(snap.mentorships);
         all.vetoes.extend(snap.vetoes);
+        all.platforms.extend(snap.platforms);
+        all.management.extend(snap.management);
         gens.push((m, g));
     }
     Ok((all, gens))

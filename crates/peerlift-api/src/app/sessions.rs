@@ -117,7 +117,10 @@ impl<'a> Places<'a> {
             MatchKind::TeacherPairs | MatchKind::SchoolPartnerships => {
                 self.school_of(m.kind, &m.mentee_id)
             }
-            MatchKind::TeacherGroups | MatchKind::SchoolDirections | MatchKind::SchoolGroups => {
+            MatchKind::TeacherGroups
+            | MatchKind::SchoolDirections
+            | MatchKind::SchoolGroups
+            | MatchKind::ManagementPlatforms => {
                 if m.mentor_municipality_id.is_empty() {
                     self.school_of(m.kind, &m.mentor_id)
                 } else {

@@ -230,6 +230,7 @@ impl TeacherService for TeacherApi {
                     check_etag("teacher", &t.id, &etag, &cur.meta)?;
                     t.active = flags.active.unwrap_or(cur.active);
                     t.accepts_online = flags.accepts_online.unwrap_or(cur.accepts_online);
+                    t.position = flags.position.unwrap_or(cur.position);
                     if t.school_id != cur.school_id {
                         check_school(s, &t)?;
                     }

@@ -482,3 +482,21 @@ association-kind- = unknown
 recommend-none = No association suits { $teacher }'s diagnosed deficits.
 col-events-held = events held
 col-attendances = attendances
+
+## staff positions
+position-teacher = teacher
+position-director = director
+position-deputy-director = deputy director
+position-methodologist = methodologist
+position-specialist = specialist
+position-other = other
+position-unspecified = teacher
+ms-kind-management = management internship
+
+## management platforms
+platform-saved = Platform { $id } at { $school } on "{ $direction }": { $capacity } places
+usage-score = '{ $value }' is not a score: give a system direction and a share, sys_low_results=0.3
+management-recorded = Management diagnostic { $id }: { $count } directions scored
+management-no-difficulty = The management team of { $school } has no diagnosed difficulty.
+col-severe = severe
+col-direction = direction

@@ -136,3 +136,10 @@ type-by-office-goal = the type the office set; the common goal: { $goal }
 ## Why an association suits a teacher (RecommendAssociations)
 rec-subject = its subject is { $subject }, where the teacher's diagnostics of { $date } found a level { $level } deficit
 rec-area = it works on { $area }, which the teacher's latest diagnostics score at { $percent }%
+
+## Management internship platforms
+term-management-difficulty = the management team's difficulty (the team masters { $pct }% of the direction)
+why-no-management-platform = no active internship platform on { $direction } with free places
+why-management-platforms-excluded = the { $offered } platforms on { $direction } were excluded by the rules (its own school, a veto, too far with online not allowed)
+end-replaced-management-platform = { $school } goes to { $leader }'s platform on { $direction } instead (score { $score })
+end-management-difficulty-gone = { $school } no longer has a difficulty on { $direction } (or { $leader }'s platform closed or is full)

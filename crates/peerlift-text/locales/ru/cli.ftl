@@ -489,3 +489,21 @@ association-kind- = неизвестно
 recommend-none = Ни одно объединение не подходит к выявленным дефицитам учителя { $teacher }.
 col-events-held = проведено мероприятий
 col-attendances = посещений
+
+## staff positions
+position-teacher = учитель
+position-director = директор
+position-deputy-director = заместитель директора
+position-methodologist = методист
+position-specialist = специалист
+position-other = другое
+position-unspecified = учитель
+ms-kind-management = управленческая стажировка
+
+## management platforms
+platform-saved = Площадка { $id } в { $school } по направлению «{ $direction }»: мест — { $capacity }
+usage-score = «{ $value }» — не оценка: укажите системное направление и долю, sys_low_results=0.3
+management-recorded = Управленческая диагностика { $id }: оценено направлений — { $count }
+management-no-difficulty = У управленческой команды { $school } не выявлено затруднений.
+col-severe = серьёзное
+col-direction = направление

@@ -595,3 +595,52 @@ help-associations-leave--from_municipality = Муниципалитет учит
 help-associations-leave--on = День, 2021-09-01 (по умолчанию сегодня)
 # en: Joins as a leader
 help-associations-leave--leader = Вступает как руководитель
+# en: Management teams with internship platforms on system directions (Krymsk)
+help-value-platforms = Управленческие команды и стажировочные площадки по системным направлениям (Крымск)
+
+## platforms
+
+# en: Internship platforms for management teams and management diagnostics (match them with `peerlift match --kind platforms`)
+help-platforms = Стажировочные площадки для управленческих команд и управленческая диагностика (подбор — `peerlift match --kind platforms`)
+# en: Fix an internship platform for management teams to a leader school
+help-platforms-add = Закрепить стажировочную площадку для управленческих команд за школой-лидером
+# en: The platform's id
+help-platforms-add--id = Идентификатор площадки
+# en: The leader school that runs it
+help-platforms-add--school = Школа-лидер, на базе которой она работает
+# en: Its system direction: sys_learning_quality, sys_low_results, sys_talents, sys_career_guidance, sys_leadership, sys_staff_development, sys_upbringing
+help-platforms-add--direction = Системное направление: sys_learning_quality, sys_low_results, sys_talents, sys_career_guidance, sys_leadership, sys_staff_development, sys_upbringing
+# en: Its name
+help-platforms-add--name = Название
+# en: What teams do there, or a link to the programme
+help-platforms-add--programme = Что делают команды на площадке, или ссылка на программу
+# en: Schools' teams it takes at once
+help-platforms-add--capacity = Сколько команд школ она принимает одновременно
+# en: The curator of its direction
+help-platforms-add--curator = Куратор направления
+# en: The number of the order that fixed it
+help-platforms-add--order_number = Номер приказа о закреплении
+# en: The date of that order, 2022-09-01
+help-platforms-add--order_date = Дата этого приказа, 2022-09-01
+# en: The school year, 2022-2023
+help-platforms-add--school_year = Учебный год, 2022-2023
+# en: The municipality's platforms
+help-platforms-list = Площадки муниципалитета
+# en: Only platforms on this system direction
+help-platforms-list--direction = Только площадки по этому системному направлению
+# en: Record an administrator's management diagnostic
+help-platforms-diagnose = Записать управленческую диагностику руководителя
+# en: The administrator (a director or deputy)
+help-platforms-diagnose--teacher = Руководитель (директор или заместитель)
+# en: The administrator's school
+help-platforms-diagnose--school = Школа руководителя
+# en: The day of the diagnostic, 2022-10-14
+help-platforms-diagnose--date = День диагностики, 2022-10-14
+# en: A system direction's share mastered, sys_low_results=0.3; repeat for each
+help-platforms-diagnose--scores = Доля освоения системного направления, sys_low_results=0.3; повторите для каждого
+# en: Who produced it
+help-platforms-diagnose--source = Кто её провёл
+# en: A school's management team: its diagnostics and the difficulties they find
+help-platforms-team = Управленческая команда школы: её диагностика и выявленные затруднения
+# en: The school
+help-platforms-team--school = Школа

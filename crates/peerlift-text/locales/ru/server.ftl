@@ -157,3 +157,10 @@ type-by-office-goal = тип задан методической службой;
 ## Почему объединение подходит учителю (RecommendAssociations)
 rec-subject = его предмет — { $subject }, по которому диагностика учителя от { $date } выявила дефицит уровня { $level }
 rec-area = оно работает над областью «{ $area }», которую последняя диагностика учителя оценила в { $percent }%
+
+## Стажировочные площадки управленческих команд
+term-management-difficulty = затруднение управленческой команды (команда владеет направлением на { $pct }%)
+why-no-management-platform = нет действующей стажировочной площадки по направлению «{ $direction }» со свободными местами
+why-management-platforms-excluded = площадки по направлению «{ $direction }» ({ $offered }) исключены правилами (своя школа, запрет, слишком далеко, а онлайн не разрешён)
+end-replaced-management-platform = { $school } переходит на площадку { $leader } по направлению «{ $direction }» (оценка { $score })
+end-management-difficulty-gone = у { $school } больше нет затруднения по направлению «{ $direction }» (или площадка { $leader } закрыта либо заполнена)
