@@ -997,6 +997,100 @@ pub async fn change_mentorship(
 }
 
 /// The CreateMentorship request of `peerlift mentorships create`.
+fn partnership_type_arg(given: &str) -> Result<pb::PartnershipType, ClientError> {
+    Ok(match given.trim().to_ascii_lowercase().as_str() {
+        "" => pb::PartnershipType::Unspecified,
+        "instrumental" => pb::PartnershipType::Instrumental,
+        "identical" => pb::PartnershipType::Identical,
+        other => {
+            return Err(ClientError::Usage(crate::i18n::tr(
+                "usage-partnership-type",
+                &[("value", crate::i18n::s(other))],
+            )))
+        }
+    })
+}
+
+fn basis_arg(given: &str) -> Result<pb::Basis, ClientError> {
+    Ok(match given.trim() {
+        "" => pb::Basis::Unspecified,
+        "deficit" => pb::Basis::Deficit,
+        "young_specialist" => pb::Basis::YoungSpecialist,
+        "voluntary" => pb::Basis::Voluntary,
+        "other" => pb::Basis::Other,
+        other => {
+            return Err(ClientError::Usage(crate::i18n::tr(
+                "usage-basis",
+                &[("value", crate::i18n::s(other))],
+            )))
+        }
+    })
+}
+
+/// Changes a mentorship: reads it, applies the options given, sends the edit with the etag
+/// read, and says what it is now.
+pub async fn update_mentorship(
+    channel: Conn,
+    municipality: &str,
+    a: &crate::cli::matching::UpdateArgs,
+) -> Result<(), ClientError> {
+    let partnership_type = partnership_type_arg(&a.partnership_type)?;
+    let basis = basis_arg(&a.basis)?;
+    let mut client = MentorshipServiceClient::new(channel);
+    let cur = client
+        .get_mentorship(pb::GetMentorshipRequest {
+            municipality_id: municipality.to_string(),
+            mentorship_id: a.id.clone(),
+        })
+        .await?
+        .into_inner();
+    let charter_given = !a.goal.is_empty()
+        || !a.school_year.is_empty()
+        || !a.order_number.is_empty()
+        || !a.order_date.is_empty()
+        || basis != pb::Basis::Unspecified;
+    let charter = charter_given.then(|| {
+        let mut c = cur.charter.clone().unwrap_or_default();
+        if !a.goal.is_empty() {
+            c.goal = a.goal.clone();
+        }
+        if !a.school_year.is_empty() {
+            c.school_year = a.school_year.clone();
+        }
+        if !a.order_number.is_empty() || !a.order_date.is_empty() {
+            let mut o = c.order.clone().unwrap_or_default();
+            if !a.order_number.is_empty() {
+                o.number = a.order_number.clone();
+            }
+            if !a.order_date.is_empty() {
+                o.date = a.order_date.clone();
+            }
+            c.order = Some(o);
+        }
+        if basis != pb::Basis::Unspecified {
+            c.basis = basis as i32;
+        }
+        c
+    });
+    let m = client
+        .update_mentorship(pb::UpdateMentorshipRequest {
+            municipality_id: municipality.to_string(),
+            mentorship_id: a.id.clone(),
+            etag: cur.etag,
+            members: a.members.clone(),
+            mentor_id: a.mentor.clone(),
+            subject: a.subject.clone(),
+            partnership_type: partnership_type as i32,
+            charter,
+            accept_reason: a.accept_reason.clone(),
+            request_id: String::new(),
+        })
+        .await?
+        .into_inner();
+    print_mentorship(m);
+    Ok(())
+}
+
 pub fn create_request(
     municipality: &str,
     kind: pb::MatchKind,
@@ -1059,9 +1153,16 @@ pub async fn create_mentorship(
         .create_mentorship(req)
         .await?
         .into_inner();
+    print_mentorship(m);
+    Ok(())
+}
+
+/// A mentorship made or changed, as the office reads it: who with whom since when, its order
+/// and every rule kept against with the reason.
+fn print_mentorship(m: pb::Mentorship) {
     if crate::output::json() {
         crate::output::print(&m, "peerlift.v1.Mentorship");
-        return Ok(());
+        return;
     }
     use crate::i18n::{s, tr};
     let who = if m.members.is_empty() {
@@ -1105,7 +1206,6 @@ pub async fn create_mentorship(
             );
         }
     }
-    Ok(())
 }
 
 pub async fn veto(

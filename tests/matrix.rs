@@ -75,8 +75,10 @@ fn allowed(rpc: &str) -> &'static str {
         | "ListMatchRunChanges"
         | "ExportMatchProblem" => "ACRM",
         "ApproveMatchRun" | "RejectMatchRun" => "ACR",
-        "ListMentorships" | "GetMentorship" | "CreateMentorship" | "LockMentorship"
-        | "UnlockMentorship" | "EndMentorship" | "VetoPair" | "ListVetoes" => "ACRM",
+        "ListMentorships" | "GetMentorship" | "CreateMentorship" | "UpdateMentorship"
+        | "LockMentorship" | "UnlockMentorship" | "EndMentorship" | "VetoPair" | "ListVetoes" => {
+            "ACRM"
+        }
         "GetNetwork" => "ACRM",
         "CreateSession"
         | "UpdateSession"
@@ -406,6 +408,13 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 municipality_id: m(),
                 mentee_id: "no-such-teacher".into(),
                 mentor_id: "no-such-teacher".into(),
+                ..Default::default()
+            })),
+        "UpdateMentorship" => c!(mentorship_service_client::MentorshipServiceClient
+            .update_mentorship(pb::UpdateMentorshipRequest {
+                municipality_id: m(),
+                mentorship_id: ids.mentorship.clone(),
+                etag: stale(),
                 ..Default::default()
             })),
         "LockMentorship" => c!(

@@ -452,3 +452,237 @@ async fn groups_are_made_by_hand_like_pairs() {
     assert!(groups[0].mentee_id.starts_with("group-schools-"));
     s.stop().await;
 }
+
+/// Issue 16 §1 and §7: the office edits what it keeps (a group's members, a partnership's type
+/// and goal), every hard rule a hand-made pair breaks is named and, accepted, recorded; a pair
+/// without an A/B deficit is its own line of the outcomes report; `match` takes the policy
+/// switch for schools that left the list.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_edits_what_it_keeps_and_every_broken_rule_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    import_example(&s).await;
+
+    // A partnership's type and common goal, set by the office after the fact.
+    let partnership = active(&s, pb::MatchKind::SchoolPartnerships)
+        .await
+        .into_iter()
+        .find(|m| m.mentee_id == "putilovo-oosh")
+        .unwrap();
+    let (code, out, err) = cli(&[
+        "mentorships",
+        "update",
+        &partnership.id,
+        "-m",
+        M,
+        "--type",
+        "identical",
+        "--goal",
+        "a common course of reading lessons",
+        "--addr",
+        &s.addr,
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let edited = s
+        .mentorships()
+        .get_mentorship(pb::GetMentorshipRequest {
+            municipality_id: M.into(),
+            mentorship_id: partnership.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let charter = edited.charter.clone().unwrap();
+    assert_eq!(
+        edited.partnership_type,
+        pb::PartnershipType::Identical as i32
+    );
+    assert_eq!(charter.goal, "a common course of reading lessons");
+    assert!(charter.type_by_office);
+    // The order it came with is kept.
+    assert_eq!(charter.order.unwrap().number, "354");
+    // An edit on a stale read is refused.
+    let e = s
+        .mentorships()
+        .update_mentorship(pb::UpdateMentorshipRequest {
+            municipality_id: M.into(),
+            mentorship_id: partnership.id.clone(),
+            etag: partnership.etag.clone(),
+            partnership_type: pb::PartnershipType::Instrumental as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::Aborted, "{e:?}");
+
+    // A teacher group made by hand, then a member added.
+    let (code, out, err) = cli(&[
+        "mentorships",
+        "create",
+        "-m",
+        M,
+        "--kind",
+        "teacher-groups",
+        "--mentor",
+        "priladozhsky-sosh-t021",
+        "--subject",
+        "primary_school",
+        "--member",
+        "putilovo-oosh-t003",
+        "--member",
+        "putilovo-oosh-t009",
+        "--reason",
+        "the association's group",
+        "--accept-reason",
+        "the office's list",
+        "--addr",
+        &s.addr,
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let group = active(&s, pb::MatchKind::TeacherGroups)
+        .await
+        .into_iter()
+        .find(|m| m.mentor_id == "priladozhsky-sosh-t021")
+        .unwrap();
+    let (code, out, err) = cli(&[
+        "mentorships",
+        "update",
+        &group.id,
+        "-m",
+        M,
+        "--member",
+        "putilovo-oosh-t003",
+        "--member",
+        "putilovo-oosh-t009",
+        "--member",
+        "shum-sosh-t004",
+        "--accept-reason",
+        "the office's list",
+        "--addr",
+        &s.addr,
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let group = s
+        .mentorships()
+        .get_mentorship(pb::GetMentorshipRequest {
+            municipality_id: M.into(),
+            mentorship_id: group.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(group.members.len(), 3, "{group:?}");
+    assert!(group.members.contains(&"shum-sosh-t004".to_string()));
+
+    // A pair that breaks two rules: both named in the refusal, both recorded once accepted.
+    let profiles: Vec<String> = s
+        .profiles()
+        .list_mentor_profiles(pb::ListMentorProfilesRequest {
+            municipality_id: M.into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .mentor_profiles
+        .into_iter()
+        .map(|p| p.teacher_id)
+        .collect();
+    let no_profile = (1..=40)
+        .map(|i| format!("priladozhsky-sosh-t{i:03}"))
+        .find(|t| !profiles.contains(t) && t != "priladozhsky-sosh-t011")
+        .unwrap();
+    let pair = |accept: &str| pb::CreateMentorshipRequest {
+        municipality_id: M.into(),
+        kind: pb::MatchKind::TeacherPairs as i32,
+        mentee_id: "priladozhsky-sosh-t011".into(),
+        mentor_id: no_profile.clone(),
+        subject: "primary_school".into(),
+        reason: "the office's list".into(),
+        accept_reason: accept.into(),
+        ..Default::default()
+    };
+    let e = s
+        .mentorships()
+        .create_mentorship(pair(""))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Code::FailedPrecondition, "{e:?}");
+    assert!(
+        e.message().contains("no deficit") && e.message().contains("does not offer"),
+        "{e:?}"
+    );
+    let kept = s
+        .mentorships()
+        .create_mentorship(pair("order 263"))
+        .await
+        .unwrap()
+        .into_inner();
+    let accepted = kept.charter.unwrap().accepted;
+    assert_eq!(accepted.len(), 2, "{accepted:?}");
+    assert!(accepted.iter().all(|a| a.reason == "order 263"));
+
+    // A young specialist's pair is its own line of the outcomes report.
+    let mut young = pair("");
+    young.mentor_id = "priladozhsky-sosh-t021".into();
+    young.mentee_id = "priladozhsky-sosh-t030".into();
+    young.basis = pb::Basis::YoungSpecialist as i32;
+    s.mentorships().create_mentorship(young).await.unwrap();
+    let outcomes = s
+        .reports()
+        .outcomes_report(pb::ReportRequest {
+            municipality_id: M.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let by: Vec<(&str, u32)> = outcomes
+        .mentorships_by_basis
+        .iter()
+        .map(|b| (b.basis.as_str(), b.mentorships))
+        .collect();
+    assert!(by.contains(&("young_specialist", 1)), "{by:?}");
+    let (code, out, err) = cli(&["report", "outcomes", "-m", M, "--addr", &s.addr]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("young specialists (no deficit)") && l.contains(" 1")),
+        "{out}"
+    );
+
+    // The policy switch from the command line reaches the stored run.
+    let (code, out, err) = cli(&[
+        "match",
+        "-m",
+        M,
+        "--kind",
+        "schools",
+        "--end-when-left-list",
+        "--addr",
+        &s.addr,
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let runs = s
+        .matching()
+        .list_match_runs(pb::ListMatchRunsRequest {
+            municipality_id: M.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .runs;
+    let latest = runs.iter().max_by_key(|r| r.id.clone()).unwrap();
+    assert_eq!(
+        latest.policy.clone().unwrap().end_when_left_list,
+        Some(true),
+        "{latest:?}"
+    );
+    s.stop().await;
+}

@@ -86,6 +86,10 @@ pub struct MatchArgs {
     /// No online pairs.
     #[arg(long)]
     no_online: bool,
+    /// School partnerships: end those of schools that left the low-result list (by default
+    /// they are kept, as the office decides).
+    #[arg(long)]
+    end_when_left_list: bool,
     /// Opt-in: keep only each demand's best N arcs. The run is then NOT guaranteed optimal
     /// (it says so); without it the whole problem is solved and proven optimal.
     #[arg(long)]
@@ -120,6 +124,7 @@ pub async fn run(a: MatchArgs) -> CliResult {
             travel_limit_km: a.travel_limit_km,
             allow_online: if a.no_online { Some(false) } else { None },
             max_candidates: a.max_candidates,
+            end_when_left_list: a.end_when_left_list.then_some(true),
             ..Default::default()
         },
         weights: pb::Weights::default(),
@@ -282,6 +287,8 @@ pub enum MentorshipCommand {
     },
     /// Make a pair, partnership or group by hand, as the office's order has it
     Create(Box<CreateArgs>),
+    /// Change a mentorship: a group's members, the mentor, the subject, a partnership's type or goal, its order
+    Update(Box<UpdateArgs>),
     /// Lock a mentorship: every run keeps it.
     Lock {
         #[command(flatten)]
@@ -380,8 +387,53 @@ pub struct CreateArgs {
     pub locked: bool,
 }
 
+/// `peerlift mentorships update`: what UpdateMentorship takes; options not given stay.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub remote: Remote,
+    #[command(flatten)]
+    pub scope: Scope,
+    /// The mentorship
+    pub id: String,
+    /// Groups: a member teacher or school; repeat for each (replaces the members)
+    #[arg(long = "member")]
+    pub members: Vec<String>,
+    /// The new mentor teacher or leader school
+    #[arg(long, default_value = "")]
+    pub mentor: String,
+    /// The new subject or direction
+    #[arg(long, default_value = "")]
+    pub subject: String,
+    /// Partnerships: instrumental or identical
+    #[arg(long = "type", default_value = "")]
+    pub partnership_type: String,
+    /// Partnerships: the common goal
+    #[arg(long, default_value = "")]
+    pub goal: String,
+    /// The school year, 2022-2023
+    #[arg(long, default_value = "")]
+    pub school_year: String,
+    /// The number of the order that approved it
+    #[arg(long, default_value = "")]
+    pub order_number: String,
+    /// The date of that order, 2022-10-18
+    #[arg(long, default_value = "")]
+    pub order_date: String,
+    /// Teacher pairs: deficit, young_specialist, voluntary or other
+    #[arg(long, default_value = "")]
+    pub basis: String,
+    /// Keep it although it breaks a hard rule, for this reason
+    #[arg(long, default_value = "")]
+    pub accept_reason: String,
+}
+
 pub async fn mentorships(command: MentorshipCommand) -> CliResult {
     match command {
+        MentorshipCommand::Update(a) => {
+            let ch = a.remote.connect().await?;
+            mc::update_mentorship(ch, &a.scope.municipality, &a).await?
+        }
         MentorshipCommand::Create(a) => {
             let a = *a;
             let ch = a.remote.connect().await?;

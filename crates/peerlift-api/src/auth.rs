@@ -84,6 +84,7 @@ scoped!(Municipality:
     UpdateDiagnosticRequest, DeleteDiagnosticRequest,
     CreateCatalogEntryRequest, DeleteCatalogEntryRequest,
     ListMentorshipsRequest, GetMentorshipRequest, CreateMentorshipRequest, LockMentorshipRequest,
+    UpdateMentorshipRequest,
     UnlockMentorshipRequest,
     EndMentorshipRequest, VetoPairRequest, ListVetoesRequest,
     CreateSessionRequest, UpdateSessionRequest, CancelSessionRequest,
@@ -498,6 +499,13 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         (
             "MentorshipService",
             "CreateMentorship",
+            S::Mentorships,
+            W,
+            false,
+        ),
+        (
+            "MentorshipService",
+            "UpdateMentorship",
             S::Mentorships,
             W,
             false,

@@ -767,46 +767,51 @@ pub fn check_teacher_pair(
     subject: &str,
     mentor_id: &str,
     needs_deficit: bool,
-) -> Result<ProposedPair, String> {
+) -> Result<ProposedPair, Vec<String>> {
     let g = CompetenceGraph::build(snap);
     let ctx = Ctx::new(snap, &g, weights, policy);
     let key = |id: &str| (municipality_id.to_string(), id.to_string());
     let mentee = *g
         .teacher_index
         .get(&key(mentee_id))
-        .ok_or_else(|| format!("no teacher '{mentee_id}'"))?;
+        .ok_or_else(|| vec![format!("no teacher '{mentee_id}'")])?;
     let mentor = *g
         .teacher_index
         .get(&key(mentor_id))
-        .ok_or_else(|| format!("no teacher '{mentor_id}'"))?;
+        .ok_or_else(|| vec![format!("no teacher '{mentor_id}'")])?;
+    // Every rule the pair breaks, not only the first: the office accepts them knowingly.
+    let mut broken = Vec::new();
     if !snap.teachers[mentee as usize].active {
-        return Err(format!("mentee '{mentee_id}' is inactive"));
+        broken.push(format!("mentee '{mentee_id}' is inactive"));
     }
-    let sj = g.subject_id(subject).ok_or_else(|| {
-        if needs_deficit {
+    let Some(sj) = g.subject_id(subject) else {
+        broken.push(if needs_deficit {
             format!("no diagnostic of {subject} for '{mentee_id}'")
         } else {
             format!("no teacher of the municipality is diagnosed or mentors in {subject}")
-        }
-    })?;
+        });
+        return Err(broken);
+    };
     let level = match g.latest.get(&(mentee, sj)) {
         _ if !needs_deficit => Level::C,
         Some((l, _)) if policy.levels.contains(l) => *l,
         Some((l, date)) => {
-            return Err(format!(
+            broken.push(format!(
                 "'{mentee_id}' has no deficit to work on in {subject}: level {} at the diagnostic of {date}",
                 l.letter()
-            ))
+            ));
+            Level::C
         }
-        None => return Err(format!("no diagnostic of {subject} for '{mentee_id}'")),
+        None => {
+            broken.push(format!("no diagnostic of {subject} for '{mentee_id}'"));
+            Level::C
+        }
     };
-    let (_, mentor_level, pi) = g
-        .strong_in(sj)
-        .into_iter()
-        .find(|(t, _, _)| *t == mentor)
-        .ok_or_else(|| {
-            format!("'{mentor_id}' does not offer {subject} as a mentor (no profile, not in its subjects, or deficient in it)")
-        })?;
+    let Some((_, mentor_level, pi)) = g.strong_in(sj).into_iter().find(|(t, _, _)| *t == mentor)
+    else {
+        broken.push(format!("'{mentor_id}' does not offer {subject} as a mentor (no profile, not in its subjects, or deficient in it)"));
+        return Err(broken);
+    };
     let load = snap
         .mentorships
         .iter()
@@ -814,7 +819,7 @@ pub fn check_teacher_pair(
         .count() as u32;
     let capacity = snap.profiles[pi as usize].capacity;
     if load >= capacity {
-        return Err(format!(
+        broken.push(format!(
             "'{mentor_id}' is at capacity: {load} active pairs of {capacity}"
         ));
     }
@@ -823,12 +828,19 @@ pub fn check_teacher_pair(
         subject: sj,
         level,
     };
-    let c = ctx.evaluate(&d, mentor, mentor_level, pi).map_err(|why| {
-        format!(
-            "the pair breaks a hard rule: the mentor is {}",
-            peerlift_text::english(&Phrase::new(why))
-        )
-    })?;
+    let c = match ctx.evaluate(&d, mentor, mentor_level, pi) {
+        Ok(c) => c,
+        Err(why) => {
+            broken.push(format!(
+                "the pair breaks a hard rule: the mentor is {}",
+                peerlift_text::english(&Phrase::new(why))
+            ));
+            return Err(broken);
+        }
+    };
+    if !broken.is_empty() {
+        return Err(broken);
+    }
     let school = |t: u32| {
         g.teacher_school[t as usize]
             .map(|s| snap.schools[s as usize].id.clone())

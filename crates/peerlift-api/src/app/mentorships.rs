@@ -149,28 +149,45 @@ pub struct CheckedPair {
     pub accepted: Vec<Accepted>,
 }
 
-/// A rule the pair breaks: refused, or recorded with the office's reason when it gave one.
+/// A rule the pair breaks, noted with the office's reason (empty when it gave none): every
+/// broken rule is gathered, then [`settle`] refuses them all in one answer or records each.
 fn breaks(p: &NewPair, rule: String, accepted: &mut Vec<Accepted>) -> ApiResult<()> {
-    let reason = p.accept_reason.trim();
-    if reason.is_empty() {
-        return Err(ApiError::FailedPrecondition(format!(
-            "{rule} (to keep the pair anyway, say why in accept_reason)"
-        )));
-    }
     accepted.push(Accepted {
         rule,
-        reason: reason.to_string(),
+        reason: p.accept_reason.trim().to_string(),
     });
     Ok(())
+}
+
+/// The broken rules gathered: refused together without an accept_reason (the answer names
+/// each), recorded each with the reason otherwise.
+fn settle(p: &NewPair, accepted: Vec<Accepted>) -> ApiResult<Vec<Accepted>> {
+    if accepted.is_empty() || !p.accept_reason.trim().is_empty() {
+        return Ok(accepted);
+    }
+    let rules: Vec<&str> = accepted.iter().map(|a| a.rule.as_str()).collect();
+    Err(ApiError::FailedPrecondition(format!(
+        "{} (to keep the pair anyway, say why in accept_reason)",
+        rules.join("; ")
+    )))
 }
 
 /// Checks a hand-made pair against the matcher's hard rules on a snapshot of its municipality.
 /// Loading the snapshot is the heavy part; called before the write, it keeps the write lock
 /// free meanwhile.
 pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
+    check_pair_except(s, p, None)
+}
+
+/// [`check_pair`] as if mentorship `except` were not there (an edit is checked against the
+/// others: it neither duplicates nor takes capacity from itself).
+fn check_pair_except(s: &Store, p: &NewPair, except: Option<&str>) -> ApiResult<CheckedPair> {
     let kind = p.validate()?;
     let m = state::municipality(s, &p.municipality_id)?;
-    let (snap, generation) = load_snapshot(s, &m.id)?;
+    let (mut snap, generation) = load_snapshot(s, &m.id)?;
+    if let Some(id) = except {
+        snap.mentorships.retain(|x| x.id != id);
+    }
     let mut accepted = Vec::new();
     let (mode, score, partnership_type) = match kind {
         MatchKind::TeacherPairs => {
@@ -191,8 +208,10 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
             let (mode, score) = match checked {
                 Ok(pair) => (pair.mode, pair.score),
                 // Kept against the rules: online (it needs no travel), unscored.
-                Err(rule) => {
-                    breaks(p, rule, &mut accepted)?;
+                Err(rules) => {
+                    for rule in rules {
+                        breaks(p, rule, &mut accepted)?;
+                    }
                     (Mode::Online, 0)
                 }
             };
@@ -285,7 +304,7 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
         mode,
         score,
         partnership_type,
-        accepted,
+        accepted: settle(p, accepted)?,
     })
 }
 
@@ -506,6 +525,109 @@ pub fn create(
     };
     b.put(&ms)?;
     Ok(ms)
+}
+
+/// What an edit changes (None: unchanged).
+#[derive(Debug, Clone, Default)]
+pub struct Edit {
+    pub members: Option<Vec<String>>,
+    pub mentor_id: Option<String>,
+    pub subject: Option<String>,
+    pub partnership_type: Option<PartnershipType>,
+    pub charter: Option<Charter>,
+    pub accept_reason: String,
+}
+
+/// Changes an active mentorship the office keeps, checked by the rules a new one would be.
+pub fn edit(
+    s: &Store,
+    b: &mut Batch,
+    municipality_id: &str,
+    id: &str,
+    etag: &str,
+    e: Edit,
+    now: jiff::Timestamp,
+) -> ApiResult<Mentorship> {
+    state::municipality(s, municipality_id)?;
+    let cur = s
+        .get::<Mentorship>(&key(&[municipality_id, id]))?
+        .ok_or_else(|| not_found(id))?;
+    if etag.is_empty() {
+        return Err(ApiError::invalid(
+            "etag",
+            "give the etag read: an edit is made on what was seen",
+        ));
+    }
+    check_etag("mentorship", id, etag, &cur.meta)?;
+    if !cur.is_active() {
+        return Err(ApiError::FailedPrecondition(format!(
+            "mentorship {id} has ended: create a new one instead"
+        )));
+    }
+    if !cur.mentor_municipality_id.is_empty() {
+        return Err(ApiError::FailedPrecondition(format!(
+            "mentorship {id} joins two municipalities: a region's run changes it"
+        )));
+    }
+    let group = matches!(cur.kind, MatchKind::TeacherGroups | MatchKind::SchoolGroups);
+    let mut charter = e.charter.unwrap_or_else(|| cur.charter.clone());
+    charter.accepted.clear();
+    let p = NewPair {
+        municipality_id: municipality_id.to_string(),
+        kind: Some(cur.kind),
+        mentee_id: if group {
+            String::new()
+        } else {
+            cur.mentee_id.clone()
+        },
+        mentor_id: e.mentor_id.unwrap_or_else(|| cur.mentor_id.clone()),
+        subject: e.subject.unwrap_or_else(|| cur.subject.clone()),
+        reason: match &cur.origin {
+            Origin::Manual(r) if !r.trim().is_empty() => r.clone(),
+            _ => "edited by the office".into(),
+        },
+        locked: cur.locked,
+        started_on: Some(cur.started_on),
+        partnership_type: e.partnership_type.or(if cur.charter.type_by_office {
+            cur.partnership_type
+        } else {
+            None
+        }),
+        charter,
+        accept_reason: e.accept_reason,
+        members: e.members.unwrap_or_else(|| cur.members.clone()),
+    };
+    let checked = check_pair_except(s, &p, Some(id))?;
+    let mut next = cur.clone();
+    next.mentee_id = mentee_label(cur.kind, &p);
+    next.mentor_id = p.mentor_id.clone();
+    if !matches!(
+        cur.kind,
+        MatchKind::SchoolPartnerships | MatchKind::SchoolGroups
+    ) {
+        next.subject = p.subject.clone();
+    }
+    next.members = p.members.clone();
+    next.mode = checked.mode;
+    next.score = checked.score;
+    next.partnership_type = checked.partnership_type;
+    next.charter = Charter {
+        school_year: if p.charter.school_year.is_empty() {
+            school_year_of(cur.started_on)
+        } else {
+            p.charter.school_year.clone()
+        },
+        type_by_office: p.partnership_type.is_some(),
+        accepted: checked.accepted,
+        ..p.charter.clone()
+    };
+    if next == cur {
+        return Ok(cur);
+    }
+    next.meta = cur.meta.next(now);
+    b.put(&next)?;
+    tracing::info!(municipality = %municipality_id, mentorship = %id, "mentorship edited");
+    Ok(next)
 }
 
 /// A change to one mentorship: lock, unlock or end.

@@ -184,6 +184,55 @@ impl MentorshipService for MentorshipApi {
         Ok(Response::new(out))
     }
 
+    async fn update_mentorship(
+        &self,
+        req: Request<pb::UpdateMentorshipRequest>,
+    ) -> Result<Response<pb::Mentorship>, Status> {
+        let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
+        check_id("mentorship_id", &r.mentorship_id)?;
+        let mut v = Violations::new();
+        let charter = r
+            .charter
+            .as_ref()
+            .map(|c| charter_from_pb(&mut v, c.order.as_ref(), &c.school_year, &c.goal, c.basis));
+        let partnership_type = partnership_type_from_pb(&mut v, r.partnership_type);
+        v.into_result().map_err(ApiError::Invalid)?;
+        let edit = app::Edit {
+            members: (!r.members.is_empty()).then(|| r.members.clone()),
+            mentor_id: (!r.mentor_id.is_empty()).then(|| r.mentor_id.clone()),
+            subject: (!r.subject.is_empty()).then(|| r.subject.clone()),
+            partnership_type,
+            charter,
+            accept_reason: r.accept_reason.clone(),
+        };
+        let bytes = r.encode_to_vec();
+        let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
+        let out = self
+            .state
+            .write(
+                &caller,
+                &scope,
+                "UpdateMentorship",
+                &rid,
+                bytes,
+                move |s, b, now| {
+                    let m = app::edit(
+                        s,
+                        b,
+                        &r.municipality_id,
+                        &r.mentorship_id,
+                        &r.etag,
+                        edit,
+                        now,
+                    )?;
+                    Ok(mentorship_to_pb(&m, lang))
+                },
+            )
+            .await?;
+        Ok(Response::new(out))
+    }
+
     async fn lock_mentorship(
         &self,
         req: Request<pb::LockMentorshipRequest>,

@@ -644,3 +644,32 @@ help-platforms-diagnose--source = Кто её провёл
 help-platforms-team = Управленческая команда школы: её диагностика и выявленные затруднения
 # en: The school
 help-platforms-team--school = Школа
+
+## mentorships update
+
+# en: Change a mentorship: a group's members, the mentor, the subject, a partnership's type or goal, its order
+help-mentorships-update = Изменить наставническую связь: состав группы, наставника, предмет, тип или цель партнёрства, приказ
+# en: The mentorship
+help-mentorships-update--id = Наставническая связь
+# en: Groups: a member teacher or school; repeat for each (replaces the members)
+help-mentorships-update--members = Группы: учитель или школа — участник; повторите для каждого (заменяет состав)
+# en: The new mentor teacher or leader school
+help-mentorships-update--mentor = Новый наставник или школа-лидер
+# en: The new subject or direction
+help-mentorships-update--subject = Новый предмет или направление
+# en: Partnerships: instrumental or identical
+help-mentorships-update--partnership_type = Партнёрства: instrumental или identical
+# en: Partnerships: the common goal
+help-mentorships-update--goal = Партнёрства: общая цель
+# en: The school year, 2022-2023
+help-mentorships-update--school_year = Учебный год, 2022-2023
+# en: The number of the order that approved it
+help-mentorships-update--order_number = Номер приказа, которым оно утверждено
+# en: The date of that order, 2022-10-18
+help-mentorships-update--order_date = Дата этого приказа, 2022-10-18
+# en: Teacher pairs: deficit, young_specialist, voluntary or other
+help-mentorships-update--basis = Пары учителей: deficit, young_specialist, voluntary или other
+# en: Keep it although it breaks a hard rule, for this reason
+help-mentorships-update--accept_reason = Сохранить, хотя нарушено жёсткое правило, по этой причине
+# en: School partnerships: end those of schools that left the low-result list (by default they are kept, as the office decides)
+help-match--end_when_left_list = Партнёрства школ: завершать партнёрства школ, вышедших из списка ШНОР (по умолчанию они сохраняются — решает методическая служба)
