@@ -1295,3 +1295,46 @@ pub fn problem_to_dimacs(
     };
     written.map_err(|e| format!("writing DIMACS: {e}"))
 }
+
+/// The peer partnerships the office may make, each explained.
+pub async fn peers(
+    channel: Conn,
+    municipality: String,
+    school: String,
+    per_school: u32,
+) -> Result<(), ClientError> {
+    let r = MatchingServiceClient::new(channel)
+        .suggest_peer_partnerships(pb::SuggestPeerPartnershipsRequest {
+            municipality_id: municipality,
+            school_id: school,
+            per_school,
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.SuggestPeerPartnershipsResponse");
+        return Ok(());
+    }
+    if r.suggestions.is_empty() {
+        println!("{}", crate::i18n::t("peers-none"));
+        return Ok(());
+    }
+    for p in &r.suggestions {
+        println!(
+            "{}",
+            crate::i18n::tr(
+                "peers-line",
+                &[
+                    ("school", crate::i18n::s(&p.school_id)),
+                    ("partner", crate::i18n::s(&p.partner_id)),
+                    ("score", crate::i18n::s(p.score.to_string())),
+                ],
+            )
+        );
+        for t in &p.terms {
+            println!("    {:>6}  {}", t.points, t.name);
+        }
+        println!("    {}", p.type_reason);
+    }
+    Ok(())
+}

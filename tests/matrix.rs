@@ -73,7 +73,8 @@ fn allowed(rpc: &str) -> &'static str {
         | "ListMatchRunPairs"
         | "ListMatchRunUnmatched"
         | "ListMatchRunChanges"
-        | "ExportMatchProblem" => "ACRM",
+        | "ExportMatchProblem"
+        | "SuggestPeerPartnerships" => "ACRM",
         "ApproveMatchRun" | "RejectMatchRun" => "ACR",
         "ListMentorships" | "GetMentorship" | "CreateMentorship" | "UpdateMentorship"
         | "LockMentorship" | "UnlockMentorship" | "EndMentorship" | "VetoPair" | "ListVetoes" => {
@@ -807,6 +808,11 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 diagnostic_id: "no-such-diagnostic".into(),
                 etag: stale(),
                 request_id: String::new()
+            })),
+        "SuggestPeerPartnerships" => c!(matching_service_client::MatchingServiceClient
+            .suggest_peer_partnerships(pb::SuggestPeerPartnershipsRequest {
+                municipality_id: m(),
+                ..Default::default()
             })),
         "GetRematchPolicy" => c!(
             rematch_service_client::RematchServiceClient.get_rematch_policy(

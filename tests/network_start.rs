@@ -686,3 +686,174 @@ async fn the_office_edits_what_it_keeps_and_every_broken_rule_is_recorded() {
     );
     s.stop().await;
 }
+
+/// Issue 16 §2: a distributed-network direction of a school that left the low-result list is
+/// kept and explained, like a partnership; the policy switch ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_direction_of_a_school_that_left_the_list_is_kept_unless_the_office_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    s.mentorships()
+        .create_mentorship(pb::CreateMentorshipRequest {
+            municipality_id: M.into(),
+            kind: pb::MatchKind::SchoolDirections as i32,
+            mentee_id: "putilovo-oosh".into(),
+            mentor_id: "kirovsk-sosh-2".into(),
+            subject: "mathematics".into(),
+            reason: "the network list".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    s.schools()
+        .update_school(pb::UpdateSchoolRequest {
+            municipality_id: M.into(),
+            school: Some(pb::School {
+                id: "putilovo-oosh".into(),
+                status: pb::SchoolStatus::Stable as i32,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["status".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let run = dry_run(&s, pb::MatchKind::SchoolDirections, None).await;
+    let kept = run
+        .pairs
+        .iter()
+        .find(|p| p.mentee_id == "putilovo-oosh" && p.subject == "mathematics")
+        .unwrap_or_else(|| panic!("{:?}", run.diff));
+    assert_eq!(kept.mentor_id, "kirovsk-sosh-2");
+    assert_eq!(kept.terms[0].code, "kept-left-list", "{kept:?}");
+    assert!(run
+        .diff
+        .clone()
+        .unwrap()
+        .ended
+        .iter()
+        .all(|e| e.mentee_id != "putilovo-oosh"));
+    // Not a school in need any more: its kept direction covers no need.
+    assert!(
+        run.coverage_by_level.iter().all(|c| c.key != "stable"),
+        "{:?}",
+        run.coverage_by_level
+    );
+    let ending = pb::Policy {
+        end_when_left_list: Some(true),
+        ..Default::default()
+    };
+    let run = dry_run(&s, pb::MatchKind::SchoolDirections, Some(ending)).await;
+    let ended = run.diff.unwrap().ended;
+    assert!(
+        ended.iter().any(|e| e.mentee_id == "putilovo-oosh"),
+        "{ended:?}"
+    );
+    s.stop().await;
+}
+
+/// Issue 16 §2: peer partnerships are proposed between schools of similar needs and
+/// complementary strengths, explained; the office makes the one it chooses (identical, with
+/// its goal), and the next run keeps it as the office's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn peer_partnerships_are_proposed_explained_and_kept_once_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let r = s
+        .matching()
+        .suggest_peer_partnerships(pb::SuggestPeerPartnershipsRequest {
+            municipality_id: M.into(),
+            school_id: "shum-sosh".into(),
+            per_school: 2,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        !r.suggestions.is_empty() && r.suggestions.len() <= 2,
+        "{r:?}"
+    );
+    let best = &r.suggestions[0];
+    assert_eq!(best.school_id, "shum-sosh");
+    assert!(r.suggestions.windows(2).all(|w| w[0].score >= w[1].score));
+    // Neither is a leader; they share a need, and the partner brings a strength.
+    let leaders = ["shlisselburg-sosh-1", "kirovsk-sosh-2", "priladozhsky-sosh"];
+    assert!(!leaders.contains(&best.partner_id.as_str()), "{best:?}");
+    assert!(!best.shared_subjects.is_empty() && !best.partner_brings.is_empty());
+    let codes: Vec<&str> = best.terms.iter().map(|t| t.code.as_str()).collect();
+    assert!(
+        codes.contains(&"peer-common-goal") && codes.contains(&"peer-partner-brings"),
+        "{codes:?}"
+    );
+    assert_eq!(best.score, best.terms.iter().map(|t| t.points).sum::<i64>());
+    assert_eq!(best.partnership_type, pb::PartnershipType::Identical as i32);
+    // The command line says the same, in Russian too.
+    let (code, out, err) = cli_in(
+        &[("LANG", "ru_RU.UTF-8")],
+        &[
+            "mentorships",
+            "peers",
+            "-m",
+            M,
+            "--school",
+            "shum-sosh",
+            "--addr",
+            &s.addr,
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("общая цель") && out.contains(&best.partner_id),
+        "{out}"
+    );
+
+    // The office makes it; the next run keeps it as its own, and the suggestion is gone.
+    let (code, out, err) = cli(&[
+        "mentorships",
+        "create",
+        "-m",
+        M,
+        "--kind",
+        "schools",
+        "--mentee",
+        "shum-sosh",
+        "--mentor",
+        &best.partner_id,
+        "--type",
+        "identical",
+        "--goal",
+        "a common course",
+        "--reason",
+        "suggested peer",
+        "--addr",
+        &s.addr,
+    ])
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    let run = dry_run(&s, pb::MatchKind::SchoolPartnerships, None).await;
+    let kept = run
+        .pairs
+        .iter()
+        .find(|p| p.mentee_id == "shum-sosh")
+        .unwrap();
+    assert_eq!(kept.mentor_id, best.partner_id);
+    assert_eq!(kept.terms[0].code, "kept-peer", "{kept:?}");
+    let again = s
+        .matching()
+        .suggest_peer_partnerships(pb::SuggestPeerPartnershipsRequest {
+            municipality_id: M.into(),
+            school_id: "shum-sosh".into(),
+            per_school: 3,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again
+        .suggestions
+        .iter()
+        .all(|x| x.partner_id != best.partner_id));
+    s.stop().await;
+}

@@ -289,6 +289,19 @@ pub enum MentorshipCommand {
     Create(Box<CreateArgs>),
     /// Change a mentorship: a group's members, the mentor, the subject, a partnership's type or goal, its order
     Update(Box<UpdateArgs>),
+    /// Peer partnerships the office may make: schools of similar needs and complementary strengths
+    Peers {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Only this school's peers
+        #[arg(long, default_value = "")]
+        school: String,
+        /// Peers per school, 1 to 10
+        #[arg(long, default_value_t = 3)]
+        per_school: u32,
+    },
     /// Lock a mentorship: every run keeps it.
     Lock {
         #[command(flatten)]
@@ -430,6 +443,20 @@ pub struct UpdateArgs {
 
 pub async fn mentorships(command: MentorshipCommand) -> CliResult {
     match command {
+        MentorshipCommand::Peers {
+            remote,
+            scope,
+            school,
+            per_school,
+        } => {
+            mc::peers(
+                remote.connect().await?,
+                scope.municipality,
+                school,
+                per_school,
+            )
+            .await?
+        }
         MentorshipCommand::Update(a) => {
             let ch = a.remote.connect().await?;
             mc::update_mentorship(ch, &a.scope.municipality, &a).await?

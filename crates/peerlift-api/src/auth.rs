@@ -93,6 +93,7 @@ scoped!(Municipality:
     GetTeacherProgressRequest, GetMentorshipProgressRequest, GetMentorProgressRequest,
     ReportRequest,
     DeleteMunicipalityRequest,
+    SuggestPeerPartnershipsRequest,
 );
 scoped!(Shared: GetMunicipalityRequest, ListCatalogRequest);
 scoped!(Gated: GetTeacherRequest, GetSessionRequest, RecordSessionRequest,
@@ -482,6 +483,13 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         ("MatchingService", "ListMatchRuns", S::Matching, R, false),
         ("MatchingService", "ApproveMatchRun", S::Matching, P, false),
         ("MatchingService", "RejectMatchRun", S::Matching, P, false),
+        (
+            "MatchingService",
+            "SuggestPeerPartnerships",
+            S::Matching,
+            R,
+            false,
+        ),
         (
             "MentorshipService",
             "ListMentorships",

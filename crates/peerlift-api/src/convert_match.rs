@@ -271,20 +271,7 @@ pub fn pair_to_pb(p: &ProposedPair, lang: Lang) -> pb::ProposedPair {
         mentor_school_id: p.mentor_school_id.clone(),
         mode: enum_to_pb(Mode::ALL, &p.mode),
         score: p.score,
-        terms: p
-            .terms
-            .iter()
-            .map(|t| pb::ScoreTerm {
-                name: say(lang, &t.name),
-                points: t.points,
-                code: t
-                    .name
-                    .key
-                    .strip_prefix("term-")
-                    .unwrap_or_default()
-                    .to_string(),
-            })
-            .collect(),
+        terms: p.terms.iter().map(|t| term_to_pb(t, lang)).collect(),
         locked: p.locked,
         partnership_type: ptype(p.partnership_type),
         type_reason: say(lang, &p.type_reason),
@@ -507,6 +494,34 @@ pub fn mentorship_to_pb(m: &Mentorship, lang: Lang) -> pb::Mentorship {
         etag: m.meta.etag(),
         create_time: Some(ts(m.meta.create_time)),
         update_time: Some(ts(m.meta.update_time)),
+    }
+}
+
+/// A score term as answers show it: said in `lang`, with its stable code.
+pub fn term_to_pb(t: &peerlift_domain::Term, lang: Lang) -> pb::ScoreTerm {
+    pb::ScoreTerm {
+        name: say(lang, &t.name),
+        points: t.points,
+        code: t
+            .name
+            .key
+            .strip_prefix("term-")
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+pub fn peer_to_pb(p: &peerlift_match::peers::PeerSuggestion, lang: Lang) -> pb::PeerSuggestion {
+    pb::PeerSuggestion {
+        school_id: p.school_id.clone(),
+        partner_id: p.partner_id.clone(),
+        score: p.score,
+        terms: p.terms.iter().map(|t| term_to_pb(t, lang)).collect(),
+        shared_subjects: p.shared.clone(),
+        partner_brings: p.partner_brings.clone(),
+        school_brings: p.school_brings.clone(),
+        partnership_type: enum_to_pb(&PARTNERSHIP_TYPES, &p.partnership_type),
+        type_reason: say(lang, &p.type_reason),
     }
 }
 

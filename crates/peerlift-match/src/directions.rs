@@ -126,7 +126,16 @@ impl<'a> Directions<'a> {
                 continue;
             };
             existing.insert((a, sj, b));
-            if m.held_by_office() {
+            // A school that left the low-result list keeps its directions (networks go on;
+            // the run says so, the office decides), unless the office asked runs to end them.
+            let school = &snap.schools[a as usize];
+            let left_list = !crate::schools::is_in_need(school.status)
+                && school
+                    .status_history
+                    .iter()
+                    .any(|c| crate::schools::is_in_need(c.status));
+            let keep_left = left_list && !policy.end_when_left_list;
+            if m.held_by_office() || keep_left {
                 locked.insert((a, sj), mi);
                 *locked_load.entry((b, sj)).or_default() += 1;
             }
@@ -147,6 +156,13 @@ impl<'a> Directions<'a> {
                 school.status,
                 SchoolStatus::LowResults | SchoolStatus::AtRisk
             ) {
+                // Its kept directions are held as they are; it makes no new demand.
+                held.extend(
+                    locked
+                        .iter()
+                        .filter(|((a, _), _)| *a as usize == s)
+                        .map(|(d, mi)| (*d, *mi)),
+                );
                 continue;
             }
             for (sj, n) in counts.deficits[s].iter().enumerate() {
@@ -160,6 +176,7 @@ impl<'a> Directions<'a> {
                 }
             }
         }
+        held.sort_unstable_by_key(|x| x.0);
         // Platforms: (leader, subject) with capacity left after locked directions.
         let mut platforms = Vec::new();
         let mut capacities = Vec::new();
@@ -390,6 +407,7 @@ impl Kind for Directions<'_> {
                     .copied()
                     .unwrap_or(*s);
                 let (ty, why) = partnership_type(self.snap, *s, leader);
+                let (term, _) = crate::schools::held_term(self.snap, m, *s, leader);
                 ProposedPair {
                     municipality_id: m.municipality_id.clone(),
                     mentee_id: self.id(*s),
@@ -400,8 +418,8 @@ impl Kind for Directions<'_> {
                     mentor_school_id: m.mentor_id.clone(),
                     mode: m.mode,
                     score: m.score,
-                    terms: vec![label(Phrase::new("term-locked"))],
-                    locked: true,
+                    terms: vec![label(term)],
+                    locked: m.locked,
                     partnership_type: Some(m.partnership_type.unwrap_or(ty)),
                     type_reason: why,
                     members: Vec::new(),
@@ -414,11 +432,15 @@ impl Kind for Directions<'_> {
     fn coverage(&self, covered: &[bool]) -> Coverage {
         let mut by_subject: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         let mut by_status: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-        let all = self
-            .demands
-            .iter()
-            .zip(covered.iter().copied())
-            .chain(self.held.iter().map(|(d, _)| (d, true)));
+        // A kept direction of a school no longer in need covers no need.
+        let all = self.demands.iter().zip(covered.iter().copied()).chain(
+            self.held
+                .iter()
+                .filter(|((s, _), _)| {
+                    crate::schools::is_in_need(self.snap.schools[*s as usize].status)
+                })
+                .map(|(d, _)| (d, true)),
+        );
         for (&(s, sj), covered) in all {
             for (map, key) in [
                 (&mut by_subject, self.subject(sj)),

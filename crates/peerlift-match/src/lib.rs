@@ -12,6 +12,7 @@ pub mod graph;
 pub mod groups;
 pub mod network;
 pub mod pairs;
+pub mod peers;
 mod pipeline;
 pub mod platforms;
 pub mod problem;

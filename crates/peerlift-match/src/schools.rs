@@ -45,11 +45,11 @@ pub fn partnership_type(snap: &Snapshot, a: u32, b: u32) -> (PartnershipType, Ph
 /// Why a partnership is held without being solved for: locked by the office, a peer
 /// partnership the office made, or one whose school left the low-result list (kept; the office
 /// decides whether to end it). And whether it counts as locked.
-fn is_in_need(s: SchoolStatus) -> bool {
+pub(crate) fn is_in_need(s: SchoolStatus) -> bool {
     matches!(s, SchoolStatus::LowResults | SchoolStatus::AtRisk)
 }
 
-fn held_term(
+pub(crate) fn held_term(
     snap: &Snapshot,
     m: &peerlift_domain::Mentorship,
     school: u32,

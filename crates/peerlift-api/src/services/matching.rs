@@ -436,4 +436,53 @@ impl MatchingService for MatchingApi {
             .await?;
         Ok(Response::new(out))
     }
+
+    async fn suggest_peer_partnerships(
+        &self,
+        req: Request<pb::SuggestPeerPartnershipsRequest>,
+    ) -> Result<Response<pb::SuggestPeerPartnershipsResponse>, Status> {
+        let (caller, r) = self.state.admit(req).await?;
+        let lang = caller.lang;
+        let per_school = match r.per_school {
+            0 => 3,
+            n @ 1..=10 => n as usize,
+            _ => return Err(ApiError::invalid("per_school", "must be 1 to 10").into()),
+        };
+        if !r.school_id.is_empty() {
+            crate::app::check_id("school_id", &r.school_id)?;
+        }
+        let out = self
+            .state
+            .read(move |s| {
+                let m = crate::state::municipality(s, &r.municipality_id)?;
+                if !r.school_id.is_empty()
+                    && !s.contains::<peerlift_domain::School>(&peerlift_store::key(&[
+                        &m.id,
+                        &r.school_id,
+                    ]))?
+                {
+                    return Err(ApiError::NotFound {
+                        kind: "school",
+                        id: r.school_id.clone(),
+                    });
+                }
+                let (snap, _) = crate::app::runs::load_snapshot(s, &m.id)?;
+                let only = (!r.school_id.is_empty()).then_some(r.school_id.as_str());
+                let found = peerlift_match::peers::suggest_peers(
+                    &snap,
+                    &Default::default(),
+                    &Default::default(),
+                    only,
+                    per_school,
+                );
+                Ok(pb::SuggestPeerPartnershipsResponse {
+                    suggestions: found
+                        .iter()
+                        .map(|p| crate::convert_match::peer_to_pb(p, lang))
+                        .collect(),
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
 }

@@ -500,3 +500,6 @@ management-recorded = Management diagnostic { $id }: { $count } directions score
 management-no-difficulty = The management team of { $school } has no diagnosed difficulty.
 col-severe = severe
 col-direction = direction
+
+peers-none = No school in need has a peer of similar needs and complementary strengths.
+peers-line = { $school } with { $partner }: { $score } points

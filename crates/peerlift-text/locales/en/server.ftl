@@ -143,3 +143,25 @@ why-no-management-platform = no active internship platform on { $direction } wit
 why-management-platforms-excluded = the { $offered } platforms on { $direction } were excluded by the rules (its own school, a veto, too far with online not allowed)
 end-replaced-management-platform = { $school } goes to { $leader }'s platform on { $direction } instead (score { $score })
 end-management-difficulty-gone = { $school } no longer has a difficulty on { $direction } (or { $leader }'s platform closed or is full)
+
+## Peer partnerships (SuggestPeerPartnerships)
+term-peer-common-goal = a common goal: both schools need help in { $subject }{ $more ->
+    [0] {""}
+    [1] {" "}and one more subject
+   *[other] {" "}and { $more } more subjects
+}
+term-peer-partner-brings = the partner's teachers are strong in { $subject }{ $more ->
+    [0] {""}
+    [1] {" "}and one more subject
+   *[other] {" "}and { $more } more subjects
+}, where the school needs help
+term-peer-school-brings = and the school is strong in { $subject }{ $more ->
+    [0] {""}
+    [1] {" "}and one more subject
+   *[other] {" "}and { $more } more subjects
+}, where the partner needs help
+type-identical-peer = identical: a common goal in { $subject }{ $more ->
+    [0] {""}
+    [1] {" "}and one more subject
+   *[other] {" "}and { $more } more subjects
+} and shared resources, neither school a leader

@@ -673,3 +673,10 @@ help-mentorships-update--basis = Пары учителей: deficit, young_speci
 help-mentorships-update--accept_reason = Сохранить, хотя нарушено жёсткое правило, по этой причине
 # en: School partnerships: end those of schools that left the low-result list (by default they are kept, as the office decides)
 help-match--end_when_left_list = Партнёрства школ: завершать партнёрства школ, вышедших из списка ШНОР (по умолчанию они сохраняются — решает методическая служба)
+
+# en: Peer partnerships the office may make: schools of similar needs and complementary strengths
+help-mentorships-peers = Равные партнёрства, которые может создать методическая служба: школы со схожими потребностями и взаимодополняющими сильными сторонами
+# en: Only this school's peers
+help-mentorships-peers--school = Только равные партнёры этой школы
+# en: Peers per school, 1 to 10
+help-mentorships-peers--per_school = Партнёров на школу, от 1 до 10

@@ -164,3 +164,21 @@ why-no-management-platform = нет действующей стажировоч�
 why-management-platforms-excluded = площадки по направлению «{ $direction }» ({ $offered }) исключены правилами (своя школа, запрет, слишком далеко, а онлайн не разрешён)
 end-replaced-management-platform = { $school } переходит на площадку { $leader } по направлению «{ $direction }» (оценка { $score })
 end-management-difficulty-gone = у { $school } больше нет затруднения по направлению «{ $direction }» (или площадка { $leader } закрыта либо заполнена)
+
+## Равные партнёрства (SuggestPeerPartnerships)
+term-peer-common-goal = общая цель: обеим школам нужна помощь по предмету «{ $subject }»{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё по { $more }
+}
+term-peer-partner-brings = учителя партнёра сильны в предмете «{ $subject }»{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё в { $more }
+}, где школе нужна помощь
+term-peer-school-brings = и школа сильна в предмете «{ $subject }»{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё в { $more }
+}, где помощь нужна партнёру
+type-identical-peer = идентичное: общая цель по предмету «{ $subject }»{ $more ->
+    [0] {""}
+   *[other] {" "}и ещё по { $more }
+} и общие ресурсы, ни одна из школ не лидер
