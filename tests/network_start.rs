@@ -857,3 +857,34 @@ async fn peer_partnerships_are_proposed_explained_and_kept_once_made() {
         .all(|x| x.partner_id != best.partner_id));
     s.stop().await;
 }
+
+/// Issue 16 §1: rows of one mentorships.csv are checked together: the second pair of a mentor
+/// with one place is refused, naming the capacity the first row took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_imported_list_counts_its_own_rows_against_a_mentors_places() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let csv = "kind,mentee_id,mentor_id,subject\n\
+               pairs,putilovo-oosh-t008,shlisselburg-sosh-1-t041,mathematics\n\
+               pairs,sinyavino-sosh-t008,shlisselburg-sosh-1-t041,mathematics\n";
+    let report = import_files(
+        &s,
+        M,
+        false,
+        false,
+        vec![(
+            pb::ImportFileKind::Mentorships,
+            "mentorships.csv".to_string(),
+            csv.as_bytes().to_vec(),
+        )],
+    )
+    .await
+    .unwrap();
+    let total = report.total.unwrap();
+    assert_eq!((total.created, total.rejected), (1, 1), "{report:?}");
+    assert!(
+        report.errors[0].reason.contains("at capacity"),
+        "{report:?}"
+    );
+    s.stop().await;
+}

@@ -111,6 +111,9 @@ pub struct Importer<'s> {
     /// The municipality's active mentorships: read once, at the first mentorships row, and
     /// extended with each one this import makes (committed or not, they are active).
     active: Option<Vec<peerlift_domain::Mentorship>>,
+    /// The snapshot mentorships.csv rows are checked against, read once and extended with
+    /// each mentorship the import makes (so a mentor's capacity counts the rows before).
+    snapshot: Option<(peerlift_match::Snapshot, u64)>,
 }
 
 impl std::fmt::Debug for Importer<'_> {
@@ -138,6 +141,7 @@ impl<'s> Importer<'s> {
             last_kind: None,
             municipality_file: None,
             active: None,
+            snapshot: None,
         })
     }
 
@@ -617,10 +621,20 @@ impl<'s> Importer<'s> {
             )),
             other => RowFailure::Fatal(other),
         };
-        let checked = crate::app::mentorships::check_pair(self.store, &pair).map_err(as_row)?;
+        if self.snapshot.is_none() {
+            let loaded = crate::app::runs::load_snapshot(self.store, &self.opts.municipality_id)
+                .map_err(fatal)?;
+            self.snapshot = Some(loaded);
+        }
+        let Some((snap, generation)) = self.snapshot.as_mut() else {
+            return Err(fatal(ApiError::Internal("no snapshot".into())));
+        };
+        let checked = crate::app::mentorships::check_pair_on(self.store, snap, *generation, &pair)
+            .map_err(as_row)?;
         let m =
             crate::app::mentorships::create(self.store, &mut self.batch, &pair, checked, self.now)
                 .map_err(as_row)?;
+        snap.mentorships.push(m.clone());
         self.active_mentorships()?.push(m);
         Ok(Change::Created)
     }

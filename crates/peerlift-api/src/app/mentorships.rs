@@ -182,12 +182,25 @@ pub fn check_pair(s: &Store, p: &NewPair) -> ApiResult<CheckedPair> {
 /// [`check_pair`] as if mentorship `except` were not there (an edit is checked against the
 /// others: it neither duplicates nor takes capacity from itself).
 fn check_pair_except(s: &Store, p: &NewPair, except: Option<&str>) -> ApiResult<CheckedPair> {
-    let kind = p.validate()?;
+    p.validate()?;
     let m = state::municipality(s, &p.municipality_id)?;
     let (mut snap, generation) = load_snapshot(s, &m.id)?;
     if let Some(id) = except {
         snap.mentorships.retain(|x| x.id != id);
     }
+    check_pair_on(s, &snap, generation, p)
+}
+
+/// [`check_pair`] on a snapshot the caller holds (an import checks all its rows against one
+/// snapshot, extended with each mentorship it makes, instead of reading one per row).
+pub fn check_pair_on(
+    s: &Store,
+    snap: &Snapshot,
+    generation: u64,
+    p: &NewPair,
+) -> ApiResult<CheckedPair> {
+    let kind = p.validate()?;
+    let m = state::municipality(s, &p.municipality_id)?;
     let mut accepted = Vec::new();
     let (mode, score, partnership_type) = match kind {
         MatchKind::TeacherPairs => {
@@ -196,7 +209,7 @@ fn check_pair_except(s: &Store, p: &NewPair, except: Option<&str>) -> ApiResult<
             crate::app::check_teacher(s, "mentee_id", &m.id, &p.mentee_id)?;
             crate::app::check_teacher(s, "mentor_id", &m.id, &p.mentor_id)?;
             let checked = peerlift_match::pairs::check_teacher_pair(
-                &snap,
+                snap,
                 &Default::default(),
                 &Default::default(),
                 &m.id,
@@ -228,7 +241,7 @@ fn check_pair_except(s: &Store, p: &NewPair, except: Option<&str>) -> ApiResult<
             (mode, score, None)
         }
         MatchKind::TeacherGroups | MatchKind::SchoolGroups => {
-            let mode = check_group(s, &snap, &m.id, kind, p, &mut accepted)?;
+            let mode = check_group(s, snap, &m.id, kind, p, &mut accepted)?;
             (mode, 0, None)
         }
         MatchKind::SchoolPartnerships | MatchKind::SchoolDirections => {
@@ -244,7 +257,7 @@ fn check_pair_except(s: &Store, p: &NewPair, except: Option<&str>) -> ApiResult<
                 );
                 v.into_result().map_err(ApiError::Invalid)?;
             }
-            let t = check_school_pair(s, &snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
+            let t = check_school_pair(s, snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
             (Mode::InPerson, 0, Some(p.partnership_type.unwrap_or(t)))
         }
         MatchKind::ManagementPlatforms => {
@@ -258,7 +271,7 @@ fn check_pair_except(s: &Store, p: &NewPair, except: Option<&str>) -> ApiResult<
                 &p.subject,
             );
             v.into_result().map_err(ApiError::Invalid)?;
-            check_school_pair(s, &snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
+            check_school_pair(s, snap, &m.id, kind, &p.mentee_id, &p.mentor_id)?;
             if !snap
                 .platforms
                 .iter()
