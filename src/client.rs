@@ -1197,3 +1197,22 @@ pub async fn catalog_list(channel: Conn, municipality: String) -> Result<(), Cli
     print!("{}", t.render());
     Ok(())
 }
+
+/// Every item of a paged list: `call` asks for one page by its token and answers the page's
+/// items and the next token (empty at the end).
+pub async fn every_page<T, F, Fut>(mut call: F) -> Result<Vec<T>, ClientError>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut all = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (items, next) = call(token).await?;
+        all.extend(items);
+        if next.is_empty() {
+            return Ok(all);
+        }
+        token = next;
+    }
+}

@@ -84,26 +84,22 @@ pub async fn save_curator(ch: Conn, a: &CuratorArgs, create: bool) -> Result<(),
 }
 
 pub async fn list_curators(ch: Conn, muni: String, school: String) -> Result<(), ClientError> {
-    let mut client = CuratorServiceClient::new(ch);
-    let mut all = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = client
-            .list_curators(pb::ListCuratorsRequest {
-                municipality_id: muni.clone(),
-                page_size: 1000,
-                page_token: token,
-                school_id: school.clone(),
-                direction: String::new(),
-            })
-            .await?
-            .into_inner();
-        all.extend(r.curators);
-        if r.next_page_token.is_empty() {
-            break;
+    let client = CuratorServiceClient::new(ch);
+    let all = crate::client::every_page(|page_token| {
+        let mut client = client.clone();
+        let req = pb::ListCuratorsRequest {
+            municipality_id: muni.clone(),
+            page_size: 1000,
+            page_token,
+            school_id: school.clone(),
+            direction: String::new(),
+        };
+        async move {
+            let r = client.list_curators(req).await?.into_inner();
+            Ok((r.curators, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
+    })
+    .await?;
     if crate::output::json() {
         crate::output::print_list(&all, "peerlift.v1.Curator");
         return Ok(());
@@ -299,29 +295,25 @@ fn print_event(e: &pb::Event) {
 }
 
 pub async fn list_events(ch: Conn, muni: String, f: Filter) -> Result<(), ClientError> {
-    let mut client = EventServiceClient::new(ch);
-    let mut all = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = client
-            .list_events(pb::ListEventsRequest {
-                municipality_id: muni.clone(),
-                page_size: 1000,
-                page_token: token,
-                teacher_id: f.teacher.clone(),
-                school_id: f.school.clone(),
-                from: f.from.clone(),
-                to: f.to.clone(),
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        all.extend(r.events);
-        if r.next_page_token.is_empty() {
-            break;
+    let client = EventServiceClient::new(ch);
+    let all = crate::client::every_page(|page_token| {
+        let mut client = client.clone();
+        let req = pb::ListEventsRequest {
+            municipality_id: muni.clone(),
+            page_size: 1000,
+            page_token,
+            teacher_id: f.teacher.clone(),
+            school_id: f.school.clone(),
+            from: f.from.clone(),
+            to: f.to.clone(),
+            ..Default::default()
+        };
+        async move {
+            let r = client.list_events(req).await?.into_inner();
+            Ok((r.events, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
+    })
+    .await?;
     if crate::output::json() {
         crate::output::print_list(&all, "peerlift.v1.Event");
         return Ok(());
@@ -529,25 +521,21 @@ pub async fn membership(ch: Conn, a: &MembershipArgs, join: bool) -> Result<(), 
 }
 
 pub async fn list_associations(ch: Conn, muni: String) -> Result<(), ClientError> {
-    let mut client = AssociationServiceClient::new(ch);
-    let mut all = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = client
-            .list_associations(pb::ListAssociationsRequest {
-                municipality_id: muni.clone(),
-                page_size: 1000,
-                page_token: token,
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        all.extend(r.associations);
-        if r.next_page_token.is_empty() {
-            break;
+    let client = AssociationServiceClient::new(ch);
+    let all = crate::client::every_page(|page_token| {
+        let mut client = client.clone();
+        let req = pb::ListAssociationsRequest {
+            municipality_id: muni.clone(),
+            page_size: 1000,
+            page_token,
+            ..Default::default()
+        };
+        async move {
+            let r = client.list_associations(req).await?.into_inner();
+            Ok((r.associations, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
+    })
+    .await?;
     if crate::output::json() {
         crate::output::print_list(&all, "peerlift.v1.Association");
         return Ok(());
@@ -719,26 +707,22 @@ pub async fn add_platform(ch: Conn, a: &PlatformArgs) -> Result<(), ClientError>
 }
 
 pub async fn list_platforms(ch: Conn, muni: String, direction: String) -> Result<(), ClientError> {
-    let mut client = PlatformServiceClient::new(ch);
-    let mut all = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = client
-            .list_platforms(pb::ListPlatformsRequest {
-                municipality_id: muni.clone(),
-                page_size: 1000,
-                page_token: token,
-                direction: direction.clone(),
-                school_id: String::new(),
-            })
-            .await?
-            .into_inner();
-        all.extend(r.platforms);
-        if r.next_page_token.is_empty() {
-            break;
+    let client = PlatformServiceClient::new(ch);
+    let all = crate::client::every_page(|page_token| {
+        let mut client = client.clone();
+        let req = pb::ListPlatformsRequest {
+            municipality_id: muni.clone(),
+            page_size: 1000,
+            page_token,
+            direction: direction.clone(),
+            school_id: String::new(),
+        };
+        async move {
+            let r = client.list_platforms(req).await?.into_inner();
+            Ok((r.platforms, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
+    })
+    .await?;
     if crate::output::json() {
         crate::output::print_list(&all, "peerlift.v1.Platform");
         return Ok(());

@@ -117,33 +117,29 @@ async fn all_events(
     if f.teacher.is_empty() && f.school.is_empty() {
         return Ok(Vec::new());
     }
-    let mut c = peerlift_api::pb::event_service_client::EventServiceClient::new(channel.clone());
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = c
-            .list_events(pb::ListEventsRequest {
-                municipality_id: municipality.to_string(),
-                page_size: 1000,
-                page_token: token,
-                teacher_id: f.teacher.clone(),
-                school_id: if f.teacher.is_empty() {
-                    f.school.clone()
-                } else {
-                    String::new()
-                },
-                from: f.from.clone(),
-                to: f.to.clone(),
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        out.extend(r.events);
-        if r.next_page_token.is_empty() {
-            return Ok(out);
+    let client = peerlift_api::pb::event_service_client::EventServiceClient::new(channel.clone());
+    crate::client::every_page(|page_token| {
+        let mut client = client.clone();
+        let req = pb::ListEventsRequest {
+            municipality_id: municipality.to_string(),
+            page_size: 1000,
+            page_token,
+            teacher_id: f.teacher.clone(),
+            school_id: if f.teacher.is_empty() {
+                f.school.clone()
+            } else {
+                String::new()
+            },
+            from: f.from.clone(),
+            to: f.to.clone(),
+            ..Default::default()
+        };
+        async move {
+            let r = client.list_events(req).await?.into_inner();
+            Ok((r.events, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
+    })
+    .await
 }
 
 fn event_status_name(s: i32) -> String {

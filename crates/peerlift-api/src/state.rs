@@ -360,6 +360,46 @@ pub fn today(m: &Municipality, now: Timestamp) -> Date {
 }
 
 /// Checks an optional etag against the current revision.
+/// Deletes the record of a municipality named `id` when `etag` (if given) is current, and
+/// answers it (for a last check of the caller's); `missing` is its not-found error.
+pub fn delete_checked<R: peerlift_store::Record + peerlift_domain::Versioned>(
+    s: &Store,
+    b: &mut peerlift_store::Batch,
+    (municipality_id, id): (&str, &str),
+    etag: &str,
+    kind: &'static str,
+    missing: fn(&str) -> ApiError,
+) -> ApiResult<R> {
+    municipality(s, municipality_id)?;
+    let k = key(&[municipality_id, id]);
+    let cur = s.get::<R>(&k)?.ok_or_else(|| missing(id))?;
+    check_etag(kind, id, etag, cur.meta())?;
+    b.delete::<R>(k);
+    Ok(cur)
+}
+
+/// Writes `new` over the stored record of its key when `etag` (if given) is current and
+/// `check` lets it: a record left unchanged keeps its revision and writes nothing. Answers
+/// the record as it now is.
+pub fn replace_checked<R: peerlift_store::Record + peerlift_domain::Versioned + Clone>(
+    s: &Store,
+    b: &mut peerlift_store::Batch,
+    mut new: R,
+    (kind, id, etag): (&'static str, &str, &str),
+    missing: fn(&str) -> ApiError,
+    check: impl FnOnce(&Store, &R) -> ApiResult<()>,
+    now: Timestamp,
+) -> ApiResult<R> {
+    let cur = s.get::<R>(&new.key())?.ok_or_else(|| missing(id))?;
+    check_etag(kind, id, etag, cur.meta())?;
+    if peerlift_domain::stamp(&mut new, Some(&cur), now) == peerlift_domain::Change::Unchanged {
+        return Ok(cur);
+    }
+    check(s, &new)?;
+    b.put(&new)?;
+    Ok(new)
+}
+
 pub fn check_etag(
     kind: &'static str,
     id: &str,

@@ -251,13 +251,15 @@ impl AssociationService for AssociationApi {
                 &rid,
                 bytes,
                 move |s, b, _| {
-                    state::municipality(s, &r.municipality_id)?;
-                    let k = key(&[&r.municipality_id, &r.association_id]);
-                    let cur = s
-                        .get::<Association>(&k)?
-                        .ok_or_else(|| not_found(&r.association_id))?;
-                    check_etag("association", &cur.id, &r.etag, &cur.meta)?;
-                    b.delete::<Association>(k);
+                    let ids = (r.municipality_id.as_str(), r.association_id.as_str());
+                    state::delete_checked::<Association>(
+                        s,
+                        b,
+                        ids,
+                        &r.etag,
+                        "association",
+                        not_found,
+                    )?;
                     Ok(pb::DeleteAssociationResponse {})
                 },
             )

@@ -1,4 +1,4 @@
-use peerlift_domain::{stamp, Change, Curator, Meta};
+use peerlift_domain::{Curator, Meta};
 use peerlift_store::{key, prefix, Record};
 use prost::Message;
 use tonic::{Request, Response, Status};
@@ -10,7 +10,7 @@ use crate::convert_network::{curator_from_pb, curator_to_pb, view_to_pb};
 use crate::error::ApiError;
 use crate::pb;
 use crate::pb::curator_service_server::CuratorService;
-use crate::state::{self, check_etag, page, page_size, walk, AppState};
+use crate::state::{self, page, page_size, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct CuratorApi {
@@ -123,17 +123,18 @@ impl CuratorService for CuratorApi {
                     let m = state::municipality(s, &r.municipality_id)?;
                     let given = required("curator", r.curator)?;
                     let etag = given.etag.clone();
-                    let mut c = curator_from_pb(&m.id, given).map_err(under("curator"))?;
-                    let cur = s
-                        .get::<Curator>(&c.key())?
-                        .ok_or_else(|| not_found(&c.id))?;
-                    check_etag("curator", &c.id, &etag, &cur.meta)?;
-                    curators::check(s, &c, "curator")?;
-                    if stamp(&mut c, Some(&cur), now) == Change::Unchanged {
-                        return Ok(curator_to_pb(&cur));
-                    }
-                    b.put(&c)?;
-                    Ok(curator_to_pb(&c))
+                    let c = curator_from_pb(&m.id, given).map_err(under("curator"))?;
+                    let id = c.id.clone();
+                    let saved = state::replace_checked(
+                        s,
+                        b,
+                        c,
+                        ("curator", &id, &etag),
+                        not_found,
+                        |s, c| curators::check(s, c, "curator"),
+                        now,
+                    )?;
+                    Ok(curator_to_pb(&saved))
                 },
             )
             .await?;
@@ -157,13 +158,8 @@ impl CuratorService for CuratorApi {
                 &rid,
                 bytes,
                 move |s, b, _| {
-                    state::municipality(s, &r.municipality_id)?;
-                    let k = key(&[&r.municipality_id, &r.curator_id]);
-                    let cur = s
-                        .get::<Curator>(&k)?
-                        .ok_or_else(|| not_found(&r.curator_id))?;
-                    check_etag("curator", &cur.id, &r.etag, &cur.meta)?;
-                    b.delete::<Curator>(k);
+                    let ids = (r.municipality_id.as_str(), r.curator_id.as_str());
+                    state::delete_checked::<Curator>(s, b, ids, &r.etag, "curator", not_found)?;
                     Ok(pb::DeleteCuratorResponse {})
                 },
             )

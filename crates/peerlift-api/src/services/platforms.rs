@@ -13,7 +13,7 @@ use crate::convert_network::{
 use crate::error::ApiError;
 use crate::pb;
 use crate::pb::platform_service_server::PlatformService;
-use crate::state::{self, check_etag, page, page_size, walk, AppState};
+use crate::state::{self, page, page_size, walk, AppState};
 
 #[derive(Debug, Clone)]
 pub struct PlatformApi {
@@ -128,17 +128,18 @@ impl PlatformService for PlatformApi {
                     let m = state::municipality(s, &r.municipality_id)?;
                     let given = required("platform", r.platform)?;
                     let etag = given.etag.clone();
-                    let mut p = platform_from_pb(&m.id, given).map_err(under("platform"))?;
-                    let cur = s
-                        .get::<Platform>(&p.key())?
-                        .ok_or_else(|| not_found(&p.id))?;
-                    check_etag("platform", &p.id, &etag, &cur.meta)?;
-                    platforms::check(s, &p, "platform")?;
-                    if stamp(&mut p, Some(&cur), now) == Change::Unchanged {
-                        return Ok(platform_to_pb(&cur));
-                    }
-                    b.put(&p)?;
-                    Ok(platform_to_pb(&p))
+                    let p = platform_from_pb(&m.id, given).map_err(under("platform"))?;
+                    let id = p.id.clone();
+                    let saved = state::replace_checked(
+                        s,
+                        b,
+                        p,
+                        ("platform", &id, &etag),
+                        not_found,
+                        |s, p| platforms::check(s, p, "platform"),
+                        now,
+                    )?;
+                    Ok(platform_to_pb(&saved))
                 },
             )
             .await?;
@@ -162,13 +163,8 @@ impl PlatformService for PlatformApi {
                 &rid,
                 bytes,
                 move |s, b, _| {
-                    state::municipality(s, &r.municipality_id)?;
-                    let k = key(&[&r.municipality_id, &r.platform_id]);
-                    let cur = s
-                        .get::<Platform>(&k)?
-                        .ok_or_else(|| not_found(&r.platform_id))?;
-                    check_etag("platform", &cur.id, &r.etag, &cur.meta)?;
-                    b.delete::<Platform>(k);
+                    let ids = (r.municipality_id.as_str(), r.platform_id.as_str());
+                    state::delete_checked::<Platform>(s, b, ids, &r.etag, "platform", not_found)?;
                     Ok(pb::DeletePlatformResponse {})
                 },
             )
@@ -263,13 +259,15 @@ impl PlatformService for PlatformApi {
                 &rid,
                 bytes,
                 move |s, b, _| {
-                    state::municipality(s, &r.municipality_id)?;
-                    let k = key(&[&r.municipality_id, &r.diagnostic_id]);
-                    let cur = s
-                        .get::<ManagementDiagnostic>(&k)?
-                        .ok_or_else(|| diagnostic_not_found(&r.diagnostic_id))?;
-                    check_etag("management diagnostic", &cur.id, &r.etag, &cur.meta)?;
-                    b.delete::<ManagementDiagnostic>(k);
+                    let ids = (r.municipality_id.as_str(), r.diagnostic_id.as_str());
+                    state::delete_checked::<ManagementDiagnostic>(
+                        s,
+                        b,
+                        ids,
+                        &r.etag,
+                        "management diagnostic",
+                        diagnostic_not_found,
+                    )?;
                     Ok(pb::DeleteManagementDiagnosticResponse {})
                 },
             )
