@@ -888,3 +888,60 @@ async fn an_imported_list_counts_its_own_rows_against_a_mentors_places() {
     );
     s.stop().await;
 }
+
+/// Issue 16 §2: a school group with a school that left the low-result list is kept as it is
+/// (not regrouped) unless the policy ends it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_school_group_with_a_school_that_left_the_list_is_kept_unless_the_office_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let created = match_and_approve(&s, M, pb::MatchKind::SchoolGroups, "").await;
+    let group = created
+        .iter()
+        .find(|m| m.members.len() >= 2)
+        .expect("a group of schools")
+        .clone();
+    let leaving = group.members[0].clone();
+    s.schools()
+        .update_school(pb::UpdateSchoolRequest {
+            municipality_id: M.into(),
+            school: Some(pb::School {
+                id: leaving.clone(),
+                status: pb::SchoolStatus::Stable as i32,
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["status".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let run = dry_run(&s, pb::MatchKind::SchoolGroups, None).await;
+    let diff = run.diff.clone().unwrap();
+    assert!(diff.kept.contains(&group.id), "{diff:?}");
+    assert!(
+        diff.ended.iter().all(|e| e.mentorship_id != group.id),
+        "{diff:?}"
+    );
+    // Its schools are not regrouped elsewhere meanwhile.
+    assert!(
+        run.pairs.iter().all(|p| !p.members.contains(&leaving)),
+        "{:?}",
+        run.pairs
+    );
+    let ending = pb::Policy {
+        end_when_left_list: Some(true),
+        ..Default::default()
+    };
+    let run = dry_run(&s, pb::MatchKind::SchoolGroups, Some(ending)).await;
+    assert!(
+        run.diff
+            .unwrap()
+            .ended
+            .iter()
+            .any(|e| e.mentorship_id == group.id),
+        "the policy ends it"
+    );
+    s.stop().await;
+}

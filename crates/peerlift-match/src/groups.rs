@@ -795,6 +795,9 @@ struct SchoolGroups<'a> {
     ungrouped: Vec<usize>,
     leaders: Vec<u32>,
     vetoed: HashSet<(String, String)>,
+    /// Groups with a school that left the low-result list: kept as they are (networks go
+    /// on, the office decides) unless the policy ends them.
+    kept_left: HashSet<String>,
 }
 
 impl<'a> SchoolGroups<'a> {
@@ -806,10 +809,31 @@ impl<'a> SchoolGroups<'a> {
     ) -> SchoolGroups<'a> {
         let counts = subject_counts(snap, g);
         let nsub = g.subjects.len();
+        let left = |id: &str| {
+            snap.schools
+                .iter()
+                .any(|s| s.id == id && crate::schools::left_list(s))
+        };
+        let kept_left: HashSet<String> = snap
+            .mentorships
+            .iter()
+            .filter(|m| {
+                !policy.end_when_left_list
+                    && m.is_active()
+                    && m.kind == MatchKind::SchoolGroups
+                    && !m.held_by_office()
+                    && m.members.iter().any(|x| left(x))
+            })
+            .map(|m| m.id.clone())
+            .collect();
         let locked: HashSet<&str> = snap
             .mentorships
             .iter()
-            .filter(|m| m.is_active() && m.kind == MatchKind::SchoolGroups && m.held_by_office())
+            .filter(|m| {
+                m.is_active()
+                    && m.kind == MatchKind::SchoolGroups
+                    && (m.held_by_office() || kept_left.contains(&m.id))
+            })
             .flat_map(|m| m.members.iter().map(String::as_str))
             .collect();
         let schools: Vec<u32> = snap
@@ -879,6 +903,7 @@ impl<'a> SchoolGroups<'a> {
             ungrouped,
             leaders,
             vetoed,
+            kept_left,
         }
     }
 
@@ -1153,7 +1178,16 @@ impl Kind for SchoolGroups<'_> {
     }
 
     fn diff(&self, pairs: &[ProposedPair]) -> Diff {
-        group_diff(self.snap, MatchKind::SchoolGroups, pairs)
+        let mut d = group_diff(self.snap, MatchKind::SchoolGroups, pairs);
+        let (keep, end): (Vec<_>, Vec<_>) = std::mem::take(&mut d.ended)
+            .into_iter()
+            .partition(|e| self.kept_left.contains(&e.mentorship_id));
+        for e in keep {
+            d.kept.push(e.mentorship_id);
+            d.kept_municipality.push(e.municipality_id);
+        }
+        d.ended = end;
+        d
     }
 }
 

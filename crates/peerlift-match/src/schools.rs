@@ -49,6 +49,11 @@ pub(crate) fn is_in_need(s: SchoolStatus) -> bool {
     matches!(s, SchoolStatus::LowResults | SchoolStatus::AtRisk)
 }
 
+/// In need once (by its status history), not now: it left the low-result list.
+pub(crate) fn left_list(s: &peerlift_domain::School) -> bool {
+    !is_in_need(s.status) && s.status_history.iter().any(|c| is_in_need(c.status))
+}
+
 pub(crate) fn held_term(
     snap: &Snapshot,
     m: &peerlift_domain::Mentorship,
