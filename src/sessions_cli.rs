@@ -989,6 +989,10 @@ pub enum ReportKind {
     Sessions,
     Progress,
     Outcomes,
+    /// Teachers by level per subject (seed 001's table of deficits).
+    Deficits,
+    /// The share of teachers at a sufficient level per competence area and school year.
+    Areas,
 }
 
 /// How to show a report.
@@ -1471,6 +1475,136 @@ pub async fn build_report(
                             values: values(false),
                         },
                     ],
+                )),
+            }
+        }
+        ReportKind::Deficits => {
+            let r = c.monitoring_report(req).await?.into_inner();
+            let json = crate::output::value(&r, "peerlift.v1.MonitoringReportResponse");
+            let mut t = table(&[
+                "col-subject",
+                "col-teachers",
+                "col-a",
+                "col-b",
+                "col-c",
+                "col-d",
+                "col-ab-share",
+            ]);
+            let row = |t: &mut Table, name: String, x: &pb::LevelCountRow| {
+                t.row(vec![
+                    name,
+                    x.teachers.to_string(),
+                    x.a.to_string(),
+                    x.b.to_string(),
+                    x.c.to_string(),
+                    x.d.to_string(),
+                    pct(x.a + x.b, x.teachers),
+                ]);
+            };
+            for x in &r.deficits_by_subject {
+                row(&mut t, names.subject(&x.subject), x);
+            }
+            let total = r.deficits_total.clone().unwrap_or_default();
+            row(&mut t, t_("row-total-teachers"), &total);
+            let cats: Vec<String> = r
+                .deficits_by_subject
+                .iter()
+                .map(|x| names.subject(&x.subject))
+                .collect();
+            let series = |name: &str, colour, f: fn(&pb::LevelCountRow) -> u32| Series {
+                name: name.into(),
+                colour,
+                values: r
+                    .deficits_by_subject
+                    .iter()
+                    .map(|x| f64::from(f(x)))
+                    .collect(),
+            };
+            Rendered {
+                json,
+                table: t,
+                notes: vec![t_("deficits-note")],
+                chart: Some(bar_chart(
+                    &tr("deficits-title", &[("municipality", s(&municipality))]),
+                    &t_("deficits-axis"),
+                    &cats,
+                    &[
+                        series("A", RED, |x| x.a),
+                        series("B", ORANGE, |x| x.b),
+                        series("C", BLUE, |x| x.c),
+                        series("D", GREEN, |x| x.d),
+                    ],
+                )),
+            }
+        }
+        ReportKind::Areas => {
+            let r = c.monitoring_report(req).await?.into_inner();
+            let json = crate::output::value(&r, "peerlift.v1.MonitoringReportResponse");
+            let mut t = table(&[
+                "col-area",
+                "col-year",
+                "col-teachers",
+                "col-sufficient",
+                "col-share",
+            ]);
+            let area_name = |code: &str| {
+                let id = format!("area-{code}");
+                let n = i18n::t(&id);
+                if n == id {
+                    code.to_string()
+                } else {
+                    n
+                }
+            };
+            for x in &r.areas_by_year {
+                t.row(vec![
+                    area_name(&x.area),
+                    x.school_year.clone(),
+                    x.teachers.to_string(),
+                    x.sufficient.to_string(),
+                    x.percent
+                        .map(|p| format!("{p:.0}%"))
+                        .unwrap_or_else(|| "-".into()),
+                ]);
+            }
+            let mut areas: Vec<String> = r.areas_by_year.iter().map(|x| x.area.clone()).collect();
+            areas.dedup();
+            let mut years: Vec<String> = r
+                .areas_by_year
+                .iter()
+                .map(|x| x.school_year.clone())
+                .collect();
+            years.sort();
+            years.dedup();
+            let palette = [GREY, BLUE, GREEN, ORANGE, RED];
+            let series: Vec<Series> = years
+                .iter()
+                .enumerate()
+                .map(|(i, y)| Series {
+                    name: y.clone(),
+                    colour: palette[i % palette.len()],
+                    values: areas
+                        .iter()
+                        .map(|a| {
+                            r.areas_by_year
+                                .iter()
+                                .find(|x| &x.area == a && &x.school_year == y)
+                                .and_then(|x| x.percent)
+                                .unwrap_or(0.0)
+                        })
+                        .collect(),
+                })
+                .collect();
+            let cats: Vec<String> = areas.iter().map(|a| area_name(a)).collect();
+            Rendered {
+                json,
+                table: t,
+                notes: vec![t_("areas-note")],
+                chart: Some(bar_chart(
+                    &tr("areas-title", &[("municipality", s(&municipality))]),
+                    &t_("areas-axis"),
+                    &cats,
+                    &series,
                 )),
             }
         }

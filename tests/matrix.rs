@@ -98,6 +98,7 @@ fn allowed(rpc: &str) -> &'static str {
         | "SessionsReport"
         | "ProgressReport"
         | "OutcomesReport"
+        | "MonitoringReport"
         | "ExportPseudonymised" => "ACRMI",
         "GetSchoolProgress" => "ACRMISU",
         "GetRematchPolicy" | "ListRematchRecords" => "ACRM",
@@ -604,6 +605,12 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 ..Default::default()
             }
         )),
+        "MonitoringReport" => c!(
+            report_service_client::ReportServiceClient.monitoring_report(pb::ReportRequest {
+                municipality_id: m(),
+                ..Default::default()
+            })
+        ),
         "ExportPseudonymised" => c!(report_service_client::ReportServiceClient
             .export_pseudonymised(pb::ReportRequest {
                 municipality_id: m(),

@@ -687,6 +687,7 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         ("ReportService", "SessionsReport", S::Reports, R, false),
         ("ReportService", "ProgressReport", S::Reports, R, false),
         ("ReportService", "OutcomesReport", S::Reports, R, false),
+        ("ReportService", "MonitoringReport", S::Reports, R, false),
         ("ReportService", "ExportPseudonymised", S::Reports, R, false),
         ("RematchService", "GetRematchPolicy", S::Rematch, R, false),
         (

@@ -449,3 +449,193 @@ mod tests {
         assert_eq!(o.teachers_participating, 1);
     }
 }
+
+/// Teachers by level in one subject (seed 001's table of deficits: 232 teachers by subject,
+/// A/B/C/D), from each active teacher's latest diagnostic in the subject.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct LevelCounts {
+    /// Empty in the total.
+    pub subject: String,
+    pub a: u32,
+    pub b: u32,
+    pub c: u32,
+    pub d: u32,
+}
+
+impl LevelCounts {
+    pub fn teachers(&self) -> u32 {
+        self.a + self.b + self.c + self.d
+    }
+
+    fn add(&mut self, l: Level) {
+        match l {
+            Level::A => self.a += 1,
+            Level::B => self.b += 1,
+            Level::C => self.c += 1,
+            Level::D => self.d += 1,
+        }
+    }
+}
+
+/// Deficits by subject and in total (a teacher diagnosed in two subjects counts in each, once
+/// in the total by their weakest level).
+pub fn deficits_by_subject(
+    teachers: &[Teacher],
+    h: &History<'_>,
+) -> (Vec<LevelCounts>, LevelCounts) {
+    let mut by: BTreeMap<&str, LevelCounts> = BTreeMap::new();
+    let mut total = LevelCounts::default();
+    for t in teachers.iter().filter(|t| t.active) {
+        let mut weakest: Option<Level> = None;
+        for subject in h.subjects_of(&t.id) {
+            let Some(d) = h.latest(&t.id, subject) else {
+                continue;
+            };
+            by.entry(subject)
+                .or_insert_with(|| LevelCounts {
+                    subject: subject.to_string(),
+                    ..LevelCounts::default()
+                })
+                .add(d.level);
+            weakest = Some(weakest.map_or(d.level, |w| w.min(d.level)));
+        }
+        if let Some(l) = weakest {
+            total.add(l);
+        }
+    }
+    (by.into_values().collect(), total)
+}
+
+/// A competence area is at a sufficient level when its score is at least this (seed 004's
+/// table counts teachers at a sufficient level per area).
+pub const SUFFICIENT_AREA_SCORE: f64 = 0.5;
+
+/// One competence area in one school year: how many teachers were scored, how many at a
+/// sufficient level.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AreaYear {
+    pub area: String,
+    pub school_year: String,
+    pub teachers: u32,
+    pub sufficient: u32,
+}
+
+/// Per competence area and school year (seed 004's table). The scores belong to a teacher's
+/// diagnostic round, not to one subject: a teacher's round in a school year is their latest
+/// diagnostic date in it, and an area's score the mean of that date's diagnostics.
+pub fn areas_by_year(
+    teachers: &[Teacher],
+    diagnostics: &[crate::model::Diagnostic],
+) -> Vec<AreaYear> {
+    let active: BTreeSet<&str> = teachers
+        .iter()
+        .filter(|t| t.active)
+        .map(|t| t.id.as_str())
+        .collect();
+    // (teacher, year) -> the round's date.
+    let mut round: BTreeMap<(&str, String), Date> = BTreeMap::new();
+    for d in diagnostics
+        .iter()
+        .filter(|d| active.contains(d.teacher_id.as_str()))
+    {
+        let e = round
+            .entry((
+                d.teacher_id.as_str(),
+                crate::matching::school_year_of(d.date),
+            ))
+            .or_insert(d.date);
+        *e = (*e).max(d.date);
+    }
+    // (area, year) -> per teacher: the scores of the round.
+    let mut scores: BTreeMap<(String, String), BTreeMap<&str, Vec<f64>>> = BTreeMap::new();
+    for d in diagnostics
+        .iter()
+        .filter(|d| active.contains(d.teacher_id.as_str()))
+    {
+        let year = crate::matching::school_year_of(d.date);
+        if round.get(&(d.teacher_id.as_str(), year.clone())) != Some(&d.date) {
+            continue;
+        }
+        for (area, s) in &d.scores {
+            scores
+                .entry((area.clone(), year.clone()))
+                .or_default()
+                .entry(d.teacher_id.as_str())
+                .or_default()
+                .push(*s);
+        }
+    }
+    scores
+        .into_iter()
+        .map(|((area, school_year), per)| {
+            let sufficient = per
+                .values()
+                .filter(|v| v.iter().sum::<f64>() / v.len().max(1) as f64 >= SUFFICIENT_AREA_SCORE)
+                .count() as u32;
+            AreaYear {
+                area,
+                school_year,
+                teachers: per.len() as u32,
+                sufficient,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod monitoring_tests {
+    use super::*;
+    use crate::meta::Meta;
+    use crate::model::Diagnostic;
+
+    fn teacher(id: &str) -> Teacher {
+        Teacher {
+            municipality_id: "m".into(),
+            id: id.into(),
+            school_id: "s".into(),
+            full_name: id.into(),
+            subjects: vec![],
+            active: true,
+            accepts_online: true,
+            position: Default::default(),
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    fn diag(t: &str, subject: &str, date: &str, level: Level, area: f64) -> Diagnostic {
+        Diagnostic {
+            municipality_id: "m".into(),
+            id: format!("{t}.{subject}.{date}"),
+            teacher_id: t.into(),
+            subject: subject.into(),
+            date: date.parse().unwrap_or_default(),
+            level,
+            scores: [("digital".to_string(), area)].into_iter().collect(),
+            source: String::new(),
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn deficits_count_latest_levels_and_areas_count_rounds_by_year() {
+        let teachers = vec![teacher("t1"), teacher("t2")];
+        let ds = vec![
+            diag("t1", "mathematics", "2021-10-01", Level::A, 0.2),
+            diag("t1", "mathematics", "2023-03-01", Level::C, 0.6),
+            diag("t1", "physics", "2023-03-01", Level::B, 0.4),
+            diag("t2", "mathematics", "2021-10-01", Level::D, 0.9),
+        ];
+        let h = History::new(&ds);
+        let (rows, total) = deficits_by_subject(&teachers, &h);
+        let math = rows.iter().find(|r| r.subject == "mathematics").unwrap();
+        assert_eq!((math.a, math.b, math.c, math.d), (0, 0, 1, 1));
+        // t1's weakest latest level is B (physics), t2's D.
+        assert_eq!((total.b, total.d, total.teachers()), (1, 1, 2));
+        let areas = areas_by_year(&teachers, &ds);
+        let y21 = areas.iter().find(|a| a.school_year == "2021-2022").unwrap();
+        assert_eq!((y21.teachers, y21.sufficient), (2, 1));
+        // 2022-2023: t1's round of 2023-03-01 averages 0.6 and 0.4: sufficient.
+        let y22 = areas.iter().find(|a| a.school_year == "2022-2023").unwrap();
+        assert_eq!((y22.teachers, y22.sufficient), (1, 1));
+    }
+}

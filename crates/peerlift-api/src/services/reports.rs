@@ -409,6 +409,45 @@ impl ReportService for ReportApi {
         Ok(Response::new(out))
     }
 
+    async fn monitoring_report(
+        &self,
+        req: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::MonitoringReportResponse>, Status> {
+        let (_caller, r) = self.state.admit(req).await?;
+        let out = self
+            .state
+            .read(move |s| {
+                let reg = Registry::load(s, &r.municipality_id)?;
+                let h = History::new(&reg.diagnostics);
+                let (rows, total) = report::deficits_by_subject(&reg.teachers, &h);
+                let level_row = |x: &report::LevelCounts| pb::LevelCountRow {
+                    subject: x.subject.clone(),
+                    a: x.a,
+                    b: x.b,
+                    c: x.c,
+                    d: x.d,
+                    teachers: x.teachers(),
+                };
+                Ok(pb::MonitoringReportResponse {
+                    deficits_by_subject: rows.iter().map(level_row).collect(),
+                    deficits_total: Some(level_row(&total)),
+                    areas_by_year: report::areas_by_year(&reg.teachers, &reg.diagnostics)
+                        .into_iter()
+                        .map(|x| pb::AreaYearRow {
+                            percent: (x.teachers > 0)
+                                .then(|| f64::from(x.sufficient) * 100.0 / f64::from(x.teachers)),
+                            area: x.area,
+                            school_year: x.school_year,
+                            teachers: x.teachers,
+                            sufficient: x.sufficient,
+                        })
+                        .collect(),
+                })
+            })
+            .await?;
+        Ok(Response::new(out))
+    }
+
     async fn export_pseudonymised(
         &self,
         req: Request<pb::ReportRequest>,

@@ -503,3 +503,17 @@ col-direction = direction
 
 peers-none = No school in need has a peer of similar needs and complementary strengths.
 peers-line = { $school } with { $partner }: { $score } points
+
+## monitoring tables
+col-c = C
+col-d = D
+col-ab-share = A+B share
+col-area = competence area
+col-sufficient = sufficient
+row-total-teachers = all teachers (weakest level)
+deficits-note = each active teacher's latest level per subject; the total counts each teacher once, by their weakest subject
+deficits-title = { $municipality }: teachers by level per subject
+deficits-axis = teachers
+areas-note = sufficient: a score of 0.5 or more in the teacher's diagnostic round of the school year (its latest date; the mean of that date's scores)
+areas-title = { $municipality }: teachers at a sufficient level per competence area, by school year
+areas-axis = % of the teachers scored

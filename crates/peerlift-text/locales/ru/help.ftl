@@ -680,3 +680,7 @@ help-mentorships-peers = Равные партнёрства, которые м�
 help-mentorships-peers--school = Только равные партнёры этой школы
 # en: Peers per school, 1 to 10
 help-mentorships-peers--per_school = Партнёров на школу, от 1 до 10
+# en: Teachers by level per subject (seed 001's table of deficits)
+help-value-deficits = Учителя по уровням по предметам (таблица дефицитов, как в seed 001)
+# en: The share of teachers at a sufficient level per competence area and school year
+help-value-areas = Доля учителей на достаточном уровне по областям компетенций и учебным годам
