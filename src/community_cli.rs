@@ -824,3 +824,47 @@ pub async fn team(ch: Conn, muni: String, school: String) -> Result<(), ClientEr
     print!("{}", table.render());
     Ok(())
 }
+
+/// Drafts the partnership order and writes its HTML to `out` (or standard output).
+pub async fn partnership_order(
+    ch: Conn,
+    muni: String,
+    year: String,
+    number: String,
+    date: String,
+    out: Option<std::path::PathBuf>,
+) -> Result<(), ClientError> {
+    let order = (!number.is_empty() || !date.is_empty()).then_some(pb::Order { number, date });
+    let d = peerlift_api::pb::document_service_client::DocumentServiceClient::new(ch)
+        .render_partnership_order(pb::RenderPartnershipOrderRequest {
+            municipality_id: muni,
+            school_year: year,
+            order,
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&d, "peerlift.v1.Document");
+        return Ok(());
+    }
+    match out {
+        Some(path) => {
+            std::fs::write(&path, &d.html).map_err(|source| ClientError::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            eprintln!(
+                "{}",
+                tr(
+                    "document-written",
+                    &[
+                        ("path", s(path.display().to_string())),
+                        ("count", s(d.mentorship_ids.len().to_string())),
+                    ],
+                )
+            );
+        }
+        None => print!("{}", d.html),
+    }
+    Ok(())
+}

@@ -7,9 +7,9 @@ use std::time::Duration;
 use peerlift_api::auth::{Auth, AuthConfig, AuthLayer};
 use peerlift_api::pb;
 use peerlift_api::services::{
-    AssociationApi, AuditApi, CatalogApi, CuratorApi, DiagnosticApi, EventApi, ImportApi,
-    MatchingApi, MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi, PlatformApi,
-    RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi, TokenApi,
+    AssociationApi, AuditApi, CatalogApi, CuratorApi, DiagnosticApi, DocumentApi, EventApi,
+    ImportApi, MatchingApi, MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi,
+    PlatformApi, RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi, TokenApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -341,6 +341,12 @@ pub async fn serve(
         .add_service(svc!(
             pb::platform_service_server::PlatformServiceServer<PlatformApi>,
             PlatformApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::document_service_server::DocumentServiceServer<DocumentApi>,
+            DocumentApi {
                 state: state.clone()
             }
         ))

@@ -99,6 +99,7 @@ fn allowed(rpc: &str) -> &'static str {
         | "ProgressReport"
         | "OutcomesReport"
         | "MonitoringReport"
+        | "RenderPartnershipOrder"
         | "ExportPseudonymised" => "ACRMI",
         "GetSchoolProgress" => "ACRMISU",
         "GetRematchPolicy" | "ListRematchRecords" => "ACRM",
@@ -611,6 +612,12 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 ..Default::default()
             })
         ),
+        "RenderPartnershipOrder" => c!(document_service_client::DocumentServiceClient
+            .render_partnership_order(pb::RenderPartnershipOrderRequest {
+                municipality_id: m(),
+                school_year: "2022-2023".into(),
+                order: None,
+            })),
         "ExportPseudonymised" => c!(report_service_client::ReportServiceClient
             .export_pseudonymised(pb::ReportRequest {
                 municipality_id: m(),

@@ -531,3 +531,43 @@ pub async fn platforms(command: PlatformCommand) -> CliResult {
     }
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Subcommand)]
+pub enum DocumentCommand {
+    /// The order approving the list of network partnerships for a school year, with its annex (HTML, print it)
+    PartnershipOrder {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// The school year, 2022-2023
+        #[arg(long)]
+        year: String,
+        /// The order's number, once signed (blank otherwise)
+        #[arg(long, default_value = "")]
+        number: String,
+        /// The order's date, 2022-10-18, once signed
+        #[arg(long, default_value = "")]
+        date: String,
+        /// Write the HTML to FILE (default: standard output)
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+pub async fn documents(command: DocumentCommand) -> CliResult {
+    match command {
+        DocumentCommand::PartnershipOrder {
+            remote,
+            scope,
+            year,
+            number,
+            date,
+            out,
+        } => {
+            let ch = remote.connect().await?;
+            cc::partnership_order(ch, scope.municipality, year, number, date, out).await?
+        }
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -201,6 +201,11 @@ pub enum Command {
         #[command(subcommand)]
         command: community::PlatformCommand,
     },
+    /// The office's documents drafted from the data (HTML to print): the partnership order.
+    Documents {
+        #[command(subcommand)]
+        command: community::DocumentCommand,
+    },
     /// Municipal events across many schools: plan, list, register, record, cancel.
     Events {
         #[command(subcommand)]
@@ -303,6 +308,7 @@ pub async fn dispatch(cli: Cli) -> CliResult {
         Command::Events { command } => community::events(command).await,
         Command::Associations { command } => community::associations(command).await,
         Command::Platforms { command } => community::platforms(command).await,
+        Command::Documents { command } => community::documents(command).await,
         Command::Problem { command } => matching::problem(command),
         Command::Schedule(a) => sessions::schedule(a).await,
         Command::Sessions { command } => sessions::sessions(command).await,

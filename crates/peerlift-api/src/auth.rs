@@ -104,6 +104,7 @@ scoped!(Gated: GetEventRequest, ListEventsRequest, RegisterForEventRequest);
 scoped!(Municipality: CreateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
     UpdateAssociationRequest, DeleteAssociationRequest, JoinAssociationRequest,
     LeaveAssociationRequest, RecommendAssociationsRequest, ParticipationReportRequest);
+scoped!(Municipality: RenderPartnershipOrderRequest);
 scoped!(Municipality: CreatePlatformRequest, GetPlatformRequest, ListPlatformsRequest,
     UpdatePlatformRequest, DeletePlatformRequest, RecordManagementDiagnosticRequest,
     ListManagementDiagnosticsRequest, DeleteManagementDiagnosticRequest);
@@ -688,6 +689,13 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
         ("ReportService", "ProgressReport", S::Reports, R, false),
         ("ReportService", "OutcomesReport", S::Reports, R, false),
         ("ReportService", "MonitoringReport", S::Reports, R, false),
+        (
+            "DocumentService",
+            "RenderPartnershipOrder",
+            S::Reports,
+            R,
+            false,
+        ),
         ("ReportService", "ExportPseudonymised", S::Reports, R, false),
         ("RematchService", "GetRematchPolicy", S::Rematch, R, false),
         (

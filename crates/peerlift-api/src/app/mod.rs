@@ -6,6 +6,7 @@
 
 pub mod associations;
 pub mod curators;
+pub mod documents;
 pub mod events;
 pub mod import;
 pub mod mentorships;

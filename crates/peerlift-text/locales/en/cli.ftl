@@ -517,3 +517,4 @@ deficits-axis = teachers
 areas-note = sufficient: a score of 0.5 or more in the teacher's diagnostic round of the school year (its latest date; the mean of that date's scores)
 areas-title = { $municipality }: teachers at a sufficient level per competence area, by school year
 areas-axis = % of the teachers scored
+document-written = wrote { $path }: { $count } partnerships in the annex

@@ -684,3 +684,18 @@ help-mentorships-peers--per_school = Партнёров на школу, от 1 
 help-value-deficits = Учителя по уровням по предметам (таблица дефицитов, как в seed 001)
 # en: The share of teachers at a sufficient level per competence area and school year
 help-value-areas = Доля учителей на достаточном уровне по областям компетенций и учебным годам
+
+## documents
+
+# en: The office's documents drafted from the data (HTML to print): the partnership order
+help-documents = Документы методической службы по данным (HTML для печати): приказ о сетевых партнёрствах
+# en: The order approving the list of network partnerships for a school year, with its annex (HTML, print it)
+help-documents-partnership-order = Приказ об утверждении перечня сетевых партнёрств на учебный год с приложением (HTML для печати)
+# en: The school year, 2022-2023
+help-documents-partnership-order--year = Учебный год, 2022-2023
+# en: The order's number, once signed (blank otherwise)
+help-documents-partnership-order--number = Номер приказа после подписания (иначе пусто)
+# en: The order's date, 2022-10-18, once signed
+help-documents-partnership-order--date = Дата приказа, 2022-10-18, после подписания
+# en: Write the HTML to FILE (default: standard output)
+help-documents-partnership-order--out = Записать HTML в файл FILE (по умолчанию — в стандартный вывод)
