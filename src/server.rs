@@ -41,6 +41,11 @@ pub const SERVICES: &[&str] = &[
     "peerlift.v1.RematchService",
     "peerlift.v1.TokenService",
     "peerlift.v1.AuditService",
+    "peerlift.v1.CuratorService",
+    "peerlift.v1.AssociationService",
+    "peerlift.v1.PlatformService",
+    "peerlift.v1.EventService",
+    "peerlift.v1.DocumentService",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -61,6 +61,13 @@ async fn health_is_serving_and_reflection_lists_every_service() {
         );
     }
     assert!(names.contains("grpc.health.v1.Health"), "{names:?}");
+    // And the other way: every peerlift service served has its health status.
+    for name in names.iter().filter(|n| n.starts_with("peerlift.")) {
+        assert!(
+            peerlift::server::SERVICES.contains(&name.as_str()),
+            "{name} is served but has no health status (server::SERVICES)"
+        );
+    }
     let second = stream.message().await.unwrap().unwrap();
     let Some(MessageResponse::FileDescriptorResponse(files)) = second.message_response else {
         panic!("expected descriptors, got {second:?}");

@@ -129,11 +129,7 @@ impl<'a> Directions<'a> {
             // A school that left the low-result list keeps its directions (networks go on;
             // the run says so, the office decides), unless the office asked runs to end them.
             let school = &snap.schools[a as usize];
-            let left_list = !crate::schools::is_in_need(school.status)
-                && school
-                    .status_history
-                    .iter()
-                    .any(|c| crate::schools::is_in_need(c.status));
+            let left_list = crate::schools::left_list(school);
             let keep_left = left_list && !policy.end_when_left_list;
             if m.held_by_office() || keep_left {
                 locked.insert((a, sj), mi);

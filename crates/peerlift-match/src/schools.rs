@@ -63,7 +63,7 @@ pub(crate) fn held_term(
     let s = &snap.schools[school as usize];
     if m.locked {
         (Phrase::new("term-locked"), true)
-    } else if !is_in_need(s.status) && s.status_history.iter().any(|c| is_in_need(c.status)) {
+    } else if left_list(s) {
         let status = s.status.code();
         (
             Phrase::new("term-kept-left-list").named(
@@ -278,7 +278,7 @@ impl<'a> Schools<'a> {
             let school = &snap.schools[a as usize];
             let in_need = is_in_need(school.status);
             // Left the list: in need once, not now.
-            let left_list = !in_need && school.status_history.iter().any(|c| is_in_need(c.status));
+            let left_list = left_list(school);
             // The office's own: made by hand or typed by the office, with a partner that is
             // not a leader (a run's partner that lost its leader status is not one).
             let office = m.charter.type_by_office || matches!(m.origin, Origin::Manual(_));

@@ -10,7 +10,6 @@ use peerlift_domain::{
 use peerlift_match::schedule::{self, Busy};
 use peerlift_store::{key, prefix, Store};
 
-use super::all_of;
 use super::sessions::{busy_of, sessions_on, travel_table};
 use crate::error::{ApiError, ApiResult};
 use crate::state;
@@ -299,14 +298,4 @@ pub fn counts(
     }
     total.schools_reached = reached.len() as u32;
     (by_kind, total)
-}
-
-/// The events a teacher is invited to, leads or registered for, given the teacher's school.
-pub fn of_teacher(s: &Store, muni: &str, teacher: &Teacher) -> ApiResult<Vec<Event>> {
-    Ok(all_of::<Event>(s, muni)?
-        .into_iter()
-        .filter(|e| {
-            e.invites(&teacher.id, &teacher.school_id) || e.registered.contains(&teacher.id)
-        })
-        .collect())
 }
