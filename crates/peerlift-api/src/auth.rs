@@ -97,17 +97,20 @@ scoped!(Municipality:
 );
 scoped!(Shared: GetMunicipalityRequest, ListCatalogRequest);
 scoped!(Gated: GetTeacherRequest, GetSessionRequest, RecordSessionRequest,
-    GetCuratorRequest, ListCuratorsRequest, GetCuratorViewRequest);
-scoped!(Municipality: CreateCuratorRequest, UpdateCuratorRequest, DeleteCuratorRequest,
-    CreateEventRequest, UpdateEventRequest, DeleteEventRequest);
-scoped!(Gated: GetEventRequest, ListEventsRequest, RegisterForEventRequest);
-scoped!(Municipality: CreateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
+    GetCuratorRequest, ListCuratorsRequest, GetCuratorViewRequest,
+    GetEventRequest, ListEventsRequest, RegisterForEventRequest);
+// The network's other resources and documents (issue 16, 17).
+scoped!(Municipality:
+    CreateCuratorRequest, UpdateCuratorRequest, DeleteCuratorRequest,
+    CreateEventRequest, UpdateEventRequest, DeleteEventRequest,
+    CreateAssociationRequest, GetAssociationRequest, ListAssociationsRequest,
     UpdateAssociationRequest, DeleteAssociationRequest, JoinAssociationRequest,
-    LeaveAssociationRequest, RecommendAssociationsRequest, ParticipationReportRequest);
-scoped!(Municipality: RenderPartnershipOrderRequest);
-scoped!(Municipality: CreatePlatformRequest, GetPlatformRequest, ListPlatformsRequest,
+    LeaveAssociationRequest, RecommendAssociationsRequest, ParticipationReportRequest,
+    CreatePlatformRequest, GetPlatformRequest, ListPlatformsRequest,
     UpdatePlatformRequest, DeletePlatformRequest, RecordManagementDiagnosticRequest,
-    ListManagementDiagnosticsRequest, DeleteManagementDiagnosticRequest);
+    ListManagementDiagnosticsRequest, DeleteManagementDiagnosticRequest,
+    RenderPartnershipOrderRequest,
+);
 
 impl Scoped for pb::GetSchoolRequest {
     fn target(&self) -> Target<'_> {
