@@ -17,7 +17,9 @@ pub mod matching;
 pub mod meta;
 pub mod model;
 pub mod phrase;
+pub mod plans;
 pub mod platforms;
+pub mod programme;
 pub mod progress;
 pub mod rematch;
 pub mod report;
@@ -31,7 +33,12 @@ pub use events::{Event, EventFeedback, EventStatus, OrganiserKind};
 pub use matching::*;
 pub use model::*;
 pub use phrase::{Arg, Named, Phrase};
+pub use plans::{ItemKind, ItemStatus, Plan, PlanItem, PlanKind};
 pub use platforms::{ManagementDiagnostic, Platform};
+pub use programme::{
+    Assessment, DocumentKind, Indicator, Programme, ProgrammeLevel, SignedDocument, Stage,
+    StudentResult, Target,
+};
 pub use rematch::*;
 pub use sessions::*;
 pub use validate::{FieldViolation, Violations};
