@@ -9,7 +9,7 @@ use peerlift_api::pb;
 use peerlift_api::services::{
     AssociationApi, AuditApi, CatalogApi, CuratorApi, DiagnosticApi, DocumentApi, EventApi,
     ImportApi, MatchingApi, MentorProfileApi, MentorshipApi, MunicipalityApi, NetworkApi,
-    PlatformApi, RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi, TokenApi,
+    PlatformApi, ProgrammeApi, RematchApi, ReportApi, SchoolApi, SessionApi, TeacherApi, TokenApi,
 };
 use peerlift_api::AppState;
 use peerlift_store::Store;
@@ -46,6 +46,7 @@ pub const SERVICES: &[&str] = &[
     "peerlift.v1.PlatformService",
     "peerlift.v1.EventService",
     "peerlift.v1.DocumentService",
+    "peerlift.v1.ProgrammeService",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -352,6 +353,12 @@ pub async fn serve(
         .add_service(svc!(
             pb::document_service_server::DocumentServiceServer<DocumentApi>,
             DocumentApi {
+                state: state.clone()
+            }
+        ))
+        .add_service(svc!(
+            pb::programme_service_server::ProgrammeServiceServer<ProgrammeApi>,
+            ProgrammeApi {
                 state: state.clone()
             }
         ))

@@ -110,7 +110,15 @@ scoped!(Municipality:
     UpdatePlatformRequest, DeletePlatformRequest, RecordManagementDiagnosticRequest,
     ListManagementDiagnosticsRequest, DeleteManagementDiagnosticRequest,
     RenderPartnershipOrderRequest,
+    CreateProgrammeRequest, GetProgrammeRequest, ListProgrammesRequest, UpdateProgrammeRequest,
+    DeleteProgrammeRequest, GetProgrammeIndicatorsRequest, PutStudentResultsRequest,
+    ListStudentResultsRequest, DraftRoutesRequest,
+    RenderDocumentRequest, RecordSignedDocumentRequest, ListSignedDocumentsRequest,
 );
+// Plans: school and curator tokens keep their schools' routes and roadmaps (the handler checks
+// the plan's school).
+scoped!(Gated: CreatePlanRequest, GetPlanRequest, ListPlansRequest, UpdatePlanRequest,
+    DeletePlanRequest);
 
 impl Scoped for pb::GetSchoolRequest {
     fn target(&self) -> Target<'_> {
@@ -700,6 +708,71 @@ const TABLE: &[(&str, &str, Service, Op, bool)] = {
             false,
         ),
         ("ReportService", "ExportPseudonymised", S::Reports, R, false),
+        ("DocumentService", "RenderDocument", S::Reports, R, false),
+        (
+            "DocumentService",
+            "RecordSignedDocument",
+            S::Programme,
+            W,
+            false,
+        ),
+        (
+            "DocumentService",
+            "ListSignedDocuments",
+            S::Programme,
+            R,
+            false,
+        ),
+        (
+            "ProgrammeService",
+            "CreateProgramme",
+            S::Programme,
+            W,
+            false,
+        ),
+        ("ProgrammeService", "GetProgramme", S::Programme, R, false),
+        ("ProgrammeService", "ListProgrammes", S::Programme, R, false),
+        (
+            "ProgrammeService",
+            "UpdateProgramme",
+            S::Programme,
+            W,
+            false,
+        ),
+        (
+            "ProgrammeService",
+            "DeleteProgramme",
+            S::Programme,
+            W,
+            false,
+        ),
+        (
+            "ProgrammeService",
+            "GetProgrammeIndicators",
+            S::Programme,
+            R,
+            false,
+        ),
+        (
+            "ProgrammeService",
+            "PutStudentResults",
+            S::Programme,
+            W,
+            false,
+        ),
+        (
+            "ProgrammeService",
+            "ListStudentResults",
+            S::Programme,
+            R,
+            false,
+        ),
+        ("ProgrammeService", "CreatePlan", S::Programme, W, true),
+        ("ProgrammeService", "GetPlan", S::Programme, R, true),
+        ("ProgrammeService", "ListPlans", S::Programme, R, true),
+        ("ProgrammeService", "UpdatePlan", S::Programme, W, true),
+        ("ProgrammeService", "DeletePlan", S::Programme, W, true),
+        ("ProgrammeService", "DraftRoutes", S::Programme, W, false),
         ("RematchService", "GetRematchPolicy", S::Rematch, R, false),
         (
             "RematchService",

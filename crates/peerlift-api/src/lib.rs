@@ -7,6 +7,7 @@ pub mod caller;
 pub mod convert;
 pub mod convert_match;
 pub mod convert_network;
+pub mod convert_programme;
 pub mod convert_sessions;
 pub mod error;
 pub mod fuzzing;

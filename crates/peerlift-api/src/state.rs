@@ -451,6 +451,10 @@ pub mod walk {
     pub const EVENTS: u8 = 0x0f;
     pub const ASSOCIATIONS: u8 = 0x10;
     pub const PLATFORMS: u8 = 0x11;
+    pub const PROGRAMMES: u8 = 0x12;
+    pub const RESULTS: u8 = 0x13;
+    pub const PLANS: u8 = 0x14;
+    pub const DOCUMENTS: u8 = 0x15;
 }
 
 /// One list walk: which index it walks ([`walk`]) and a fingerprint of its filters, so a

@@ -56,6 +56,8 @@ coded_enum!(
         Associations = "associations",
         Platforms = "platforms",
         Events = "events",
+        /// Programmes, results, roadmaps, routes, signed documents.
+        Programme = "programme",
     }
 );
 
@@ -255,6 +257,7 @@ pub fn allows(role: Role, grants: &[Grant], rpc: &Rpc) -> bool {
                     | S::Matching
                     | S::Associations
                     | S::Events
+                    | S::Programme
             ),
             Op::Approve | Op::Admin => false,
         },

@@ -152,9 +152,11 @@ impl Plan {
                     "deficit items belong to a teacher's route (a roadmap has no teacher)",
                 );
             }
-            if x.status == ItemStatus::Done && x.done_on.is_none() && x.kind == ItemKind::Course
-            {
-                v.add(f("done_on"), "a completed course says when it was completed");
+            if x.status == ItemStatus::Done && x.done_on.is_none() && x.kind == ItemKind::Course {
+                v.add(
+                    f("done_on"),
+                    "a completed course says when it was completed",
+                );
             }
         }
         v.into_result()
@@ -548,7 +550,9 @@ mod tests {
         assert_eq!(items.len(), 8);
         for x in &items {
             let due = x.due.unwrap();
-            assert!(due >= Date::new(2021, 9, 1).unwrap() && due <= Date::new(2022, 8, 31).unwrap());
+            assert!(
+                due >= Date::new(2021, 9, 1).unwrap() && due <= Date::new(2022, 8, 31).unwrap()
+            );
         }
     }
 }

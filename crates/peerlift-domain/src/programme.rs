@@ -350,9 +350,7 @@ pub fn status_on(s: &School, day: Date) -> SchoolStatus {
 pub fn network_teachers<'a>(f: &Facts<'a>, from: Date, to: Date) -> BTreeSet<&'a str> {
     let mut out = BTreeSet::new();
     for m in f.mentorships.iter().filter(|m| !m.kind.is_schools()) {
-        if m.started_on >= to
-            || m.ended_on.is_some_and(|e| e < from)
-        {
+        if m.started_on >= to || m.ended_on.is_some_and(|e| e < from) {
             continue;
         }
         out.insert(m.mentee_id.as_str());
@@ -366,9 +364,11 @@ pub fn network_teachers<'a>(f: &Facts<'a>, from: Date, to: Date) -> BTreeSet<&'a
             out.insert(x.teacher_id.as_str());
         }
     }
-    for e in f.events.iter().filter(|e| {
-        e.status == EventStatus::Held && e.start.date() >= from && e.start.date() < to
-    }) {
+    for e in f
+        .events
+        .iter()
+        .filter(|e| e.status == EventStatus::Held && e.start.date() >= from && e.start.date() < to)
+    {
         out.extend(e.attended.iter().map(String::as_str));
     }
     let known: BTreeSet<&str> = f.teachers.iter().map(|t| t.id.as_str()).collect();
@@ -585,8 +585,10 @@ pub struct SignedDocument {
     pub date: Date,
     pub title: String,
     /// What the document is about: a school year, a mentorship, an event, a plan, a
-    /// programme (with its school year after a space), a diagnostic round's school year.
+    /// programme, a diagnostic round's school year.
     pub subject: String,
+    /// The school year reported (annual reports); empty otherwise.
+    pub school_year: String,
     /// The mentorships it lists: for a partnership order, those it approved.
     pub mentorship_ids: Vec<String>,
     pub meta: Meta,
@@ -615,7 +617,11 @@ impl SignedDocument {
                 }
             })
             .collect();
-        format!("{}-{}-{date}", kind.code().replace('_', "-"), n.trim_matches('-'))
+        format!(
+            "{}-{}-{date}",
+            kind.code().replace('_', "-"),
+            n.trim_matches('-')
+        )
     }
 }
 
@@ -662,7 +668,10 @@ mod tests {
         assert_eq!(row(Indicator::PositiveShare, 81.0, 80.0).met(), Some(true));
         assert_eq!(row(Indicator::PositiveShare, 79.0, 80.0).met(), Some(false));
         assert_eq!(row(Indicator::LowResultSchools, 3.0, 4.0).met(), Some(true));
-        assert_eq!(row(Indicator::LowResultSchools, 5.0, 4.0).met(), Some(false));
+        assert_eq!(
+            row(Indicator::LowResultSchools, 5.0, 4.0).met(),
+            Some(false)
+        );
     }
 
     #[test]

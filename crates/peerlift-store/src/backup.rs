@@ -72,6 +72,10 @@ enum Line {
     Platform(peerlift_domain::Platform),
     Event(peerlift_domain::Event),
     ManagementDiagnostic(peerlift_domain::ManagementDiagnostic),
+    Programme(peerlift_domain::Programme),
+    StudentResult(peerlift_domain::StudentResult),
+    Plan(peerlift_domain::Plan),
+    SignedDocument(peerlift_domain::SignedDocument),
     Generation(Generation),
     Idempotency(IdempotencyEntry),
     Token(Token),
@@ -129,6 +133,10 @@ impl Store {
         n += self.export_tree(w, Line::Platform)?;
         n += self.export_tree(w, Line::Event)?;
         n += self.export_tree(w, Line::ManagementDiagnostic)?;
+        n += self.export_tree(w, Line::Programme)?;
+        n += self.export_tree(w, Line::StudentResult)?;
+        n += self.export_tree(w, Line::Plan)?;
+        n += self.export_tree(w, Line::SignedDocument)?;
         // After every record that bumps generations, so restore ends with the saved values.
         n += self.export_tree(w, Line::Generation)?;
         n += self.export_tree(w, Line::Idempotency)?;
@@ -320,6 +328,10 @@ fn load_into(input: impl BufRead, staging: &Path) -> Result<RestoreSummary> {
             Line::Platform(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Event(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::ManagementDiagnostic(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Programme(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::StudentResult(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::Plan(r) => put(&store, &mut batch, &mut pending, &r, no)?,
+            Line::SignedDocument(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Generation(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Idempotency(r) => put(&store, &mut batch, &mut pending, &r, no)?,
             Line::Token(r) => {

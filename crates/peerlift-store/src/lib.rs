@@ -165,10 +165,18 @@ pub enum TreeId {
     Events,
     /// `muni \0 diagnostic` -> an administrator's management diagnostic.
     ManagementDiagnostics,
+    /// `muni \0 programme` -> a programme with its stages and targets.
+    Programmes,
+    /// `muni \0 school \0 assessment \0 subject \0 grade \0 year` -> one line of student results.
+    StudentResults,
+    /// `muni \0 plan` -> a roadmap or a teacher's route.
+    Plans,
+    /// `muni \0 document` -> a document the office signed.
+    SignedDocuments,
 }
 
 impl TreeId {
-    pub const ALL: [TreeId; 30] = [
+    pub const ALL: [TreeId; 34] = [
         TreeId::Municipalities,
         TreeId::Catalog,
         TreeId::Schools,
@@ -199,6 +207,10 @@ impl TreeId {
         TreeId::Platforms,
         TreeId::Events,
         TreeId::ManagementDiagnostics,
+        TreeId::Programmes,
+        TreeId::StudentResults,
+        TreeId::Plans,
+        TreeId::SignedDocuments,
     ];
 
     /// Trees whose writes change what a match run would see.
@@ -248,6 +260,10 @@ impl TreeId {
             TreeId::Platforms => "platforms",
             TreeId::Events => "events",
             TreeId::ManagementDiagnostics => "management_diagnostics",
+            TreeId::Programmes => "programmes",
+            TreeId::StudentResults => "student_results",
+            TreeId::Plans => "plans",
+            TreeId::SignedDocuments => "signed_documents",
         }
     }
 }
@@ -937,6 +953,45 @@ impl Record for peerlift_domain::Platform {
 
 impl Record for peerlift_domain::ManagementDiagnostic {
     const TREE: TreeId = TreeId::ManagementDiagnostics;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for peerlift_domain::Programme {
+    const TREE: TreeId = TreeId::Programmes;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for peerlift_domain::StudentResult {
+    const TREE: TreeId = TreeId::StudentResults;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[
+            &self.municipality_id,
+            &self.school_id,
+            self.assessment.code(),
+            &self.subject,
+            &format!("{:02}", self.grade),
+            &self.year.to_string(),
+        ])
+    }
+}
+
+impl Record for peerlift_domain::Plan {
+    const TREE: TreeId = TreeId::Plans;
+    const VERSION: u8 = 1;
+    fn key(&self) -> Vec<u8> {
+        key(&[&self.municipality_id, &self.id])
+    }
+}
+
+impl Record for peerlift_domain::SignedDocument {
+    const TREE: TreeId = TreeId::SignedDocuments;
     const VERSION: u8 = 1;
     fn key(&self) -> Vec<u8> {
         key(&[&self.municipality_id, &self.id])

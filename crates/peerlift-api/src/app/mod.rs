@@ -13,6 +13,7 @@ pub mod mentorships;
 pub mod network;
 pub mod nightly;
 pub mod platforms;
+pub mod programme;
 pub mod registry;
 pub mod runs;
 pub mod sessions;

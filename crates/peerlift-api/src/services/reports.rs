@@ -348,10 +348,13 @@ impl ReportService for ReportApi {
     ) -> Result<Response<pb::OutcomesReportResponse>, Status> {
         let (_caller, r) = self.state.admit(req).await?;
         let (from, to) = date_range(&r)?;
+        let now = (self.state.clock)();
         let out = self
             .state
             .read(move |s| {
                 let reg = Registry::load(s, &r.municipality_id)?;
+                let data = crate::app::programme::Data::load(s, &r.municipality_id)?;
+                let today = state::today(&state::municipality(s, &r.municipality_id)?, now);
                 let sessions: Vec<Session> = all::<Session>(s, &r.municipality_id)?
                     .into_iter()
                     .filter(|x| in_range(x, from, to))
@@ -403,6 +406,18 @@ impl ReportService for ReportApi {
                             mentorships: n,
                         })
                         .collect(),
+                    network_vs_outside: crate::app::programme::network_vs_outside(&data)
+                        .into_iter()
+                        .map(|c| pb::Comparison {
+                            measure: c.measure.to_string(),
+                            school_year: c.school_year,
+                            network: c.network,
+                            network_n: c.network_n,
+                            outside: c.outside,
+                            outside_n: c.outside_n,
+                        })
+                        .collect(),
+                    plan_items_overdue: data.overdue_items(today),
                 })
             })
             .await?;
@@ -414,10 +429,13 @@ impl ReportService for ReportApi {
         req: Request<pb::ReportRequest>,
     ) -> Result<Response<pb::MonitoringReportResponse>, Status> {
         let (_caller, r) = self.state.admit(req).await?;
+        let now = (self.state.clock)();
         let out = self
             .state
             .read(move |s| {
                 let reg = Registry::load(s, &r.municipality_id)?;
+                let data = crate::app::programme::Data::load(s, &r.municipality_id)?;
+                let today = state::today(&state::municipality(s, &r.municipality_id)?, now);
                 let h = History::new(&reg.diagnostics);
                 let (rows, total) = report::deficits_by_subject(&reg.teachers, &h);
                 let level_row = |x: &report::LevelCounts| pb::LevelCountRow {
@@ -440,6 +458,22 @@ impl ReportService for ReportApi {
                             school_year: x.school_year,
                             teachers: x.teachers,
                             sufficient: x.sufficient,
+                        })
+                        .collect(),
+                    network_by_year: crate::app::programme::network_by_year(&data, today)
+                        .into_iter()
+                        .map(|y| pb::NetworkYearRow {
+                            participation_percent: (y.teachers > 0).then(|| {
+                                f64::from(y.participating) * 100.0 / f64::from(y.teachers)
+                            }),
+                            school_year: y.school_year,
+                            teachers: y.teachers,
+                            participating: y.participating,
+                            courses_planned: y.courses_planned,
+                            courses_completed: y.courses_completed,
+                            events_planned: y.events_planned,
+                            events_held: y.events_held,
+                            schools_left_low_results: y.schools_left,
                         })
                         .collect(),
                 })
