@@ -17,6 +17,7 @@ pub mod loadtest;
 pub mod match_cli;
 pub mod network_cli;
 pub mod output;
+pub mod programme_cli;
 pub mod reflection;
 pub mod rematch_cli;
 pub mod server;

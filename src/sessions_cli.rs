@@ -993,6 +993,8 @@ pub enum ReportKind {
     Deficits,
     /// The share of teachers at a sufficient level per competence area and school year.
     Areas,
+    /// The network by school year: participation, courses, events, schools leaving the list.
+    Network,
 }
 
 /// How to show a report.
@@ -1537,6 +1539,89 @@ pub async fn build_report(
                 )),
             }
         }
+        ReportKind::Network => {
+            let r = c.monitoring_report(req).await?.into_inner();
+            let json = crate::output::value(&r, "peerlift.v1.MonitoringReportResponse");
+            let mut t = table(&[
+                "col-year",
+                "col-teachers",
+                "col-participating",
+                "col-share",
+                "col-courses",
+                "col-events",
+                "col-left-list",
+            ]);
+            for y in &r.network_by_year {
+                t.row(vec![
+                    y.school_year.clone(),
+                    y.teachers.to_string(),
+                    y.participating.to_string(),
+                    pct(y.participating, y.teachers),
+                    tr(
+                        "x-of-y",
+                        &[
+                            ("part", n(y.courses_completed)),
+                            ("whole", n(y.courses_planned)),
+                        ],
+                    ),
+                    tr(
+                        "x-of-y",
+                        &[("part", n(y.events_held)), ("whole", n(y.events_planned))],
+                    ),
+                    if y.schools_left_low_results.is_empty() {
+                        "0".into()
+                    } else {
+                        format!(
+                            "{} ({})",
+                            y.schools_left_low_results.len(),
+                            y.schools_left_low_results.join(", ")
+                        )
+                    },
+                ]);
+            }
+            let years: Vec<String> = r
+                .network_by_year
+                .iter()
+                .map(|y| y.school_year.clone())
+                .collect();
+            let share = |part: u32, whole: u32| {
+                if whole == 0 {
+                    0.0
+                } else {
+                    f64::from(part) * 100.0 / f64::from(whole)
+                }
+            };
+            Rendered {
+                json,
+                table: t,
+                notes: vec![t_("network-note")],
+                chart: Some(bar_chart(
+                    &tr("network-title", &[("municipality", s(&municipality))]),
+                    &t_("network-axis"),
+                    &years,
+                    &[
+                        Series {
+                            name: t_("series-participation"),
+                            colour: GREEN,
+                            values: r
+                                .network_by_year
+                                .iter()
+                                .map(|y| share(y.participating, y.teachers))
+                                .collect(),
+                        },
+                        Series {
+                            name: t_("series-events-held"),
+                            colour: BLUE,
+                            values: r
+                                .network_by_year
+                                .iter()
+                                .map(|y| share(y.events_held, y.events_planned))
+                                .collect(),
+                        },
+                    ],
+                )),
+            }
+        }
         ReportKind::Areas => {
             let r = c.monitoring_report(req).await?.into_inner();
             let json = crate::output::value(&r, "peerlift.v1.MonitoringReportResponse");
@@ -1719,6 +1804,40 @@ pub async fn build_report(
                 row(
                     &t_(&format!("out-basis-{}", b.basis.replace('_', "-"))),
                     b.mentorships.to_string(),
+                    String::new(),
+                );
+            }
+            row(
+                &t_("out-plan-overdue"),
+                o.plan_items_overdue.to_string(),
+                String::new(),
+            );
+            // The network against the rest: each side's figure with what it rests on.
+            for c in &o.network_vs_outside {
+                let side = |v: Option<f64>, count: u32| {
+                    tr(
+                        "side-value",
+                        &[
+                            (
+                                "value",
+                                i18n::s(v.map_or_else(|| "-".into(), |v| format!("{v:.1}%"))),
+                            ),
+                            ("n", n(count)),
+                        ],
+                    )
+                };
+                row(
+                    &tr(
+                        &format!("out-compare-{}", c.measure.replace('_', "-")),
+                        &[("year", i18n::s(c.school_year.clone()))],
+                    ),
+                    tr(
+                        "network-vs-outside",
+                        &[
+                            ("network", i18n::s(side(c.network, c.network_n))),
+                            ("outside", i18n::s(side(c.outside, c.outside_n))),
+                        ],
+                    ),
                     String::new(),
                 );
             }

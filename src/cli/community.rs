@@ -553,6 +553,20 @@ pub enum DocumentCommand {
         #[arg(long, value_name = "FILE")]
         out: Option<std::path::PathBuf>,
     },
+    /// Draft any of the office's documents (HTML, print it): partnership-order YEAR, network-agreement PARTNERSHIP, recommendations YEAR, event-report EVENT, roadmap PLAN, route PLAN, annual-report PROGRAMME --year YEAR
+    Render(super::programme::DocArgs),
+    /// Record that the office signed a document (--number, --date): a partnership order is then written into each partnership it approved
+    Sign(super::programme::DocArgs),
+    /// Documents the office signed
+    Signed {
+        #[command(flatten)]
+        remote: Remote,
+        #[command(flatten)]
+        scope: Scope,
+        /// Only those listing this mentorship (the order that approved a partnership)
+        #[arg(long, default_value = "")]
+        mentorship: String,
+    },
 }
 
 pub async fn documents(command: DocumentCommand) -> CliResult {
@@ -567,6 +581,20 @@ pub async fn documents(command: DocumentCommand) -> CliResult {
         } => {
             let ch = remote.connect().await?;
             cc::partnership_order(ch, scope.municipality, year, number, date, out).await?
+        }
+        DocumentCommand::Render(a) => crate::programme_cli::render_document(a).await?,
+        DocumentCommand::Sign(a) => crate::programme_cli::sign_document(a).await?,
+        DocumentCommand::Signed {
+            remote,
+            scope,
+            mentorship,
+        } => {
+            crate::programme_cli::signed_documents(
+                remote.connect().await?,
+                scope.municipality,
+                mentorship,
+            )
+            .await?
         }
     }
     Ok(std::process::ExitCode::SUCCESS)

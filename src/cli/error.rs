@@ -31,6 +31,12 @@ pub enum CliError {
     },
 }
 
+impl From<tonic::Status> for CliError {
+    fn from(s: tonic::Status) -> CliError {
+        CliError::Client(ClientError::from(s))
+    }
+}
+
 impl From<String> for CliError {
     fn from(s: String) -> CliError {
         CliError::Failed(s)

@@ -17,6 +17,7 @@ pub mod community;
 mod error;
 mod help;
 pub mod matching;
+pub mod programme;
 pub mod registry;
 pub mod rematch;
 pub mod server;
@@ -201,7 +202,27 @@ pub enum Command {
         #[command(subcommand)]
         command: community::PlatformCommand,
     },
-    /// The office's documents drafted from the data (HTML to print): the partnership order.
+    /// Programmes: goal, stages, targets; indicators by school year against the targets.
+    Programme {
+        #[command(subcommand)]
+        command: programme::ProgrammeCommand,
+    },
+    /// Student results (VPR, OGE, EGE, NIKO, regional) kept for the indicators.
+    Results {
+        #[command(subcommand)]
+        command: programme::ResultCommand,
+    },
+    /// Roadmaps of the municipality or a school: items, due dates, status, evidence.
+    Roadmaps {
+        #[command(subcommand)]
+        command: programme::RoadmapCommand,
+    },
+    /// Teachers' individual educational routes (ИОМ): draft, edit, show.
+    Routes {
+        #[command(subcommand)]
+        command: programme::RouteCommand,
+    },
+    /// The office's documents drafted from the data (HTML to print), and those it signed.
     Documents {
         #[command(subcommand)]
         command: community::DocumentCommand,
@@ -309,6 +330,10 @@ pub async fn dispatch(cli: Cli) -> CliResult {
         Command::Associations { command } => community::associations(command).await,
         Command::Platforms { command } => community::platforms(command).await,
         Command::Documents { command } => community::documents(command).await,
+        Command::Programme { command } => programme::programme(command).await,
+        Command::Results { command } => programme::results(command).await,
+        Command::Roadmaps { command } => programme::roadmaps(command).await,
+        Command::Routes { command } => programme::routes(command).await,
         Command::Problem { command } => matching::problem(command),
         Command::Schedule(a) => sessions::schedule(a).await,
         Command::Sessions { command } => sessions::sessions(command).await,

@@ -27,16 +27,19 @@ pub enum FileKind {
     Diagnostics,
     /// A network the office already runs: pairs and partnerships with their orders.
     Mentorships,
+    /// Student results (VPR, OGE, EGE, NIKO, regional) per school, subject, grade and year.
+    Results,
 }
 
 impl FileKind {
-    pub const ALL: [FileKind; 6] = [
+    pub const ALL: [FileKind; 7] = [
         FileKind::Municipality,
         FileKind::Schools,
         FileKind::Teachers,
         FileKind::MentorProfiles,
         FileKind::Diagnostics,
         FileKind::Mentorships,
+        FileKind::Results,
     ];
 
     /// The conventional file name, which `peerlift import DIR` looks for.
@@ -48,6 +51,7 @@ impl FileKind {
             FileKind::MentorProfiles => "mentor_profiles.csv",
             FileKind::Diagnostics => "diagnostics.csv",
             FileKind::Mentorships => "mentorships.csv",
+            FileKind::Results => "results.csv",
         }
     }
 
@@ -104,6 +108,22 @@ impl FileKind {
                 "locked",
                 "accept_reason",
             ],
+            FileKind::Results => &[
+                "school_id",
+                "assessment",
+                "subject",
+                "grade",
+                "year",
+                "participants",
+                "marks_2",
+                "marks_3",
+                "marks_4",
+                "marks_5",
+                "positive_percent",
+                "quality_percent",
+                "mean",
+                "source",
+            ],
         };
         let mut cols: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
         if self == FileKind::Schools {
@@ -121,6 +141,7 @@ impl FileKind {
             FileKind::MentorProfiles => &["teacher_id", "capacity", "modes"],
             FileKind::Diagnostics => &["teacher_id", "subject", "date", "level"],
             FileKind::Mentorships => &["kind", "mentor_id"],
+            FileKind::Results => &["school_id", "assessment", "subject", "grade", "year"],
         }
     }
 }
@@ -286,6 +307,140 @@ fn number<T: std::str::FromStr>(
             None
         }
     }
+}
+
+/// A decimal as offices write it: "85.7" or "85,7".
+fn decimal(v: &mut Violations, col: &str, cell: &str) -> Option<f64> {
+    match cell.replace(',', ".").parse::<f64>() {
+        Ok(x) if x.is_finite() => Some(x),
+        _ => {
+            v.add(col, format!("'{cell}' is not a number like 85.7"));
+            None
+        }
+    }
+}
+
+/// An assessment by its code or as offices write it (ВПР, ОГЭ, ЕГЭ, НИКО).
+fn assessment(cell: &str) -> Option<crate::programme::Assessment> {
+    use crate::programme::Assessment;
+    match cell.trim().to_lowercase().as_str() {
+        "впр" => Some(Assessment::Vpr),
+        "огэ" => Some(Assessment::Oge),
+        "егэ" => Some(Assessment::Ege),
+        "нико" => Some(Assessment::Niko),
+        "региональная" | "рдр" => Some(Assessment::Regional),
+        other => Assessment::from_code(other),
+    }
+}
+
+/// Parses one results.csv row: the marks table offices receive (how many students got 2, 3,
+/// 4 and 5: `marks_2..marks_5`), or the shares themselves (`participants`,
+/// `positive_percent`, `quality_percent`, optional `mean`).
+pub fn parse_result(
+    municipality_id: &str,
+    h: &Header,
+    row: &[&str],
+) -> Result<crate::programme::StudentResult, Violations> {
+    let mut v = Violations::new();
+    let a = coded(
+        &mut v,
+        "assessment",
+        h.cell(row, "assessment"),
+        assessment,
+        format!(
+            "{} (or ВПР, ОГЭ, ЕГЭ, НИКО)",
+            crate::programme::Assessment::codes()
+        ),
+    );
+    let grade = number::<u8>(&mut v, "grade", h.cell(row, "grade"), "a grade 1-11");
+    let year = number::<i16>(&mut v, "year", h.cell(row, "year"), "a year like 2023");
+    let marks: Vec<&str> = ["marks_2", "marks_3", "marks_4", "marks_5"]
+        .iter()
+        .map(|c| h.cell(row, c))
+        .collect();
+    let mean_cell = h.cell(row, "mean");
+    let mut mean = if mean_cell.is_empty() {
+        None
+    } else {
+        decimal(&mut v, "mean", mean_cell)
+    };
+    let (participants, positive, quality) = if marks.iter().any(|m| !m.is_empty()) {
+        let mut counts = [0u32; 4];
+        for (i, m) in marks.iter().enumerate() {
+            let col = format!("marks_{}", i + 2);
+            if m.is_empty() {
+                v.add(
+                    col,
+                    "give all four counts of marks (2, 3, 4, 5), or the shares instead",
+                );
+            } else if let Some(x) = number::<u32>(&mut v, &col, m, "a count of students") {
+                counts[i] = x;
+            }
+        }
+        match crate::programme::StudentResult::shares_from_marks(counts) {
+            Some((n, p, q, m)) => {
+                mean = mean.or(Some(m));
+                let given = h.cell(row, "participants");
+                if !given.is_empty() && given.parse::<u32>().ok() != Some(n) {
+                    v.add(
+                        "participants",
+                        format!("'{given}' but the marks add up to {n}"),
+                    );
+                }
+                (n, p, q)
+            }
+            None => {
+                if v.is_empty() {
+                    v.add("marks_2", "no student has a mark: leave the line out");
+                }
+                (0, 0.0, 0.0)
+            }
+        }
+    } else {
+        let mut need = |col: &str| {
+            let cell = h.cell(row, col);
+            if cell.is_empty() {
+                v.add(
+                    col,
+                    "is required without the marks columns (marks_2..marks_5)",
+                );
+                None
+            } else {
+                Some(cell.to_string())
+            }
+        };
+        let (n, p, q) = (
+            need("participants"),
+            need("positive_percent"),
+            need("quality_percent"),
+        );
+        (
+            n.and_then(|n| number::<u32>(&mut v, "participants", &n, "a count of students"))
+                .unwrap_or(0),
+            p.and_then(|p| decimal(&mut v, "positive_percent", &p))
+                .unwrap_or(0.0),
+            q.and_then(|q| decimal(&mut v, "quality_percent", &q))
+                .unwrap_or(0.0),
+        )
+    };
+    let (Some(assessment), Some(grade), Some(year)) = (a, grade, year) else {
+        return Err(v);
+    };
+    v.into_result()?;
+    Ok(crate::programme::StudentResult {
+        municipality_id: municipality_id.to_string(),
+        school_id: h.cell(row, "school_id").to_string(),
+        assessment,
+        subject: h.cell(row, "subject").to_string(),
+        grade,
+        year,
+        participants,
+        positive_percent: positive,
+        quality_percent: quality,
+        mean,
+        source: h.cell(row, "source").to_string(),
+        meta: zero_meta(),
+    })
 }
 
 /// Placeholder meta for parsed rows; the importer replaces it when it writes.

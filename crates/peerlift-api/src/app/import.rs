@@ -158,7 +158,7 @@ impl<'s> Importer<'s> {
                 return Err(ApiError::invalid(
                     "chunk.kind",
                     format!(
-                        "{} came after {}: send files in the order municipality, schools, teachers, mentor_profiles, diagnostics, mentorships",
+                        "{} came after {}: send files in the order municipality, schools, teachers, mentor_profiles, diagnostics, mentorships, results",
                         kind.file_name(),
                         last.file_name()
                     ),
@@ -522,6 +522,52 @@ impl<'s> Importer<'s> {
                 Ok(out)
             }
             FileKind::Mentorships => self.mentorship_row(h, cells, line, seen),
+            FileKind::Results => {
+                let mut r = csvfmt::parse_result(&muni, h, cells)?;
+                r.validate(&self.catalog)?;
+                let id = String::from_utf8_lossy(&r.key()).replace('\0', "/");
+                if let Some(first) = seen.get(&id) {
+                    return Err(Violations::single(
+                        "school_id",
+                        format!(
+                            "the same school, assessment, subject, grade and year as line {first}"
+                        ),
+                    )
+                    .into());
+                }
+                seen.insert(id, line);
+                if self
+                    .school(&r.school_id)
+                    .map_err(RowFailure::Fatal)?
+                    .is_none()
+                {
+                    return Err(Violations::single(
+                        "school_id",
+                        format!("no school '{}' in municipality '{muni}'", r.school_id),
+                    )
+                    .into());
+                }
+                let cur = self
+                    .store
+                    .get::<peerlift_domain::StudentResult>(&r.key())
+                    .map_err(fatal)?;
+                let out = match &cur {
+                    Some(c) => {
+                        r.meta = c.meta.clone();
+                        if &r == c {
+                            return Ok(Change::Unchanged);
+                        }
+                        r.meta = c.meta.next(self.now);
+                        Change::Updated
+                    }
+                    None => {
+                        r.meta = peerlift_domain::Meta::new(self.now);
+                        Change::Created
+                    }
+                };
+                self.batch.put(&r).map_err(fatal)?;
+                Ok(out)
+            }
             FileKind::Diagnostics => {
                 let mut d = csvfmt::parse_diagnostic(&muni, &self.catalog, h, cells)?;
                 once(&d.id)?;
@@ -721,6 +767,7 @@ fn may_import(caller: &Caller, kind: FileKind) -> ApiResult<()> {
         FileKind::MentorProfiles => Service::MentorProfiles,
         FileKind::Diagnostics => Service::Diagnostics,
         FileKind::Mentorships => Service::Mentorships,
+        FileKind::Results => Service::Programme,
     };
     let rpc = Rpc {
         service,

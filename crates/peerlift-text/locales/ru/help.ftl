@@ -687,8 +687,6 @@ help-value-areas = Доля учителей на достаточном уро�
 
 ## documents
 
-# en: The office's documents drafted from the data (HTML to print): the partnership order
-help-documents = Документы методической службы по данным (HTML для печати): приказ о сетевых партнёрствах
 # en: The order approving the list of network partnerships for a school year, with its annex (HTML, print it)
 help-documents-partnership-order = Приказ об утверждении перечня сетевых партнёрств на учебный год с приложением (HTML для печати)
 # en: The school year, 2022-2023
@@ -699,3 +697,191 @@ help-documents-partnership-order--number = Номер приказа после 
 help-documents-partnership-order--date = Дата приказа, 2022-10-18, после подписания
 # en: Write the HTML to FILE (default: standard output)
 help-documents-partnership-order--out = Записать HTML в файл FILE (по умолчанию — в стандартный вывод)
+
+## the programme year
+# en: Programmes: goal, stages, targets; indicators by school year against the targets
+help-programme = Программы: цель, этапы, целевые показатели; показатели по учебным годам в сравнении с целями
+# en: Create a programme: goal, stages, target indicators
+help-programme-add = Создать программу: цель, этапы, целевые показатели
+# en: The programme's id
+help-programme-add--id = Идентификатор программы
+# en: Its title
+help-programme-add--title = Название
+# en: The goal in the office's words
+help-programme-add--goal = Цель в формулировке методической службы
+# en: A school's programme: the school (else the municipality's)
+help-programme-add--school = Программа школы: школа (иначе — программа муниципалитета)
+# en: A stage, NAME:START:END (dates 2021-09-01); repeat for each (replaces the list)
+help-programme-add--stages = Этап, НАЗВАНИЕ:НАЧАЛО:КОНЕЦ (даты 2021-09-01); повторите для каждого (заменяет список)
+# en: A target, INDICATOR:YEAR:VALUE[:ASSESSMENT[:SUBJECT]] (positive_share:2022-2023:80:oge:mathematics); repeat for each (replaces the list)
+help-programme-add--targets = Целевой показатель, ПОКАЗАТЕЛЬ:ГОД:ЗНАЧЕНИЕ[:ОЦЕНКА[:ПРЕДМЕТ]] (positive_share:2022-2023:80:oge:mathematics); повторите для каждого (заменяет список)
+# en: Change a programme: the options given replace the stored values
+help-programme-update = Изменить программу: указанные параметры заменяют сохранённые
+# en: The programme's id
+help-programme-update--id = Идентификатор программы
+# en: Its title
+help-programme-update--title = Название
+# en: The goal in the office's words
+help-programme-update--goal = Цель в формулировке методической службы
+# en: A school's programme: the school (else the municipality's)
+help-programme-update--school = Программа школы: школа (иначе — программа муниципалитета)
+# en: A stage, NAME:START:END (dates 2021-09-01); repeat for each (replaces the list)
+help-programme-update--stages = Этап, НАЗВАНИЕ:НАЧАЛО:КОНЕЦ (даты 2021-09-01); повторите для каждого (заменяет список)
+# en: A target, INDICATOR:YEAR:VALUE[:ASSESSMENT[:SUBJECT]] (positive_share:2022-2023:80:oge:mathematics); repeat for each (replaces the list)
+help-programme-update--targets = Целевой показатель, ПОКАЗАТЕЛЬ:ГОД:ЗНАЧЕНИЕ[:ОЦЕНКА[:ПРЕДМЕТ]] (positive_share:2022-2023:80:oge:mathematics); повторите для каждого (заменяет список)
+# en: Programmes of the municipality
+help-programme-list = Программы муниципалитета
+# en: A programme's indicators by school year against its targets (table; --csv; --svg FILE)
+help-programme-show = Показатели программы по учебным годам в сравнении с целевыми значениями (таблица; --csv; --svg FILE)
+# en: The programme
+help-programme-show--id = Программа
+# en: Also write a chart of each targeted indicator against its target to FILE (SVG)
+help-programme-show--svg = Также записать в FILE диаграмму: каждый показатель рядом с целевым значением (SVG)
+# en: Remove a programme
+help-programme-remove = Удалить программу
+# en: Student results (VPR, OGE, EGE, NIKO, regional) kept for the indicators
+help-results = Результаты обучающихся (ВПР, ОГЭ, ЕГЭ, НИКО, региональные) для показателей
+# en: Student results kept (import them with `peerlift import results.csv`)
+help-results-list = Сохранённые результаты обучающихся (загрузка: `peerlift import results.csv`)
+# en: Only this school's
+help-results-list--school = Только этой школы
+# en: Only this assessment: vpr, oge, ege, niko, regional
+help-results-list--assessment = Только эта процедура оценки: vpr, oge, ege, niko, regional
+# en: Only this calendar year, 2023
+help-results-list--year = Только этот календарный год, 2023
+# en: Roadmaps of the municipality or a school: items, due dates, status, evidence
+help-roadmaps = Дорожные карты муниципалитета или школы: пункты, сроки, статус, подтверждение
+# en: Create a roadmap (of the municipality, or of a school with --school), empty or from a template
+help-roadmaps-add = Создать дорожную карту (муниципалитета или школы с --school), пустую или по шаблону
+# en: The roadmap's id
+help-roadmaps-add--id = Идентификатор дорожной карты
+# en: Its title
+help-roadmaps-add--title = Название
+# en: A school's roadmap: the school
+help-roadmaps-add--school = Дорожная карта школы: школа
+# en: The programme it serves
+help-roadmaps-add--programme = Программа, которой служит план
+# en: network-year:2022: the yearly cycle seed 003 ran, dated in 2022-2023
+help-roadmaps-add--template = network-year:2022: годовой цикл из опыта Кировского района с датами 2022-2023 учебного года
+# en: List them, with how many items are overdue
+help-roadmaps-list = Список, с числом просроченных пунктов
+# en: Only this school's
+help-roadmaps-list--school = Только этой школы
+# en: Only this teacher's
+help-roadmaps-list--teacher = Только этого педагога
+# en: Only those with an overdue item
+help-roadmaps-list--overdue = Только с просроченными пунктами
+# en: Show one with the effective status of each item
+help-roadmaps-show = Показать план с текущим статусом каждого пункта
+# en: The plan's id (a route: route-TEACHER)
+help-roadmaps-show--id = Идентификатор плана (маршрут: route-ПЕДАГОГ)
+# en: Add an item or change one: the options given replace the stored values
+help-roadmaps-item = Добавить пункт или изменить его: указанные параметры заменяют сохранённые
+# en: The plan's id
+help-roadmaps-item--plan = Идентификатор плана
+# en: The item's id within the plan (a new id adds an item)
+help-roadmaps-item--item = Номер пункта в плане (новый номер добавляет пункт)
+# en: What is to be done
+help-roadmaps-item--what = Что сделать
+# en: task, deficit, mentorship, association, course, event, session
+help-roadmaps-item--kind = task (задача), deficit (дефицит), mentorship (наставничество), association (объединение), course (курс), event (мероприятие), session (занятие)
+# en: What the item links to: the subject, mentorship, association, event or session
+help-roadmaps-item--link = С чем связан пункт: предмет, наставничество, объединение, мероприятие или занятие
+# en: The person, school or office answerable
+help-roadmaps-item--responsible = Ответственный: человек, школа или служба
+# en: Due date, 2023-03-31
+help-roadmaps-item--due = Срок, 2023-03-31
+# en: planned, in_progress, done, cancelled
+help-roadmaps-item--status = planned (запланировано), in_progress (выполняется), done (выполнено), cancelled (отменено)
+# en: When it was done, 2023-03-20
+help-roadmaps-item--done_on = Когда выполнено, 2023-03-20
+# en: What shows it done: an order, a link, a report
+help-roadmaps-item--evidence = Подтверждение выполнения: приказ, ссылка, отчёт
+# en: Remove the item
+help-roadmaps-item--delete = Удалить пункт
+# en: Remove one
+help-roadmaps-remove = Удалить
+# en: Teachers' individual educational routes (ИОМ): draft, edit, show
+help-routes = Индивидуальные образовательные маршруты педагогов (ИОМ): составить, изменить, показать
+# en: Draft routes from the latest diagnostics and the network (every teacher with an A/B deficit, or those given)
+help-routes-draft = Составить маршруты по последней диагностике и сети (всем педагогам с дефицитом A/B или указанным)
+# en: A teacher to draft for; repeat for each
+help-routes-draft--teachers = Педагог, для которого составить маршрут; повторите для каждого
+# en: The programme the routes serve
+help-routes-draft--programme = Программа, которой служат маршруты
+# en: Replace routes that exist (else they are kept)
+help-routes-draft--replace = Заменить существующие маршруты (иначе они сохраняются)
+# en: List them, with how many items are overdue
+help-routes-list = Список, с числом просроченных пунктов
+# en: Only this school's
+help-routes-list--school = Только этой школы
+# en: Only this teacher's
+help-routes-list--teacher = Только этого педагога
+# en: Only those with an overdue item
+help-routes-list--overdue = Только с просроченными пунктами
+# en: Show one with the effective status of each item
+help-routes-show = Показать план с текущим статусом каждого пункта
+# en: The plan's id (a route: route-TEACHER)
+help-routes-show--id = Идентификатор плана (маршрут: route-ПЕДАГОГ)
+# en: Add an item or change one: the options given replace the stored values
+help-routes-item = Добавить пункт или изменить его: указанные параметры заменяют сохранённые
+# en: The plan's id
+help-routes-item--plan = Идентификатор плана
+# en: The item's id within the plan (a new id adds an item)
+help-routes-item--item = Номер пункта в плане (новый номер добавляет пункт)
+# en: What is to be done
+help-routes-item--what = Что сделать
+# en: task, deficit, mentorship, association, course, event, session
+help-routes-item--kind = task (задача), deficit (дефицит), mentorship (наставничество), association (объединение), course (курс), event (мероприятие), session (занятие)
+# en: What the item links to: the subject, mentorship, association, event or session
+help-routes-item--link = С чем связан пункт: предмет, наставничество, объединение, мероприятие или занятие
+# en: The person, school or office answerable
+help-routes-item--responsible = Ответственный: человек, школа или служба
+# en: Due date, 2023-03-31
+help-routes-item--due = Срок, 2023-03-31
+# en: planned, in_progress, done, cancelled
+help-routes-item--status = planned (запланировано), in_progress (выполняется), done (выполнено), cancelled (отменено)
+# en: When it was done, 2023-03-20
+help-routes-item--done_on = Когда выполнено, 2023-03-20
+# en: What shows it done: an order, a link, a report
+help-routes-item--evidence = Подтверждение выполнения: приказ, ссылка, отчёт
+# en: Remove the item
+help-routes-item--delete = Удалить пункт
+# en: Remove one
+help-routes-remove = Удалить
+# en: The office's documents drafted from the data (HTML to print), and those it signed
+help-documents = Документы методической службы по данным (HTML для печати) и подписанные документы
+# en: Draft any of the office's documents (HTML, print it): partnership-order YEAR, network-agreement PARTNERSHIP, recommendations YEAR, event-report EVENT, roadmap PLAN, route PLAN, annual-report PROGRAMME --year YEAR
+help-documents-render = Подготовить проект документа (HTML для печати): partnership-order ГОД, network-agreement ПАРТНЁРСТВО, recommendations ГОД, event-report МЕРОПРИЯТИЕ, roadmap ПЛАН, route ПЛАН, annual-report ПРОГРАММА --year ГОД
+# en: The document
+help-documents-render--kind = Документ
+# en: What it is about: a school year (partnership order, recommendations), a partnership, an event, a plan or a programme
+help-documents-render--subject = О чём документ: учебный год (приказ о партнёрствах, рекомендации), партнёрство, мероприятие, план или программа
+# en: Annual report: the school year reported, 2022-2023
+help-documents-render--year = Годовой отчёт: отчётный учебный год, 2022-2023
+# en: The number, once signed
+help-documents-render--number = Номер после подписания
+# en: The date, 2022-10-18, once signed
+help-documents-render--date = Дата после подписания, 2022-10-18
+# en: Write the HTML to FILE (default: standard output)
+help-documents-render--out = Записать HTML в файл FILE (по умолчанию — в стандартный вывод)
+# en: Record that the office signed a document (--number, --date): a partnership order is then written into each partnership it approved
+help-documents-sign = Записать, что документ подписан (--number, --date): приказ о партнёрствах записывается в каждое утверждённое им партнёрство
+# en: The document
+help-documents-sign--kind = Документ
+# en: What it is about: a school year (partnership order, recommendations), a partnership, an event, a plan or a programme
+help-documents-sign--subject = О чём документ: учебный год (приказ о партнёрствах, рекомендации), партнёрство, мероприятие, план или программа
+# en: Annual report: the school year reported, 2022-2023
+help-documents-sign--year = Годовой отчёт: отчётный учебный год, 2022-2023
+# en: The number, once signed
+help-documents-sign--number = Номер после подписания
+# en: The date, 2022-10-18, once signed
+help-documents-sign--date = Дата после подписания, 2022-10-18
+# en: Write the HTML to FILE (default: standard output)
+help-documents-sign--out = Записать HTML в файл FILE (по умолчанию — в стандартный вывод)
+# en: Documents the office signed
+help-documents-signed = Подписанные документы
+# en: Only those listing this mentorship (the order that approved a partnership)
+help-documents-signed--mentorship = Только документы с этим наставничеством (приказ, утвердивший партнёрство)
+# en: The network by school year: participation, courses, events, schools leaving the list
+help-value-network = Сеть по учебным годам: участие, курсы, мероприятия, выход школ из перечня
