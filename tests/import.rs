@@ -290,7 +290,7 @@ fn the_example_is_reproduced_by_its_seeded_generator() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 6);
+    assert_eq!(names.len(), 8);
     for name in names {
         let fresh = std::fs::read(out.path().join(&name)).unwrap();
         let kept = std::fs::read(committed.join(&name))

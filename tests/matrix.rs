@@ -24,6 +24,8 @@ const OTHER: &str = "other";
 /// The curator of the session's school, and an event that school is invited to.
 const CURATOR: &str = "matrix-curator";
 const EVENT: &str = "matrix-festival";
+/// The route of the session's mentee (a plan of that school).
+const ROUTE: &str = "matrix-route";
 
 /// Ids in the fixture that school-gated calls need.
 #[derive(Debug, Clone)]
@@ -100,7 +102,20 @@ fn allowed(rpc: &str) -> &'static str {
         | "OutcomesReport"
         | "MonitoringReport"
         | "RenderPartnershipOrder"
+        | "RenderDocument"
         | "ExportPseudonymised" => "ACRMI",
+        "CreateProgramme"
+        | "UpdateProgramme"
+        | "DeleteProgramme"
+        | "PutStudentResults"
+        | "DraftRoutes"
+        | "RecordSignedDocument" => "ACRM",
+        "GetProgramme"
+        | "ListProgrammes"
+        | "GetProgrammeIndicators"
+        | "ListStudentResults"
+        | "ListSignedDocuments" => "ACRM",
+        "CreatePlan" | "GetPlan" | "ListPlans" | "UpdatePlan" | "DeletePlan" => "ACRMSU",
         "GetSchoolProgress" => "ACRMISU",
         "GetRematchPolicy" | "ListRematchRecords" => "ACRM",
         "UpdateRematchPolicy" | "TriggerRematch" => "ACR",
@@ -618,6 +633,128 @@ async fn call(conn: &Conn, rpc: &str, ids: &Ids) -> Result<(), tonic::Status> {
                 school_year: "2022-2023".into(),
                 order: None,
             })),
+        "RenderDocument" => c!(
+            document_service_client::DocumentServiceClient.render_document(
+                pb::RenderDocumentRequest {
+                    municipality_id: m(),
+                    kind: pb::DocumentKind::PartnershipOrder as i32,
+                    subject: "2022-2023".into(),
+                    ..Default::default()
+                }
+            )
+        ),
+        "RecordSignedDocument" => c!(document_service_client::DocumentServiceClient
+            .record_signed_document(pb::RecordSignedDocumentRequest {
+                municipality_id: m(),
+                document: None,
+                request_id: String::new(),
+            })),
+        "ListSignedDocuments" => c!(document_service_client::DocumentServiceClient
+            .list_signed_documents(pb::ListSignedDocumentsRequest {
+                municipality_id: m(),
+                ..Default::default()
+            })),
+        "CreateProgramme" => c!(
+            programme_service_client::ProgrammeServiceClient.create_programme(
+                pb::CreateProgrammeRequest {
+                    municipality_id: m(),
+                    programme: None,
+                    request_id: String::new(),
+                }
+            )
+        ),
+        "GetProgramme" => c!(
+            programme_service_client::ProgrammeServiceClient.get_programme(
+                pb::GetProgrammeRequest {
+                    municipality_id: m(),
+                    programme_id: "nowhere".into(),
+                }
+            )
+        ),
+        "ListProgrammes" => c!(
+            programme_service_client::ProgrammeServiceClient.list_programmes(
+                pb::ListProgrammesRequest {
+                    municipality_id: m(),
+                    ..Default::default()
+                }
+            )
+        ),
+        "UpdateProgramme" => c!(
+            programme_service_client::ProgrammeServiceClient.update_programme(
+                pb::UpdateProgrammeRequest {
+                    municipality_id: m(),
+                    programme: None,
+                    request_id: String::new(),
+                }
+            )
+        ),
+        "DeleteProgramme" => c!(
+            programme_service_client::ProgrammeServiceClient.delete_programme(
+                pb::DeleteProgrammeRequest {
+                    municipality_id: m(),
+                    programme_id: "nowhere".into(),
+                    etag: stale(),
+                    request_id: String::new(),
+                }
+            )
+        ),
+        "GetProgrammeIndicators" => c!(programme_service_client::ProgrammeServiceClient
+            .get_programme_indicators(pb::GetProgrammeIndicatorsRequest {
+                municipality_id: m(),
+                programme_id: "nowhere".into(),
+            })),
+        "PutStudentResults" => c!(programme_service_client::ProgrammeServiceClient
+            .put_student_results(pb::PutStudentResultsRequest {
+                municipality_id: m(),
+                results: vec![pb::StudentResult::default()],
+                request_id: String::new(),
+            })),
+        "ListStudentResults" => c!(programme_service_client::ProgrammeServiceClient
+            .list_student_results(pb::ListStudentResultsRequest {
+                municipality_id: m(),
+                ..Default::default()
+            })),
+        "DraftRoutes" => c!(
+            programme_service_client::ProgrammeServiceClient.draft_routes(pb::DraftRoutesRequest {
+                municipality_id: m(),
+                teacher_ids: vec!["nobody".into()],
+                ..Default::default()
+            })
+        ),
+        "CreatePlan" => c!(
+            programme_service_client::ProgrammeServiceClient.create_plan(pb::CreatePlanRequest {
+                municipality_id: m(),
+                plan: None,
+                ..Default::default()
+            })
+        ),
+        "GetPlan" => c!(programme_service_client::ProgrammeServiceClient.get_plan(
+            pb::GetPlanRequest {
+                municipality_id: m(),
+                plan_id: ROUTE.into(),
+            }
+        )),
+        "ListPlans" => c!(programme_service_client::ProgrammeServiceClient.list_plans(
+            pb::ListPlansRequest {
+                municipality_id: m(),
+                ..Default::default()
+            }
+        )),
+        "UpdatePlan" => c!(
+            programme_service_client::ProgrammeServiceClient.update_plan(pb::UpdatePlanRequest {
+                municipality_id: m(),
+                plan: None,
+                request_id: String::new(),
+            })
+        ),
+        "DeletePlan" => c!(
+            programme_service_client::ProgrammeServiceClient.delete_plan(pb::DeletePlanRequest {
+                municipality_id: m(),
+                plan_id: ROUTE.into(),
+                etag: stale(),
+                request_id: String::new(),
+            })
+        ),
         "ExportPseudonymised" => c!(report_service_client::ReportServiceClient
             .export_pseudonymised(pb::ReportRequest {
                 municipality_id: m(),
@@ -962,6 +1099,20 @@ async fn fixture(dir: &std::path::Path) -> Ids {
                 ..Default::default()
             }),
             request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    pb::programme_service_client::ProgrammeServiceClient::new(s.channel.clone())
+        .create_plan(pb::CreatePlanRequest {
+            municipality_id: M.into(),
+            plan: Some(pb::Plan {
+                id: ROUTE.into(),
+                kind: pb::PlanKind::Route as i32,
+                title: "Matrix route".into(),
+                teacher_id: mentee.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -100,6 +100,7 @@ impl FileKind {
                 "type",
                 "goal",
                 "started_on",
+                "ended_on",
                 "school_year",
                 "order_number",
                 "order_date",
@@ -730,6 +731,8 @@ pub struct MentorshipRow {
     pub subject: String,
     pub partnership_type: Option<crate::PartnershipType>,
     pub started_on: Option<Date>,
+    /// A past year's list: the mentorship ended on this day (it is imported as ended).
+    pub ended_on: Option<Date>,
     pub charter: crate::Charter,
     pub reason: String,
     pub locked: bool,
@@ -804,6 +807,17 @@ pub fn parse_mentorship(h: &Header, row: &[&str]) -> Result<MentorshipRow, Viola
         "" => None,
         cell => date(&mut v, "started_on", cell),
     };
+    let ended_on = match h.cell(row, "ended_on") {
+        "" => None,
+        cell => date(&mut v, "ended_on", cell),
+    };
+    match (started_on, ended_on) {
+        (Some(a), Some(b)) if b < a => {
+            v.add("ended_on", format!("{b} is before the start {a}"));
+        }
+        (None, Some(_)) => v.add("started_on", "an ended mentorship says when it started"),
+        _ => {}
+    }
     let order = match (h.cell(row, "order_number"), h.cell(row, "order_date")) {
         ("", "") => None,
         (number, "") => {
@@ -859,6 +873,7 @@ pub fn parse_mentorship(h: &Header, row: &[&str]) -> Result<MentorshipRow, Viola
         subject: h.cell(row, "subject").to_string(),
         partnership_type,
         started_on,
+        ended_on,
         charter,
         reason,
         locked,

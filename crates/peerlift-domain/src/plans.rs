@@ -274,13 +274,27 @@ pub fn school_year_end(today: Date) -> Date {
 }
 
 /// What a route is drafted from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct RouteSources<'a> {
     pub history: &'a History<'a>,
     pub mentorships: &'a [Mentorship],
     pub associations: &'a [Association],
     pub events: &'a [Event],
     pub today: Date,
+    /// A subject's name as the route is written (the catalogue's, in the office's language).
+    pub subject_name: &'a dyn Fn(&str) -> String,
+}
+
+impl std::fmt::Debug for RouteSources<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RouteSources")
+            .field("today", &self.today)
+            .finish_non_exhaustive()
+    }
+}
+
+fn date_ru(d: Date) -> String {
+    format!("{:02}.{:02}.{}", d.day(), d.month(), d.year())
 }
 
 /// The items of a teacher's route drafted from the latest diagnostic and the network: a
@@ -314,10 +328,10 @@ pub fn draft_route(teacher_id: &str, src: &RouteSources<'_>) -> Vec<PlanItem> {
                 push(
                     ItemKind::Deficit,
                     format!(
-                        "Устранить дефицит уровня {} ({}; диагностика {})",
+                        "Устранить дефицит уровня {}: {} (диагностика {})",
                         d.level.code().to_uppercase(),
-                        subject,
-                        d.date
+                        (src.subject_name)(subject),
+                        date_ru(d.date)
                     ),
                     subject.to_string(),
                     Some(end),
@@ -332,9 +346,9 @@ pub fn draft_route(teacher_id: &str, src: &RouteSources<'_>) -> Vec<PlanItem> {
             && (m.mentee_id == teacher_id || m.members.iter().any(|x| x == teacher_id))
     }) {
         let what = if m.subject.is_empty() {
-            format!("Наставничество ({})", m.kind.code())
+            "Наставничество".to_string()
         } else {
-            format!("Наставничество: {} ({})", m.subject, m.kind.code())
+            format!("Наставничество: {}", (src.subject_name)(&m.subject))
         };
         push(
             ItemKind::Mentorship,

@@ -634,7 +634,26 @@ impl<'s> Importer<'s> {
             .into());
         }
         seen.insert(id, line);
-        if self.active_mentorships()?.iter().any(|m| {
+        let ended_on = row.ended_on;
+        if let Some(end) = ended_on {
+            // A past year's list: the same mentorship with the same dates is already kept.
+            let muni = self.opts.municipality_id.clone();
+            for m in self
+                .store
+                .scan::<peerlift_domain::Mentorship>(&peerlift_store::prefix(&[&muni]), None)
+            {
+                let m = m.map_err(fatal)?;
+                if m.kind == row.kind
+                    && m.mentee_id == label
+                    && m.subject == row.subject
+                    && m.mentor_id == row.mentor_id
+                    && Some(m.started_on) == row.started_on
+                    && m.ended_on == Some(end)
+                {
+                    return Ok(Change::Unchanged);
+                }
+            }
+        } else if self.active_mentorships()?.iter().any(|m| {
             m.kind == row.kind
                 && m.mentee_id == label
                 && m.subject == row.subject
@@ -677,9 +696,26 @@ impl<'s> Importer<'s> {
         };
         let checked = crate::app::mentorships::check_pair_on(self.store, snap, *generation, &pair)
             .map_err(as_row)?;
-        let m =
+        let mut m =
             crate::app::mentorships::create(self.store, &mut self.batch, &pair, checked, self.now)
                 .map_err(as_row)?;
+        if let Some(end) = ended_on {
+            let reason = m.charter.school_year.clone();
+            m.end(
+                end,
+                peerlift_domain::Phrase::verbatim(if reason.is_empty() {
+                    "imported as ended".to_string()
+                } else {
+                    format!("the {reason} list ended")
+                }),
+                self.now,
+            );
+            // The same revision as created: one write of the record as it is.
+            m.meta = peerlift_domain::Meta::new(self.now);
+            self.batch.put(&m).map_err(fatal)?;
+            snap.mentorships.push(m);
+            return Ok(Change::Created);
+        }
         snap.mentorships.push(m.clone());
         self.active_mentorships()?.push(m);
         Ok(Change::Created)

@@ -562,6 +562,14 @@ pub fn draft_routes(
         associations: &d.associations,
         events: &d.events,
         today,
+        subject_name: &|code: &str| {
+            peerlift_text::catalog_name(
+                peerlift_text::Lang::Ru,
+                peerlift_domain::CatalogKind::Subject,
+                code,
+            )
+            .unwrap_or_else(|| code.to_string())
+        },
     };
     let mut out = Drafted {
         created: Vec::new(),
