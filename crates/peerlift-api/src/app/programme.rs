@@ -334,10 +334,7 @@ pub fn network_by_year(d: &Data, today: Date) -> Vec<NetworkYear> {
     let last_year = peerlift_domain::school_year_of(today);
     let mut out = Vec::new();
     let mut year = first_year;
-    loop {
-        let Some((from, to)) = school_year_range(&year) else {
-            break;
-        };
+    while let Some((from, to)) = school_year_range(&year) {
         let participating = d.with_facts(|f| {
             let known: BTreeSet<&str> = d.teachers.iter().map(|t| t.id.as_str()).collect();
             programme::network_teachers(f, from, to)
