@@ -162,7 +162,7 @@ async fn a_russian_locale_speaks_russian() {
         "{out}"
     );
     assert!(
-        out.contains("результаты ВПР и ОГЭ peerlift не хранит"),
+        out.contains("просрочено пунктов дорожных карт и маршрутов"),
         "{out}"
     );
     let svg = dir.path().join("coverage.svg");
