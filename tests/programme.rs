@@ -854,3 +854,99 @@ async fn the_network_by_year_and_against_the_rest_with_counts() {
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
     s.stop().await;
 }
+
+/// The README's commands of "The programme year" and of the documents, run as written (each
+/// file they write goes to a temporary directory) on the example with its pairs approved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_readmes_programme_year_commands_run_as_written() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .unwrap();
+    let block_after = |heading: &str| -> String {
+        let at = readme.find(heading).unwrap_or_else(|| panic!("README has {heading}"));
+        let rest = &readme[at..];
+        let start = rest.find("```sh\n").unwrap() + 6;
+        let end = rest[start..].find("```").unwrap();
+        rest[start..start + end].to_string()
+    };
+    let script = block_after("## The programme year") + &block_after("### The office's documents");
+    let commands: Vec<String> = script
+        .replace("\\\n", " ")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    assert!(commands.len() >= 10, "{commands:?}");
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    for d in ["kirovsky", "kirovsky-2023"] {
+        let (code, out, err) =
+            cli(&["import", &example(d).display().to_string(), "--addr", &s.addr]).await;
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "2022-10-20").await;
+    for line in &commands {
+        let words = split_shell(line);
+        assert_eq!(words[0], "peerlift", "{line}");
+        let args: Vec<String> = words[1..]
+            .iter()
+            .map(|w| {
+                if w.ends_with(".svg") || w.ends_with(".html") {
+                    dir.path().join(w).display().to_string()
+                } else {
+                    w.clone()
+                }
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, out, err) =
+            cli_in(&[("LANG", "C.UTF-8"), ("PEERLIFT_ADDR", &s.addr)], &args).await;
+        assert_eq!(code, 0, "{line}\n{out}{err}");
+    }
+    // What they made: the programme's chart, the routes, a signed order, the annual report.
+    assert!(dir.path().join("rip.svg").exists());
+    assert!(dir.path().join("report-2022-2023.html").exists());
+    let routes = programmes(&s)
+        .list_plans(pb::ListPlansRequest {
+            municipality_id: M.into(),
+            kind: pb::PlanKind::Route as i32,
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .plans;
+    assert!(!routes.is_empty());
+    s.stop().await;
+}
+
+/// Splits a command line as a POSIX shell would for the README's commands: words separated by
+/// spaces, double-quoted words kept whole.
+fn split_shell(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let (mut quoted, mut started) = (false, false);
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                started = true;
+            }
+            ' ' if !quoted => {
+                if started {
+                    out.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        out.push(word);
+    }
+    out
+}
