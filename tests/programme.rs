@@ -859,10 +859,12 @@ async fn the_network_by_year_and_against_the_rest_with_counts() {
 /// file they write goes to a temporary directory) on the example with its pairs approved.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readmes_programme_year_commands_run_as_written() {
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-        .unwrap();
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
     let block_after = |heading: &str| -> String {
-        let at = readme.find(heading).unwrap_or_else(|| panic!("README has {heading}"));
+        let at = readme
+            .find(heading)
+            .unwrap_or_else(|| panic!("README has {heading}"));
         let rest = &readme[at..];
         let start = rest.find("```sh\n").unwrap() + 6;
         let end = rest[start..].find("```").unwrap();
@@ -880,8 +882,13 @@ async fn the_readmes_programme_year_commands_run_as_written() {
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
     for d in ["kirovsky", "kirovsky-2023"] {
-        let (code, out, err) =
-            cli(&["import", &example(d).display().to_string(), "--addr", &s.addr]).await;
+        let (code, out, err) = cli(&[
+            "import",
+            &example(d).display().to_string(),
+            "--addr",
+            &s.addr,
+        ])
+        .await;
         assert_eq!(code, 0, "{out}{err}");
     }
     match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "2022-10-20").await;

@@ -299,10 +299,12 @@ fn date_ru(d: Date) -> String {
 
 /// The items of a teacher's route drafted from the latest diagnostic and the network: a
 /// deficit item per subject whose latest level is A or B (due at the end of the school year),
-/// a mentorship item per active mentorship the teacher is mentored in, an association item per
-/// current membership, and an event item per planned event from today on that the teacher is
-/// invited or registered to, or that addresses one of the deficits.
-pub fn draft_route(teacher_id: &str, src: &RouteSources<'_>) -> Vec<PlanItem> {
+/// a mentorship item per active mentorship the teacher is mentored in (a pair or group; for a
+/// member of the management team, the internship platform its school goes to), an association
+/// item per current membership, and an event item per planned event from today on that the
+/// teacher is invited or registered to, or that addresses one of the deficits.
+pub fn draft_route(teacher: &crate::Teacher, src: &RouteSources<'_>) -> Vec<PlanItem> {
+    let teacher_id = teacher.id.as_str();
     let end = school_year_end(src.today);
     let mut items = Vec::new();
     let mut next = 1;
@@ -340,12 +342,22 @@ pub fn draft_route(teacher_id: &str, src: &RouteSources<'_>) -> Vec<PlanItem> {
             }
         }
     }
+    let team = teacher.position.is_administrator();
     for m in src.mentorships.iter().filter(|m| {
         m.is_active()
-            && !m.kind.is_schools()
-            && (m.mentee_id == teacher_id || m.members.iter().any(|x| x == teacher_id))
+            && if m.kind == crate::MatchKind::ManagementPlatforms {
+                team && m.mentee_id == teacher.school_id
+            } else {
+                !m.kind.is_schools()
+                    && (m.mentee_id == teacher_id || m.members.iter().any(|x| x == teacher_id))
+            }
     }) {
-        let what = if m.subject.is_empty() {
+        let what = if m.kind == crate::MatchKind::ManagementPlatforms {
+            format!(
+                "Стажировочная площадка управленческой команды: {}",
+                m.subject
+            )
+        } else if m.subject.is_empty() {
             "Наставничество".to_string()
         } else {
             format!("Наставничество: {}", (src.subject_name)(&m.subject))

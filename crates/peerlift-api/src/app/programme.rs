@@ -594,7 +594,7 @@ pub fn draft_routes(
             school_id: t.school_id.clone(),
             teacher_id: t.id.clone(),
             programme_id: programme_id.to_string(),
-            items: plans::draft_route(&t.id, &src),
+            items: plans::draft_route(t, &src),
             meta: match &existing {
                 Some(cur) => cur.meta.next(meta.update_time),
                 None => meta.clone(),
