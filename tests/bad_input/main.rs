@@ -22,7 +22,8 @@
 //! - `matching`: match runs (kinds, policies, weights, approval and rejection);
 //! - `mentorships`: hand-made pairs, ends, locks and vetoes;
 //! - `sessions`: sessions, the schedule settings and schedule proposals;
-//! - `reports`: reports and progress.
+//! - `reports`: reports and progress;
+//! - `programme`: programmes, results, plans and documents.
 //!
 //! Cases are tables: every failing case of a test is reported together, by name. One test
 //! binary (this directory), so the suite links once.
@@ -34,6 +35,7 @@ mod common;
 mod import;
 mod matching;
 mod mentorships;
+mod programme;
 mod registry;
 mod reports;
 mod sessions;

@@ -65,12 +65,17 @@ pub fn check_programme(s: &Store, p: &Programme, field: &str) -> ApiResult<()> {
 }
 
 /// Every result line is valid and names a school of the municipality; every bad line is named
-/// (`results[i].field`), in one answer.
-pub fn check_results(s: &Store, muni: &str, rows: &[StudentResult]) -> ApiResult<()> {
+/// (`results[i].field`, `i` the line's place in the request), in one answer with `v` (what the
+/// wire conversion found).
+pub fn check_results(
+    s: &Store,
+    muni: &str,
+    rows: &[(usize, StudentResult)],
+    mut v: Violations,
+) -> ApiResult<()> {
     let catalog = state::catalog(s, muni)?;
-    let mut v = Violations::new();
     let mut seen = BTreeMap::new();
-    for (i, r) in rows.iter().enumerate() {
+    for (i, r) in rows {
         let f = format!("results[{i}]");
         if let Err(e) = r.validate(&catalog) {
             v.extend(e.prefixed(&f));
@@ -83,7 +88,7 @@ pub fn check_results(s: &Store, muni: &str, rows: &[StudentResult]) -> ApiResult
             );
         }
         use peerlift_store::Record;
-        if let Some(j) = seen.insert(r.key(), i) {
+        if let Some(j) = seen.insert(r.key(), *i) {
             v.add(
                 f,
                 format!("the same school, assessment, subject, grade and year as results[{j}]"),

@@ -244,17 +244,17 @@ impl ProgrammeService for ProgrammeApi {
                 move |s, b, now| {
                     let m = state::municipality(s, &r.municipality_id)?;
                     let mut v = Violations::new();
-                    let rows: Vec<StudentResult> = r
+                    let rows: Vec<(usize, StudentResult)> = r
                         .results
                         .into_iter()
                         .enumerate()
                         .filter_map(|(i, x)| {
                             result_from_pb(&mut v, &format!("results[{i}]"), &m.id, x)
+                                .map(|x| (i, x))
                         })
                         .collect();
-                    v.into_result().map_err(ApiError::Invalid)?;
-                    programme::check_results(s, &m.id, &rows)?;
-                    put_results(s, b, rows, now)
+                    programme::check_results(s, &m.id, &rows, v)?;
+                    put_results(s, b, rows.into_iter().map(|(_, x)| x).collect(), now)
                 },
             )
             .await?;
