@@ -1591,6 +1591,27 @@ pub async fn build_report(
                     f64::from(part) * 100.0 / f64::from(whole)
                 }
             };
+            let mut series = vec![Series {
+                name: t_("series-participation"),
+                colour: GREEN,
+                values: r
+                    .network_by_year
+                    .iter()
+                    .map(|y| share(y.participating, y.teachers))
+                    .collect(),
+            }];
+            // Events held of planned, where any were planned: "0 of 0" is not a zero.
+            if r.network_by_year.iter().any(|y| y.events_planned > 0) {
+                series.push(Series {
+                    name: t_("series-events-held"),
+                    colour: BLUE,
+                    values: r
+                        .network_by_year
+                        .iter()
+                        .map(|y| share(y.events_held, y.events_planned))
+                        .collect(),
+                });
+            }
             Rendered {
                 json,
                 table: t,
@@ -1599,26 +1620,7 @@ pub async fn build_report(
                     &tr("network-title", &[("municipality", s(&municipality))]),
                     &t_("network-axis"),
                     &years,
-                    &[
-                        Series {
-                            name: t_("series-participation"),
-                            colour: GREEN,
-                            values: r
-                                .network_by_year
-                                .iter()
-                                .map(|y| share(y.participating, y.teachers))
-                                .collect(),
-                        },
-                        Series {
-                            name: t_("series-events-held"),
-                            colour: BLUE,
-                            values: r
-                                .network_by_year
-                                .iter()
-                                .map(|y| share(y.events_held, y.events_planned))
-                                .collect(),
-                        },
-                    ],
+                    &series,
                 )),
             }
         }
