@@ -55,6 +55,20 @@ fn positive(rows: &[&(String, String, u32, [u32; 4])]) -> (f64, u32) {
     (f64::from(good) * 100.0 / f64::from(n), n)
 }
 
+/// Imports the example and its spring 2023 round with the CLI, as an office would.
+async fn import_both_rounds(s: &TestServer) {
+    for d in ["kirovsky", "kirovsky-2023"] {
+        let (code, out, err) = cli(&[
+            "import",
+            &example(d).display().to_string(),
+            "--addr",
+            &s.addr,
+        ])
+        .await;
+        assert_eq!(code, 0, "{out}{err}");
+    }
+}
+
 async fn run(s: &TestServer, args: &[&str]) -> String {
     let mut all: Vec<&str> = args.to_vec();
     all.extend(["-m", M, "--addr", &s.addr]);
@@ -85,16 +99,7 @@ async fn mentorships(s: &TestServer, kind: pb::MatchKind) -> Vec<pb::Mentorship>
 async fn the_programme_year_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
-    for d in ["kirovsky", "kirovsky-2023"] {
-        let (code, out, err) = cli(&[
-            "import",
-            &example(d).display().to_string(),
-            "--addr",
-            &s.addr,
-        ])
-        .await;
-        assert_eq!(code, 0, "{out}{err}");
-    }
+    import_both_rounds(&s).await;
     run(
         &s,
         &[
@@ -723,16 +728,7 @@ async fn roadmap_items_complete_with_their_events_and_late_ones_are_listed_for_t
 async fn the_network_by_year_and_against_the_rest_with_counts() {
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
-    for d in ["kirovsky", "kirovsky-2023"] {
-        let (code, out, err) = cli(&[
-            "import",
-            &example(d).display().to_string(),
-            "--addr",
-            &s.addr,
-        ])
-        .await;
-        assert_eq!(code, 0, "{out}{err}");
-    }
+    import_both_rounds(&s).await;
     let pairs = match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "2022-10-20").await;
     let r = s
         .reports()
@@ -881,16 +877,7 @@ async fn the_readmes_programme_year_commands_run_as_written() {
     assert!(commands.len() >= 10, "{commands:?}");
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
-    for d in ["kirovsky", "kirovsky-2023"] {
-        let (code, out, err) = cli(&[
-            "import",
-            &example(d).display().to_string(),
-            "--addr",
-            &s.addr,
-        ])
-        .await;
-        assert_eq!(code, 0, "{out}{err}");
-    }
+    import_both_rounds(&s).await;
     match_and_approve(&s, M, pb::MatchKind::TeacherPairs, "2022-10-20").await;
     for line in &commands {
         let words = split_shell(line);
