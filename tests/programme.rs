@@ -944,3 +944,129 @@ fn split_shell(line: &str) -> Vec<String> {
     }
     out
 }
+
+/// A region's programme is kept under the region's address and its indicators read every
+/// municipality of the region; a municipality cannot keep one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_regions_programme_reads_every_municipality_of_the_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = kirovsky_server(dir.path()).await;
+    let region = s
+        .municipalities()
+        .get_municipality(pb::GetMunicipalityRequest {
+            municipality_id: M.into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .region;
+    s.municipalities()
+        .create_municipality(pb::CreateMunicipalityRequest {
+            municipality: Some(pb::Municipality {
+                id: "volosovo".into(),
+                name: "Volosovo district".into(),
+                region: region.clone(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    school(
+        &s,
+        "volosovo",
+        "begunitsy-sosh",
+        pb::SchoolStatus::LowResults,
+    )
+    .await;
+    let result = |school: &str, participants: u32, positive: f64| pb::StudentResult {
+        school_id: school.into(),
+        assessment: pb::Assessment::Oge as i32,
+        subject: "mathematics".into(),
+        grade: 9,
+        year: 2023,
+        participants,
+        positive_percent: positive,
+        quality_percent: 30.0,
+        ..Default::default()
+    };
+    for (m, line) in [
+        (M, result("putilovo-oosh", 30, 70.0)),
+        ("volosovo", result("begunitsy-sosh", 10, 90.0)),
+    ] {
+        programmes(&s)
+            .put_student_results(pb::PutStudentResultsRequest {
+                municipality_id: m.into(),
+                results: vec![line],
+                request_id: String::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let address = format!("region:{region}");
+    let target = pb::Target {
+        indicator: pb::Indicator::PositiveShare as i32,
+        school_year: "2022-2023".into(),
+        value: 80.0,
+        assessment: pb::Assessment::Oge as i32,
+        subject: "mathematics".into(),
+    };
+    let created = programmes(&s)
+        .create_programme(pb::CreateProgrammeRequest {
+            municipality_id: address.clone(),
+            programme: Some(pb::Programme {
+                id: "region-500".into(),
+                title: "Региональная программа поддержки ШНОР".into(),
+                targets: vec![target.clone()],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(created.level, pb::ProgrammeLevel::Region as i32);
+    let r = programmes(&s)
+        .get_programme_indicators(pb::GetProgrammeIndicatorsRequest {
+            municipality_id: address.clone(),
+            programme_id: "region-500".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let row = r
+        .rows
+        .iter()
+        .find(|x| x.target.is_some())
+        .expect("the targeted line");
+    // (30 x 70% + 10 x 90%) / 40 students.
+    assert_eq!(row.n, 40);
+    assert!((row.value.unwrap() - 75.0).abs() < 1e-9, "{row:?}");
+    assert_eq!(row.met, Some(false));
+    let listed = programmes(&s)
+        .list_programmes(pb::ListProgrammesRequest {
+            municipality_id: address,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .programmes;
+    assert_eq!(listed.len(), 1);
+    let e = programmes(&s)
+        .create_programme(pb::CreateProgrammeRequest {
+            municipality_id: M.into(),
+            programme: Some(pb::Programme {
+                id: "not-ours".into(),
+                title: "Программа".into(),
+                level: pb::ProgrammeLevel::Region as i32,
+                targets: vec![target],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad_fields(&e), ["programme.level"], "{e:?}");
+    s.stop().await;
+}

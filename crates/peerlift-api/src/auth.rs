@@ -110,8 +110,7 @@ scoped!(Municipality:
     UpdatePlatformRequest, DeletePlatformRequest, RecordManagementDiagnosticRequest,
     ListManagementDiagnosticsRequest, DeleteManagementDiagnosticRequest,
     RenderPartnershipOrderRequest,
-    CreateProgrammeRequest, GetProgrammeRequest, ListProgrammesRequest, UpdateProgrammeRequest,
-    DeleteProgrammeRequest, GetProgrammeIndicatorsRequest, PutStudentResultsRequest,
+    PutStudentResultsRequest,
     ListStudentResultsRequest, DraftRoutesRequest,
     RenderDocumentRequest, RecordSignedDocumentRequest, ListSignedDocumentsRequest,
 );
@@ -171,6 +170,15 @@ scoped_run!(
     ListMatchRunPairsRequest,
     ListMatchRunUnmatchedRequest,
     ListMatchRunChangesRequest
+);
+// Programmes may be a region's (README: "The programme year").
+scoped_run!(
+    CreateProgrammeRequest,
+    GetProgrammeRequest,
+    ListProgrammesRequest,
+    UpdateProgrammeRequest,
+    DeleteProgrammeRequest,
+    GetProgrammeIndicatorsRequest
 );
 impl Scoped for pb::ExportMatchProblemRequest {
     fn target(&self) -> Target<'_> {

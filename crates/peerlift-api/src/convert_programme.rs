@@ -64,7 +64,11 @@ pub fn programme_from_pb(scope: &str, p: pb::Programme) -> Result<Programme, Vio
     let mut v = Violations::new();
     check_municipality(&mut v, &p.municipality_id, scope);
     let level = if p.level == 0 {
-        Some(ProgrammeLevel::Municipality)
+        Some(if scope.starts_with("region:") {
+            ProgrammeLevel::Region
+        } else {
+            ProgrammeLevel::Municipality
+        })
     } else {
         required_enum(&mut v, "level", ProgrammeLevel::ALL, p.level)
     };

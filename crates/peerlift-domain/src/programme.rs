@@ -30,6 +30,9 @@ coded_enum!(
         Municipality = "municipality",
         /// One school's programme (`school_id`): indicators over that school.
         School = "school",
+        /// A region's programme, kept under the region's address (`region:NAME`): indicators
+        /// over every school of the region's municipalities.
+        Region = "region",
     }
 );
 
@@ -132,13 +135,26 @@ impl Programme {
         crate::ids::check_new_id(&mut v, "id", &self.id);
         text(&mut v, "title", &self.title, true, 300);
         text(&mut v, "goal", &self.goal, false, 2000);
+        let regional = self.municipality_id.starts_with("region:");
         match self.level {
             ProgrammeLevel::School => check_id(&mut v, "school_id", &self.school_id),
-            ProgrammeLevel::Municipality if !self.school_id.is_empty() => v.add(
-                "school_id",
-                "only a school's programme names a school (set level to school)",
-            ),
-            ProgrammeLevel::Municipality => {}
+            ProgrammeLevel::Municipality | ProgrammeLevel::Region if !self.school_id.is_empty() => {
+                v.add(
+                    "school_id",
+                    "only a school's programme names a school (set level to school)",
+                )
+            }
+            _ => {}
+        }
+        if regional != (self.level == ProgrammeLevel::Region) {
+            v.add(
+                "level",
+                if regional {
+                    "a programme kept under a region's address is the region's: leave level unset or REGION"
+                } else {
+                    "a region's programme is kept under the region's address: call with municipality_id region:NAME"
+                },
+            );
         }
         if self.stages.len() > MAX_STAGES {
             v.add("stages", format!("at most {MAX_STAGES} stages"));
@@ -515,7 +531,7 @@ impl IndicatorRow {
 pub fn indicators(p: &Programme, f: &Facts<'_>) -> Vec<IndicatorRow> {
     let scope: Option<BTreeSet<&str>> = match p.level {
         ProgrammeLevel::School => Some(BTreeSet::from([p.school_id.as_str()])),
-        ProgrammeLevel::Municipality => None,
+        ProgrammeLevel::Municipality | ProgrammeLevel::Region => None,
     };
     let mut lines: Vec<(Indicator, Option<Assessment>, String)> = Vec::new();
     for i in Indicator::ALL {

@@ -45,6 +45,13 @@ fn school_exists(s: &Store, muni: &str, id: &str) -> ApiResult<bool> {
     Ok(peerlift_domain::ids::is_valid_id(id) && s.contains::<School>(&key(&[muni, id]))?)
 }
 
+/// The address a programme is kept under: a municipality, or a region with at least one
+/// municipality (`region:NAME`).
+pub fn programme_scope(s: &Store, scope: &str) -> ApiResult<String> {
+    super::runs::scope_municipalities(s, scope)?;
+    Ok(scope.to_string())
+}
+
 /// A programme is valid and its school (a school's programme) exists.
 pub fn check_programme(s: &Store, p: &Programme, field: &str) -> ApiResult<()> {
     let catalog = state::catalog(s, &p.municipality_id)?;
@@ -228,6 +235,32 @@ pub struct Data {
 }
 
 impl Data {
+    /// A municipality's data, or every municipality's of a region (`region:NAME`).
+    pub fn load_scope(s: &Store, scope: &str) -> ApiResult<Data> {
+        let mut all: Option<Data> = None;
+        for m in super::runs::scope_municipalities(s, scope)? {
+            let d = Data::load(s, &m)?;
+            match all.as_mut() {
+                None => all = Some(d),
+                Some(a) => {
+                    a.schools.extend(d.schools);
+                    a.teachers.extend(d.teachers);
+                    a.diagnostics.extend(d.diagnostics);
+                    a.mentorships.extend(d.mentorships);
+                    a.sessions.extend(d.sessions);
+                    a.events.extend(d.events);
+                    a.associations.extend(d.associations);
+                    a.results.extend(d.results);
+                    a.plans.extend(d.plans);
+                }
+            }
+        }
+        all.ok_or_else(|| ApiError::NotFound {
+            kind: "municipality",
+            id: scope.to_string(),
+        })
+    }
+
     pub fn load(s: &Store, muni: &str) -> ApiResult<Data> {
         state::municipality(s, muni)?;
         Ok(Data {
@@ -285,7 +318,7 @@ pub fn indicators(
     muni: &str,
     programme_id: &str,
 ) -> ApiResult<(Programme, Vec<IndicatorRow>)> {
-    let data = Data::load(s, muni)?;
+    let data = Data::load_scope(s, muni)?;
     let p = s
         .get::<Programme>(&key(&[muni, programme_id]))?
         .ok_or_else(|| programme_not_found(programme_id))?;

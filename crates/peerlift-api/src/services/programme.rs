@@ -66,9 +66,9 @@ impl ProgrammeService for ProgrammeApi {
                 &rid,
                 bytes,
                 move |s, b, now| {
-                    let m = state::municipality(s, &r.municipality_id)?;
+                    let m_id = programme::programme_scope(s, &r.municipality_id)?;
                     let given = required("programme", r.programme)?;
-                    let mut p = programme_from_pb(&m.id, given).map_err(under("programme"))?;
+                    let mut p = programme_from_pb(&m_id, given).map_err(under("programme"))?;
                     programme::check_programme(s, &p, "programme")?;
                     if s.contains::<Programme>(&p.key())? {
                         return Err(ApiError::AlreadyExists {
@@ -96,7 +96,7 @@ impl ProgrammeService for ProgrammeApi {
         let p = self
             .state
             .read_now(move |s| {
-                state::municipality(s, &r.municipality_id)?;
+                programme::programme_scope(s, &r.municipality_id)?;
                 s.get::<Programme>(&key(&[&r.municipality_id, &r.programme_id]))?
                     .ok_or_else(|| programme_not_found(&r.programme_id))
             })
@@ -113,7 +113,7 @@ impl ProgrammeService for ProgrammeApi {
         let (items, next) = self
             .state
             .read_now(move |s| {
-                state::municipality(s, &r.municipality_id)?;
+                programme::programme_scope(s, &r.municipality_id)?;
                 let p = prefix(&[&r.municipality_id]);
                 let w = state::Walk::new(walk::PROGRAMMES, &());
                 let after = state::decode_token(&r.page_token, w, &p)?;
@@ -145,10 +145,10 @@ impl ProgrammeService for ProgrammeApi {
                 &rid,
                 bytes,
                 move |s, b, now| {
-                    let m = state::municipality(s, &r.municipality_id)?;
+                    let m_id = programme::programme_scope(s, &r.municipality_id)?;
                     let given = required("programme", r.programme)?;
                     let etag = given.etag.clone();
-                    let p = programme_from_pb(&m.id, given).map_err(under("programme"))?;
+                    let p = programme_from_pb(&m_id, given).map_err(under("programme"))?;
                     let id = p.id.clone();
                     let saved = state::replace_checked(
                         s,
