@@ -666,6 +666,11 @@ async fn save_item(a: ItemArgs) -> Result<(), CliError> {
                 *field = v.clone();
             }
         }
+        // What the office says of the item is its own from now on; an item done by the data
+        // stays computed (the service keeps the office's stored status for it).
+        if a.status.is_some() || a.done_on.is_some() || a.evidence.is_some() {
+            x.automatic = false;
+        }
     }
     let saved = client
         .update_plan(pb::UpdatePlanRequest {

@@ -461,6 +461,28 @@ async fn routes_close_with_the_rediagnosis_and_print_on_one_page() {
         .unwrap()
         .into_inner();
     assert_eq!(saved.items.len(), got.items.len() + 1);
+    // The plan went back with the item done by the data: it stays computed, not frozen. Taking
+    // the re-diagnosis back reopens it.
+    let reopened = {
+        let mut d = pb::diagnostic_service_client::DiagnosticServiceClient::new(office.clone());
+        d.delete_diagnostic(pb::DeleteDiagnosticRequest {
+            municipality_id: M.into(),
+            diagnostic_id: format!("{}.{}.2023-04-14", pair.mentee_id, pair.subject),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        c.get_plan(pb::GetPlanRequest {
+            municipality_id: M.into(),
+            plan_id: route.id.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+    };
+    let item = reopened.items.iter().find(|x| x.id == deficit.id).unwrap();
+    assert_eq!(item.status, pb::ItemStatus::Planned as i32, "{item:?}");
+    assert!(!item.automatic && item.done_on.is_empty());
     let other_school = if got.school_id == "putilovo-oosh" {
         "shum-sosh"
     } else {
@@ -475,6 +497,27 @@ async fn routes_close_with_the_rediagnosis_and_print_on_one_page() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), tonic::Code::PermissionDenied);
+    // A school token cannot tell another school's teacher from one who does not exist.
+    let mut refusals = Vec::new();
+    for teacher in [pair.mentee_id.as_str(), "nobody-at-all"] {
+        let e = ProgrammeServiceClient::new(with_token(&s, &outsider))
+            .create_plan(pb::CreatePlanRequest {
+                municipality_id: M.into(),
+                plan: Some(pb::Plan {
+                    id: format!("probe-{teacher}"),
+                    kind: pb::PlanKind::Route as i32,
+                    title: "ИОМ".into(),
+                    teacher_id: teacher.into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await
+            .unwrap_err();
+        refusals.push((e.code(), e.message().to_string()));
+    }
+    assert_eq!(refusals[0], refusals[1]);
+    assert_eq!(refusals[0].0, tonic::Code::PermissionDenied);
 
     // The route on one page: a row per item, the teacher named.
     let d = pb::document_service_client::DocumentServiceClient::new(office.clone())
@@ -852,7 +895,8 @@ async fn the_network_by_year_and_against_the_rest_with_counts() {
 }
 
 /// The README's commands of "The programme year" and of the documents, run as written (each
-/// file they write goes to a temporary directory) on the example with its pairs approved.
+/// file they write goes to a temporary directory) on the example with its pairs approved; the
+/// example's script (`examples/kirovsky-programme-year.sh`) is made of them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readmes_programme_year_commands_run_as_written() {
     let readme =
@@ -875,6 +919,25 @@ async fn the_readmes_programme_year_commands_run_as_written() {
         .map(str::to_string)
         .collect();
     assert!(commands.len() >= 10, "{commands:?}");
+    // The example's script is these commands (so the example and the README agree).
+    let script = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky-programme-year.sh"),
+    )
+    .unwrap();
+    let scripted: Vec<String> = script
+        .replace("\\\n", " ")
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with("peerlift "))
+        .map(str::to_string)
+        .collect();
+    assert!(scripted.len() >= 10, "{scripted:?}");
+    for c in &scripted {
+        assert!(
+            commands.contains(c),
+            "the example's script runs what README does not show: {c}"
+        );
+    }
     let dir = tempfile::tempdir().unwrap();
     let s = TestServer::start_in(dir.path()).await;
     import_both_rounds(&s).await;

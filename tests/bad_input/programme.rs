@@ -298,6 +298,49 @@ async fn plans_that_name_what_does_not_exist_are_refused() {
         .await,
         &["teacher_ids[1]"],
     );
+    c.finish();
+    // A plan named like a teacher's route that is not one is never overwritten by drafting;
+    // a programme a plan serves is not deleted from under it.
+    p.create_programme(programme(|_| {})).await.unwrap();
+    p.create_plan(pb::CreatePlanRequest {
+        municipality_id: M.into(),
+        plan: Some(pb::Plan {
+            id: "route-t2".into(),
+            kind: pb::PlanKind::Roadmap as i32,
+            title: "Дорожная карта".into(),
+            programme_id: "rip".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut c = Cases::new(&s);
+    c.refused(
+        "drafting over a roadmap named like the route",
+        p.draft_routes(pb::DraftRoutesRequest {
+            municipality_id: M.into(),
+            teacher_ids: vec!["t2".into()],
+            replace: true,
+            ..Default::default()
+        })
+        .await,
+        Code::FailedPrecondition,
+        &[],
+        &["route-t2", "roadmap"],
+    );
+    c.refused(
+        "deleting a programme a plan serves",
+        p.delete_programme(pb::DeleteProgrammeRequest {
+            municipality_id: M.into(),
+            programme_id: "rip".into(),
+            ..Default::default()
+        })
+        .await,
+        Code::FailedPrecondition,
+        &[],
+        &["rip", "route-t2"],
+    );
     c.not_found(
         "an unknown plan",
         p.get_plan(pb::GetPlanRequest {

@@ -223,8 +223,15 @@ pub fn plan_to_pb(p: &Plan, settled: &[Settled]) -> pb::Plan {
     }
 }
 
-pub fn plan_from_pb(scope: &str, p: pb::Plan) -> Result<Plan, Violations> {
+/// The plan a request gives, and the ids of its items sent back with `automatic` set: their
+/// status, date and evidence are what the service computed, not the office's, and are not
+/// stored as such (see `services::programme`).
+pub fn plan_from_pb(
+    scope: &str,
+    p: pb::Plan,
+) -> Result<(Plan, std::collections::BTreeSet<String>), Violations> {
     let mut v = Violations::new();
+    let mut automatic = std::collections::BTreeSet::new();
     check_municipality(&mut v, &p.municipality_id, scope);
     let kind = required_enum(&mut v, "kind", PlanKind::ALL, p.kind);
     let mut items = Vec::new();
@@ -242,6 +249,9 @@ pub fn plan_from_pb(scope: &str, p: pb::Plan) -> Result<Plan, Violations> {
         };
         let due = opt_date(&mut v, &f("due"), &x.due);
         let done_on = opt_date(&mut v, &f("done_on"), &x.done_on);
+        if x.automatic {
+            automatic.insert(x.id.clone());
+        }
         if let (Some(kind), Some(status)) = (kind, status) {
             items.push(PlanItem {
                 id: x.id,
@@ -268,7 +278,7 @@ pub fn plan_from_pb(scope: &str, p: pb::Plan) -> Result<Plan, Violations> {
         items,
         meta: placeholder_meta(),
     };
-    v.into_result().map(|()| out)
+    v.into_result().map(|()| (out, automatic))
 }
 
 pub fn signed_to_pb(d: &SignedDocument) -> pb::SignedDocument {

@@ -53,6 +53,9 @@ coded_enum!(
         Participation = "participation",
         /// Of the sessions planned in the year (not cancelled), the share held.
         SessionsHeld = "sessions_held",
+        /// Of the teachers with an A-level deficit re-diagnosed during the year, the share whose
+        /// every such deficit closed to C/D (seed 000: systemic deficits are the ones to close).
+        ADeficitsClosed = "a_deficits_closed",
     }
 );
 
@@ -161,6 +164,16 @@ impl Programme {
         }
         for (i, s) in self.stages.iter().enumerate() {
             text(&mut v, &format!("stages[{i}].name"), &s.name, true, 200);
+            // A programme spans years the office plans, not centuries: its indicators are
+            // computed for every school year its stages cover.
+            for (f, d) in [("start", s.start), ("end", s.end)] {
+                if !(2000..=2100).contains(&d.year()) {
+                    v.add(
+                        format!("stages[{i}].{f}"),
+                        "must be a date from 2000 to 2100",
+                    );
+                }
+            }
             if s.end < s.start {
                 v.add(
                     format!("stages[{i}].end"),
@@ -178,6 +191,12 @@ impl Programme {
                 v.add(
                     f("school_year"),
                     format!("'{}' is not a school year like 2022-2023", t.school_year),
+                );
+            }
+            if parse_school_year(&t.school_year).is_some_and(|(a, _)| !(2000..=2100).contains(&a)) {
+                v.add(
+                    f("school_year"),
+                    "must be a school year from 2000-2001 to 2100-2101",
                 );
             }
             if !t.value.is_finite() || t.value < 0.0 {
@@ -312,13 +331,13 @@ impl StudentResult {
 
     /// The shares from a table of marks: how many students got 2, 3, 4 and 5.
     pub fn shares_from_marks(marks: [u32; 4]) -> Option<(u32, f64, f64, f64)> {
-        let total: u32 = marks.iter().sum();
-        if total == 0 {
-            return None;
-        }
+        let total: u64 = marks.iter().map(|x| u64::from(*x)).sum();
+        // No school has a billion students; a sum past u32 is a typo, not a table.
+        let total = u32::try_from(total).ok().filter(|t| *t > 0)?;
         let t = f64::from(total);
-        let positive = f64::from(marks[1] + marks[2] + marks[3]) * 100.0 / t;
-        let quality = f64::from(marks[2] + marks[3]) * 100.0 / t;
+        let positive =
+            (f64::from(marks[1]) + f64::from(marks[2]) + f64::from(marks[3])) * 100.0 / t;
+        let quality = (f64::from(marks[2]) + f64::from(marks[3])) * 100.0 / t;
         let mean = (2.0 * f64::from(marks[0])
             + 3.0 * f64::from(marks[1])
             + 4.0 * f64::from(marks[2])
@@ -339,6 +358,8 @@ pub struct Facts<'a> {
     pub events: &'a [Event],
     pub associations: &'a [Association],
     pub results: &'a [StudentResult],
+    /// Years that have not begun have no value; the current year's is as of today.
+    pub today: Date,
 }
 
 /// An indicator's value in one school year and what it rests on.
@@ -403,6 +424,9 @@ pub fn value(
     schools: Option<&BTreeSet<&str>>,
 ) -> Option<Value> {
     let (from, to) = school_year_range(school_year)?;
+    if from > f.today {
+        return None;
+    }
     let in_scope = |school: &str| schools.is_none_or(|s| s.contains(school));
     let percent = |part: u32, n: u32| {
         (n > 0).then(|| Value {
@@ -434,7 +458,8 @@ pub fn value(
             })
         }
         Indicator::LowResultSchools => {
-            let last = to.yesterday().ok()?;
+            // The end of the year, or today in a year not over yet.
+            let last = to.yesterday().ok()?.min(f.today);
             let considered: Vec<&School> = f
                 .schools
                 .iter()
@@ -470,6 +495,32 @@ pub fn value(
                 }
             }
             percent(closed, n)
+        }
+        Indicator::ADeficitsClosed => {
+            let school_of: BTreeMap<&str, &str> = f
+                .teachers
+                .iter()
+                .map(|t| (t.id.as_str(), t.school_id.as_str()))
+                .collect();
+            // Per teacher: (had an A re-diagnosed this year, every such A closed).
+            let mut by_teacher: BTreeMap<&str, bool> = BTreeMap::new();
+            for (teacher, _, rounds) in f.history.all() {
+                if !school_of.get(teacher).is_some_and(|s| in_scope(s)) {
+                    continue;
+                }
+                for w in rounds.windows(2) {
+                    let (a, b) = (w[0], w[1]);
+                    if b.date >= from && b.date < to && a.level == crate::Level::A {
+                        let all = by_teacher.entry(teacher).or_insert(true);
+                        *all &= !is_deficit(b.level);
+                    }
+                }
+            }
+            let closed = by_teacher.values().filter(|x| **x).count();
+            percent(
+                u32::try_from(closed).unwrap_or(u32::MAX),
+                u32::try_from(by_teacher.len()).unwrap_or(u32::MAX),
+            )
         }
         Indicator::Participation => {
             let teachers: BTreeSet<&str> = f
@@ -623,13 +674,17 @@ impl SignedDocument {
     /// The id a document gets when the office gives none: its kind, number and date, so that
     /// recording the same signature twice is one record.
     pub fn derived_id(kind: DocumentKind, number: &str, date: Date) -> String {
+        // Letters outside ASCII keep their identity as code points ("263-р" and "263-п" are
+        // two orders).
         let n: String = number
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
+                    c.to_ascii_lowercase().to_string()
+                } else if c.is_alphanumeric() {
+                    format!("u{:x}", u32::from(c))
                 } else {
-                    '-'
+                    "-".to_string()
                 }
             })
             .collect();
@@ -690,12 +745,94 @@ mod tests {
         );
     }
 
+    fn diag(teacher: &str, subject: &str, level: crate::Level, date: Date) -> crate::Diagnostic {
+        crate::Diagnostic {
+            municipality_id: "m".into(),
+            id: format!("{teacher}.{subject}.{date}"),
+            teacher_id: teacher.into(),
+            subject: subject.into(),
+            date,
+            level,
+            scores: Default::default(),
+            source: String::new(),
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    fn teacher(id: &str) -> Teacher {
+        Teacher {
+            municipality_id: "m".into(),
+            id: id.into(),
+            school_id: "s1".into(),
+            full_name: id.into(),
+            subjects: vec!["mathematics".into()],
+            active: true,
+            accepts_online: true,
+            position: Default::default(),
+            meta: Meta::new(jiff::Timestamp::UNIX_EPOCH),
+        }
+    }
+
+    #[test]
+    fn a_level_closure_counts_teachers_whose_every_a_closed() {
+        use crate::Level::{A, B, C};
+        let d = |y, m, day| Date::new(y, m, day).unwrap();
+        let diagnostics = vec![
+            // t1: both A deficits closed in 2022-2023.
+            diag("t1", "mathematics", A, d(2022, 10, 1)),
+            diag("t1", "mathematics", C, d(2023, 4, 1)),
+            diag("t1", "physics", A, d(2022, 10, 1)),
+            diag("t1", "physics", C, d(2023, 4, 1)),
+            // t2: one A closed, the other still B.
+            diag("t2", "mathematics", A, d(2022, 10, 1)),
+            diag("t2", "mathematics", C, d(2023, 4, 1)),
+            diag("t2", "physics", A, d(2022, 10, 1)),
+            diag("t2", "physics", B, d(2023, 4, 1)),
+            // t3: a B deficit only: not counted.
+            diag("t3", "mathematics", B, d(2022, 10, 1)),
+            diag("t3", "mathematics", C, d(2023, 4, 1)),
+        ];
+        let history = History::new(&diagnostics);
+        let teachers = [teacher("t1"), teacher("t2"), teacher("t3")];
+        let f = Facts {
+            schools: &[],
+            teachers: &teachers,
+            history: &history,
+            mentorships: &[],
+            sessions: &[],
+            events: &[],
+            associations: &[],
+            results: &[],
+            today: d(2024, 1, 10),
+        };
+        let v = value(&f, Indicator::ADeficitsClosed, None, "", "2022-2023", None).unwrap();
+        assert_eq!(v.n, 2);
+        assert!((v.value - 50.0).abs() < 1e-9);
+        // A/B deficits: t1 2 of 2, t2 1 of 2, t3 1 of 1.
+        let all = value(&f, Indicator::DeficitsClosed, None, "", "2022-2023", None).unwrap();
+        assert_eq!(all.n, 5);
+        assert!((all.value - 80.0).abs() < 1e-9);
+        // A year that has not begun has no value.
+        assert_eq!(
+            value(&f, Indicator::ADeficitsClosed, None, "", "2024-2025", None),
+            None
+        );
+    }
+
     #[test]
     fn a_document_id_is_derived_from_kind_number_and_date() {
         let d = Date::new(2021, 10, 12).unwrap();
         assert_eq!(
-            SignedDocument::derived_id(DocumentKind::PartnershipOrder, "263-р", d),
+            SignedDocument::derived_id(DocumentKind::PartnershipOrder, "263", d),
             "partnership-order-263-2021-10-12"
+        );
+        assert_eq!(
+            SignedDocument::derived_id(DocumentKind::PartnershipOrder, "263-р", d),
+            "partnership-order-263-u440-2021-10-12"
+        );
+        assert_ne!(
+            SignedDocument::derived_id(DocumentKind::PartnershipOrder, "263-р", d),
+            SignedDocument::derived_id(DocumentKind::PartnershipOrder, "263-п", d)
         );
     }
 }

@@ -630,7 +630,7 @@ pub fn annual_report(
 ) -> ApiResult<Document> {
     let m = state::municipality(s, muni)?;
     year_range(school_year)?;
-    let (p, rows) = programme::indicators(s, muni, programme_id).map_err(|e| match e {
+    let (p, rows) = programme::indicators(s, muni, programme_id, today).map_err(|e| match e {
         ApiError::NotFound { .. } => ApiError::invalid(
             "subject",
             format!("no programme '{programme_id}' in municipality '{muni}'"),
@@ -757,6 +757,7 @@ pub fn indicator_ru(i: Indicator) -> &'static str {
         Indicator::DeficitsClosed => "Доля устранённых дефицитов A/B",
         Indicator::Participation => "Доля педагогов, участвующих в сети",
         Indicator::SessionsHeld => "Доля проведённых занятий",
+        Indicator::ADeficitsClosed => "Доля педагогов с устранёнными дефицитами уровня A",
     }
 }
 

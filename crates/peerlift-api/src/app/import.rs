@@ -710,10 +710,10 @@ impl<'s> Importer<'s> {
                 }),
                 self.now,
             );
-            // The same revision as created: one write of the record as it is.
+            // The same revision as created: one write of the record as it is. Not in the
+            // snapshot: an ended mentorship holds no capacity and blocks no current pair.
             m.meta = peerlift_domain::Meta::new(self.now);
             self.batch.put(&m).map_err(fatal)?;
-            snap.mentorships.push(m);
             return Ok(Change::Created);
         }
         snap.mentorships.push(m.clone());

@@ -52,6 +52,40 @@ pub fn programme_scope(s: &Store, scope: &str) -> ApiResult<String> {
     Ok(scope.to_string())
 }
 
+/// A programme is deleted only while no plan serves it (a referential rule, as for schools
+/// with teachers): the plans would otherwise name what is gone and refuse every edit.
+pub fn check_unused(s: &Store, scope: &str, programme_id: &str) -> ApiResult<()> {
+    if scope.starts_with("region:") {
+        return Ok(());
+    }
+    let serving: Vec<String> = all_of::<Plan>(s, scope)?
+        .into_iter()
+        .filter(|p| p.programme_id == programme_id)
+        .map(|p| p.id)
+        .collect();
+    if serving.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::FailedPrecondition(format!(
+        "programme '{programme_id}' is served by {} plan(s) ({}{}): clear their programme_id first",
+        serving.len(),
+        serving
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+        if serving.len() > 5 { ", ..." } else { "" }
+    )))
+}
+
+/// Today in a scope: the municipality's, or the first municipality's of a region.
+pub fn scope_today(s: &Store, scope: &str, now: jiff::Timestamp) -> ApiResult<Date> {
+    let first = super::runs::scope_municipalities(s, scope)?;
+    let m = state::municipality(s, first.first().map_or(scope, String::as_str))?;
+    Ok(state::today(&m, now))
+}
+
 /// A programme is valid and its school (a school's programme) exists.
 pub fn check_programme(s: &Store, p: &Programme, field: &str) -> ApiResult<()> {
     let catalog = state::catalog(s, &p.municipality_id)?;
@@ -279,9 +313,10 @@ impl Data {
         })
     }
 
-    fn with_facts<T>(&self, f: impl FnOnce(&Facts<'_>) -> T) -> T {
+    fn with_facts<T>(&self, today: Date, f: impl FnOnce(&Facts<'_>) -> T) -> T {
         let history = History::new(&self.diagnostics);
         f(&Facts {
+            today,
             schools: &self.schools,
             teachers: &self.teachers,
             history: &history,
@@ -317,12 +352,13 @@ pub fn indicators(
     s: &Store,
     muni: &str,
     programme_id: &str,
+    today: Date,
 ) -> ApiResult<(Programme, Vec<IndicatorRow>)> {
     let data = Data::load_scope(s, muni)?;
     let p = s
         .get::<Programme>(&key(&[muni, programme_id]))?
         .ok_or_else(|| programme_not_found(programme_id))?;
-    let rows = data.with_facts(|f| programme::indicators(&p, f));
+    let rows = data.with_facts(today, |f| programme::indicators(&p, f));
     Ok((p, rows))
 }
 
@@ -361,6 +397,7 @@ pub fn network_by_year(d: &Data, today: Date) -> Vec<NetworkYear> {
     let courses: Vec<(&plans::PlanItem, &Plan)> = d
         .plans
         .iter()
+        .filter(|p| p.kind == PlanKind::Route)
         .flat_map(|p| p.items.iter().map(move |x| (x, p)))
         .filter(|(x, _)| x.kind == ItemKind::Course)
         .collect();
@@ -368,12 +405,14 @@ pub fn network_by_year(d: &Data, today: Date) -> Vec<NetworkYear> {
         .iter()
         .filter_map(|(x, _)| x.due.or(x.done_on))
         .for_each(&mut consider);
+    // Records dated before 2000 are typos, not the network's history.
+    let first = first.max(Date::new(2000, 9, 1).unwrap_or(first));
     let first_year = peerlift_domain::school_year_of(first);
     let last_year = peerlift_domain::school_year_of(today);
     let mut out = Vec::new();
     let mut year = first_year;
     while let Some((from, to)) = school_year_range(&year) {
-        let participating = d.with_facts(|f| {
+        let participating = d.with_facts(today, |f| {
             let known: BTreeSet<&str> = d.teachers.iter().map(|t| t.id.as_str()).collect();
             programme::network_teachers(f, from, to)
                 .into_iter()
@@ -440,7 +479,7 @@ pub struct Comparison {
 
 /// The network's schools and teachers against the others, in each school year with student
 /// results (positive share by school) or re-diagnoses (deficits closed).
-pub fn network_vs_outside(d: &Data) -> Vec<Comparison> {
+pub fn network_vs_outside(d: &Data, today: Date) -> Vec<Comparison> {
     let mut years: BTreeSet<String> = d.results.iter().map(StudentResult::school_year).collect();
     let history = History::new(&d.diagnostics);
     for (_, _, rounds) in history.all() {
@@ -458,7 +497,7 @@ pub fn network_vs_outside(d: &Data) -> Vec<Comparison> {
         let Some((from, to)) = school_year_range(&year) else {
             continue;
         };
-        let teachers = d.with_facts(|f| {
+        let teachers = d.with_facts(today, |f| {
             programme::network_teachers(f, from, to)
                 .into_iter()
                 .map(str::to_string)
@@ -620,6 +659,17 @@ pub fn draft_routes(
             ));
         }
         let existing = s.get::<Plan>(&key(&[muni, &id]))?;
+        if let Some(x) = existing
+            .as_ref()
+            .filter(|x| x.kind != PlanKind::Route || x.teacher_id != t.id)
+        {
+            return Err(ApiError::FailedPrecondition(format!(
+                "plan '{}' exists and is not teacher '{}''s route ({}): rename it, then draft again",
+                x.id,
+                t.id,
+                x.kind.code()
+            )));
+        }
         if existing.is_some() && !replace {
             out.skipped.push(t.id.clone());
             continue;
@@ -628,7 +678,9 @@ pub fn draft_routes(
             municipality_id: muni.to_string(),
             id,
             kind: PlanKind::Route,
-            title: format!("Индивидуальный образовательный маршрут: {}", t.full_name),
+            // No name here: a teacher's name lives in the registry only (erasing a teacher
+            // erases it); documents look it up when drafted.
+            title: "Индивидуальный образовательный маршрут педагога".to_string(),
             school_id: t.school_id.clone(),
             teacher_id: t.id.clone(),
             programme_id: programme_id.to_string(),

@@ -108,6 +108,9 @@ impl DocumentService for DocumentApi {
         let (Some(kind), Some(date)) = (kind, date) else {
             return Err(ApiError::invalid("document", "kind and date must be set").into());
         };
+        if kind == DocumentKind::PartnershipOrder {
+            may_write_mentorships(&caller)?;
+        }
         let bytes = r.encode_to_vec();
         let (scope, rid) = (r.municipality_id.clone(), r.request_id.clone());
         let out = self
@@ -187,4 +190,29 @@ fn order_of(v: &mut peerlift_domain::Violations, o: Option<&pb::Order>) -> Optio
         number: o.number.clone(),
         date,
     })
+}
+
+/// A signed partnership order is written into its partnerships' charters: the caller must be
+/// allowed to write mentorships as well as documents (an integration granted only
+/// `programme:write` is not).
+fn may_write_mentorships(caller: &crate::auth::Caller) -> Result<(), Status> {
+    use peerlift_domain::access::{allows, Op, Rpc, Service};
+    let rpc = Rpc {
+        service: Service::Mentorships,
+        op: Op::Write,
+        school: false,
+    };
+    if allows(caller.role, &caller.grants, &rpc) {
+        return Ok(());
+    }
+    Err(ApiError::Denied {
+        reason: "GRANT_MISSING",
+        message: "recording a signed partnership order writes the order into its partnerships: it needs the mentorships:write grant too".into(),
+        metadata: vec![
+            ("role", caller.role.code().to_string()),
+            ("method", "RecordSignedDocument".into()),
+            ("missing_grant", "mentorships:write".into()),
+        ],
+    }
+    .into())
 }

@@ -183,6 +183,7 @@ impl ProgrammeService for ProgrammeApi {
                 &rid,
                 bytes,
                 move |s, b, _| {
+                    programme::check_unused(s, &r.municipality_id, &r.programme_id)?;
                     let ids = (r.municipality_id.as_str(), r.programme_id.as_str());
                     state::delete_checked::<Programme>(
                         s,
@@ -205,9 +206,13 @@ impl ProgrammeService for ProgrammeApi {
     ) -> Result<Response<pb::ProgrammeIndicators>, Status> {
         let (_caller, r) = self.state.admit(req).await?;
         check_id("programme_id", &r.programme_id)?;
+        let now = (self.state.clock)();
         let (p, rows) = self
             .state
-            .read(move |s| programme::indicators(s, &r.municipality_id, &r.programme_id))
+            .read(move |s| {
+                let today = programme::scope_today(s, &r.municipality_id, now)?;
+                programme::indicators(s, &r.municipality_id, &r.programme_id, today)
+            })
             .await?;
         Ok(Response::new(pb::ProgrammeIndicators {
             programme: Some(programme_to_pb(&p)),
@@ -317,10 +322,12 @@ impl ProgrammeService for ProgrammeApi {
             .write(&who, &scope, "CreatePlan", &rid, bytes, move |s, b, now| {
                 let m = state::municipality(s, &r.municipality_id)?;
                 let given = required("plan", r.plan)?;
-                let mut p = plan_from_pb(&m.id, given).map_err(under("plan"))?;
+                let (mut p, automatic) = plan_from_pb(&m.id, given).map_err(under("plan"))?;
+                keep_office_status(&mut p, &automatic, None);
                 if !r.template.is_empty() {
                     apply_template(&mut p, &r.template)?;
                 }
+                gate_school_bound(s, &caller, &p)?;
                 programme::check_plan(s, &mut p, "plan")?;
                 gate_write(&caller, &p)?;
                 if s.contains::<Plan>(&p.key())? {
@@ -441,7 +448,7 @@ impl ProgrammeService for ProgrammeApi {
                 let m = state::municipality(s, &r.municipality_id)?;
                 let given = required("plan", r.plan)?;
                 let etag = given.etag.clone();
-                let mut p = plan_from_pb(&m.id, given).map_err(under("plan"))?;
+                let (mut p, automatic) = plan_from_pb(&m.id, given).map_err(under("plan"))?;
                 let cur = s.get::<Plan>(&p.key())?;
                 if let Some(cur) = &cur {
                     gate_write(&caller, cur)?;
@@ -451,7 +458,15 @@ impl ProgrammeService for ProgrammeApi {
                             "a plan keeps its kind and teacher: create another plan instead",
                         ));
                     }
+                } else if caller.school_bound() {
+                    return Err(crate::caller::outside());
                 }
+                keep_office_status(&mut p, &automatic, cur.as_ref());
+                if p.kind == PlanKind::Route {
+                    // A route is at its teacher's school today (a teacher who moved takes it).
+                    p.school_id.clear();
+                }
+                gate_school_bound(s, &caller, &p)?;
                 programme::check_plan(s, &mut p, "plan")?;
                 gate_write(&caller, &p)?;
                 let id = p.id.clone();
@@ -482,8 +497,11 @@ impl ProgrammeService for ProgrammeApi {
         let out = self
             .state
             .write(&who, &scope, "DeletePlan", &rid, bytes, move |s, b, _| {
-                if let Some(cur) = s.get::<Plan>(&key(&[&r.municipality_id, &r.plan_id]))? {
-                    gate_write(&caller, &cur)?;
+                match s.get::<Plan>(&key(&[&r.municipality_id, &r.plan_id]))? {
+                    Some(cur) => gate_write(&caller, &cur)?,
+                    // A school-bound caller cannot tell a missing plan from another school's.
+                    None if caller.school_bound() => return Err(crate::caller::outside()),
+                    None => {}
                 }
                 let ids = (r.municipality_id.as_str(), r.plan_id.as_str());
                 state::delete_checked::<Plan>(s, b, ids, &r.etag, "plan", plan_not_found)?;
@@ -542,6 +560,88 @@ impl ProgrammeService for ProgrammeApi {
             .await?;
         Ok(Response::new(out))
     }
+}
+
+/// Items sent back with `automatic` set carry what the service computed (DONE by an event, a
+/// re-diagnosis): the stored item keeps the office's own status, date and evidence (a new item:
+/// none), so a plan read and written back stays computed at every read, never frozen.
+fn keep_office_status(
+    p: &mut Plan,
+    automatic: &std::collections::BTreeSet<String>,
+    cur: Option<&Plan>,
+) {
+    for x in p.items.iter_mut().filter(|x| automatic.contains(&x.id)) {
+        match cur.and_then(|c| c.items.iter().find(|y| y.id == x.id)) {
+            Some(stored) => {
+                x.status = stored.status;
+                x.done_on = stored.done_on;
+                x.evidence = stored.evidence.clone();
+            }
+            None => {
+                x.status = peerlift_domain::ItemStatus::Planned;
+                x.done_on = None;
+                x.evidence.clear();
+            }
+        }
+    }
+}
+
+/// A school-bound caller (school, curator) writes only plans of its schools and links only
+/// what concerns them: the route's teacher works at one of its schools, the roadmap is one
+/// of its schools', and each linked event, session or mentorship concerns one of them. Checked
+/// before anything else is looked at, and answered alike whether the record exists or not, so
+/// a refusal says nothing about other schools.
+fn gate_school_bound(s: &peerlift_store::Store, caller: &Caller, p: &Plan) -> ApiResult<()> {
+    if !caller.school_bound() {
+        return Ok(());
+    }
+    let muni = p.municipality_id.as_str();
+    let valid = peerlift_domain::ids::is_valid_id;
+    let school = match p.kind {
+        PlanKind::Route if valid(&p.teacher_id) => s
+            .get::<peerlift_domain::Teacher>(&key(&[muni, &p.teacher_id]))?
+            .map(|t| t.school_id),
+        PlanKind::Route => None,
+        PlanKind::Roadmap => Some(p.school_id.clone()).filter(|x| !x.is_empty()),
+    };
+    if !school.is_some_and(|x| caller.sees_school(&x)) {
+        return Err(crate::caller::outside());
+    }
+    let sees_any = |ids: &[String]| ids.iter().any(|x| caller.sees_school(x));
+    for x in &p.items {
+        if x.link.is_empty() || !valid(&x.link) {
+            continue;
+        }
+        let k = key(&[muni, &x.link]);
+        let seen = match x.kind {
+            peerlift_domain::ItemKind::Event => {
+                s.get::<peerlift_domain::Event>(&k)?.is_some_and(|e| {
+                    caller.sees_school(&e.host_school_id) || sees_any(&e.invited_schools)
+                })
+            }
+            peerlift_domain::ItemKind::Session => s
+                .get::<peerlift_domain::Session>(&k)?
+                .is_some_and(|x| sees_any(&x.schools)),
+            peerlift_domain::ItemKind::Mentorship => {
+                match s.get::<peerlift_domain::Mentorship>(&k)? {
+                    Some(m) => {
+                        let teachers: Vec<peerlift_domain::Teacher> = crate::app::all_of(s, muni)?;
+                        let school_of = teachers
+                            .iter()
+                            .map(|t| (t.id.as_str(), t.school_id.as_str()))
+                            .collect();
+                        sees_any(&crate::app::curators::schools_of(&m, &school_of))
+                    }
+                    None => false,
+                }
+            }
+            _ => true,
+        };
+        if !seen {
+            return Err(crate::caller::outside());
+        }
+    }
+    Ok(())
 }
 
 /// Puts result lines, counting what each did; unchanged lines keep their revision.

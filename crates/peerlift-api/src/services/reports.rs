@@ -406,7 +406,7 @@ impl ReportService for ReportApi {
                             mentorships: n,
                         })
                         .collect(),
-                    network_vs_outside: crate::app::programme::network_vs_outside(&data)
+                    network_vs_outside: crate::app::programme::network_vs_outside(&data, today)
                         .into_iter()
                         .map(|c| pb::Comparison {
                             measure: c.measure.to_string(),

@@ -525,6 +525,7 @@ indicator-quality-share = marks 4 and 5
 indicator-low-result-schools = schools on the low-result list
 indicator-deficits-closed = A/B deficits closed
 indicator-participation = teachers in the network
+indicator-a-deficits-closed = teachers whose A deficits closed
 indicator-sessions-held = sessions held
 assessment-vpr = VPR
 assessment-oge = OGE

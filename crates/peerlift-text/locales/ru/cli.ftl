@@ -532,6 +532,7 @@ indicator-quality-share = отметки «4» и «5»
 indicator-low-result-schools = школ в перечне ШНОР
 indicator-deficits-closed = устранено дефицитов A/B
 indicator-participation = педагогов в сети
+indicator-a-deficits-closed = педагогов с устранёнными дефицитами A
 indicator-sessions-held = проведено занятий
 assessment-vpr = ВПР
 assessment-oge = ОГЭ
