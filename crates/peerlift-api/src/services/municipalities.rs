@@ -167,6 +167,20 @@ impl MunicipalityService for MunicipalityApi {
                         cur.id
                     )));
                 }
+                // The programme year's records name the municipality too.
+                let year = s.scan::<peerlift_domain::Programme>(&p, None).take(1).count()
+                    + s.scan::<peerlift_domain::Plan>(&p, None).take(1).count();
+                if year > 0 {
+                    return Err(ApiError::FailedPrecondition(format!(
+                        "municipality '{}' still has programmes, roadmaps or routes; delete them first",
+                        cur.id
+                    )));
+                }
+                // Its register of signed documents goes with it (there is nothing left they
+                // could be about).
+                for d in s.scan::<peerlift_domain::SignedDocument>(&p, None) {
+                    b.delete::<peerlift_domain::SignedDocument>(peerlift_store::Record::key(&d?));
+                }
                 b.delete::<Municipality>(key(&[&cur.id]));
                 Ok(pb::DeleteMunicipalityResponse {})
             })
