@@ -468,3 +468,66 @@ async fn documents_of_nothing_are_refused() {
     c.finish();
     s.stop().await;
 }
+
+/// A school is deleted only without roadmaps or routes; its students' results go with it.
+#[tokio::test]
+async fn a_school_with_a_roadmap_is_not_deleted_and_its_results_go_with_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = TestServer::start_in(dir.path()).await;
+    world(&s).await;
+    school(&s, M, "closing", pb::SchoolStatus::Stable).await;
+    let mut p = ProgrammeServiceClient::new(s.channel.clone());
+    p.put_student_results(pb::PutStudentResultsRequest {
+        municipality_id: M.into(),
+        results: vec![line(|r| r.school_id = "closing".into())],
+        request_id: String::new(),
+    })
+    .await
+    .unwrap();
+    p.create_plan(pb::CreatePlanRequest {
+        municipality_id: M.into(),
+        plan: Some(pb::Plan {
+            id: "closing-roadmap".into(),
+            kind: pb::PlanKind::Roadmap as i32,
+            title: "Дорожная карта".into(),
+            school_id: "closing".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let delete = || pb::DeleteSchoolRequest {
+        municipality_id: M.into(),
+        school_id: "closing".into(),
+        ..Default::default()
+    };
+    let mut c = Cases::new(&s);
+    c.refused(
+        "a school with a roadmap",
+        s.schools().delete_school(delete()).await,
+        Code::FailedPrecondition,
+        &[],
+        &["closing", "closing-roadmap"],
+    );
+    c.finish();
+    p.delete_plan(pb::DeletePlanRequest {
+        municipality_id: M.into(),
+        plan_id: "closing-roadmap".into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    s.schools().delete_school(delete()).await.unwrap();
+    let left = p
+        .list_student_results(pb::ListStudentResultsRequest {
+            municipality_id: M.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .results;
+    assert!(left.is_empty(), "{left:?}");
+    s.stop().await;
+}

@@ -225,6 +225,25 @@ impl SchoolService for SchoolApi {
                             cur.id
                         )));
                     }
+                    let plans: Vec<String> =
+                        crate::app::all_of::<peerlift_domain::Plan>(s, &r.municipality_id)?
+                            .into_iter()
+                            .filter(|p| p.school_id == cur.id)
+                            .map(|p| p.id)
+                            .collect();
+                    if !plans.is_empty() {
+                        return Err(ApiError::FailedPrecondition(format!(
+                            "school '{}' still has roadmaps or routes ({}); delete them first",
+                            cur.id,
+                            plans.join(", ")
+                        )));
+                    }
+                    // Its students' results go with it: they describe no other school.
+                    for x in s.scan::<peerlift_domain::StudentResult>(&teachers, None) {
+                        b.delete::<peerlift_domain::StudentResult>(peerlift_store::Record::key(
+                            &x?,
+                        ));
+                    }
                     b.delete::<School>(k);
                     Ok(pb::DeleteSchoolResponse {})
                 },
