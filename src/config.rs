@@ -20,6 +20,7 @@
 //! tls_key = "server.key"
 //! tls_client_ca = "clients.pem"  # require client certificates signed by this CA (mTLS)
 //! insecure_no_auth = false       # DEVELOPMENT ONLY: every caller is an admin
+//! console_listen = "127.0.0.1:8080"  # the web console (HTTP); "off": none
 //! ```
 
 use std::net::SocketAddr;
@@ -60,6 +61,8 @@ pub struct Config {
     pub tls_client_ca: Option<PathBuf>,
     /// Development only: no tokens, every caller is an admin. Logged loudly.
     pub insecure_no_auth: bool,
+    /// Where the web console listens (HTTP); None: no console.
+    pub console_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -89,8 +92,20 @@ impl Default for Config {
             tls_key: None,
             tls_client_ca: None,
             insecure_no_auth: false,
+            console_listen: Some(SocketAddr::from(([127, 0, 0, 1], 8080))),
         }
     }
+}
+
+/// The console's address: `HOST:PORT`, or `off` for none.
+pub fn console_address(v: &str) -> Result<Option<SocketAddr>, String> {
+    if v.trim().eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    v.trim()
+        .parse()
+        .map(Some)
+        .map_err(|e| format!("'{v}': {e} (an address like 127.0.0.1:8080, or off)"))
 }
 
 /// One layer: every field optional.
@@ -114,6 +129,8 @@ pub struct Layer {
     pub tls_key: Option<PathBuf>,
     pub tls_client_ca: Option<PathBuf>,
     pub insecure_no_auth: Option<bool>,
+    /// `127.0.0.1:8080`, or `off`.
+    pub console_listen: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +199,10 @@ impl Config {
         if let Some(v) = l.insecure_no_auth {
             self.insecure_no_auth = v;
         }
+        if let Some(v) = l.console_listen {
+            // Checked by `console_address` when the layer is read.
+            self.console_listen = console_address(&v).ok().flatten();
+        }
     }
 
     /// Builds the configuration from the layers. `env` is passed in (not read here) so tests
@@ -201,6 +222,17 @@ impl Config {
     }
 
     fn file_layer(path: &Path) -> Result<Layer, ConfigError> {
+        let layer = Self::file_layer_unchecked(path)?;
+        if let Some(v) = &layer.console_listen {
+            console_address(v).map_err(|message| ConfigError::Parse {
+                path: path.display().to_string(),
+                message: format!("console_listen: {message}"),
+            })?;
+        }
+        Ok(layer)
+    }
+
+    fn file_layer_unchecked(path: &Path) -> Result<Layer, ConfigError> {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: shown.clone(),
@@ -257,6 +289,16 @@ impl Config {
             rate_limit_per_token: parse(&env, "PEERLIFT_RATE_LIMIT_PER_TOKEN")?,
             rate_limit_burst: parse(&env, "PEERLIFT_RATE_LIMIT_BURST")?,
             reflection: parse(&env, "PEERLIFT_REFLECTION")?,
+            console_listen: match env("PEERLIFT_CONSOLE_LISTEN") {
+                Some(v) if !v.is_empty() => {
+                    console_address(&v).map_err(|message| ConfigError::Env {
+                        name: "PEERLIFT_CONSOLE_LISTEN".into(),
+                        message,
+                    })?;
+                    Some(v)
+                }
+                _ => None,
+            },
             tls_cert: parse(&env, "PEERLIFT_TLS_CERT")?,
             tls_key: parse(&env, "PEERLIFT_TLS_KEY")?,
             tls_client_ca: parse(&env, "PEERLIFT_TLS_CLIENT_CA")?,

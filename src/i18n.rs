@@ -14,6 +14,17 @@ use peerlift_text::Value as FluentValue;
 
 static LANG: OnceLock<Lang> = OnceLock::new();
 
+tokio::task_local! {
+    /// The language of one web console request: the console serves people in both
+    /// languages at once, so a request speaks its own, not the process's.
+    static TASK_LANG: Lang;
+}
+
+/// Runs `f` speaking `lang` (its messages, and the `accept-language` it sends the API).
+pub async fn with_lang<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
+    TASK_LANG.scope(lang, f).await
+}
+
 /// The language of the environment (see the module doc).
 pub fn from_env() -> Lang {
     for var in ["PEERLIFT_LANG", "LC_ALL", "LC_MESSAGES", "LANG"] {
@@ -33,7 +44,9 @@ pub fn set(lang: Lang) {
 
 /// The language in use.
 pub fn lang() -> Lang {
-    *LANG.get_or_init(from_env)
+    TASK_LANG
+        .try_with(|l| *l)
+        .unwrap_or_else(|_| *LANG.get_or_init(from_env))
 }
 
 /// The message `id` in the language in use (English when Russian lacks it; the id itself if

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod community_cli;
 pub mod config;
+pub mod console;
 pub mod gen;
 pub mod health;
 pub mod i18n;

@@ -47,6 +47,18 @@ fn named(prefix: &str, code: &str) -> String {
     }
 }
 
+/// A subject's name in the language in use (the code when the catalogue has none).
+pub fn subject_name(code: &str) -> String {
+    // Subject messages keep the code as it is (`subject-primary_school`).
+    let id = format!("subject-{code}");
+    let x = t(&id);
+    if x == id {
+        code.to_string()
+    } else {
+        x
+    }
+}
+
 /// "Positive share, OGE, mathematics".
 fn indicator_label(r: &pb::IndicatorRow) -> String {
     let mut out = from_pb(Indicator::ALL, r.indicator)
@@ -55,7 +67,7 @@ fn indicator_label(r: &pb::IndicatorRow) -> String {
         out.push_str(&format!(", {}", named("assessment", a.code())));
     }
     if !r.subject.is_empty() {
-        out.push_str(&format!(", {}", named("subject", &r.subject)));
+        out.push_str(&format!(", {}", subject_name(&r.subject)));
     }
     out
 }
@@ -411,7 +423,7 @@ pub async fn list_results(
             x.school_id.clone(),
             from_pb(Assessment::ALL, x.assessment)
                 .map_or_else(String::new, |a| named("assessment", a.code())),
-            named("subject", &x.subject),
+            subject_name(&x.subject),
             x.grade.to_string(),
             x.year.to_string(),
             x.participants.to_string(),

@@ -105,7 +105,18 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> Result<
             addr: config.listen.to_string(),
             source,
         })?;
-    serve(config, store, listener, shutdown).await
+    // The console is a convenience beside the API: a port in use is said, not fatal.
+    let console = match config.console_listen {
+        Some(addr) => match TcpListener::bind(addr).await {
+            Ok(l) => Some(l),
+            Err(e) => {
+                tracing::warn!(addr = %addr, error = %e, "the web console cannot listen there: serving the API without it (set console_listen)");
+                None
+            }
+        },
+        None => None,
+    };
+    serve_with_console(config, store, listener, console, shutdown).await
 }
 
 /// Serves on an already bound listener (tests bind 127.0.0.1:0) until `shutdown` resolves;
@@ -115,6 +126,41 @@ pub async fn serve(
     config: &Config,
     store: Arc<Store>,
     listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), ServeError> {
+    serve_with_console(config, store, listener, None, shutdown).await
+}
+
+/// Who a secret is, from the token store (the console's sign-in): the same tokens and the
+/// same validity as the API's.
+fn identify(store: Arc<Store>, open: bool) -> crate::console::Identify {
+    use peerlift_domain::access::{hash_secret, Role, Scope, Token};
+    Arc::new(move |secret: &str| {
+        if open {
+            return Some(crate::console::Identity {
+                role: Role::Admin,
+                scope: Scope::All,
+            });
+        }
+        let hash = hash_secret(secret);
+        let now = jiff::Timestamp::now();
+        store
+            .scan::<Token>(&[], None)
+            .filter_map(Result::ok)
+            .find(|t| t.hash == hash && t.live(now))
+            .map(|t| crate::console::Identity {
+                role: t.role,
+                scope: t.scope,
+            })
+    })
+}
+
+/// [`serve`], and the web console on `console` (tests bind 127.0.0.1:0).
+pub async fn serve_with_console(
+    config: &Config,
+    store: Arc<Store>,
+    listener: TcpListener,
+    console: Option<TcpListener>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ServeError> {
     let ttl = jiff::SignedDuration::from_hours(config.idempotency_ttl_hours as i64);
@@ -219,6 +265,24 @@ pub async fn serve(
         tracing::warn!("AUTHENTICATION IS OFF (insecure_no_auth): every caller is an admin of everything. For development only; never expose this server.");
     }
 
+    let (console_stop, mut console_stopped) = tokio::sync::watch::channel(false);
+    if let (Some(console), Some(grpc)) = (console, addr) {
+        if tls.is_some() {
+            tracing::warn!("the web console is not served beside a TLS server yet: put it behind a TLS proxy of its own");
+        } else {
+            let at = console.local_addr().ok();
+            let who = identify(store.clone(), config.insecure_no_auth);
+            tracing::info!(console = ?at, "web console: open http://{} and sign in with a token", at.map(|a| a.to_string()).unwrap_or_default());
+            tokio::spawn(async move {
+                let stop = async move {
+                    let _ = console_stopped.changed().await;
+                };
+                if let Err(e) = crate::console::serve(console, grpc, who, false, stop).await {
+                    tracing::error!(error = %e, "the web console stopped");
+                }
+            });
+        }
+    }
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let health_for_stop = health.clone();
@@ -382,6 +446,7 @@ pub async fn serve(
         }
         // Watch streams end now, so they do not hold the stop for the grace period.
         let _ = watchers_stop.send(true);
+        let _ = console_stop.send(true);
         let _ = stop_tx.send(());
     };
     // Nagle's algorithm with delayed ACKs holds small responses back for up to 40 ms: gRPC's

@@ -48,6 +48,29 @@ impl Table {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
+    /// The same table as HTML (the web console): a header row of column headers, every cell
+    /// escaped. Rows stay in their order; `class` styles it.
+    pub fn to_html(&self, class: &str) -> String {
+        let esc = peerlift_api::app::documents::esc;
+        let mut out = format!(
+            "<div class=\"scroll\"><table class=\"{}\">\n<thead><tr>",
+            esc(class)
+        );
+        for h in &self.header {
+            out.push_str(&format!("<th scope=\"col\">{}</th>", esc(h)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for r in &self.rows {
+            out.push_str("<tr>");
+            for c in r {
+                out.push_str(&format!("<td>{}</td>", esc(c)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+        out
+    }
+
     pub fn render(&self) -> String {
         let cols = self.header.len();
         let mut width = vec![0usize; cols];

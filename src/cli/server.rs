@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// DEVELOPMENT ONLY: no tokens, every caller is an admin of everything.
     #[arg(long)]
     insecure_no_auth: bool,
+    /// Where the web console listens, or off [default: 127.0.0.1:8080; env PEERLIFT_CONSOLE_LISTEN].
+    #[arg(long, value_name = "ADDR")]
+    console_listen: Option<String>,
 }
 
 pub async fn serve(a: ServeArgs) -> CliResult {
@@ -35,6 +38,13 @@ pub async fn serve(a: ServeArgs) -> CliResult {
         shutdown_grace_secs: a.shutdown_grace_secs,
         scheduler: a.no_scheduler.then_some(false),
         insecure_no_auth: a.insecure_no_auth.then_some(true),
+        console_listen: a
+            .console_listen
+            .map(|v| {
+                crate::config::console_address(&v).map_err(CliError::Usage)?;
+                Ok::<String, CliError>(v)
+            })
+            .transpose()?,
         ..Layer::default()
     })?;
     init_logging(config.log_format, "info");

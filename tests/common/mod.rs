@@ -21,6 +21,8 @@ pub struct TestServer {
     pub channel: Channel,
     pub store: Arc<Store>,
     pub dir: PathBuf,
+    /// The web console's address (`http://127.0.0.1:PORT`), when started with one.
+    pub console: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<()>>,
 }
@@ -33,8 +35,38 @@ impl TestServer {
 
     /// Starts a server with a configuration adjusted by `adjust`.
     pub async fn start_with(dir: &Path, adjust: impl FnOnce(Config) -> Config) -> TestServer {
+        Self::start_full(dir, adjust, false).await
+    }
+
+    /// Starts a server and its web console (on 127.0.0.1:0) with a configuration adjusted by
+    /// `adjust`.
+    pub async fn start_with_console(
+        dir: &Path,
+        adjust: impl FnOnce(Config) -> Config,
+    ) -> TestServer {
+        Self::start_full(dir, adjust, true).await
+    }
+
+    async fn start_full(
+        dir: &Path,
+        adjust: impl FnOnce(Config) -> Config,
+        with_console: bool,
+    ) -> TestServer {
         let store = Arc::new(Store::open(dir).expect("open store"));
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let console_listener = if with_console {
+            Some(
+                TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind console"),
+            )
+        } else {
+            None
+        };
+        let console = console_listener
+            .as_ref()
+            .map(|l| format!("http://{}", l.local_addr().expect("console addr")))
+            .unwrap_or_default();
         let addr = format!("http://{}", listener.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         // Functional tests run without tokens (the explicit development flag); tests/auth.rs
@@ -46,7 +78,7 @@ impl TestServer {
         });
         let s = store.clone();
         let handle = tokio::spawn(async move {
-            peerlift::server::serve(&config, s, listener, async {
+            peerlift::server::serve_with_console(&config, s, listener, console_listener, async {
                 let _ = rx.await;
             })
             .await
@@ -62,6 +94,7 @@ impl TestServer {
             channel,
             store,
             dir: dir.to_path_buf(),
+            console,
             stop: Some(tx),
             handle: Some(handle),
         }

@@ -25,15 +25,17 @@ pub enum Lang {
     Ru,
 }
 
-const EN: [&str; 2] = [
+const EN: [&str; 3] = [
     include_str!("../locales/en/cli.ftl"),
     include_str!("../locales/en/server.ftl"),
+    include_str!("../locales/en/console.ftl"),
 ];
 /// Russian has one file more: the command line's `--help` (English is in its doc comments).
-const RU: [&str; 3] = [
+const RU: [&str; 4] = [
     include_str!("../locales/ru/cli.ftl"),
     include_str!("../locales/ru/server.ftl"),
     include_str!("../locales/ru/help.ftl"),
+    include_str!("../locales/ru/console.ftl"),
 ];
 
 /// The Russian `--help` entries, for the test that keeps them in step with the English.

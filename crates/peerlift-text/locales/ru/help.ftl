@@ -885,3 +885,5 @@ help-documents-signed = Подписанные документы
 help-documents-signed--mentorship = Только документы с этим наставничеством (приказ, утвердивший партнёрство)
 # en: The network by school year: participation, courses, events, schools leaving the list
 help-value-network = Сеть по учебным годам: участие, курсы, мероприятия, выход школ из перечня
+# en: Where the web console listens, or off [default: 127.0.0.1:8080; env PEERLIFT_CONSOLE_LISTEN]
+help-serve--console_listen = Где слушает веб-консоль, или off [по умолчанию: 127.0.0.1:8080; переменная PEERLIFT_CONSOLE_LISTEN]

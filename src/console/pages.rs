@@ -1,0 +1,1403 @@
+//! The console's pages: each reads and writes through the API with the person's token.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use peerlift_api::app::documents::esc;
+use peerlift_api::pb;
+use serde::Deserialize;
+
+use super::{
+    action, csrf_field, home_municipality, html, login_page, page, same, Console, Failure,
+    Identity, Page, Session, User, LOGIN_COOKIE, SESSION_COOKIE,
+};
+use crate::i18n::{self, t, tr, Lang};
+
+pub fn router(c: Console) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/lang", post(switch_lang))
+        .route("/m/{m}", get(dashboard))
+        .route("/m/{m}/schools", get(schools))
+        .route("/m/{m}/schools/{s}", get(school))
+        .route("/m/{m}/import", get(import_form).post(import))
+        .route("/m/{m}/match", get(match_form).post(run_matching))
+        .route("/m/{m}/runs/{run}", get(run_page))
+        .route("/m/{m}/runs/{run}/approve", post(approve))
+        .route("/m/{m}/runs/{run}/reject", post(reject))
+        .route("/m/{m}/mentorships", get(mentorships))
+        .route("/m/{m}/mentorships/{id}/lock", post(lock))
+        .route("/m/{m}/schedule", get(schedule))
+        .route("/m/{m}/schedule/propose", post(propose))
+        .route("/m/{m}/schedule/{proposal}", get(proposal))
+        .route("/m/{m}/schedule/{proposal}/accept", post(accept))
+        .route(
+            "/m/{m}/sessions/{id}",
+            get(session_form).post(record_session),
+        )
+        .route("/m/{m}/reports", get(reports))
+        .route("/m/{m}/reports/{kind}", get(report))
+        .with_state(c)
+}
+
+#[derive(Deserialize)]
+struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+// ---- signing in and out ----
+
+async fn login_form(State(c): State<Console>, headers: HeaderMap) -> Response {
+    if c.user(&headers).is_some() {
+        return Redirect::to("/").into_response();
+    }
+    login_page(&c, &headers, None)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    token: String,
+}
+
+async fn login(State(c): State<Console>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
+    let lang = super::browser_lang(&headers);
+    let pre = super::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if pre.is_empty() || !same(&pre, &f.csrf) {
+        let body = super::layout(None, &t("con-csrf"), "");
+        return html(StatusCode::FORBIDDEN, body);
+    }
+    let secret = f.token.trim().to_string();
+    let Some(identity) = (c.identify)(&secret) else {
+        return login_page(
+            &c,
+            &headers,
+            Some(peerlift_text::format(lang, "con-token-refused", &[])),
+        );
+    };
+    let sid = super::random_token();
+    let session = Session {
+        secret,
+        csrf: super::random_token(),
+        lang,
+        identity,
+        last: std::time::Instant::now(),
+    };
+    if let Ok(mut s) = c.sessions.lock() {
+        s.insert(sid.clone(), session);
+    }
+    tracing::info!("console: signed in");
+    let mut r = Redirect::to("/").into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}={sid}{}", c.cookie_attrs())) {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+async fn logout(State(c): State<Console>, headers: HeaderMap, Form(f): Form<CsrfOnly>) -> Response {
+    if let Some(u) = c.user(&headers) {
+        if same(&f.csrf, u.csrf()) {
+            c.drop_session(&u.sid);
+        } else {
+            return super::failure(&c, &u, Failure::Csrf);
+        }
+    }
+    let mut r = Redirect::to("/login").into_response();
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Max-Age=0{}", c.cookie_attrs()))
+    {
+        r.headers_mut().append(header::SET_COOKIE, v);
+    }
+    r
+}
+
+#[derive(Deserialize)]
+struct LangForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lang: String,
+}
+
+async fn switch_lang(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Form(f): Form<LangForm>,
+) -> Response {
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("/m/").map(|i| r[i..].to_string()))
+        .unwrap_or_else(|| "/".to_string());
+    let sessions = c.clone();
+    action(&c, &headers, &f.csrf, |u| async move {
+        let lang = Lang::parse(&f.lang).ok_or_else(|| Failure::Bad(f.lang.clone()))?;
+        sessions.set_lang(&u.sid, lang);
+        Ok(back)
+    })
+    .await
+}
+
+// ---- home and dashboard ----
+
+async fn home(State(c): State<Console>, headers: HeaderMap) -> Response {
+    let Some(u) = c.user(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let Identity { scope, .. } = u.identity().clone();
+    if let Some((m, s)) = scope.school() {
+        return Redirect::to(&format!("/m/{m}/schools/{s}")).into_response();
+    }
+    if let Some(m) = home_municipality(&scope) {
+        return Redirect::to(&format!("/m/{m}")).into_response();
+    }
+    page(&c, &headers, |u| async move {
+        let list = pb::municipality_service_client::MunicipalityServiceClient::new(u.conn())
+            .list_municipalities(pb::ListMunicipalitiesRequest {
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .municipalities;
+        let items: String = list
+            .iter()
+            .map(|m| {
+                format!(
+                    "<li><a href=\"/m/{}\">{}</a> <span class=\"muted\">{}</span></li>",
+                    esc(&m.id),
+                    esc(&m.name),
+                    esc(&m.region)
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: t("con-municipalities"),
+            body: format!("<ul>{items}</ul>"),
+        })
+    })
+    .await
+}
+
+/// An API enum value (`RUN_STATUS_PROPOSED`) as a word of the catalogue (`con-run-status-proposed`).
+fn enum_word(prefix: &str, name: &str) -> String {
+    let tail = name
+        .rsplit_once("_STATUS_")
+        .map_or(name, |(_, t)| t)
+        .to_ascii_lowercase()
+        .replace('_', "-");
+    let id = format!("{prefix}-{tail}");
+    let x = t(&id);
+    if x == id {
+        name.to_string()
+    } else {
+        x
+    }
+}
+
+fn status_name(status: i32) -> String {
+    let code = match pb::SchoolStatus::try_from(status) {
+        Ok(pb::SchoolStatus::LowResults) => "low-results",
+        Ok(pb::SchoolStatus::AtRisk) => "at-risk",
+        Ok(pb::SchoolStatus::Stable) => "stable",
+        Ok(pb::SchoolStatus::Leader) => "leader",
+        _ => "unspecified",
+    };
+    t(&format!("con-status-{code}"))
+}
+
+async fn dashboard(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let conn = u.conn();
+        let schools = pb::school_service_client::SchoolServiceClient::new(conn.clone())
+            .list_schools(pb::ListSchoolsRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .schools;
+        let names: BTreeMap<String, String> = schools
+            .iter()
+            .map(|s| (s.id.clone(), s.name.clone()))
+            .collect();
+        let name = |id: &str| names.get(id).cloned().unwrap_or_else(|| id.to_string());
+        let partnerships = pb::mentorship_service_client::MentorshipServiceClient::new(conn.clone())
+            .list_mentorships(pb::ListMentorshipsRequest {
+                municipality_id: m.clone(),
+                kind: pb::MatchKind::SchoolPartnerships as i32,
+                status: pb::MentorshipStatus::Active as i32,
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .mentorships;
+        let mut need = String::new();
+        for s in schools.iter().filter(|s| {
+            s.status == pb::SchoolStatus::LowResults as i32
+                || s.status == pb::SchoolStatus::AtRisk as i32
+        }) {
+            let partners: Vec<String> = partnerships
+                .iter()
+                .filter(|p| p.mentee_id == s.id)
+                .map(|p| name(&p.mentor_id))
+                .collect();
+            need.push_str(&format!(
+                "<tr><td><a href=\"/m/{m}/schools/{id}\">{n}</a></td><td>{st}</td><td>{p}</td></tr>",
+                m = esc(&m),
+                id = esc(&s.id),
+                n = esc(&s.name),
+                st = esc(&status_name(s.status)),
+                p = if partners.is_empty() {
+                    format!("<span class=\"error\">{}</span>", esc(&t("con-no-partner")))
+                } else {
+                    esc(&partners.join(", "))
+                }
+            ));
+        }
+        let mut reports = pb::report_service_client::ReportServiceClient::new(conn.clone());
+        let coverage = reports
+            .coverage_report(pb::ReportRequest {
+                municipality_id: m.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        let a_open: u64 = coverage
+            .total
+            .as_ref()
+            .map_or(0, |x| u64::from(x.demands_a.saturating_sub(x.covered_a)));
+        let outcomes = reports
+            .outcomes_report(pb::ReportRequest {
+                municipality_id: m.clone(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        let today = jiff::Zoned::now().date();
+        let monday = today
+            .checked_sub(jiff::Span::new().days(i64::from(today.weekday().to_monday_zero_offset())))
+            .unwrap_or(today);
+        let next = monday
+            .checked_add(jiff::Span::new().days(7))
+            .unwrap_or(today);
+        let week = pb::session_service_client::SessionServiceClient::new(conn.clone())
+            .list_sessions(pb::ListSessionsRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                from: monday.to_string(),
+                to: next.to_string(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .sessions;
+        let last = pb::rematch_service_client::RematchServiceClient::new(conn.clone())
+            .list_rematch_records(pb::ListRematchRecordsRequest {
+                municipality_id: m.clone(),
+                limit: 1,
+            })
+            .await?
+            .into_inner()
+            .records;
+        let rematch = match last.first() {
+            Some(r) => format!(
+                "{} · {}",
+                esc(&r.slot),
+                esc(pb::RematchStatus::try_from(r.status)
+                    .map(|s| s.as_str_name())
+                    .unwrap_or("?"))
+            ),
+            None => esc(&t("con-no-rematch")),
+        };
+        let cards = format!(
+            "<div class=\"cards\">
+<div class=\"card\"><div class=\"big\">{a_open}</div>{a_label}</div>
+<div class=\"card\"><div class=\"big\">{week_n}</div><a href=\"/m/{m}/schedule\">{week_label}</a></div>
+<div class=\"card\"><div class=\"big\">{overdue}</div>{overdue_label}</div>
+<div class=\"card\"><div>{rematch}</div>{rematch_label}</div>
+</div>",
+            a_label = esc(&t("con-a-without-mentor")),
+            week_n = week.len(),
+            week_label = esc(&t("con-sessions-this-week")),
+            overdue = outcomes.plan_items_overdue,
+            overdue_label = esc(&t("con-overdue-items")),
+            rematch_label = esc(&t("con-last-rematch")),
+            m = esc(&m),
+        );
+        Ok(Page {
+            title: tr("con-dashboard", &[("municipality", i18n::s(m.clone()))]),
+            body: format!(
+                "{cards}<h2>{h}</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th></tr></thead><tbody>{need}</tbody></table></div>",
+                h = esc(&t("con-schools-in-need")),
+                c1 = esc(&t("col-school")),
+                c2 = esc(&t("col-status")),
+                c3 = esc(&t("con-partners")),
+            ),
+        })
+    })
+    .await
+}
+
+// ---- registry ----
+
+async fn schools(State(c): State<Console>, headers: HeaderMap, Path(m): Path<String>) -> Response {
+    page(&c, &headers, |u| async move {
+        let list = pb::school_service_client::SchoolServiceClient::new(u.conn())
+            .list_schools(pb::ListSchoolsRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .schools;
+        let rows: String = list
+            .iter()
+            .map(|s| {
+                format!(
+                    "<tr><td><a href=\"/m/{m}/schools/{id}\">{n}</a></td><td>{st}</td><td>{l}</td></tr>",
+                    m = esc(&m),
+                    id = esc(&s.id),
+                    n = esc(&s.name),
+                    st = esc(&status_name(s.status)),
+                    l = esc(&s.locality)
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: t("con-nav-schools"),
+            body: format!(
+                "<label for=\"q\">{f}</label><input id=\"q\" data-filter=\"schools\" type=\"search\"><div class=\"scroll\"><table id=\"schools\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                f = esc(&t("con-filter")),
+                c1 = esc(&t("col-school")),
+                c2 = esc(&t("col-status")),
+                c3 = esc(&t("con-locality")),
+            ),
+        })
+    })
+    .await
+}
+
+async fn school(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, s)): Path<(String, String)>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let conn = u.conn();
+        let school = pb::school_service_client::SchoolServiceClient::new(conn.clone())
+            .get_school(pb::GetSchoolRequest {
+                municipality_id: m.clone(),
+                school_id: s.clone(),
+            })
+            .await?
+            .into_inner();
+        let teachers = pb::teacher_service_client::TeacherServiceClient::new(conn.clone())
+            .list_teachers(pb::ListTeachersRequest {
+                municipality_id: m.clone(),
+                school_id: s.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .teachers;
+        let rows: String = teachers
+            .iter()
+            .map(|x| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td></tr>",
+                    esc(&x.full_name),
+                    esc(&x
+                        .subjects
+                        .iter()
+                        .map(|s| crate::programme_cli::subject_name(s))
+                        .collect::<Vec<_>>()
+                        .join(", "))
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: school.name.clone(),
+            body: format!(
+                "<p>{st} · {loc}</p><p><a href=\"/m/{m}/schedule?school={id}\">{sched}</a></p><h2>{th}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                st = esc(&status_name(school.status)),
+                loc = esc(&school.locality),
+                m = esc(&m),
+                id = esc(&s),
+                sched = esc(&t("con-nav-schedule")),
+                th = esc(&t("con-teachers")),
+                c1 = esc(&t("con-teacher")),
+                c2 = esc(&t("col-subject")),
+            ),
+        })
+    })
+    .await
+}
+
+async fn import_form(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        Ok(Page {
+            title: t("con-nav-import"),
+            body: format!(
+                "<form method=\"post\" action=\"/m/{m}/import\" enctype=\"multipart/form-data\">{csrf}
+<label for=\"files\">{label}</label>
+<input id=\"files\" name=\"files\" type=\"file\" accept=\".csv\" multiple required aria-describedby=\"files-help\">
+<p id=\"files-help\" class=\"muted\">{help}</p>
+<button type=\"submit\">{go}</button></form>",
+                m = esc(&m),
+                csrf = csrf_field(&u),
+                label = esc(&t("con-import-files")),
+                help = esc(&t("con-import-help")),
+                go = esc(&t("con-import-go")),
+            ),
+        })
+    })
+    .await
+}
+
+/// The import: the files as the form sent them, in the import's order, streamed to the API;
+/// the per-file counts and every rejected row.
+async fn import(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    mut form: Multipart,
+) -> Response {
+    let mut csrf = String::new();
+    let mut files: Vec<(peerlift_domain::csvfmt::FileKind, String, Vec<u8>)> = Vec::new();
+    let mut unknown = Vec::new();
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+            Some("files") => {
+                let name = field.file_name().unwrap_or("").to_string();
+                let data = field.bytes().await.unwrap_or_default().to_vec();
+                if name.is_empty() {
+                    continue;
+                }
+                match crate::client::kind_of(std::path::Path::new(&name)) {
+                    Some(k) => files.push((k, name, data)),
+                    None => unknown.push(name),
+                }
+            }
+            _ => {}
+        }
+    }
+    files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    let Some(u) = c.user(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let lang = u.lang();
+    i18n::with_lang(lang, async move {
+        if !same(&csrf, u.csrf()) {
+            return super::failure(&c, &u, Failure::Csrf);
+        }
+        let result = run_import(&u, &m, files).await;
+        match result {
+            Ok(r) => {
+                let mut table = crate::table::Table::new(&[
+                    "file", "rows", "created", "updated", "unchanged", "rejected",
+                ]);
+                for f in &r.files {
+                    let x = f.counts.unwrap_or_default();
+                    table.row(vec![
+                        f.file_name.clone(),
+                        x.rows.to_string(),
+                        x.created.to_string(),
+                        x.updated.to_string(),
+                        x.unchanged.to_string(),
+                        x.rejected.to_string(),
+                    ]);
+                }
+                let errors: String = r
+                    .errors
+                    .iter()
+                    .map(|e| {
+                        format!(
+                            "<li>{}:{} <strong>{}</strong> {}</li>",
+                            esc(&e.file_name),
+                            e.line,
+                            esc(&e.field),
+                            esc(&e.reason)
+                        )
+                    })
+                    .collect();
+                let skipped: String = unknown
+                    .iter()
+                    .map(|n| format!("<li>{}</li>", esc(&tr("import-skipped", &[("path", i18n::s(n.clone()))]))))
+                    .collect();
+                let total = r.total.unwrap_or_default();
+                let body = format!(
+                    "<p role=\"status\" class=\"ok\">{done}</p>{table}{skipped}<h2>{eh}</h2><ul>{errors}</ul><p><a href=\"/m/{m}\">{home}</a></p>",
+                    done = esc(&tr(
+                        "con-import-done",
+                        &[
+                            ("created", i18n::n(total.created as f64)),
+                            ("updated", i18n::n(total.updated as f64)),
+                            ("rejected", i18n::n(total.rejected as f64)),
+                        ],
+                    )),
+                    table = table.to_html("report"),
+                    skipped = if skipped.is_empty() { String::new() } else { format!("<ul>{skipped}</ul>") },
+                    eh = esc(&t("con-import-errors")),
+                    m = esc(&m),
+                    home = esc(&t("con-nav-home")),
+                );
+                html(StatusCode::OK, super::layout(Some(&u), &t("con-nav-import"), &body))
+            }
+            Err(e) => super::failure(&c, &u, e),
+        }
+    })
+    .await
+}
+
+async fn run_import(
+    u: &User,
+    m: &str,
+    files: Vec<(peerlift_domain::csvfmt::FileKind, String, Vec<u8>)>,
+) -> Result<pb::ImportReport, Failure> {
+    if files.is_empty() {
+        return Err(Failure::Bad(t("con-import-none")));
+    }
+    let mut msgs = vec![pb::ImportRequest {
+        item: Some(pb::import_request::Item::Start(pb::ImportStart {
+            municipality_id: m.to_string(),
+            ends_explicitly: true,
+            ..Default::default()
+        })),
+    }];
+    let (mut chunks, mut bytes) = (0u64, 0u64);
+    for (kind, name, data) in files {
+        let kind =
+            peerlift_api::convert::enum_to_pb(&peerlift_domain::csvfmt::FileKind::ALL, &kind);
+        for chunk in data.chunks(64 * 1024) {
+            msgs.push(pb::ImportRequest {
+                item: Some(pb::import_request::Item::Chunk(pb::ImportChunk {
+                    kind,
+                    file_name: name.clone(),
+                    data: chunk.to_vec(),
+                })),
+            });
+            chunks += 1;
+            bytes += chunk.len() as u64;
+        }
+    }
+    msgs.push(pb::ImportRequest {
+        item: Some(pb::import_request::Item::End(pb::ImportEnd {
+            chunks,
+            bytes,
+        })),
+    });
+    Ok(
+        pb::import_service_client::ImportServiceClient::new(u.conn())
+            .import(tokio_stream::iter(msgs))
+            .await?
+            .into_inner(),
+    )
+}
+
+// ---- matching ----
+
+const KINDS: [(pb::MatchKind, &str); 5] = [
+    (pb::MatchKind::TeacherPairs, "pairs"),
+    (pb::MatchKind::TeacherGroups, "teacher-groups"),
+    (pb::MatchKind::SchoolPartnerships, "schools"),
+    (pb::MatchKind::SchoolGroups, "school-groups"),
+    (pb::MatchKind::SchoolDirections, "directions"),
+];
+
+async fn match_form(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let runs = pb::matching_service_client::MatchingServiceClient::new(u.conn())
+            .list_match_runs(pb::ListMatchRunsRequest {
+                municipality_id: m.clone(),
+                page_size: 20,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .runs;
+        let options: String = KINDS
+            .iter()
+            .map(|(_, code)| {
+                format!(
+                    "<option value=\"{code}\">{}</option>",
+                    esc(&t(&format!("con-kind-{code}")))
+                )
+            })
+            .collect();
+        let rows: String = runs
+            .iter()
+            .map(|r| {
+                format!(
+                    "<tr><td><a href=\"/m/{m}/runs/{id}\">{id}</a></td><td>{kind}</td><td>{status}</td><td>{pairs}</td><td>{unmatched}</td></tr>",
+                    m = esc(&m),
+                    id = esc(&r.id),
+                    kind = esc(pb::MatchKind::try_from(r.kind).map(|k| k.as_str_name()).unwrap_or("?")),
+                    status = esc(&enum_word("con-run-status", pb::RunStatus::try_from(r.status).map(|k| k.as_str_name()).unwrap_or("?"))),
+                    pairs = r.pair_count,
+                    unmatched = r.unmatched_count,
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: t("con-nav-match"),
+            body: format!(
+                "<form method=\"post\" action=\"/m/{m}/match\">{csrf}<label for=\"kind\">{kl}</label><select id=\"kind\" name=\"kind\">{options}</select> <button type=\"submit\">{go}</button></form>
+<h2>{rh}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                m = esc(&m),
+                csrf = csrf_field(&u),
+                kl = esc(&t("con-kind")),
+                go = esc(&t("con-run")),
+                rh = esc(&t("con-runs")),
+                c1 = esc(&t("col-id")),
+                c2 = esc(&t("con-kind")),
+                c3 = esc(&t("col-status")),
+                c4 = esc(&t("con-pairs")),
+                c5 = esc(&t("con-unmatched")),
+            ),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct RunForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+}
+
+async fn run_matching(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    Form(f): Form<RunForm>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        let kind = KINDS
+            .iter()
+            .find(|(_, code)| *code == f.kind)
+            .map(|(k, _)| *k)
+            .ok_or_else(|| Failure::Bad(f.kind.clone()))?;
+        let run = pb::matching_service_client::MatchingServiceClient::new(u.conn())
+            .run_matching(pb::RunMatchingRequest {
+                municipality_id: m.clone(),
+                kind: kind as i32,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .run
+            .ok_or(Failure::NotFound)?;
+        Ok(format!("/m/{m}/runs/{}", run.id))
+    })
+    .await
+}
+
+async fn run_page(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let mut mc = pb::matching_service_client::MatchingServiceClient::new(u.conn());
+        let run = mc
+            .get_match_run(pb::GetMatchRunRequest {
+                municipality_id: m.clone(),
+                run_id: id.clone(),
+            })
+            .await?
+            .into_inner();
+        let pairs = mc
+            .list_match_run_pairs(pb::ListMatchRunPairsRequest {
+                municipality_id: m.clone(),
+                run_id: id.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .pairs;
+        let unmatched = mc
+            .list_match_run_unmatched(pb::ListMatchRunUnmatchedRequest {
+                municipality_id: m.clone(),
+                run_id: id.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .unmatched;
+        let pair_rows: String = pairs
+            .iter()
+            .map(|p| {
+                let terms: String = p
+                    .terms
+                    .iter()
+                    .map(|x| format!("{} {:+}", x.name, x.points))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
+                    esc(&p.mentee_id),
+                    esc(&p.mentee_school_id),
+                    esc(&crate::programme_cli::subject_name(&p.subject)),
+                    esc(&p.mentor_id),
+                    esc(&p.mentor_school_id),
+                    p.score,
+                    esc(&terms)
+                )
+            })
+            .collect();
+        let unmatched_rows: String = unmatched
+            .iter()
+            .map(|d| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&d.mentee_id),
+                    esc(&crate::programme_cli::subject_name(&d.subject)),
+                    esc(&d.no_candidate_reason)
+                )
+            })
+            .collect();
+        let proposed = run.status == pb::RunStatus::Proposed as i32;
+        let decide = if proposed {
+            format!(
+                "<form class=\"inline\" method=\"post\" action=\"/m/{m}/runs/{id}/approve\">{csrf}<label for=\"since\">{since}</label><input id=\"since\" name=\"effective_date\" type=\"date\"> <button type=\"submit\">{a}</button></form>
+<form class=\"inline\" method=\"post\" action=\"/m/{m}/runs/{id}/reject\">{csrf}<button type=\"submit\" class=\"secondary\">{r}</button></form>",
+                m = esc(&m),
+                id = esc(&id),
+                csrf = csrf_field(&u),
+                a = esc(&t("con-approve")),
+                r = esc(&t("con-reject")),
+                since = esc(&t("con-effective-date")),
+            )
+        } else {
+            String::new()
+        };
+        let statement = run
+            .certificate
+            .as_ref()
+            .map(|c| c.statement.clone())
+            .unwrap_or_default();
+        Ok(Page {
+            title: tr("con-run-title", &[("run", i18n::s(id.clone()))]),
+            body: format!(
+                "<p>{status} · {pairs_n} · {unmatched_n} · +{added} / −{ended}</p><p class=\"muted\">{statement}</p>{decide}
+<h2>{ph}</h2><label for=\"pq\">{f}</label><input id=\"pq\" type=\"search\" data-filter=\"pairs\">
+<div class=\"scroll\"><table id=\"pairs\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th><th scope=\"col\">{c6}</th><th scope=\"col\">{c7}</th></tr></thead><tbody>{pair_rows}</tbody></table></div>
+<h2>{uh}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c8}</th></tr></thead><tbody>{unmatched_rows}</tbody></table></div>",
+                status = esc(&enum_word("con-run-status", pb::RunStatus::try_from(run.status).map(|k| k.as_str_name()).unwrap_or("?"))),
+                pairs_n = esc(&tr("con-n-pairs", &[("n", i18n::n(run.pair_count as f64))])),
+                unmatched_n = esc(&tr("con-n-unmatched", &[("n", i18n::n(run.unmatched_count as f64))])),
+                added = run.added_count,
+                ended = run.ended_count,
+                statement = esc(&statement),
+                ph = esc(&t("con-pairs")),
+                f = esc(&t("con-filter")),
+                uh = esc(&t("con-unmatched")),
+                c1 = esc(&t("con-mentee")),
+                c2 = esc(&t("col-school")),
+                c3 = esc(&t("col-subject")),
+                c4 = esc(&t("con-mentor")),
+                c5 = esc(&t("col-school")),
+                c6 = esc(&t("con-score")),
+                c7 = esc(&t("con-terms")),
+                c8 = esc(&t("con-why")),
+            ),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ApproveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    effective_date: String,
+}
+
+async fn approve(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+    Form(f): Form<ApproveForm>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        pb::matching_service_client::MatchingServiceClient::new(u.conn())
+            .approve_match_run(pb::ApproveMatchRunRequest {
+                municipality_id: m.clone(),
+                run_id: id.clone(),
+                effective_date: f.effective_date.clone(),
+                ..Default::default()
+            })
+            .await?;
+        Ok(format!("/m/{m}/mentorships"))
+    })
+    .await
+}
+
+async fn reject(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        pb::matching_service_client::MatchingServiceClient::new(u.conn())
+            .reject_match_run(pb::RejectMatchRunRequest {
+                municipality_id: m.clone(),
+                run_id: id.clone(),
+                ..Default::default()
+            })
+            .await?;
+        Ok(format!("/m/{m}/match"))
+    })
+    .await
+}
+
+async fn mentorships(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let list = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
+            .list_mentorships(pb::ListMentorshipsRequest {
+                municipality_id: m.clone(),
+                status: pb::MentorshipStatus::Active as i32,
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .mentorships;
+        let rows: String = list
+            .iter()
+            .map(|x| {
+                let lock = format!(
+                    "<form class=\"inline\" method=\"post\" action=\"/m/{m}/mentorships/{id}/lock\">{csrf}<input type=\"hidden\" name=\"lock\" value=\"{to}\"><button type=\"submit\" class=\"secondary\" aria-label=\"{label} {id}\">{label}</button></form>",
+                    m = esc(&m),
+                    id = esc(&x.id),
+                    csrf = csrf_field(&u),
+                    to = if x.locked { "no" } else { "yes" },
+                    label = esc(&t(if x.locked { "con-unlock" } else { "con-lock" })),
+                );
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&x.id),
+                    esc(&x.mentee_id),
+                    esc(&x.mentor_id),
+                    esc(&crate::programme_cli::subject_name(&x.subject)),
+                    if x.locked { esc(&t("con-locked")) } else { String::new() },
+                    lock
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: t("con-nav-mentorships"),
+            body: format!(
+                "<label for=\"mq\">{f}</label><input id=\"mq\" type=\"search\" data-filter=\"ms\"><div class=\"scroll\"><table id=\"ms\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th><th scope=\"col\">{c6}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                f = esc(&t("con-filter")),
+                c1 = esc(&t("col-id")),
+                c2 = esc(&t("con-mentee")),
+                c3 = esc(&t("con-mentor")),
+                c4 = esc(&t("col-subject")),
+                c5 = esc(&t("con-locked")),
+                c6 = esc(&t("con-actions")),
+            ),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct LockForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    lock: String,
+}
+
+async fn lock(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+    Form(f): Form<LockForm>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        let mut ms = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn());
+        if f.lock == "no" {
+            ms.unlock_mentorship(pb::UnlockMentorshipRequest {
+                municipality_id: m.clone(),
+                mentorship_id: id.clone(),
+                ..Default::default()
+            })
+            .await?;
+        } else {
+            ms.lock_mentorship(pb::LockMentorshipRequest {
+                municipality_id: m.clone(),
+                mentorship_id: id.clone(),
+                ..Default::default()
+            })
+            .await?;
+        }
+        Ok(format!("/m/{m}/mentorships"))
+    })
+    .await
+}
+
+// ---- sessions ----
+
+#[derive(Deserialize, Default)]
+struct ScheduleQuery {
+    #[serde(default)]
+    school: String,
+}
+
+async fn schedule(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    Query(q): Query<ScheduleQuery>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let school = match u.identity().scope.school() {
+            Some((_, s)) => s.to_string(),
+            None => q.school.clone(),
+        };
+        let today = jiff::Zoned::now().date();
+        let to = today.checked_add(jiff::Span::new().days(28)).unwrap_or(today);
+        let from = today.checked_sub(jiff::Span::new().days(21)).unwrap_or(today);
+        let list = pb::session_service_client::SessionServiceClient::new(u.conn())
+            .list_sessions(pb::ListSessionsRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                school_id: school.clone(),
+                from: from.to_string(),
+                to: to.to_string(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .sessions;
+        let rows: String = list
+            .iter()
+            .map(|x| {
+                format!(
+                    "<tr><td>{start}</td><td>{mentor}</td><td>{mentees}</td><td>{status}</td><td><a href=\"/m/{m}/sessions/{id}\">{rec}</a></td></tr>",
+                    start = esc(&x.start),
+                    mentor = esc(&x.mentor_id),
+                    mentees = esc(&x.mentee_ids.join(", ")),
+                    status = esc(&enum_word("con-session-status", pb::SessionStatus::try_from(x.status).map(|s| s.as_str_name()).unwrap_or("?"))),
+                    m = esc(&m),
+                    id = esc(&x.id),
+                    rec = esc(&t("con-record")),
+                )
+            })
+            .collect();
+        let bound = u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
+        let propose = if bound {
+            String::new()
+        } else {
+            format!(
+                "<form method=\"post\" action=\"/m/{m}/schedule/propose\">{csrf}<label for=\"from\">{fl}</label><input id=\"from\" name=\"from\" type=\"date\"><label for=\"weeks\">{wl}</label><input id=\"weeks\" name=\"weeks\" type=\"number\" min=\"1\" max=\"12\" value=\"4\"> <button type=\"submit\">{go}</button></form>",
+                m = esc(&m),
+                csrf = csrf_field(&u),
+                wl = esc(&t("con-weeks")),
+                fl = esc(&t("con-from")),
+                go = esc(&t("con-propose")),
+            )
+        };
+        Ok(Page {
+            title: t("con-nav-schedule"),
+            body: format!(
+                "{propose}<h2>{h}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                h = esc(&t("con-sessions")),
+                c1 = esc(&t("con-start")),
+                c2 = esc(&t("con-mentor")),
+                c3 = esc(&t("con-mentees")),
+                c4 = esc(&t("col-status")),
+                c5 = esc(&t("con-actions")),
+            ),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct ProposeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    weeks: u32,
+}
+
+async fn propose(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    Form(f): Form<ProposeForm>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        let p = pb::session_service_client::SessionServiceClient::new(u.conn())
+            .propose_schedule(pb::ProposeScheduleRequest {
+                municipality_id: m.clone(),
+                from: f.from.clone(),
+                weeks: f.weeks.clamp(1, 12),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        Ok(format!("/m/{m}/schedule/{}", p.id))
+    })
+    .await
+}
+
+async fn proposal(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let p = pb::session_service_client::SessionServiceClient::new(u.conn())
+            .get_schedule_proposal(pb::GetScheduleProposalRequest {
+                municipality_id: m.clone(),
+                proposal_id: id.clone(),
+            })
+            .await?
+            .into_inner();
+        let rows: String = p
+            .items
+            .iter()
+            .map(|x| {
+                let s = x.session.clone().unwrap_or_default();
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    esc(&s.start),
+                    esc(&s.mentor_id),
+                    esc(&s.mentee_ids.join(", ")),
+                    if x.accepted { esc(&t("yes")) } else { String::new() }
+                )
+            })
+            .collect();
+        let unplaced: String = p
+            .unplaced
+            .iter()
+            .map(|x| format!("<li>{} — {}</li>", esc(&x.mentorship_id), esc(&x.reason)))
+            .collect();
+        Ok(Page {
+            title: tr("con-proposal", &[("n", i18n::n(p.items.len() as f64))]),
+            body: format!(
+                "<form method=\"post\" action=\"/m/{m}/schedule/{id}/accept\">{csrf}<button type=\"submit\">{go}</button></form>
+<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th></tr></thead><tbody>{rows}</tbody></table></div>{unplaced}",
+                m = esc(&m),
+                id = esc(&id),
+                csrf = csrf_field(&u),
+                go = esc(&t("con-accept-all")),
+                c1 = esc(&t("con-start")),
+                c2 = esc(&t("con-mentor")),
+                c3 = esc(&t("con-mentees")),
+                c4 = esc(&t("con-accepted")),
+                unplaced = if unplaced.is_empty() { String::new() } else { format!("<h2>{}</h2><ul>{unplaced}</ul>", esc(&t("con-unplaced"))) },
+            ),
+        })
+    })
+    .await
+}
+
+async fn accept(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        pb::session_service_client::SessionServiceClient::new(u.conn())
+            .accept_schedule(pb::AcceptScheduleRequest {
+                municipality_id: m.clone(),
+                proposal_id: id.clone(),
+                ..Default::default()
+            })
+            .await?;
+        Ok(format!("/m/{m}/schedule"))
+    })
+    .await
+}
+
+async fn session_form(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let s = pb::session_service_client::SessionServiceClient::new(u.conn())
+            .get_session(pb::GetSessionRequest {
+                municipality_id: m.clone(),
+                session_id: id.clone(),
+            })
+            .await?
+            .into_inner();
+        let people: String = s
+            .mentee_ids
+            .iter()
+            .chain(std::iter::once(&s.mentor_id))
+            .enumerate()
+            .map(|(i, p)| {
+                format!(
+                    "<div><input type=\"checkbox\" id=\"att{i}\" name=\"attended\" value=\"{p}\" checked> <label for=\"att{i}\" class=\"inline\">{p}</label></div>",
+                    p = esc(p)
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: tr("con-session-title", &[("start", i18n::s(s.start.clone()))]),
+            body: format!(
+                "<p>{mentor} → {mentees} · {status}</p>
+<form method=\"post\" action=\"/m/{m}/sessions/{id}\">{csrf}
+<fieldset><legend>{outcome}</legend>
+<div><input type=\"radio\" id=\"held\" name=\"outcome\" value=\"held\" checked> <label for=\"held\" class=\"inline\">{held}</label></div>
+<div><input type=\"radio\" id=\"missed\" name=\"outcome\" value=\"missed\"> <label for=\"missed\" class=\"inline\">{missed}</label></div>
+</fieldset>
+<fieldset><legend>{att}</legend>{people}</fieldset>
+<label for=\"rating\">{rating}</label><select id=\"rating\" name=\"rating\"><option value=\"\">—</option><option>5</option><option>4</option><option>3</option><option>2</option><option>1</option></select>
+<label for=\"reason\">{reason}</label><input id=\"reason\" name=\"reason\" size=\"50\">
+<p><button type=\"submit\">{go}</button></p></form>",
+                mentor = esc(&s.mentor_id),
+                mentees = esc(&s.mentee_ids.join(", ")),
+                status = esc(&enum_word("con-session-status", pb::SessionStatus::try_from(s.status).map(|x| x.as_str_name()).unwrap_or("?"))),
+                m = esc(&m),
+                id = esc(&id),
+                csrf = csrf_field(&u),
+                outcome = esc(&t("con-outcome")),
+                held = esc(&t("con-held")),
+                missed = esc(&t("con-missed")),
+                att = esc(&t("con-attended")),
+                rating = esc(&t("con-rating")),
+                reason = esc(&t("con-reason")),
+                go = esc(&t("con-record")),
+            ),
+        })
+    })
+    .await
+}
+
+/// The record form, read by hand: `attended` repeats.
+async fn record_session(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+    body: String,
+) -> Response {
+    let fields: Vec<(String, String)> = serde_urlencoded_pairs(&body);
+    let get = |k: &str| {
+        fields
+            .iter()
+            .find(|(x, _)| x == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let csrf = get("csrf");
+    let outcome = get("outcome");
+    let rating = get("rating");
+    let reason = get("reason");
+    let attended: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "attended")
+        .map(|(_, v)| v.clone())
+        .collect();
+    action(&c, &headers, &csrf, |u| async move {
+        let held = outcome != "missed";
+        pb::session_service_client::SessionServiceClient::new(u.conn())
+            .record_session(pb::RecordSessionRequest {
+                municipality_id: m.clone(),
+                session_id: id.clone(),
+                outcome: if held {
+                    pb::SessionStatus::Held as i32
+                } else {
+                    pb::SessionStatus::Missed as i32
+                },
+                attended: if held { attended } else { Vec::new() },
+                feedback: rating
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|_| held)
+                    .map(|r| pb::Feedback {
+                        rating: r,
+                        ..Default::default()
+                    }),
+                reason: if held { String::new() } else { reason },
+                ..Default::default()
+            })
+            .await?;
+        Ok(format!("/m/{m}/schedule"))
+    })
+    .await
+}
+
+/// `a=1&b=2&a=3` as pairs, in order, percent-decoded.
+fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
+    let decode = |s: &str| {
+        let s = s.replace('+', " ");
+        let bytes = s.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                if let Some(b) = s
+                    .get(i + 1..i + 3)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    out.push(b);
+                    i += 3;
+                    continue;
+                }
+            }
+            out.push(bytes[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    };
+    body.split('&')
+        .filter(|x| !x.is_empty())
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(kv), String::new()),
+        })
+        .collect()
+}
+
+// ---- reports ----
+
+const REPORTS: [(&str, crate::sessions_cli::ReportKind); 8] = [
+    ("coverage", crate::sessions_cli::ReportKind::Coverage),
+    ("load", crate::sessions_cli::ReportKind::Load),
+    ("sessions", crate::sessions_cli::ReportKind::Sessions),
+    ("progress", crate::sessions_cli::ReportKind::Progress),
+    ("outcomes", crate::sessions_cli::ReportKind::Outcomes),
+    ("deficits", crate::sessions_cli::ReportKind::Deficits),
+    ("areas", crate::sessions_cli::ReportKind::Areas),
+    ("network", crate::sessions_cli::ReportKind::Network),
+];
+
+async fn reports(State(c): State<Console>, headers: HeaderMap, Path(m): Path<String>) -> Response {
+    page(&c, &headers, |_u| async move {
+        let items: String = REPORTS
+            .iter()
+            .map(|(code, _)| {
+                format!(
+                    "<li><a href=\"/m/{m}/reports/{code}\">{}</a></li>",
+                    esc(&t(&format!("con-report-{code}"))),
+                    m = esc(&m),
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: t("con-nav-reports"),
+            body: format!("<ul>{items}</ul>"),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct ReportQuery {
+    #[serde(default)]
+    format: String,
+}
+
+async fn report(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, kind)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let Some((_, k)) = REPORTS.iter().find(|(code, _)| *code == kind) else {
+        return page(&c, &headers, |_u| async { Err(Failure::NotFound) }).await;
+    };
+    let k = *k;
+    if q.format == "csv" || q.format == "svg" {
+        let Some(u) = c.user(&headers) else {
+            return Redirect::to("/login").into_response();
+        };
+        let lang = u.lang();
+        return i18n::with_lang(lang, async move {
+            match crate::sessions_cli::build_report(
+                u.conn(),
+                m.clone(),
+                k,
+                String::new(),
+                String::new(),
+            )
+            .await
+            {
+                Ok(r) => {
+                    let (body, ctype, ext) = if q.format == "csv" {
+                        (r.table.to_csv(), "text/csv; charset=utf-8", "csv")
+                    } else {
+                        (r.chart.unwrap_or_default(), "image/svg+xml", "svg")
+                    };
+                    let mut resp = (StatusCode::OK, body).into_response();
+                    resp.headers_mut()
+                        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+                    if let Ok(v) =
+                        HeaderValue::from_str(&format!("attachment; filename=\"{m}-{kind}.{ext}\""))
+                    {
+                        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+                    }
+                    resp
+                }
+                Err(e) => super::failure(&c, &u, e.into()),
+            }
+        })
+        .await;
+    }
+    page(&c, &headers, |u| async move {
+        let r = crate::sessions_cli::build_report(u.conn(), m.clone(), k, String::new(), String::new()).await?;
+        let notes: String = r.notes.iter().map(|n| format!("<p class=\"muted\">{}</p>", esc(n))).collect();
+        let chart = r
+            .chart
+            .as_ref()
+            .map(|svg| format!("<figure class=\"chart\" role=\"img\" aria-label=\"{}\">{svg}</figure><p><a href=\"?format=svg\" download>{}</a></p>", esc(&t(&format!("con-report-{kind}"))), esc(&t("con-download-svg"))))
+            .unwrap_or_default();
+        Ok(Page {
+            title: t(&format!("con-report-{kind}")),
+            body: format!(
+                "{chart}<p><a href=\"?format=csv\" download>{csv}</a></p>{table}{notes}",
+                csv = esc(&t("con-download-csv")),
+                table = r.table.to_html("report sortable"),
+            ),
+        })
+    })
+    .await
+}

@@ -1,0 +1,373 @@
+//! The web console in a real browser: headless Chromium driven through chromedriver
+//! (WebDriver). A methodologist's year in Russian (sign in, import the Kirovsky example, run
+//! and approve teacher pairs, lock a pair, propose and accept a schedule, record a session,
+//! open a report with its chart), a school token kept to its school (403), a form posted
+//! without its CSRF token refused. Screenshots go to the tests' output folder
+//! (`target/tmp/console-screens/`).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use common::*;
+use fantoccini::{Client, ClientBuilder, Locator};
+use peerlift_store::Store;
+
+/// chromedriver on a free port, stopped with the test.
+struct Driver {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// The child is waited for by `Driver`'s Drop, which clippy does not follow.
+#[allow(clippy::zombie_processes)]
+async fn driver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian's chromium-driver; .ci/run installs it)");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Driver { child, url };
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver did not start on port {port}");
+}
+
+async fn browser(d: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000", "--lang=ru-RU"],
+            "prefs": {"intl.accept_languages": "ru-RU,ru"}
+        }),
+    );
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&d.url)
+        .await
+        .expect("a WebDriver session")
+}
+
+fn screens() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("console-screens");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn shot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    std::fs::write(screens().join(format!("{name}.png")), png).unwrap();
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn title(c: &Client) -> String {
+    c.find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+/// Sets a date input (the browser's date picker takes keys in its locale's order; the value
+/// is set the way a script would).
+async fn set_date(c: &Client, id: &str, d: jiff::civil::Date) {
+    c.execute(
+        "document.getElementById(arguments[0]).value = arguments[1];",
+        vec![serde_json::json!(id), serde_json::json!(d.to_string())],
+    )
+    .await
+    .unwrap();
+}
+
+/// The number the console gives each page it renders (`main[data-render]`).
+async fn render_id(c: &Client) -> Option<String> {
+    c.find(Locator::Css("main"))
+        .await
+        .ok()?
+        .attr("data-render")
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Clicks and waits for the next page the console renders (no sleeping: the page's number
+/// changes when it has arrived).
+async fn click(c: &Client, css: &str) {
+    let before = render_id(c).await;
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..600 {
+        let now = render_id(c).await;
+        if now.is_some() && now != before {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no new page after clicking {css}");
+}
+
+async fn sign_in(c: &Client, console: &str, token: &str) {
+    c.goto(&format!("{console}/login")).await.unwrap();
+    c.find(Locator::Id("token"))
+        .await
+        .unwrap()
+        .send_keys(token)
+        .await
+        .unwrap();
+    click(c, "form button[type=submit]").await;
+}
+
+/// A store with an admin token made on it directly (the bootstrap path); its secret.
+fn bootstrap_admin(dir: &Path) -> String {
+    let store = Store::open(dir).unwrap();
+    let (_, secret) = peerlift_api::services::access::create_token(
+        &store,
+        &peerlift_api::auth::Caller::system("bootstrap"),
+        peerlift_api::services::access::NewToken::parse(
+            Some(peerlift_domain::access::Role::Admin),
+            "all",
+            &[],
+            "console test",
+            0,
+        )
+        .unwrap(),
+        [7u8; 32],
+        jiff::Timestamp::now(),
+    )
+    .unwrap();
+    store.flush().unwrap();
+    secret
+}
+
+/// A raw HTTP/1.1 POST with a cookie and a body: what a forged form would send.
+async fn raw_post(console: &str, path: &str, cookie: &str, body: &str) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = console.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    out.split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_methodologists_year_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let admin = bootstrap_admin(dir.path());
+    let s = TestServer::start_with_console(dir.path(), |c| peerlift::config::Config {
+        insecure_no_auth: false,
+        rate_limit_per_token: 0.0,
+        scheduler: false,
+        ..c
+    })
+    .await;
+    let d = driver().await;
+    let c = browser(&d).await;
+    let console = s.console.clone();
+
+    // Signing in: the token once, then a session; the page speaks the browser's Russian.
+    sign_in(&c, &console, &admin).await;
+    assert_eq!(title(&c).await, "Муниципалитеты");
+    let cookie = c.get_named_cookie("peerlift_session").await.unwrap();
+    assert_eq!(cookie.http_only(), Some(true));
+    assert_eq!(
+        cookie.same_site().map(|x| format!("{x:?}")),
+        Some("Strict".to_string())
+    );
+
+    // The Kirovsky example, every file at once.
+    c.goto(&format!("{console}/m/kirovsky/import"))
+        .await
+        .unwrap();
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
+    let files: Vec<String> = [
+        "municipality.csv",
+        "schools.csv",
+        "teachers.csv",
+        "mentor_profiles.csv",
+        "diagnostics.csv",
+        "partnerships.csv",
+    ]
+    .iter()
+    .map(|f| example.join(f).display().to_string())
+    .collect();
+    c.find(Locator::Id("files"))
+        .await
+        .unwrap()
+        .send_keys(&files.join("\n"))
+        .await
+        .unwrap();
+    click(&c, "main form button[type=submit]").await;
+    let page = text(&c).await;
+    let rows: usize = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap().lines().count() - 1)
+        .sum();
+    assert!(
+        page.contains(&format!(
+            "Загружено: создано {rows}, обновлено 0, отклонено 0"
+        )),
+        "{page}"
+    );
+    shot(&c, "1-import").await;
+
+    // Teacher pairs: run, read, approve.
+    c.goto(&format!("{console}/m/kirovsky/match"))
+        .await
+        .unwrap();
+    click(&c, "main form button[type=submit]").await;
+    assert!(
+        title(&c).await.starts_with("Расчёт run-"),
+        "{}",
+        title(&c).await
+    );
+    let pairs = c
+        .find_all(Locator::Css("#pairs tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert!(pairs > 10, "{pairs} pairs");
+    shot(&c, "2-run").await;
+    // The pairs work since three weeks ago, so the first sessions can be recorded.
+    let today = jiff::Zoned::now().date();
+    let since = today.checked_sub(jiff::Span::new().days(21)).unwrap();
+    let from = today.checked_sub(jiff::Span::new().days(14)).unwrap();
+    set_date(&c, "since", since).await;
+    click(&c, "form[action$='/approve'] button").await;
+    assert_eq!(title(&c).await, "Наставничество");
+    let rows = c.find_all(Locator::Css("#ms tbody tr")).await.unwrap();
+    // The district's six partnerships and the approved pairs.
+    assert_eq!(rows.len(), pairs + 6);
+
+    // Lock the first pair.
+    click(&c, "#ms tbody tr:first-child form button").await;
+    let first = c
+        .find(Locator::Css("#ms tbody tr:first-child"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("закреплено"), "{first}");
+    shot(&c, "3-mentorships").await;
+
+    // A schedule: propose, accept, record the first session as held.
+    c.goto(&format!("{console}/m/kirovsky/schedule"))
+        .await
+        .unwrap();
+    set_date(&c, "from", from).await;
+    click(&c, "form[action$='/schedule/propose'] button").await;
+    assert!(title(&c).await.starts_with("Предложенное расписание"));
+    shot(&c, "4-proposal").await;
+    click(&c, "form[action$='/accept'] button").await;
+    assert_eq!(title(&c).await, "Расписание");
+    click(&c, "main table tbody tr:first-child a").await;
+    click(&c, "main form button[type=submit]").await;
+    let first = c
+        .find(Locator::Css("main table tbody tr:first-child"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(first.contains("проведено"), "{first}");
+
+    // A report with its chart.
+    c.goto(&format!("{console}/m/kirovsky/reports/coverage"))
+        .await
+        .unwrap();
+    let svg = c.find_all(Locator::Css("figure.chart svg")).await.unwrap();
+    assert_eq!(svg.len(), 1);
+    shot(&c, "5-report").await;
+
+    // A form posted without its CSRF token is refused and changes nothing.
+    let session = c.get_named_cookie("peerlift_session").await.unwrap();
+    let mentorship = first_mentorship(&s, &admin).await;
+    let code = raw_post(
+        &console,
+        &format!("/m/kirovsky/mentorships/{mentorship}/lock"),
+        &format!("peerlift_session={}", session.value()),
+        "lock=no",
+    )
+    .await;
+    assert_eq!(code, 403);
+
+    // A school token sees its school and nothing else.
+    let school = cli_token(&s, &admin, "school", "school:kirovsky/putilovo-oosh").await;
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &console, &school).await;
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .path()
+        .ends_with("/schools/putilovo-oosh"));
+    shot(&c, "6-school").await;
+    c.goto(&format!("{console}/m/kirovsky/schools/shum-sosh"))
+        .await
+        .unwrap();
+    assert!(title(&c).await.starts_with("403"), "{}", title(&c).await);
+    c.close().await.unwrap();
+    s.stop().await;
+}
+
+/// The id of the first active mentorship, through the API.
+async fn first_mentorship(s: &TestServer, admin: &str) -> String {
+    let conn = with_token(s, admin);
+    peerlift_api::pb::mentorship_service_client::MentorshipServiceClient::new(conn)
+        .list_mentorships(peerlift_api::pb::ListMentorshipsRequest {
+            municipality_id: "kirovsky".into(),
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .mentorships[0]
+        .id
+        .clone()
+}
