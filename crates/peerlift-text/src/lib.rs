@@ -30,16 +30,17 @@ const EN: [&str; 3] = [
     include_str!("../locales/en/server.ftl"),
     include_str!("../locales/en/console.ftl"),
 ];
-/// Russian has one file more: the command line's `--help` (English is in its doc comments).
+/// Russian has one file more, the last: the command line's `--help` (English is in its doc
+/// comments).
 const RU: [&str; 4] = [
     include_str!("../locales/ru/cli.ftl"),
     include_str!("../locales/ru/server.ftl"),
-    include_str!("../locales/ru/help.ftl"),
     include_str!("../locales/ru/console.ftl"),
+    include_str!("../locales/ru/help.ftl"),
 ];
 
 /// The Russian `--help` entries, for the test that keeps them in step with the English.
-pub const RU_HELP: &str = RU[2];
+pub const RU_HELP: &str = RU[3];
 
 impl Lang {
     /// `ru`, `ru_RU.UTF-8`, `ru-RU` → Russian; `en…`, `C`, `POSIX` → English; else None.
