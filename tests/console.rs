@@ -324,6 +324,32 @@ async fn a_methodologists_year_in_the_browser() {
     assert_eq!(svg.len(), 1);
     shot(&c, "5-report").await;
 
+    // The network picture: every school a link to its page.
+    c.goto(&format!("{console}/m/kirovsky/network"))
+        .await
+        .unwrap();
+    let links = c
+        .find_all(Locator::Css("figure.chart svg a"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(links, 10);
+    shot(&c, "6-network").await;
+    let before = render_id(&c).await;
+    c.find(Locator::Css("figure.chart svg a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..600 {
+        if render_id(&c).await.is_some_and(|x| Some(x) != before) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(c.current_url().await.unwrap().path().contains("/schools/"));
+
     // A form posted without its CSRF token is refused and changes nothing.
     let session = c.get_named_cookie("peerlift_session").await.unwrap();
     let mentorship = first_mentorship(&s, &admin).await;
@@ -346,7 +372,7 @@ async fn a_methodologists_year_in_the_browser() {
         .unwrap()
         .path()
         .ends_with("/schools/putilovo-oosh"));
-    shot(&c, "6-school").await;
+    shot(&c, "7-school").await;
     c.goto(&format!("{console}/m/kirovsky/schools/shum-sosh"))
         .await
         .unwrap();

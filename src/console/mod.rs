@@ -8,6 +8,7 @@
 //! then holds only a random session id in an HttpOnly, SameSite=Strict cookie (Secure under
 //! TLS). Every form carries the session's CSRF token; a POST without it is refused.
 
+mod network;
 mod pages;
 
 use std::collections::HashMap;
@@ -457,6 +458,7 @@ pub fn layout(u: Option<&User>, title: &str, body: &str) -> String {
                         format!("/m/{m}/mentorships"),
                         i18n::t("con-nav-mentorships"),
                     ));
+                    links.push((format!("/m/{m}/network"), i18n::t("con-nav-network")));
                 }
                 links.push((format!("/m/{m}/schedule"), i18n::t("con-nav-schedule")));
                 if !bound {

@@ -32,6 +32,7 @@ pub fn router(c: Console) -> Router {
         .route("/m/{m}/runs/{run}/approve", post(approve))
         .route("/m/{m}/runs/{run}/reject", post(reject))
         .route("/m/{m}/mentorships", get(mentorships))
+        .route("/m/{m}/network", get(network))
         .route("/m/{m}/mentorships/{id}/lock", post(lock))
         .route("/m/{m}/schedule", get(schedule))
         .route("/m/{m}/schedule/propose", post(propose))
@@ -971,6 +972,65 @@ async fn lock(
             .await?;
         }
         Ok(format!("/m/{m}/mentorships"))
+    })
+    .await
+}
+
+/// The network picture, every page of the network read.
+async fn network(State(c): State<Console>, headers: HeaderMap, Path(m): Path<String>) -> Response {
+    page(&c, &headers, |u| async move {
+        let mut client = pb::network_service_client::NetworkServiceClient::new(u.conn());
+        let mut token = String::new();
+        let mut net = pb::Network::default();
+        let mut mentorships = Vec::new();
+        loop {
+            let page = client
+                .get_network(pb::GetNetworkRequest {
+                    municipality_id: m.clone(),
+                    page_size: 1000,
+                    page_token: token.clone(),
+                })
+                .await?
+                .into_inner();
+            mentorships.extend(page.mentorships.iter().cloned());
+            if net.schools.is_empty() {
+                net = page.clone();
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        let legend = [
+            t("con-status-low-results"),
+            t("con-status-at-risk"),
+            t("con-status-stable"),
+            t("con-status-leader"),
+            t("con-kind-schools"),
+            t("con-kind-pairs"),
+        ];
+        let svg = super::network::svg(
+            &net,
+            &mentorships,
+            |id| format!("/m/{m}/schools/{id}"),
+            [
+                &legend[0], &legend[1], &legend[2], &legend[3], &legend[4], &legend[5],
+            ],
+        );
+        Ok(Page {
+            title: t("con-nav-network"),
+            body: format!(
+                "<figure class=\"chart\" role=\"img\" aria-label=\"{label}\">{svg}</figure><p class=\"muted\">{note}</p>",
+                label = esc(&t("con-nav-network")),
+                note = esc(&tr(
+                    "con-network-note",
+                    &[
+                        ("schools", i18n::n(net.schools.len() as f64)),
+                        ("mentorships", i18n::n(mentorships.len() as f64)),
+                    ],
+                )),
+            ),
+        })
     })
     .await
 }

@@ -105,3 +105,5 @@ con-session-status-planned = planned
 con-session-status-held = held
 con-session-status-missed = missed
 con-session-status-cancelled = cancelled
+con-nav-network = Network
+con-network-note = { $schools } schools, { $mentorships } active mentorships; a circle is a school (its size: its teachers), a line joins the schools of a mentorship; click a school to open it.

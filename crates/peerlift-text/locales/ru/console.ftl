@@ -105,3 +105,5 @@ con-session-status-planned = запланировано
 con-session-status-held = проведено
 con-session-status-missed = сорвано
 con-session-status-cancelled = отменено
+con-nav-network = Сеть
+con-network-note = Школ — { $schools }, действующих наставничеств — { $mentorships }; круг — школа (размер — число педагогов), линия соединяет школы одного наставничества; нажмите на школу, чтобы открыть её.
