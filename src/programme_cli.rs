@@ -253,24 +253,9 @@ fn value_text(r: &pb::IndicatorRow, v: Option<f64>) -> String {
     }
 }
 
-pub async fn show_programme(
-    ch: Conn,
-    muni: String,
-    id: String,
-    csv: bool,
-    svg: Option<PathBuf>,
-) -> Result<(), ClientError> {
-    let r = ProgrammeServiceClient::new(ch)
-        .get_programme_indicators(pb::GetProgrammeIndicatorsRequest {
-            municipality_id: muni,
-            programme_id: id,
-        })
-        .await?
-        .into_inner();
-    if crate::output::json() {
-        crate::output::print(&r, "peerlift.v1.ProgrammeIndicators");
-        return Ok(());
-    }
+/// A programme's indicators as a table, and the chart of each targeted line against its
+/// target (None without targets): shared by `peerlift programme show` and the console.
+pub fn indicators_view(r: &pb::ProgrammeIndicators) -> (Table, Option<String>) {
     let p = r.programme.clone().unwrap_or_default();
     let mut tb = table(&[
         "col-indicator",
@@ -298,17 +283,13 @@ pub async fn show_programme(
             },
         ]);
     }
-    if let Some(path) = &svg {
-        let targeted: Vec<&pb::IndicatorRow> =
-            r.rows.iter().filter(|x| x.target.is_some()).collect();
-        if targeted.is_empty() {
-            return Err(ClientError::Usage(t("usage-no-targets")));
-        }
+    let targeted: Vec<&pb::IndicatorRow> = r.rows.iter().filter(|x| x.target.is_some()).collect();
+    let chart = (!targeted.is_empty()).then(|| {
         let cats: Vec<String> = targeted
             .iter()
             .map(|x| format!("{} {}", indicator_label(x), x.school_year))
             .collect();
-        let chart = bar_chart(
+        bar_chart(
             &tr("programme-chart-title", &[("title", s(p.title.clone()))]),
             &t("programme-chart-axis"),
             &cats,
@@ -324,7 +305,33 @@ pub async fn show_programme(
                     values: targeted.iter().map(|x| x.target.unwrap_or(0.0)).collect(),
                 },
             ],
-        );
+        )
+    });
+    (tb, chart)
+}
+
+pub async fn show_programme(
+    ch: Conn,
+    muni: String,
+    id: String,
+    csv: bool,
+    svg: Option<PathBuf>,
+) -> Result<(), ClientError> {
+    let r = ProgrammeServiceClient::new(ch)
+        .get_programme_indicators(pb::GetProgrammeIndicatorsRequest {
+            municipality_id: muni,
+            programme_id: id,
+        })
+        .await?
+        .into_inner();
+    if crate::output::json() {
+        crate::output::print(&r, "peerlift.v1.ProgrammeIndicators");
+        return Ok(());
+    }
+    let p = r.programme.clone().unwrap_or_default();
+    let (tb, chart) = indicators_view(&r);
+    if let Some(path) = &svg {
+        let chart = chart.ok_or_else(|| ClientError::Usage(t("usage-no-targets")))?;
         std::fs::write(path, chart).map_err(|source| ClientError::Io {
             path: path.display().to_string(),
             source,

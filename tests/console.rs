@@ -324,6 +324,52 @@ async fn a_methodologists_year_in_the_browser() {
     assert_eq!(svg.len(), 1);
     shot(&c, "5-report").await;
 
+    // The programme year: a programme's indicators against its target, with its chart, and a
+    // document drafted to print.
+    peerlift_api::pb::programme_service_client::ProgrammeServiceClient::new(with_token(&s, &admin))
+        .create_programme(peerlift_api::pb::CreateProgrammeRequest {
+            municipality_id: "kirovsky".into(),
+            programme: Some(peerlift_api::pb::Programme {
+                id: "rip".into(),
+                title: "Сетевое наставничество".into(),
+                targets: vec![peerlift_api::pb::Target {
+                    indicator: peerlift_api::pb::Indicator::Participation as i32,
+                    school_year: "2022-2023".into(),
+                    value: 30.0,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    c.goto(&format!("{console}/m/kirovsky/programmes"))
+        .await
+        .unwrap();
+    click(&c, "main ul a").await;
+    assert_eq!(title(&c).await, "Сетевое наставничество");
+    assert_eq!(
+        c.find_all(Locator::Css("figure.chart svg"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    shot(&c, "6-programme").await;
+    c.goto(&format!(
+        "{console}/m/kirovsky/documents/view?kind=partnership-order&subject=2022-2023"
+    ))
+    .await
+    .unwrap();
+    let annex = c
+        .find_all(Locator::Css("section.annex tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(annex, 6);
+    shot(&c, "6-order").await;
+
     // The network picture: every school a link to its page.
     c.goto(&format!("{console}/m/kirovsky/network"))
         .await
@@ -334,7 +380,7 @@ async fn a_methodologists_year_in_the_browser() {
         .unwrap()
         .len();
     assert_eq!(links, 10);
-    shot(&c, "6-network").await;
+    shot(&c, "7-network").await;
     let before = render_id(&c).await;
     c.find(Locator::Css("figure.chart svg a"))
         .await
@@ -372,7 +418,12 @@ async fn a_methodologists_year_in_the_browser() {
         .unwrap()
         .path()
         .ends_with("/schools/putilovo-oosh"));
-    shot(&c, "7-school").await;
+    shot(&c, "8-school").await;
+    // On a phone: the school's page in a phone's width.
+    c.set_window_size(390, 844).await.unwrap();
+    c.refresh().await.unwrap();
+    shot(&c, "9-school-phone").await;
+    c.set_window_size(1280, 1000).await.unwrap();
     c.goto(&format!("{console}/m/kirovsky/schools/shum-sosh"))
         .await
         .unwrap();

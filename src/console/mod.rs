@@ -462,6 +462,7 @@ pub fn layout(u: Option<&User>, title: &str, body: &str) -> String {
                 }
                 links.push((format!("/m/{m}/schedule"), i18n::t("con-nav-schedule")));
                 if !bound {
+                    links.push((format!("/m/{m}/programmes"), i18n::t("con-nav-programme")));
                     links.push((format!("/m/{m}/reports"), i18n::t("con-nav-reports")));
                 }
             }

@@ -42,6 +42,10 @@ pub fn router(c: Console) -> Router {
             "/m/{m}/sessions/{id}",
             get(session_form).post(record_session),
         )
+        .route("/m/{m}/programmes", get(programmes))
+        .route("/m/{m}/programmes/{id}", get(programme))
+        .route("/m/{m}/documents", get(documents))
+        .route("/m/{m}/documents/view", get(document))
         .route("/m/{m}/reports", get(reports))
         .route("/m/{m}/reports/{kind}", get(report))
         .with_state(c)
@@ -1355,6 +1359,252 @@ fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
             None => (decode(kv), String::new()),
         })
         .collect()
+}
+
+// ---- the programme year ----
+
+async fn programmes(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+) -> Response {
+    page(&c, &headers, |u| async move {
+        let conn = u.conn();
+        let list = pb::programme_service_client::ProgrammeServiceClient::new(conn.clone())
+            .list_programmes(pb::ListProgrammesRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .programmes;
+        let plans = pb::programme_service_client::ProgrammeServiceClient::new(conn)
+            .list_plans(pb::ListPlansRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .plans;
+        let items: String = list
+            .iter()
+            .map(|p| {
+                format!(
+                    "<li><a href=\"/m/{m}/programmes/{id}\">{title}</a></li>",
+                    m = esc(&m),
+                    id = esc(&p.id),
+                    title = esc(&p.title)
+                )
+            })
+            .collect();
+        let rows: String = plans
+            .iter()
+            .map(|p| {
+                let kind = if p.kind == pb::PlanKind::Route as i32 { "route" } else { "roadmap" };
+                format!(
+                    "<tr><td><a href=\"/m/{m}/documents/view?kind={kind}&amp;subject={id}\">{id}</a></td><td>{title}</td><td>{who}</td><td>{items}</td><td>{overdue}</td></tr>",
+                    m = esc(&m),
+                    id = esc(&p.id),
+                    title = esc(&p.title),
+                    who = esc(if p.teacher_id.is_empty() { &p.school_id } else { &p.teacher_id }),
+                    items = p.items.len(),
+                    overdue = if p.overdue_items > 0 {
+                        format!("<span class=\"error\">{}</span>", p.overdue_items)
+                    } else {
+                        "0".into()
+                    },
+                )
+            })
+            .collect();
+        Ok(Page {
+            title: t("con-nav-programme"),
+            body: format!(
+                "<ul>{items}</ul><p><a href=\"/m/{m}/documents\">{docs}</a></p><h2>{ph}</h2><label for=\"pq\">{f}</label><input id=\"pq\" type=\"search\" data-filter=\"plans\"><div class=\"scroll\"><table id=\"plans\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                m = esc(&m),
+                docs = esc(&t("con-documents")),
+                ph = esc(&t("con-plans")),
+                f = esc(&t("con-filter")),
+                c1 = esc(&t("col-id")),
+                c2 = esc(&t("col-title")),
+                c3 = esc(&t("con-whose")),
+                c4 = esc(&t("col-items")),
+                c5 = esc(&t("col-overdue")),
+            ),
+        })
+    })
+    .await
+}
+
+async fn programme(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path((m, id)): Path<(String, String)>,
+    Query(q): Query<ReportQuery>,
+) -> Response {
+    let fetch = |u: User, m: String, id: String| async move {
+        pb::programme_service_client::ProgrammeServiceClient::new(u.conn())
+            .get_programme_indicators(pb::GetProgrammeIndicatorsRequest {
+                municipality_id: m,
+                programme_id: id,
+            })
+            .await
+    };
+    if q.format == "csv" || q.format == "svg" {
+        let Some(u) = c.user(&headers) else {
+            return Redirect::to("/login").into_response();
+        };
+        let lang = u.lang();
+        return i18n::with_lang(lang, async move {
+            match fetch(u.clone(), m.clone(), id.clone()).await {
+                Ok(r) => {
+                    let (table, chart) = crate::programme_cli::indicators_view(&r.into_inner());
+                    let (body, ctype) = if q.format == "csv" {
+                        (table.to_csv(), "text/csv; charset=utf-8")
+                    } else {
+                        (chart.unwrap_or_default(), "image/svg+xml")
+                    };
+                    download(body, ctype, &format!("{m}-{id}.{}", q.format))
+                }
+                Err(e) => super::failure(&c, &u, e.into()),
+            }
+        })
+        .await;
+    }
+    page(&c, &headers, |u| async move {
+        let r = fetch(u, m.clone(), id.clone()).await?.into_inner();
+        let p = r.programme.clone().unwrap_or_default();
+        let (table, chart) = crate::programme_cli::indicators_view(&r);
+        let stages: String = p
+            .stages
+            .iter()
+            .map(|x| format!("<li>{}: {} — {}</li>", esc(&x.name), esc(&x.start), esc(&x.end)))
+            .collect();
+        let chart = chart
+            .map(|svg| format!("<figure class=\"chart\" role=\"img\" aria-label=\"{}\">{svg}</figure><p><a href=\"?format=svg\" download>{}</a></p>", esc(&p.title), esc(&t("con-download-svg"))))
+            .unwrap_or_default();
+        Ok(Page {
+            title: p.title.clone(),
+            body: format!(
+                "<p>{goal}</p><ul>{stages}</ul>{chart}<p><a href=\"?format=csv\" download>{csv}</a> · <a href=\"/m/{m}/documents/view?kind=annual-report&amp;subject={id}&amp;year={year}\">{annual}</a></p>{table}<p class=\"muted\">{note}</p>",
+                goal = esc(&p.goal),
+                csv = esc(&t("con-download-csv")),
+                m = esc(&m),
+                id = esc(&id),
+                year = esc(&r.rows.iter().filter(|x| x.value.is_some()).map(|x| x.school_year.clone()).max().unwrap_or_default()),
+                annual = esc(&t("con-annual-report")),
+                table = table.to_html("report sortable"),
+                note = esc(&t("programme-n-note")),
+            ),
+        })
+    })
+    .await
+}
+
+fn download(body: String, ctype: &'static str, name: &str) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+const DOCUMENTS: [(&str, pb::DocumentKind); 7] = [
+    ("partnership-order", pb::DocumentKind::PartnershipOrder),
+    ("network-agreement", pb::DocumentKind::NetworkAgreement),
+    ("recommendations", pb::DocumentKind::Recommendations),
+    ("event-report", pb::DocumentKind::EventReport),
+    ("roadmap", pb::DocumentKind::Roadmap),
+    ("route", pb::DocumentKind::Route),
+    ("annual-report", pb::DocumentKind::AnnualReport),
+];
+
+async fn documents(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+) -> Response {
+    page(&c, &headers, |_u| async move {
+        let options: String = DOCUMENTS
+            .iter()
+            .map(|(code, _)| format!("<option value=\"{code}\">{}</option>", esc(&t(&format!("con-doc-{code}")))))
+            .collect();
+        Ok(Page {
+            title: t("con-documents"),
+            body: format!(
+                "<form method=\"get\" action=\"/m/{m}/documents/view\" target=\"_blank\">
+<label for=\"kind\">{kl}</label><select id=\"kind\" name=\"kind\">{options}</select>
+<label for=\"subject\">{sl}</label><input id=\"subject\" name=\"subject\" required aria-describedby=\"subject-help\">
+<p id=\"subject-help\" class=\"muted\">{sh}</p>
+<label for=\"year\">{yl}</label><input id=\"year\" name=\"year\" placeholder=\"2022-2023\">
+<label for=\"number\">{nl}</label><input id=\"number\" name=\"number\">
+<label for=\"date\">{dl}</label><input id=\"date\" name=\"date\" type=\"date\">
+<p><button type=\"submit\">{go}</button></p></form>",
+                m = esc(&m),
+                kl = esc(&t("con-document")),
+                sl = esc(&t("con-subject")),
+                sh = esc(&t("con-subject-help")),
+                yl = esc(&t("con-year")),
+                nl = esc(&t("con-number")),
+                dl = esc(&t("con-date")),
+                go = esc(&t("con-draft")),
+            ),
+        })
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct DocumentQuery {
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    date: String,
+}
+
+/// A drafted document as the printable page itself (the browser prints it, or saves a PDF).
+async fn document(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    Query(q): Query<DocumentQuery>,
+) -> Response {
+    let Some(u) = c.user(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let lang = u.lang();
+    i18n::with_lang(lang, async move {
+        let Some((_, kind)) = DOCUMENTS.iter().find(|(code, _)| *code == q.kind) else {
+            return super::failure(&c, &u, Failure::NotFound);
+        };
+        let order = (!q.number.is_empty() || !q.date.is_empty()).then(|| pb::Order {
+            number: q.number.clone(),
+            date: q.date.clone(),
+        });
+        let got = pb::document_service_client::DocumentServiceClient::new(u.conn())
+            .render_document(pb::RenderDocumentRequest {
+                municipality_id: m.clone(),
+                kind: *kind as i32,
+                subject: q.subject.clone(),
+                school_year: q.year.clone(),
+                order,
+            })
+            .await;
+        match got {
+            Ok(d) => html(StatusCode::OK, d.into_inner().html),
+            Err(e) => super::failure(&c, &u, e.into()),
+        }
+    })
+    .await
 }
 
 // ---- reports ----
