@@ -231,6 +231,32 @@ pub async fn schedule(
         }
         return write_out(&out, &text);
     }
+    let text = ics_of(channel, &municipality, &f, sessions, municipal_events).await?;
+    write_out(&out, &text)
+}
+
+/// A person's, a school's or a mentorship's sessions and municipal events as iCalendar (the
+/// CLI's `--ics` and the console's feed).
+pub async fn ics_feed(
+    channel: Conn,
+    municipality: &str,
+    f: &Filter,
+) -> Result<String, ClientError> {
+    let mut c = SessionServiceClient::new(channel.clone());
+    let sessions = all_sessions(&mut c, municipality, f).await?;
+    let municipal_events = all_events(&channel, municipality, f).await?;
+    ics_of(channel, municipality, f, sessions, municipal_events).await
+}
+
+async fn ics_of(
+    channel: Conn,
+    municipality: &str,
+    f: &Filter,
+    sessions: Vec<pb::Session>,
+    municipal_events: Vec<pb::Event>,
+) -> Result<String, ClientError> {
+    let municipality = municipality.to_string();
+    let f = f.clone();
     let muni = MunicipalityServiceClient::new(channel.clone())
         .get_municipality(pb::GetMunicipalityRequest {
             municipality_id: municipality.clone(),
@@ -389,8 +415,12 @@ pub async fn schedule(
         .find(|x| !x.is_empty())
         .cloned()
         .unwrap_or_else(|| muni.name.clone());
-    let text = ics::calendar(&format!("peerlift: {who}"), &tz, Timestamp::now(), &events);
-    write_out(&out, &text)
+    Ok(ics::calendar(
+        &format!("peerlift: {who}"),
+        &tz,
+        Timestamp::now(),
+        &events,
+    ))
 }
 
 pub async fn propose(

@@ -176,6 +176,23 @@ fn bootstrap_admin(dir: &Path) -> String {
     secret
 }
 
+/// A raw HTTP/1.1 GET with a cookie: the body.
+async fn raw_get(console: &str, path: &str, cookie: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = console.trim_start_matches("http://");
+    let mut s = tokio::net::TcpStream::connect(host).await.unwrap();
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    out.split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default()
+}
+
 /// A raw HTTP/1.1 POST with a cookie and a body: what a forged form would send.
 async fn raw_post(console: &str, path: &str, cookie: &str, body: &str) -> u16 {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -305,16 +322,34 @@ async fn a_methodologists_year_in_the_browser() {
     shot(&c, "4-proposal").await;
     click(&c, "form[action$='/accept'] button").await;
     assert_eq!(title(&c).await, "Расписание");
-    click(&c, "main table tbody tr:first-child a").await;
+    // The week the schedule starts, as a calendar; record its first session.
+    c.goto(&format!("{console}/m/kirovsky/schedule?week={from}"))
+        .await
+        .unwrap();
+    shot(&c, "4-week").await;
+    click(&c, ".day a.record").await;
     click(&c, "main form button[type=submit]").await;
     let first = c
-        .find(Locator::Css("main table tbody tr:first-child"))
+        .find(Locator::Css(".day li"))
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
     assert!(first.contains("проведено"), "{first}");
+    // The same sessions as an iCalendar feed any calendar program reads.
+    let session = c.get_named_cookie("peerlift_session").await.unwrap();
+    let feed = raw_get(
+        &console,
+        "/m/kirovsky/calendar.ics",
+        &format!("peerlift_session={}", session.value()),
+    )
+    .await;
+    let cal = ical::IcalParser::new(feed.as_bytes())
+        .next()
+        .expect("a calendar")
+        .expect("it parses");
+    assert!(!cal.events.is_empty());
 
     // A report with its chart.
     c.goto(&format!("{console}/m/kirovsky/reports/coverage"))

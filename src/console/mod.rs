@@ -396,6 +396,11 @@ input, select, textarea { font: inherit; padding: .35rem; border: 1px solid #8a8
 .card .big { font-size: 1.8rem; font-weight: 700; }
 .inline { display: inline; }
 .chart svg { max-width: 100%; height: auto; }
+.week { display: grid; grid-template-columns: repeat(7, minmax(9rem, 1fr)); gap: .5rem; margin-bottom: 1rem; }
+.week .day h3 { font-size: 1rem; margin: 0 0 .3rem; }
+.week .day ul { list-style: none; padding: 0; margin: 0; font-size: .9rem; }
+.week .day li { margin-bottom: .4rem; }
+@media (max-width: 60rem) { .week { grid-template-columns: 1fr; } }
 @media (max-width: 40rem) { main { padding: .5rem; } th, td { padding: .3rem; } header .who { margin-left: 0; } }
 ";
 

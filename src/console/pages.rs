@@ -35,6 +35,7 @@ pub fn router(c: Console) -> Router {
         .route("/m/{m}/network", get(network))
         .route("/m/{m}/mentorships/{id}/lock", post(lock))
         .route("/m/{m}/schedule", get(schedule))
+        .route("/m/{m}/calendar.ics", get(calendar_ics))
         .route("/m/{m}/schedule/propose", post(propose))
         .route("/m/{m}/schedule/{proposal}", get(proposal))
         .route("/m/{m}/schedule/{proposal}/accept", post(accept))
@@ -1041,53 +1042,112 @@ async fn network(State(c): State<Console>, headers: HeaderMap, Path(m): Path<Str
 
 // ---- sessions ----
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 struct ScheduleQuery {
     #[serde(default)]
     school: String,
+    #[serde(default)]
+    teacher: String,
+    #[serde(default)]
+    mentorship: String,
+    /// Any day of the week shown (default: this week).
+    #[serde(default)]
+    week: String,
 }
 
+impl ScheduleQuery {
+    /// The filters as a query string (without `week`).
+    fn filters(&self) -> String {
+        let mut q = Vec::new();
+        for (k, v) in [
+            ("school", &self.school),
+            ("teacher", &self.teacher),
+            ("mentorship", &self.mentorship),
+        ] {
+            if !v.is_empty() {
+                q.push(format!("{k}={}", url_encode(v)));
+            }
+        }
+        q.join("&")
+    }
+}
+
+fn url_encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn monday_of(d: jiff::civil::Date) -> jiff::civil::Date {
+    d.checked_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())))
+        .unwrap_or(d)
+}
+
+/// A week calendar of sessions (a person's, a school's, a mentorship's, or all), with the
+/// week before and after, the iCalendar feed of the same filter, and the schedule proposal.
 async fn schedule(
     State(c): State<Console>,
     headers: HeaderMap,
     Path(m): Path<String>,
-    Query(q): Query<ScheduleQuery>,
+    Query(mut q): Query<ScheduleQuery>,
 ) -> Response {
     page(&c, &headers, |u| async move {
-        let school = match u.identity().scope.school() {
-            Some((_, s)) => s.to_string(),
-            None => q.school.clone(),
-        };
-        let today = jiff::Zoned::now().date();
-        let to = today.checked_add(jiff::Span::new().days(28)).unwrap_or(today);
-        let from = today.checked_sub(jiff::Span::new().days(21)).unwrap_or(today);
+        if let Some((_, s)) = u.identity().scope.school() {
+            q.school = s.to_string();
+        }
+        let day = q
+            .week
+            .parse::<jiff::civil::Date>()
+            .unwrap_or_else(|_| jiff::Zoned::now().date());
+        let monday = monday_of(day);
+        let next = monday.checked_add(jiff::Span::new().days(7)).unwrap_or(monday);
+        let prev = monday.checked_sub(jiff::Span::new().days(7)).unwrap_or(monday);
         let list = pb::session_service_client::SessionServiceClient::new(u.conn())
             .list_sessions(pb::ListSessionsRequest {
                 municipality_id: m.clone(),
                 page_size: 1000,
-                school_id: school.clone(),
-                from: from.to_string(),
-                to: to.to_string(),
+                school_id: q.school.clone(),
+                participant_id: q.teacher.clone(),
+                mentorship_id: q.mentorship.clone(),
+                from: monday.to_string(),
+                to: next.to_string(),
                 ..Default::default()
             })
             .await?
             .into_inner()
             .sessions;
-        let rows: String = list
-            .iter()
-            .map(|x| {
-                format!(
-                    "<tr><td>{start}</td><td>{mentor}</td><td>{mentees}</td><td>{status}</td><td><a href=\"/m/{m}/sessions/{id}\">{rec}</a></td></tr>",
-                    start = esc(&x.start),
-                    mentor = esc(&x.mentor_id),
-                    mentees = esc(&x.mentee_ids.join(", ")),
-                    status = esc(&enum_word("con-session-status", pb::SessionStatus::try_from(x.status).map(|s| s.as_str_name()).unwrap_or("?"))),
-                    m = esc(&m),
-                    id = esc(&x.id),
-                    rec = esc(&t("con-record")),
-                )
-            })
-            .collect();
+        let filters = q.filters();
+        let mut days = String::new();
+        for i in 0..7 {
+            let d = monday.checked_add(jiff::Span::new().days(i)).unwrap_or(monday);
+            let items: String = list
+                .iter()
+                .filter(|x| x.start.starts_with(&d.to_string()))
+                .map(|x| {
+                    format!(
+                        "<li><strong>{time}</strong> {mentor} → {mentees} <span class=\"muted\">{status}</span> <a class=\"record\" href=\"/m/{m}/sessions/{id}\">{rec}</a></li>",
+                        time = esc(x.start.get(11..16).unwrap_or("")),
+                        mentor = esc(&x.mentor_id),
+                        mentees = esc(&x.mentee_ids.join(", ")),
+                        status = esc(&enum_word("con-session-status", pb::SessionStatus::try_from(x.status).map(|s| s.as_str_name()).unwrap_or("?"))),
+                        m = esc(&m),
+                        id = esc(&x.id),
+                        rec = esc(&t("con-record")),
+                    )
+                })
+                .collect();
+            days.push_str(&format!(
+                "<section class=\"day card\" aria-label=\"{d}\"><h3>{name} {dd}</h3><ul>{items}</ul></section>",
+                name = esc(&t(&format!("con-day-{}", d.weekday().to_monday_one_offset()))),
+                dd = esc(&format!("{:02}.{:02}", d.day(), d.month())),
+            ));
+        }
         let bound = u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
         let propose = if bound {
             String::new()
@@ -1101,18 +1161,51 @@ async fn schedule(
                 go = esc(&t("con-propose")),
             )
         };
+        let sep = if filters.is_empty() { "" } else { "&amp;" };
         Ok(Page {
             title: t("con-nav-schedule"),
             body: format!(
-                "{propose}<h2>{h}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th></tr></thead><tbody>{rows}</tbody></table></div>",
-                h = esc(&t("con-sessions")),
-                c1 = esc(&t("con-start")),
-                c2 = esc(&t("con-mentor")),
-                c3 = esc(&t("con-mentees")),
-                c4 = esc(&t("col-status")),
-                c5 = esc(&t("con-actions")),
+                "<p><a href=\"?{f}{sep}week={prev}\">← {pw}</a> · <strong>{monday} — {sunday}</strong> · <a href=\"?{f}{sep}week={next}\">{nw} →</a> · <a href=\"/m/{m}/calendar.ics?{f}\">{ics}</a></p>
+<div class=\"week\">{days}</div>{propose}",
+                f = esc(&filters),
+                monday = monday,
+                sunday = next.checked_sub(jiff::Span::new().days(1)).unwrap_or(next),
+                pw = esc(&t("con-prev-week")),
+                nw = esc(&t("con-next-week")),
+                m = esc(&m),
+                ics = esc(&t("con-ics")),
             ),
         })
+    })
+    .await
+}
+
+/// The iCalendar feed of a filter (the same as `peerlift schedule --ics`).
+async fn calendar_ics(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    Query(q): Query<ScheduleQuery>,
+) -> Response {
+    let Some(u) = c.user(&headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let lang = u.lang();
+    i18n::with_lang(lang, async move {
+        let school = match u.identity().scope.school() {
+            Some((_, s)) => s.to_string(),
+            None => q.school.clone(),
+        };
+        let f = crate::sessions_cli::Filter {
+            teacher: q.teacher.clone(),
+            school,
+            mentorship: q.mentorship.clone(),
+            ..Default::default()
+        };
+        match crate::sessions_cli::ics_feed(u.conn(), &m, &f).await {
+            Ok(text) => download(text, "text/calendar; charset=utf-8", &format!("{m}.ics")),
+            Err(e) => super::failure(&c, &u, e.into()),
+        }
     })
     .await
 }
@@ -1248,7 +1341,7 @@ async fn session_form(
             title: tr("con-session-title", &[("start", i18n::s(s.start.clone()))]),
             body: format!(
                 "<p>{mentor} → {mentees} · {status}</p>
-<form method=\"post\" action=\"/m/{m}/sessions/{id}\">{csrf}
+<form method=\"post\" action=\"/m/{m}/sessions/{id}\">{csrf}<input type=\"hidden\" name=\"week\" value=\"{week}\">
 <fieldset><legend>{outcome}</legend>
 <div><input type=\"radio\" id=\"held\" name=\"outcome\" value=\"held\" checked> <label for=\"held\" class=\"inline\">{held}</label></div>
 <div><input type=\"radio\" id=\"missed\" name=\"outcome\" value=\"missed\"> <label for=\"missed\" class=\"inline\">{missed}</label></div>
@@ -1270,6 +1363,7 @@ async fn session_form(
                 rating = esc(&t("con-rating")),
                 reason = esc(&t("con-reason")),
                 go = esc(&t("con-record")),
+                week = esc(s.start.get(..10).unwrap_or("")),
             ),
         })
     })
@@ -1300,6 +1394,7 @@ async fn record_session(
         .filter(|(k, _)| k == "attended")
         .map(|(_, v)| v.clone())
         .collect();
+    let week = get("week");
     action(&c, &headers, &csrf, |u| async move {
         let held = outcome != "missed";
         pb::session_service_client::SessionServiceClient::new(u.conn())
@@ -1324,7 +1419,7 @@ async fn record_session(
                 ..Default::default()
             })
             .await?;
-        Ok(format!("/m/{m}/schedule"))
+        Ok(format!("/m/{m}/schedule?week={}", url_encode(&week)))
     })
     .await
 }
