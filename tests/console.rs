@@ -350,6 +350,15 @@ async fn a_methodologists_year_in_the_browser() {
         .expect("a calendar")
         .expect("it parses");
     assert!(!cal.events.is_empty());
+    // A report's table as CSV: its header row first, a line per school and subject.
+    let csv = raw_get(
+        &console,
+        "/m/kirovsky/reports/coverage?format=csv",
+        &format!("peerlift_session={}", session.value()),
+    )
+    .await;
+    assert!(csv.starts_with("школа,предмет"), "{csv}");
+    assert!(csv.lines().count() > 10, "{csv}");
 
     // A report with its chart.
     c.goto(&format!("{console}/m/kirovsky/reports/coverage"))

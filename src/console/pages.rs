@@ -58,6 +58,20 @@ struct CsrfOnly {
     csrf: String,
 }
 
+/// A table of `rows` (already made `<tr>`s) under escaped column heads: sortable by its
+/// heads when `sortable`, filtered by an `input[data-filter]` naming `id`.
+fn grid(id: Option<&str>, sortable: bool, heads: &[String], rows: &str) -> String {
+    let th: String = heads
+        .iter()
+        .map(|h| format!("<th scope=\"col\">{h}</th>"))
+        .collect();
+    format!(
+        "<div class=\"scroll\"><table{id}{class}><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table></div>",
+        id = id.map(|x| format!(" id=\"{x}\"")).unwrap_or_default(),
+        class = if sortable { " class=\"sortable\"" } else { "" },
+    )
+}
+
 // ---- signing in and out ----
 
 async fn login_form(State(c): State<Console>, headers: HeaderMap) -> Response {
@@ -349,11 +363,9 @@ async fn dashboard(
         Ok(Page {
             title: tr("con-dashboard", &[("municipality", i18n::s(m.clone()))]),
             body: format!(
-                "{cards}<h2>{h}</h2><div class=\"scroll\"><table><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th></tr></thead><tbody>{need}</tbody></table></div>",
+                "{cards}<h2>{h}</h2>{grid1}",
                 h = esc(&t("con-schools-in-need")),
-                c1 = esc(&t("col-school")),
-                c2 = esc(&t("col-status")),
-                c3 = esc(&t("con-partners")),
+                grid1 = grid(None, false, &[esc(&t("col-school")), esc(&t("col-status")), esc(&t("con-partners"))], &need),
             ),
         })
     })
@@ -389,11 +401,9 @@ async fn schools(State(c): State<Console>, headers: HeaderMap, Path(m): Path<Str
         Ok(Page {
             title: t("con-nav-schools"),
             body: format!(
-                "<label for=\"q\">{f}</label><input id=\"q\" data-filter=\"schools\" type=\"search\"><div class=\"scroll\"><table id=\"schools\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                "<label for=\"q\">{f}</label><input id=\"q\" data-filter=\"schools\" type=\"search\">{grid2}",
                 f = esc(&t("con-filter")),
-                c1 = esc(&t("col-school")),
-                c2 = esc(&t("col-status")),
-                c3 = esc(&t("con-locality")),
+                grid2 = grid(Some("schools"), true, &[esc(&t("col-school")), esc(&t("col-status")), esc(&t("con-locality"))], &rows),
             ),
         })
     })
@@ -442,15 +452,14 @@ async fn school(
         Ok(Page {
             title: school.name.clone(),
             body: format!(
-                "<p>{st} · {loc}</p><p><a href=\"/m/{m}/schedule?school={id}\">{sched}</a></p><h2>{th}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                "<p>{st} · {loc}</p><p><a href=\"/m/{m}/schedule?school={id}\">{sched}</a></p><h2>{th}</h2>{grid3}",
                 st = esc(&status_name(school.status)),
                 loc = esc(&school.locality),
                 m = esc(&m),
                 id = esc(&s),
                 sched = esc(&t("con-nav-schedule")),
                 th = esc(&t("con-teachers")),
-                c1 = esc(&t("con-teacher")),
-                c2 = esc(&t("col-subject")),
+                grid3 = grid(None, true, &[esc(&t("con-teacher")), esc(&t("col-subject"))], &rows),
             ),
         })
     })
@@ -675,17 +684,13 @@ async fn match_form(
             title: t("con-nav-match"),
             body: format!(
                 "<form method=\"post\" action=\"/m/{m}/match\">{csrf}<label for=\"kind\">{kl}</label><select id=\"kind\" name=\"kind\">{options}</select> <button type=\"submit\">{go}</button></form>
-<h2>{rh}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+<h2>{rh}</h2>{grid4}",
                 m = esc(&m),
                 csrf = csrf_field(&u),
                 kl = esc(&t("con-kind")),
                 go = esc(&t("con-run")),
                 rh = esc(&t("con-runs")),
-                c1 = esc(&t("col-id")),
-                c2 = esc(&t("con-kind")),
-                c3 = esc(&t("col-status")),
-                c4 = esc(&t("con-pairs")),
-                c5 = esc(&t("con-unmatched")),
+                grid4 = grid(None, true, &[esc(&t("col-id")), esc(&t("con-kind")), esc(&t("col-status")), esc(&t("con-pairs")), esc(&t("con-unmatched"))], &rows),
             ),
         })
     })
@@ -818,8 +823,8 @@ async fn run_page(
             body: format!(
                 "<p>{status} · {pairs_n} · {unmatched_n} · +{added} / −{ended}</p><p class=\"muted\">{statement}</p>{decide}
 <h2>{ph}</h2><label for=\"pq\">{f}</label><input id=\"pq\" type=\"search\" data-filter=\"pairs\">
-<div class=\"scroll\"><table id=\"pairs\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th><th scope=\"col\">{c6}</th><th scope=\"col\">{c7}</th></tr></thead><tbody>{pair_rows}</tbody></table></div>
-<h2>{uh}</h2><div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c8}</th></tr></thead><tbody>{unmatched_rows}</tbody></table></div>",
+{grid5}
+<h2>{uh}</h2>{grid6}",
                 status = esc(&enum_word("con-run-status", pb::RunStatus::try_from(run.status).map(|k| k.as_str_name()).unwrap_or("?"))),
                 pairs_n = esc(&tr("con-n-pairs", &[("n", i18n::n(run.pair_count as f64))])),
                 unmatched_n = esc(&tr("con-n-unmatched", &[("n", i18n::n(run.unmatched_count as f64))])),
@@ -829,14 +834,8 @@ async fn run_page(
                 ph = esc(&t("con-pairs")),
                 f = esc(&t("con-filter")),
                 uh = esc(&t("con-unmatched")),
-                c1 = esc(&t("con-mentee")),
-                c2 = esc(&t("col-school")),
-                c3 = esc(&t("col-subject")),
-                c4 = esc(&t("con-mentor")),
-                c5 = esc(&t("col-school")),
-                c6 = esc(&t("con-score")),
-                c7 = esc(&t("con-terms")),
-                c8 = esc(&t("con-why")),
+                grid5 = grid(Some("pairs"), true, &[esc(&t("con-mentee")), esc(&t("col-school")), esc(&t("col-subject")), esc(&t("con-mentor")), esc(&t("col-school")), esc(&t("con-score")), esc(&t("con-terms"))], &pair_rows),
+                grid6 = grid(None, true, &[esc(&t("con-mentee")), esc(&t("col-subject")), esc(&t("con-why"))], &unmatched_rows),
             ),
         })
     })
@@ -931,14 +930,9 @@ async fn mentorships(
         Ok(Page {
             title: t("con-nav-mentorships"),
             body: format!(
-                "<label for=\"mq\">{f}</label><input id=\"mq\" type=\"search\" data-filter=\"ms\"><div class=\"scroll\"><table id=\"ms\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th><th scope=\"col\">{c6}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                "<label for=\"mq\">{f}</label><input id=\"mq\" type=\"search\" data-filter=\"ms\">{grid7}",
                 f = esc(&t("con-filter")),
-                c1 = esc(&t("col-id")),
-                c2 = esc(&t("con-mentee")),
-                c3 = esc(&t("con-mentor")),
-                c4 = esc(&t("col-subject")),
-                c5 = esc(&t("con-locked")),
-                c6 = esc(&t("con-actions")),
+                grid7 = grid(Some("ms"), true, &[esc(&t("col-id")), esc(&t("con-mentee")), esc(&t("con-mentor")), esc(&t("col-subject")), esc(&t("con-locked")), esc(&t("con-actions"))], &rows),
             ),
         })
     })
@@ -1277,16 +1271,13 @@ async fn proposal(
             title: tr("con-proposal", &[("n", i18n::n(p.items.len() as f64))]),
             body: format!(
                 "<form method=\"post\" action=\"/m/{m}/schedule/{id}/accept\">{csrf}<button type=\"submit\">{go}</button></form>
-<div class=\"scroll\"><table class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th></tr></thead><tbody>{rows}</tbody></table></div>{unplaced}",
+{grid8}{unplaced}",
                 m = esc(&m),
                 id = esc(&id),
                 csrf = csrf_field(&u),
                 go = esc(&t("con-accept-all")),
-                c1 = esc(&t("con-start")),
-                c2 = esc(&t("con-mentor")),
-                c3 = esc(&t("con-mentees")),
-                c4 = esc(&t("con-accepted")),
                 unplaced = if unplaced.is_empty() { String::new() } else { format!("<h2>{}</h2><ul>{unplaced}</ul>", esc(&t("con-unplaced"))) },
+                grid8 = grid(None, true, &[esc(&t("con-start")), esc(&t("con-mentor")), esc(&t("con-mentees")), esc(&t("con-accepted"))], &rows),
             ),
         })
     })
@@ -1516,16 +1507,12 @@ async fn programmes(
         Ok(Page {
             title: t("con-nav-programme"),
             body: format!(
-                "<ul>{items}</ul><p><a href=\"/m/{m}/documents\">{docs}</a></p><h2>{ph}</h2><label for=\"pq\">{f}</label><input id=\"pq\" type=\"search\" data-filter=\"plans\"><div class=\"scroll\"><table id=\"plans\" class=\"sortable\"><thead><tr><th scope=\"col\">{c1}</th><th scope=\"col\">{c2}</th><th scope=\"col\">{c3}</th><th scope=\"col\">{c4}</th><th scope=\"col\">{c5}</th></tr></thead><tbody>{rows}</tbody></table></div>",
+                "<ul>{items}</ul><p><a href=\"/m/{m}/documents\">{docs}</a></p><h2>{ph}</h2><label for=\"pq\">{f}</label><input id=\"pq\" type=\"search\" data-filter=\"plans\">{grid9}",
                 m = esc(&m),
                 docs = esc(&t("con-documents")),
                 ph = esc(&t("con-plans")),
                 f = esc(&t("con-filter")),
-                c1 = esc(&t("col-id")),
-                c2 = esc(&t("col-title")),
-                c3 = esc(&t("con-whose")),
-                c4 = esc(&t("col-items")),
-                c5 = esc(&t("col-overdue")),
+                grid9 = grid(Some("plans"), true, &[esc(&t("col-id")), esc(&t("col-title")), esc(&t("con-whose")), esc(&t("col-items")), esc(&t("col-overdue"))], &rows),
             ),
         })
     })
@@ -1772,15 +1759,7 @@ async fn report(
                     } else {
                         (r.chart.unwrap_or_default(), "image/svg+xml", "svg")
                     };
-                    let mut resp = (StatusCode::OK, body).into_response();
-                    resp.headers_mut()
-                        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
-                    if let Ok(v) =
-                        HeaderValue::from_str(&format!("attachment; filename=\"{m}-{kind}.{ext}\""))
-                    {
-                        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-                    }
-                    resp
+                    download(body, ctype, &format!("{m}-{kind}.{ext}"))
                 }
                 Err(e) => super::failure(&c, &u, e.into()),
             }
