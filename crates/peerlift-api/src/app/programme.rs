@@ -233,25 +233,45 @@ impl TrackedData {
         })
     }
 
+    /// Runs `f` with what items settle against, built once (a list settles many plans).
+    pub fn with<T>(&self, f: impl FnOnce(&Tracked<'_>) -> T) -> T {
+        with_tracked(
+            &self.diagnostics,
+            &self.events,
+            &self.sessions,
+            &self.mentorships,
+            self.today,
+            f,
+        )
+    }
+
     /// Settles every plan's items.
     pub fn settle(&self, plans: &[Plan]) -> Vec<Vec<Settled>> {
-        let history = History::new(&self.diagnostics);
-        let events = self.events.iter().map(|e| (e.id.as_str(), e)).collect();
-        let sessions = self.sessions.iter().map(|e| (e.id.as_str(), e)).collect();
-        let mentorships = self
-            .mentorships
-            .iter()
-            .map(|e| (e.id.as_str(), e))
-            .collect();
-        let t = Tracked {
-            history: &history,
-            events: &events,
-            sessions: &sessions,
-            mentorships: &mentorships,
-            today: self.today,
-        };
-        plans.iter().map(|p| p.settled(&t)).collect()
+        self.with(|t| plans.iter().map(|p| p.settled(t)).collect())
     }
+}
+
+/// Runs `f` with what items settle against, built once from these records (borrowed: the
+/// callers hold them already).
+fn with_tracked<T>(
+    diagnostics: &[Diagnostic],
+    events: &[Event],
+    sessions: &[Session],
+    mentorships: &[Mentorship],
+    today: Date,
+    f: impl FnOnce(&Tracked<'_>) -> T,
+) -> T {
+    let history = History::new(diagnostics);
+    let events = events.iter().map(|e| (e.id.as_str(), e)).collect();
+    let sessions = sessions.iter().map(|e| (e.id.as_str(), e)).collect();
+    let mentorships = mentorships.iter().map(|e| (e.id.as_str(), e)).collect();
+    f(&Tracked {
+        history: &history,
+        events: &events,
+        sessions: &sessions,
+        mentorships: &mentorships,
+        today,
+    })
 }
 
 /// Everything indicators and the yearly monitoring read, loaded once.
@@ -330,19 +350,20 @@ impl Data {
 
     /// Overdue items over every plan.
     pub fn overdue_items(&self, today: Date) -> u32 {
-        let tracked = TrackedData {
-            diagnostics: self.diagnostics.clone(),
-            events: self.events.clone(),
-            sessions: self.sessions.clone(),
-            mentorships: self.mentorships.clone(),
+        let n = with_tracked(
+            &self.diagnostics,
+            &self.events,
+            &self.sessions,
+            &self.mentorships,
             today,
-        };
-        let n = tracked
-            .settle(&self.plans)
-            .iter()
-            .flatten()
-            .filter(|x| x.overdue)
-            .count();
+            |t| {
+                self.plans
+                    .iter()
+                    .flat_map(|p| p.settled(t))
+                    .filter(|x| x.overdue)
+                    .count()
+            },
+        );
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 }

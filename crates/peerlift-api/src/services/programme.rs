@@ -407,27 +407,19 @@ impl ProgrammeService for ProgrammeApi {
                 let iter = s
                     .scan::<Plan>(&p, after.as_deref())
                     .map(|x| x.map(|x| (x.key(), x)).map_err(ApiError::from));
-                let (items, next) = page(iter, size, w, |x: &Plan| {
-                    may_read(&caller, x)
-                        && kind.is_none_or(|k| k == x.kind)
-                        && (r.school_id.is_empty() || x.school_id == r.school_id)
-                        && (r.teacher_id.is_empty() || x.teacher_id == r.teacher_id)
-                        && (r.programme_id.is_empty() || x.programme_id == r.programme_id)
-                        && (!r.overdue_only
-                            || tracked
-                                .settle(std::slice::from_ref(x))
-                                .iter()
-                                .flatten()
-                                .any(|i| i.overdue))
-                })?;
-                let settled = tracked.settle(&items);
-                Ok(pb::ListPlansResponse {
-                    plans: items
-                        .iter()
-                        .zip(settled.iter())
-                        .map(|(p, x)| plan_to_pb(p, x))
-                        .collect(),
-                    next_page_token: next,
+                tracked.with(|t| {
+                    let (items, next) = page(iter, size, w, |x: &Plan| {
+                        may_read(&caller, x)
+                            && kind.is_none_or(|k| k == x.kind)
+                            && (r.school_id.is_empty() || x.school_id == r.school_id)
+                            && (r.teacher_id.is_empty() || x.teacher_id == r.teacher_id)
+                            && (r.programme_id.is_empty() || x.programme_id == r.programme_id)
+                            && (!r.overdue_only || x.settled(t).iter().any(|i| i.overdue))
+                    })?;
+                    Ok(pb::ListPlansResponse {
+                        plans: items.iter().map(|p| plan_to_pb(p, &p.settled(t))).collect(),
+                        next_page_token: next,
+                    })
                 })
             })
             .await?;
