@@ -8,8 +8,10 @@
 //! then holds only a random session id in an HttpOnly, SameSite=Strict cookie (Secure under
 //! TLS). Every form carries the session's CSRF token; a POST without it is refused.
 
+mod events;
 mod network;
 mod pages;
+mod registry;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -53,7 +55,8 @@ fn path_municipality() -> Option<String> {
     PATH.try_with(|p| {
         p.strip_prefix("/m/")
             .map(|rest| rest.split('/').next().unwrap_or("").to_string())
-            .filter(|m| !m.is_empty())
+            // A region's run (`region:NAME`) has no municipal menu.
+            .filter(|m| !m.is_empty() && !m.starts_with("region"))
     })
     .ok()
     .flatten()
@@ -395,18 +398,45 @@ input, select, textarea { font: inherit; padding: .35rem; border: 1px solid #8a8
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }
 .card .big { font-size: 1.8rem; font-weight: 700; }
 .inline { display: inline; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.choices { display: flex; flex-wrap: wrap; gap: .2rem 1.2rem; }
+.field-error { margin: .2rem 0 0; }
+input[aria-invalid=true], select[aria-invalid=true] { border: 2px solid var(--bad); }
+fieldset { border: 1px solid var(--line); border-radius: 6px; margin: .8rem 0; }
 .chart svg { max-width: 100%; height: auto; }
 .week { display: grid; grid-template-columns: repeat(7, minmax(9rem, 1fr)); gap: .5rem; margin-bottom: 1rem; }
 .week .day h3 { font-size: 1rem; margin: 0 0 .3rem; }
 .week .day ul { list-style: none; padding: 0; margin: 0; font-size: .9rem; }
 .week .day li { margin-bottom: .4rem; }
+.week .day li.event { border-left: 4px solid #8a5a00; padding-left: .3rem; }
 @media (max-width: 60rem) { .week { grid-template-columns: 1fr; } }
 @media (max-width: 40rem) { main { padding: .5rem; } th, td { padding: .3rem; } header .who { margin-left: 0; } }
 ";
 
-/// Sorting and filtering of tables marked `sortable`: progressive enhancement, the table is
-/// whole without it.
+/// Sorting and filtering of tables marked `sortable`, and the progress of a long upload:
+/// progressive enhancement, the page is whole without it.
 const SCRIPT: &str = "
+document.querySelectorAll('form[data-progress]').forEach(function (f) {
+  f.addEventListener('submit', function (ev) {
+    if (!window.FormData || !window.XMLHttpRequest) { return; }
+    ev.preventDefault();
+    var id = f.getAttribute('data-progress');
+    var bar = document.getElementById(id), said = document.getElementById(id + '-status');
+    bar.hidden = false;
+    var x = new XMLHttpRequest();
+    x.open('POST', f.action);
+    x.upload.onprogress = function (e) {
+      if (e.lengthComputable) { bar.max = e.total; bar.value = e.loaded; said.textContent = Math.round(100 * e.loaded / e.total) + ' %'; }
+    };
+    x.upload.onload = function () { bar.removeAttribute('value'); said.textContent = said.getAttribute('data-working'); };
+    x.onload = function () {
+      history.replaceState(null, '', x.responseURL);
+      document.open(); document.write(x.responseText); document.close();
+    };
+    x.onerror = function () { f.submit(); };
+    x.send(new FormData(f));
+  });
+});
 document.querySelectorAll('table.sortable').forEach(function (t) {
   var head = t.tHead.rows[0];
   Array.prototype.forEach.call(head.cells, function (th, i) {
@@ -466,6 +496,7 @@ pub fn layout(u: Option<&User>, title: &str, body: &str) -> String {
                     links.push((format!("/m/{m}/network"), i18n::t("con-nav-network")));
                 }
                 links.push((format!("/m/{m}/schedule"), i18n::t("con-nav-schedule")));
+                links.push((format!("/m/{m}/events"), i18n::t("con-nav-events")));
                 if !bound {
                     links.push((format!("/m/{m}/programmes"), i18n::t("con-nav-programme")));
                     links.push((format!("/m/{m}/reports"), i18n::t("con-nav-reports")));
@@ -547,7 +578,10 @@ pub async fn serve(
         identify,
         secure,
     };
-    let app = pages::router(console).layer(axum::middleware::from_fn(keep_path));
+    let app = pages::router(console.clone())
+        .merge(registry::router(console.clone()))
+        .merge(events::router(console))
+        .layer(axum::middleware::from_fn(keep_path));
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await

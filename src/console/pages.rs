@@ -31,6 +31,8 @@ pub fn router(c: Console) -> Router {
         .route("/m/{m}/runs/{run}", get(run_page))
         .route("/m/{m}/runs/{run}/approve", post(approve))
         .route("/m/{m}/runs/{run}/reject", post(reject))
+        .route("/m/{m}/veto", post(veto))
+        .route("/m/{m}/mentorships/new", post(create_mentorship))
         .route("/m/{m}/mentorships", get(mentorships))
         .route("/m/{m}/network", get(network))
         .route("/m/{m}/mentorships/{id}/lock", post(lock))
@@ -47,6 +49,7 @@ pub fn router(c: Console) -> Router {
         .route("/m/{m}/programmes/{id}", get(programme))
         .route("/m/{m}/documents", get(documents))
         .route("/m/{m}/documents/view", get(document))
+        .route("/m/{m}/documents/signed", post(record_signed))
         .route("/m/{m}/reports", get(reports))
         .route("/m/{m}/reports/{kind}", get(report))
         .with_state(c)
@@ -60,7 +63,7 @@ struct CsrfOnly {
 
 /// A table of `rows` (already made `<tr>`s) under escaped column heads: sortable by its
 /// heads when `sortable`, filtered by an `input[data-filter]` naming `id`.
-fn grid(id: Option<&str>, sortable: bool, heads: &[String], rows: &str) -> String {
+pub(super) fn grid(id: Option<&str>, sortable: bool, heads: &[String], rows: &str) -> String {
     let th: String = heads
         .iter()
         .map(|h| format!("<th scope=\"col\">{h}</th>"))
@@ -177,6 +180,9 @@ async fn home(State(c): State<Console>, headers: HeaderMap) -> Response {
     if let Some((m, s)) = scope.school() {
         return Redirect::to(&format!("/m/{m}/schools/{s}")).into_response();
     }
+    if let Some((m, _)) = scope.curator() {
+        return Redirect::to(&format!("/m/{m}/curator")).into_response();
+    }
     if let Some(m) = home_municipality(&scope) {
         return Redirect::to(&format!("/m/{m}")).into_response();
     }
@@ -209,7 +215,7 @@ async fn home(State(c): State<Console>, headers: HeaderMap) -> Response {
 }
 
 /// An API enum value (`RUN_STATUS_PROPOSED`) as a word of the catalogue (`con-run-status-proposed`).
-fn enum_word(prefix: &str, name: &str) -> String {
+pub(super) fn enum_word(prefix: &str, name: &str) -> String {
     let tail = name
         .rsplit_once("_STATUS_")
         .map_or(name, |(_, t)| t)
@@ -224,7 +230,7 @@ fn enum_word(prefix: &str, name: &str) -> String {
     }
 }
 
-fn status_name(status: i32) -> String {
+pub(super) fn status_name(status: i32) -> String {
     let code = match pb::SchoolStatus::try_from(status) {
         Ok(pb::SchoolStatus::LowResults) => "low-results",
         Ok(pb::SchoolStatus::AtRisk) => "at-risk",
@@ -438,7 +444,9 @@ async fn school(
             .iter()
             .map(|x| {
                 format!(
-                    "<tr><td>{}</td><td>{}</td></tr>",
+                    "<tr><td><a href=\"/m/{}/teachers/{}\">{}</a></td><td>{}</td></tr>",
+                    esc(&m),
+                    esc(&x.id),
                     esc(&x.full_name),
                     esc(&x
                         .subjects
@@ -452,7 +460,18 @@ async fn school(
         Ok(Page {
             title: school.name.clone(),
             body: format!(
-                "<p>{st} · {loc}</p><p><a href=\"/m/{m}/schedule?school={id}\">{sched}</a></p><h2>{th}</h2>{grid3}",
+                "<p>{st} · {loc}</p><p><a href=\"/m/{m}/schedule?school={id}\">{sched}</a>{edit}</p><h2>{th}</h2>{grid3}",
+                edit = if u.identity().scope.school().is_some() {
+                    String::new()
+                } else {
+                    format!(
+                        " · <a href=\"/m/{m}/schools/{id}/edit\">{e}</a> · <a href=\"/m/{m}/schools/{id}/teachers/new\">{a}</a>",
+                        m = esc(&m),
+                        id = esc(&s),
+                        e = esc(&t("con-edit")),
+                        a = esc(&t("con-add-teacher")),
+                    )
+                },
                 st = esc(&status_name(school.status)),
                 loc = esc(&school.locality),
                 m = esc(&m),
@@ -475,13 +494,15 @@ async fn import_form(
         Ok(Page {
             title: t("con-nav-import"),
             body: format!(
-                "<form method=\"post\" action=\"/m/{m}/import\" enctype=\"multipart/form-data\">{csrf}
+                "<form method=\"post\" action=\"/m/{m}/import\" enctype=\"multipart/form-data\" data-progress=\"import-progress\">{csrf}
 <label for=\"files\">{label}</label>
 <input id=\"files\" name=\"files\" type=\"file\" accept=\".csv\" multiple required aria-describedby=\"files-help\">
 <p id=\"files-help\" class=\"muted\">{help}</p>
-<button type=\"submit\">{go}</button></form>",
+<button type=\"submit\">{go}</button>
+<p><progress id=\"import-progress\" hidden></progress> <span id=\"import-progress-status\" role=\"status\" data-working=\"{working}\"></span></p></form>",
                 m = esc(&m),
                 csrf = csrf_field(&u),
+                working = esc(&t("con-import-working")),
                 label = esc(&t("con-import-files")),
                 help = esc(&t("con-import-help")),
                 go = esc(&t("con-import-go")),
@@ -657,6 +678,28 @@ async fn match_form(
             .await?
             .into_inner()
             .runs;
+        // A region's (or the whole instance's) token may match the region at once.
+        let region = match &u.identity().scope {
+            peerlift_domain::access::Scope::All | peerlift_domain::access::Scope::Region(_) => {
+                let r = pb::municipality_service_client::MunicipalityServiceClient::new(u.conn())
+                    .get_municipality(pb::GetMunicipalityRequest {
+                        municipality_id: m.clone(),
+                    })
+                    .await?
+                    .into_inner()
+                    .region;
+                if r.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "<div><input type=\"checkbox\" id=\"whole-region\" name=\"region\" value=\"{r}\"> <label for=\"whole-region\" class=\"inline\">{l}</label></div>",
+                        r = esc(&r),
+                        l = esc(&tr("con-whole-region", &[("region", i18n::s(r.clone()))])),
+                    )
+                }
+            }
+            _ => String::new(),
+        };
         let options: String = KINDS
             .iter()
             .map(|(_, code)| {
@@ -683,12 +726,27 @@ async fn match_form(
         Ok(Page {
             title: t("con-nav-match"),
             body: format!(
-                "<form method=\"post\" action=\"/m/{m}/match\">{csrf}<label for=\"kind\">{kl}</label><select id=\"kind\" name=\"kind\">{options}</select> <button type=\"submit\">{go}</button></form>
+                "<form method=\"post\" action=\"/m/{m}/match\">{csrf}<label for=\"kind\">{kl}</label><select id=\"kind\" name=\"kind\">{options}</select>
+<details><summary>{pol}</summary><p class=\"muted\">{polhelp}</p>
+<fieldset><legend>{levels}</legend><span class=\"choice\"><input type=\"checkbox\" id=\"lv-a\" name=\"level_a\" value=\"yes\"> <label for=\"lv-a\" class=\"inline\">A</label></span> <span class=\"choice\"><input type=\"checkbox\" id=\"lv-b\" name=\"level_b\" value=\"yes\"> <label for=\"lv-b\" class=\"inline\">B</label></span> <span class=\"choice\"><input type=\"checkbox\" id=\"lv-c\" name=\"level_c\" value=\"yes\"> <label for=\"lv-c\" class=\"inline\">C</label></span></fieldset>
+<label for=\"travel\">{travel}</label><input id=\"travel\" name=\"travel_limit_km\" type=\"number\" min=\"0\">
+<label for=\"online\">{online}</label><select id=\"online\" name=\"online\"><option value=\"\">{dflt}</option><option value=\"yes\">{yes}</option><option value=\"no\">{no}</option></select>
+</details>{region}
+<p><button type=\"submit\">{go}</button></p></form>
 <h2>{rh}</h2>{grid4}",
                 m = esc(&m),
                 csrf = csrf_field(&u),
                 kl = esc(&t("con-kind")),
                 go = esc(&t("con-run")),
+                pol = esc(&t("con-policy")),
+                polhelp = esc(&t("con-policy-help")),
+                levels = esc(&t("con-policy-levels")),
+                travel = esc(&t("con-policy-travel")),
+                online = esc(&t("con-policy-online")),
+                dflt = esc(&t("con-policy-default")),
+                yes = esc(&t("yes")),
+                no = esc(&t("no")),
+                region = region,
                 rh = esc(&t("con-runs")),
                 grid4 = grid(None, true, &[esc(&t("col-id")), esc(&t("con-kind")), esc(&t("col-status")), esc(&t("con-pairs")), esc(&t("con-unmatched"))], &rows),
             ),
@@ -703,6 +761,51 @@ struct RunForm {
     csrf: String,
     #[serde(default)]
     kind: String,
+    #[serde(default)]
+    level_a: String,
+    #[serde(default)]
+    level_b: String,
+    #[serde(default)]
+    level_c: String,
+    #[serde(default)]
+    travel_limit_km: String,
+    #[serde(default)]
+    online: String,
+    /// The region to match whole (empty: this municipality).
+    #[serde(default)]
+    region: String,
+}
+
+impl RunForm {
+    /// The policy overrides the form sets; `None` when it sets none (the office's policy).
+    fn policy(&self) -> Result<Option<pb::Policy>, Failure> {
+        let mut p = pb::Policy::default();
+        for (on, level) in [
+            (&self.level_a, pb::Level::A),
+            (&self.level_b, pb::Level::B),
+            (&self.level_c, pb::Level::C),
+        ] {
+            if on == "yes" {
+                p.levels.push(level as i32);
+            }
+        }
+        let travel = self.travel_limit_km.trim();
+        if !travel.is_empty() {
+            p.travel_limit_km = Some(travel.parse().map_err(|_| {
+                Failure::Bad(format!(
+                    "{}: {}",
+                    t("con-policy-travel"),
+                    t("con-whole-number")
+                ))
+            })?);
+        }
+        p.allow_online = match self.online.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => None,
+        };
+        Ok((p != pb::Policy::default()).then_some(p))
+    }
 }
 
 async fn run_matching(
@@ -711,31 +814,68 @@ async fn run_matching(
     Path(m): Path<String>,
     Form(f): Form<RunForm>,
 ) -> Response {
-    action(&c, &headers, &f.csrf, |u| async move {
+    let csrf = f.csrf.clone();
+    action(&c, &headers, &csrf, |u| async move {
         let kind = KINDS
             .iter()
             .find(|(_, code)| *code == f.kind)
             .map(|(k, _)| *k)
             .ok_or_else(|| Failure::Bad(f.kind.clone()))?;
+        let region = f.region.trim().to_string();
         let run = pb::matching_service_client::MatchingServiceClient::new(u.conn())
             .run_matching(pb::RunMatchingRequest {
-                municipality_id: m.clone(),
+                municipality_id: if region.is_empty() {
+                    m.clone()
+                } else {
+                    String::new()
+                },
+                region: region.clone(),
                 kind: kind as i32,
+                policy: f.policy()?,
                 ..Default::default()
             })
             .await?
             .into_inner()
             .run
             .ok_or(Failure::NotFound)?;
-        Ok(format!("/m/{m}/runs/{}", run.id))
+        if region.is_empty() {
+            Ok(format!("/m/{m}/runs/{}", run.id))
+        } else {
+            Ok(format!(
+                "/m/{}/runs/{}",
+                url_encode(&format!("region:{region}")),
+                run.id
+            ))
+        }
     })
     .await
 }
 
+#[derive(Deserialize, Default)]
+struct RunQuery {
+    /// The page token of the pairs shown (empty: the first page).
+    #[serde(default)]
+    page: String,
+    /// The page token of the unmatched demands shown.
+    #[serde(default)]
+    upage: String,
+    #[serde(default)]
+    school: String,
+    #[serde(default)]
+    subject: String,
+}
+
+/// Pairs and unmatched demands per page: a region's run has tens of thousands.
+const RUN_PAGE: i32 = 200;
+
+/// A run: its certificate, the pairs with their score terms (a page at a time, filtered by
+/// school and subject), why demands stayed unmatched, the changes against what is active, and
+/// the decision.
 async fn run_page(
     State(c): State<Console>,
     headers: HeaderMap,
     Path((m, id)): Path<(String, String)>,
+    Query(q): Query<RunQuery>,
 ) -> Response {
     page(&c, &headers, |u| async move {
         let mut mc = pb::matching_service_client::MatchingServiceClient::new(u.conn());
@@ -750,23 +890,39 @@ async fn run_page(
             .list_match_run_pairs(pb::ListMatchRunPairsRequest {
                 municipality_id: m.clone(),
                 run_id: id.clone(),
-                page_size: 1000,
+                page_size: RUN_PAGE,
+                page_token: q.page.clone(),
+                school_id: q.school.clone(),
+                subject: q.subject.clone(),
                 ..Default::default()
             })
             .await?
-            .into_inner()
-            .pairs;
+            .into_inner();
         let unmatched = mc
             .list_match_run_unmatched(pb::ListMatchRunUnmatchedRequest {
                 municipality_id: m.clone(),
                 run_id: id.clone(),
-                page_size: 1000,
+                page_size: RUN_PAGE,
+                page_token: q.upage.clone(),
                 ..Default::default()
             })
             .await?
-            .into_inner()
-            .unmatched;
+            .into_inner();
+        let ended = mc
+            .list_match_run_changes(pb::ListMatchRunChangesRequest {
+                municipality_id: m.clone(),
+                run_id: id.clone(),
+                page_size: RUN_PAGE,
+                change: pb::run_change::Change::Ended as i32,
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        let names = super::registry::Names::load(u.conn(), &m).await?;
+        let proposed = run.status == pb::RunStatus::Proposed as i32;
+        let kind = run.kind;
         let pair_rows: String = pairs
+            .pairs
             .iter()
             .map(|p| {
                 let terms: String = p
@@ -775,30 +931,65 @@ async fn run_page(
                     .map(|x| format!("{} {:+}", x.name, x.points))
                     .collect::<Vec<_>>()
                     .join("; ");
+                let veto = if p.mentee_id.is_empty() || p.mentor_id.is_empty() {
+                    String::new()
+                } else {
+                    veto_form(&u, &m, kind, &p.mentee_id, &p.mentor_id, &format!("/m/{m}/runs/{id}"))
+                };
                 format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td></tr>",
-                    esc(&p.mentee_id),
-                    esc(&p.mentee_school_id),
-                    esc(&crate::programme_cli::subject_name(&p.subject)),
-                    esc(&p.mentor_id),
-                    esc(&p.mentor_school_id),
-                    p.score,
-                    esc(&terms)
+                    "<tr><td>{mentee}</td><td>{subject}</td><td>{level}</td><td>{mentor}</td><td>{score}{new}</td><td class=\"muted\">{terms}</td><td>{veto}</td></tr>",
+                    mentee = if p.members.is_empty() { names.party(&m, &p.mentee_id) } else { names.teachers(&p.members) },
+                    subject = esc(&crate::programme_cli::subject_name(&p.subject)),
+                    level = super::registry::level_name(p.level),
+                    mentor = names.party(&m, &p.mentor_id),
+                    score = p.score,
+                    new = if p.added { format!(" <span class=\"ok\">{}</span>", esc(&t("con-new"))) } else { String::new() },
+                    terms = esc(&terms),
                 )
             })
             .collect();
         let unmatched_rows: String = unmatched
+            .unmatched
             .iter()
             .map(|d| {
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&d.mentee_id),
-                    esc(&crate::programme_cli::subject_name(&d.subject)),
+                let why = if d.outbid_by.is_empty() {
                     esc(&d.no_candidate_reason)
+                } else {
+                    d.outbid_by
+                        .iter()
+                        .map(|o| {
+                            let taken: Vec<String> =
+                                o.taken_by.iter().map(|x| names.teacher(&x.mentee_id)).collect();
+                            tr_html(
+                                "con-outbid",
+                                &[("mentor", names.teacher(&o.mentor_id)), ("taken", taken.join(", "))],
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                };
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    names.party(&m, &d.mentee_id),
+                    esc(&crate::programme_cli::subject_name(&d.subject)),
+                    super::registry::level_name(d.level),
+                    why
                 )
             })
             .collect();
-        let proposed = run.status == pb::RunStatus::Proposed as i32;
+        let ended_rows: String = ended
+            .changes
+            .iter()
+            .map(|x| {
+                format!(
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    names.party(&m, &x.mentee_id),
+                    esc(&crate::programme_cli::subject_name(&x.subject)),
+                    names.party(&m, &x.mentor_id),
+                    esc(&x.reason)
+                )
+            })
+            .collect();
         let decide = if proposed {
             format!(
                 "<form class=\"inline\" method=\"post\" action=\"/m/{m}/runs/{id}/approve\">{csrf}<label for=\"since\">{since}</label><input id=\"since\" name=\"effective_date\" type=\"date\"> <button type=\"submit\">{a}</button></form>
@@ -818,26 +1009,165 @@ async fn run_page(
             .as_ref()
             .map(|c| c.statement.clone())
             .unwrap_or_default();
+        let filters = {
+            let mut f = Vec::new();
+            if !q.school.is_empty() {
+                f.push(format!("school={}", url_encode(&q.school)));
+            }
+            if !q.subject.is_empty() {
+                f.push(format!("subject={}", url_encode(&q.subject)));
+            }
+            f.join("&amp;")
+        };
+        let amp = if filters.is_empty() { "" } else { "&amp;" };
+        let shown = pairs.pairs.len();
+        let pager = format!(
+            "<p class=\"pager\">{range}{first}{next}</p>",
+            range = esc(&tr(
+                "con-page-of",
+                &[("n", i18n::n(shown as f64)), ("total", i18n::n(pairs.total_size as f64))]
+            )),
+            first = if q.page.is_empty() {
+                String::new()
+            } else {
+                format!(" · <a href=\"?{filters}\">{}</a>", esc(&t("con-first-page")))
+            },
+            next = if pairs.next_page_token.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " · <a rel=\"next\" href=\"?{filters}{amp}page={}\">{} →</a>",
+                    url_encode(&pairs.next_page_token),
+                    esc(&t("con-next-page"))
+                )
+            },
+        );
+        let upager = if unmatched.next_page_token.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<p class=\"pager\"><a href=\"?upage={}#unmatched\">{} →</a></p>",
+                url_encode(&unmatched.next_page_token),
+                esc(&t("con-next-page"))
+            )
+        };
         Ok(Page {
             title: tr("con-run-title", &[("run", i18n::s(id.clone()))]),
             body: format!(
-                "<p>{status} · {pairs_n} · {unmatched_n} · +{added} / −{ended}</p><p class=\"muted\">{statement}</p>{decide}
-<h2>{ph}</h2><label for=\"pq\">{f}</label><input id=\"pq\" type=\"search\" data-filter=\"pairs\">
-{grid5}
-<h2>{uh}</h2>{grid6}",
+                "<p>{status} · {pairs_n} · {unmatched_n} · +{added} / −{ended_n}</p><p class=\"muted\">{statement}</p>{decide}
+<h2>{ph}</h2>
+<form method=\"get\" class=\"filters\"><label for=\"fs\">{fsl}</label><input id=\"fs\" name=\"school\" value=\"{school}\"> <label for=\"fsub\">{fsubl}</label><input id=\"fsub\" name=\"subject\" value=\"{subject}\"> <button type=\"submit\" class=\"secondary\">{apply}</button></form>
+<label for=\"pq\">{f}</label><input id=\"pq\" type=\"search\" data-filter=\"pairs\">
+{pager}{grid5}{pager}
+<h2 id=\"unmatched\">{uh}</h2>{grid6}{upager}
+<h2>{eh}</h2>{grid7}",
                 status = esc(&enum_word("con-run-status", pb::RunStatus::try_from(run.status).map(|k| k.as_str_name()).unwrap_or("?"))),
                 pairs_n = esc(&tr("con-n-pairs", &[("n", i18n::n(run.pair_count as f64))])),
                 unmatched_n = esc(&tr("con-n-unmatched", &[("n", i18n::n(run.unmatched_count as f64))])),
                 added = run.added_count,
-                ended = run.ended_count,
+                ended_n = run.ended_count,
                 statement = esc(&statement),
                 ph = esc(&t("con-pairs")),
+                fsl = esc(&t("con-filter-school")),
+                fsubl = esc(&t("con-filter-subject")),
+                school = esc(&q.school),
+                subject = esc(&q.subject),
+                apply = esc(&t("con-apply")),
                 f = esc(&t("con-filter")),
                 uh = esc(&t("con-unmatched")),
-                grid5 = grid(Some("pairs"), true, &[esc(&t("con-mentee")), esc(&t("col-school")), esc(&t("col-subject")), esc(&t("con-mentor")), esc(&t("col-school")), esc(&t("con-score")), esc(&t("con-terms"))], &pair_rows),
-                grid6 = grid(None, true, &[esc(&t("con-mentee")), esc(&t("col-subject")), esc(&t("con-why"))], &unmatched_rows),
+                eh = esc(&tr("con-ended-by-run", &[("n", i18n::n(ended.total_size as f64))])),
+                grid5 = grid(Some("pairs"), true, &[esc(&t("con-mentee")), esc(&t("col-subject")), esc(&t("con-level")), esc(&t("con-mentor")), esc(&t("con-score")), esc(&t("con-terms")), esc(&t("con-actions"))], &pair_rows),
+                grid6 = grid(None, true, &[esc(&t("con-mentee")), esc(&t("col-subject")), esc(&t("con-level")), esc(&t("con-why"))], &unmatched_rows),
+                grid7 = grid(None, true, &[esc(&t("con-mentee")), esc(&t("col-subject")), esc(&t("con-mentor")), esc(&t("con-why"))], &ended_rows),
             ),
         })
+    })
+    .await
+}
+
+/// A catalogue message whose arguments are already HTML (escaped names, links).
+pub(super) fn tr_html(id: &str, args: &[(&str, String)]) -> String {
+    // Placeholders through the catalogue, then the HTML put in their place: the message text
+    // itself is escaped, the arguments are not escaped twice.
+    let marks: Vec<(String, String)> = args
+        .iter()
+        .enumerate()
+        .map(|(i, (_, html))| (format!("\u{1}{i}\u{2}"), html.clone()))
+        .collect();
+    let fluent_args: Vec<(&str, _)> = args
+        .iter()
+        .zip(&marks)
+        .map(|((k, _), (mark, _))| (*k, i18n::s(mark.clone())))
+        .collect();
+    let mut out = esc(&tr(id, &fluent_args));
+    for (mark, html) in marks {
+        out = out.replace(&mark, &html);
+    }
+    out
+}
+
+/// A pair's veto: the reason, then the button (the pair is never proposed again; an active
+/// mentorship of it ends).
+pub(super) fn veto_form(
+    u: &User,
+    m: &str,
+    kind: i32,
+    mentee: &str,
+    mentor: &str,
+    back: &str,
+) -> String {
+    format!(
+        "<details><summary>{v}</summary><form method=\"post\" action=\"/m/{m}/veto\">{csrf}<input type=\"hidden\" name=\"kind\" value=\"{kind}\"><input type=\"hidden\" name=\"mentee\" value=\"{mentee}\"><input type=\"hidden\" name=\"mentor\" value=\"{mentor}\"><input type=\"hidden\" name=\"back\" value=\"{back}\"><label for=\"vr-{mentee}-{mentor}\">{r}</label><input id=\"vr-{mentee}-{mentor}\" name=\"reason\" required> <button type=\"submit\" class=\"secondary\">{v}</button></form></details>",
+        v = esc(&t("con-veto")),
+        m = esc(m),
+        csrf = csrf_field(u),
+        mentee = esc(mentee),
+        mentor = esc(mentor),
+        back = esc(back),
+        r = esc(&t("con-veto-reason")),
+    )
+}
+
+#[derive(Deserialize)]
+struct VetoForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: i32,
+    #[serde(default)]
+    mentee: String,
+    #[serde(default)]
+    mentor: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn veto(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    Form(f): Form<VetoForm>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
+            .veto_pair(pb::VetoPairRequest {
+                municipality_id: m.clone(),
+                kind: f.kind,
+                mentee_id: f.mentee.clone(),
+                mentor_id: f.mentor.clone(),
+                reason: f.reason.clone(),
+                ..Default::default()
+            })
+            .await?;
+        // Back to the page the veto was made on, when it is one of the console's own.
+        let back = if f.back.starts_with(&format!("/m/{m}/")) {
+            f.back.clone()
+        } else {
+            format!("/m/{m}/mentorships")
+        };
+        Ok(back)
     })
     .await
 }
@@ -889,52 +1219,169 @@ async fn reject(
     .await
 }
 
+/// A hand-made pair as the form holds it.
+#[derive(Debug, Default)]
+struct PairValues {
+    mentee: String,
+    mentor: String,
+    subject: String,
+    reason: String,
+    started_on: String,
+    accept_reason: String,
+}
+
+const PAIR_FIELDS: &[&str] = &[
+    "mentee_id",
+    "mentor_id",
+    "subject",
+    "reason",
+    "started_on",
+    "accept_reason",
+];
+
+/// The active mentorships (names, lock, veto) and the form for a pair made by hand.
+async fn mentorships_page(
+    u: &User,
+    m: &str,
+    v: &PairValues,
+    errors: &super::registry::FieldErrors,
+) -> Result<Page, Failure> {
+    let list = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
+        .list_mentorships(pb::ListMentorshipsRequest {
+            municipality_id: m.to_string(),
+            status: pb::MentorshipStatus::Active as i32,
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .mentorships;
+    let names = super::registry::Names::load(u.conn(), m).await?;
+    let rows: String = list
+        .iter()
+        .map(|x| {
+            let lock = format!(
+                "<form class=\"inline\" method=\"post\" action=\"/m/{m}/mentorships/{id}/lock\">{csrf}<input type=\"hidden\" name=\"lock\" value=\"{to}\"><button type=\"submit\" class=\"secondary\" aria-label=\"{label} {id}\">{label}</button></form>",
+                m = esc(m),
+                id = esc(&x.id),
+                csrf = csrf_field(u),
+                to = if x.locked { "no" } else { "yes" },
+                label = esc(&t(if x.locked { "con-unlock" } else { "con-lock" })),
+            );
+            let veto = if x.members.is_empty() {
+                veto_form(u, m, x.kind, &x.mentee_id, &x.mentor_id, &format!("/m/{m}/mentorships"))
+            } else {
+                String::new()
+            };
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
+                esc(&x.id),
+                if x.members.is_empty() { names.party(m, &x.mentee_id) } else { names.teachers(&x.members) },
+                names.party(m, &x.mentor_id),
+                esc(&crate::programme_cli::subject_name(&x.subject)),
+                esc(&x.started_on),
+                if x.locked { esc(&t("con-locked")) } else { String::new() },
+                lock,
+                veto
+            )
+        })
+        .collect();
+    let vetoes = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
+        .list_vetoes(pb::ListVetoesRequest {
+            municipality_id: m.to_string(),
+        })
+        .await?
+        .into_inner()
+        .vetoes;
+    let veto_rows: String = vetoes
+        .iter()
+        .map(|x| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                names.party(m, &x.mentee_id),
+                names.party(m, &x.mentor_id),
+                esc(&x.reason)
+            )
+        })
+        .collect();
+    use super::registry::input;
+    let form = format!(
+        "<h2>{h}</h2><p class=\"muted\">{help}</p>{summary}<form method=\"post\" action=\"/m/{m}/mentorships/new\" novalidate>{csrf}{mentee}{mentor}{subject}{reason}{since}{accept}<p><button type=\"submit\">{go}</button></p></form>",
+        h = esc(&t("con-hand-made")),
+        help = esc(&t("con-hand-made-help")),
+        summary = errors.summary(),
+        m = esc(m),
+        csrf = csrf_field(u),
+        mentee = input("mentee_id", &t("con-mentee-id"), &v.mentee, "text", errors),
+        mentor = input("mentor_id", &t("con-mentor-id"), &v.mentor, "text", errors),
+        subject = input("subject", &t("con-subject-code"), &v.subject, "text", errors),
+        reason = input("reason", &t("con-pair-reason"), &v.reason, "text", errors),
+        since = input("started_on", &t("con-started-on"), &v.started_on, "date", errors),
+        accept = input("accept_reason", &t("con-accept-reason"), &v.accept_reason, "text", errors),
+        go = esc(&t("con-create-pair")),
+    );
+    Ok(Page {
+        title: t("con-nav-mentorships"),
+        body: format!(
+            "<label for=\"mq\">{f}</label><input id=\"mq\" type=\"search\" data-filter=\"ms\">{grid7}{form}<h2>{vh}</h2>{grid_v}",
+            f = esc(&t("con-filter")),
+            grid7 = grid(Some("ms"), true, &[esc(&t("col-id")), esc(&t("con-mentee")), esc(&t("con-mentor")), esc(&t("col-subject")), esc(&t("con-since")), esc(&t("con-locked")), esc(&t("con-actions"))], &rows),
+            vh = esc(&t("con-vetoes")),
+            grid_v = grid(None, true, &[esc(&t("con-mentee")), esc(&t("con-mentor")), esc(&t("con-why"))], &veto_rows),
+        ),
+    })
+}
+
 async fn mentorships(
     State(c): State<Console>,
     headers: HeaderMap,
     Path(m): Path<String>,
 ) -> Response {
     page(&c, &headers, |u| async move {
-        let list = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
-            .list_mentorships(pb::ListMentorshipsRequest {
+        mentorships_page(&u, &m, &PairValues::default(), &Default::default()).await
+    })
+    .await
+}
+
+/// A teacher pair made by hand (an existing network, the office's decision): refused input
+/// shows the form again with the API's reason by its field.
+async fn create_mentorship(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    body: String,
+) -> Response {
+    use super::registry::{form_action, FieldErrors, Next, Posted};
+    let f = Posted::new(&body);
+    form_action(&c, &headers, &f.get("csrf"), |u| async move {
+        let v = PairValues {
+            mentee: f.get("mentee_id"),
+            mentor: f.get("mentor_id"),
+            subject: f.get("subject"),
+            reason: f.get("reason"),
+            started_on: f.get("started_on"),
+            accept_reason: f.get("accept_reason"),
+        };
+        let r = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
+            .create_mentorship(pb::CreateMentorshipRequest {
                 municipality_id: m.clone(),
-                status: pb::MentorshipStatus::Active as i32,
-                page_size: 1000,
+                kind: pb::MatchKind::TeacherPairs as i32,
+                mentee_id: v.mentee.clone(),
+                mentor_id: v.mentor.clone(),
+                subject: v.subject.clone(),
+                reason: v.reason.clone(),
+                started_on: v.started_on.clone(),
+                accept_reason: v.accept_reason.clone(),
                 ..Default::default()
             })
-            .await?
-            .into_inner()
-            .mentorships;
-        let rows: String = list
-            .iter()
-            .map(|x| {
-                let lock = format!(
-                    "<form class=\"inline\" method=\"post\" action=\"/m/{m}/mentorships/{id}/lock\">{csrf}<input type=\"hidden\" name=\"lock\" value=\"{to}\"><button type=\"submit\" class=\"secondary\" aria-label=\"{label} {id}\">{label}</button></form>",
-                    m = esc(&m),
-                    id = esc(&x.id),
-                    csrf = csrf_field(&u),
-                    to = if x.locked { "no" } else { "yes" },
-                    label = esc(&t(if x.locked { "con-unlock" } else { "con-lock" })),
-                );
-                format!(
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    esc(&x.id),
-                    esc(&x.mentee_id),
-                    esc(&x.mentor_id),
-                    esc(&crate::programme_cli::subject_name(&x.subject)),
-                    if x.locked { esc(&t("con-locked")) } else { String::new() },
-                    lock
-                )
-            })
-            .collect();
-        Ok(Page {
-            title: t("con-nav-mentorships"),
-            body: format!(
-                "<label for=\"mq\">{f}</label><input id=\"mq\" type=\"search\" data-filter=\"ms\">{grid7}",
-                f = esc(&t("con-filter")),
-                grid7 = grid(Some("ms"), true, &[esc(&t("col-id")), esc(&t("con-mentee")), esc(&t("con-mentor")), esc(&t("col-subject")), esc(&t("con-locked")), esc(&t("con-actions"))], &rows),
-            ),
-        })
+            .await;
+        match r {
+            Ok(_) => Ok(Next::Go(format!("/m/{m}/mentorships"))),
+            Err(s) => match FieldErrors::from_status(&s, PAIR_FIELDS) {
+                Some(errors) => Ok(Next::Again(mentorships_page(&u, &m, &v, &errors).await?)),
+                None => Err(s.into()),
+            },
+        }
     })
     .await
 }
@@ -1066,7 +1513,7 @@ impl ScheduleQuery {
     }
 }
 
-fn url_encode(v: &str) -> String {
+pub(super) fn url_encode(v: &str) -> String {
     v.bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
@@ -1116,6 +1563,13 @@ async fn schedule(
             .await?
             .into_inner()
             .sessions;
+        let names = super::registry::Names::load(u.conn(), &m).await?;
+        // A mentorship's calendar has no events; a person's and a school's have theirs.
+        let events = if q.mentorship.is_empty() {
+            super::events::all_events(&u, &m, &monday.to_string(), &next.to_string(), &q.teacher, &q.school).await?
+        } else {
+            Vec::new()
+        };
         let filters = q.filters();
         let mut days = String::new();
         for i in 0..7 {
@@ -1127,8 +1581,8 @@ async fn schedule(
                     format!(
                         "<li><strong>{time}</strong> {mentor} → {mentees} <span class=\"muted\">{status}</span> <a class=\"record\" href=\"/m/{m}/sessions/{id}\">{rec}</a></li>",
                         time = esc(x.start.get(11..16).unwrap_or("")),
-                        mentor = esc(&x.mentor_id),
-                        mentees = esc(&x.mentee_ids.join(", ")),
+                        mentor = names.teacher(&x.mentor_id),
+                        mentees = names.teachers(&x.mentee_ids),
                         status = esc(&enum_word("con-session-status", pb::SessionStatus::try_from(x.status).map(|s| s.as_str_name()).unwrap_or("?"))),
                         m = esc(&m),
                         id = esc(&x.id),
@@ -1136,6 +1590,20 @@ async fn schedule(
                     )
                 })
                 .collect();
+            let day_events: String = events
+                .iter()
+                .filter(|e| e.start.starts_with(&d.to_string()))
+                .map(|e| {
+                    format!(
+                        "<li class=\"event\"><strong>{time}</strong> <a href=\"/m/{m}/events/{id}\">{title}</a></li>",
+                        time = esc(e.start.get(11..16).unwrap_or("")),
+                        m = esc(&m),
+                        id = esc(&e.id),
+                        title = esc(&e.title),
+                    )
+                })
+                .collect();
+            let items = format!("{day_events}{items}");
             days.push_str(&format!(
                 "<section class=\"day card\" aria-label=\"{d}\"><h3>{name} {dd}</h3><ul>{items}</ul></section>",
                 name = esc(&t(&format!("con-day-{}", d.weekday().to_monday_one_offset()))),
@@ -1146,8 +1614,18 @@ async fn schedule(
         let propose = if bound {
             String::new()
         } else {
+            let settings = pb::session_service_client::SessionServiceClient::new(u.conn())
+                .get_schedule_settings(pb::GetScheduleSettingsRequest {
+                    municipality_id: m.clone(),
+                })
+                .await?
+                .into_inner();
             format!(
-                "<form method=\"post\" action=\"/m/{m}/schedule/propose\">{csrf}<label for=\"from\">{fl}</label><input id=\"from\" name=\"from\" type=\"date\"><label for=\"weeks\">{wl}</label><input id=\"weeks\" name=\"weeks\" type=\"number\" min=\"1\" max=\"12\" value=\"4\"> <button type=\"submit\">{go}</button></form>",
+                "<h2>{ph}</h2><form method=\"post\" action=\"/m/{m}/schedule/propose\">{csrf}<label for=\"from\">{fl}</label><input id=\"from\" name=\"from\" type=\"date\"><label for=\"weeks\">{wl}</label><input id=\"weeks\" name=\"weeks\" type=\"number\" min=\"1\" max=\"12\" value=\"4\"><label for=\"non-working\">{nwl}</label><input id=\"non-working\" name=\"non_working\" size=\"40\" value=\"{nw}\" aria-describedby=\"non-working-help\"><p id=\"non-working-help\" class=\"muted\">{nwh}</p><p><button type=\"submit\">{go}</button></p></form>",
+                ph = esc(&t("con-propose")),
+                nwl = esc(&t("con-non-working")),
+                nwh = esc(&t("con-non-working-help")),
+                nw = esc(&settings.non_working_days.join(", ")),
                 m = esc(&m),
                 csrf = csrf_field(&u),
                 wl = esc(&t("con-weeks")),
@@ -1212,6 +1690,9 @@ struct ProposeForm {
     from: String,
     #[serde(default)]
     weeks: u32,
+    /// The municipality's non-working days, as the form shows them (comma-separated dates).
+    #[serde(default)]
+    non_working: String,
 }
 
 async fn propose(
@@ -1221,7 +1702,36 @@ async fn propose(
     Form(f): Form<ProposeForm>,
 ) -> Response {
     action(&c, &headers, &f.csrf, |u| async move {
-        let p = pb::session_service_client::SessionServiceClient::new(u.conn())
+        let mut sc = pb::session_service_client::SessionServiceClient::new(u.conn());
+        let days: Vec<String> = f
+            .non_working
+            .split([',', ' ', ';'])
+            .map(str::trim)
+            .filter(|x| !x.is_empty())
+            .map(str::to_string)
+            .collect();
+        let current = sc
+            .get_schedule_settings(pb::GetScheduleSettingsRequest {
+                municipality_id: m.clone(),
+            })
+            .await?
+            .into_inner();
+        if current.non_working_days != days {
+            sc.update_schedule_settings(pb::UpdateScheduleSettingsRequest {
+                settings: Some(pb::ScheduleSettings {
+                    municipality_id: m.clone(),
+                    non_working_days: days,
+                    etag: current.etag.clone(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["non_working_days".to_string()],
+                }),
+                ..Default::default()
+            })
+            .await?;
+        }
+        let p = sc
             .propose_schedule(pb::ProposeScheduleRequest {
                 municipality_id: m.clone(),
                 from: f.from.clone(),
@@ -1248,6 +1758,7 @@ async fn proposal(
             })
             .await?
             .into_inner();
+        let names = super::registry::Names::load(u.conn(), &m).await?;
         let rows: String = p
             .items
             .iter()
@@ -1256,8 +1767,8 @@ async fn proposal(
                 format!(
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                     esc(&s.start),
-                    esc(&s.mentor_id),
-                    esc(&s.mentee_ids.join(", ")),
+                    names.teacher(&s.mentor_id),
+                    names.teachers(&s.mentee_ids),
                     if x.accepted { esc(&t("yes")) } else { String::new() }
                 )
             })
@@ -1316,6 +1827,7 @@ async fn session_form(
             })
             .await?
             .into_inner();
+        let names = super::registry::Names::load(u.conn(), &m).await?;
         let people: String = s
             .mentee_ids
             .iter()
@@ -1323,8 +1835,9 @@ async fn session_form(
             .enumerate()
             .map(|(i, p)| {
                 format!(
-                    "<div><input type=\"checkbox\" id=\"att{i}\" name=\"attended\" value=\"{p}\" checked> <label for=\"att{i}\" class=\"inline\">{p}</label></div>",
-                    p = esc(p)
+                    "<div><input type=\"checkbox\" id=\"att{i}\" name=\"attended\" value=\"{p}\" checked> <label for=\"att{i}\" class=\"inline\">{name}</label></div>",
+                    p = esc(p),
+                    name = names.teacher(p),
                 )
             })
             .collect();
@@ -1339,10 +1852,23 @@ async fn session_form(
 </fieldset>
 <fieldset><legend>{att}</legend>{people}</fieldset>
 <label for=\"rating\">{rating}</label><select id=\"rating\" name=\"rating\"><option value=\"\">—</option><option>5</option><option>4</option><option>3</option><option>2</option><option>1</option></select>
+<fieldset><legend>{checklist}</legend>{checks}<label for=\"check-other\">{other}</label><input id=\"check-other\" name=\"check_other\" size=\"50\"></fieldset>
+<label for=\"comment\">{comment}</label><textarea id=\"comment\" name=\"comment\" rows=\"3\" cols=\"50\"></textarea>
 <label for=\"reason\">{reason}</label><input id=\"reason\" name=\"reason\" size=\"50\">
 <p><button type=\"submit\">{go}</button></p></form>",
-                mentor = esc(&s.mentor_id),
-                mentees = esc(&s.mentee_ids.join(", ")),
+                mentor = names.teacher(&s.mentor_id),
+                mentees = names.teachers(&s.mentee_ids),
+                checklist = esc(&t("con-checklist")),
+                checks = CHECKS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, key)| format!(
+                        "<div><input type=\"checkbox\" id=\"chk{i}\" name=\"check\" value=\"{i}\"> <label for=\"chk{i}\" class=\"inline\">{}</label></div>",
+                        esc(&t(key))
+                    ))
+                    .collect::<String>(),
+                other = esc(&t("con-check-other")),
+                comment = esc(&t("con-comment")),
                 status = esc(&enum_word("con-session-status", pb::SessionStatus::try_from(s.status).map(|x| x.as_str_name()).unwrap_or("?"))),
                 m = esc(&m),
                 id = esc(&id),
@@ -1360,6 +1886,10 @@ async fn session_form(
     })
     .await
 }
+
+/// The mentee's feedback checklist of an observed session (the seed programmes' analysis of
+/// a lesson): each recorded as done or not.
+const CHECKS: [&str; 3] = ["con-check-goal", "con-check-analysis", "con-check-next"];
 
 /// The record form, read by hand: `attended` repeats.
 async fn record_session(
@@ -1386,7 +1916,29 @@ async fn record_session(
         .map(|(_, v)| v.clone())
         .collect();
     let week = get("week");
+    let ticked: Vec<String> = fields
+        .iter()
+        .filter(|(k, _)| k == "check")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let other = get("check_other");
+    let comment = get("comment");
     action(&c, &headers, &csrf, |u| async move {
+        // Every item of the checklist is recorded, ticked or not, in the session's language.
+        let mut checklist: Vec<pb::ChecklistItem> = CHECKS
+            .iter()
+            .enumerate()
+            .map(|(i, key)| pb::ChecklistItem {
+                item: t(key),
+                done: ticked.contains(&i.to_string()),
+            })
+            .collect();
+        if !other.trim().is_empty() {
+            checklist.push(pb::ChecklistItem {
+                item: other.trim().to_string(),
+                done: true,
+            });
+        }
         let held = outcome != "missed";
         pb::session_service_client::SessionServiceClient::new(u.conn())
             .record_session(pb::RecordSessionRequest {
@@ -1404,7 +1956,16 @@ async fn record_session(
                     .filter(|_| held)
                     .map(|r| pb::Feedback {
                         rating: r,
+                        checklist: checklist.clone(),
+                        mentee_comment: comment.clone(),
                         ..Default::default()
+                    })
+                    .or_else(|| {
+                        held.then(|| pb::Feedback {
+                            checklist: checklist.clone(),
+                            mentee_comment: comment.clone(),
+                            ..Default::default()
+                        })
                     }),
                 reason: if held { String::new() } else { reason },
                 ..Default::default()
@@ -1416,7 +1977,7 @@ async fn record_session(
 }
 
 /// `a=1&b=2&a=3` as pairs, in order, percent-decoded.
-fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
+pub(super) fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
     let decode = |s: &str| {
         let s = s.replace('+', " ");
         let bytes = s.as_bytes();
@@ -1609,11 +2170,62 @@ async fn documents(
     headers: HeaderMap,
     Path(m): Path<String>,
 ) -> Response {
-    page(&c, &headers, |_u| async move {
+    page(&c, &headers, |u| async move {
         let options: String = DOCUMENTS
             .iter()
             .map(|(code, _)| format!("<option value=\"{code}\">{}</option>", esc(&t(&format!("con-doc-{code}")))))
             .collect();
+        let signed = pb::document_service_client::DocumentServiceClient::new(u.conn())
+            .list_signed_documents(pb::ListSignedDocumentsRequest {
+                municipality_id: m.clone(),
+                page_size: 1000,
+                ..Default::default()
+            })
+            .await?
+            .into_inner()
+            .documents;
+        let rows: String = signed
+            .iter()
+            .map(|d| {
+                let code = DOCUMENTS
+                    .iter()
+                    .find(|(_, k)| *k as i32 == d.kind)
+                    .map_or("", |(c, _)| *c);
+                format!(
+                    "<tr><td>{n}</td><td>{date}</td><td>{kind}</td><td>{title}</td><td>{subject}</td><td>{year}</td></tr>",
+                    n = esc(&d.number),
+                    date = esc(&d.date),
+                    kind = esc(&t(&format!("con-doc-{code}"))),
+                    title = esc(&d.title),
+                    subject = esc(&d.subject),
+                    year = esc(&d.school_year),
+                )
+            })
+            .collect();
+        let record = if u.identity().scope.school().is_some() || u.identity().scope.curator().is_some() {
+            String::new()
+        } else {
+            format!(
+                "<h2>{h}</h2><form method=\"post\" action=\"/m/{m}/documents/signed\">{csrf}
+<label for=\"s-kind\">{kl}</label><select id=\"s-kind\" name=\"kind\">{options}</select>
+<label for=\"s-subject\">{sl}</label><input id=\"s-subject\" name=\"subject\">
+<label for=\"s-year\">{yl}</label><input id=\"s-year\" name=\"year\" placeholder=\"2022-2023\">
+<label for=\"s-number\">{nl}</label><input id=\"s-number\" name=\"number\" required>
+<label for=\"s-date\">{dl}</label><input id=\"s-date\" name=\"date\" type=\"date\" required>
+<label for=\"s-title\">{tl}</label><input id=\"s-title\" name=\"title\" size=\"60\">
+<p><button type=\"submit\">{go}</button></p></form>",
+                h = esc(&t("con-record-signed")),
+                m = esc(&m),
+                csrf = csrf_field(&u),
+                kl = esc(&t("con-document")),
+                sl = esc(&t("con-subject")),
+                yl = esc(&t("con-year")),
+                nl = esc(&t("con-signed-number")),
+                dl = esc(&t("con-signed-date")),
+                tl = esc(&t("col-title")),
+                go = esc(&t("con-record-signed-go")),
+            )
+        };
         Ok(Page {
             title: t("con-documents"),
             body: format!(
@@ -1624,7 +2236,8 @@ async fn documents(
 <label for=\"year\">{yl}</label><input id=\"year\" name=\"year\" placeholder=\"2022-2023\">
 <label for=\"number\">{nl}</label><input id=\"number\" name=\"number\">
 <label for=\"date\">{dl}</label><input id=\"date\" name=\"date\" type=\"date\">
-<p><button type=\"submit\">{go}</button></p></form>",
+<p><button type=\"submit\">{go}</button></p></form>
+<h2>{sh2}</h2>{grid_s}{record}",
                 m = esc(&m),
                 kl = esc(&t("con-document")),
                 sl = esc(&t("con-subject")),
@@ -1633,8 +2246,62 @@ async fn documents(
                 nl = esc(&t("con-number")),
                 dl = esc(&t("con-date")),
                 go = esc(&t("con-draft")),
+                sh2 = esc(&t("con-signed")),
+                grid_s = grid(None, true, &[esc(&t("con-signed-number")), esc(&t("con-signed-date")), esc(&t("con-document")), esc(&t("col-title")), esc(&t("con-subject")), esc(&t("con-year"))], &rows),
             ),
         })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct SignedForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    title: String,
+}
+
+/// A document once signed: its number and date in the record (the partnership order's list
+/// of mentorships is taken by the API).
+async fn record_signed(
+    State(c): State<Console>,
+    headers: HeaderMap,
+    Path(m): Path<String>,
+    Form(f): Form<SignedForm>,
+) -> Response {
+    action(&c, &headers, &f.csrf, |u| async move {
+        let kind = DOCUMENTS
+            .iter()
+            .find(|(code, _)| *code == f.kind)
+            .map(|(_, k)| *k as i32)
+            .ok_or_else(|| Failure::Bad(f.kind.clone()))?;
+        pb::document_service_client::DocumentServiceClient::new(u.conn())
+            .record_signed_document(pb::RecordSignedDocumentRequest {
+                municipality_id: m.clone(),
+                document: Some(pb::SignedDocument {
+                    kind,
+                    number: f.number.trim().to_string(),
+                    date: f.date.trim().to_string(),
+                    title: f.title.trim().to_string(),
+                    subject: f.subject.trim().to_string(),
+                    school_year: f.year.trim().to_string(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .await?;
+        Ok(format!("/m/{m}/documents"))
     })
     .await
 }
