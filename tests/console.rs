@@ -143,6 +143,16 @@ async fn click(c: &Client, css: &str) {
     panic!("no new page after clicking {css}");
 }
 
+/// Clicks what changes the page in place (a checkbox, a disclosure).
+async fn click_only(c: &Client, css: &str) {
+    c.find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn sign_in(c: &Client, console: &str, token: &str) {
     c.goto(&format!("{console}/login")).await.unwrap();
     c.find(Locator::Id("token"))
@@ -226,9 +236,28 @@ async fn a_methodologists_year_in_the_browser() {
     let c = browser(&d).await;
     let console = s.console.clone();
 
+    // The administrator makes the municipality and the office's token; the office does the
+    // rest in the browser.
+    peerlift_api::pb::municipality_service_client::MunicipalityServiceClient::new(with_token(
+        &s, &admin,
+    ))
+    .create_municipality(peerlift_api::pb::CreateMunicipalityRequest {
+        municipality: Some(peerlift_api::pb::Municipality {
+            id: "kirovsky".into(),
+            name: "Kirovsky municipal district".into(),
+            region: "Leningrad region".into(),
+            time_zone: "Europe/Moscow".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let office = cli_token(&s, &admin, "coordinator", "municipality:kirovsky").await;
+
     // Signing in: the token once, then a session; the page speaks the browser's Russian.
-    sign_in(&c, &console, &admin).await;
-    assert_eq!(title(&c).await, "Муниципалитеты");
+    sign_in(&c, &console, &office).await;
+    assert_eq!(title(&c).await, "kirovsky: обзор");
     let cookie = c.get_named_cookie("peerlift_session").await.unwrap();
     assert_eq!(cookie.http_only(), Some(true));
     assert_eq!(
@@ -260,8 +289,10 @@ async fn a_methodologists_year_in_the_browser() {
         .unwrap();
     click(&c, "main form button[type=submit]").await;
     let page = text(&c).await;
+    // The municipality exists already: its row is unchanged, every other row is new.
     let rows: usize = files
         .iter()
+        .filter(|f| !f.ends_with("municipality.csv"))
         .map(|f| std::fs::read_to_string(f).unwrap().lines().count() - 1)
         .sum();
     assert!(
@@ -271,6 +302,44 @@ async fn a_methodologists_year_in_the_browser() {
         "{page}"
     );
     shot(&c, "1-import").await;
+
+    // The registry: a teacher's edit form refused by the API shows the message by the field;
+    // mended, it saves.
+    c.goto(&format!(
+        "{console}/m/kirovsky/teachers/putilovo-oosh-t001/edit"
+    ))
+    .await
+    .unwrap();
+    let name = c
+        .find(Locator::Id("f-full_name"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap_or_default();
+    assert!(!name.is_empty());
+    c.execute("document.getElementById('f-full_name').value = '';", vec![])
+        .await
+        .unwrap();
+    click(&c, "main form button[type=submit]").await;
+    let field = c.find(Locator::Id("f-full_name")).await.unwrap();
+    assert_eq!(
+        field.attr("aria-invalid").await.unwrap().as_deref(),
+        Some("true")
+    );
+    let said = c
+        .find(Locator::Id("f-full_name-err"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!said.is_empty());
+    shot(&c, "1-form-refused").await;
+    field.send_keys(&name).await.unwrap();
+    click(&c, "main form button[type=submit]").await;
+    assert_eq!(title(&c).await, name);
 
     // Teacher pairs: run, read, approve.
     c.goto(&format!("{console}/m/kirovsky/match"))
@@ -312,6 +381,27 @@ async fn a_methodologists_year_in_the_browser() {
     assert!(first.contains("закреплено"), "{first}");
     shot(&c, "3-mentorships").await;
 
+    // A veto: the pair ends and is listed as vetoed.
+    click_only(&c, "#ms tbody tr:last-child details summary").await;
+    c.find(Locator::Css(
+        "#ms tbody tr:last-child details input[name=reason]",
+    ))
+    .await
+    .unwrap()
+    .send_keys("конфликт интересов")
+    .await
+    .unwrap();
+    click(&c, "#ms tbody tr:last-child details button").await;
+    assert_eq!(
+        c.find_all(Locator::Css("#ms tbody tr"))
+            .await
+            .unwrap()
+            .len(),
+        pairs + 6 - 1
+    );
+    let vetoed = text(&c).await;
+    assert!(vetoed.contains("конфликт интересов"), "{vetoed}");
+
     // A schedule: propose, accept, record the first session as held.
     c.goto(&format!("{console}/m/kirovsky/schedule"))
         .await
@@ -328,6 +418,7 @@ async fn a_methodologists_year_in_the_browser() {
         .unwrap();
     shot(&c, "4-week").await;
     click(&c, ".day a.record").await;
+    click_only(&c, "#chk1").await;
     click(&c, "main form button[type=submit]").await;
     let first = c
         .find(Locator::Css(".day li"))
@@ -359,6 +450,83 @@ async fn a_methodologists_year_in_the_browser() {
     .await;
     assert!(csv.starts_with("школа,предмет"), "{csv}");
     assert!(csv.lines().count() > 10, "{csv}");
+
+    // A municipal event: made, in the week's calendar, recorded as held.
+    c.goto(&format!("{console}/m/kirovsky/events"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-title"))
+        .await
+        .unwrap()
+        .send_keys("Фестиваль открытых уроков")
+        .await
+        .unwrap();
+    let day = from.checked_add(jiff::Span::new().days(2)).unwrap();
+    c.execute(
+        "document.getElementById('f-start').value = arguments[0];",
+        vec![serde_json::json!(format!("{day}T15:00"))],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Id("f-host_school_id"))
+        .await
+        .unwrap()
+        .send_keys("kirovsk-sosh-2")
+        .await
+        .unwrap();
+    c.find(Locator::Id("f-invited_schools"))
+        .await
+        .unwrap()
+        .send_keys("putilovo-oosh, nazia-sosh")
+        .await
+        .unwrap();
+    click(&c, "main form button[type=submit]").await;
+    assert_eq!(
+        title(&c).await,
+        "Фестиваль открытых уроков",
+        "{}",
+        text(&c).await
+    );
+    c.goto(&format!("{console}/m/kirovsky/schedule?week={day}"))
+        .await
+        .unwrap();
+    let week = text(&c).await;
+    assert!(week.contains("Фестиваль открытых уроков"), "{week}");
+    click(&c, ".day li.event a").await;
+    click(&c, "form[action$='/record'] button").await;
+    let held = text(&c).await;
+    assert!(held.contains("проведено"), "{held}");
+    shot(&c, "4-event").await;
+
+    // The spring re-diagnosis, imported in the browser: a teacher's change shows.
+    c.goto(&format!("{console}/m/kirovsky/import"))
+        .await
+        .unwrap();
+    let spring = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky-2023");
+    let files: Vec<String> = [
+        "municipality.csv",
+        "schools-2023.csv",
+        "diagnostics-2023.csv",
+    ]
+    .iter()
+    .map(|f| spring.join(f).display().to_string())
+    .collect();
+    c.find(Locator::Id("files"))
+        .await
+        .unwrap()
+        .send_keys(&files.join("\n"))
+        .await
+        .unwrap();
+    click(&c, "main form button[type=submit]").await;
+    let page = text(&c).await;
+    assert!(page.contains("отклонено 0"), "{page}");
+    c.goto(&format!("{console}/m/kirovsky/teachers/putilovo-oosh-t001"))
+        .await
+        .unwrap();
+    let teacher = text(&c).await;
+    assert!(teacher.contains("2023-04-14"), "{teacher}");
+    assert!(teacher.contains(" → "), "{teacher}");
+    shot(&c, "5-teacher").await;
 
     // A report with its chart.
     c.goto(&format!("{console}/m/kirovsky/reports/coverage"))
@@ -413,6 +581,32 @@ async fn a_methodologists_year_in_the_browser() {
         .len();
     assert_eq!(annex, 6);
     shot(&c, "6-order").await;
+    // Once signed, the order's number and date go in the record.
+    c.goto(&format!("{console}/m/kirovsky/documents"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("s-subject"))
+        .await
+        .unwrap()
+        .send_keys("2022-2023")
+        .await
+        .unwrap();
+    c.find(Locator::Id("s-year"))
+        .await
+        .unwrap()
+        .send_keys("2022-2023")
+        .await
+        .unwrap();
+    c.find(Locator::Id("s-number"))
+        .await
+        .unwrap()
+        .send_keys("112-о")
+        .await
+        .unwrap();
+    set_date(&c, "s-date", today).await;
+    click(&c, "form[action$='/documents/signed'] button").await;
+    let docs = text(&c).await;
+    assert!(docs.contains("112-о"), "{docs}");
 
     // The network picture: every school a link to its page.
     c.goto(&format!("{console}/m/kirovsky/network"))

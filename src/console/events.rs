@@ -249,10 +249,32 @@ async fn create(
         if !errors.is_empty() {
             return Ok(Next::Again(events_page(&u, &m, &v, &errors).await?));
         }
-        let r = pb::event_service_client::EventServiceClient::new(u.conn())
+        let mut client = pb::event_service_client::EventServiceClient::new(u.conn());
+        // The id a person would give it: the kind and the day, numbered when taken.
+        let base = format!(
+            "{}-{}",
+            v.kind.replace('_', "-"),
+            v.start.get(..10).unwrap_or("")
+        );
+        let mut id = base.clone();
+        for n in 2.. {
+            let taken = client
+                .get_event(pb::GetEventRequest {
+                    municipality_id: m.clone(),
+                    event_id: id.clone(),
+                })
+                .await
+                .is_ok();
+            if !taken || n > 100 {
+                break;
+            }
+            id = format!("{base}-{n}");
+        }
+        let r = client
             .create_event(pb::CreateEventRequest {
                 municipality_id: m.clone(),
                 event: Some(pb::Event {
+                    id,
                     kind: v.kind.clone(),
                     title: v.title.clone(),
                     // datetime-local sends seconds on some browsers; the API takes minutes.
@@ -395,7 +417,7 @@ async fn event(
                 registered = people(&e.registered),
                 al = esc(&t("con-attended")),
                 attended = people(&e.attended),
-                ml = esc(&t("con-materials")),
+                ml = esc(&t("con-materials-label")),
                 materials = esc(&e.materials.join(", ")),
                 m = esc(&m),
                 id = esc(&id),

@@ -402,6 +402,8 @@ input, select, textarea { font: inherit; padding: .35rem; border: 1px solid #8a8
 .choices { display: flex; flex-wrap: wrap; gap: .2rem 1.2rem; }
 .field-error { margin: .2rem 0 0; }
 input[aria-invalid=true], select[aria-invalid=true] { border: 2px solid var(--bad); }
+dt { font-weight: 600; margin-top: .4rem; }
+dd { margin-left: 1rem; }
 fieldset { border: 1px solid var(--line); border-radius: 6px; margin: .8rem 0; }
 .chart svg { max-width: 100%; height: auto; }
 .week { display: grid; grid-template-columns: repeat(7, minmax(9rem, 1fr)); gap: .5rem; margin-bottom: 1rem; }

@@ -68,6 +68,18 @@ pub(super) fn grid(id: Option<&str>, sortable: bool, heads: &[String], rows: &st
         .iter()
         .map(|h| format!("<th scope=\"col\">{h}</th>"))
         .collect();
+    // An empty table says so rather than showing bare heads.
+    let empty;
+    let rows = if rows.is_empty() {
+        empty = format!(
+            "<tr><td colspan=\"{}\" class=\"muted\">{}</td></tr>",
+            heads.len(),
+            esc(&t("con-none"))
+        );
+        empty.as_str()
+    } else {
+        rows
+    };
     format!(
         "<div class=\"scroll\"><table{id}{class}><thead><tr>{th}</tr></thead><tbody>{rows}</tbody></table></div>",
         id = id.map(|x| format!(" id=\"{x}\"")).unwrap_or_default(),
@@ -2171,9 +2183,28 @@ async fn documents(
     Path(m): Path<String>,
 ) -> Response {
     page(&c, &headers, |u| async move {
+        documents_page(&u, &m, &Default::default()).await
+    })
+    .await
+}
+
+/// The documents to draft, those signed, and the form to record one signed (with what the
+/// API said of the last one sent, when it refused it).
+async fn documents_page(
+    u: &User,
+    m: &str,
+    errors: &super::registry::FieldErrors,
+) -> Result<Page, Failure> {
+    let (u, m) = (u.clone(), m.to_string());
+    {
         let options: String = DOCUMENTS
             .iter()
-            .map(|(code, _)| format!("<option value=\"{code}\">{}</option>", esc(&t(&format!("con-doc-{code}")))))
+            .map(|(code, _)| {
+                format!(
+                    "<option value=\"{code}\">{}</option>",
+                    esc(&t(&format!("con-doc-{code}")))
+                )
+            })
             .collect();
         let signed = pb::document_service_client::DocumentServiceClient::new(u.conn())
             .list_signed_documents(pb::ListSignedDocumentsRequest {
@@ -2202,23 +2233,27 @@ async fn documents(
                 )
             })
             .collect();
-        let record = if u.identity().scope.school().is_some() || u.identity().scope.curator().is_some() {
+        let record = if u.identity().scope.school().is_some()
+            || u.identity().scope.curator().is_some()
+        {
             String::new()
         } else {
             format!(
-                "<h2>{h}</h2><form method=\"post\" action=\"/m/{m}/documents/signed\">{csrf}
+                "<h2>{h}</h2>{summary}<form method=\"post\" action=\"/m/{m}/documents/signed\">{csrf}
 <label for=\"s-kind\">{kl}</label><select id=\"s-kind\" name=\"kind\">{options}</select>
-<label for=\"s-subject\">{sl}</label><input id=\"s-subject\" name=\"subject\">
+<label for=\"s-subject\">{sl}</label><input id=\"s-subject\" name=\"subject\" required aria-describedby=\"s-subject-help\"><p id=\"s-subject-help\" class=\"muted\">{sh}</p>
 <label for=\"s-year\">{yl}</label><input id=\"s-year\" name=\"year\" placeholder=\"2022-2023\">
 <label for=\"s-number\">{nl}</label><input id=\"s-number\" name=\"number\" required>
 <label for=\"s-date\">{dl}</label><input id=\"s-date\" name=\"date\" type=\"date\" required>
 <label for=\"s-title\">{tl}</label><input id=\"s-title\" name=\"title\" size=\"60\">
 <p><button type=\"submit\">{go}</button></p></form>",
                 h = esc(&t("con-record-signed")),
+                summary = errors.summary(),
                 m = esc(&m),
                 csrf = csrf_field(&u),
                 kl = esc(&t("con-document")),
                 sl = esc(&t("con-subject")),
+                sh = esc(&t("con-subject-help")),
                 yl = esc(&t("con-year")),
                 nl = esc(&t("con-signed-number")),
                 dl = esc(&t("con-signed-date")),
@@ -2250,8 +2285,7 @@ async fn documents(
                 grid_s = grid(None, true, &[esc(&t("con-signed-number")), esc(&t("con-signed-date")), esc(&t("con-document")), esc(&t("col-title")), esc(&t("con-subject")), esc(&t("con-year"))], &rows),
             ),
         })
-    })
-    .await
+    }
 }
 
 #[derive(Deserialize)]
@@ -2280,13 +2314,15 @@ async fn record_signed(
     Path(m): Path<String>,
     Form(f): Form<SignedForm>,
 ) -> Response {
-    action(&c, &headers, &f.csrf, |u| async move {
+    use super::registry::{form_action, FieldErrors, Next};
+    let csrf = f.csrf.clone();
+    form_action(&c, &headers, &csrf, |u| async move {
         let kind = DOCUMENTS
             .iter()
             .find(|(code, _)| *code == f.kind)
             .map(|(_, k)| *k as i32)
             .ok_or_else(|| Failure::Bad(f.kind.clone()))?;
-        pb::document_service_client::DocumentServiceClient::new(u.conn())
+        let r = pb::document_service_client::DocumentServiceClient::new(u.conn())
             .record_signed_document(pb::RecordSignedDocumentRequest {
                 municipality_id: m.clone(),
                 document: Some(pb::SignedDocument {
@@ -2300,8 +2336,14 @@ async fn record_signed(
                 }),
                 ..Default::default()
             })
-            .await?;
-        Ok(format!("/m/{m}/documents"))
+            .await;
+        match r {
+            Ok(_) => Ok(Next::Go(format!("/m/{m}/documents"))),
+            Err(s) => match FieldErrors::from_status(&s, &[]) {
+                Some(errors) => Ok(Next::Again(documents_page(&u, &m, &errors).await?)),
+                None => Err(s.into()),
+            },
+        }
     })
     .await
 }

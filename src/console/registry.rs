@@ -184,13 +184,10 @@ impl FieldErrors {
         for v in violations {
             let last = v.field.rsplit('.').next().unwrap_or(&v.field);
             let name = last.split('[').next().unwrap_or(last);
+            let said = said_in_lang(&v.description);
             match fields.iter().find(|f| **f == name) {
-                Some(f) => e
-                    .by_field
-                    .entry((*f).to_string())
-                    .or_default()
-                    .push(v.description),
-                None => e.general.push(format!("{}: {}", v.field, v.description)),
+                Some(f) => e.by_field.entry((*f).to_string()).or_default().push(said),
+                None => e.general.push(format!("{}: {}", v.field, said)),
             }
         }
         Some(e)
@@ -227,6 +224,25 @@ impl FieldErrors {
             esc(&t("con-form-refused"))
         )
     }
+}
+
+/// The API's commonest field messages in the person's language; the others as the API says
+/// them (in English).
+fn said_in_lang(description: &str) -> String {
+    const KNOWN: [(&str, &str); 8] = [
+        ("must not be empty", "con-v-empty"),
+        ("is required", "con-v-required"),
+        ("must start with a letter or a digit", "con-v-start"),
+        ("must not start or end with whitespace", "con-v-whitespace"),
+        ("must not contain control characters", "con-v-control"),
+        ("must not be negative", "con-v-negative"),
+        ("must differ from mentee_id", "con-v-same-person"),
+        ("online, in person or both", "con-v-modes"),
+    ];
+    KNOWN
+        .iter()
+        .find(|(en, _)| *en == description)
+        .map_or_else(|| description.to_string(), |(_, key)| t(key))
 }
 
 /// A labelled input; with its error under it, tied to it for screen readers.
@@ -502,7 +518,11 @@ async fn teacher(
                 let scores: Vec<String> = d
                     .scores
                     .iter()
-                    .map(|(k, v)| format!("{k} {v:.2}"))
+                    .map(|(k, v)| {
+                        let key = format!("area-{k}");
+                        let name = t(&key);
+                        format!("{} {v:.2}", if name == key { k.clone() } else { name })
+                    })
                     .collect();
                 format!(
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>{}</td></tr>",
@@ -1417,7 +1437,7 @@ mod tests {
             ]),
         );
         let e = FieldErrors::from_status(&s, TEACHER_FIELDS).unwrap_or_default();
-        assert_eq!(e.of("full_name").as_deref(), Some("must not be empty"));
+        assert_eq!(e.of("full_name"), Some(t("con-v-empty")));
         assert_eq!(e.of("subjects").as_deref(), Some("unknown subject 'xx'"));
         assert_eq!(
             e.general,
