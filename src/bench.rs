@@ -378,7 +378,7 @@ pub async fn sessions(seed: u64) -> Result<SessionFigures, String> {
         insecure_no_auth: true,
         ..crate::config::Config::default()
     };
-    let (addr, stop, server) = start_server(config).await?;
+    let (addr, stop, server) = start_server(config, None).await?;
     let ch = crate::client::connect(&addr).await.map_err(|e| err(&e))?;
     let muni = import_and_approve(
         ch.clone(),
@@ -534,10 +534,11 @@ pub(crate) async fn import_and_approve(
     Ok((muni, created))
 }
 
-/// Serves `config` (its store in `config.data_dir`) on 127.0.0.1:0 in this process: the
-/// address, the stop signal and the server task.
+/// Serves `config` (its store in `config.data_dir`) on 127.0.0.1:0 in this process, with the
+/// web console on `console` when given: the address, the stop signal and the server task.
 pub(crate) async fn start_server(
     config: crate::config::Config,
+    console: Option<tokio::net::TcpListener>,
 ) -> Result<
     (
         String,
@@ -555,7 +556,7 @@ pub(crate) async fn start_server(
     let addr = format!("http://{}", listener.local_addr().map_err(|e| err(&e))?);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {
-        crate::server::serve(&config, store, listener, async {
+        crate::server::serve_with_console(&config, store, listener, console, async {
             let _ = stopped.await;
         })
         .await

@@ -5,6 +5,7 @@
 
 pub mod access_cli;
 pub mod bench;
+pub mod bench_console;
 pub mod cli;
 pub mod client;
 pub mod community_cli;

@@ -154,7 +154,7 @@ pub async fn run(o: Options, progress: impl Fn(&str)) -> Result<Report, String> 
         scheduler: soak,
         ..crate::config::Config::default()
     };
-    let (addr, stop, server) = crate::bench::start_server(config).await?;
+    let (addr, stop, server) = crate::bench::start_server(config, None).await?;
     let target = |token: &str| Target {
         addr: addr.clone(),
         token: Some(token.to_string()),

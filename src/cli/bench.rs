@@ -32,6 +32,13 @@ pub struct BenchArgs {
     /// solve.
     #[arg(long)]
     rematch: bool,
+    /// Instead: every page of the web console at region scale (40 municipalities, 50,000
+    /// teachers, the region's pairs approved), fetched over the loopback, `--rounds` times each.
+    #[arg(long)]
+    console: bool,
+    /// Fetches of each console page (after one to warm it).
+    #[arg(long, default_value_t = 9)]
+    rounds: usize,
     /// Also write the (first) region's whole teacher-pair problem to FILE, in the export
     /// shape (gzipped for .gz), for an independent solver (bench/independent.sh).
     #[arg(long, value_name = "FILE")]
@@ -42,6 +49,13 @@ pub struct BenchArgs {
 }
 
 pub async fn bench(a: BenchArgs) -> CliResult {
+    if a.console {
+        init_logging(LogFormat::Text, "warn");
+        let rounds = a.rounds.max(1);
+        let f = crate::bench_console::run(a.seed, rounds).await?;
+        crate::bench_console::print(&f, rounds);
+        return done();
+    }
     if a.rematch {
         crate::bench::rematch(a.seed, 20)?;
         return done();

@@ -887,3 +887,7 @@ help-documents-signed--mentorship = Только документы с этим 
 help-value-network = Сеть по учебным годам: участие, курсы, мероприятия, выход школ из перечня
 # en: Where the web console listens, or off [default: 127.0.0.1:8080; env PEERLIFT_CONSOLE_LISTEN]
 help-serve--console_listen = Где слушает веб-консоль, или off [по умолчанию: 127.0.0.1:8080; переменная PEERLIFT_CONSOLE_LISTEN]
+# en: Instead: every page of the web console at region scale (40 municipalities, 50,000 teachers, the region's pairs approved), fetched over the loopback, `--rounds` times each
+help--console = Вместо этого: каждая страница веб-консоли в масштабе региона (40 муниципалитетов, 50 000 учителей, пары региона утверждены), запрошенная через локальный интерфейс `--rounds` раз
+# en: Fetches of each console page (after one to warm it)
+help--rounds = Сколько раз запрашивать каждую страницу консоли (после одного прогревающего запроса)
