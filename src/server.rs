@@ -155,6 +155,37 @@ fn identify(store: Arc<Store>, open: bool) -> crate::console::Identify {
     })
 }
 
+/// Serves the web console on `listener` (TLS with the server's certificate when it has one),
+/// its API calls going through `channel` until `stopped` turns true.
+fn start_console(
+    config: &Config,
+    listener: TcpListener,
+    channel: tonic::transport::Channel,
+    who: crate::console::Identify,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> Result<(), ServeError> {
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(
+            crate::console::tls::acceptor(cert, key, config.tls_client_ca.as_deref())
+                .map_err(ServeError::Tls)?,
+        ),
+        _ => None,
+    };
+    let at = listener.local_addr().ok();
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(console = ?at, tls = tls.is_some(), "web console: open {scheme}://{} and sign in with a token", at.map(|a| a.to_string()).unwrap_or_default());
+    let mut web_stop = stopped;
+    tokio::spawn(async move {
+        let stop = async move {
+            let _ = web_stop.changed().await;
+        };
+        if let Err(e) = crate::console::serve(listener, channel, who, tls, stop).await {
+            tracing::error!(error = %e, "the web console stopped");
+        }
+    });
+    Ok(())
+}
+
 /// [`serve`], and the web console on `console` (tests bind 127.0.0.1:0).
 pub async fn serve_with_console(
     config: &Config,
@@ -265,46 +296,17 @@ pub async fn serve_with_console(
         tracing::warn!("AUTHENTICATION IS OFF (insecure_no_auth): every caller is an admin of everything. For development only; never expose this server.");
     }
 
-    let (console_stop, mut console_stopped) = tokio::sync::watch::channel(false);
-    if let (Some(console), Some(grpc)) = (console, addr) {
-        if tls.is_some() {
-            tracing::warn!("the web console is not served beside a TLS server yet: put it behind a TLS proxy of its own");
-        } else {
-            let at = console.local_addr().ok();
-            let who = identify(store.clone(), config.insecure_no_auth);
-            tracing::info!(console = ?at, "web console: open http://{} and sign in with a token", at.map(|a| a.to_string()).unwrap_or_default());
-            tokio::spawn(async move {
-                let stop = async move {
-                    let _ = console_stopped.changed().await;
-                };
-                if let Err(e) = crate::console::serve(console, grpc, who, false, stop).await {
-                    tracing::error!(error = %e, "the web console stopped");
-                }
-            });
-        }
-    }
+    let (console_stop, console_stopped) = tokio::sync::watch::channel(false);
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let health_for_stop = health.clone();
-    let mut builder = Server::builder();
-    if let Some(tls) = tls {
-        builder = builder
-            .tls_config(tls)
-            .map_err(|e| ServeError::Tls(e.to_string()))?;
+    let mut routes = tonic::service::Routes::new(health_service);
+    if config.reflection {
+        routes = routes
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
     }
-    let (reflection_v1, reflection_v1alpha) = if config.reflection {
-        (Some(reflection_v1), Some(reflection_v1alpha))
-    } else {
-        (None, None)
-    };
-    let router = builder
-        .timeout(Duration::from_secs(config.request_timeout_secs.max(1)))
-        .concurrency_limit_per_connection(config.max_concurrent_requests_per_connection.max(1))
-        .load_shed(config.load_shed)
-        .layer(AuthLayer { auth: auth.clone() })
-        .add_service(health_service)
-        .add_optional_service(reflection_v1)
-        .add_optional_service(reflection_v1alpha)
+    let routes = routes
         .add_service(svc!(
             pb::token_service_server::TokenServiceServer<TokenApi>,
             TokenApi {
@@ -432,6 +434,56 @@ pub async fn serve_with_console(
                 state: state.clone()
             }
         ));
+    // The same services with the same limits and auth twice: on the listener (TLS when
+    // configured) and in process for the console, whose calls never leave the process.
+    let layered = |b: Server| {
+        b.timeout(Duration::from_secs(config.request_timeout_secs.max(1)))
+            .concurrency_limit_per_connection(config.max_concurrent_requests_per_connection.max(1))
+            .load_shed(config.load_shed)
+            .layer(AuthLayer { auth: auth.clone() })
+    };
+    let mut public = Server::builder();
+    if let Some(tls) = tls {
+        public = public
+            .tls_config(tls)
+            .map_err(|e| ServeError::Tls(e.to_string()))?;
+    }
+    let router = layered(public).add_routes(routes.clone());
+    if let Some(console) = console {
+        // Each connection the console's channel opens is one end of an in-memory pipe whose
+        // other end the API serves.
+        let (to_api, pipes) = tokio::sync::mpsc::unbounded_channel::<tokio::io::DuplexStream>();
+        let channel = tonic::transport::Endpoint::from_static("http://peerlift.in-process")
+            .connect_with_connector_lazy(tower::service_fn(move |_: axum::http::Uri| {
+                let to_api = to_api.clone();
+                async move {
+                    let (console_end, api_end) = tokio::io::duplex(256 * 1024);
+                    to_api
+                        .send(api_end)
+                        .map_err(|_| std::io::Error::other("the API has stopped"))?;
+                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(console_end))
+                }
+            }));
+        let api = layered(Server::builder()).add_routes(routes);
+        let mut api_stop = console_stopped.clone();
+        let incoming = tokio_stream::wrappers::UnboundedReceiverStream::new(pipes)
+            .map(Ok::<_, std::io::Error>);
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = api_stop.changed().await;
+            };
+            if let Err(e) = api.serve_with_incoming_shutdown(incoming, stop).await {
+                tracing::error!(error = %e, "the console's in-process API stopped");
+            }
+        });
+        start_console(
+            config,
+            console,
+            channel,
+            identify(store.clone(), config.insecure_no_auth),
+            console_stopped,
+        )?;
+    }
 
     let signal = async move {
         shutdown.await;

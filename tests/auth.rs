@@ -464,6 +464,139 @@ async fn tls_and_mutual_tls() {
     let _ = stop.send(());
 }
 
+/// One HTTP/1.1 exchange with the console over TLS (trusting the test CA; with the client
+/// certificate when `identified`): the raw answer, or why there was none.
+async fn https(pki: &Pki, addr: &str, identified: bool, request: String) -> Result<String, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(pki.path("ca.pem")).unwrap())
+        .unwrap();
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    let config = if identified {
+        builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from_pem_file(pki.path("client.pem")).unwrap()],
+                PrivateKeyDer::from_pem_file(pki.path("client.key")).unwrap(),
+            )
+            .unwrap()
+    } else {
+        builder.with_no_client_auth()
+    };
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("localhost").unwrap(), tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    tls.write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    tls.read_to_end(&mut out).await.map_err(|e| e.to_string())?;
+    if out.is_empty() {
+        return Err("no answer".into());
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// The console served beside a TLS server: over TLS itself, its cookies `Secure`, its pages
+/// reading the API in process; under mutual TLS it asks browsers for a certificate too.
+#[tokio::test]
+async fn the_console_under_tls_and_mutual_tls() {
+    let pki = Pki::new();
+    for mutual in [false, true] {
+        let data = tempfile::tempdir().unwrap();
+        let store = Arc::new(peerlift_store::Store::open(data.path()).unwrap());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let console = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let web = console.local_addr().unwrap().to_string();
+        let config = peerlift::config::Config {
+            data_dir: data.path().to_path_buf(),
+            insecure_no_auth: true,
+            scheduler: false,
+            tls_cert: Some(pki.path("server.pem")),
+            tls_key: Some(pki.path("server.key")),
+            tls_client_ca: mutual.then(|| pki.path("ca.pem")),
+            ..peerlift::config::Config::default()
+        };
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            peerlift::server::serve_with_console(&config, store, listener, Some(console), async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        let get = |path: &str, cookie: &str| {
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n")
+        };
+        // Plain HTTP gets no page.
+        {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let mut plain = tokio::net::TcpStream::connect(&web).await.unwrap();
+            plain.write_all(get("/login", "").as_bytes()).await.unwrap();
+            let mut out = Vec::new();
+            let _ = plain.read_to_end(&mut out).await;
+            assert!(!String::from_utf8_lossy(&out).contains("HTTP/1.1 200"));
+        }
+        if mutual {
+            assert!(
+                https(&pki, &web, false, get("/login", "")).await.is_err(),
+                "no client certificate, yet a page"
+            );
+        }
+        let form = https(&pki, &web, true, get("/login", "")).await.unwrap();
+        assert!(form.starts_with("HTTP/1.1 200"), "{form}");
+        let pre = form
+            .lines()
+            .find_map(|l| l.strip_prefix("set-cookie: peerlift_signin="))
+            .and_then(|v| v.split(';').next())
+            .unwrap()
+            .to_string();
+        assert!(form.to_ascii_lowercase().contains("; secure"), "{form}");
+        let body = format!("csrf={pre}&token=anything");
+        let signed = https(
+            &pki,
+            &web,
+            true,
+            format!(
+                "POST /login HTTP/1.1\r\nHost: localhost\r\nCookie: peerlift_signin={pre}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+        .await
+        .unwrap();
+        let session = signed
+            .lines()
+            .find(|l| l.starts_with("set-cookie: peerlift_session="))
+            .unwrap()
+            .to_string();
+        assert!(
+            session.contains("HttpOnly") && session.contains("Secure"),
+            "{session}"
+        );
+        let sid = session
+            .trim_start_matches("set-cookie: ")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string();
+        // The municipalities page: the console read the API in process, past its TLS.
+        let home = https(&pki, &web, true, get("/", &sid)).await.unwrap();
+        assert!(home.starts_with("HTTP/1.1 200"), "{home}");
+        let _ = tx.send(());
+        server.await.unwrap();
+    }
+}
+
 #[tokio::test]
 async fn a_fresh_store_gets_one_initial_admin_token() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,10 +12,10 @@ mod events;
 mod network;
 mod pages;
 mod registry;
+pub mod tls;
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -557,36 +557,37 @@ pub fn layout(u: Option<&User>, title: &str, body: &str) -> String {
     )
 }
 
-/// Serves the console on `listener` until `shutdown`, calling the API at `grpc`.
+/// Serves the console on `listener` until `shutdown`, calling the API through `api` (the
+/// server's own services, in process), over TLS when `tls` is given.
 pub async fn serve(
     listener: TcpListener,
-    grpc: SocketAddr,
+    api: Channel,
     identify: Identify,
-    secure: bool,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The API is reached on the loopback even when it listens on every address.
-    let target = if grpc.ip().is_unspecified() {
-        SocketAddr::from(([127, 0, 0, 1], grpc.port()))
-    } else {
-        grpc
-    };
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{target}"))
-        .map_err(std::io::Error::other)?
-        .connect_lazy();
     let console = Console {
-        grpc: channel,
+        grpc: api,
         sessions: Arc::new(Mutex::new(HashMap::new())),
         identify,
-        secure,
+        secure: tls.is_some(),
     };
     let app = pages::router(console.clone())
         .merge(registry::router(console.clone()))
         .merge(events::router(console))
         .layer(axum::middleware::from_fn(keep_path));
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    match tls {
+        Some(acceptor) => {
+            axum::serve(tls::TlsListener::new(listener, acceptor)?, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        None => {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }
 
 /// The sign-in form (with its own double-submit CSRF token) and a message.
