@@ -398,6 +398,7 @@ input, select, textarea { font: inherit; padding: .35rem; border: 1px solid #8a8
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }
 .card .big { font-size: 1.8rem; font-weight: 700; }
 .inline { display: inline; }
+ul.columns { columns: 16rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .choices { display: flex; flex-wrap: wrap; gap: .2rem 1.2rem; }
 .field-error { margin: .2rem 0 0; }

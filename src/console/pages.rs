@@ -207,20 +207,67 @@ async fn home(State(c): State<Console>, headers: HeaderMap) -> Response {
             .await?
             .into_inner()
             .municipalities;
-        let items: String = list
-            .iter()
-            .map(|m| {
-                format!(
-                    "<li><a href=\"/m/{}\">{}</a> <span class=\"muted\">{}</span></li>",
-                    esc(&m.id),
-                    esc(&m.name),
-                    esc(&m.region)
-                )
-            })
-            .collect();
+        // By region: its municipalities, then the region's own runs (matched whole).
+        let mut regions: BTreeMap<String, Vec<&pb::Municipality>> = BTreeMap::new();
+        for x in &list {
+            regions.entry(x.region.clone()).or_default().push(x);
+        }
+        let mut body = String::new();
+        let mut mc = pb::matching_service_client::MatchingServiceClient::new(u.conn());
+        for (region, munis) in &regions {
+            let items: String = munis
+                .iter()
+                .map(|m| {
+                    format!(
+                        "<li><a href=\"/m/{}\">{}</a></li>",
+                        esc(&m.id),
+                        esc(&m.name),
+                    )
+                })
+                .collect();
+            let scope = format!("region:{region}");
+            let runs = if region.is_empty() {
+                Vec::new()
+            } else {
+                mc.list_match_runs(pb::ListMatchRunsRequest {
+                    municipality_id: scope.clone(),
+                    page_size: 5,
+                    ..Default::default()
+                })
+                .await
+                .map(|r| r.into_inner().runs)
+                .unwrap_or_default()
+            };
+            let runs: String = runs
+                .iter()
+                .map(|r| {
+                    format!(
+                        "<li><a href=\"/m/{s}/runs/{id}\">{id}</a> · {status} · {n}</li>",
+                        s = url_encode(&scope),
+                        id = esc(&r.id),
+                        status = esc(&enum_word(
+                            "con-run-status",
+                            pb::RunStatus::try_from(r.status)
+                                .map(|k| k.as_str_name())
+                                .unwrap_or("?")
+                        )),
+                        n = esc(&tr("con-n-pairs", &[("n", i18n::n(r.pair_count as f64))])),
+                    )
+                })
+                .collect();
+            body.push_str(&format!(
+                "<h2>{r}</h2><ul class=\"columns\">{items}</ul>{runs}",
+                r = esc(if region.is_empty() { "—" } else { region }),
+                runs = if runs.is_empty() {
+                    String::new()
+                } else {
+                    format!("<h3>{}</h3><ul>{runs}</ul>", esc(&t("con-region-runs")))
+                },
+            ));
+        }
         Ok(Page {
             title: t("con-municipalities"),
-            body: format!("<ul>{items}</ul>"),
+            body,
         })
     })
     .await
@@ -1255,19 +1302,42 @@ const PAIR_FIELDS: &[&str] = &[
 async fn mentorships_page(
     u: &User,
     m: &str,
+    page_token: &str,
     v: &PairValues,
     errors: &super::registry::FieldErrors,
 ) -> Result<Page, Failure> {
-    let list = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
+    let answer = pb::mentorship_service_client::MentorshipServiceClient::new(u.conn())
         .list_mentorships(pb::ListMentorshipsRequest {
             municipality_id: m.to_string(),
             status: pb::MentorshipStatus::Active as i32,
-            page_size: 1000,
+            page_size: 500,
+            page_token: page_token.to_string(),
             ..Default::default()
         })
         .await?
-        .into_inner()
-        .mentorships;
+        .into_inner();
+    let list = answer.mentorships;
+    // A municipality of thousands of pairs reads them a page at a time.
+    let pager = match (page_token.is_empty(), answer.next_page_token.is_empty()) {
+        (true, true) => String::new(),
+        (first, last) => format!(
+            "<p class=\"pager\">{}{}</p>",
+            if first {
+                String::new()
+            } else {
+                format!("<a href=\"?\">{}</a> ", esc(&t("con-first-page")))
+            },
+            if last {
+                String::new()
+            } else {
+                format!(
+                    "<a rel=\"next\" href=\"?page={}\">{} →</a>",
+                    url_encode(&answer.next_page_token),
+                    esc(&t("con-next-page"))
+                )
+            }
+        ),
+    };
     let names = super::registry::Names::load(u.conn(), m).await?;
     let rows: String = list
         .iter()
@@ -1335,7 +1405,7 @@ async fn mentorships_page(
     Ok(Page {
         title: t("con-nav-mentorships"),
         body: format!(
-            "<label for=\"mq\">{f}</label><input id=\"mq\" type=\"search\" data-filter=\"ms\">{grid7}{form}<h2>{vh}</h2>{grid_v}",
+            "<label for=\"mq\">{f}</label><input id=\"mq\" type=\"search\" data-filter=\"ms\">{grid7}{pager}{form}<h2>{vh}</h2>{grid_v}",
             f = esc(&t("con-filter")),
             grid7 = grid(Some("ms"), true, &[esc(&t("col-id")), esc(&t("con-mentee")), esc(&t("con-mentor")), esc(&t("col-subject")), esc(&t("con-since")), esc(&t("con-locked")), esc(&t("con-actions"))], &rows),
             vh = esc(&t("con-vetoes")),
@@ -1344,13 +1414,20 @@ async fn mentorships_page(
     })
 }
 
+#[derive(Deserialize, Default)]
+struct PageQuery {
+    #[serde(default)]
+    page: String,
+}
+
 async fn mentorships(
     State(c): State<Console>,
     headers: HeaderMap,
     Path(m): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> Response {
     page(&c, &headers, |u| async move {
-        mentorships_page(&u, &m, &PairValues::default(), &Default::default()).await
+        mentorships_page(&u, &m, &q.page, &PairValues::default(), &Default::default()).await
     })
     .await
 }
@@ -1390,7 +1467,9 @@ async fn create_mentorship(
         match r {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/mentorships"))),
             Err(s) => match FieldErrors::from_status(&s, PAIR_FIELDS) {
-                Some(errors) => Ok(Next::Again(mentorships_page(&u, &m, &v, &errors).await?)),
+                Some(errors) => Ok(Next::Again(
+                    mentorships_page(&u, &m, "", &v, &errors).await?,
+                )),
                 None => Err(s.into()),
             },
         }

@@ -272,3 +272,4 @@ con-v-negative = must not be negative
 con-v-same-person = the mentor must be someone other than the mentee
 con-v-modes = choose online, in person or both
 con-materials-label = Materials
+con-region-runs = The region's runs (matched whole)
