@@ -236,23 +236,28 @@ async fn a_methodologists_year_in_the_browser() {
     let c = browser(&d).await;
     let console = s.console.clone();
 
-    // The administrator makes the municipality and the office's token; the office does the
-    // rest in the browser.
-    peerlift_api::pb::municipality_service_client::MunicipalityServiceClient::new(with_token(
-        &s, &admin,
-    ))
-    .create_municipality(peerlift_api::pb::CreateMunicipalityRequest {
-        municipality: Some(peerlift_api::pb::Municipality {
-            id: "kirovsky".into(),
-            name: "Kirovsky municipal district".into(),
-            region: "Leningrad region".into(),
-            time_zone: "Europe/Moscow".into(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    // The administrator's first step on a fresh store, in the browser: a new municipality by
+    // its municipality.csv; then the office's token, with which the office does the rest.
+    sign_in(&c, &console, &admin).await;
+    assert_eq!(title(&c).await, "Муниципалитеты");
+    c.find(Locator::Id("new-m"))
+        .await
+        .unwrap()
+        .send_keys("kirovsky")
+        .await
+        .unwrap();
+    click(&c, "form[action='/new'] button").await;
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
+    c.find(Locator::Id("files"))
+        .await
+        .unwrap()
+        .send_keys(&example.join("municipality.csv").display().to_string())
+        .await
+        .unwrap();
+    click(&c, "main form button[type=submit]").await;
+    let made = text(&c).await;
+    assert!(made.contains("создано 1"), "{made}");
+    click(&c, "header form[action='/logout'] button").await;
     let office = cli_token(&s, &admin, "coordinator", "municipality:kirovsky").await;
 
     // Signing in: the token once, then a session; the page speaks the browser's Russian.
@@ -269,7 +274,6 @@ async fn a_methodologists_year_in_the_browser() {
     c.goto(&format!("{console}/m/kirovsky/import"))
         .await
         .unwrap();
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/kirovsky");
     let files: Vec<String> = [
         "municipality.csv",
         "schools.csv",

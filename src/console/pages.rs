@@ -23,6 +23,7 @@ pub fn router(c: Console) -> Router {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/lang", post(switch_lang))
+        .route("/new", get(new_municipality))
         .route("/m/{m}", get(dashboard))
         .route("/m/{m}/schools", get(schools))
         .route("/m/{m}/schools/{s}", get(school))
@@ -265,12 +266,38 @@ async fn home(State(c): State<Console>, headers: HeaderMap) -> Response {
                 },
             ));
         }
+        // The administrator's first step on a fresh store: import a municipality's files
+        // (municipality.csv creates it).
+        if matches!(u.identity().scope, peerlift_domain::access::Scope::All) {
+            body.push_str(&format!(
+                "<h2>{h}</h2><form method=\"get\" action=\"/new\"><label for=\"new-m\">{l}</label><input id=\"new-m\" name=\"m\" required pattern=\"[a-z0-9][a-z0-9-]*\" aria-describedby=\"new-m-help\"><p id=\"new-m-help\" class=\"muted\">{help}</p><button type=\"submit\">{go}</button></form>",
+                h = esc(&t("con-new-municipality")),
+                l = esc(&t("con-new-municipality-id")),
+                help = esc(&t("con-new-municipality-help")),
+                go = esc(&t("con-nav-import")),
+            ));
+        }
         Ok(Page {
             title: t("con-municipalities"),
             body,
         })
     })
     .await
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    #[serde(default)]
+    m: String,
+}
+
+/// The import page of a municipality to be made by its `municipality.csv`.
+async fn new_municipality(Query(q): Query<NewQuery>) -> Response {
+    let id = q.m.trim();
+    if id.is_empty() {
+        return Redirect::to("/").into_response();
+    }
+    Redirect::to(&format!("/m/{}/import", url_encode(id))).into_response()
 }
 
 /// An API enum value (`RUN_STATUS_PROPOSED`) as a word of the catalogue (`con-run-status-proposed`).

@@ -273,3 +273,6 @@ con-v-same-person = the mentor must be someone other than the mentee
 con-v-modes = choose online, in person or both
 con-materials-label = Materials
 con-region-runs = The region's runs (matched whole)
+con-new-municipality = A new municipality
+con-new-municipality-id = Its identifier (as in its municipality.csv, e.g. kirovsky)
+con-new-municipality-help = The import page opens; its municipality.csv creates the municipality, the other files fill it.

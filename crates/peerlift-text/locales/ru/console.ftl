@@ -274,3 +274,6 @@ con-v-same-person = наставник должен быть другим чел
 con-v-modes = выберите: дистанционно, очно или оба
 con-materials-label = Материалы
 con-region-runs = Расчёты региона (целиком)
+con-new-municipality = Новый муниципалитет
+con-new-municipality-id = Его идентификатор (как в municipality.csv, например kirovsky)
+con-new-municipality-help = Откроется страница загрузки: municipality.csv создаст муниципалитет, остальные файлы его наполнят.
