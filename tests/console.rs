@@ -661,6 +661,11 @@ async fn a_methodologists_year_in_the_browser() {
         .path()
         .ends_with("/schools/putilovo-oosh"));
     shot(&c, "8-school").await;
+    // Its teacher's page: what the school may read of them, no refusal.
+    click(&c, "main table tbody tr:first-child a").await;
+    let teacher = title(&c).await;
+    assert!(!teacher.starts_with("403"), "{teacher}");
+    c.back().await.unwrap();
     // On a phone: the school's page in a phone's width.
     c.set_window_size(390, 844).await.unwrap();
     c.refresh().await.unwrap();

@@ -454,23 +454,27 @@ async fn teacher(
             .await?
             .into_inner();
         let names = Names::load(conn.clone(), &m).await?;
-        let diagnostics = pb::diagnostic_service_client::DiagnosticServiceClient::new(conn.clone())
-            .list_diagnostics(pb::ListDiagnosticsRequest {
-                municipality_id: m.clone(),
-                teacher_id: id.clone(),
-                page_size: 1000,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .diagnostics;
-        let progress = pb::report_service_client::ReportServiceClient::new(conn.clone())
-            .get_teacher_progress(pb::GetTeacherProgressRequest {
-                municipality_id: m.clone(),
-                teacher_id: id.clone(),
-            })
-            .await?
-            .into_inner();
+        // A school's token reads its teachers but not every record about them: what it may
+        // not read is left out of the page, not a refusal of the whole page.
+        let diagnostics = allowed(
+            pb::diagnostic_service_client::DiagnosticServiceClient::new(conn.clone())
+                .list_diagnostics(pb::ListDiagnosticsRequest {
+                    municipality_id: m.clone(),
+                    teacher_id: id.clone(),
+                    page_size: 1000,
+                    ..Default::default()
+                })
+                .await,
+        )?
+        .map(|x| x.diagnostics);
+        let progress = allowed(
+            pb::report_service_client::ReportServiceClient::new(conn.clone())
+                .get_teacher_progress(pb::GetTeacherProgressRequest {
+                    municipality_id: m.clone(),
+                    teacher_id: id.clone(),
+                })
+                .await,
+        )?;
         let profile = match pb::mentor_profile_service_client::MentorProfileServiceClient::new(
             conn.clone(),
         )
@@ -480,25 +484,27 @@ async fn teacher(
         })
         .await
         {
-            Ok(p) => Some(p.into_inner()),
-            Err(s) if s.code() == tonic::Code::NotFound => None,
+            Ok(p) => Some(Some(p.into_inner())),
+            Err(s) if s.code() == tonic::Code::NotFound => Some(None),
+            Err(s) if s.code() == tonic::Code::PermissionDenied => None,
             Err(s) => return Err(s.into()),
         };
-        let routes = pb::programme_service_client::ProgrammeServiceClient::new(conn.clone())
-            .list_plans(pb::ListPlansRequest {
-                municipality_id: m.clone(),
-                kind: pb::PlanKind::Route as i32,
-                teacher_id: id.clone(),
-                page_size: 100,
-                ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .plans;
+        let routes = allowed(
+            pb::programme_service_client::ProgrammeServiceClient::new(conn.clone())
+                .list_plans(pb::ListPlansRequest {
+                    municipality_id: m.clone(),
+                    kind: pb::PlanKind::Route as i32,
+                    teacher_id: id.clone(),
+                    page_size: 100,
+                    ..Default::default()
+                })
+                .await,
+        )?
+        .map(|x| x.plans);
         let mut ms = pb::mentorship_service_client::MentorshipServiceClient::new(conn.clone());
-        let mut mentorships = Vec::new();
+        let mut mentorships = Some(Vec::new());
         for (mentee, mentor) in [(id.clone(), String::new()), (String::new(), id.clone())] {
-            mentorships.extend(
+            let got = allowed(
                 ms.list_mentorships(pb::ListMentorshipsRequest {
                     municipality_id: m.clone(),
                     status: pb::MentorshipStatus::Active as i32,
@@ -507,13 +513,16 @@ async fn teacher(
                     page_size: 1000,
                     ..Default::default()
                 })
-                .await?
-                .into_inner()
-                .mentorships,
-            );
+                .await,
+            )?;
+            match (got, mentorships.as_mut()) {
+                (Some(x), Some(all)) => all.extend(x.mentorships),
+                _ => mentorships = None,
+            }
         }
         let diag_rows: String = diagnostics
             .iter()
+            .flatten()
             .map(|d| {
                 let scores: Vec<String> = d
                     .scores
@@ -535,8 +544,8 @@ async fn teacher(
             })
             .collect();
         let progress_rows: String = progress
-            .subjects
             .iter()
+            .flat_map(|p| &p.subjects)
             .map(|p| {
                 let rounds: Vec<String> = p
                     .rounds
@@ -552,6 +561,7 @@ async fn teacher(
             .collect();
         let ms_rows: String = mentorships
             .iter()
+            .flatten()
             .map(|x| {
                 format!(
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/m/{m}/schedule?mentorship={mid}\">{cal}</a></td></tr>",
@@ -567,6 +577,7 @@ async fn teacher(
             .collect();
         let route_list: String = routes
             .iter()
+            .flatten()
             .map(|p| {
                 format!(
                     "<li><a href=\"/m/{m}/plans/{id}\">{title}</a> · {n}{overdue}</li>",
@@ -585,7 +596,7 @@ async fn teacher(
                 )
             })
             .collect();
-        let profile_text = match &profile {
+        let profile_text = match profile.as_ref().and_then(Option::as_ref) {
             Some(p) => esc(&tr(
                 "con-profile-line",
                 &[
@@ -604,7 +615,8 @@ async fn teacher(
             )),
             None => esc(&t("con-no-profile")),
         };
-        let school_bound = u.identity().scope.school().is_some();
+        let school_bound =
+            u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
         let edit = format!(
             "<p><a class=\"button\" href=\"/m/{m}/teachers/{id}/edit\">{e}</a> <a class=\"button secondary\" href=\"/m/{m}/teachers/{id}/profile\">{p}</a> <a href=\"/m/{m}/schedule?teacher={q}\">{cal}</a></p>",
             m = esc(&m),
@@ -614,15 +626,28 @@ async fn teacher(
             p = esc(&t("con-edit-profile")),
             cal = esc(&t("con-nav-schedule")),
         );
+        let ph = esc(&t("con-profile"));
+        let msh = esc(&t("con-nav-mentorships"));
+        let grid_ms = grid(None, false, &[esc(&t("con-mentee")), esc(&t("con-mentor")), esc(&t("col-subject")), esc(&t("con-since")), String::new()], &ms_rows);
+        let dh = esc(&t("con-diagnostics"));
+        let grid_d = grid(None, true, &[esc(&t("con-diag-date")), esc(&t("col-subject")), esc(&t("con-level")), esc(&t("con-scores")), esc(&t("con-source"))], &diag_rows);
+        let prh = esc(&t("con-progress"));
+        let grid_p = grid(None, false, &[esc(&t("col-subject")), esc(&t("con-rounds"))], &progress_rows);
+        let rh = esc(&t("con-routes"));
+        let routes_html = if route_list.is_empty() {
+            format!("<p class=\"muted\">{}</p>", esc(&t("con-no-routes")))
+        } else {
+            format!("<ul>{route_list}</ul>")
+        };
         Ok(Page {
             title: x.full_name.clone(),
             body: format!(
-                "<p><a href=\"/m/{m}/schools/{sid}\">{school}</a> · {subjects}{inactive}</p>{edit}
-<h2>{ph}</h2><p>{profile_text}</p>
-<h2>{msh}</h2>{grid_ms}
-<h2>{dh}</h2>{grid_d}
-<h2>{prh}</h2>{grid_p}
-<h2>{rh}</h2>{routes}",
+                "<p><a href=\"/m/{m}/schools/{sid}\">{school}</a> · {subjects}{inactive}</p>{edit}{profile_sec}{ms_sec}{d_sec}{p_sec}{r_sec}",
+                profile_sec = section(profile.is_some(), &ph, &format!("<p>{profile_text}</p>")),
+                ms_sec = section(mentorships.is_some(), &msh, &grid_ms),
+                d_sec = section(diagnostics.is_some(), &dh, &grid_d),
+                p_sec = section(progress.is_some(), &prh, &grid_p),
+                r_sec = section(routes.is_some(), &rh, &routes_html),
                 m = esc(&m),
                 sid = esc(&x.school_id),
                 school = names.school(&x.school_id),
@@ -633,23 +658,28 @@ async fn teacher(
                     String::new()
                 },
                 edit = if school_bound { String::new() } else { edit },
-                ph = esc(&t("con-profile")),
-                msh = esc(&t("con-nav-mentorships")),
-                grid_ms = grid(None, false, &[esc(&t("con-mentee")), esc(&t("con-mentor")), esc(&t("col-subject")), esc(&t("con-since")), String::new()], &ms_rows),
-                dh = esc(&t("con-diagnostics")),
-                grid_d = grid(None, true, &[esc(&t("con-diag-date")), esc(&t("col-subject")), esc(&t("con-level")), esc(&t("con-scores")), esc(&t("con-source"))], &diag_rows),
-                prh = esc(&t("con-progress")),
-                grid_p = grid(None, false, &[esc(&t("col-subject")), esc(&t("con-rounds"))], &progress_rows),
-                rh = esc(&t("con-routes")),
-                routes = if route_list.is_empty() {
-                    format!("<p class=\"muted\">{}</p>", esc(&t("con-no-routes")))
-                } else {
-                    format!("<ul>{route_list}</ul>")
-                },
             ),
         })
     })
     .await
+}
+
+/// A titled part of a page, or nothing when the person may not read it.
+fn section(shown: bool, title: &str, body: &str) -> String {
+    if shown {
+        format!("<h2>{title}</h2>{body}")
+    } else {
+        String::new()
+    }
+}
+
+/// An answer, `None` when the token may not read it (PERMISSION_DENIED), else the failure.
+fn allowed<T>(r: Result<tonic::Response<T>, tonic::Status>) -> Result<Option<T>, Failure> {
+    match r {
+        Ok(x) => Ok(Some(x.into_inner())),
+        Err(s) if s.code() == tonic::Code::PermissionDenied => Ok(None),
+        Err(s) => Err(s.into()),
+    }
 }
 
 /// The values a teacher form shows.
