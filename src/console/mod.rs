@@ -398,6 +398,8 @@ input, select, textarea { font: inherit; padding: .35rem; border: 1px solid #8a8
 .card { border: 1px solid var(--line); border-radius: 6px; padding: .75rem 1rem; }
 .card .big { font-size: 1.8rem; font-weight: 700; }
 .inline { display: inline; }
+.skip { position: absolute; left: -10000px; top: .5rem; background: #fff; color: var(--accent); padding: .4rem .8rem; z-index: 10; }
+.skip:focus { left: .5rem; }
 ul.columns { columns: 16rem; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .choices { display: flex; flex-wrap: wrap; gap: .2rem 1.2rem; }
@@ -541,7 +543,7 @@ pub fn layout(u: Option<&User>, title: &str, body: &str) -> String {
 <style>{STYLE}</style>
 </head>
 <body>
-<a href=\"#main\" class=\"muted\" style=\"position:absolute;left:-10000px\">{skip}</a>
+<a href=\"#main\" class=\"skip\">{skip}</a>
 <header><strong><a href=\"/\">peerlift</a></strong>{nav}</header>
 <main id=\"main\" data-render=\"{render}\">
 <h1>{title}</h1>
