@@ -172,6 +172,13 @@ fn start_console(
         _ => None,
     };
     let at = listener.local_addr().ok();
+    if at.is_some_and(|a| !a.ip().is_loopback()) {
+        if config.insecure_no_auth {
+            tracing::warn!("THE WEB CONSOLE IS OPEN TO THE NETWORK WITH AUTHENTICATION OFF: any text signs in as an admin of everything. Set console_listen to a loopback address or turn authentication on.");
+        } else if tls.is_none() {
+            tracing::warn!("the web console listens beyond this machine without TLS: tokens and pages cross the network in clear text. Set tls_cert and tls_key, or put it behind a TLS proxy.");
+        }
+    }
     let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(console = ?at, tls = tls.is_some(), "web console: open {scheme}://{} and sign in with a token", at.map(|a| a.to_string()).unwrap_or_default());
     let mut web_stop = stopped;

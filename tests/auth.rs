@@ -557,7 +557,7 @@ async fn the_console_under_tls_and_mutual_tls() {
         assert!(form.starts_with("HTTP/1.1 200"), "{form}");
         let pre = form
             .lines()
-            .find_map(|l| l.strip_prefix("set-cookie: peerlift_signin="))
+            .find_map(|l| l.strip_prefix("set-cookie: __Host-peerlift_signin="))
             .and_then(|v| v.split(';').next())
             .unwrap()
             .to_string();
@@ -568,7 +568,7 @@ async fn the_console_under_tls_and_mutual_tls() {
             &web,
             true,
             format!(
-                "POST /login HTTP/1.1\r\nHost: localhost\r\nCookie: peerlift_signin={pre}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                "POST /login HTTP/1.1\r\nHost: localhost\r\nCookie: __Host-peerlift_signin={pre}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
             ),
         )
@@ -576,7 +576,8 @@ async fn the_console_under_tls_and_mutual_tls() {
         .unwrap();
         let session = signed
             .lines()
-            .find(|l| l.starts_with("set-cookie: peerlift_session="))
+            // Under TLS the cookies carry the `__Host-` prefix: no sibling domain can plant one.
+            .find(|l| l.starts_with("set-cookie: __Host-peerlift_session="))
             .unwrap()
             .to_string();
         assert!(

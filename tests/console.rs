@@ -344,6 +344,33 @@ async fn a_methodologists_year_in_the_browser() {
     field.send_keys(&name).await.unwrap();
     click(&c, "main form button[type=submit]").await;
     assert_eq!(title(&c).await, name);
+    // Someone else saves the teacher while the form is open: the form comes back saying so,
+    // over the current version, and the second send saves.
+    c.goto(&format!(
+        "{console}/m/kirovsky/teachers/putilovo-oosh-t001/edit"
+    ))
+    .await
+    .unwrap();
+    peerlift_api::pb::teacher_service_client::TeacherServiceClient::new(with_token(&s, &admin))
+        .update_teacher(peerlift_api::pb::UpdateTeacherRequest {
+            municipality_id: "kirovsky".into(),
+            teacher: Some(peerlift_api::pb::Teacher {
+                id: "putilovo-oosh-t001".into(),
+                accepts_online: Some(false),
+                ..Default::default()
+            }),
+            update_mask: Some(prost_types::FieldMask {
+                paths: vec!["accepts_online".into()],
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    click(&c, "main form button[type=submit]").await;
+    let stale = text(&c).await;
+    assert!(stale.contains("Запись изменили"), "{stale}");
+    click(&c, "main form button[type=submit]").await;
+    assert_eq!(title(&c).await, name);
 
     // Teacher pairs: run, read, approve.
     c.goto(&format!("{console}/m/kirovsky/match"))

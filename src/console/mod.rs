@@ -56,7 +56,10 @@ fn path_municipality() -> Option<String> {
         p.strip_prefix("/m/")
             .map(|rest| rest.split('/').next().unwrap_or("").to_string())
             // A region's run (`region:NAME`) has no municipal menu.
-            .filter(|m| !m.is_empty() && !m.starts_with("region"))
+            .filter(|m| {
+                let lower = m.to_ascii_lowercase();
+                !m.is_empty() && !lower.starts_with("region:") && !lower.starts_with("region%3a")
+            })
     })
     .ok()
     .flatten()
@@ -64,6 +67,8 @@ fn path_municipality() -> Option<String> {
 
 /// A session is dropped after this long unused.
 const IDLE: Duration = Duration::from_secs(8 * 3600);
+/// ...and after this long in any case: a day's work, then the token again.
+const LIFETIME: Duration = Duration::from_secs(24 * 3600);
 
 const SESSION_COOKIE: &str = "peerlift_session";
 /// The sign-in form's own CSRF token (double-submit: cookie and field must agree).
@@ -76,6 +81,7 @@ struct Session {
     lang: Lang,
     identity: Identity,
     last: Instant,
+    since: Instant,
 }
 
 /// The console's shared state.
@@ -171,6 +177,24 @@ fn browser_lang(headers: &HeaderMap) -> Lang {
 }
 
 impl Console {
+    /// The session cookie's name: under TLS with the `__Host-` prefix, which browsers accept
+    /// only from this very host over https with `Path=/` (no sibling domain can plant one).
+    fn session_cookie(&self) -> &'static str {
+        if self.secure {
+            "__Host-peerlift_session"
+        } else {
+            SESSION_COOKIE
+        }
+    }
+
+    fn login_cookie(&self) -> &'static str {
+        if self.secure {
+            "__Host-peerlift_signin"
+        } else {
+            LOGIN_COOKIE
+        }
+    }
+
     fn cookie_attrs(&self) -> &'static str {
         if self.secure {
             "; Path=/; HttpOnly; SameSite=Strict; Secure"
@@ -180,10 +204,12 @@ impl Console {
     }
 
     fn user(&self, headers: &HeaderMap) -> Option<User> {
-        let sid = cookie(headers, SESSION_COOKIE)?;
+        let sid = cookie(headers, self.session_cookie())?;
         let mut sessions = self.sessions.lock().ok()?;
         let now = Instant::now();
-        sessions.retain(|_, s| now.duration_since(s.last) < IDLE);
+        sessions.retain(|_, s| {
+            now.duration_since(s.last) < IDLE && now.duration_since(s.since) < LIFETIME
+        });
         let s = sessions.get_mut(&sid)?;
         s.last = now;
         Some(User {
@@ -337,9 +363,13 @@ pub fn html(code: StatusCode, body: String) -> Response {
     r.headers_mut()
         .insert("x-frame-options", HeaderValue::from_static("DENY"));
     r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    r.headers_mut().insert(
         "content-security-policy",
         HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
         ),
     );
     r
@@ -549,7 +579,7 @@ pub fn layout(u: Option<&User>, title: &str, body: &str) -> String {
 <h1>{title}</h1>
 {body}
 </main>
-<script>{SCRIPT}</script>
+<script src=\"/console.js\" defer></script>
 </body>
 </html>
 ",
@@ -597,7 +627,11 @@ pub async fn serve(
 fn login_page(c: &Console, headers: &HeaderMap, message: Option<String>) -> Response {
     let lang = browser_lang(headers);
     let failed = message.is_some();
-    let pre = random_token();
+    // The same double-submit token for every sign-in page of this browser (two tabs, the
+    // back button), a new one only when it has none.
+    let pre = cookie(headers, c.login_cookie())
+        .filter(|x| x.len() == 64 && x.bytes().all(|b| b.is_ascii_hexdigit()))
+        .unwrap_or_else(random_token);
     let body = format!(
         "{msg}<form method=\"post\" action=\"/login\">
 <input type=\"hidden\" name=\"csrf\" value=\"{pre}\">
@@ -630,7 +664,8 @@ fn login_page(c: &Console, headers: &HeaderMap, message: Option<String>) -> Resp
         StatusCode::OK
     };
     let mut r = html(code, page);
-    if let Ok(v) = HeaderValue::from_str(&format!("{LOGIN_COOKIE}={pre}{}", c.cookie_attrs())) {
+    if let Ok(v) = HeaderValue::from_str(&format!("{}={pre}{}", c.login_cookie(), c.cookie_attrs()))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r

@@ -13,13 +13,14 @@ use serde::Deserialize;
 
 use super::{
     action, csrf_field, home_municipality, html, login_page, page, same, Console, Failure,
-    Identity, Page, Session, User, LOGIN_COOKIE, SESSION_COOKIE,
+    Identity, Page, Session, User,
 };
 use crate::i18n::{self, t, tr, Lang};
 
 pub fn router(c: Console) -> Router {
     Router::new()
         .route("/", get(home))
+        .route("/console.js", get(script))
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/lang", post(switch_lang))
@@ -27,7 +28,12 @@ pub fn router(c: Console) -> Router {
         .route("/m/{m}", get(dashboard))
         .route("/m/{m}/schools", get(schools))
         .route("/m/{m}/schools/{s}", get(school))
-        .route("/m/{m}/import", get(import_form).post(import))
+        .route(
+            "/m/{m}/import",
+            get(import_form)
+                .post(import)
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT)),
+        )
         .route("/m/{m}/match", get(match_form).post(run_matching))
         .route("/m/{m}/runs/{run}", get(run_page))
         .route("/m/{m}/runs/{run}/approve", post(approve))
@@ -88,6 +94,25 @@ pub(super) fn grid(id: Option<&str>, sortable: bool, heads: &[String], rows: &st
     )
 }
 
+/// The console's one script (sorting, filtering, upload progress), served as a file so the
+/// pages' Content-Security-Policy allows no inline script.
+async fn script() -> Response {
+    let mut r = super::SCRIPT.into_response();
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    r.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    r
+}
+
 // ---- signing in and out ----
 
 async fn login_form(State(c): State<Console>, headers: HeaderMap) -> Response {
@@ -107,13 +132,24 @@ struct LoginForm {
 
 async fn login(State(c): State<Console>, headers: HeaderMap, Form(f): Form<LoginForm>) -> Response {
     let lang = super::browser_lang(&headers);
-    let pre = super::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let pre = super::cookie(&headers, c.login_cookie()).unwrap_or_default();
     if pre.is_empty() || !same(&pre, &f.csrf) {
-        let body = super::layout(None, &t("con-csrf"), "");
-        return html(StatusCode::FORBIDDEN, body);
+        // A stale sign-in form (another tab signed in or out since): the form again, saying so.
+        let mut r = login_page(
+            &c,
+            &headers,
+            Some(peerlift_text::format(lang, "con-csrf", &[])),
+        );
+        *r.status_mut() = StatusCode::FORBIDDEN;
+        return r;
     }
     let secret = f.token.trim().to_string();
-    let Some(identity) = (c.identify)(&secret) else {
+    let found = if secret.is_empty() {
+        None
+    } else {
+        (c.identify)(&secret)
+    };
+    let Some(identity) = found else {
         return login_page(
             &c,
             &headers,
@@ -127,13 +163,16 @@ async fn login(State(c): State<Console>, headers: HeaderMap, Form(f): Form<Login
         lang,
         identity,
         last: std::time::Instant::now(),
+        since: std::time::Instant::now(),
     };
     if let Ok(mut s) = c.sessions.lock() {
         s.insert(sid.clone(), session);
     }
     tracing::info!("console: signed in");
     let mut r = Redirect::to("/").into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{SESSION_COOKIE}={sid}{}", c.cookie_attrs())) {
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{}={sid}{}", c.session_cookie(), c.cookie_attrs()))
+    {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -148,9 +187,11 @@ async fn logout(State(c): State<Console>, headers: HeaderMap, Form(f): Form<Csrf
         }
     }
     let mut r = Redirect::to("/login").into_response();
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("{SESSION_COOKIE}=; Max-Age=0{}", c.cookie_attrs()))
-    {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{}=; Max-Age=0{}",
+        c.session_cookie(),
+        c.cookie_attrs()
+    )) {
         r.headers_mut().append(header::SET_COOKIE, v);
     }
     r
@@ -606,32 +647,43 @@ async fn import(
     Path(m): Path<String>,
     mut form: Multipart,
 ) -> Response {
-    let mut csrf = String::new();
-    let mut files: Vec<(peerlift_domain::csvfmt::FileKind, String, Vec<u8>)> = Vec::new();
-    let mut unknown = Vec::new();
-    while let Ok(Some(field)) = form.next_field().await {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.unwrap_or_default(),
-            Some("files") => {
-                let name = field.file_name().unwrap_or("").to_string();
-                let data = field.bytes().await.unwrap_or_default().to_vec();
-                if name.is_empty() {
-                    continue;
-                }
-                match crate::client::kind_of(std::path::Path::new(&name)) {
-                    Some(k) => files.push((k, name, data)),
-                    None => unknown.push(name),
-                }
-            }
-            _ => {}
-        }
-    }
-    files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+    // Signed in first: no one else makes the server read an upload.
     let Some(u) = c.user(&headers) else {
         return Redirect::to("/login").into_response();
     };
     let lang = u.lang();
     i18n::with_lang(lang, async move {
+        let mut csrf = String::new();
+        let mut files: Vec<(peerlift_domain::csvfmt::FileKind, String, Vec<u8>)> = Vec::new();
+        let mut unknown = Vec::new();
+        // The whole form is read before anything is imported: a file cut short (over the
+        // limit, a dropped connection) refuses the import, it never goes in half.
+        loop {
+            let field = match form.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return super::failure(&c, &u, Failure::Bad(upload_failed(&e))),
+            };
+            match field.name() {
+                Some("csrf") => csrf = field.text().await.unwrap_or_default(),
+                Some("files") => {
+                    let name = field.file_name().unwrap_or("").to_string();
+                    let data = match field.bytes().await {
+                        Ok(d) => d.to_vec(),
+                        Err(e) => return super::failure(&c, &u, Failure::Bad(upload_failed(&e))),
+                    };
+                    if name.is_empty() {
+                        continue;
+                    }
+                    match crate::client::kind_of(std::path::Path::new(&name)) {
+                        Some(k) => files.push((k, name, data)),
+                        None => unknown.push(name),
+                    }
+                }
+                _ => {}
+            }
+        }
+        files.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
         if !same(&csrf, u.csrf()) {
             return super::failure(&c, &u, Failure::Csrf);
         }
@@ -692,6 +744,20 @@ async fn import(
         }
     })
     .await
+}
+
+/// The largest upload of one import through the console (a municipality's files are a few
+/// MB; a region's directory is imported with `peerlift import`).
+pub(super) const UPLOAD_LIMIT: usize = 256 * 1024 * 1024;
+
+fn upload_failed(e: &axum::extract::multipart::MultipartError) -> String {
+    tr(
+        "con-upload-failed",
+        &[
+            ("limit", i18n::n((UPLOAD_LIMIT / (1024 * 1024)) as f64)),
+            ("reason", i18n::s(e.body_text())),
+        ],
+    )
 }
 
 async fn run_import(
@@ -1007,6 +1073,8 @@ async fn run_page(
         let names = super::registry::Names::load(u.conn(), &m).await?;
         let proposed = run.status == pb::RunStatus::Proposed as i32;
         let kind = run.kind;
+        // A region's scope (`region:NAME`) is free text: encoded wherever it is a path segment.
+        let mseg = url_encode(&m);
         let pair_rows: String = pairs
             .pairs
             .iter()
@@ -1020,7 +1088,7 @@ async fn run_page(
                 let veto = if p.mentee_id.is_empty() || p.mentor_id.is_empty() {
                     String::new()
                 } else {
-                    veto_form(&u, &m, kind, &p.mentee_id, &p.mentor_id, &format!("/m/{m}/runs/{id}"))
+                    veto_form(&u, &m, kind, &p.mentee_id, &p.mentor_id, &format!("/m/{mseg}/runs/{id}"))
                 };
                 format!(
                     "<tr><td>{mentee}</td><td>{subject}</td><td>{level}</td><td>{mentor}</td><td>{score}{new}</td><td class=\"muted\">{terms}</td><td>{veto}</td></tr>",
@@ -1080,7 +1148,7 @@ async fn run_page(
             format!(
                 "<form class=\"inline\" method=\"post\" action=\"/m/{m}/runs/{id}/approve\">{csrf}<label for=\"since\">{since}</label><input id=\"since\" name=\"effective_date\" type=\"date\"> <button type=\"submit\">{a}</button></form>
 <form class=\"inline\" method=\"post\" action=\"/m/{m}/runs/{id}/reject\">{csrf}<button type=\"submit\" class=\"secondary\">{r}</button></form>",
-                m = esc(&m),
+                m = esc(&mseg),
                 id = esc(&id),
                 csrf = csrf_field(&u),
                 a = esc(&t("con-approve")),
@@ -1205,7 +1273,7 @@ pub(super) fn veto_form(
     format!(
         "<details><summary>{v}</summary><form method=\"post\" action=\"/m/{m}/veto\">{csrf}<input type=\"hidden\" name=\"kind\" value=\"{kind}\"><input type=\"hidden\" name=\"mentee\" value=\"{mentee}\"><input type=\"hidden\" name=\"mentor\" value=\"{mentor}\"><input type=\"hidden\" name=\"back\" value=\"{back}\"><label for=\"vr-{mentee}-{mentor}\">{r}</label><input id=\"vr-{mentee}-{mentor}\" name=\"reason\" required> <button type=\"submit\" class=\"secondary\">{v}</button></form></details>",
         v = esc(&t("con-veto")),
-        m = esc(m),
+        m = esc(&url_encode(m)),
         csrf = csrf_field(u),
         mentee = esc(mentee),
         mentor = esc(mentor),
@@ -1248,10 +1316,11 @@ async fn veto(
             })
             .await?;
         // Back to the page the veto was made on, when it is one of the console's own.
-        let back = if f.back.starts_with(&format!("/m/{m}/")) {
+        let home = format!("/m/{}/", url_encode(&m));
+        let back = if f.back.starts_with(&home) {
             f.back.clone()
         } else {
-            format!("/m/{m}/mentorships")
+            format!("{home}mentorships")
         };
         Ok(back)
     })
@@ -1281,7 +1350,11 @@ async fn approve(
                 ..Default::default()
             })
             .await?;
-        Ok(format!("/m/{m}/mentorships"))
+        // A region's pairs live in its municipalities: back to the regions' page.
+        if m.starts_with("region:") {
+            return Ok("/".to_string());
+        }
+        Ok(format!("/m/{}/mentorships", url_encode(&m)))
     })
     .await
 }
@@ -1300,7 +1373,7 @@ async fn reject(
                 ..Default::default()
             })
             .await?;
-        Ok(format!("/m/{m}/match"))
+        Ok(format!("/m/{}/match", url_encode(&m)))
     })
     .await
 }
@@ -1807,7 +1880,7 @@ struct ProposeForm {
     #[serde(default)]
     from: String,
     #[serde(default)]
-    weeks: u32,
+    weeks: String,
     /// The municipality's non-working days, as the form shows them (comma-separated dates).
     #[serde(default)]
     non_working: String,
@@ -1853,7 +1926,7 @@ async fn propose(
             .propose_schedule(pb::ProposeScheduleRequest {
                 municipality_id: m.clone(),
                 from: f.from.clone(),
-                weeks: f.weeks.clamp(1, 12),
+                weeks: f.weeks.trim().parse::<u32>().unwrap_or(4).clamp(1, 12),
                 ..Default::default()
             })
             .await?

@@ -174,6 +174,11 @@ impl FieldErrors {
             return None;
         }
         let mut e = FieldErrors::default();
+        if s.code() == tonic::Code::Aborted {
+            // A stale etag: the caller shows the form again over the current version.
+            e.general.push(t("con-stale"));
+            return Some(e);
+        }
         let violations = s
             .get_details_bad_request()
             .map(|b| b.field_violations)
@@ -819,6 +824,9 @@ async fn teacher_save(
                 ..Default::default()
             })
             .await;
+        if matches!(&r, Err(s) if s.code() == tonic::Code::Aborted) {
+            v.etag = stored.etag.clone();
+        }
         match r {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/teachers/{id}"))),
             Err(s) => match FieldErrors::from_status(&s, TEACHER_FIELDS) {
@@ -1002,7 +1010,7 @@ async fn profile_save(
 ) -> Response {
     let f = Posted::new(&body);
     form_action(&c, &headers, &f.get("csrf"), |u| async move {
-        let v = ProfileValues {
+        let mut v = ProfileValues {
             subjects: f.all("subjects"),
             capacity: f.get("capacity"),
             in_person: f.checked("in_person"),
@@ -1054,6 +1062,16 @@ async fn profile_save(
             .await
             .map(|_| ())
         };
+        if matches!(&r, Err(s) if s.code() == tonic::Code::Aborted) {
+            v.etag = pb::mentor_profile_service_client::MentorProfileServiceClient::new(u.conn())
+                .get_mentor_profile(pb::GetMentorProfileRequest {
+                    municipality_id: m.clone(),
+                    teacher_id: id.clone(),
+                })
+                .await?
+                .into_inner()
+                .etag;
+        }
         match r {
             Ok(()) => Ok(Next::Go(format!("/m/{m}/teachers/{id}"))),
             Err(s) => match FieldErrors::from_status(&s, PROFILE_FIELDS) {
@@ -1159,7 +1177,7 @@ async fn school_save(
 ) -> Response {
     let f = Posted::new(&body);
     form_action(&c, &headers, &f.get("csrf"), |u| async move {
-        let v = SchoolValues {
+        let mut v = SchoolValues {
             name: f.get("name"),
             status: f.get("status"),
             locality: f.get("locality"),
@@ -1207,6 +1225,16 @@ async fn school_save(
                 ..Default::default()
             })
             .await;
+        if matches!(&r, Err(e) if e.code() == tonic::Code::Aborted) {
+            v.etag = pb::school_service_client::SchoolServiceClient::new(u.conn())
+                .get_school(pb::GetSchoolRequest {
+                    municipality_id: m.clone(),
+                    school_id: s.clone(),
+                })
+                .await?
+                .into_inner()
+                .etag;
+        }
         match r {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/schools/{s}"))),
             Err(e) => match FieldErrors::from_status(&e, SCHOOL_FIELDS) {

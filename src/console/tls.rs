@@ -14,6 +14,10 @@ use tokio_rustls::TlsAcceptor;
 
 /// A handshake that has not finished by then is dropped (a client that opens and stalls).
 const HANDSHAKE: Duration = Duration::from_secs(10);
+/// Handshakes under way at once; further connections wait to be accepted.
+const HANDSHAKES: usize = 256;
+/// After a failed accept (out of descriptors, say): a pause before the next, not a busy loop.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 
 /// The TLS set-up of the console from the server's PEM files: its certificate and key, and
 /// the CA client certificates must be signed by (mutual TLS), when given.
@@ -65,14 +69,18 @@ impl TlsListener {
     pub fn new(listener: TcpListener, acceptor: TlsAcceptor) -> std::io::Result<TlsListener> {
         let local = listener.local_addr()?;
         let (tx, ready) = tokio::sync::mpsc::channel(64);
+        let slots = Arc::new(tokio::sync::Semaphore::new(HANDSHAKES));
         tokio::spawn(async move {
             loop {
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    break;
+                };
                 let (tcp, addr) = match listener.accept().await {
                     Ok(x) => x,
                     Err(e) => {
                         // Out of descriptors and the like: say so and keep accepting.
                         tracing::warn!(error = %e, "console: accept failed");
-                        tokio::task::yield_now().await;
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
                         continue;
                     }
                 };
@@ -81,6 +89,7 @@ impl TlsListener {
                 }
                 let (acceptor, ready) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
+                    let _slot = slot;
                     match tokio::time::timeout(HANDSHAKE, acceptor.accept(tcp)).await {
                         Ok(Ok(tls)) => {
                             let _ = ready.send((tls, addr)).await;

@@ -276,3 +276,5 @@ con-region-runs = The region's runs (matched whole)
 con-new-municipality = A new municipality
 con-new-municipality-id = Its identifier (as in its municipality.csv, e.g. kirovsky)
 con-new-municipality-help = The import page opens; its municipality.csv creates the municipality, the other files fill it.
+con-upload-failed = The files did not arrive whole ({ $reason }); nothing was imported. One import takes at most { $limit } MB: import a region's directory with `peerlift import`.
+con-stale = Someone changed this record since you opened it; the form now holds your values over the current version: check them and send again.
