@@ -231,21 +231,8 @@ async fn create(
             capacity: f.get("capacity"),
         };
         let mut errors = FieldErrors::default();
-        let duration = v.duration.parse::<u32>().unwrap_or_else(|_| {
-            errors.add("duration_minutes", t("con-whole-number"));
-            0
-        });
-        let capacity = if v.capacity.is_empty() {
-            None
-        } else {
-            match v.capacity.parse::<u32>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    errors.add("capacity", t("con-whole-number"));
-                    None
-                }
-            }
-        };
+        let duration = errors.whole("duration_minutes", &v.duration);
+        let capacity = errors.optional_whole("capacity", &v.capacity);
         if !errors.is_empty() {
             return Ok(Next::Again(events_page(&u, &m, &v, &errors).await?));
         }

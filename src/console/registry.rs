@@ -206,6 +206,28 @@ impl FieldErrors {
             .push(message);
     }
 
+    /// A number field that may be left empty: `None` when empty; when not a whole number, the
+    /// console's own message by the field (and `None`).
+    pub(super) fn optional_whole(&mut self, field: &str, text: &str) -> Option<u32> {
+        if text.trim().is_empty() {
+            return None;
+        }
+        let n = text.trim().parse::<u32>().ok();
+        if n.is_none() {
+            self.add(field, t("con-whole-number"));
+        }
+        n
+    }
+
+    /// A number field that must hold a whole number (0, with the message by it, when not).
+    pub(super) fn whole(&mut self, field: &str, text: &str) -> u32 {
+        let n = self.optional_whole(field, text);
+        if n.is_none() && text.trim().is_empty() {
+            self.add(field, t("con-whole-number"));
+        }
+        n.unwrap_or(0)
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.by_field.is_empty() && self.general.is_empty()
     }
@@ -1018,16 +1040,13 @@ async fn profile_save(
             etag: f.get("etag"),
             exists: f.get("exists") == "yes",
         };
-        let capacity = match v.capacity.parse::<u32>() {
-            Ok(n) => n,
-            Err(_) => {
-                let mut errors = FieldErrors::default();
-                errors.add("capacity", t("con-whole-number"));
-                return Ok(Next::Again(
-                    profile_form_page(&u, &m, &id, &v, &errors).await?,
-                ));
-            }
-        };
+        let mut errors = FieldErrors::default();
+        let capacity = errors.whole("capacity", &v.capacity);
+        if !errors.is_empty() {
+            return Ok(Next::Again(
+                profile_form_page(&u, &m, &id, &v, &errors).await?,
+            ));
+        }
         let mut modes = Vec::new();
         if v.in_person {
             modes.push(pb::Mode::InPerson as i32);
@@ -1186,17 +1205,7 @@ async fn school_save(
             etag: f.get("etag"),
         };
         let mut errors = FieldErrors::default();
-        let capacity = if v.partner_capacity.is_empty() {
-            None
-        } else {
-            match v.partner_capacity.parse::<u32>() {
-                Ok(n) => Some(n),
-                Err(_) => {
-                    errors.add("partner_capacity", t("con-whole-number"));
-                    None
-                }
-            }
-        };
+        let capacity = errors.optional_whole("partner_capacity", &v.partner_capacity);
         if !errors.is_empty() {
             return Ok(Next::Again(school_form_page(&u, &m, &s, &v, &errors)));
         }
