@@ -10,8 +10,7 @@ use axum::Router;
 use peerlift_api::app::documents::esc;
 use peerlift_api::pb;
 
-use super::pages::{enum_word, grid};
-use super::registry::{form_action, input, FieldErrors, Names, Next, Posted};
+use super::kit::{enum_word, form_action, grid, input, tr_html, FieldErrors, Names, Next, Posted};
 use super::{csrf_field, page, Console, Failure, Page, User};
 use crate::i18n::{self, t, tr};
 
@@ -391,7 +390,7 @@ async fn event(
                 host = names.school(&e.host_school_id),
                 place = esc(&e.place),
                 il = esc(&t("con-invited")),
-                invited = super::pages::tr_html(
+                invited = tr_html(
                     "con-invited-line",
                     &[
                         ("n", e.invited_count.to_string()),

@@ -9,10 +9,14 @@
 //! TLS). Every form carries the session's CSRF token; a POST without it is refused.
 
 mod events;
+mod kit;
+mod matching;
 mod network;
 mod pages;
 mod registry;
+mod schedule;
 pub mod tls;
+mod year;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -607,7 +611,10 @@ pub async fn serve(
     };
     let app = pages::router(console.clone())
         .merge(registry::router(console.clone()))
-        .merge(events::router(console))
+        .merge(events::router(console.clone()))
+        .merge(matching::router(console.clone()))
+        .merge(schedule::router(console.clone()))
+        .merge(year::router(console))
         .layer(axum::middleware::from_fn(keep_path));
     match tls {
         Some(acceptor) => {
