@@ -187,9 +187,13 @@ impl Names {
         Ok(names)
     }
 
-    /// The teacher's name (the id when unknown), escaped.
+    /// The teacher's name, or the school's (a partnership's session has schools for
+    /// people), or the id when neither is known; escaped.
     pub fn teacher(&self, id: &str) -> String {
-        esc(self.teachers.get(id).map_or(id, |(n, _)| n.as_str()))
+        match self.teachers.get(id) {
+            Some((n, _)) => esc(n),
+            None => self.school(id),
+        }
     }
 
     /// The teacher's name as a link to their page, with their school's name after it.
