@@ -413,6 +413,28 @@ pub struct Store {
     write_lock: Mutex<()>,
     /// Added to sled's id counter (see [`Store::raise_id_floor`]).
     id_floor: std::sync::atomic::AtomicU64,
+    /// The last records read with [`Store::get_shared`], decoded (see there).
+    decoded: Mutex<std::collections::VecDeque<Decoded>>,
+}
+
+/// How many decoded records [`Store::get_shared`] keeps.
+const DECODED: usize = 4;
+
+/// A record as stored and as decoded.
+struct Decoded {
+    tree: TreeId,
+    key: Vec<u8>,
+    raw: sled::IVec,
+    value: std::sync::Arc<dyn std::any::Any + Send + Sync>,
+}
+
+impl std::fmt::Debug for Decoded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoded")
+            .field("tree", &self.tree)
+            .field("bytes", &self.raw.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -472,6 +494,7 @@ impl Store {
             path,
             write_lock: Mutex::new(()),
             id_floor: std::sync::atomic::AtomicU64::new(id_floor),
+            decoded: Mutex::new(std::collections::VecDeque::new()),
         })
     }
 
@@ -566,6 +589,40 @@ impl Store {
             Some(v) => Ok(Some(codec::decode(R::TREE, &v)?)),
             None => Ok(None),
         }
+    }
+
+    /// Reads one large record that is read again and again unchanged (a region's match run,
+    /// 10,000 pairs, read a page at a time): decoded once, shared while its stored bytes stay
+    /// the same. Every call still reads the stored bytes, so a changed or deleted record is
+    /// never served from the copy.
+    pub fn get_shared<R: Record + Send + Sync + 'static>(
+        &self,
+        key: &[u8],
+    ) -> Result<Option<std::sync::Arc<R>>> {
+        let Some(raw) = self.tree(R::TREE).get(key)? else {
+            return Ok(None);
+        };
+        if let Ok(kept) = self.decoded.lock() {
+            let hit = kept
+                .iter()
+                .find(|d| d.tree == R::TREE && d.key == key && d.raw == raw)
+                .map(|d| d.value.clone());
+            if let Some(v) = hit.and_then(|v| v.downcast::<R>().ok()) {
+                return Ok(Some(v));
+            }
+        }
+        let value = std::sync::Arc::new(codec::decode::<R>(R::TREE, &raw)?);
+        if let Ok(mut kept) = self.decoded.lock() {
+            kept.retain(|d| !(d.tree == R::TREE && d.key == key));
+            kept.push_front(Decoded {
+                tree: R::TREE,
+                key: key.to_vec(),
+                raw,
+                value: value.clone(),
+            });
+            kept.truncate(DECODED);
+        }
+        Ok(Some(value))
     }
 
     /// True when a record with `key` exists, without decoding it.

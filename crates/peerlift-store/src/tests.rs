@@ -391,6 +391,30 @@ fn indexes_follow_updates_and_deletes() {
 }
 
 #[test]
+fn a_shared_read_is_decoded_once_and_never_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let k = key(&["m", "t1"]);
+    store.write(|_, b| b.put(&sample_teacher("s1"))).unwrap();
+    let first = store.get_shared::<Teacher>(&k).unwrap().unwrap();
+    let again = store.get_shared::<Teacher>(&k).unwrap().unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again), "decoded twice");
+    assert_eq!(first.school_id, "s1");
+    // Changed: the new version, not the kept copy.
+    store.write(|_, b| b.put(&sample_teacher("s2"))).unwrap();
+    let changed = store.get_shared::<Teacher>(&k).unwrap().unwrap();
+    assert_eq!(changed.school_id, "s2");
+    // Deleted: gone.
+    store
+        .write(|_, b| -> Result<()> {
+            b.delete::<Teacher>(k.clone());
+            Ok(())
+        })
+        .unwrap();
+    assert!(store.get_shared::<Teacher>(&k).unwrap().is_none());
+}
+
+#[test]
 fn a_failed_write_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();

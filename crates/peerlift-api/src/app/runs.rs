@@ -372,10 +372,11 @@ pub fn check_note(note: &str) -> ApiResult<()> {
 }
 
 /// A stored run of a scope.
-pub fn stored_run(s: &Store, scope: &str, run_id: &str) -> ApiResult<MatchRun> {
+pub fn stored_run(s: &Store, scope: &str, run_id: &str) -> ApiResult<std::sync::Arc<MatchRun>> {
     scope_municipalities(s, scope)?;
     crate::app::check_id("run_id", run_id)?;
-    s.get::<MatchRun>(&key(&[scope, run_id]))?
+    // A run's pages, unmatched demands and changes are read call after call: decoded once.
+    s.get_shared::<MatchRun>(&key(&[scope, run_id]))?
         .ok_or_else(|| not_found(run_id))
 }
 
