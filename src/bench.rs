@@ -487,7 +487,6 @@ pub(crate) async fn import_and_approve(
     csv: &std::path::Path,
     kinds: &[peerlift_api::pb::MatchKind],
 ) -> Result<(String, Vec<peerlift_api::pb::Mentorship>), String> {
-    use peerlift_api::pb;
     let err = |e: &dyn std::fmt::Display| e.to_string();
     for unit in crate::client::import(
         ch.clone(),
@@ -505,33 +504,61 @@ pub(crate) async fn import_and_approve(
         unit.result.map_err(|e| err(&e))?;
     }
     let muni = "r00-m00".to_string();
-    let mut matching = pb::matching_service_client::MatchingServiceClient::new(ch);
     let mut created = Vec::new();
     for kind in kinds {
-        let run = matching
-            .run_matching(pb::RunMatchingRequest {
-                municipality_id: muni.clone(),
-                kind: *kind as i32,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| err(&e))?
-            .into_inner()
-            .run
-            .ok_or("no run")?;
-        let approved = matching
-            .approve_match_run(pb::ApproveMatchRunRequest {
-                municipality_id: muni.clone(),
-                run_id: run.id,
-                effective_date: "2026-09-01".into(),
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| err(&e))?
-            .into_inner();
-        created.extend(approved.created);
+        let (_, approved) = run_and_approve(ch.clone(), &muni, *kind, true).await?;
+        created.extend(approved);
     }
     Ok((muni, created))
+}
+
+/// A run of `kind` over `scope` (a municipality, or `region:NAME`), approved as working since
+/// 1 September 2026 when `approve`: the run and the mentorships it made.
+pub(crate) async fn run_and_approve(
+    ch: crate::client::Conn,
+    scope: &str,
+    kind: peerlift_api::pb::MatchKind,
+    approve: bool,
+) -> Result<
+    (
+        peerlift_api::pb::MatchRun,
+        Vec<peerlift_api::pb::Mentorship>,
+    ),
+    String,
+> {
+    use peerlift_api::pb;
+    let err = |e: &dyn std::fmt::Display| e.to_string();
+    let mut matching = pb::matching_service_client::MatchingServiceClient::new(ch);
+    let (municipality_id, region) = match scope.strip_prefix("region:") {
+        Some(r) => (String::new(), r.to_string()),
+        None => (scope.to_string(), String::new()),
+    };
+    let run = matching
+        .run_matching(pb::RunMatchingRequest {
+            municipality_id,
+            region,
+            kind: kind as i32,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| err(&e))?
+        .into_inner()
+        .run
+        .ok_or("no run")?;
+    if !approve {
+        return Ok((run, Vec::new()));
+    }
+    let approved = matching
+        .approve_match_run(pb::ApproveMatchRunRequest {
+            municipality_id: scope.to_string(),
+            run_id: run.id.clone(),
+            effective_date: "2026-09-01".into(),
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| err(&e))?
+        .into_inner();
+    Ok((run, approved.created))
 }
 
 /// Serves `config` (its store in `config.data_dir`) on 127.0.0.1:0 in this process, with the

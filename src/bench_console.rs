@@ -17,7 +17,6 @@ use crate::synth::{self, Scale};
 #[derive(Debug, Clone)]
 pub struct PageFigure {
     pub name: String,
-    pub path: String,
     pub bytes: usize,
     pub min: Duration,
     pub median: Duration,
@@ -93,8 +92,9 @@ async fn exchange(
 
 /// The value of the first `name="..." value="..."` hidden field.
 fn hidden(html: &str, name: &str) -> Option<String> {
-    let at = html.find(&format!("name=\"{name}\" value=\""))?;
-    let rest = &html[at + name.len() + 15..];
+    let needle = format!("name=\"{name}\" value=\"");
+    let at = html.find(&needle)?;
+    let rest = html.get(at + needle.len()..)?;
     rest.split('"').next().map(str::to_string)
 }
 
@@ -119,77 +119,19 @@ pub async fn run(seed: u64, rounds: usize) -> Result<Vec<PageFigure>, String> {
     let (addr, stop, server) = crate::bench::start_server(config, Some(console)).await?;
     let ch = crate::client::connect(&addr).await.map_err(|e| err(&e))?;
     eprintln!("importing 40 municipalities…");
-    for unit in crate::client::import(
-        ch.clone(),
-        crate::client::ImportArgs {
-            municipality: None,
-            municipality_from_env: false,
-            strict: true,
-            dry_run: false,
-            paths: vec![csv.clone()],
-        },
-    )
-    .await
-    .map_err(|e| err(&e))?
-    {
-        unit.result.map_err(|e| err(&e))?;
-    }
-    let muni = "r00-m00".to_string();
+    let (muni, _) = crate::bench::import_and_approve(ch.clone(), &csv, &[]).await?;
     let region = "region-00".to_string();
-    let mut matching = pb::matching_service_client::MatchingServiceClient::new(ch.clone());
     eprintln!("matching the region's teacher pairs…");
-    let region_run = matching
-        .run_matching(pb::RunMatchingRequest {
-            region: region.clone(),
-            kind: pb::MatchKind::TeacherPairs as i32,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?
-        .into_inner()
-        .run
-        .ok_or("no run")?;
-    matching
-        .approve_match_run(pb::ApproveMatchRunRequest {
-            municipality_id: format!("region:{region}"),
-            run_id: region_run.id.clone(),
-            effective_date: "2026-09-01".into(),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?;
-    let partnerships = matching
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: muni.clone(),
-            kind: pb::MatchKind::SchoolPartnerships as i32,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?
-        .into_inner()
-        .run
-        .ok_or("no run")?;
-    matching
-        .approve_match_run(pb::ApproveMatchRunRequest {
-            municipality_id: muni.clone(),
-            run_id: partnerships.id.clone(),
-            effective_date: "2026-09-01".into(),
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?;
+    let scope = format!("region:{region}");
+    let (region_run, _) =
+        crate::bench::run_and_approve(ch.clone(), &scope, pb::MatchKind::TeacherPairs, true)
+            .await?;
+    crate::bench::run_and_approve(ch.clone(), &muni, pb::MatchKind::SchoolPartnerships, true)
+        .await?;
     // A municipality's own run, left proposed (its page carries the approve form).
-    let muni_run = matching
-        .run_matching(pb::RunMatchingRequest {
-            municipality_id: muni.clone(),
-            kind: pb::MatchKind::TeacherPairs as i32,
-            ..Default::default()
-        })
-        .await
-        .map_err(|e| err(&e))?
-        .into_inner()
-        .run
-        .ok_or("no run")?;
+    let (muni_run, _) =
+        crate::bench::run_and_approve(ch.clone(), &muni, pb::MatchKind::TeacherPairs, false)
+            .await?;
     let today = jiff::Zoned::now().date();
     let monday = today
         .checked_sub(jiff::Span::new().days(i64::from(today.weekday().to_monday_zero_offset())))
@@ -301,8 +243,13 @@ pub async fn run(seed: u64, rounds: usize) -> Result<Vec<PageFigure>, String> {
     ];
     // The region's run, a page deep: the token its first page links.
     let first = exchange(&web, "GET", &pages[6].1, &cookie, None).await?;
-    if let Some(at) = first.body.find("rel=\"next\" href=\"?page=") {
-        let token: String = first.body[at + 23..]
+    let needle = "rel=\"next\" href=\"?page=";
+    if let Some(rest) = first
+        .body
+        .find(needle)
+        .and_then(|at| first.body.get(at + needle.len()..))
+    {
+        let token: String = rest
             .chars()
             .take_while(|c| *c != '"' && *c != '#')
             .collect();
@@ -332,7 +279,6 @@ pub async fn run(seed: u64, rounds: usize) -> Result<Vec<PageFigure>, String> {
         times.sort();
         out.push(PageFigure {
             name: name.to_string(),
-            path,
             bytes: warm.body.len(),
             min: times[0],
             median: times[times.len() / 2],
@@ -340,12 +286,15 @@ pub async fn run(seed: u64, rounds: usize) -> Result<Vec<PageFigure>, String> {
         });
     }
     let _ = stop.send(());
-    let _ = server.await;
+    server
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(out)
 }
 
-/// The figures as a Markdown table, the slowest median last.
+/// The figures as a Markdown table in the pages' order, then the slowest page.
 pub fn print(f: &[PageFigure], rounds: usize) {
     let ms = |d: Duration| format!("{:.1}", d.as_secs_f64() * 1000.0);
     println!("| page | KiB | min ms | median ms | max ms ({rounds} fetches) |");

@@ -56,6 +56,22 @@ pub fn t(id: &str) -> String {
     tr(id, &[])
 }
 
+/// The message `id`, or `fallback` when the catalogue has none (codes of the catalogue that
+/// may lack a name: subjects an office added, competence areas, API enum values).
+pub fn t_or(id: &str, fallback: impl FnOnce() -> String) -> String {
+    let x = t(id);
+    if x == id {
+        fallback()
+    } else {
+        x
+    }
+}
+
+/// Runs `f` speaking `lang`, synchronously (a page built outside a request's task).
+pub fn in_lang<R>(lang: Lang, f: impl FnOnce() -> R) -> R {
+    TASK_LANG.sync_scope(lang, f)
+}
+
 /// The message `id` with its arguments: numbers choose plural forms.
 pub fn tr(id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
     peerlift_text::format(lang(), id, args)

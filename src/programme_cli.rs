@@ -38,25 +38,15 @@ fn from_pb<T: Copy>(all: &[T], v: i32) -> Option<T> {
 
 /// A name from the catalogue of messages, or the code when it has none.
 fn named(prefix: &str, code: &str) -> String {
-    let id = format!("{prefix}-{}", code.replace('_', "-"));
-    let x = t(&id);
-    if x == id {
+    crate::i18n::t_or(&format!("{prefix}-{}", code.replace('_', "-")), || {
         code.to_string()
-    } else {
-        x
-    }
+    })
 }
 
 /// A subject's name in the language in use (the code when the catalogue has none).
 pub fn subject_name(code: &str) -> String {
     // Subject messages keep the code as it is (`subject-primary_school`).
-    let id = format!("subject-{code}");
-    let x = t(&id);
-    if x == id {
-        code.to_string()
-    } else {
-        x
-    }
+    crate::i18n::t_or(&format!("subject-{code}"), || code.to_string())
 }
 
 /// "Positive share, OGE, mathematics".

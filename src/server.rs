@@ -133,24 +133,16 @@ pub async fn serve(
 
 /// Who a secret is, from the token store (the console's sign-in): the same tokens and the
 /// same validity as the API's.
-fn identify(store: Arc<Store>, open: bool) -> crate::console::Identify {
-    use peerlift_domain::access::{hash_secret, Role, Scope, Token};
+fn identify(auth: Arc<Auth>) -> crate::console::Identify {
+    // The API's own lookup: the console lets in exactly whom the API does (revocations seen
+    // by this process included).
     Arc::new(move |secret: &str| {
-        if open {
-            return Some(crate::console::Identity {
-                role: Role::Admin,
-                scope: Scope::All,
-            });
-        }
-        let hash = hash_secret(secret);
-        let now = jiff::Timestamp::now();
-        store
-            .scan::<Token>(&[], None)
-            .filter_map(Result::ok)
-            .find(|t| t.hash == hash && t.live(now))
-            .map(|t| crate::console::Identity {
-                role: t.role,
-                scope: t.scope,
+        auth.identify(secret, jiff::Timestamp::now())
+            .ok()
+            .flatten()
+            .map(|c| crate::console::Identity {
+                role: c.role,
+                scope: c.scope,
             })
     })
 }
@@ -487,7 +479,7 @@ pub async fn serve_with_console(
             config,
             console,
             channel,
-            identify(store.clone(), config.insecure_no_auth),
+            identify(auth.clone()),
             console_stopped,
         )?;
     }

@@ -10,8 +10,8 @@ use axum::Router;
 use peerlift_api::app::documents::esc;
 use peerlift_api::pb;
 
-use super::kit::{enum_word, form_action, grid, input, tr_html, FieldErrors, Names, Next, Posted};
-use super::{csrf_field, page, Console, Failure, Page, User};
+use super::kit::{enum_word, every_page, grid, input, tr_html, FieldErrors, Names, Posted};
+use super::{csrf_field, form_action, page, Console, Failure, Next, Page, User};
 use crate::i18n::{self, t, tr};
 
 pub fn router(c: Console) -> Router {
@@ -41,29 +41,25 @@ pub(super) async fn all_events(
     teacher: &str,
     school: &str,
 ) -> Result<Vec<pb::Event>, Failure> {
-    let mut client = pb::event_service_client::EventServiceClient::new(u.conn());
-    let mut out = Vec::new();
-    let mut token = String::new();
-    loop {
-        let r = client
-            .list_events(pb::ListEventsRequest {
-                municipality_id: m.to_string(),
-                page_size: 1000,
-                page_token: token.clone(),
-                teacher_id: teacher.to_string(),
-                school_id: school.to_string(),
-                from: from.to_string(),
-                to: to.to_string(),
-                ..Default::default()
-            })
-            .await?
-            .into_inner();
-        out.extend(r.events);
-        if r.next_page_token.is_empty() {
-            break;
+    let client = pb::event_service_client::EventServiceClient::new(u.conn());
+    let mut out = every_page(|page_token| {
+        let mut c = client.clone();
+        let req = pb::ListEventsRequest {
+            municipality_id: m.to_string(),
+            page_size: 1000,
+            page_token,
+            teacher_id: teacher.to_string(),
+            school_id: school.to_string(),
+            from: from.to_string(),
+            to: to.to_string(),
+            ..Default::default()
+        };
+        async move {
+            let r = c.list_events(req).await?.into_inner();
+            Ok((r.events, r.next_page_token))
         }
-        token = r.next_page_token;
-    }
+    })
+    .await?;
     out.sort_by(|a, b| (&a.start, &a.id).cmp(&(&b.start, &b.id)));
     Ok(out)
 }
@@ -117,7 +113,7 @@ async fn events_page(
             )
         })
         .collect();
-    let bound = u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
+    let bound = u.bound();
     let form = if bound {
         String::new()
     } else {
@@ -182,13 +178,7 @@ async fn events_page(
 
 /// An event kind's name (`event-master_class` in the catalogue; the code when none).
 fn catalogue_word(code: &str) -> String {
-    let id = format!("event-{code}");
-    let x = t(&id);
-    if x == id {
-        code.replace('_', " ")
-    } else {
-        x
-    }
+    i18n::t_or(&format!("event-{code}"), || code.replace('_', " "))
 }
 
 async fn events(State(c): State<Console>, headers: HeaderMap, Path(m): Path<String>) -> Response {
@@ -285,12 +275,9 @@ async fn create(
                 ..Default::default()
             })
             .await;
-        match r {
+        match FieldErrors::answer(r, EVENT_FIELDS)? {
             Ok(e) => Ok(Next::Go(format!("/m/{m}/events/{}", e.into_inner().id))),
-            Err(s) => match FieldErrors::from_status(&s, EVENT_FIELDS) {
-                Some(errors) => Ok(Next::Again(events_page(&u, &m, &v, &errors).await?)),
-                None => Err(s.into()),
-            },
+            Err(errors) => Ok(Next::Again(events_page(&u, &m, &v, &errors).await?)),
         }
     })
     .await
@@ -321,8 +308,8 @@ async fn event(
             }
         };
         let planned = e.status == pb::EventStatus::Planned as i32;
-        let bound = u.identity().scope.curator().is_some();
-        let register = if planned && !bound {
+        // Schools and curators register their own teachers, the office anyone.
+        let register = if planned {
             format!(
                 "<h2>{h}</h2><form method=\"post\" action=\"/m/{m}/events/{id}/register\">{csrf}<label for=\"reg\">{l}</label><input id=\"reg\" name=\"teacher\" required> <button type=\"submit\">{go}</button></form>",
                 h = esc(&t("con-register")),
@@ -335,7 +322,7 @@ async fn event(
         } else {
             String::new()
         };
-        let office = u.identity().scope.school().is_none() && !bound;
+        let office = !u.bound();
         let record = if planned && office {
             let boxes: String = e
                 .leaders

@@ -5,12 +5,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use peerlift_api::app::documents::esc;
 use peerlift_api::pb;
 
-use super::{same, Console, Failure, Page, User};
+use super::Failure;
 use crate::client::Conn;
 use crate::i18n::{self, t, tr};
 
@@ -47,13 +47,12 @@ pub(super) fn enum_word(prefix: &str, name: &str) -> String {
         .map_or(name, |(_, t)| t)
         .to_ascii_lowercase()
         .replace('_', "-");
-    let id = format!("{prefix}-{tail}");
-    let x = t(&id);
-    if x == id {
-        name.to_string()
-    } else {
-        x
-    }
+    i18n::t_or(&format!("{prefix}-{tail}"), || name.to_string())
+}
+
+/// A competence area's name (`area-methodical`; the code when the catalogue has none).
+pub(super) fn area_name(code: &str) -> String {
+    i18n::t_or(&format!("area-{code}"), || code.to_string())
 }
 
 pub(super) fn status_name(status: i32) -> String {
@@ -79,38 +78,6 @@ pub(super) fn url_encode(v: &str) -> String {
         .collect()
 }
 
-/// `a=1&b=2&a=3` as pairs, in order, percent-decoded.
-pub(super) fn serde_urlencoded_pairs(body: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| {
-        let s = s.replace('+', " ");
-        let bytes = s.as_bytes();
-        let mut out = Vec::with_capacity(bytes.len());
-        let mut i = 0;
-        while i < bytes.len() {
-            if bytes[i] == b'%' {
-                if let Some(b) = s
-                    .get(i + 1..i + 3)
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    out.push(b);
-                    i += 3;
-                    continue;
-                }
-            }
-            out.push(bytes[i]);
-            i += 1;
-        }
-        String::from_utf8_lossy(&out).into_owned()
-    };
-    body.split('&')
-        .filter(|x| !x.is_empty())
-        .map(|kv| match kv.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(kv), String::new()),
-        })
-        .collect()
-}
-
 /// A catalogue message whose arguments are already HTML (escaped names, links).
 pub(super) fn tr_html(id: &str, args: &[(&str, String)]) -> String {
     // Placeholders through the catalogue, then the HTML put in their place: the message text
@@ -130,6 +97,47 @@ pub(super) fn tr_html(id: &str, args: &[(&str, String)]) -> String {
         out = out.replace(&mark, &html);
     }
     out
+}
+
+/// Today in municipality `m`'s time zone (the day its sessions and items are dated by); the
+/// server's own day when the municipality cannot be read (a region's scope).
+pub(super) async fn today(conn: Conn, m: &str) -> jiff::civil::Date {
+    let zone = pb::municipality_service_client::MunicipalityServiceClient::new(conn)
+        .get_municipality(pb::GetMunicipalityRequest {
+            municipality_id: m.to_string(),
+        })
+        .await
+        .ok()
+        .and_then(|x| jiff::tz::TimeZone::get(&x.into_inner().time_zone).ok());
+    match zone {
+        Some(tz) => jiff::Timestamp::now().to_zoned(tz).date(),
+        None => jiff::Zoned::now().date(),
+    }
+}
+
+/// The Monday of `d`'s week.
+pub(super) fn monday_of(d: jiff::civil::Date) -> jiff::civil::Date {
+    d.checked_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())))
+        .unwrap_or(d)
+}
+
+/// Every page of a list call: `fetch` takes a page token and answers the page's items and
+/// the next token (empty at the end). A page shows a whole list, never its first thousand.
+pub(super) async fn every_page<T, F, Fut>(mut fetch: F) -> Result<Vec<T>, Failure>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, String), tonic::Status>>,
+{
+    let mut out = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (items, next) = fetch(token).await?;
+        out.extend(items);
+        if next.is_empty() {
+            return Ok(out);
+        }
+        token = next;
+    }
 }
 
 /// A municipality's teachers and schools by id, so tables show people and schools, not ids.
@@ -179,10 +187,9 @@ impl Names {
                 ..Default::default()
             })
             .await;
-        if let Ok(r) = schools {
-            for s in r.into_inner().schools {
-                names.schools.insert(s.id, s.name);
-            }
+        // A school's token reads only its own school: the others keep their ids.
+        for s in allowed(schools)?.map(|r| r.schools).unwrap_or_default() {
+            names.schools.insert(s.id, s.name);
         }
         Ok(names)
     }
@@ -249,8 +256,8 @@ pub(super) struct FieldErrors {
 }
 
 impl FieldErrors {
-    /// `None` unless the API refused the input (INVALID_ARGUMENT or FAILED_PRECONDITION):
-    /// other failures are pages of their own.
+    /// `None` unless the API refused the input (INVALID_ARGUMENT, FAILED_PRECONDITION,
+    /// ALREADY_EXISTS, or ABORTED for a stale etag): other failures are pages of their own.
     pub(super) fn from_status(s: &tonic::Status, fields: &[&str]) -> Option<FieldErrors> {
         use tonic_types::StatusExt;
         if !matches!(
@@ -285,6 +292,21 @@ impl FieldErrors {
             }
         }
         Some(e)
+    }
+
+    /// An API answer to a form: the value, or what to show by the form's fields when the API
+    /// refused the input, or (any other failure) the console's failure page.
+    pub(super) fn answer<T>(
+        r: Result<T, tonic::Status>,
+        fields: &[&str],
+    ) -> Result<Result<T, FieldErrors>, Failure> {
+        match r {
+            Ok(x) => Ok(Ok(x)),
+            Err(s) => match FieldErrors::from_status(&s, fields) {
+                Some(errors) => Ok(Err(errors)),
+                None => Err(s.into()),
+            },
+        }
     }
 
     /// A message of the console's own by a field (a number that is not one).
@@ -325,7 +347,7 @@ impl FieldErrors {
         self.by_field.get(field).map(|v| v.join("; "))
     }
 
-    /// The alert above the form: how many fields to mend, and what belongs to none.
+    /// The alert above the form: that it was not saved, and what belongs to no field.
     pub(super) fn summary(&self) -> String {
         if self.by_field.is_empty() && self.general.is_empty() {
             return String::new();
@@ -361,6 +383,20 @@ fn said_in_lang(description: &str) -> String {
         .map_or_else(|| description.to_string(), |(_, key)| t(key))
 }
 
+/// A field's error: the attributes that tie it to its control, and the message under it.
+fn field_error(name: &str, errors: &FieldErrors) -> (String, String) {
+    match errors.of(name) {
+        Some(m) => (
+            format!(" aria-invalid=\"true\" aria-describedby=\"f-{name}-err\""),
+            format!(
+                "<p id=\"f-{name}-err\" class=\"error field-error\">{}</p>",
+                esc(&m)
+            ),
+        ),
+        None => (String::new(), String::new()),
+    }
+}
+
 /// A labelled input; with its error under it, tied to it for screen readers.
 pub(super) fn input(
     name: &str,
@@ -369,19 +405,11 @@ pub(super) fn input(
     kind: &str,
     errors: &FieldErrors,
 ) -> String {
-    let err = errors.of(name);
+    let (aria, msg) = field_error(name, errors);
     format!(
         "<label for=\"f-{name}\">{label}</label><input id=\"f-{name}\" name=\"{name}\" type=\"{kind}\" value=\"{value}\"{aria}>{msg}",
         label = esc(label),
         value = esc(value),
-        aria = if err.is_some() {
-            format!(" aria-invalid=\"true\" aria-describedby=\"f-{name}-err\"")
-        } else {
-            String::new()
-        },
-        msg = err
-            .map(|m| format!("<p id=\"f-{name}-err\" class=\"error field-error\">{}</p>", esc(&m)))
-            .unwrap_or_default(),
     )
 }
 
@@ -393,7 +421,7 @@ pub(super) fn select(
     options: &[(String, String)],
     errors: &FieldErrors,
 ) -> String {
-    let err = errors.of(name);
+    let (aria, msg) = field_error(name, errors);
     let opts: String = options
         .iter()
         .map(|(v, text)| {
@@ -408,14 +436,6 @@ pub(super) fn select(
     format!(
         "<label for=\"f-{name}\">{label}</label><select id=\"f-{name}\" name=\"{name}\"{aria}>{opts}</select>{msg}",
         label = esc(label),
-        aria = if err.is_some() {
-            format!(" aria-invalid=\"true\" aria-describedby=\"f-{name}-err\"")
-        } else {
-            String::new()
-        },
-        msg = err
-            .map(|m| format!("<p id=\"f-{name}-err\" class=\"error field-error\">{}</p>", esc(&m)))
-            .unwrap_or_default(),
     )
 }
 
@@ -458,12 +478,14 @@ pub(super) fn checkboxes(
     )
 }
 
-/// A posted form: its fields in order (names may repeat).
+/// A posted form: its fields in order (names may repeat, which `Form` into a struct cannot
+/// hold).
 pub(super) struct Posted(Vec<(String, String)>);
 
 impl Posted {
     pub(super) fn new(body: &str) -> Posted {
-        Posted(serde_urlencoded_pairs(body))
+        // A body that is not a form reads as empty: its CSRF check then refuses it.
+        Posted(serde_urlencoded::from_str(body).unwrap_or_default())
     }
     pub(super) fn get(&self, k: &str) -> String {
         self.0
@@ -482,44 +504,6 @@ impl Posted {
     pub(super) fn checked(&self, k: &str) -> bool {
         self.get(k) == "yes"
     }
-}
-
-/// What a form's action leads to: the next page, or the form again with what to mend.
-pub(super) enum Next {
-    Go(String),
-    Again(Page),
-}
-
-/// Runs a form: the CSRF token first, then `f`; a refusal of the input shows the form again
-/// (400) with the messages by its fields, anything else as the console's failure page.
-pub(super) async fn form_action<F, Fut>(
-    c: &Console,
-    headers: &HeaderMap,
-    csrf: &str,
-    f: F,
-) -> Response
-where
-    F: FnOnce(User) -> Fut,
-    Fut: std::future::Future<Output = Result<Next, Failure>>,
-{
-    let Some(u) = c.user(headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    let shown = u.clone();
-    i18n::with_lang(u.lang(), async move {
-        if !same(csrf, u.csrf()) {
-            return super::failure(c, &shown, Failure::Csrf);
-        }
-        match f(u).await {
-            Ok(Next::Go(to)) => Redirect::to(&to).into_response(),
-            Ok(Next::Again(p)) => super::html(
-                StatusCode::BAD_REQUEST,
-                super::layout(Some(&shown), &p.title, &p.body),
-            ),
-            Err(e) => super::failure(c, &shown, e),
-        }
-    })
-    .await
 }
 
 pub(super) fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {
@@ -565,6 +549,13 @@ pub(super) fn download(body: String, ctype: &'static str, name: &str) -> Respons
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
+    // The person's own data, like the pages: not cached, not sniffed into something else.
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
     resp
 }
 
@@ -602,7 +593,7 @@ mod tests {
         );
         let html = input("full_name", "Name", "", "text", &e);
         assert!(html.contains("aria-invalid=\"true\""));
-        assert!(html.contains("must not be empty"));
+        assert!(html.contains(&esc(&t("con-v-empty"))));
         // Not a refusal of the input: no form again.
         assert!(FieldErrors::from_status(&tonic::Status::not_found("x"), FIELDS).is_none());
     }

@@ -38,6 +38,14 @@ const KINDS: [(pb::MatchKind, &str); 5] = [
     (pb::MatchKind::SchoolDirections, "directions"),
 ];
 
+/// A match kind as a person names it ("teacher pairs").
+fn kind_word(kind: i32) -> String {
+    KINDS.iter().find(|(k, _)| *k as i32 == kind).map_or_else(
+        || kind.to_string(),
+        |(_, code)| t(&format!("con-kind-{code}")),
+    )
+}
+
 async fn match_form(
     State(c): State<Console>,
     headers: HeaderMap,
@@ -91,7 +99,7 @@ async fn match_form(
                     "<tr><td><a href=\"/m/{m}/runs/{id}\">{id}</a></td><td>{kind}</td><td>{status}</td><td>{pairs}</td><td>{unmatched}</td></tr>",
                     m = esc(&m),
                     id = esc(&r.id),
-                    kind = esc(pb::MatchKind::try_from(r.kind).map(|k| k.as_str_name()).unwrap_or("?")),
+                    kind = esc(&kind_word(r.kind)),
                     status = esc(&enum_word("con-run-status", pb::RunStatus::try_from(r.status).map(|k| k.as_str_name()).unwrap_or("?"))),
                     pairs = r.pair_count,
                     unmatched = r.unmatched_count,
@@ -552,13 +560,19 @@ async fn approve(
                 ..Default::default()
             })
             .await?;
-        // A region's pairs live in its municipalities: back to the regions' page.
-        if m.starts_with("region:") {
-            return Ok("/".to_string());
-        }
-        Ok(format!("/m/{}/mentorships", url_encode(&m)))
+        Ok(after_decision(&m, "mentorships"))
     })
     .await
+}
+
+/// Where a decision on a run leads: the municipality's `page`; for a region's run (its pairs
+/// live in its municipalities) the regions' page.
+fn after_decision(m: &str, page: &str) -> String {
+    if m.starts_with("region:") {
+        "/".to_string()
+    } else {
+        format!("/m/{}/{page}", url_encode(m))
+    }
 }
 
 async fn reject(
@@ -575,7 +589,7 @@ async fn reject(
                 ..Default::default()
             })
             .await?;
-        Ok(format!("/m/{}/match", url_encode(&m)))
+        Ok(after_decision(&m, "match"))
     })
     .await
 }
@@ -742,7 +756,8 @@ async fn create_mentorship(
     Path(m): Path<String>,
     body: String,
 ) -> Response {
-    use super::kit::{form_action, FieldErrors, Next, Posted};
+    use super::kit::{FieldErrors, Posted};
+    use super::{form_action, Next};
     let f = Posted::new(&body);
     form_action(&c, &headers, &f.get("csrf"), |u| async move {
         let v = PairValues {
@@ -766,14 +781,11 @@ async fn create_mentorship(
                 ..Default::default()
             })
             .await;
-        match r {
+        match FieldErrors::answer(r, PAIR_FIELDS)? {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/mentorships"))),
-            Err(s) => match FieldErrors::from_status(&s, PAIR_FIELDS) {
-                Some(errors) => Ok(Next::Again(
-                    mentorships_page(&u, &m, "", &v, &errors).await?,
-                )),
-                None => Err(s.into()),
-            },
+            Err(errors) => Ok(Next::Again(
+                mentorships_page(&u, &m, "", &v, &errors).await?,
+            )),
         }
     })
     .await

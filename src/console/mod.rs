@@ -2,7 +2,8 @@
 //! (no front-end build, a few lines of script for sorting tables).
 //!
 //! The console is a client of the API, in the same process: every page calls the gRPC
-//! services over the loopback with the signed-in person's own token, so it obeys exactly the
+//! services (through an in-memory pipe, see `server.rs`) with the signed-in person's own
+//! token, so it obeys exactly the
 //! roles, scopes, grants, limits and audit of the API (a school token's page of another school
 //! is the API's PERMISSION_DENIED, shown as 403). Signing in takes the token once; the browser
 //! then holds only a random session id in an HttpOnly, SameSite=Strict cookie (Secure under
@@ -142,6 +143,12 @@ impl User {
 
     pub fn identity(&self) -> &Identity {
         &self.session.identity
+    }
+
+    /// A school's or a curator's token: it sees its schools, not the office's tools.
+    pub fn bound(&self) -> bool {
+        let scope = &self.session.identity.scope;
+        scope.school().is_some() || scope.curator().is_some()
     }
 }
 
@@ -295,26 +302,52 @@ where
     .await
 }
 
-/// Runs a form's action: the CSRF token first, then `f`, which answers with where to go next.
+/// What a form's action leads to: the next page, or the form again with what to mend.
+#[derive(Debug)]
+pub enum Next {
+    Go(String),
+    Again(Page),
+}
+
+/// Runs a form: the CSRF token first, then `f`; `Next::Again` shows the form again (400) with
+/// the messages by its fields, a failure is the console's failure page.
+pub async fn form_action<F, Fut>(c: &Console, headers: &HeaderMap, csrf: &str, f: F) -> Response
+where
+    F: FnOnce(User) -> Fut,
+    Fut: Future<Output = Result<Next, Failure>>,
+{
+    let Some(u) = c.user(headers) else {
+        return Redirect::to("/login").into_response();
+    };
+    let shown = u.clone();
+    i18n::with_lang(u.lang(), async move {
+        if !same(csrf, u.csrf()) {
+            return failure(c, &shown, Failure::Csrf);
+        }
+        match f(u).await {
+            Ok(Next::Go(to)) => Redirect::to(&to).into_response(),
+            Ok(Next::Again(p)) => html(
+                StatusCode::BAD_REQUEST,
+                layout(Some(&shown), &p.title, &p.body),
+            ),
+            Err(e) => failure(c, &shown, e),
+        }
+    })
+    .await
+}
+
+/// Runs a form's action that has no form to show again: where to go next, or a failure.
 pub async fn action<F, Fut>(c: &Console, headers: &HeaderMap, csrf: &str, f: F) -> Response
 where
     F: FnOnce(User) -> Fut,
     Fut: Future<Output = Result<String, Failure>>,
 {
-    let Some(u) = c.user(headers) else {
-        return Redirect::to("/login").into_response();
-    };
-    let lang = u.lang();
-    let shown = u.clone();
-    i18n::with_lang(lang, async move {
-        if !same(csrf, u.csrf()) {
-            return failure(c, &shown, Failure::Csrf);
-        }
-        match f(u).await {
-            Ok(to) => Redirect::to(&to).into_response(),
-            Err(e) => failure(c, &shown, e),
-        }
-    })
+    form_action(
+        c,
+        headers,
+        csrf,
+        |u| async move { f(u).await.map(Next::Go) },
+    )
     .await
 }
 
@@ -522,8 +555,7 @@ pub fn layout(u: Option<&User>, title: &str, body: &str) -> String {
             let m = m.as_deref();
             let mut links = vec![("/".to_string(), i18n::t("con-nav-home"))];
             if let Some(m) = m {
-                let bound =
-                    u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
+                let bound = u.bound();
                 if !bound {
                     links.push((format!("/m/{m}/schools"), i18n::t("con-nav-schools")));
                     links.push((format!("/m/{m}/import"), i18n::t("con-nav-import")));
@@ -639,7 +671,9 @@ fn login_page(c: &Console, headers: &HeaderMap, message: Option<String>) -> Resp
     let pre = cookie(headers, c.login_cookie())
         .filter(|x| x.len() == 64 && x.bytes().all(|b| b.is_ascii_hexdigit()))
         .unwrap_or_else(random_token);
-    let body = format!(
+    // The sign-in page speaks the browser's language (no session says otherwise yet).
+    let page = i18n::in_lang(lang, || {
+        let body = format!(
         "{msg}<form method=\"post\" action=\"/login\">
 <input type=\"hidden\" name=\"csrf\" value=\"{pre}\">
 <label for=\"token\">{label}</label>
@@ -650,21 +684,12 @@ fn login_page(c: &Console, headers: &HeaderMap, message: Option<String>) -> Resp
         msg = message
             .map(|m| format!("<p role=\"alert\" class=\"error\">{}</p>", esc(&m)))
             .unwrap_or_default(),
-        label = esc(&peerlift_text::format(lang, "con-token", &[])),
-        help = esc(&peerlift_text::format(lang, "con-token-help", &[])),
-        go = esc(&peerlift_text::format(lang, "con-sign-in", &[])),
-    );
-    let title = peerlift_text::format(lang, "con-sign-in-title", &[]);
-    let page = {
-        let mut p = layout(None, &title, &body);
-        // The sign-in page speaks the browser's language.
-        p = p.replacen(
-            &format!("<html lang=\"{}\">", i18n::lang().tag()),
-            &format!("<html lang=\"{}\">", lang.tag()),
-            1,
+        label = esc(&i18n::t("con-token")),
+        help = esc(&i18n::t("con-token-help")),
+        go = esc(&i18n::t("con-sign-in")),
         );
-        p
-    };
+        layout(None, &i18n::t("con-sign-in-title"), &body)
+    });
     let code = if failed {
         StatusCode::UNAUTHORIZED
     } else {

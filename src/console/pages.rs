@@ -14,7 +14,9 @@ use peerlift_api::app::documents::esc;
 use peerlift_api::pb;
 use serde::Deserialize;
 
-use super::kit::{enum_word, grid, status_name, url_encode, CsrfOnly};
+use super::kit::{
+    enum_word, every_page, grid, monday_of, status_name, today, url_encode, CsrfOnly,
+};
 use super::{
     action, csrf_field, home_municipality, html, login_page, page, same, Console, Failure,
     Identity, Page, Session, User,
@@ -363,24 +365,27 @@ async fn dashboard(
             })
             .await?
             .into_inner();
-        let today = jiff::Zoned::now().date();
-        let monday = today
-            .checked_sub(jiff::Span::new().days(i64::from(today.weekday().to_monday_zero_offset())))
-            .unwrap_or(today);
+        let monday = monday_of(today(conn.clone(), &m).await);
         let next = monday
             .checked_add(jiff::Span::new().days(7))
-            .unwrap_or(today);
-        let week = pb::session_service_client::SessionServiceClient::new(conn.clone())
-            .list_sessions(pb::ListSessionsRequest {
+            .unwrap_or(monday);
+        let sessions = pb::session_service_client::SessionServiceClient::new(conn.clone());
+        let week = every_page(|page_token| {
+            let mut sc = sessions.clone();
+            let req = pb::ListSessionsRequest {
                 municipality_id: m.clone(),
                 page_size: 1000,
+                page_token,
                 from: monday.to_string(),
                 to: next.to_string(),
                 ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .sessions;
+            };
+            async move {
+                let r = sc.list_sessions(req).await?.into_inner();
+                Ok((r.sessions, r.next_page_token))
+            }
+        })
+        .await?;
         let last = pb::rematch_service_client::RematchServiceClient::new(conn.clone())
             .list_rematch_records(pb::ListRematchRecordsRequest {
                 municipality_id: m.clone(),
@@ -509,7 +514,7 @@ async fn school(
             title: school.name.clone(),
             body: format!(
                 "<p>{st} · {loc}</p><p><a href=\"/m/{m}/schedule?school={id}\">{sched}</a>{edit}</p><h2>{th}</h2>{grid3}",
-                edit = if u.identity().scope.school().is_some() {
+                edit = if u.bound() {
                     String::new()
                 } else {
                     format!(

@@ -12,10 +12,10 @@ use peerlift_api::app::documents::esc;
 use peerlift_api::pb;
 
 use super::kit::{
-    allowed, checkbox, checkboxes, form_action, grid, input, level_name, mask, section, select,
-    status_name, url_encode, FieldErrors, Names, Next, Posted,
+    allowed, area_name, checkbox, checkboxes, enum_word, grid, input, level_name, mask, section,
+    select, status_name, today, url_encode, FieldErrors, Names, Posted,
 };
-use super::{csrf_field, page, Console, Failure, Page, User};
+use super::{csrf_field, form_action, page, Console, Failure, Next, Page, User};
 use crate::client::Conn;
 use crate::i18n::{self, t, tr};
 use crate::programme_cli::subject_name;
@@ -149,11 +149,7 @@ async fn teacher(
                 let scores: Vec<String> = d
                     .scores
                     .iter()
-                    .map(|(k, v)| {
-                        let key = format!("area-{k}");
-                        let name = t(&key);
-                        format!("{} {v:.2}", if name == key { k.clone() } else { name })
-                    })
+                    .map(|(k, v)| format!("{} {v:.2}", area_name(k)))
                     .collect();
                 format!(
                     "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"muted\">{}</td><td>{}</td></tr>",
@@ -237,8 +233,7 @@ async fn teacher(
             )),
             None => esc(&t("con-no-profile")),
         };
-        let school_bound =
-            u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
+        let school_bound = u.bound();
         let edit = format!(
             "<p><a class=\"button\" href=\"/m/{m}/teachers/{id}/edit\">{e}</a> <a class=\"button secondary\" href=\"/m/{m}/teachers/{id}/profile\">{p}</a> <a href=\"/m/{m}/schedule?teacher={q}\">{cal}</a></p>",
             m = esc(&m),
@@ -426,26 +421,23 @@ async fn teacher_save(
         if matches!(&r, Err(s) if s.code() == tonic::Code::Aborted) {
             v.etag = stored.etag.clone();
         }
-        match r {
+        match FieldErrors::answer(r, TEACHER_FIELDS)? {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/teachers/{id}"))),
-            Err(s) => match FieldErrors::from_status(&s, TEACHER_FIELDS) {
-                Some(errors) => Ok(Next::Again(
-                    teacher_form_page(
-                        &u,
-                        &m,
-                        &format!("/m/{m}/teachers/{id}/edit"),
-                        tr(
-                            "con-edit-title",
-                            &[("name", i18n::s(stored.full_name.clone()))],
-                        ),
-                        &v,
-                        &errors,
-                        false,
-                    )
-                    .await?,
-                )),
-                None => Err(s.into()),
-            },
+            Err(errors) => Ok(Next::Again(
+                teacher_form_page(
+                    &u,
+                    &m,
+                    &format!("/m/{m}/teachers/{id}/edit"),
+                    tr(
+                        "con-edit-title",
+                        &[("name", i18n::s(stored.full_name.clone()))],
+                    ),
+                    &v,
+                    &errors,
+                    false,
+                )
+                .await?,
+            )),
         }
     })
     .await
@@ -500,23 +492,20 @@ async fn teacher_create(
                 ..Default::default()
             })
             .await;
-        match r {
+        match FieldErrors::answer(r, TEACHER_FIELDS)? {
             Ok(x) => Ok(Next::Go(format!("/m/{m}/teachers/{}", x.into_inner().id))),
-            Err(e) => match FieldErrors::from_status(&e, TEACHER_FIELDS) {
-                Some(errors) => Ok(Next::Again(
-                    teacher_form_page(
-                        &u,
-                        &m,
-                        &format!("/m/{m}/schools/{s}/teachers/new"),
-                        t("con-new-teacher"),
-                        &v,
-                        &errors,
-                        true,
-                    )
-                    .await?,
-                )),
-                None => Err(e.into()),
-            },
+            Err(errors) => Ok(Next::Again(
+                teacher_form_page(
+                    &u,
+                    &m,
+                    &format!("/m/{m}/schools/{s}/teachers/new"),
+                    t("con-new-teacher"),
+                    &v,
+                    &errors,
+                    true,
+                )
+                .await?,
+            )),
         }
     })
     .await
@@ -668,14 +657,11 @@ async fn profile_save(
                 .into_inner()
                 .etag;
         }
-        match r {
+        match FieldErrors::answer(r, PROFILE_FIELDS)? {
             Ok(()) => Ok(Next::Go(format!("/m/{m}/teachers/{id}"))),
-            Err(s) => match FieldErrors::from_status(&s, PROFILE_FIELDS) {
-                Some(errors) => Ok(Next::Again(
-                    profile_form_page(&u, &m, &id, &v, &errors).await?,
-                )),
-                None => Err(s.into()),
-            },
+            Err(errors) => Ok(Next::Again(
+                profile_form_page(&u, &m, &id, &v, &errors).await?,
+            )),
         }
     })
     .await
@@ -821,28 +807,15 @@ async fn school_save(
                 .into_inner()
                 .etag;
         }
-        match r {
+        match FieldErrors::answer(r, SCHOOL_FIELDS)? {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/schools/{s}"))),
-            Err(e) => match FieldErrors::from_status(&e, SCHOOL_FIELDS) {
-                Some(errors) => Ok(Next::Again(school_form_page(&u, &m, &s, &v, &errors))),
-                None => Err(e.into()),
-            },
+            Err(errors) => Ok(Next::Again(school_form_page(&u, &m, &s, &v, &errors))),
         }
     })
     .await
 }
 
 // ---- plans: roadmaps and routes ----
-
-fn item_status_code(status: i32) -> &'static str {
-    match pb::ItemStatus::try_from(status) {
-        Ok(pb::ItemStatus::Planned) => "planned",
-        Ok(pb::ItemStatus::InProgress) => "in-progress",
-        Ok(pb::ItemStatus::Done) => "done",
-        Ok(pb::ItemStatus::Cancelled) => "cancelled",
-        _ => "unspecified",
-    }
-}
 
 async fn plan_page(u: &User, m: &str, id: &str, errors: &FieldErrors) -> Result<Page, Failure> {
     let p = pb::programme_service_client::ProgrammeServiceClient::new(u.conn())
@@ -853,7 +826,7 @@ async fn plan_page(u: &User, m: &str, id: &str, errors: &FieldErrors) -> Result<
         .await?
         .into_inner();
     let names = Names::load(u.conn(), m).await?;
-    let bound = u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
+    let bound = u.bound();
     let rows: String = p
         .items
         .iter()
@@ -879,7 +852,7 @@ async fn plan_page(u: &User, m: &str, id: &str, errors: &FieldErrors) -> Result<
                 what = esc(&x.what),
                 resp = esc(&x.responsible),
                 due = esc(&x.due),
-                status = esc(&t(&format!("con-item-{}", item_status_code(x.status)))),
+                status = esc(&enum_word("con-item", pb::ItemStatus::try_from(x.status).map(|k| k.as_str_name()).unwrap_or("?"))),
                 overdue = if x.overdue {
                     format!(" <span class=\"error\">{}</span>", esc(&t("con-overdue")))
                 } else {
@@ -955,6 +928,7 @@ async fn plan_save(
             .await?
             .into_inner();
         p.etag = f.get("etag");
+        let today = today(u.conn(), &m).await;
         if f.get("op") == "done" {
             let item = f.get("item");
             let x = p
@@ -963,7 +937,7 @@ async fn plan_save(
                 .find(|x| x.id == item)
                 .ok_or(Failure::NotFound)?;
             x.status = pb::ItemStatus::Done as i32;
-            x.done_on = jiff::Zoned::now().date().to_string();
+            x.done_on = today.to_string();
             x.evidence = f.get("evidence");
             x.automatic = false;
         } else {
@@ -991,12 +965,9 @@ async fn plan_save(
                 ..Default::default()
             })
             .await;
-        match r {
+        match FieldErrors::answer(r, &["what", "responsible", "due"])? {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/plans/{id}"))),
-            Err(s) => match FieldErrors::from_status(&s, &["what", "responsible", "due"]) {
-                Some(errors) => Ok(Next::Again(plan_page(&u, &m, &id, &errors).await?)),
-                None => Err(s.into()),
-            },
+            Err(errors) => Ok(Next::Again(plan_page(&u, &m, &id, &errors).await?)),
         }
     })
     .await

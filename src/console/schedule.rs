@@ -10,7 +10,9 @@ use peerlift_api::app::documents::esc;
 use peerlift_api::pb;
 use serde::Deserialize;
 
-use super::kit::{download, enum_word, grid, serde_urlencoded_pairs, url_encode, CsrfOnly};
+use super::kit::{
+    download, enum_word, every_page, grid, monday_of, today, url_encode, CsrfOnly, Posted,
+};
 use super::{action, csrf_field, page, Console, Page};
 use crate::i18n::{self, t, tr};
 
@@ -60,11 +62,6 @@ impl ScheduleQuery {
     }
 }
 
-fn monday_of(d: jiff::civil::Date) -> jiff::civil::Date {
-    d.checked_sub(jiff::Span::new().days(i64::from(d.weekday().to_monday_zero_offset())))
-        .unwrap_or(d)
-}
-
 /// A week calendar of sessions (a person's, a school's, a mentorship's, or all), with the
 /// week before and after, the iCalendar feed of the same filter, and the schedule proposal.
 async fn schedule(
@@ -77,27 +74,33 @@ async fn schedule(
         if let Some((_, s)) = u.identity().scope.school() {
             q.school = s.to_string();
         }
-        let day = q
-            .week
-            .parse::<jiff::civil::Date>()
-            .unwrap_or_else(|_| jiff::Zoned::now().date());
+        let day = match q.week.parse::<jiff::civil::Date>() {
+            Ok(d) => d,
+            Err(_) => today(u.conn(), &m).await,
+        };
         let monday = monday_of(day);
         let next = monday.checked_add(jiff::Span::new().days(7)).unwrap_or(monday);
         let prev = monday.checked_sub(jiff::Span::new().days(7)).unwrap_or(monday);
-        let list = pb::session_service_client::SessionServiceClient::new(u.conn())
-            .list_sessions(pb::ListSessionsRequest {
+        let sessions = pb::session_service_client::SessionServiceClient::new(u.conn());
+        let list = every_page(|page_token| {
+            let mut sc = sessions.clone();
+            let req = pb::ListSessionsRequest {
                 municipality_id: m.clone(),
                 page_size: 1000,
+                page_token,
                 school_id: q.school.clone(),
                 participant_id: q.teacher.clone(),
                 mentorship_id: q.mentorship.clone(),
                 from: monday.to_string(),
                 to: next.to_string(),
                 ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .sessions;
+            };
+            async move {
+                let r = sc.list_sessions(req).await?.into_inner();
+                Ok((r.sessions, r.next_page_token))
+            }
+        })
+        .await?;
         let names = super::kit::Names::load(u.conn(), &m).await?;
         // A mentorship's calendar has no events; a person's and a school's have theirs.
         let events = if q.mentorship.is_empty() {
@@ -145,7 +148,7 @@ async fn schedule(
                 dd = esc(&format!("{:02}.{:02}", d.day(), d.month())),
             ));
         }
-        let bound = u.identity().scope.school().is_some() || u.identity().scope.curator().is_some();
+        let bound = u.bound();
         let propose = if bound {
             String::new()
         } else {
@@ -426,38 +429,23 @@ async fn session_form(
 /// a lesson): each recorded as done or not.
 const CHECKS: [&str; 3] = ["con-check-goal", "con-check-analysis", "con-check-next"];
 
-/// The record form, read by hand: `attended` repeats.
+/// The record form (`attended` and `check` repeat).
 async fn record_session(
     State(c): State<Console>,
     headers: HeaderMap,
     Path((m, id)): Path<(String, String)>,
     body: String,
 ) -> Response {
-    let fields: Vec<(String, String)> = serde_urlencoded_pairs(&body);
-    let get = |k: &str| {
-        fields
-            .iter()
-            .find(|(x, _)| x == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
-    let csrf = get("csrf");
-    let outcome = get("outcome");
-    let rating = get("rating");
-    let reason = get("reason");
-    let attended: Vec<String> = fields
-        .iter()
-        .filter(|(k, _)| k == "attended")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let week = get("week");
-    let ticked: Vec<String> = fields
-        .iter()
-        .filter(|(k, _)| k == "check")
-        .map(|(_, v)| v.clone())
-        .collect();
-    let other = get("check_other");
-    let comment = get("comment");
+    let f = Posted::new(&body);
+    let csrf = f.get("csrf");
+    let outcome = f.get("outcome");
+    let rating = f.get("rating");
+    let reason = f.get("reason");
+    let attended = f.all("attended");
+    let week = f.get("week");
+    let ticked = f.all("check");
+    let other = f.get("check_other");
+    let comment = f.get("comment");
     action(&c, &headers, &csrf, |u| async move {
         // Every item of the checklist is recorded, ticked or not, in the session's language.
         let mut checklist: Vec<pb::ChecklistItem> = CHECKS

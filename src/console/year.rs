@@ -11,7 +11,7 @@ use peerlift_api::app::documents::esc;
 use peerlift_api::pb;
 use serde::Deserialize;
 
-use super::kit::{download, grid};
+use super::kit::{download, every_page, grid};
 use super::{csrf_field, html, page, Console, Failure, Page, User};
 use crate::i18n::{self, t};
 
@@ -45,15 +45,22 @@ async fn programmes(
             .await?
             .into_inner()
             .programmes;
-        let plans = pb::programme_service_client::ProgrammeServiceClient::new(conn)
-            .list_plans(pb::ListPlansRequest {
+        // A route per teacher: thousands in a large municipality, every one listed.
+        let client = pb::programme_service_client::ProgrammeServiceClient::new(conn);
+        let plans = every_page(|page_token| {
+            let mut pc = client.clone();
+            let req = pb::ListPlansRequest {
                 municipality_id: m.clone(),
                 page_size: 1000,
+                page_token,
                 ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .plans;
+            };
+            async move {
+                let r = pc.list_plans(req).await?.into_inner();
+                Ok((r.plans, r.next_page_token))
+            }
+        })
+        .await?;
         let items: String = list
             .iter()
             .map(|p| {
@@ -203,15 +210,21 @@ async fn documents_page(
                 )
             })
             .collect();
-        let signed = pb::document_service_client::DocumentServiceClient::new(u.conn())
-            .list_signed_documents(pb::ListSignedDocumentsRequest {
+        let client = pb::document_service_client::DocumentServiceClient::new(u.conn());
+        let signed = every_page(|page_token| {
+            let mut dc = client.clone();
+            let req = pb::ListSignedDocumentsRequest {
                 municipality_id: m.clone(),
                 page_size: 1000,
+                page_token,
                 ..Default::default()
-            })
-            .await?
-            .into_inner()
-            .documents;
+            };
+            async move {
+                let r = dc.list_signed_documents(req).await?.into_inner();
+                Ok((r.documents, r.next_page_token))
+            }
+        })
+        .await?;
         let rows: String = signed
             .iter()
             .map(|d| {
@@ -230,9 +243,7 @@ async fn documents_page(
                 )
             })
             .collect();
-        let record = if u.identity().scope.school().is_some()
-            || u.identity().scope.curator().is_some()
-        {
+        let record = if u.bound() {
             String::new()
         } else {
             format!(
@@ -311,7 +322,8 @@ async fn record_signed(
     Path(m): Path<String>,
     Form(f): Form<SignedForm>,
 ) -> Response {
-    use super::kit::{form_action, FieldErrors, Next};
+    use super::kit::FieldErrors;
+    use super::{form_action, Next};
     let csrf = f.csrf.clone();
     form_action(&c, &headers, &csrf, |u| async move {
         let kind = DOCUMENTS
@@ -334,12 +346,9 @@ async fn record_signed(
                 ..Default::default()
             })
             .await;
-        match r {
+        match FieldErrors::answer(r, &[])? {
             Ok(_) => Ok(Next::Go(format!("/m/{m}/documents"))),
-            Err(s) => match FieldErrors::from_status(&s, &[]) {
-                Some(errors) => Ok(Next::Again(documents_page(&u, &m, &errors).await?)),
-                None => Err(s.into()),
-            },
+            Err(errors) => Ok(Next::Again(documents_page(&u, &m, &errors).await?)),
         }
     })
     .await

@@ -37,7 +37,7 @@ fn hidden(caller: &Caller, id: &str) -> ApiError {
 
 /// A school-bound caller sees an event its schools host or are invited to (or one its
 /// teachers lead or are invited to by name).
-fn gate_event(s: &Store, caller: &Caller, e: &Event) -> ApiResult<()> {
+pub(crate) fn gate_event(s: &Store, caller: &Caller, e: &Event) -> ApiResult<()> {
     if !caller.school_bound() {
         return Ok(());
     }

@@ -606,19 +606,26 @@ fn gate_school_bound(s: &peerlift_store::Store, caller: &Caller, p: &Plan) -> Ap
         }
         let k = key(&[muni, &x.link]);
         let seen = match x.kind {
-            peerlift_domain::ItemKind::Event => {
-                s.get::<peerlift_domain::Event>(&k)?.is_some_and(|e| {
-                    caller.sees_school(&e.host_school_id) || sees_any(&e.invited_schools)
-                })
-            }
+            // The same rule as opening the event itself (host, invited schools, invited
+            // teachers and leaders of the caller's schools).
+            peerlift_domain::ItemKind::Event => match s.get::<peerlift_domain::Event>(&k)? {
+                Some(e) => crate::services::events::gate_event(s, caller, &e).is_ok(),
+                None => false,
+            },
             peerlift_domain::ItemKind::Session => s
                 .get::<peerlift_domain::Session>(&k)?
                 .is_some_and(|x| sees_any(&x.schools)),
             peerlift_domain::ItemKind::Mentorship => {
                 match s.get::<peerlift_domain::Mentorship>(&k)? {
                     Some(m) => {
-                        let teachers: Vec<peerlift_domain::Teacher> = crate::app::all_of(s, muni)?;
-                        let school_of = teachers
+                        // Only the mentorship's own people, not the municipality's teachers.
+                        let mut people = Vec::new();
+                        for id in [&m.mentee_id, &m.mentor_id].into_iter().chain(&m.members) {
+                            if let Some(t) = s.get::<peerlift_domain::Teacher>(&key(&[muni, id]))? {
+                                people.push(t);
+                            }
+                        }
+                        let school_of = people
                             .iter()
                             .map(|t| (t.id.as_str(), t.school_id.as_str()))
                             .collect();
